@@ -1,7 +1,11 @@
 import type { Rng } from './rng.ts';
 import type { VirtualClock } from './virtual-clock.ts';
 
-/** Every message between actors has a type; the sender's name travels in the envelope. */
+/**
+ * Every message between actors has a type. A message may carry `refusedReply`: when its
+ * destination is down, the kernel sends that back to the sender (a TCP reset), so a client can
+ * tell a dead process from a silent network.
+ */
 export interface Message {
   readonly type: string;
 }

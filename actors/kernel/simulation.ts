@@ -25,8 +25,11 @@ export interface HostEnv<Disk> {
 export interface HostSpec<Disk> {
   name: string;
   disk: Disk;
-  /** Creates and starts the component's root actor (own root, never a child of a shared parent). */
-  start(env: HostEnv<Disk>): AnyActorRef;
+  /**
+   * Creates the component's root actor, not yet started (own root, never a child of a shared
+   * parent): the kernel subscribes to what it emits, then starts it.
+   */
+  create(env: HostEnv<Disk>): AnyActorRef;
   /**
    * A hardware-like ticker that sends `{type: 'TICK'}` every interval (etcd's raft ticker).
    * Cheaper than re-arming an XState `after` on every message; starts at a seeded phase.
@@ -73,7 +76,7 @@ export class Simulation {
     this.maxEvents = options.maxEvents ?? 20_000_000;
     this.trace = new TraceRecorder(() => this.clock.now(), { keepLines: options.keepTraceLines ?? false });
     this.network = new Network(this.clock, this.rng.fork('network'), options.network ?? {}, {
-      deliver: (_from, to, msg) => this.deliver(to, msg),
+      deliver: (from, to, msg) => this.deliver(from, to, msg),
       dropped: (from, to, msg, reason) => this.trace.record('net.drop', { from, to, type: msg.type, reason }),
     });
   }
@@ -119,7 +122,7 @@ export class Simulation {
 
   /** Delivers an event to a host from outside the network (an operator's command to a client). */
   inject(name: string, msg: Message): boolean {
-    return this.deliver(name, msg) === null;
+    return this.deliver(null, name, msg) === null;
   }
 
   crash(name: string): void {
@@ -175,7 +178,7 @@ export class Simulation {
     host.incarnation++;
     host.alive = true;
     const name = host.spec.name;
-    const actor = host.spec.start({
+    const actor = host.spec.create({
       name,
       clock: host.clock,
       now: () => this.clock.now(),
@@ -188,6 +191,7 @@ export class Simulation {
     // An error observer keeps XState from re-throwing through a real setTimeout.
     actor.subscribe({ error: (err: unknown) => this.stop(`internal error in ${name}: ${String(err)}`) });
     host.actor = actor;
+    actor.start();
     const interval = host.spec.tickIntervalMs;
     if (interval !== undefined) {
       const incarnation = host.incarnation;
@@ -200,10 +204,15 @@ export class Simulation {
     }
   }
 
-  private deliver(to: string, msg: Message): DropReason | null {
+  private deliver(from: string | null, to: string, msg: Message): DropReason | null {
     const host = this.hosts.get(to);
     if (!host) return 'unknown';
-    if (!host.alive || !host.actor) return 'down';
+    if (!host.alive || !host.actor) {
+      // A live machine whose process is gone answers with a TCP reset, when the sender asked for one.
+      const refused = (msg as { refusedReply?: Message }).refusedReply;
+      if (refused && from !== null) this.network.send(to, from, refused);
+      return 'down';
+    }
     host.actor.send(msg as { type: string });
     return null;
   }

@@ -1,0 +1,122 @@
+import { createActor, enqueueActions, setup } from 'xstate';
+import type { HostEnv, KernelEmitted } from '../kernel/simulation.ts';
+import type { ClientRequest } from './protocol.ts';
+import type { RaftConfig, RaftMessage } from './raft/types.ts';
+import { newMember, onClientRequest, onRaftMessage, onTick, type EtcdDisk, type MemberState, type Output } from './server.ts';
+
+/**
+ * The etcd member as an XState machine. It holds the role (its states mirror Raft's) and hands
+ * every input to the deterministic server core; what the core returns is emitted to the kernel.
+ * Time reaches it as TICK events from the host's ticker (etcd's raft ticker, heartbeatInterval).
+ */
+
+export interface EtcdMemberOptions {
+  voters: readonly string[];
+  electionTick: number;
+  heartbeatTick: number;
+  preVote: boolean;
+  checkQuorum: boolean;
+}
+
+type MemberEvent = { type: 'TICK' } | RaftMessage | ClientRequest;
+
+interface MemberContext {
+  state: MemberState;
+}
+
+/** Emits, in order, the trace lines and then the messages the core produced. */
+function emitOutput(emit: (e: KernelEmitted) => void, output: Output): void {
+  for (const t of output.traces) emit({ type: 'trace', kind: t.kind, fields: t.fields });
+  for (const s of output.sends) emit({ type: 'send', to: s.to, msg: s.msg });
+}
+
+const isRole = (role: string) => ({ context }: { context: MemberContext }) => context.state.raft.role === role;
+
+export const etcdMemberMachine = setup({
+  types: {
+    context: {} as MemberContext,
+    events: {} as MemberEvent,
+    input: {} as { state: MemberState },
+    emitted: {} as KernelEmitted,
+  },
+  actions: {
+    tick: enqueueActions(({ context, enqueue }) => emitOutput(enqueue.emit, onTick(context.state))),
+    step: enqueueActions(({ context, event, enqueue }) => emitOutput(enqueue.emit, onRaftMessage(context.state, event as RaftMessage))),
+    serve: enqueueActions(({ context, event, enqueue }) => emitOutput(enqueue.emit, onClientRequest(context.state, event as ClientRequest))),
+  },
+  guards: {
+    isFollower: isRole('follower'),
+    isPreCandidate: isRole('pre-candidate'),
+    isCandidate: isRole('candidate'),
+    isLeader: isRole('leader'),
+  },
+}).createMachine({
+  id: 'etcd-member',
+  context: ({ input }) => ({ state: input.state }),
+  initial: 'follower',
+  on: {
+    TICK: { actions: 'tick' },
+    ClientRequest: { actions: 'serve' },
+    MsgVote: { actions: 'step' },
+    MsgVoteResp: { actions: 'step' },
+    MsgPreVote: { actions: 'step' },
+    MsgPreVoteResp: { actions: 'step' },
+    MsgApp: { actions: 'step' },
+    MsgAppResp: { actions: 'step' },
+    MsgHeartbeat: { actions: 'step' },
+    MsgHeartbeatResp: { actions: 'step' },
+  },
+  // The states mirror the core's role, so a snapshot (and an inspector) shows who leads.
+  states: {
+    follower: {
+      always: [
+        { guard: 'isPreCandidate', target: 'preCandidate' },
+        { guard: 'isCandidate', target: 'candidate' },
+        { guard: 'isLeader', target: 'leader' },
+      ],
+    },
+    preCandidate: {
+      always: [
+        { guard: 'isFollower', target: 'follower' },
+        { guard: 'isCandidate', target: 'candidate' },
+        { guard: 'isLeader', target: 'leader' },
+      ],
+    },
+    candidate: {
+      always: [
+        { guard: 'isFollower', target: 'follower' },
+        { guard: 'isPreCandidate', target: 'preCandidate' },
+        { guard: 'isLeader', target: 'leader' },
+      ],
+    },
+    leader: {
+      always: [
+        { guard: 'isFollower', target: 'follower' },
+        { guard: 'isPreCandidate', target: 'preCandidate' },
+        { guard: 'isCandidate', target: 'candidate' },
+      ],
+    },
+  },
+});
+
+/** Starts a member from its durable state (first boot or restart after a crash). */
+export function startEtcdMember(env: HostEnv<EtcdDisk>, options: EtcdMemberOptions) {
+  const election = env.rng.fork(`election#${env.incarnation}`);
+  const config: Omit<RaftConfig, 'id'> = {
+    voters: options.voters,
+    electionTick: options.electionTick,
+    heartbeatTick: options.heartbeatTick,
+    preVote: options.preVote,
+    checkQuorum: options.checkQuorum,
+    maxEntriesPerMsg: 64,
+    randomInt: (n) => election.int(0, n),
+  };
+  const state = newMember(env.name, config, env.disk);
+  return createActor(etcdMemberMachine, { clock: env.clock, input: { state } });
+}
+
+/** Read-only view of a running member, for expectations and the timeline (never for messaging). */
+export function memberStateOf(actor: { getSnapshot(): { context: unknown } } | null): MemberState | null {
+  if (!actor) return null;
+  return (actor.getSnapshot().context as MemberContext).state;
+}

@@ -1,0 +1,301 @@
+import { InvariantChecker, type Violation } from '../checks/index.ts';
+import { startEtcdClient } from '../etcd/client.ts';
+import { startEtcdMember } from '../etcd/member.ts';
+import { newDisk } from '../etcd/server.ts';
+import { Simulation, type RunStatus } from '../kernel/simulation.ts';
+import type { TraceEvent } from '../kernel/trace.ts';
+import { EtcdView } from './cluster-view.ts';
+import { checkEtcd, checkOps, type ConditionContext, type OpRecord, type Verdict } from './conditions.ts';
+import { memberNames, type Expectation, type ScenarioSpec, type SourceRef, type TimelineStep } from './spec.ts';
+import { TargetResolver } from './targets.ts';
+
+/**
+ * Runs a validated scenario on a fresh simulation: builds the etcd group and its clients, plays
+ * the timeline at its virtual times, checks expectations and every invariant after each event.
+ * Deterministic: the same spec and seed give the same trace, byte for byte.
+ */
+
+export interface ExpectationResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** Virtual time at which the expectation was decided. */
+  atMs: number;
+  source: SourceRef;
+}
+
+export interface RunResult {
+  scenario: string;
+  file: string;
+  seed: string;
+  ok: boolean;
+  status: RunStatus;
+  /** Why the run ended early, if it did. */
+  stopReason: string | null;
+  fingerprint: string;
+  virtualMs: number;
+  events: number;
+  traceLines: number;
+  expectations: ExpectationResult[];
+  violations: Violation[];
+  messages: { sent: number; delivered: number };
+}
+
+export interface RunOptions {
+  keepTraceLines?: boolean;
+  /** Sees every trace event as it is recorded (the CLI's live timeline). */
+  onTrace?: (event: TraceEvent) => void;
+}
+
+export interface Run {
+  readonly sim: Simulation;
+  readonly result: RunResult;
+}
+
+/** Request timing of etcd's clientv3 as kubesim models it. */
+const CLIENT_RETRY_BACKOFF_MS = 100;
+const CLIENT_READ_ATTEMPT_TIMEOUT_MS = 2_000;
+
+export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Run {
+  const etcd = spec.cluster.etcd;
+  const members = memberNames(etcd.members);
+  const sim = new Simulation({
+    seed: spec.seed,
+    maxEvents: spec.maxEvents,
+    keepTraceLines: options.keepTraceLines ?? false,
+    network: { ...spec.cluster.network, reorderDelayMsMax: Math.max(10, spec.cluster.network.latencyMsMax * 10) },
+  });
+  if (options.onTrace) sim.trace.subscribe(options.onTrace);
+
+  const violations: Violation[] = [];
+  const checker = new InvariantChecker();
+  sim.trace.subscribe((event) => {
+    for (const v of checker.observeAll(event)) {
+      violations.push(v);
+      sim.trace.record('invariant', { name: v.invariant, detail: v.detail });
+      sim.stop(`invariant ${v.invariant} violated at ${v.t} ms: ${v.detail}`);
+    }
+  });
+
+  const ops: OpRecord[] = [];
+  const opByKey = new Map<string, OpRecord>();
+  sim.trace.subscribe((e) => {
+    if (e.kind !== 'etcd.op') return;
+    const key = `${e.client as string}#${e.id as number}`;
+    if (e.phase === 'invoke') {
+      const record: OpRecord = { client: e.client as string, reqId: e.id as number, op: e.op as OpRecord['op'], key: e.key as string, result: 'pending', invokedAtMs: e.t };
+      ops.push(record);
+      opByKey.set(key, record);
+    } else {
+      const record = opByKey.get(key);
+      if (!record) return;
+      record.result = e.result as OpRecord['result'];
+      record.completedAtMs = e.t;
+      if (e.readValue !== undefined) record.readValue = e.readValue as string | null;
+      else if (record.op === 'get' && record.result === 'ok') record.readValue = null;
+      if (typeof e.revision === 'number') record.revision = e.revision;
+    }
+  });
+
+  const ticksPerElection = etcd.electionTimeoutMs / etcd.heartbeatIntervalMs;
+  for (const name of members) {
+    sim.addHost({
+      name,
+      disk: newDisk(),
+      tickIntervalMs: etcd.heartbeatIntervalMs,
+      create: (env) =>
+        startEtcdMember(env, { voters: members, electionTick: ticksPerElection, heartbeatTick: 1, preVote: etcd.preVote, checkQuorum: etcd.checkQuorum }),
+    });
+  }
+  for (const client of spec.clients) {
+    sim.addHost({
+      name: client.name,
+      disk: null,
+      create: (env) =>
+        startEtcdClient(env, {
+          name: client.name,
+          endpoints: client.endpoints.length > 0 ? client.endpoints : members,
+          requestTimeoutMs: etcd.requestTimeoutMs,
+          retryBackoffMs: CLIENT_RETRY_BACKOFF_MS,
+          readAttemptTimeoutMs: CLIENT_READ_ATTEMPT_TIMEOUT_MS,
+        }),
+    });
+  }
+
+  const view = new EtcdView(sim, members);
+  const targets = new TargetResolver(view, sim.rng.fork('timeline'), new Set(spec.clients.map((c) => c.name)));
+  const maxTermAt = new Map<number, number>();
+  const opById = new Map<string, OpRecord>();
+  const ctx: ConditionContext = { view, targets, maxTermAt, ops, opById };
+
+  // Term samples first, so `termAbove: 10s` sees the terms before the 10 s steps run.
+  for (const exp of spec.expectations) {
+    const at = exp.etcd?.termAboveAtMs;
+    if (at !== undefined && !maxTermAt.has(at)) {
+      maxTermAt.set(at, 0);
+      sim.clock.at(at, () => maxTermAt.set(at, view.maxTerm()));
+    }
+  }
+
+  const nextReqId = new Map<string, number>();
+  for (const step of spec.timeline) {
+    sim.clock.at(step.atMs, () => runStep(step));
+  }
+
+  function runStep(step: TimelineStep): void {
+    const a = step.action;
+    const bind = (names: string[]): void => {
+      const as = step.as[0];
+      if (as !== undefined) targets.groups.set(as, names);
+    };
+    switch (a.verb) {
+      case 'partition': {
+        const groups = targets.resolveGroups(a.groups);
+        step.as.forEach((name, i) => targets.groups.set(name, groups[i] ?? []));
+        sim.network.partition(groups);
+        sim.trace.record('fault', { action: 'partition', groups, targets: groups.flat() });
+        return;
+      }
+      case 'cut': {
+        const from = targets.resolve(a.from);
+        const to = targets.resolve(a.to);
+        for (const f of from) for (const t of to) sim.network.cut(f, t);
+        bind([...from, ...to]);
+        sim.trace.record('fault', { action: 'cut', from, to, targets: [...from, ...to] });
+        return;
+      }
+      case 'isolate': {
+        const names = targets.resolve(a.targets);
+        for (const n of names) sim.network.isolate(n);
+        bind(names);
+        sim.trace.record('fault', { action: 'isolate', targets: names });
+        return;
+      }
+      case 'heal': {
+        if (a.targets === 'all') {
+          sim.network.heal();
+          sim.trace.record('fault', { action: 'heal', targets: sim.hostNames() });
+        } else {
+          const names = targets.resolve(a.targets);
+          sim.network.heal(names);
+          sim.trace.record('fault', { action: 'heal', targets: names });
+        }
+        return;
+      }
+      case 'crash':
+      case 'restart': {
+        const names = targets.resolve(a.targets);
+        bind(names);
+        // Traced before acting, so a restarted member's first role change follows its restart.
+        sim.trace.record('fault', { action: a.verb, targets: names });
+        for (const n of names) (a.verb === 'crash' ? sim.crash(n) : sim.restart(n));
+        return;
+      }
+      case 'put':
+      case 'get':
+      case 'delete': {
+        const reqId = (nextReqId.get(a.client) ?? 0) + 1;
+        nextReqId.set(a.client, reqId);
+        const via = a.via ? targets.resolve(a.via) : undefined;
+        const op =
+          a.verb === 'put'
+            ? { op: 'put' as const, key: a.key, value: a.value }
+            : a.verb === 'get'
+              ? { op: 'get' as const, key: a.key, consistency: a.consistency }
+              : { op: 'delete' as const, key: a.key };
+        sim.inject(a.client, { type: 'Invoke', reqId, op, via } as { type: string });
+        const record = opByKey.get(`${a.client}#${reqId}`);
+        if (a.id !== undefined && record) opById.set(a.id, record);
+        return;
+      }
+    }
+  }
+
+  const results = new Map<Expectation, ExpectationResult>();
+  const active = new Set<Expectation>();
+  const evaluate = (exp: Expectation): Verdict => {
+    const verdicts: Verdict[] = [];
+    if (exp.etcd) verdicts.push(checkEtcd(exp.etcd, ctx));
+    if (exp.op) verdicts.push(checkOps(exp.op, ctx));
+    const failed = verdicts.find((v) => !v.ok);
+    return failed ?? { ok: true, detail: verdicts.map((v) => v.detail).join('; ') };
+  };
+  const decide = (exp: Expectation, verdict: Verdict): void => {
+    if (results.has(exp)) return;
+    active.delete(exp);
+    const result: ExpectationResult = { name: exp.name, ok: verdict.ok, detail: verdict.detail, atMs: sim.now(), source: exp.source };
+    results.set(exp, result);
+    sim.trace.record('expect', { name: exp.name, ok: verdict.ok, detail: verdict.detail });
+  };
+
+  for (const exp of spec.expectations) {
+    const w = exp.when;
+    if (w.mode === 'at') {
+      sim.clock.at(w.atMs, () => decide(exp, evaluate(exp)));
+    } else if (w.mode === 'within') {
+      sim.clock.at(w.afterMs, () => {
+        active.add(exp);
+        const v = evaluate(exp);
+        if (v.ok) decide(exp, v);
+      });
+      sim.clock.at(w.afterMs + w.limitMs, () => {
+        if (results.has(exp)) return;
+        const v = evaluate(exp);
+        decide(exp, v.ok ? v : { ok: false, detail: `not within ${w.limitMs} ms: ${v.detail}` });
+      });
+    } else {
+      sim.clock.at(w.fromMs, () => {
+        active.add(exp);
+        const v = evaluate(exp);
+        if (!v.ok) decide(exp, v);
+      });
+      sim.clock.at(w.toMs, () => {
+        if (results.has(exp)) return;
+        decide(exp, evaluate(exp));
+      });
+    }
+  }
+  sim.onAfterEvent(() => {
+    if (active.size === 0) return;
+    for (const exp of [...active]) {
+      const v = evaluate(exp);
+      if (exp.when.mode === 'within' ? v.ok : !v.ok) decide(exp, v);
+    }
+  });
+
+  const status = sim.runUntil(spec.durationMs);
+  for (const v of checker.finish()) {
+    violations.push(v);
+  }
+  let stopReason = sim.stoppedBecause;
+  if (status === 'event-limit') {
+    stopReason = `the run reached maxEvents (${spec.maxEvents}) at ${sim.now()} ms; raise spec.maxEvents or shorten spec.duration`;
+  }
+  const expectations = spec.expectations.map(
+    (exp) =>
+      results.get(exp) ?? {
+        name: exp.name,
+        ok: false,
+        detail: stopReason ? `not decided: ${stopReason}` : 'not decided before the end of the run',
+        atMs: sim.now(),
+        source: exp.source,
+      },
+  );
+  const ok = status === 'done' && violations.length === 0 && expectations.every((e) => e.ok);
+  const result: RunResult = {
+    scenario: spec.name,
+    file: spec.file,
+    seed: spec.seed,
+    ok,
+    status,
+    stopReason,
+    fingerprint: sim.trace.fingerprint(),
+    virtualMs: sim.now(),
+    events: sim.eventCount,
+    traceLines: sim.trace.count,
+    expectations,
+    violations,
+    messages: { sent: sim.network.messagesSent, delivered: sim.network.messagesDelivered },
+  };
+  return { sim, result };
+}
