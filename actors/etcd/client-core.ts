@@ -1,4 +1,4 @@
-import { ERR_TIMEOUT, entryId, type ClientOp, type ClientRequest, type ClientResponse, type ConnectionRefused } from './protocol.ts';
+import { ERR_CONNECTION_REFUSED, ERR_TIMEOUT, entryId, type ClientOp, type ClientRequest, type ClientResponse, type ConnectionRefused } from './protocol.ts';
 
 /**
  * An etcd client (clientv3 reduced): it sends each operation to one member, follows the leader
@@ -42,6 +42,8 @@ interface OpState {
   attempt: number;
   /** Attempts sent and not definitely refused: a write among them may have been proposed. */
   unanswered: number;
+  /** The last refusal, reported when every attempt was refused. */
+  lastError: string | null;
 }
 
 export interface ClientState {
@@ -85,7 +87,7 @@ export function invoke(c: ClientState, inv: Invoke): ClientOutput {
   });
   const endpoints = inv.via && inv.via.length > 0 ? inv.via : c.config.endpoints;
   const preferredAt = c.preferred === null ? -1 : endpoints.indexOf(c.preferred);
-  const state: OpState = { reqId: inv.reqId, op, endpoints, next: Math.max(0, preferredAt), attempt: 0, unanswered: 0 };
+  const state: OpState = { reqId: inv.reqId, op, endpoints, next: Math.max(0, preferredAt), attempt: 0, unanswered: 0, lastError: null };
   c.ops.set(inv.reqId, state);
   out.timers.push({ event: { type: 'Deadline', reqId: inv.reqId }, delayMs: c.config.requestTimeoutMs, id: deadlineId(inv.reqId) });
   sendAttempt(c, state, out);
@@ -125,6 +127,7 @@ export function onResponse(c: ClientState, res: ClientResponse): ClientOutput {
     return out;
   }
   state.unanswered = Math.max(0, state.unanswered - 1);
+  state.lastError = res.error ?? null;
   const hint = res.leaderHint;
   if (hint !== null && hint !== res.from && state.endpoints.includes(hint)) {
     c.preferred = hint;
@@ -141,6 +144,7 @@ export function onConnectionRefused(c: ClientState, refused: ConnectionRefused):
   const state = c.ops.get(refused.reqId);
   if (!state) return out;
   state.unanswered = Math.max(0, state.unanswered - 1);
+  state.lastError = ERR_CONNECTION_REFUSED;
   rotate(c, state, out);
   return out;
 }
@@ -167,7 +171,8 @@ export function onTimer(c: ClientState, event: ClientTimerEvent): ClientOutput {
       break;
     case 'Deadline': {
       const mayHaveTakenEffect = state.op.op !== 'get' && state.unanswered > 0;
-      complete(c, state, out, mayHaveTakenEffect ? 'timeout' : 'fail', { error: ERR_TIMEOUT });
+      const error = mayHaveTakenEffect || state.unanswered > 0 ? ERR_TIMEOUT : (state.lastError ?? ERR_TIMEOUT);
+      complete(c, state, out, mayHaveTakenEffect ? 'timeout' : 'fail', { error });
       break;
     }
   }

@@ -38,6 +38,7 @@ export interface ConnectionRefused {
 export const ERR_NOT_LEADER = 'etcdserver: not leader';
 export const ERR_NO_LEADER = 'etcdserver: no leader';
 export const ERR_TIMEOUT = 'etcdserver: request timed out';
+export const ERR_CONNECTION_REFUSED = 'connection refused';
 
 /** The Raft entry id of a client's write: unique per client operation. */
 export function entryId(client: string, reqId: number): string {

@@ -9,6 +9,11 @@ export interface Verdict {
   detail: string;
 }
 
+export interface LeaderSample {
+  leader: string | null;
+  term: number;
+}
+
 /** A client operation as the trace recorded it. */
 export interface OpRecord {
   client: string;
@@ -27,6 +32,8 @@ export interface ConditionContext {
   targets: TargetResolver;
   /** Highest term any member had at a sampled time. */
   maxTermAt: ReadonlyMap<number, number>;
+  /** Who led (and in which term) at a sampled time. */
+  leaderAt: ReadonlyMap<number, LeaderSample>;
   ops: readonly OpRecord[];
   opById: ReadonlyMap<string, OpRecord>;
 }
@@ -73,6 +80,21 @@ export function checkEtcd(cond: EtcdCondition, ctx: ConditionContext): Verdict {
     verdicts.push({
       ok: leader !== null && term > before,
       detail: leader ? `leader ${leader} has term ${term}, highest term at ${cond.termAboveAtMs} ms was ${before}` : `no leader ${scope}`,
+    });
+  }
+  for (const [atMs, wantSame] of [
+    [cond.leaderUnchangedSinceMs, true],
+    [cond.leaderChangedSinceMs, false],
+  ] as const) {
+    if (atMs === undefined) continue;
+    const then = ctx.leaderAt.get(atMs) ?? { leader: null, term: 0 };
+    const now = leader ? { leader, term: view.term(leader) } : null;
+    const same = now !== null && now.leader === then.leader && now.term === then.term;
+    const thenText = then.leader ? `${then.leader} (term ${then.term})` : 'nobody';
+    const nowText = now ? `${now.leader} (term ${now.term})` : 'nobody';
+    verdicts.push({
+      ok: wantSame ? same : now !== null && !same,
+      detail: `leader at ${atMs} ms: ${thenText}; now: ${nowText}`,
     });
   }
   if (cond.logsIdentical) verdicts.push(checkLogsIdentical(view, considered));

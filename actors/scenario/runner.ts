@@ -5,7 +5,7 @@ import { newDisk } from '../etcd/server.ts';
 import { Simulation, type RunStatus } from '../kernel/simulation.ts';
 import type { TraceEvent } from '../kernel/trace.ts';
 import { EtcdView } from './cluster-view.ts';
-import { checkEtcd, checkOps, type ConditionContext, type OpRecord, type Verdict } from './conditions.ts';
+import { checkEtcd, checkOps, type ConditionContext, type LeaderSample, type OpRecord, type Verdict } from './conditions.ts';
 import { memberNames, type Expectation, type ScenarioSpec, type SourceRef, type TimelineStep } from './spec.ts';
 import { TargetResolver } from './targets.ts';
 
@@ -126,14 +126,23 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Run {
   const targets = new TargetResolver(view, sim.rng.fork('timeline'), new Set(spec.clients.map((c) => c.name)));
   const maxTermAt = new Map<number, number>();
   const opById = new Map<string, OpRecord>();
-  const ctx: ConditionContext = { view, targets, maxTermAt, ops, opById };
+  const leaderAt = new Map<number, LeaderSample>();
+  const ctx: ConditionContext = { view, targets, maxTermAt, leaderAt, ops, opById };
 
-  // Term samples first, so `termAbove: 10s` sees the terms before the 10 s steps run.
+  // Samples first, so `termAbove: 10s` sees the cluster before the steps at 10 s run.
   for (const exp of spec.expectations) {
-    const at = exp.etcd?.termAboveAtMs;
-    if (at !== undefined && !maxTermAt.has(at)) {
-      maxTermAt.set(at, 0);
-      sim.clock.at(at, () => maxTermAt.set(at, view.maxTerm()));
+    const termAt = exp.etcd?.termAboveAtMs;
+    if (termAt !== undefined && !maxTermAt.has(termAt)) {
+      maxTermAt.set(termAt, 0);
+      sim.clock.at(termAt, () => maxTermAt.set(termAt, view.maxTerm()));
+    }
+    for (const at of [exp.etcd?.leaderUnchangedSinceMs, exp.etcd?.leaderChangedSinceMs]) {
+      if (at === undefined || leaderAt.has(at)) continue;
+      leaderAt.set(at, { leader: null, term: 0 });
+      sim.clock.at(at, () => {
+        const leader = view.leader();
+        leaderAt.set(at, { leader, term: leader ? view.term(leader) : 0 });
+      });
     }
   }
 

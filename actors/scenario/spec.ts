@@ -118,6 +118,10 @@ export interface EtcdCondition {
   term?: { member: TargetRef; equals?: number; atLeast?: number };
   /** The considered members' leader has a term above the highest term any member had at this time. */
   termAboveAtMs?: number;
+  /** The leader now is the member that led at this time, in the same term (nobody disrupted it). */
+  leaderUnchangedSinceMs?: number;
+  /** There is a leader now, and it is not the one that led at this time in the same term. */
+  leaderChangedSinceMs?: number;
   /** Every considered live member has the same log and commit index. */
   logsIdentical?: boolean;
   /** What a linearizable read of `key` would return now: the current leader's committed value. */

@@ -1,0 +1,109 @@
+/**
+ * AcknowledgedWritesDurable ("no acknowledged write lost"): once a client got `ok` for a write,
+ * its raft entry `${client}#${id}` stays.
+ * - At the acknowledgement the entry must already be committed on some member (etcd replies after
+ *   applying, and applies only committed entries). Its committed index(es) are then protected.
+ * - Later, a `raft.log` that removes or replaces the entry at a protected index is a violation on
+ *   a member that had it committed there, and on a leader of a term later than the one the entry
+ *   was committed in that writes a different entry at that index or drops it. (A follower's stale,
+ *   uncommitted copy may still be replaced, and a stale leader of an earlier term, cut off from
+ *   the majority, may still append its own doomed entries there.)
+ * - At the end (`finish`), some member must have applied the entry with the revision the client
+ *   was told. Exception: a `delete` that no member applied is accepted, since deleting a missing
+ *   key changes nothing in the store and so emits no `etcd.apply` (its reply carries the current
+ *   revision). A write acknowledged without a revision only needs to have been applied.
+ * Only `put` and `delete` are writes; `get` and failed or timed-out writes are not tracked.
+ */
+import type { Check, LateFinding } from './check.ts';
+import { entryAt, newEntryAt } from './model.ts';
+import { entriesCount, fmtEntry, ms, quote } from './violation.ts';
+
+const WRITES: ReadonlySet<string> = new Set(['put', 'delete']);
+
+interface Ack {
+  entryId: string;
+  op: string;
+  key: string;
+  revision: number | undefined;
+  t: number;
+  seq: number;
+}
+
+function describeAck(a: Ack): string {
+  const rev = a.revision === undefined ? '' : `, revision ${a.revision}`;
+  return `acknowledged write ${quote(a.entryId)} (${a.op} ${quote(a.key)}${rev}, ok at ${ms(a.t)})`;
+}
+
+export function acknowledgedWritesDurable(): Check {
+  /** Entry id → indexes where it was committed (normally one; two if a client reused an id). */
+  const committedAt = new Map<string, number[]>();
+  /** Protected index → the acknowledgement, and the term the entry there was committed in. */
+  const ackedAt = new Map<number, { ack: Ack; commitTerm: number }>();
+  const acks: Ack[] = [];
+  /** Entry id → revisions it produced when applied (on any member). */
+  const appliedRevisions = new Map<string, number[]>();
+
+  return {
+    invariant: 'AcknowledgedWritesDurable',
+    onCommit(change, _t, model) {
+      for (const c of change.newlyCommitted) {
+        const id = c.entry[1];
+        if (id === '' || model.committed.has(c.index)) continue;
+        const at = committedAt.get(id);
+        if (at === undefined) committedAt.set(id, [c.index]);
+        else at.push(c.index);
+      }
+      return null;
+    },
+    onApply(e) {
+      const revs = appliedRevisions.get(e.id);
+      if (revs === undefined) appliedRevisions.set(e.id, [e.revision]);
+      else if (!revs.includes(e.revision)) revs.push(e.revision);
+      return null;
+    },
+    onOp(e, model) {
+      if (e.phase !== 'complete' || e.result !== 'ok' || !WRITES.has(e.op)) return null;
+      const ack: Ack = { entryId: e.entryId, op: e.op, key: e.key, revision: e.revision, t: e.t, seq: e.seq };
+      const indexes = committedAt.get(e.entryId);
+      if (indexes === undefined) return `${describeAck(ack)}: no member has committed that entry`;
+      for (const i of indexes) {
+        const committed = model.committed.get(i);
+        if (committed !== undefined && !ackedAt.has(i)) ackedAt.set(i, { ack, commitTerm: committed.commitTerm });
+      }
+      acks.push(ack);
+      return null;
+    },
+    onLog(c) {
+      if (ackedAt.size === 0) return null;
+      const m = c.member;
+      const leader = m.role === 'leader';
+      const hi = Math.max(c.oldLen, c.newLen);
+      for (let i = c.firstChanged; i <= hi; i++) {
+        const protectedAt = ackedAt.get(i);
+        if (protectedAt === undefined) continue;
+        const { ack, commitTerm } = protectedAt;
+        const next = newEntryAt(c, i);
+        if (next !== undefined && next[1] === ack.entryId) continue;
+        const had = i <= c.oldLen && entryAt(m, i)![1] === ack.entryId;
+        const laterLeader = leader && m.term > commitTerm;
+        if (!(laterLeader && (had || next !== undefined)) && !(had && i <= m.commitIndex)) continue;
+        const how = next === undefined ? `removed (log truncated to ${entriesCount(c.newLen)})` : `overwritten with ${fmtEntry(next)}`;
+        const role = leader ? `leader of term ${m.term}` : `commit index ${m.commitIndex}`;
+        return `${describeAck(ack)} at index ${i} was ${how} on ${m.name} (${role})`;
+      }
+      return null;
+    },
+    finish() {
+      const out: LateFinding[] = [];
+      for (const a of acks) {
+        const revs = appliedRevisions.get(a.entryId) ?? [];
+        if (a.revision === undefined ? revs.length > 0 : revs.includes(a.revision)) continue;
+        if (revs.length === 0 && a.op === 'delete') continue;
+        const seen = revs.length === 0 ? 'no member applied it' : `it was applied with revision ${revs.join(', ')}`;
+        const never = a.revision === undefined ? 'was never applied' : 'was never applied with that revision';
+        out.push({ t: a.t, seq: a.seq, detail: `${describeAck(a)} ${never}: ${seen}` });
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * The trace events the checkers consume, typed, and their validation. Anything the checkers rely
+ * on is checked here once, so the invariants can trust their input; an event that fails is
+ * reported as `TraceWellFormed` and otherwise ignored.
+ */
+import type { TraceEvent } from '../kernel/trace.ts';
+import type { LogEntry } from './violation.ts';
+
+export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
+const ROLES: ReadonlySet<string> = new Set<Role>(['follower', 'pre-candidate', 'candidate', 'leader']);
+
+interface At {
+  t: number;
+  seq: number;
+}
+
+/** `raft.role`: the member's role or term changed. */
+export interface RoleEvent extends At {
+  kind: 'raft.role';
+  member: string;
+  role: Role;
+  term: number;
+}
+
+/** `raft.log`: the member's log is now `old[1..from-1] ++ entries`, nothing after. */
+export interface LogEvent extends At {
+  kind: 'raft.log';
+  member: string;
+  from: number;
+  entries: LogEntry[];
+}
+
+/** `raft.commit`: the member's commit index is now `index`; `term` is its log's term there. */
+export interface CommitEvent extends At {
+  kind: 'raft.commit';
+  member: string;
+  index: number;
+  term: number;
+}
+
+/** `etcd.apply`: the member applied log entry `index` (payload `id`), producing `revision`. */
+export interface ApplyEvent extends At {
+  kind: 'etcd.apply';
+  member: string;
+  index: number;
+  revision: number;
+  id: string;
+}
+
+/**
+ * `etcd.op`, reduced to what the checkers use. `entryId` is the raft entry id of a write: the
+ * event's `entry` field when it has one (the client states it on completion), else
+ * `${client}#${id}`.
+ */
+export interface OpEvent extends At {
+  kind: 'etcd.op';
+  client: string;
+  entryId: string;
+  op: string;
+  key: string;
+  phase: 'invoke' | 'complete';
+  result: 'ok' | 'fail' | 'timeout' | undefined;
+  revision: number | undefined;
+}
+
+/** `fault`: only `crash` and `restart` change what the checkers track. */
+export interface FaultEvent extends At {
+  kind: 'fault';
+  action: string;
+  targets: string[];
+}
+
+export type CheckedEvent = RoleEvent | LogEvent | CommitEvent | ApplyEvent | OpEvent | FaultEvent;
+
+const CONSUMED: ReadonlySet<string> = new Set(['raft.role', 'raft.log', 'raft.commit', 'etcd.apply', 'etcd.op', 'fault']);
+
+/** True for the kinds the checkers look at; every other kind is ignored without validation. */
+export function isConsumed(kind: string): boolean {
+  return CONSUMED.has(kind);
+}
+
+function isNat(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+function isName(v: unknown): v is string {
+  return typeof v === 'string' && v.length > 0;
+}
+
+function isEntry(v: unknown): v is LogEntry {
+  return Array.isArray(v) && v.length === 2 && isNat(v[0]) && typeof v[1] === 'string';
+}
+
+/**
+ * Types a consumed event, or says what is wrong with it. Call only when `isConsumed(kind)`.
+ */
+export function parseEvent(e: TraceEvent): CheckedEvent | string {
+  const { t, seq } = e;
+  if (typeof t !== 'number' || !Number.isFinite(t)) return `${e.kind} event has no numeric t`;
+  if (typeof seq !== 'number') return `${e.kind} event at ${t} ms has no numeric seq`;
+  const bad = (what: string): string => `${e.kind} event (seq ${seq}) has ${what}`;
+  switch (e.kind) {
+    case 'raft.role': {
+      const { member, role, term } = e;
+      if (!isName(member)) return bad('no member');
+      if (typeof role !== 'string' || !ROLES.has(role)) return bad(`an unknown role ${JSON.stringify(role)}`);
+      if (!isNat(term)) return bad('no valid term');
+      return { kind: e.kind, t, seq, member, role: role as Role, term };
+    }
+    case 'raft.log': {
+      const { member, from, entries } = e;
+      if (!isName(member)) return bad('no member');
+      if (!isNat(from) || from < 1) return bad(`an invalid from ${JSON.stringify(from)} (indexes start at 1)`);
+      if (!Array.isArray(entries)) return bad('no entries array');
+      for (const entry of entries) {
+        if (!isEntry(entry)) return bad(`a malformed entry ${JSON.stringify(entry)} (want [term, id])`);
+      }
+      return { kind: e.kind, t, seq, member, from, entries: entries as LogEntry[] };
+    }
+    case 'raft.commit': {
+      const { member, index, term } = e;
+      if (!isName(member)) return bad('no member');
+      if (!isNat(index)) return bad('no valid index');
+      if (!isNat(term)) return bad('no valid term');
+      return { kind: e.kind, t, seq, member, index, term };
+    }
+    case 'etcd.apply': {
+      const { member, index, revision, id } = e;
+      if (!isName(member)) return bad('no member');
+      if (!isNat(index) || index < 1) return bad('no valid index');
+      if (!isNat(revision)) return bad('no valid revision');
+      if (typeof id !== 'string') return bad('no id');
+      return { kind: e.kind, t, seq, member, index, revision, id };
+    }
+    case 'etcd.op': {
+      const { client, id, op, key, phase, result, revision, entry } = e;
+      if (!isName(client)) return bad('no client');
+      if (typeof id !== 'string' && typeof id !== 'number') return bad('no id');
+      if (typeof op !== 'string') return bad('no op');
+      if (phase !== 'invoke' && phase !== 'complete') return bad(`an unknown phase ${JSON.stringify(phase)}`);
+      if (result !== undefined && result !== 'ok' && result !== 'fail' && result !== 'timeout') {
+        return bad(`an unknown result ${JSON.stringify(result)}`);
+      }
+      if (revision !== undefined && !isNat(revision)) return bad('an invalid revision');
+      return {
+        kind: e.kind, t, seq, client, entryId: typeof entry === 'string' ? entry : `${client}#${id}`, op,
+        key: typeof key === 'string' ? key : '', phase, result, revision,
+      };
+    }
+    case 'fault': {
+      const { action, targets } = e;
+      if (typeof action !== 'string') return bad('no action');
+      const list = targets === undefined ? [] : targets;
+      if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) return bad('targets that are not a string array');
+      return { kind: e.kind, t, seq, action, targets: list as string[] };
+    }
+    default:
+      return `${e.kind} is not a kind the checkers consume`;
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * LeaderCompleteness (raft Figure 3): an entry committed in term t is in the log of every leader
+ * of a term later than t (same index, term and id). "Committed in term t" means the term of the
+ * leader that committed it, which may be later than the entry's own term: an old-term entry can
+ * be committed by a later leader, and a stale leader of a term in between (cut off, or elected on
+ * late vote replies) need not hold it.
+ *
+ * Checked at the two moments it can start to fail:
+ * - a member becomes leader of term T: its log must hold every entry committed so far in a term
+ *   below T. Those entries are indexes 1..K (commits are prefixes, and commit terms never
+ *   decrease along the log), and if the new leader's entry at K is the committed one, LogMatching
+ *   (checked on every entry that ever enters a log) and StateMachineSafety make its whole prefix
+ *   equal to the committed one. So one comparison, at K, decides; the prefix is scanned only to
+ *   name the first missing entry in the report.
+ * - an entry becomes committed for the first time, in term t: every current leader of a term
+ *   later than t must already hold it.
+ * Between those moments a leader's log only grows (LeaderAppendOnly), so nothing else can break it.
+ */
+import type { Check } from './check.ts';
+import { becomesLeader, describeCommitted, entryAt, type CommittedEntry, type MemberState } from './model.ts';
+import { fmtEntry, ms, sameEntry } from './violation.ts';
+
+function lacks(m: MemberState, c: CommittedEntry): string {
+  const has = entryAt(m, c.index);
+  const there = has === undefined ? `its log ends at index ${m.log.length}` : `its log has ${fmtEntry(has)} there`;
+  return `lacks ${describeCommitted(c)}: ${there}`;
+}
+
+export function leaderCompleteness(): Check {
+  return {
+    invariant: 'LeaderCompleteness',
+    onRole(e, m, model) {
+      if (!becomesLeader(m, e.role, e.term)) return null;
+      const k = model.lastCommittedBefore(e.term);
+      if (k === 0) return null;
+      const last = model.committed.get(k);
+      if (last !== undefined && sameEntry(entryAt(m, k), last.entry)) return null;
+      const becameLeader = `${e.member} became leader of term ${e.term} at ${ms(e.t)} but`;
+      for (let i = 1; i < k; i++) {
+        const c = model.committed.get(i);
+        if (c !== undefined && c.commitTerm < e.term && !sameEntry(entryAt(m, i), c.entry)) {
+          return `${becameLeader} ${lacks(m, c)}`;
+        }
+      }
+      return last === undefined ? null : `${becameLeader} ${lacks(m, last)}`;
+    },
+    onCommit(change, _t, model) {
+      if (model.leaders.size === 0) return null;
+      for (const c of change.newlyCommitted) {
+        if (model.committed.has(c.index)) continue; // not new: leaders were checked against it already
+        for (const leader of model.leaders) {
+          if (leader.term <= c.commitTerm || sameEntry(entryAt(leader, c.index), c.entry)) continue;
+          return `${leader.name}, leader of term ${leader.term} since ${ms(leader.leaderSince)}, ${lacks(leader, c)}`;
+        }
+      }
+      return null;
+    },
+  };
+}

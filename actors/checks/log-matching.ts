@@ -1,0 +1,63 @@
+/**
+ * LogMatching (raft Figure 3; LogMatchingInv): if two logs hold an entry with the same index and
+ * term, they are identical up to that index.
+ *
+ * Checked incrementally with one global map (index, term) → (id, term of the entry before it),
+ * filled the first time any member's log holds that (index, term), and never cleared. Every entry
+ * that enters any log, by append or overwrite, is checked against it. Why that suffices: suppose
+ * no entry ever contradicted the map, and logs A and B both hold term t at index n. Both entries
+ * were checked against the same record, so they have the same id, and their predecessors have the
+ * same term t' at n-1. The predecessors are in turn both checked against the record for
+ * (n-1, t'), so they agree in id and in the term at n-2, and so on down to index 1: the prefixes
+ * are equal. An entry's predecessor cannot change while the entry stays (replacing index n-1
+ * means the log is rewritten from n-1, which re-enters index n as well and re-checks it), so
+ * checking at entry time covers the whole life of every log.
+ *
+ * The record never expires because (index, term) names one entry forever in a correct raft: only
+ * the leader of term t creates term-t entries, at most one per index (LeaderAppendOnly). The map
+ * holds one record per entry ever created, which is as large as the logs are: small.
+ */
+import type { Check } from './check.ts';
+import { newEntryAt } from './model.ts';
+import { fmtIndexed, ms, quote } from './violation.ts';
+
+interface Seen {
+  id: string;
+  prevTerm: number;
+  member: string;
+  t: number;
+}
+
+export function logMatching(): Check {
+  const byIndex = new Map<number, Map<number, Seen>>();
+  return {
+    invariant: 'LogMatching',
+    onLog(c, t) {
+      let detail: string | null = null;
+      for (let i = c.firstChanged; i <= c.newLen; i++) {
+        const entry = newEntryAt(c, i)!;
+        const prevTerm = i === 1 ? 0 : newEntryAt(c, i - 1)![0];
+        let byTerm = byIndex.get(i);
+        if (byTerm === undefined) byIndex.set(i, (byTerm = new Map()));
+        const seen = byTerm.get(entry[0]);
+        if (seen === undefined) {
+          byTerm.set(entry[0], { id: entry[1], prevTerm, member: c.member.name, t });
+          continue;
+        }
+        if (detail !== null) continue;
+        const who = c.member.name;
+        if (seen.id !== entry[1]) {
+          detail =
+            `two different entries have index ${i} and term ${entry[0]}: ` +
+            `${quote(seen.id)} on ${seen.member} (at ${ms(seen.t)}) and ${quote(entry[1])} on ${who} (at ${ms(t)})`;
+        } else if (seen.prevTerm !== prevTerm) {
+          detail =
+            `${seen.member} (at ${ms(seen.t)}) and ${who} (at ${ms(t)}) both hold ${fmtIndexed(i, entry)} ` +
+            `but their logs differ before it: index ${i - 1} has term ${seen.prevTerm} on ${seen.member} ` +
+            `and term ${prevTerm} on ${who}`;
+        }
+      }
+      return detail;
+    },
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * The checkers' shared picture of the cluster, rebuilt from the trace: each member's role, term,
+ * log and commit index, and the entries committed anywhere. Every invariant reads it; only the
+ * composer (`index.ts`) changes it, after every invariant has seen the event against the state
+ * *before* it. Each invariant keeps whatever else it needs itself.
+ *
+ * Durability follows the contract: term, log and commit index survive a crash; the role does not
+ * (`down` while crashed, `follower` after a restart until the member says otherwise).
+ */
+import type { Role } from './events.ts';
+import { fmtIndexed, ms, sameEntry, type LogEntry } from './violation.ts';
+
+export interface MemberState {
+  readonly name: string;
+  role: Role | 'down';
+  /** Current term (the leadership term while `role` is `leader`). */
+  term: number;
+  /** When it became leader of `term` (meaningful while `role` is `leader`). */
+  leaderSince: number;
+  /** `log[i - 1]` is the entry at index i. */
+  readonly log: LogEntry[];
+  commitIndex: number;
+  /** When the commit index last advanced (null: never). */
+  commitAt: number | null;
+  /** Time of the latest restart (null: never restarted). */
+  restartedAt: number | null;
+}
+
+/** The first member seen committing a given index, and what it committed there. */
+export interface CommittedEntry {
+  readonly index: number;
+  readonly entry: LogEntry;
+  /**
+   * The term in which the entry became committed (not the entry's own term): the committing
+   * member's current term, or the term of the entry it committed up to if that is higher. In a
+   * correct trace the first member to commit an index is the leader that did it, so this is
+   * that leader's term. Raft's Leader Completeness is about leaders of later terms than this.
+   */
+  readonly commitTerm: number;
+  readonly member: string;
+  readonly t: number;
+}
+
+export function entryAt(m: MemberState, index: number): LogEntry | undefined {
+  return index >= 1 ? m.log[index - 1] : undefined;
+}
+
+export function describeCommitted(c: CommittedEntry): string {
+  return `${fmtIndexed(c.index, c.entry)}, committed in term ${c.commitTerm} on ${c.member} at ${ms(c.t)}`;
+}
+
+/**
+ * One `raft.log` event, measured against the member's log before it. Only indexes from
+ * `firstChanged` on differ; rewriting an identical prefix (from ≤ old length with the same
+ * entries) changes nothing, so checks look at `[firstChanged, oldLen]` (entries removed or
+ * replaced) and `[firstChanged, newLen]` (entries added or replacing).
+ */
+export interface LogChange {
+  readonly member: MemberState;
+  readonly from: number;
+  readonly entries: readonly LogEntry[];
+  readonly oldLen: number;
+  readonly newLen: number;
+  /** First index whose entry differs between old and new log; > max(oldLen, newLen) if none. */
+  readonly firstChanged: number;
+}
+
+export function newEntryAt(c: LogChange, index: number): LogEntry | undefined {
+  return index < c.from ? entryAt(c.member, index) : c.entries[index - c.from];
+}
+
+/** One `raft.commit` event, measured against the member's commit index before it. */
+export interface CommitChange {
+  readonly member: MemberState;
+  readonly oldIndex: number;
+  readonly newIndex: number;
+  /** Entries newly committed on this member (oldIndex+1 .. newIndex); empty unless it advanced. */
+  readonly newlyCommitted: readonly CommittedEntry[];
+}
+
+export class ClusterModel {
+  readonly members = new Map<string, MemberState>();
+  /** Index → the entry committed there (as first seen). Keys are 1..maxCommitted (barring violations). */
+  readonly committed = new Map<number, CommittedEntry>();
+  maxCommitted = 0;
+  /**
+   * Runs of globally committed indexes by commit term, in the order they were committed:
+   * `{ term, upTo }` says indexes up to `upTo` were committed by term `term`. One run per term
+   * (commit terms never decrease along the log in a correct trace), so it stays tiny.
+   */
+  private readonly commitRuns: { term: number; upTo: number }[] = [];
+  /** Members whose role is `leader` right now (of possibly different terms). */
+  readonly leaders = new Set<MemberState>();
+
+  member(name: string): MemberState {
+    let m = this.members.get(name);
+    if (m === undefined) {
+      m = { name, role: 'follower', term: 0, leaderSince: 0, log: [], commitIndex: 0, commitAt: null, restartedAt: null };
+      this.members.set(name, m);
+    }
+    return m;
+  }
+
+  /** Measures a `raft.log`; a string if it would leave a gap in the member's log. */
+  describeLog(m: MemberState, from: number, entries: readonly LogEntry[]): LogChange | string {
+    const oldLen = m.log.length;
+    if (from > oldLen + 1) {
+      return `${m.name} logged entries from index ${from} but its log ends at ${oldLen} (a gap)`;
+    }
+    const newLen = from - 1 + entries.length;
+    let k = from;
+    const common = Math.min(oldLen, newLen);
+    while (k <= common && sameEntry(m.log[k - 1], entries[k - from])) k++;
+    return { member: m, from, entries, oldLen, newLen, firstChanged: k };
+  }
+
+  applyLog(c: LogChange): void {
+    const log = c.member.log;
+    if (c.firstChanged > Math.max(c.oldLen, c.newLen)) return;
+    log.length = c.firstChanged - 1;
+    for (let i = c.firstChanged; i <= c.newLen; i++) log.push(c.entries[i - c.from]!);
+  }
+
+  /**
+   * Measures a `raft.commit`; a string if the member commits past the end of its own log or
+   * reports a term its log does not hold there. A decrease is returned as a change (with nothing
+   * newly committed) for `CommitIndexMonotonic` to judge.
+   */
+  describeCommit(m: MemberState, index: number, term: number, t: number): CommitChange | string {
+    if (index > m.log.length) {
+      return `${m.name} moved its commit index to ${index} but its log ends at ${m.log.length}`;
+    }
+    const there = entryAt(m, index);
+    const termThere = there === undefined ? 0 : there[0];
+    if (termThere !== term) {
+      return `${m.name} committed index ${index} with term ${term}, but its log has term ${termThere} there`;
+    }
+    const newlyCommitted: CommittedEntry[] = [];
+    const commitTerm = Math.max(m.term, term);
+    for (let i = m.commitIndex + 1; i <= index; i++) {
+      newlyCommitted.push({ index: i, entry: m.log[i - 1]!, commitTerm, member: m.name, t });
+    }
+    return { member: m, oldIndex: m.commitIndex, newIndex: index, newlyCommitted };
+  }
+
+  applyCommit(c: CommitChange, t: number): void {
+    // The commit index is durable and never goes back; after a (reported) decrease the checkers
+    // keep the higher, persisted value so that later overwrites of committed entries still count.
+    if (c.newIndex <= c.oldIndex) return;
+    c.member.commitIndex = c.newIndex;
+    c.member.commitAt = t;
+    for (const ce of c.newlyCommitted) {
+      if (this.committed.has(ce.index)) continue;
+      this.committed.set(ce.index, ce);
+      const run = this.commitRuns[this.commitRuns.length - 1];
+      if (run !== undefined && run.term === ce.commitTerm) run.upTo = Math.max(run.upTo, ce.index);
+      else this.commitRuns.push({ term: ce.commitTerm, upTo: ce.index });
+    }
+    if (c.newIndex > this.maxCommitted) this.maxCommitted = c.newIndex;
+  }
+
+  /**
+   * The highest globally committed index whose commit term is below `term` (0 if none): every
+   * entry a leader of `term` must hold lies at or below it. Costs the number of runs (terms).
+   */
+  lastCommittedBefore(term: number): number {
+    let best = 0;
+    for (const run of this.commitRuns) if (run.term < term && run.upTo > best) best = run.upTo;
+    return best;
+  }
+
+  applyRole(m: MemberState, role: Role, term: number, t: number): void {
+    if (becomesLeader(m, role, term)) m.leaderSince = t;
+    m.role = role;
+    m.term = term;
+    if (role === 'leader') this.leaders.add(m);
+    else this.leaders.delete(m);
+  }
+
+  crash(m: MemberState): void {
+    m.role = 'down';
+    this.leaders.delete(m);
+  }
+
+  restart(m: MemberState, t: number): void {
+    m.role = 'follower';
+    m.restartedAt = t;
+    this.leaders.delete(m);
+  }
+}
+
+/** True when a `raft.role` makes the member leader of a term it was not already leading. */
+export function becomesLeader(m: MemberState, role: Role, term: number): boolean {
+  return role === 'leader' && !(m.role === 'leader' && m.term === term);
+}

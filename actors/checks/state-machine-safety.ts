@@ -1,0 +1,63 @@
+/**
+ * StateMachineSafety (raft Figure 3; LogInv, CommittedIsDurableInv): no two different entries are
+ * ever committed, or applied, at the same index on any members. Concretely:
+ * - a member committing index i must have there the entry first committed at i anywhere;
+ * - a member never removes or replaces an entry at or below its own (durable) commit index;
+ * - a member applies only committed entries, the ones its log holds, and never a different entry
+ *   at an index where another member applied something else.
+ */
+import type { Check } from './check.ts';
+import { describeCommitted, entryAt, newEntryAt } from './model.ts';
+import { entriesCount, fmtEntry, fmtIndexed, ms, quote } from './violation.ts';
+
+export function stateMachineSafety(): Check {
+  const appliedAt = new Map<number, { id: string; member: string; t: number }>();
+  return {
+    invariant: 'StateMachineSafety',
+    onCommit(change, _t, model) {
+      for (const c of change.newlyCommitted) {
+        const first = model.committed.get(c.index);
+        if (first === undefined || (first.entry[0] === c.entry[0] && first.entry[1] === c.entry[1])) continue;
+        return (
+          `two different entries committed at index ${c.index}: ${fmtEntry(first.entry)} on ${first.member} ` +
+          `(at ${ms(first.t)}) and ${fmtEntry(c.entry)} on ${c.member} (at ${ms(c.t)})`
+        );
+      }
+      return null;
+    },
+    onLog(c) {
+      const m = c.member;
+      const d = c.firstChanged;
+      if (d > c.oldLen || d > m.commitIndex) return null;
+      const old = entryAt(m, d)!;
+      const replacement = newEntryAt(c, d);
+      const what =
+        replacement !== undefined
+          ? `overwrote its committed entry ${fmtIndexed(d, old)} with ${fmtEntry(replacement)}`
+          : `truncated its log to ${entriesCount(c.newLen)}, dropping committed entry ${fmtIndexed(d, old)}`;
+      return `${m.name} ${what} (its commit index is ${m.commitIndex})`;
+    },
+    onApply(e, m, model) {
+      let detail: string | null = null;
+      if (e.index > m.commitIndex) {
+        detail = `${m.name} applied index ${e.index} (${quote(e.id)}) but its commit index is only ${m.commitIndex}`;
+      }
+      const own = entryAt(m, e.index);
+      if (detail === null && own !== undefined && own[1] !== e.id) {
+        detail = `${m.name} applied ${quote(e.id)} at index ${e.index} but its log holds ${fmtEntry(own)} there`;
+      }
+      const committed = model.committed.get(e.index);
+      if (detail === null && committed !== undefined && committed.entry[1] !== e.id) {
+        detail = `${m.name} applied ${quote(e.id)} at index ${e.index}, but the entry there is ${describeCommitted(committed)}`;
+      }
+      const first = appliedAt.get(e.index);
+      if (first === undefined) appliedAt.set(e.index, { id: e.id, member: m.name, t: e.t });
+      else if (detail === null && first.id !== e.id) {
+        detail =
+          `two different entries applied at index ${e.index}: ${quote(first.id)} on ${first.member} ` +
+          `(at ${ms(first.t)}) and ${quote(e.id)} on ${m.name} (at ${ms(e.t)})`;
+      }
+      return detail;
+    },
+  };
+}

@@ -1,0 +1,501 @@
+/**
+ * etcd's multi-version key-value store (server/storage/mvcc), as the pure state machine an etcd
+ * member applies committed Raft entries to. No I/O, clock or randomness: the same commands in the
+ * same order always give the same store and the same results, and a member keeps this object
+ * across a simulated crash because in etcd it lives in the durable backend.
+ *
+ * Revisions follow etcd v3: an empty store is at revision 1, every transaction that writes at least
+ * one key advances it by exactly one (all its writes share that revision, ordered by position the
+ * way etcd's sub-revisions order them), and reads or deletes that match nothing leave it alone.
+ *
+ * Keys are compared as JavaScript strings, i.e. by UTF-16 code unit. That is etcd's byte order for
+ * ASCII keys (all Kubernetes registry keys); it differs only between astral characters and
+ * U+E000..U+FFFF. A prefix is a contiguous run in this order, so prefix reads binary-search.
+ *
+ * Expected failures (compacted or future revisions, duplicate keys in a txn) are returned as values
+ * carrying etcd's error text, never thrown, because the apiserver turns them into API responses.
+ */
+
+export const ERR_COMPACTED = 'mvcc: required revision has been compacted';
+export const ERR_FUTURE_REV = 'mvcc: required revision is a future revision';
+/** etcd rejects this in its gRPC layer before proposing; checked here because every revision must hold at most one write per key. */
+export const ERR_DUPLICATE_KEY = 'etcdserver: duplicate key given in txn request';
+
+export type MvccError =
+  | { readonly error: typeof ERR_COMPACTED; readonly compactRevision: number }
+  | { readonly error: typeof ERR_FUTURE_REV }
+  | { readonly error: typeof ERR_DUPLICATE_KEY };
+
+/** A key as stored at one revision. A tombstone (the key deleted at `modRevision`) has version 0, value '' and createRevision 0, as in etcd. */
+export interface KeyValue {
+  readonly key: string;
+  readonly value: string;
+  readonly createRevision: number;
+  readonly modRevision: number;
+  readonly version: number;
+}
+
+export interface WatchEvent {
+  readonly type: 'put' | 'delete';
+  /** For a delete: the tombstone, whose modRevision is the delete's revision. */
+  readonly kv: KeyValue;
+  /** The key's live value just before this event; absent when the put created the key. */
+  readonly prevKv?: KeyValue;
+  readonly revision: number;
+}
+
+/** Every retained revision of one key, oldest first, each with a strictly larger modRevision. */
+export interface KeyHistory {
+  readonly key: string;
+  revisions: KeyValue[];
+}
+
+export interface MvccStore {
+  revision: number;
+  /** 0 until the first compaction; reads and watches below it fail. */
+  compactRevision: number;
+  /** Sorted by key; a key stays here while any of its revisions is retained. */
+  keys: KeyHistory[];
+  /** Every event at or after compactRevision, in revision order then position within a txn. */
+  events: WatchEvent[];
+}
+
+export interface KeySelector {
+  readonly key: string;
+  /** When true, `key` is a prefix and every key starting with it is selected. */
+  readonly prefix?: boolean;
+}
+
+export interface RangeOptions {
+  readonly prefix?: boolean;
+  /** Read the store as it was at this revision; 0 or absent means the current revision. */
+  readonly revision?: number;
+  /** At most this many kvs; 0 or absent means no limit. */
+  readonly limit?: number;
+  readonly countOnly?: boolean;
+}
+
+export interface RangeResponse {
+  readonly kvs: KeyValue[];
+  /** Number of matching keys, regardless of limit. */
+  readonly count: number;
+  /** The store's current revision, whatever revision was read. */
+  readonly revision: number;
+  /** True when limit cut off some matching keys. */
+  readonly more: boolean;
+}
+
+export interface PutResponse {
+  readonly revision: number;
+  readonly prevKv?: KeyValue;
+  /** The event this write produced, for the member to push to live watchers. */
+  readonly events: WatchEvent[];
+}
+
+export interface DeleteResponse {
+  /** Unchanged from before the call when nothing was deleted. */
+  readonly revision: number;
+  readonly deleted: number;
+  readonly prevKvs: KeyValue[];
+  readonly events: WatchEvent[];
+}
+
+export type Compare =
+  | {
+      readonly key: string;
+      readonly target: 'mod' | 'create' | 'version';
+      readonly result: CompareResult;
+      readonly value: number;
+    }
+  | { readonly key: string; readonly target: 'value'; readonly result: CompareResult; readonly value: string };
+
+export type CompareResult = '=' | '!=' | '<' | '>';
+
+export type TxnOp =
+  | { readonly op: 'put'; readonly key: string; readonly value: string }
+  | { readonly op: 'delete'; readonly key: string; readonly prefix?: boolean }
+  | ({ readonly op: 'range'; readonly key: string } & RangeOptions);
+
+export interface TxnRequest {
+  readonly compare: readonly Compare[];
+  readonly success: readonly TxnOp[];
+  readonly failure: readonly TxnOp[];
+}
+
+/** One response per executed op; `revision` is the store's revision right after that op, as etcd reports it. */
+export type TxnOpResponse =
+  | { readonly op: 'put'; readonly revision: number; readonly prevKv?: KeyValue }
+  | { readonly op: 'delete'; readonly revision: number; readonly deleted: number; readonly prevKvs: KeyValue[] }
+  | ({ readonly op: 'range' } & RangeResponse);
+
+export interface TxnResponse {
+  readonly succeeded: boolean;
+  readonly revision: number;
+  readonly responses: TxnOpResponse[];
+  readonly events: WatchEvent[];
+}
+
+export interface CompactResponse {
+  readonly revision: number;
+  readonly compactRevision: number;
+}
+
+export interface WatchRequest extends KeySelector {
+  /** First revision to replay; 0 means no history, only what happens from now on. */
+  readonly fromRevision: number;
+}
+
+export interface WatchResponse {
+  readonly events: WatchEvent[];
+  /** The store's current revision: events after it arrive through write results. */
+  readonly revision: number;
+}
+
+export type MvccCommand =
+  | { readonly op: 'put'; readonly key: string; readonly value: string }
+  | { readonly op: 'delete'; readonly key: string; readonly prefix?: boolean }
+  | ({ readonly op: 'txn' } & TxnRequest)
+  | { readonly op: 'compact'; readonly revision: number };
+
+export type MvccApplyResult =
+  | { readonly op: 'put'; readonly result: PutResponse }
+  | { readonly op: 'delete'; readonly result: DeleteResponse }
+  | { readonly op: 'txn'; readonly result: TxnResponse | MvccError }
+  | { readonly op: 'compact'; readonly result: CompactResponse | MvccError };
+
+export function createStore(): MvccStore {
+  return { revision: 1, compactRevision: 0, keys: [], events: [] };
+}
+
+/** The single entry point through which a Raft member applies committed entries. */
+export function applyCommand(store: MvccStore, command: MvccCommand): MvccApplyResult {
+  switch (command.op) {
+    case 'put':
+      return { op: 'put', result: put(store, command.key, command.value) };
+    case 'delete':
+      return { op: 'delete', result: deleteRange(store, command.key, { prefix: command.prefix ?? false }) };
+    case 'txn':
+      return { op: 'txn', result: txn(store, command) };
+    case 'compact':
+      return { op: 'compact', result: compact(store, command.revision) };
+  }
+}
+
+export function keyMatches(selector: KeySelector, key: string): boolean {
+  return selector.prefix ? key.startsWith(selector.key) : key === selector.key;
+}
+
+export function range(store: MvccStore, key: string, options: RangeOptions = {}): RangeResponse | MvccError {
+  const atRevision = revisionToRead(store, options.revision);
+  return checkReadable(store, atRevision) ?? readRange(store, key, atRevision, options);
+}
+
+function readRange(store: MvccStore, key: string, atRevision: number, options: RangeOptions): RangeResponse {
+  const limit = options.limit !== undefined && options.limit > 0 ? options.limit : Infinity;
+  const kvs: KeyValue[] = [];
+  let count = 0;
+  const [start, end] = selectedSpan(store, { key, prefix: options.prefix ?? false });
+  for (let i = start; i < end; i++) {
+    const kv = liveAt(store.keys[i]!, atRevision);
+    if (!kv) continue;
+    count++;
+    if (!options.countOnly && kvs.length < limit) kvs.push(kv);
+  }
+  return { kvs, count, revision: store.revision, more: !options.countOnly && count > kvs.length };
+}
+
+export function put(store: MvccStore, key: string, value: string): PutResponse {
+  const batch = beginWrite(store);
+  const prevKv = writePut(store, batch, key, value);
+  return { revision: store.revision, ...(prevKv && { prevKv }), events: batch.events };
+}
+
+export function deleteRange(store: MvccStore, key: string, options: { prefix?: boolean } = {}): DeleteResponse {
+  const batch = beginWrite(store);
+  const prevKvs = writeDelete(store, batch, { key, prefix: options.prefix ?? false });
+  return { revision: store.revision, deleted: prevKvs.length, prevKvs, events: batch.events };
+}
+
+/**
+ * Compares are all evaluated against the store before the txn, then one branch runs op by op; a
+ * range in the branch sees the branch's earlier writes, as in etcd through v3.6, whose writes
+ * update the in-memory index immediately. Nothing is written when the request is rejected.
+ */
+export function txn(store: MvccStore, request: TxnRequest): TxnResponse | MvccError {
+  if (hasDuplicateKeys(request.success) || hasDuplicateKeys(request.failure)) return { error: ERR_DUPLICATE_KEY };
+
+  const succeeded = request.compare.every((compare) => compareHolds(store, compare));
+  const ops = succeeded ? request.success : request.failure;
+  // etcd validates the chosen branch's read revisions against the pre-txn store, before any write.
+  for (const op of ops) {
+    if (op.op !== 'range') continue;
+    const unreadable = checkReadable(store, revisionToRead(store, op.revision));
+    if (unreadable) return unreadable;
+  }
+
+  const batch = beginWrite(store);
+  const responses: TxnOpResponse[] = [];
+  for (const op of ops) {
+    switch (op.op) {
+      case 'put': {
+        const prevKv = writePut(store, batch, op.key, op.value);
+        responses.push({ op: 'put', revision: store.revision, ...(prevKv && { prevKv }) });
+        break;
+      }
+      case 'delete': {
+        const prevKvs = writeDelete(store, batch, { key: op.key, prefix: op.prefix ?? false });
+        responses.push({ op: 'delete', revision: store.revision, deleted: prevKvs.length, prevKvs });
+        break;
+      }
+      case 'range': {
+        responses.push({ op: 'range', ...readRange(store, op.key, revisionToRead(store, op.revision), op) });
+        break;
+      }
+    }
+  }
+  return { succeeded, revision: store.revision, responses, events: batch.events };
+}
+
+/**
+ * Drops history that no read at or after `revision` needs: for each key, only its newest revision
+ * at or before `revision` survives, and not even that when it is a tombstone. Events before
+ * `revision` are dropped; events at `revision` are kept, so a watch may start at the compact
+ * revision itself (etcd's rule: only startRevision < compactRevision is refused) and, unlike etcd,
+ * still sees deletes made at that revision.
+ *
+ * Cost is proportional to the events being dropped: only keys written since the previous
+ * compaction can have revisions to drop.
+ */
+export function compact(store: MvccStore, revision: number): CompactResponse | MvccError {
+  if (revision <= store.compactRevision) return { error: ERR_COMPACTED, compactRevision: store.compactRevision };
+  if (revision > store.revision) return { error: ERR_FUTURE_REV };
+
+  const firstKept = firstEventAtOrAfter(store.events, revision);
+  const touched = new Set<string>();
+  for (const event of store.events) {
+    if (event.revision > revision) break;
+    touched.add(event.kv.key);
+  }
+  let emptied = false;
+  for (const key of touched) {
+    const history = findHistory(store, key);
+    if (!history) continue;
+    const newest = lastAtOrBefore(history.revisions, revision);
+    if (newest < 0) continue;
+    const dropCount = isTombstone(history.revisions[newest]!) ? newest + 1 : newest;
+    if (dropCount === 0) continue;
+    history.revisions = history.revisions.slice(dropCount);
+    if (history.revisions.length === 0) emptied = true;
+  }
+  if (false) store.keys = store.keys.filter((history) => history.revisions.length > 0);
+  store.events = store.events.slice(firstKept);
+  store.compactRevision = revision;
+  return { revision: store.revision, compactRevision: revision };
+}
+
+/**
+ * Replays history for a new watcher. A start revision above the current one yields no events yet:
+ * the watcher waits for them, as in etcd.
+ */
+export function watchEvents(store: MvccStore, request: WatchRequest): WatchResponse | MvccError {
+  if (request.fromRevision <= 0) return { events: [], revision: store.revision };
+  if (request.fromRevision < store.compactRevision) {
+    return { error: ERR_COMPACTED, compactRevision: store.compactRevision };
+  }
+  const events: WatchEvent[] = [];
+  for (let i = firstEventAtOrAfter(store.events, request.fromRevision); i < store.events.length; i++) {
+    const event = store.events[i]!;
+    if (keyMatches(request, event.kv.key)) events.push(event);
+  }
+  return { events, revision: store.revision };
+}
+
+/** How much history the store retains, so tests and metrics can see compaction free memory. */
+export function historySize(store: MvccStore): { keys: number; keyRevisions: number; events: number } {
+  let keyRevisions = 0;
+  for (const history of store.keys) keyRevisions += history.revisions.length;
+  return { keys: store.keys.length, keyRevisions, events: store.events.length };
+}
+
+/** The writes of one transaction; the store's revision advances on the first of them only. */
+interface WriteBatch {
+  readonly revision: number;
+  readonly events: WatchEvent[];
+}
+
+function beginWrite(store: MvccStore): WriteBatch {
+  return { revision: store.revision + 1, events: [] };
+}
+
+function recordEvent(store: MvccStore, batch: WriteBatch, event: WatchEvent): void {
+  if (batch.events.length === 0) store.revision = batch.revision;
+  const frozen = Object.freeze(event);
+  batch.events.push(frozen);
+  store.events.push(frozen);
+}
+
+function writePut(store: MvccStore, batch: WriteBatch, key: string, value: string): KeyValue | undefined {
+  const history = findOrAddHistory(store, key);
+  const prevKv = newestLive(history);
+  const kv: KeyValue = Object.freeze({
+    key,
+    value,
+    createRevision: prevKv ? prevKv.createRevision : batch.revision,
+    modRevision: batch.revision,
+    version: prevKv ? prevKv.version + 1 : 1,
+  });
+  history.revisions.push(kv);
+  recordEvent(store, batch, { type: 'put', kv, ...(prevKv && { prevKv }), revision: batch.revision });
+  return prevKv;
+}
+
+function writeDelete(store: MvccStore, batch: WriteBatch, selector: KeySelector): KeyValue[] {
+  const prevKvs: KeyValue[] = [];
+  const [start, end] = selectedSpan(store, selector);
+  for (let i = start; i < end; i++) {
+    const history = store.keys[i]!;
+    const prevKv = newestLive(history);
+    if (!prevKv) continue;
+    const tombstone: KeyValue = Object.freeze({
+      key: history.key,
+      value: '',
+      createRevision: 0,
+      modRevision: batch.revision,
+      version: 0,
+    });
+    history.revisions.push(tombstone);
+    prevKvs.push(prevKv);
+    recordEvent(store, batch, { type: 'delete', kv: tombstone, prevKv, revision: batch.revision });
+  }
+  return prevKvs;
+}
+
+/** etcd's applyCompare: a missing key has create/mod/version 0, and any value compare on it fails. */
+function compareHolds(store: MvccStore, compare: Compare): boolean {
+  const history = findHistory(store, compare.key);
+  const kv = history && newestLive(history);
+  if (compare.target === 'value') return kv !== undefined && holds(kv.value, compare.result, compare.value);
+  const actual = !kv ? 0 : compare.target === 'mod' ? kv.modRevision : compare.target === 'create' ? kv.createRevision : kv.version;
+  return holds(actual, compare.result, compare.value);
+}
+
+function holds<T extends number | string>(actual: T, result: CompareResult, expected: T): boolean {
+  switch (result) {
+    case '=':
+      return actual === expected;
+    case '!=':
+      return actual !== expected;
+    case '<':
+      return actual < expected;
+    case '>':
+      return actual > expected;
+  }
+}
+
+/** etcd's checkIntervals: a branch may not put one key twice, nor put a key it also deletes. */
+function hasDuplicateKeys(ops: readonly TxnOp[]): boolean {
+  const putKeys = new Set<string>();
+  const deletes: KeySelector[] = [];
+  for (const op of ops) {
+    if (op.op === 'put') {
+      if (putKeys.has(op.key)) return true;
+      putKeys.add(op.key);
+    } else if (op.op === 'delete') {
+      deletes.push({ key: op.key, prefix: op.prefix ?? false });
+    }
+  }
+  for (const key of putKeys) {
+    if (deletes.some((selector) => keyMatches(selector, key))) return true;
+  }
+  return false;
+}
+
+function revisionToRead(store: MvccStore, requested: number | undefined): number {
+  return requested !== undefined && requested > 0 ? requested : store.revision;
+}
+
+/** etcd's rule (kvstore_txn.go rangeKeys): a read above the current revision or below the compact revision fails; at the compact revision it succeeds. */
+function checkReadable(store: MvccStore, revision: number): MvccError | undefined {
+  if (revision > store.revision) return { error: ERR_FUTURE_REV };
+  if (revision < store.compactRevision) return { error: ERR_COMPACTED, compactRevision: store.compactRevision };
+  return undefined;
+}
+
+function isTombstone(kv: KeyValue): boolean {
+  return kv.version === 0;
+}
+
+function newestLive(history: KeyHistory): KeyValue | undefined {
+  const newest = history.revisions[history.revisions.length - 1];
+  return newest && !isTombstone(newest) ? newest : undefined;
+}
+
+function liveAt(history: KeyHistory, revision: number): KeyValue | undefined {
+  const kv = history.revisions[lastAtOrBefore(history.revisions, revision)];
+  return kv && !isTombstone(kv) ? kv : undefined;
+}
+
+/** Index of the newest revision at or before `revision`, or -1. */
+function lastAtOrBefore(revisions: readonly KeyValue[], revision: number): number {
+  let low = 0;
+  let high = revisions.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (revisions[mid]!.modRevision <= revision) low = mid + 1;
+    else high = mid;
+  }
+  return low - 1;
+}
+
+function firstEventAtOrAfter(events: readonly WatchEvent[], revision: number): number {
+  let low = 0;
+  let high = events.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (events[mid]!.revision < revision) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+function lowerBound(keys: readonly KeyHistory[], key: string): number {
+  let low = 0;
+  let high = keys.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (keys[mid]!.key < key) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** [start, end) indices in `store.keys` of the selected keys. */
+function selectedSpan(store: MvccStore, selector: KeySelector): [number, number] {
+  const start = lowerBound(store.keys, selector.key);
+  if (!selector.prefix) return store.keys[start]?.key === selector.key ? [start, start + 1] : [start, start];
+  const end = prefixEnd(selector.key);
+  return [start, end === undefined ? store.keys.length : lowerBound(store.keys, end)];
+}
+
+/** The smallest string above every string with this prefix (etcd's GetPrefixRangeEnd, per code unit); undefined when there is none. */
+function prefixEnd(prefix: string): string | undefined {
+  for (let i = prefix.length - 1; i >= 0; i--) {
+    const unit = prefix.charCodeAt(i);
+    if (unit < 0xffff) return prefix.slice(0, i) + String.fromCharCode(unit + 1);
+  }
+  return undefined;
+}
+
+function findHistory(store: MvccStore, key: string): KeyHistory | undefined {
+  const history = store.keys[lowerBound(store.keys, key)];
+  return history?.key === key ? history : undefined;
+}
+
+function findOrAddHistory(store: MvccStore, key: string): KeyHistory {
+  const index = lowerBound(store.keys, key);
+  const existing = store.keys[index];
+  if (existing?.key === key) return existing;
+  const history: KeyHistory = { key, revisions: [] };
+  store.keys.splice(index, 0, history);
+  return history;
+}
