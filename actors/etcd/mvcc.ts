@@ -287,7 +287,7 @@ export function compact(store: MvccStore, revision: number): CompactResponse | M
     history.revisions = history.revisions.slice(dropCount);
     if (history.revisions.length === 0) emptied = true;
   }
-  if (false) store.keys = store.keys.filter((history) => history.revisions.length > 0);
+  if (emptied) store.keys = store.keys.filter((history) => history.revisions.length > 0);
   store.events = store.events.slice(firstKept);
   store.compactRevision = revision;
   return { revision: store.revision, compactRevision: revision };

@@ -9,6 +9,7 @@ export interface QueuedEvent {
   readonly atMs: number;
   readonly seq: number;
   fire: () => void;
+  /** True once the event was cancelled or popped: it will not fire (again). */
   cancelled: boolean;
 }
 
@@ -50,11 +51,14 @@ export class EventQueue {
     return this.heap[0]?.atMs;
   }
 
-  /** Removes and returns the next live event. */
+  /** Removes and returns the next live event; it counts as settled, so a late cancel is a no-op. */
   pop(): QueuedEvent | undefined {
     this.dropCancelledTop();
     const top = this.popRaw();
-    if (top) this.liveCount--;
+    if (top) {
+      top.cancelled = true;
+      this.liveCount--;
+    }
     return top;
   }
 

@@ -158,8 +158,10 @@ export class Simulation {
     const clock = this.clock;
     const hooks = this.afterEventHooks;
     while (this.stopReason === null) {
+      const nextAtMs = clock.queue.peekAtMs();
+      if (nextAtMs === undefined || nextAtMs > untilMs) break;
       if (this.eventCount >= this.maxEvents) return 'event-limit';
-      if (!clock.fireNext(untilMs)) break;
+      clock.fireNext(untilMs);
       this.eventCount++;
       for (let i = 0; i < hooks.length; i++) hooks[i]!();
     }

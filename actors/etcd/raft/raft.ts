@@ -409,7 +409,6 @@ function handleHeartbeat(r: Raft, m: Extract<RaftMessage, { type: 'MsgHeartbeat'
 export function propose(r: Raft, id: string, data: unknown): number | null {
   if (r.role !== 'leader') return null;
   const index = appendEntry(r, id, data);
-  if (r.config.voters.length === 1) maybeCommit(r);
   broadcastAppend(r);
   return index;
 }
@@ -422,6 +421,8 @@ function appendEntry(r: Raft, id: string, data: unknown): number {
   const self = r.progress.get(r.config.id)!;
   self.match = entry.index;
   self.next = entry.index + 1;
+  // A single voter is its own quorum: nobody will ack, so count now.
+  if (r.config.voters.length === 1) maybeCommit(r);
   return entry.index;
 }
 

@@ -1,0 +1,365 @@
+/**
+ * Kernel benchmark: what one simulated event costs, from a bare heap loop up to a whole idle etcd
+ * group. Prints ONE JSON object on stdout; a human summary goes to stderr.
+ *
+ *   npx tsx bench/kernel.bench.ts            # full run (about 30 s on the 2-core dev machine)
+ *   npx tsx bench/kernel.bench.ts --quick    # smaller sizes, CI smoke (< 10 s)
+ *
+ * Parts, each warmed up once and then measured (median, min, max of 3 trials):
+ *   bareHeapLoop         a (atMs, seq) binary heap of closures, each event schedules one more at
+ *                        now + U(0,10) ms from a seeded alea stream; 10k pending (performance.md §1)
+ *   kernelActorDelivery  messages/s through Simulation + Network to XState actors that forward
+ *                        each message to a random peer (`emit` of a `send`): a ping storm with a
+ *                        constant number in flight; also the same storm on stub (non-XState)
+ *                        actors, to split the kernel's own cost from XState's
+ *   idleEtcdHour         runScenario() of an idle 5-member etcd group for 1 h of virtual time
+ */
+import os from 'node:os';
+import seedrandom from 'seedrandom';
+import { createActor, emit, setup, type AnyActorRef } from 'xstate';
+import type { Message } from '../actors/kernel/network.ts';
+import type { Rng } from '../actors/kernel/rng.ts';
+import { Simulation, type KernelEmitted } from '../actors/kernel/simulation.ts';
+import { runScenario } from '../actors/scenario/runner.ts';
+import type { ScenarioSpec } from '../actors/scenario/spec.ts';
+
+const quick = process.argv.includes('--quick');
+const TRIALS = 3;
+
+const sizes = quick
+  ? { bareEvents: 300_000, barePending: 10_000, actors: 100, inFlight: 10_000, messages: 60_000, idleMs: 300_000, idleWarmupMs: 60_000 }
+  : { bareEvents: 3_000_000, barePending: 10_000, actors: 100, inFlight: 10_000, messages: 600_000, idleMs: 3_600_000, idleWarmupMs: 600_000 };
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+interface Stats {
+  median: number;
+  min: number;
+  max: number;
+}
+
+function stats(values: number[]): Stats {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: sorted[Math.floor(sorted.length / 2)]!, min: sorted[0]!, max: sorted[sorted.length - 1]! };
+}
+
+const round = (x: number, digits = 0): number => {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};
+const roundStats = (s: Stats, digits = 0): Stats => ({ median: round(s.median, digits), min: round(s.min, digits), max: round(s.max, digits) });
+
+// ---------------------------------------------------------------------------------------------
+// 1. Bare heap loop (inline, independent of the kernel's EventQueue on purpose: the baseline).
+
+interface BareEvent {
+  t: number;
+  seq: number;
+  fn: () => void;
+}
+
+/** Returns events/s for `events` pops with `pending` events kept in the heap. */
+function bareHeapLoop(events: number, pending: number, seed: string): { eventsPerSec: number; checksum: number } {
+  const rnd = seedrandom.alea(seed);
+  const heap: BareEvent[] = [];
+  let seq = 0;
+  let now = 0;
+  let fired = 0;
+
+  const less = (a: BareEvent, b: BareEvent): boolean => a.t < b.t || (a.t === b.t && a.seq < b.seq);
+  const push = (t: number, fn: () => void): void => {
+    const ev: BareEvent = { t, seq: seq++, fn };
+    let i = heap.length;
+    heap.push(ev);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = heap[parent]!;
+      if (less(p, ev)) break;
+      heap[i] = p;
+      i = parent;
+    }
+    heap[i] = ev;
+  };
+  const pop = (): BareEvent | undefined => {
+    const top = heap[0];
+    if (top === undefined) return undefined;
+    const last = heap.pop()!;
+    const n = heap.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        if (left >= n) break;
+        let child = left;
+        let c = heap[left]!;
+        const right = left + 1;
+        if (right < n && less(heap[right]!, c)) {
+          child = right;
+          c = heap[right]!;
+        }
+        if (less(last, c)) break;
+        heap[i] = c;
+        i = child;
+      }
+      heap[i] = last;
+    }
+    return top;
+  };
+  // Each event is a fresh closure that schedules the next one.
+  const schedule = (id: number): void => {
+    push(now + rnd() * 10, () => {
+      fired++;
+      schedule(id);
+    });
+  };
+  for (let i = 0; i < pending; i++) schedule(i);
+
+  const t0 = performance.now();
+  for (let i = 0; i < events; i++) {
+    const ev = pop()!;
+    now = ev.t;
+    ev.fn();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { eventsPerSec: fired / seconds, checksum: round(now, 3) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Kernel delivery: Simulation + Network to XState actors.
+
+type StormEvent = { type: 'MSG' };
+
+/** On each message, asks the kernel to send a new one to a random peer. */
+const stormMachine = setup({
+  types: {
+    context: {} as { rng: Rng; peers: readonly string[] },
+    events: {} as StormEvent,
+    input: {} as { rng: Rng; peers: readonly string[] },
+    emitted: {} as KernelEmitted,
+  },
+}).createMachine({
+  context: ({ input }) => ({ rng: input.rng, peers: input.peers }),
+  on: {
+    MSG: { actions: emit(({ context }) => ({ type: 'send' as const, to: context.rng.pick(context.peers), msg: MSG })) },
+  },
+});
+
+const MSG: Message = { type: 'MSG' };
+
+/**
+ * A hand-written actor with the only surface the kernel uses (on, subscribe, start, send, stop):
+ * the same storm without XState, so the kernel's own per-message cost shows.
+ */
+function stubActor(rng: Rng, peers: readonly string[]): AnyActorRef {
+  let onSend: ((e: { to: string; msg: Message }) => void) | null = null;
+  const stub = {
+    on(type: string, handler: (e: { to: string; msg: Message }) => void) {
+      if (type === 'send') onSend = handler;
+      return { unsubscribe() {} };
+    },
+    subscribe() {
+      return { unsubscribe() {} };
+    },
+    start() {
+      return stub;
+    },
+    stop() {
+      return stub;
+    },
+    send() {
+      onSend?.({ to: rng.pick(peers), msg: MSG });
+    },
+  };
+  return stub as unknown as AnyActorRef;
+}
+
+function deliveryStorm(kind: 'xstate' | 'stub', actors: number, inFlight: number, messages: number, seed: string) {
+  const sim = new Simulation({ seed, maxEvents: Number.MAX_SAFE_INTEGER });
+  const names = Array.from({ length: actors }, (_, i) => `n${i}`);
+  for (const name of names) {
+    const peers = names.filter((n) => n !== name);
+    sim.addHost<null>({
+      name,
+      disk: null,
+      create: (env) =>
+        kind === 'xstate' ? createActor(stormMachine, { clock: env.clock, input: { rng: env.rng, peers } }) : stubActor(env.rng, peers),
+    });
+  }
+  const starter = sim.rng.fork('starter');
+  for (let i = 0; i < inFlight; i++) sim.network.send(names[i % actors]!, starter.pick(names), MSG);
+
+  const t0 = performance.now();
+  let until = 0;
+  while (sim.network.messagesDelivered < messages) {
+    until += 1;
+    if (sim.runUntil(until) !== 'done') throw new Error(`storm stopped: ${sim.stoppedBecause}`);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const delivered = sim.network.messagesDelivered;
+  if (sim.clock.queue.size !== inFlight) throw new Error(`in flight drifted: ${sim.clock.queue.size} != ${inFlight}`);
+  return { messagesPerSec: delivered / seconds, delivered, virtualMs: sim.now(), events: sim.eventCount };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Idle etcd group: 5 members, no clients, no timeline, no expectations.
+
+function idleSpec(durationMs: number): ScenarioSpec {
+  return {
+    apiVersion: 'kubesim.io/v1alpha1',
+    name: 'bench-idle-etcd',
+    description: 'idle 5-member etcd group',
+    file: 'bench/kernel.bench.ts',
+    seed: 'bench-idle',
+    durationMs,
+    maxEvents: 1_000_000_000,
+    cluster: {
+      etcd: { members: 5, preVote: true, checkQuorum: true, heartbeatIntervalMs: 100, electionTimeoutMs: 1000, requestTimeoutMs: 7000 },
+      network: { latencyMsMin: 1, latencyMsMax: 5, lossProbability: 0, duplicateProbability: 0, reorderProbability: 0 },
+    },
+    clients: [],
+    timeline: [],
+    expectations: [],
+  };
+}
+
+function idleRun(durationMs: number) {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const { result } = runScenario(idleSpec(durationMs));
+  const wallSeconds = (performance.now() - t0) / 1000;
+  const c1 = process.cpuUsage(c0);
+  const cpuSeconds = (c1.user + c1.system) / 1e6;
+  if (result.status !== 'done' || !result.ok) throw new Error(`idle run failed: ${result.status} ${result.stopReason ?? ''}`);
+  return { wallSeconds, cpuSeconds, result };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const mib = (bytes: number): number => round(bytes / 2 ** 20, 1);
+const peakRssMiB = (): number => round(process.resourceUsage().maxRSS / 1024, 1); // maxRSS is in KiB
+
+type Part = 'idle' | 'bare' | 'delivery';
+const ALL_PARTS: readonly Part[] = ['idle', 'bare', 'delivery'];
+
+/** `--only=idle,delivery` runs some parts (for profiling); all by default. */
+function selectedParts(): Set<Part> {
+  const arg = process.argv.find((a) => a.startsWith('--only='));
+  if (!arg) return new Set(ALL_PARTS);
+  const parts = arg.slice('--only='.length).split(',');
+  for (const p of parts) if (!ALL_PARTS.includes(p as Part)) throw new Error(`--only: unknown part ${p} (use ${ALL_PARTS.join(',')})`);
+  return new Set(parts as Part[]);
+}
+
+function measureIdle() {
+  idleRun(sizes.idleWarmupMs);
+  const trials = Array.from({ length: TRIALS }, () => idleRun(sizes.idleMs));
+  const peakRss = peakRssMiB();
+  const first = trials[0]!.result;
+  const wall = stats(trials.map((t) => t.wallSeconds));
+  const cpu = stats(trials.map((t) => t.cpuSeconds));
+  const virtualSeconds = sizes.idleMs / 1000;
+  const idle = {
+    virtualMs: sizes.idleMs,
+    members: 5,
+    wallSeconds: roundStats(wall, 3),
+    /** Process CPU time (user + system, all threads incl. GC helpers): less sensitive to other load. */
+    cpuSeconds: roundStats(cpu, 3),
+    events: first.events,
+    eventsPerSec: roundStats(stats(trials.map((t) => t.result.events / t.wallSeconds))),
+    speedUp: round(virtualSeconds / wall.median),
+    speedUpPerCpuSecond: round(virtualSeconds / cpu.median),
+    speedUpTarget: 2000,
+    meetsTarget: virtualSeconds / wall.median >= 2000,
+    messages: first.messages,
+    traceLines: first.traceLines,
+    deterministic: new Set(trials.map((t) => t.result.fingerprint)).size === 1,
+    fingerprint: first.fingerprint,
+    /** Peak RSS of the whole process when the idle trials end (they run first). */
+    peakRssMiB: peakRss,
+    heapUsedMiBAfter: mib(process.memoryUsage().heapUsed),
+  };
+  log(
+    `idleEtcdHour: ${virtualSeconds} s virtual in ${idle.wallSeconds.median} s wall (median of ${TRIALS}; CPU ${idle.cpuSeconds.median} s) = ` +
+      `${idle.speedUp}× real time (target ≥ 2000×: ${idle.meetsTarget ? 'met' : 'NOT met'}); ${idle.events} events, ` +
+      `${idle.eventsPerSec.median} ev/s; peak RSS ${peakRss} MiB`,
+  );
+  return idle;
+}
+
+function measureBare() {
+  bareHeapLoop(Math.min(sizes.bareEvents, 1_000_000), sizes.barePending, 'warmup');
+  const bare = stats(Array.from({ length: TRIALS }, (_, i) => bareHeapLoop(sizes.bareEvents, sizes.barePending, `bare-${i}`).eventsPerSec));
+  log(`bareHeapLoop: ${round(bare.median)} ev/s (${round(bare.min)}–${round(bare.max)}), ${sizes.bareEvents} events, ${sizes.barePending} pending`);
+  return { bare, json: { events: sizes.bareEvents, pending: sizes.barePending, eventsPerSec: roundStats(bare), nsPerEvent: round(1e9 / bare.median, 1) } };
+}
+
+function measureDelivery(bare: Stats | null) {
+  const warm = Math.min(sizes.messages, 100_000);
+  deliveryStorm('xstate', sizes.actors, sizes.inFlight, warm, 'warmup');
+  const xs = stats(Array.from({ length: TRIALS }, (_, i) => deliveryStorm('xstate', sizes.actors, sizes.inFlight, sizes.messages, `storm-${i}`).messagesPerSec));
+  deliveryStorm('stub', sizes.actors, sizes.inFlight, warm, 'warmup');
+  const ss = stats(Array.from({ length: TRIALS }, (_, i) => deliveryStorm('stub', sizes.actors, sizes.inFlight, sizes.messages, `storm-${i}`).messagesPerSec));
+  const ratio = bare ? xs.median / bare.median : null;
+  const delivery = {
+    actors: sizes.actors,
+    inFlight: sizes.inFlight,
+    messagesPerTrial: sizes.messages,
+    messagesPerSec: roundStats(xs),
+    usPerMessage: round(1e6 / xs.median, 2),
+    ratioToBareLoop: ratio === null ? null : round(ratio, 3),
+    ratioTarget: round(1 / 8, 3),
+    meetsTarget: ratio === null ? null : ratio >= 1 / 8,
+    /** The same storm on hand-written stub actors: the kernel's own cost, without XState. */
+    stubActors: {
+      messagesPerSec: roundStats(ss),
+      usPerMessage: round(1e6 / ss.median, 2),
+      ratioToBareLoop: bare ? round(ss.median / bare.median, 3) : null,
+    },
+    /** Share of the XState storm's per-message cost that the stub run does not have. */
+    xstateShareOfCost: round(1 - xs.median / ss.median, 3),
+  };
+  log(
+    `kernelActorDelivery: ${round(xs.median)} msg/s (${round(xs.min)}–${round(xs.max)}) = ${delivery.usPerMessage} µs/msg` +
+      (ratio === null ? '' : `, 1/${round(1 / ratio, 1)} of the bare loop (target ≥ 1/8: ${ratio >= 1 / 8 ? 'met' : 'NOT met'})`) +
+      `; stub actors ${round(ss.median)} msg/s = ${delivery.stubActors.usPerMessage} µs/msg`,
+  );
+  return delivery;
+}
+
+function main(): void {
+  const started = performance.now();
+  const loadAtStart = os.loadavg();
+  const cpus = os.cpus();
+  const parts = selectedParts();
+  log(`kubesim kernel bench${quick ? ' (--quick)' : ''}: node ${process.version}, ${cpus.length} × ${cpus[0]?.model ?? '?'}, load ${round(loadAtStart[0]!, 2)}`);
+
+  // Idle etcd first, so the process's peak RSS is mostly its own.
+  const idle = parts.has('idle') ? measureIdle() : null;
+  const bare = parts.has('bare') ? measureBare() : null;
+  const delivery = parts.has('delivery') ? measureDelivery(bare?.bare ?? null) : null;
+
+  const out = {
+    bench: 'kubesim-kernel',
+    mode: quick ? 'quick' : 'full',
+    date: new Date().toISOString(),
+    node: process.version,
+    v8: process.versions.v8,
+    platform: `${process.platform} ${process.arch}`,
+    cpus: { count: cpus.length, model: cpus[0]?.model ?? 'unknown' },
+    trials: TRIALS,
+    /** 1-minute load average before and after: above ~1 on this 2-core machine, others competed for the CPUs. */
+    loadAverage1m: { start: round(loadAtStart[0]!, 2), end: round(os.loadavg()[0]!, 2) },
+    results: {
+      bareHeapLoop: bare?.json ?? null,
+      kernelActorDelivery: delivery,
+      idleEtcdHour: idle,
+    },
+    peakRssMiB: peakRssMiB(),
+    totalWallSeconds: round((performance.now() - started) / 1000, 2),
+  };
+  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+}
+
+main();

@@ -1,0 +1,244 @@
+/**
+ * The scenario schema as a table: for every map in a scenario file, the keys it may hold, which
+ * are required, which are mutually exclusive, and an example value used in error messages
+ * ("missing required field "members" … Fix: add members: 3").
+ *
+ * Types and meaning are checked by the readers in scenario.ts, timeline.ts and expect.ts; this
+ * table is what decides "unknown field", "missing field" and "exactly one of". To grow the format,
+ * add keys here (optional ones keep old files valid) and read them where the map is converted.
+ * scenarios/README.md documents the same table for users.
+ */
+
+export interface KeyRule {
+  required: boolean;
+  /** A YAML value for this key, as a user would write it. */
+  example: string;
+}
+
+export interface Constraint {
+  rule: 'exactlyOne' | 'atLeastOne' | 'atMostOne';
+  keys: readonly string[];
+  /** What one of these keys is, for messages: "verb", "timing", "condition". */
+  label: string;
+  /** How to fix a violation, when there is something better to say than "keep one". */
+  fix?: string;
+}
+
+export interface Shape {
+  keys: Readonly<Record<string, KeyRule>>;
+  constraints?: readonly Constraint[];
+}
+
+const req = (example: string): KeyRule => ({ required: true, example });
+const opt = (example: string): KeyRule => ({ required: false, example });
+
+/**
+ * Timeline verbs: each is a key of a step map, exactly one per step. The decoders live in
+ * timeline.ts, in a table with the same keys (checked by the compiler).
+ */
+export const VERB_KEYS = {
+  partition: opt('[[leader, a follower], rest]'),
+  cut: opt('{from: leader, to: [etcd-3, etcd-4]}'),
+  isolate: opt('a follower'),
+  heal: opt('all'),
+  crash: opt('leader'),
+  restart: opt('etcd-1'),
+  put: opt('{client: app, key: /demo/a, value: "1"}'),
+  get: opt('{client: app, key: /demo/a}'),
+  delete: opt('{client: app, key: /demo/a}'),
+} as const satisfies Record<string, KeyRule>;
+
+export type VerbName = keyof typeof VERB_KEYS;
+export const VERB_NAMES = Object.keys(VERB_KEYS) as VerbName[];
+
+/** Subjects of an expectation's `that`: exactly one per expectation. */
+export const SUBJECT_KEYS = {
+  etcd: opt('{leader: any}'),
+  op: opt('{id: w1, result: ok}'),
+} as const satisfies Record<string, KeyRule>;
+
+const ETCD_CONDITIONS = ['leader', 'role', 'term', 'termAbove', 'leaderUnchangedSince', 'leaderChangedSince', 'logsIdentical', 'value'] as const;
+const OP_ASSERTIONS = ['acknowledged', 'result', 'readValue', 'readAbsent'] as const;
+
+export const SHAPES = {
+  scenario: {
+    keys: {
+      apiVersion: req('kubesim.io/v1alpha1'),
+      kind: req('Scenario'),
+      metadata: req('{name: my-scenario}'),
+      spec: req('{duration: 60s, cluster: {etcd: {members: 3}}}'),
+    },
+  },
+  metadata: {
+    keys: {
+      name: req('my-scenario'),
+      description: opt('free text'),
+    },
+  },
+  spec: {
+    keys: {
+      seed: opt('42'),
+      duration: req('60s'),
+      maxEvents: opt('5000000'),
+      cluster: req('{etcd: {members: 3}}'),
+      clients: opt('[{name: app, kind: etcd}]'),
+      timeline: opt('[{at: 10s, crash: leader}]'),
+      expect: opt('[{name: a leader is elected, within: {after: 0s, limit: 5s}, that: {etcd: {leader: any}}}]'),
+    },
+  },
+  cluster: {
+    keys: {
+      etcd: req('{members: 3}'),
+      network: opt('{latency: 1ms-5ms}'),
+    },
+  },
+  etcd: {
+    keys: {
+      members: req('3'),
+      preVote: opt('true'),
+      checkQuorum: opt('true'),
+      heartbeatInterval: opt('100ms'),
+      electionTimeout: opt('1000ms'),
+      requestTimeout: opt('7s'),
+    },
+  },
+  network: {
+    keys: {
+      latency: opt('1ms-5ms'),
+      loss: opt('1%'),
+      duplication: opt('0%'),
+      reorder: opt('0%'),
+    },
+  },
+  client: {
+    keys: {
+      name: req('app'),
+      kind: req('etcd'),
+      endpoints: opt('[etcd-0, etcd-1]'),
+    },
+  },
+  step: {
+    keys: {
+      at: req('10s'),
+      as: opt('lonely'),
+      ...VERB_KEYS,
+    },
+    constraints: [
+      {
+        rule: 'exactlyOne',
+        keys: VERB_NAMES,
+        label: 'verb',
+        fix: 'give each step exactly one verb; to do several things at once, write several steps with the same "at"',
+      },
+    ],
+  },
+  put: {
+    keys: {
+      client: req('app'),
+      key: req('/demo/a'),
+      value: req('"1"'),
+      via: opt('leader'),
+      id: opt('w1'),
+    },
+  },
+  get: {
+    keys: {
+      client: req('app'),
+      key: req('/demo/a'),
+      consistency: opt('linearizable'),
+      via: opt('leader'),
+      id: opt('r1'),
+    },
+  },
+  delete: {
+    keys: {
+      client: req('app'),
+      key: req('/demo/a'),
+      via: opt('leader'),
+      id: opt('d1'),
+    },
+  },
+  cut: {
+    keys: {
+      from: req('leader'),
+      to: req('[etcd-3, etcd-4]'),
+    },
+  },
+  expectation: {
+    keys: {
+      name: req('a leader is elected'),
+      at: opt('15s'),
+      within: opt('{after: 10s, limit: 2s}'),
+      always: opt('{from: 11s, to: 60s}'),
+      that: req('{etcd: {leader: any}}'),
+    },
+    constraints: [{ rule: 'exactlyOne', keys: ['at', 'within', 'always'], label: 'timing' }],
+  },
+  within: {
+    keys: {
+      after: req('10s'),
+      limit: req('2s'),
+    },
+  },
+  always: {
+    keys: {
+      from: req('10s'),
+      to: req('60s'),
+    },
+  },
+  that: {
+    keys: SUBJECT_KEYS,
+    constraints: [{ rule: 'exactlyOne', keys: Object.keys(SUBJECT_KEYS), label: 'subject' }],
+  },
+  etcdCondition: {
+    keys: {
+      group: opt('minority'),
+      leader: opt('any'),
+      role: opt('{member: etcd-2, is: follower}'),
+      term: opt('{member: etcd-2, atLeast: 2}'),
+      termAbove: opt('10s'),
+      leaderUnchangedSince: opt('5s'),
+      leaderChangedSince: opt('14s'),
+      logsIdentical: opt('true'),
+      value: opt('{key: /demo/a, equals: "1"}'),
+    },
+    constraints: [{ rule: 'atLeastOne', keys: ETCD_CONDITIONS, label: 'condition' }],
+  },
+  role: {
+    keys: {
+      member: req('etcd-2'),
+      is: req('follower'),
+    },
+  },
+  term: {
+    keys: {
+      member: req('etcd-2'),
+      equals: opt('3'),
+      atLeast: opt('3'),
+    },
+    constraints: [{ rule: 'exactlyOne', keys: ['equals', 'atLeast'], label: 'comparison' }],
+  },
+  value: {
+    keys: {
+      key: req('/demo/a'),
+      equals: opt('"1"'),
+      absent: opt('true'),
+    },
+    constraints: [{ rule: 'exactlyOne', keys: ['equals', 'absent'], label: 'comparison' }],
+  },
+  opCondition: {
+    keys: {
+      id: opt('w1'),
+      client: opt('app'),
+      key: opt('/demo/b'),
+      acknowledged: opt('false'),
+      result: opt('ok'),
+      readValue: opt('"1"'),
+      readAbsent: opt('true'),
+    },
+    constraints: [
+      { rule: 'atLeastOne', keys: OP_ASSERTIONS, label: 'assertion' },
+      { rule: 'atMostOne', keys: ['readValue', 'readAbsent'], label: 'read assertion' },
+    ],
+  },
+} as const satisfies Record<string, Shape>;
