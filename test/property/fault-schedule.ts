@@ -72,7 +72,7 @@ export const scheduleArb: fc.Arbitrary<ScenarioSpec> = fc.constantFrom(3, 5).cha
             reorderProbability: r.reorderPercent / 100,
           },
         },
-        clients: [{ name: 'app', kind: 'etcd', endpoints: [], source }],
+        clients: [{ name: 'app', kind: 'etcd', endpoints: members, source }],
         timeline,
         expectations: [
           {

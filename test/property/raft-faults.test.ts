@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { toScenarioYaml } from '../../cli/scenario-writer.ts';
 import { runScenario } from '../../actors/scenario/runner.ts';
 import type { ScenarioSpec } from '../../actors/scenario/spec.ts';
 import { scheduleArb } from './fault-schedule.ts';
@@ -27,6 +29,15 @@ it(`every safety invariant holds and the group recovers, on ${numRuns} random fa
   );
   if (details.failed) {
     const replay = `KUBESIM_PROPERTY_SEED=${details.seed} node --import tsx --test test/property/raft-faults.test.ts  (fast-check path ${details.counterexamplePath})`;
-    assert.fail(`${fc.defaultReportMessage(details)}\nreplay: ${replay}`);
+    let written = '';
+    const shrunk = details.counterexample?.[0];
+    if (shrunk) {
+      // The shrunk schedule as a scenario file: the smallest run that fails, replayable by anyone.
+      mkdirSync('counterexamples', { recursive: true });
+      const file = `counterexamples/raft-faults-${details.seed}.yaml`;
+      writeFileSync(file, toScenarioYaml({ ...shrunk, name: 'raft-faults-counterexample' }, `shrunk by fast-check (seed ${details.seed}, path ${details.counterexamplePath})`));
+      written = `\nscenario: ${file}  (npx kubesim run ${file})`;
+    }
+    assert.fail(`${fc.defaultReportMessage(details)}\nreplay: ${replay}${written}`);
   }
 });

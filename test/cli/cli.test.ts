@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+/** Runs the real `kubesim` command (bin/kubesim.js) as a user would. */
+function kubesim(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['bin/kubesim.js', ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'kubesim-cli-'));
+
+describe('kubesim run', () => {
+  it('prints the timeline and a fingerprint, and exits 0 when everything holds', () => {
+    const r = kubesim('run', 'scenarios/etcd-quorum-loss.yaml');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /crash etcd-\d, etcd-\d/);
+    assert.match(r.stdout, /steps down/);
+    assert.match(r.stdout, /expectations: 9\/9 hold/);
+    assert.match(r.stdout, /^fingerprint: [0-9a-f]{64}$/m);
+  });
+
+  it('--json prints one object with the contract fields, and the fingerprint is stable', () => {
+    const a = JSON.parse(kubesim('run', 'scenarios/etcd-split-brain.yaml', '--json', '--seed', '3').stdout);
+    for (const field of ['scenario', 'seed', 'ok', 'fingerprint', 'virtualMs', 'events', 'expectations', 'violations']) {
+      assert.ok(field in a, `missing ${field}`);
+    }
+    assert.equal(a.ok, true);
+    assert.equal(a.seed, '3');
+    assert.equal(a.virtualMs, 60_000);
+    assert.ok(a.expectations.every((e: { name: string; ok: boolean; detail: string }) => e.ok && e.name && e.detail));
+    const b = JSON.parse(kubesim('run', 'scenarios/etcd-split-brain.yaml', '--json', '--seed', '3').stdout);
+    assert.equal(b.fingerprint, a.fingerprint);
+  });
+
+  it('exits 1 on a failed expectation, naming it, its virtual time and the replay command', () => {
+    const file = join(scratch, 'impossible.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: kubesim.io/v1alpha1
+kind: Scenario
+metadata: {name: impossible}
+spec:
+  seed: 5
+  duration: 10s
+  cluster:
+    etcd: {members: 3}
+  expect:
+    - name: nobody ever leads
+      always: {from: 0s, to: 10s}
+      that:
+        etcd: {leader: none}
+`,
+    );
+    const r = kubesim('run', file);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /FAIL nobody ever leads {2}\[\d+\.\d{3}s\]/);
+    assert.match(r.stdout, /etcd-\d leads in the cluster/);
+    assert.ok(r.stdout.includes(`replay: npx kubesim run ${file} --seed 5`), r.stdout);
+  });
+
+  it('writes a trace that the offline checker accepts, whose hash is the fingerprint', async () => {
+    const trace = join(scratch, 'split.jsonl');
+    const r = kubesim('run', 'scenarios/etcd-split-brain.yaml', '--json', '--trace', trace);
+    const result = JSON.parse(r.stdout);
+    const text = readFileSync(trace, 'utf8');
+    const { createHash } = await import('node:crypto');
+    assert.equal(createHash('sha256').update(text).digest('hex'), result.fingerprint);
+    const lines = text.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines.length, result.traceLines);
+    assert.ok(lines.every((e, i) => typeof e.t === 'number' && e.seq === i && typeof e.kind === 'string'));
+    const check = kubesim('check', trace);
+    assert.equal(check.code, 0, check.stdout);
+  });
+
+  it('check exits 1 on a trace with two leaders in one term', () => {
+    const trace = join(scratch, 'bad.jsonl');
+    const lines = [
+      { t: 1, seq: 0, kind: 'raft.role', member: 'etcd-0', role: 'leader', term: 2 },
+      { t: 2, seq: 1, kind: 'raft.role', member: 'etcd-1', role: 'leader', term: 2 },
+    ];
+    writeFileSync(trace, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const r = kubesim('check', trace);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /ElectionSafety/);
+  });
+});
+
+describe('bad input', () => {
+  it('a scenario with an unknown member: file:line:column, the fix, exit 2, no stack trace', () => {
+    const r = kubesim('run', 'test/scenario/fixtures/unknown-member.yaml');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^test\/scenario\/fixtures\/unknown-member\.yaml:\d+:\d+: .*etcd-7/m);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+
+  it('a YAML syntax error exits 2 with a position', () => {
+    const r = kubesim('validate', 'test/scenario/fixtures/syntax-error.yaml');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /syntax-error\.yaml:\d+:\d+: /);
+  });
+
+  it('a missing file exits 2', () => {
+    const r = kubesim('run', 'no/such/file.yaml');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /no\/such\/file\.yaml:0:0: /);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+
+  it('an unknown option or command exits 2', () => {
+    assert.equal(kubesim('run', 'scenarios/etcd-split-brain.yaml', '--sed', '3').code, 2);
+    assert.equal(kubesim('frobnicate').code, 2);
+  });
+
+  it('validate accepts every shipped scenario', () => {
+    const r = kubesim('validate', 'scenarios/etcd-split-brain.yaml');
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /valid scenario etcd-split-brain/);
+  });
+});
