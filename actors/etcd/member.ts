@@ -24,25 +24,49 @@ interface MemberContext {
   state: MemberState;
 }
 
-/** Emits, in order, the trace lines and then the messages the core produced. */
-function emitOutput(emit: (e: KernelEmitted) => void, output: Output): void {
-  for (const t of output.traces) emit({ type: 'trace', kind: t.kind, fields: t.fields });
-  for (const s of output.sends) emit({ type: 'send', to: s.to, msg: s.msg });
+type RoleChanged = { type: 'RoleChanged' };
+
+/**
+ * Emits, in order, the trace lines and then the messages the core produced, and raises
+ * RoleChanged when the core's role moved, so the machine's state follows it. Most inputs
+ * (heartbeats, acks, ticks) change no role and cost one transition without eventless checks.
+ */
+function act(enqueue: { emit: (e: KernelEmitted) => void; raise: (e: RoleChanged) => void }, state: MemberState, roleBefore: string, output: Output): void {
+  for (const t of output.traces) enqueue.emit({ type: 'trace', kind: t.kind, fields: t.fields });
+  for (const s of output.sends) enqueue.emit({ type: 'send', to: s.to, msg: s.msg });
+  if (state.raft.role !== roleBefore) enqueue.raise({ type: 'RoleChanged' });
 }
 
 const isRole = (role: string) => ({ context }: { context: MemberContext }) => context.state.raft.role === role;
 
+/** Every role's state leaves for the state of the role the core is now in. */
+const followRole = [
+  { guard: 'isFollower', target: '.follower' },
+  { guard: 'isPreCandidate', target: '.preCandidate' },
+  { guard: 'isCandidate', target: '.candidate' },
+  { guard: 'isLeader', target: '.leader' },
+] as const;
+
 export const etcdMemberMachine = setup({
   types: {
     context: {} as MemberContext,
-    events: {} as MemberEvent,
+    events: {} as MemberEvent | RoleChanged,
     input: {} as { state: MemberState },
     emitted: {} as KernelEmitted,
   },
   actions: {
-    tick: enqueueActions(({ context, enqueue }) => emitOutput(enqueue.emit, onTick(context.state))),
-    step: enqueueActions(({ context, event, enqueue }) => emitOutput(enqueue.emit, onRaftMessage(context.state, event as RaftMessage))),
-    serve: enqueueActions(({ context, event, enqueue }) => emitOutput(enqueue.emit, onClientRequest(context.state, event as ClientRequest))),
+    tick: enqueueActions(({ context, enqueue }) => {
+      const s = context.state;
+      act(enqueue, s, s.raft.role, onTick(s));
+    }),
+    step: enqueueActions(({ context, event, enqueue }) => {
+      const s = context.state;
+      act(enqueue, s, s.raft.role, onRaftMessage(s, event as RaftMessage));
+    }),
+    serve: enqueueActions(({ context, event, enqueue }) => {
+      const s = context.state;
+      act(enqueue, s, s.raft.role, onClientRequest(s, event as ClientRequest));
+    }),
   },
   guards: {
     isFollower: isRole('follower'),
@@ -65,37 +89,14 @@ export const etcdMemberMachine = setup({
     MsgAppResp: { actions: 'step' },
     MsgHeartbeat: { actions: 'step' },
     MsgHeartbeatResp: { actions: 'step' },
+    RoleChanged: [...followRole],
   },
   // The states mirror the core's role, so a snapshot (and an inspector) shows who leads.
   states: {
-    follower: {
-      always: [
-        { guard: 'isPreCandidate', target: 'preCandidate' },
-        { guard: 'isCandidate', target: 'candidate' },
-        { guard: 'isLeader', target: 'leader' },
-      ],
-    },
-    preCandidate: {
-      always: [
-        { guard: 'isFollower', target: 'follower' },
-        { guard: 'isCandidate', target: 'candidate' },
-        { guard: 'isLeader', target: 'leader' },
-      ],
-    },
-    candidate: {
-      always: [
-        { guard: 'isFollower', target: 'follower' },
-        { guard: 'isPreCandidate', target: 'preCandidate' },
-        { guard: 'isLeader', target: 'leader' },
-      ],
-    },
-    leader: {
-      always: [
-        { guard: 'isFollower', target: 'follower' },
-        { guard: 'isPreCandidate', target: 'preCandidate' },
-        { guard: 'isCandidate', target: 'candidate' },
-      ],
-    },
+    follower: {},
+    preCandidate: {},
+    candidate: {},
+    leader: {},
   },
 });
 

@@ -54,8 +54,12 @@ export interface MvccStore {
   revision: number;
   /** 0 until the first compaction; reads and watches below it fail. */
   compactRevision: number;
-  /** Sorted by key; a key stays here while any of its revisions is retained. */
-  keys: KeyHistory[];
+  /**
+   * Every key with a retained revision, sorted, cut into consecutive non-empty chunks of fewer than
+   * CHUNK_SPLIT keys (a two-level B-tree): a new key moves at most a chunk's worth of entries,
+   * where one flat sorted array would move half the key space.
+   */
+  keyChunks: KeyHistory[][];
   /** Every event at or after compactRevision, in revision order then position within a txn. */
   events: WatchEvent[];
 }
@@ -164,7 +168,7 @@ export type MvccApplyResult =
   | { readonly op: 'compact'; readonly result: CompactResponse | MvccError };
 
 export function createStore(): MvccStore {
-  return { revision: 1, compactRevision: 0, keys: [], events: [] };
+  return { revision: 1, compactRevision: 0, keyChunks: [], events: [] };
 }
 
 /** The single entry point through which a Raft member applies committed entries. */
@@ -194,13 +198,12 @@ function readRange(store: MvccStore, key: string, atRevision: number, options: R
   const limit = options.limit !== undefined && options.limit > 0 ? options.limit : Infinity;
   const kvs: KeyValue[] = [];
   let count = 0;
-  const [start, end] = selectedSpan(store, { key, prefix: options.prefix ?? false });
-  for (let i = start; i < end; i++) {
-    const kv = liveAt(store.keys[i]!, atRevision);
-    if (!kv) continue;
+  forEachSelected(store, { key, prefix: options.prefix ?? false }, (history) => {
+    const kv = liveAt(history, atRevision);
+    if (!kv) return;
     count++;
     if (!options.countOnly && kvs.length < limit) kvs.push(kv);
-  }
+  });
   return { kvs, count, revision: store.revision, more: !options.countOnly && count > kvs.length };
 }
 
@@ -276,7 +279,6 @@ export function compact(store: MvccStore, revision: number): CompactResponse | M
     if (event.revision > revision) break;
     touched.add(event.kv.key);
   }
-  let emptied = false;
   for (const key of touched) {
     const history = findHistory(store, key);
     if (!history) continue;
@@ -285,9 +287,8 @@ export function compact(store: MvccStore, revision: number): CompactResponse | M
     const dropCount = isTombstone(history.revisions[newest]!) ? newest + 1 : newest;
     if (dropCount === 0) continue;
     history.revisions = history.revisions.slice(dropCount);
-    if (history.revisions.length === 0) emptied = true;
+    if (history.revisions.length === 0) removeHistory(store, key);
   }
-  if (emptied) store.keys = store.keys.filter((history) => history.revisions.length > 0);
   store.events = store.events.slice(firstKept);
   store.compactRevision = revision;
   return { revision: store.revision, compactRevision: revision };
@@ -312,9 +313,13 @@ export function watchEvents(store: MvccStore, request: WatchRequest): WatchRespo
 
 /** How much history the store retains, so tests and metrics can see compaction free memory. */
 export function historySize(store: MvccStore): { keys: number; keyRevisions: number; events: number } {
+  let keys = 0;
   let keyRevisions = 0;
-  for (const history of store.keys) keyRevisions += history.revisions.length;
-  return { keys: store.keys.length, keyRevisions, events: store.events.length };
+  for (const chunk of store.keyChunks) {
+    keys += chunk.length;
+    for (const history of chunk) keyRevisions += history.revisions.length;
+  }
+  return { keys, keyRevisions, events: store.events.length };
 }
 
 /** The writes of one transaction; the store's revision advances on the first of them only. */
@@ -351,11 +356,9 @@ function writePut(store: MvccStore, batch: WriteBatch, key: string, value: strin
 
 function writeDelete(store: MvccStore, batch: WriteBatch, selector: KeySelector): KeyValue[] {
   const prevKvs: KeyValue[] = [];
-  const [start, end] = selectedSpan(store, selector);
-  for (let i = start; i < end; i++) {
-    const history = store.keys[i]!;
+  forEachSelected(store, selector, (history) => {
     const prevKv = newestLive(history);
-    if (!prevKv) continue;
+    if (!prevKv) return;
     const tombstone: KeyValue = Object.freeze({
       key: history.key,
       value: '',
@@ -366,7 +369,7 @@ function writeDelete(store: MvccStore, batch: WriteBatch, selector: KeySelector)
     history.revisions.push(tombstone);
     prevKvs.push(prevKv);
     recordEvent(store, batch, { type: 'delete', kv: tombstone, prevKv, revision: batch.revision });
-  }
+  });
   return prevKvs;
 }
 
@@ -458,44 +461,78 @@ function firstEventAtOrAfter(events: readonly WatchEvent[], revision: number): n
   return low;
 }
 
-function lowerBound(keys: readonly KeyHistory[], key: string): number {
+const CHUNK_SPLIT = 512;
+
+function lowerBound(chunk: readonly KeyHistory[], key: string): number {
   let low = 0;
-  let high = keys.length;
+  let high = chunk.length;
   while (low < high) {
     const mid = (low + high) >>> 1;
-    if (keys[mid]!.key < key) low = mid + 1;
+    if (chunk[mid]!.key < key) low = mid + 1;
     else high = mid;
   }
   return low;
 }
 
-/** [start, end) indices in `store.keys` of the selected keys. */
-function selectedSpan(store: MvccStore, selector: KeySelector): [number, number] {
-  const start = lowerBound(store.keys, selector.key);
-  if (!selector.prefix) return store.keys[start]?.key === selector.key ? [start, start + 1] : [start, start];
-  const end = prefixEnd(selector.key);
-  return [start, end === undefined ? store.keys.length : lowerBound(store.keys, end)];
+/** The chunk where `key` is or would be inserted: the last one starting at or before it, else the first. */
+function chunkIndexFor(chunks: readonly KeyHistory[][], key: string): number {
+  let low = 0;
+  let high = chunks.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (chunks[mid]![0]!.key <= key) low = mid + 1;
+    else high = mid;
+  }
+  return Math.max(low - 1, 0);
 }
 
-/** The smallest string above every string with this prefix (etcd's GetPrefixRangeEnd, per code unit); undefined when there is none. */
-function prefixEnd(prefix: string): string | undefined {
-  for (let i = prefix.length - 1; i >= 0; i--) {
-    const unit = prefix.charCodeAt(i);
-    if (unit < 0xffff) return prefix.slice(0, i) + String.fromCharCode(unit + 1);
+/** Visits the selected keys in key order; keys under a prefix are contiguous, so the walk stops at the first key outside it. */
+function forEachSelected(store: MvccStore, selector: KeySelector, visit: (history: KeyHistory) => void): void {
+  if (!selector.prefix) {
+    const history = findHistory(store, selector.key);
+    if (history) visit(history);
+    return;
   }
-  return undefined;
+  const chunks = store.keyChunks;
+  const firstChunk = chunkIndexFor(chunks, selector.key);
+  let offset = lowerBound(chunks[firstChunk] ?? [], selector.key);
+  for (let chunkIndex = firstChunk; chunkIndex < chunks.length; chunkIndex++, offset = 0) {
+    const chunk = chunks[chunkIndex]!;
+    for (; offset < chunk.length; offset++) {
+      const history = chunk[offset]!;
+      if (!history.key.startsWith(selector.key)) return;
+      visit(history);
+    }
+  }
 }
 
 function findHistory(store: MvccStore, key: string): KeyHistory | undefined {
-  const history = store.keys[lowerBound(store.keys, key)];
+  const chunk = store.keyChunks[chunkIndexFor(store.keyChunks, key)];
+  const history = chunk?.[lowerBound(chunk, key)];
   return history?.key === key ? history : undefined;
 }
 
 function findOrAddHistory(store: MvccStore, key: string): KeyHistory {
-  const index = lowerBound(store.keys, key);
-  const existing = store.keys[index];
-  if (existing?.key === key) return existing;
+  const chunks = store.keyChunks;
+  const chunkIndex = chunkIndexFor(chunks, key);
+  const chunk = chunks[chunkIndex];
   const history: KeyHistory = { key, revisions: [] };
-  store.keys.splice(index, 0, history);
+  if (!chunk) {
+    chunks.push([history]);
+    return history;
+  }
+  const offset = lowerBound(chunk, key);
+  const existing = chunk[offset];
+  if (existing?.key === key) return existing;
+  chunk.splice(offset, 0, history);
+  if (chunk.length >= CHUNK_SPLIT) chunks.splice(chunkIndex + 1, 0, chunk.splice(chunk.length >>> 1));
   return history;
+}
+
+function removeHistory(store: MvccStore, key: string): void {
+  const chunks = store.keyChunks;
+  const chunkIndex = chunkIndexFor(chunks, key);
+  const chunk = chunks[chunkIndex]!;
+  chunk.splice(lowerBound(chunk, key), 1);
+  if (chunk.length === 0) chunks.splice(chunkIndex, 1);
 }

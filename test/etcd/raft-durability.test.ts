@@ -100,6 +100,8 @@ test('a restarted node that missed entries catches up from the leader', () => {
 });
 
 // A single-voter group is special-cased by `propose` and `readIndex`, so it is meant to work.
+// Regression: the leader's empty entry used to stay uncommitted until the first proposal (only
+// `propose` called maybeCommit for one voter), so a ReadIndex before any write waited forever.
 test('a single-voter group commits its empty entry on election, so a ReadIndex is answered at once', () => {
   const r = newTestRaft('1', ['1']);
   hup(r);
