@@ -2,8 +2,9 @@
  * Kernel benchmark: what one simulated event costs, from a bare heap loop up to a whole idle etcd
  * group. Prints ONE JSON object on stdout; a human summary goes to stderr.
  *
- *   npx tsx bench/kernel.bench.ts            # full run (about 30 s on the 2-core dev machine)
- *   npx tsx bench/kernel.bench.ts --quick    # smaller sizes, CI smoke (< 10 s)
+ *   npx tsx bench/kernel.bench.ts            # full run (about 17 s on the idle 2-core dev machine)
+ *   npx tsx bench/kernel.bench.ts --quick    # smaller sizes, CI smoke (about 3 s)
+ *   npx tsx bench/kernel.bench.ts --only=idle,bare,delivery   # a subset (for profiling)
  *
  * Parts, each warmed up once and then measured (median, min, max of 3 trials):
  *   bareHeapLoop         a (atMs, seq) binary heap of closures, each event schedules one more at

@@ -93,7 +93,8 @@ export class Simulation {
       incarnation: 0,
       actor: null,
       clock: new HostClock(this.clock),
-      rng: this.rng.fork(spec.name),
+      // Host names are DNS labels, so the prefix keeps them apart from kernel streams like `network`.
+      rng: this.rng.fork(`host:${spec.name}`),
     };
     this.hosts.set(spec.name, host);
     this.boot(host);

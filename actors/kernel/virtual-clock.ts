@@ -46,6 +46,8 @@ export class VirtualClock {
 
   /** Moves time forward to `atMs` when nothing is due before it (end of a bounded run). */
   advanceTo(atMs: number): void {
+    const next = this.queue.peekAtMs();
+    if (next !== undefined && next < atMs) throw new Error(`clock: cannot advance to ${atMs} ms past an event due at ${next} ms`);
     if (atMs > this.nowMs) this.nowMs = atMs;
   }
 }

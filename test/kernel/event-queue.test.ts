@@ -71,9 +71,9 @@ describe('EventQueue', () => {
     assert.equal(q.size, 1);
   });
 
-  // Like clearTimeout() on a timer that already fired: must be a no-op.
-  // FAILS on the current kernel: `pop` decrements liveCount but leaves `cancelled` false, so a later
-  // `cancel` decrements it again and `size` drifts (here from 1 to 0).
+  // Like clearTimeout() on a timer that already fired: must be a no-op. Regression: `pop` used to
+  // decrement liveCount but leave `cancelled` false, so a later `cancel` decremented it again and
+  // `size` drifted (here from 1 to 0).
   it('cancelling an event that was already popped does not change size', () => {
     const q = new EventQueue();
     const a = q.push(1, () => {});

@@ -283,8 +283,8 @@ describe('Simulation: run loop', () => {
     assert.equal(sim.eventCount, 25);
   });
 
-  // FAILS on the current kernel: the limit is tested before looking for a due event, so a run that
-  // needs exactly maxEvents events ends 'event-limit' (and the clock is not moved to untilMs).
+  // Regression: the limit used to be tested before looking for a due event, so a run that needed
+  // exactly maxEvents events ended 'event-limit' (and the clock was not moved to untilMs).
   it('a run that needs exactly maxEvents events ends "done"', () => {
     const sim = new Simulation({ seed: 's', maxEvents: 3 });
     for (const t of [10, 20, 30]) sim.clock.at(t, () => {});

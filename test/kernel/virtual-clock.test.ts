@@ -247,6 +247,20 @@ describe('HostClock', () => {
     assert.deepEqual(fired, ['first', 'after-restart']);
   });
 
+  it('clearTimeout on a timer that already fired is a no-op, as with real timers', () => {
+    const clock = new VirtualClock();
+    const a = new HostClock(clock);
+    const fired = a.setTimeout(() => {}, 10);
+    a.setTimeout(() => {}, 50);
+    runTo(clock, 20);
+    assert.equal(clock.queue.size, 1);
+    a.clearTimeout(fired);
+    clock.clearTimeout(fired);
+    assert.equal(clock.queue.size, 1, 'the pending count must not drift');
+    a.cancelAll();
+    assert.equal(clock.queue.size, 0);
+  });
+
   it('works as the XState clock of one actor; cancelAll stops its `after` without touching another host', () => {
     const clock = new VirtualClock();
     const ha = new HostClock(clock);
