@@ -95,7 +95,7 @@ export class Network {
     const o = this.options;
     let delayMs = this.rng.int(o.latencyMsMin, o.latencyMsMax + 1);
     if (this.rng.chance(o.reorderProbability)) delayMs += this.rng.int(1, o.reorderDelayMsMax + 1);
-    this.clock.setTimeout(() => this.arrive(from, to, msg), delayMs);
+    this.clock.after(delayMs, () => this.arrive(from, to, msg));
   }
 
   private arrive(from: string, to: string, msg: Message): void {

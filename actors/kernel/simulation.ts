@@ -200,10 +200,10 @@ export class Simulation {
       const incarnation = host.incarnation;
       const tick = (): void => {
         if (!host.alive || host.incarnation !== incarnation) return;
-        host.clock.setTimeout(tick, interval);
+        host.clock.after(interval, tick);
         host.actor?.send({ type: 'TICK' });
       };
-      host.clock.setTimeout(tick, host.rng.fork(`ticker#${incarnation}`).int(1, interval + 1));
+      host.clock.after(host.rng.fork(`ticker#${incarnation}`).int(1, interval + 1), tick);
     }
   }
 

@@ -17,14 +17,18 @@ export class VirtualClock {
   }
 
   /** Schedules `fire` `delayMs` from now (negative or fractional delays are clamped and rounded up). */
-  setTimeout(fire: () => void, delayMs: number): QueuedEvent {
+  after(delayMs: number, fire: () => void): QueuedEvent {
     const delay = delayMs > 0 ? Math.ceil(delayMs) : 0;
     return this.queue.push(this.nowMs + delay, fire);
   }
 
-  clearTimeout(handle: QueuedEvent | undefined): void {
+  cancel(handle: QueuedEvent | undefined): void {
     if (handle) this.queue.cancel(handle);
   }
+
+  /** XState's Clock hook: virtual timers under the names XState calls. */
+  setTimeout = (fire: () => void, delayMs: number): QueuedEvent => this.after(delayMs, fire);
+  clearTimeout = (handle: QueuedEvent | undefined): void => this.cancel(handle);
 
   /** Schedules `fire` at an absolute virtual time (never in the past). */
   at(atMs: number, fire: () => void): QueuedEvent {
@@ -61,24 +65,28 @@ export class HostClock {
 
   constructor(private readonly clock: VirtualClock) {}
 
-  setTimeout = (fire: () => void, delayMs: number): QueuedEvent => {
+  after(delayMs: number, fire: () => void): QueuedEvent {
     const pending = this.pending;
-    const handle = this.clock.setTimeout(() => {
+    const handle = this.clock.after(delayMs, () => {
       pending.delete(handle);
       fire();
-    }, delayMs);
+    });
     pending.add(handle);
     return handle;
-  };
+  }
 
-  clearTimeout = (handle: QueuedEvent | undefined): void => {
+  cancel(handle: QueuedEvent | undefined): void {
     if (!handle) return;
     this.pending.delete(handle);
-    this.clock.clearTimeout(handle);
-  };
+    this.clock.cancel(handle);
+  }
 
   cancelAll(): void {
-    for (const handle of this.pending) this.clock.clearTimeout(handle);
+    for (const handle of this.pending) this.clock.cancel(handle);
     this.pending.clear();
   }
+
+  /** XState's Clock hook. */
+  setTimeout = (fire: () => void, delayMs: number): QueuedEvent => this.after(delayMs, fire);
+  clearTimeout = (handle: QueuedEvent | undefined): void => this.cancel(handle);
 }

@@ -53,7 +53,7 @@ export interface RaftConfig {
   checkQuorum: boolean;
   /** Largest number of entries in one MsgApp (etcd's MaxSizePerMsg, counted in entries). */
   maxEntriesPerMsg: number;
-  /** Seeded draw in [0, n): picks the randomized election timeout. Never Math.random. */
+  /** Seeded draw in [0, n) from the member's own stream: picks the randomized election timeout. */
   randomInt: (n: number) => number;
 }
 
