@@ -1,0 +1,178 @@
+import { isStatus } from '../api/errors.ts';
+import type { KubeObject } from '../api/protocol.ts';
+import { cancelWatch, request, type ApiClientState, type ApiResult, type WatchDelivery } from './api-client.ts';
+import type { Output } from './output.ts';
+
+/**
+ * client-go's reflector + store, as a deterministic core: LIST (first from the watch cache with
+ * resourceVersion "0"), then WATCH from the list's resourceVersion with bookmarks; re-WATCH from
+ * the last resourceVersion when a stream ends; re-LIST (consistent, resourceVersion "") on
+ * 410 Gone; back off 800 ms doubling to 30 s on errors. Changes come back as deltas.
+ */
+
+export interface InformerConfig {
+  /** Unique within the component: prefixes request tags and timer ids. */
+  name: string;
+  apiVersion: string;
+  resource: string;
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export type Delta =
+  | { type: 'added'; object: KubeObject }
+  | { type: 'updated'; object: KubeObject; old: KubeObject }
+  | { type: 'deleted'; object: KubeObject };
+
+export interface InformerState {
+  readonly config: InformerConfig;
+  readonly store: Map<string, KubeObject>;
+  resourceVersion: string;
+  /** True once the first list has been applied (cache.WaitForCacheSync). */
+  synced: boolean;
+  watchReqId: number | null;
+  /** Next list asks for a consistent read: the last resourceVersion is too old. */
+  needsConsistentList: boolean;
+  backoffMs: number;
+}
+
+export const INITIAL_BACKOFF_MS = 800;
+export const MAX_BACKOFF_MS = 30_000;
+
+export function objectKey(obj: KubeObject): string {
+  const m = obj.metadata ?? {};
+  return m.namespace ? `${m.namespace}/${m.name ?? ''}` : (m.name ?? '');
+}
+
+export function newInformer(config: InformerConfig): InformerState {
+  return { config, store: new Map(), resourceVersion: '', synced: false, watchReqId: null, needsConsistentList: false, backoffMs: INITIAL_BACKOFF_MS };
+}
+
+export function ownsTag(inf: InformerState, tag: string): boolean {
+  return tag === `${inf.config.name}:list` || tag === `${inf.config.name}:watch`;
+}
+
+export function retryTimerId(inf: InformerState): string {
+  return `informer-retry-${inf.config.name}`;
+}
+
+function target(inf: InformerState) {
+  const c = inf.config;
+  return { apiVersion: c.apiVersion, resource: c.resource, ...(c.namespace ? { namespace: c.namespace } : {}) };
+}
+
+function selectors(inf: InformerState) {
+  const c = inf.config;
+  return { ...(c.labelSelector ? { labelSelector: c.labelSelector } : {}), ...(c.fieldSelector ? { fieldSelector: c.fieldSelector } : {}) };
+}
+
+export function startInformer(inf: InformerState, client: ApiClientState, out: Output): void {
+  list(inf, client, out);
+}
+
+function list(inf: InformerState, client: ApiClientState, out: Output): void {
+  const resourceVersion = inf.needsConsistentList ? '' : '0';
+  request(client, { verb: 'list', ...target(inf), options: { resourceVersion, ...selectors(inf) } }, `${inf.config.name}:list`, out);
+}
+
+function watch(inf: InformerState, client: ApiClientState, out: Output): void {
+  inf.watchReqId = request(
+    client,
+    { verb: 'watch', ...target(inf), options: { resourceVersion: inf.resourceVersion, allowWatchBookmarks: true, ...selectors(inf) } },
+    `${inf.config.name}:watch`,
+    out,
+  );
+}
+
+function retryLater(inf: InformerState, out: Output, what: 'list' | 'watch'): void {
+  out.timers.push({ id: retryTimerId(inf), delayMs: inf.backoffMs, event: { type: 'InformerRetry', informer: inf.config.name, what } });
+  inf.backoffMs = Math.min(inf.backoffMs * 2, MAX_BACKOFF_MS);
+}
+
+/** The retry timer fired. */
+export function onRetry(inf: InformerState, what: 'list' | 'watch', client: ApiClientState, out: Output): void {
+  if (what === 'list') list(inf, client, out);
+  else watch(inf, client, out);
+}
+
+/** A list or watch request answered with a plain response. */
+export function onResult(inf: InformerState, result: ApiResult, client: ApiClientState, out: Output): Delta[] {
+  if (result.tag === `${inf.config.name}:watch`) {
+    inf.watchReqId = null;
+    // A watch refused outright: 410 means our resourceVersion is gone.
+    if (result.code === 410) inf.needsConsistentList = true;
+    retryLater(inf, out, 'list');
+    return [];
+  }
+  if (result.code !== 200 || isStatus(result.body)) {
+    retryLater(inf, out, 'list');
+    return [];
+  }
+  const listed = result.body as { metadata?: { resourceVersion?: string }; items?: KubeObject[] };
+  const deltas = replace(inf, listed.items ?? []);
+  inf.resourceVersion = listed.metadata?.resourceVersion ?? '';
+  inf.synced = true;
+  inf.needsConsistentList = false;
+  inf.backoffMs = INITIAL_BACKOFF_MS;
+  watch(inf, client, out);
+  return deltas;
+}
+
+export function onWatch(inf: InformerState, delivery: WatchDelivery, client: ApiClientState, out: Output): Delta[] {
+  const deltas: Delta[] = [];
+  for (const event of delivery.events) {
+    if (event.type === 'ERROR') {
+      const code = isStatus(event.object) ? event.object.code : 500;
+      if (code === 410) inf.needsConsistentList = true;
+      if (inf.watchReqId !== null) cancelWatch(client, inf.watchReqId, out);
+      inf.watchReqId = null;
+      retryLater(inf, out, 'list');
+      return deltas;
+    }
+    const obj = event.object as KubeObject;
+    const rv = obj.metadata?.resourceVersion;
+    if (rv) inf.resourceVersion = rv;
+    if (event.type === 'BOOKMARK') continue;
+    const key = objectKey(obj);
+    const old = inf.store.get(key);
+    if (event.type === 'DELETED') {
+      if (old) {
+        inf.store.delete(key);
+        deltas.push({ type: 'deleted', object: obj });
+      }
+    } else {
+      inf.store.set(key, obj);
+      deltas.push(old ? { type: 'updated', object: obj, old } : { type: 'added', object: obj });
+    }
+  }
+  if (delivery.ended) {
+    inf.watchReqId = null;
+    inf.backoffMs = INITIAL_BACKOFF_MS;
+    // A closed stream resumes at once; a broken one after a short pause, as the reflector does.
+    if (delivery.ended === 'closed') watch(inf, client, out);
+    else retryLater(inf, out, 'watch');
+  }
+  return deltas;
+}
+
+/** Replaces the store with a fresh list, as deltas against what was there. */
+function replace(inf: InformerState, items: KubeObject[]): Delta[] {
+  const deltas: Delta[] = [];
+  const seen = new Set<string>();
+  for (const obj of items) {
+    const key = objectKey(obj);
+    seen.add(key);
+    const old = inf.store.get(key);
+    inf.store.set(key, obj);
+    if (!old) deltas.push({ type: 'added', object: obj });
+    else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) deltas.push({ type: 'updated', object: obj, old });
+  }
+  for (const [key, obj] of [...inf.store]) {
+    if (!seen.has(key)) {
+      inf.store.delete(key);
+      deltas.push({ type: 'deleted', object: obj });
+    }
+  }
+  return deltas;
+}
