@@ -1,11 +1,31 @@
-import { stringify } from 'yaml';
-import type { EtcdCondition, Expectation, OpCondition, ScenarioSpec, TargetRef, TimelineAction } from '../actors/scenario/spec.ts';
+import { Document, visit } from 'yaml';
+import type {
+  EtcdCondition,
+  EventCondition,
+  Expectation,
+  KubernetesSpec,
+  NodeSpec,
+  ObjectRef,
+  OpCondition,
+  PodsCondition,
+  ScenarioSpec,
+  TargetRef,
+  TimelineAction,
+  TimelineStep,
+  UserSpec,
+} from '../actors/scenario/spec.ts';
 import { API_VERSION, formatDuration } from './loader/index.ts';
+import { kindInfo } from './loader/kinds.ts';
+import { resolvePlain } from './loader/manifests.ts';
+import { formatBytes, formatCpu } from './loader/quantity.ts';
 
 /**
  * Writes a ScenarioSpec back as a scenario file, so a generated run — a fuzzer's shrunk
  * counterexample — becomes a file anyone can replay with `kubesim run`. Loading the output gives
  * the same spec back (sources aside); a test holds it to that.
+ *
+ * Manifests are written inline (the spec no longer knows which file they came from). Strings that
+ * kubectl's YAML 1.1 reading would take for something else (`on`, `y`, `0644`) are quoted.
  */
 
 type Yaml = Record<string, unknown>;
@@ -13,8 +33,78 @@ type Yaml = Record<string, unknown>;
 const d = formatDuration;
 const targets = (refs: readonly TargetRef[]): TargetRef | TargetRef[] => (refs.length === 1 ? refs[0]! : [...refs]);
 const percent = (p: number): string => `${Number((p * 100).toFixed(6))}%`;
+const ADMIN = 'admin';
 
-function action(a: TimelineAction): Yaml {
+const objectText = (ref: ObjectRef): string => `${ref.kind}/${ref.name}`;
+
+/** `object: kind/name`, and `namespace:` when it is not the default. */
+function objectFields(ref: ObjectRef): Yaml {
+  const namespaced = kindInfo(ref.kind)?.namespaced ?? ref.namespace !== undefined;
+  return { object: objectText(ref), ...(namespaced && ref.namespace !== undefined && ref.namespace !== 'default' ? { namespace: ref.namespace } : {}) };
+}
+
+/** `user:` unless it is the default (admin), and `id:` when there is one. */
+function kubectlExtras(a: { user: string; id?: string }): Yaml {
+  return { ...(a.user !== ADMIN ? { user: a.user } : {}), ...(a.id !== undefined ? { id: a.id } : {}) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// nodes
+
+type NodeSettings = Omit<NodeSpec, 'name' | 'source'>;
+
+function settingsOf(n: NodeSpec): NodeSettings {
+  return { capacity: n.capacity, labels: n.labels, taints: n.taints, imagePullBytesPerSecond: n.imagePullBytesPerSecond };
+}
+
+function sameSettings(a: NodeSpec, b: NodeSpec): boolean {
+  return JSON.stringify(settingsOf(a)) === JSON.stringify(settingsOf(b));
+}
+
+function nodeSettingsYaml(n: NodeSettings): Yaml {
+  return {
+    capacity: { cpu: formatCpu(n.capacity.cpuMilli), memory: formatBytes(n.capacity.memoryBytes), pods: n.capacity.pods },
+    ...(Object.keys(n.labels).length > 0 ? { labels: { ...n.labels } } : {}),
+    ...(n.taints.length > 0 ? { taints: n.taints.map((t) => ({ ...t })) } : {}),
+    imagePullBandwidth: formatBytes(n.imagePullBytesPerSecond),
+  };
+}
+
+/** `worker-3` → {base: worker, index: 3}. */
+function numbered(name: string): { base: string; index: number } | undefined {
+  const m = /^(.+)-(\d+)$/.exec(name);
+  return m && String(Number(m[2])) === m[2] ? { base: m[1]!, index: Number(m[2]) } : undefined;
+}
+
+/**
+ * Node entries for a list of nodes, as the loader would read them back: a run of nodes base-k,
+ * base-(k+1)… with the same settings is one entry with `count` when k is where the group `base`
+ * continues (0 for a new one); any other node is an entry of its own name. `groups` tracks where
+ * each counted group continues, as the loader does.
+ */
+function nodeEntries(nodes: readonly NodeSpec[], groups: Map<string, number>): Yaml[] {
+  const out: Yaml[] = [];
+  let i = 0;
+  while (i < nodes.length) {
+    const first = nodes[i]!;
+    const num = numbered(first.name);
+    let j = i + 1;
+    if (num && (groups.get(num.base) ?? 0) === num.index) {
+      while (j < nodes.length && nodes[j]!.name === `${num.base}-${num.index + (j - i)}` && sameSettings(first, nodes[j]!)) j++;
+      out.push({ name: num.base, count: j - i, ...nodeSettingsYaml(first) });
+      groups.set(num.base, num.index + (j - i));
+    } else {
+      out.push({ name: first.name, ...nodeSettingsYaml(first) });
+    }
+    i = j;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// timeline
+
+function action(a: TimelineAction, groups: Map<string, number>): Yaml {
   switch (a.verb) {
     case 'partition':
       return { partition: a.groups.map((g) => targets(g)) };
@@ -32,8 +122,52 @@ function action(a: TimelineAction): Yaml {
       const { verb, via, ...fields } = a;
       return { [verb]: { ...fields, ...(via ? { via: targets(via) } : {}) } };
     }
+    case 'apply':
+      return { apply: { manifests: a.manifests.map((m) => m.object), ...kubectlExtras(a) } };
+    case 'kubectl-delete': {
+      const fields: Yaml = {
+        ...objectFields(a.object),
+        ...(a.gracePeriodSeconds !== undefined ? { gracePeriod: d(a.gracePeriodSeconds * 1000) } : {}),
+        ...kubectlExtras(a),
+      };
+      return { delete: Object.keys(fields).length === 1 ? fields.object : fields };
+    }
+    case 'scale':
+      return { scale: { ...objectFields(a.object), replicas: a.replicas, ...kubectlExtras(a) } };
+    case 'patch':
+      return { patch: { ...objectFields(a.object), patch: a.patch, ...(a.subresource ? { subresource: a.subresource } : {}), ...kubectlExtras(a) } };
+    case 'cordon':
+    case 'uncordon': {
+      const extras = kubectlExtras(a);
+      return { [a.verb]: Object.keys(extras).length === 0 ? a.node : { node: a.node, ...extras } };
+    }
+    case 'add-nodes': {
+      const entries = nodeEntries(a.nodes, groups);
+      if (entries.length !== 1) {
+        throw new Error(`scenario writer: add-nodes of ${a.nodes.map((n) => n.name).join(', ')} is not one node entry (a name, or name-k.. with the same settings)`);
+      }
+      return { 'add-nodes': entries[0] };
+    }
   }
 }
+
+/** The timeline in file order; add-nodes numbering is followed in run order, as the loader does. */
+function timeline(steps: readonly TimelineStep[], groups: Map<string, number>): Yaml[] {
+  const written = new Map<number, Yaml>();
+  steps
+    .map((s, index) => ({ s, index }))
+    .filter(({ s }) => s.action.verb === 'add-nodes')
+    .sort((a, b) => a.s.atMs - b.s.atMs || a.index - b.index)
+    .forEach(({ s, index }) => written.set(index, action(s.action, groups)));
+  return steps.map((s, index) => ({
+    at: d(s.atMs),
+    ...(written.get(index) ?? action(s.action, groups)),
+    ...(s.as.length === 0 ? {} : { as: s.action.verb === 'partition' ? s.as : s.as[0] }),
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// expectations
 
 function etcdCondition(c: EtcdCondition): Yaml {
   const out: Yaml = {};
@@ -49,6 +183,21 @@ function etcdCondition(c: EtcdCondition): Yaml {
   return out;
 }
 
+function podsCondition(c: PodsCondition): Yaml {
+  const { namespace, ...rest } = c;
+  return { ...(namespace !== undefined && namespace !== 'default' ? { namespace } : {}), ...rest };
+}
+
+function eventCondition(c: EventCondition): Yaml {
+  const namespace = c.namespace ?? (c.object?.namespace !== undefined && c.object.namespace !== 'default' ? c.object.namespace : undefined);
+  return {
+    reason: c.reason,
+    ...(c.messageContains !== undefined ? { messageContains: c.messageContains } : {}),
+    ...(c.object ? { object: objectText(c.object) } : {}),
+    ...(namespace !== undefined ? { namespace } : {}),
+  };
+}
+
 function expectation(e: Expectation): Yaml {
   const w = e.when;
   const when =
@@ -60,12 +209,36 @@ function expectation(e: Expectation): Yaml {
   const that: Yaml = {};
   if (e.etcd) that.etcd = etcdCondition(e.etcd);
   if (e.op) that.op = { ...(e.op as OpCondition) };
+  if (e.pods) that.pods = podsCondition(e.pods);
+  if (e.node) that.node = { ...e.node };
+  if (e.object) {
+    const { object, ...rest } = e.object;
+    that.object = { ...objectFields(object), ...rest };
+  }
+  if (e.request) that.request = { ...e.request };
+  if (e.event) that.event = eventCondition(e.event);
   return { name: e.name, ...when, that };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function user(u: UserSpec): Yaml {
+  return { name: u.name, ...(u.groups.length > 0 ? { groups: [...u.groups] } : {}), ...(u.token !== `${u.name}-token` ? { token: u.token } : {}) };
+}
+
+function kubernetesCluster(k: KubernetesSpec, groups: Map<string, number>): Yaml {
+  return {
+    controlPlane: { apiservers: k.apiservers, schedulers: k.schedulers, controllerManagers: k.controllerManagers },
+    ...(k.nodes.length > 0 ? { nodes: nodeEntries(k.nodes, groups) } : {}),
+  };
 }
 
 export function toScenarioYaml(spec: ScenarioSpec, comment?: string): string {
   const etcd = spec.cluster.etcd;
   const net = spec.cluster.network;
+  const k8s = spec.cluster.kubernetes;
+  const groups = new Map<string, number>();
+  const users = k8s ? k8s.users.filter((u) => u.name !== ADMIN) : [];
   const doc: Yaml = {
     apiVersion: API_VERSION,
     kind: 'Scenario',
@@ -89,22 +262,25 @@ export function toScenarioYaml(spec: ScenarioSpec, comment?: string): string {
           duplication: percent(net.duplicateProbability),
           reorder: percent(net.reorderProbability),
         },
+        ...(k8s ? kubernetesCluster(k8s, groups) : {}),
       },
+      ...(users.length > 0 ? { users: users.map(user) } : {}),
       ...(spec.clients.length > 0
         ? { clients: spec.clients.map((c) => ({ name: c.name, kind: c.kind, ...(c.endpoints.length > 0 ? { endpoints: c.endpoints } : {}) })) }
         : {}),
-      ...(spec.timeline.length > 0
-        ? {
-            timeline: spec.timeline.map((s) => ({
-              at: d(s.atMs),
-              ...action(s.action),
-              ...(s.as.length === 0 ? {} : { as: s.action.verb === 'partition' ? s.as : s.as[0] }),
-            })),
-          }
-        : {}),
+      ...(k8s && k8s.workload.length > 0 ? { workload: k8s.workload.map((m) => m.object) } : {}),
+      ...(spec.timeline.length > 0 ? { timeline: timeline(spec.timeline, groups) } : {}),
       ...(spec.expectations.length > 0 ? { expect: spec.expectations.map(expectation) } : {}),
     },
   };
-  const body = stringify(doc, { lineWidth: 0, flowCollectionPadding: false });
+  const yaml = new Document(doc, { aliasDuplicateObjects: false });
+  // Manifests are read like kubectl reads them (YAML 1.1 scalars): quote strings it would take for
+  // booleans, numbers or null. Quoting them elsewhere in the scenario changes nothing.
+  visit(yaml, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && node.value !== '' && resolvePlain(node.value) !== node.value) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  const body = yaml.toString({ lineWidth: 0, flowCollectionPadding: false });
   return comment ? `${comment.split('\n').map((l) => `# ${l}`.trimEnd()).join('\n')}\n${body}` : body;
 }

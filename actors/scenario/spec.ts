@@ -31,6 +31,57 @@ export interface ScenarioSpec {
 export interface ClusterSpec {
   etcd: EtcdClusterSpec;
   network: NetworkSpec;
+  /**
+   * The Kubernetes control plane on top of etcd. Absent in etcd-only scenarios: then only etcd
+   * members and etcd clients run, exactly as before.
+   */
+  kubernetes?: KubernetesSpec;
+}
+
+/**
+ * Host names: apiservers `kube-apiserver-0..`, behind the VIP `kube-apiserver` every client uses;
+ * schedulers `kube-scheduler-0..`; controller-managers `kube-controller-manager-0..`; each node's
+ * kubelet is the node's name; each user's kubectl-like client is the user's name.
+ */
+export interface KubernetesSpec {
+  apiservers: number;
+  schedulers: number;
+  controllerManagers: number;
+  nodes: NodeSpec[];
+  users: UserSpec[];
+  /** Manifests applied at t=0 by the cluster admin, in order (documents of every `workload` entry). */
+  workload: ManifestDoc[];
+}
+
+export interface NodeSpec {
+  name: string;
+  capacity: { cpuMilli: number; memoryBytes: number; pods: number };
+  labels: Record<string, string>;
+  taints: { key: string; value?: string; effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
+  /** Image pull bandwidth, bytes per second. */
+  imagePullBytesPerSecond: number;
+  source: SourceRef;
+}
+
+export interface UserSpec {
+  name: string;
+  token: string;
+  groups: string[];
+  source: SourceRef;
+}
+
+/** One Kubernetes object from a manifest, as written, with where it came from. */
+export interface ManifestDoc {
+  object: Record<string, unknown>;
+  source: SourceRef;
+}
+
+/** A Kubernetes object named in a step or expectation: `deployment/web`, `pod/x -n ns`. */
+export interface ObjectRef {
+  /** Lower-case kind or resource as kubectl accepts it: pod, pods, deployment, deploy, node, no... */
+  kind: string;
+  name: string;
+  namespace?: string;
 }
 
 export interface EtcdClusterSpec {
@@ -77,7 +128,19 @@ export type TimelineAction =
   | { verb: 'restart'; targets: TargetRef[] }
   | { verb: 'put'; client: string; key: string; value: string; via?: TargetRef[]; id?: string }
   | { verb: 'get'; client: string; key: string; consistency: 'linearizable' | 'serializable'; via?: TargetRef[]; id?: string }
-  | { verb: 'delete'; client: string; key: string; via?: TargetRef[]; id?: string };
+  | { verb: 'delete'; client: string; key: string; via?: TargetRef[]; id?: string }
+  /** kubectl apply: create, or update what exists (by the user, default "admin"). */
+  | { verb: 'apply'; user: string; manifests: ManifestDoc[]; id?: string }
+  /** kubectl delete. */
+  | { verb: 'kubectl-delete'; user: string; object: ObjectRef; gracePeriodSeconds?: number; id?: string }
+  /** kubectl patch --type merge. */
+  | { verb: 'patch'; user: string; object: ObjectRef; patch: Record<string, unknown>; subresource?: 'status'; id?: string }
+  /** kubectl scale. */
+  | { verb: 'scale'; user: string; object: ObjectRef; replicas: number; id?: string }
+  /** kubectl cordon / uncordon. */
+  | { verb: 'cordon' | 'uncordon'; user: string; node: string; id?: string }
+  /** Adds nodes (a new group, or more of a group) at this time: their kubelets start and register. */
+  | { verb: 'add-nodes'; nodes: NodeSpec[] };
 
 export interface TimelineStep {
   atMs: number;
@@ -142,11 +205,64 @@ export interface OpCondition {
   readAbsent?: boolean;
 }
 
+/** Pods matching a selector, read from the cluster's committed state. */
+export interface PodsCondition {
+  namespace?: string;
+  /** Label selector, Kubernetes syntax: `app=web,tier!=cache`. */
+  selector?: string;
+  phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+  /** Ready condition True (with phase Running). */
+  ready?: boolean;
+  /** Bound to a node (spec.nodeName set). */
+  scheduled?: boolean;
+  /** Exactly this many match (selector and the other fields). Without count: at least one, and all that match the selector satisfy the rest. */
+  count?: number;
+}
+
+export interface NodeCondition {
+  name: string;
+  /** A NodeCondition type (Ready, MemoryPressure...) and its status. */
+  condition?: { type: string; status: 'True' | 'False' | 'Unknown' };
+  /** Registered with the apiserver (exists). */
+  registered?: boolean;
+}
+
+export interface ObjectCondition {
+  object: ObjectRef;
+  /** A dotted path into the object: `status.phase`, `spec.nodeName`, `metadata.labels.app`. */
+  field?: string;
+  equals?: string | number | boolean;
+  exists?: boolean;
+}
+
+/** The outcome of a kubectl-like step, by its id. */
+export interface RequestCondition {
+  id: string;
+  /** HTTP status code of the (last) API response. */
+  code?: number;
+  /** A substring of the error message. */
+  messageContains?: string;
+}
+
+export interface EventCondition {
+  reason: string;
+  /** A substring of the event's message. */
+  messageContains?: string;
+  /** The involved object's name (and kind). */
+  object?: ObjectRef;
+  namespace?: string;
+}
+
 export interface Expectation {
   name: string;
   when: When;
   etcd?: EtcdCondition;
   op?: OpCondition;
+  pods?: PodsCondition;
+  node?: NodeCondition;
+  object?: ObjectCondition;
+  request?: RequestCondition;
+  event?: EventCondition;
   source: SourceRef;
 }
 

@@ -1,0 +1,70 @@
+/**
+ * JSON merge patch, RFC 7386 (what `kubectl patch --type merge` and a PATCH with
+ * `application/merge-patch+json` send): objects merge key by key, `null` deletes a key, and
+ * anything else (arrays included) replaces the target value whole.
+ *
+ * Pure: inputs are never mutated and the result shares no structure with them.
+ */
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+type JsonObject = { [key: string]: JsonValue };
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Deep copy without nulls inside objects: a patch value lands in the target with its nulls meaning "absent". */
+function materialize(patch: JsonValue): JsonValue {
+  if (!isObject(patch)) return structuredClone(patch);
+  return mergePatch({}, patch);
+}
+
+/**
+ * RFC 7386 MergePatch(target, patch). A non-object patch replaces the target; an object patch
+ * turns a non-object target into {} first, then sets, merges or (for null) removes each key.
+ */
+export function mergePatch(target: unknown, patch: JsonValue): JsonValue {
+  if (!isObject(patch)) return structuredClone(patch);
+  const out: JsonObject = isObject(target) ? (structuredClone(target) as JsonObject) : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else if (isObject(value)) out[key] = Object.prototype.hasOwnProperty.call(out, key) ? mergePatch(out[key], value) : materialize(value);
+    else out[key] = structuredClone(value);
+  }
+  return out;
+}
+
+function equal(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => equal(v, b[i]));
+  if (isObject(a) && isObject(b)) {
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && equal(a[k], b[k]));
+  }
+  return false;
+}
+
+/**
+ * The smallest merge patch taking `original` to `modified` (keys in sorted order, so the
+ * patch is deterministic): changed keys set, removed keys null, nested objects diffed.
+ * `mergePatch(original, createMergePatch(original, modified))` equals `modified` whenever
+ * `modified` holds no nulls inside objects (a merge patch cannot set a value to null).
+ */
+export function createMergePatch(original: JsonValue, modified: JsonValue): JsonValue {
+  if (!isObject(original) || !isObject(modified)) return structuredClone(modified);
+  const patch: JsonObject = {};
+  const keys = [...new Set([...Object.keys(original), ...Object.keys(modified)])].sort();
+  for (const key of keys) {
+    const hasOld = Object.prototype.hasOwnProperty.call(original, key);
+    const hasNew = Object.prototype.hasOwnProperty.call(modified, key);
+    if (!hasNew) patch[key] = null;
+    else if (!hasOld) patch[key] = structuredClone(modified[key]!);
+    else if (!equal(original[key], modified[key])) {
+      const o = original[key]!;
+      const m = modified[key]!;
+      patch[key] = isObject(o) && isObject(m) ? createMergePatch(o, m) : structuredClone(m);
+    }
+  }
+  return patch;
+}

@@ -1,0 +1,821 @@
+import { alreadyExists, badRequest, conflict, forbidden, gone, internalError, invalid, isStatus, notFound, success, timeout, unauthorized } from '../api/errors.ts';
+import type { ApiRequest, ApiResponse, ApiStatus, ApiWatchEvent, ApiWatchMessage, KubeObject } from '../api/protocol.ts';
+import { mergePatch, type JsonValue } from '../api/merge-patch.ts';
+import { timestamp } from '../api/time.ts';
+import { newOutput, type Output } from '../client/output.ts';
+import type { KeyValue, WatchEvent } from '../etcd/mvcc.ts';
+import type { Rng } from '../kernel/rng.ts';
+import { isFailure, type EtcdFailure, type EtcdPort } from './etcd-port.ts';
+import type { ApiMachinery, Lookup, ResourceInfo, UserInfo } from './machinery.ts';
+import { WatchCache, type CacheEvent } from './watch-cache.ts';
+
+/**
+ * kube-apiserver's request pipeline and storage layer as a deterministic core: authentication,
+ * authorization, defaulting, admission, validation, optimistic concurrency on etcd through
+ * compare-and-swap transactions (resourceVersion = etcd mod revision), and a watch cache per
+ * resource fed by one etcd watch, from which lists and client watches are served.
+ */
+
+export interface ApiServerConfig {
+  name: string;
+  machinery: ApiMachinery;
+  /** The apiserver compacts etcd this often (--etcd-compaction-interval, 5 m). */
+  compactionIntervalMs: number;
+  /** A BOOKMARK to watchers that asked for them, this often (1 m). */
+  bookmarkIntervalMs: number;
+  /** A request not answered by then gets 504 (60 s). */
+  requestTimeoutMs: number;
+  /** How long `list` with a resourceVersion waits for the cache to catch up before 504 (3 s). */
+  cacheWaitMs: number;
+  /** Watches are closed after a random time in [min, 2·min) (the client then re-watches). */
+  watchTimeoutMinMs: number;
+}
+
+export const DEFAULT_APISERVER_CONFIG = {
+  compactionIntervalMs: 300_000,
+  bookmarkIntervalMs: 60_000,
+  requestTimeoutMs: 60_000,
+  cacheWaitMs: 3_000,
+  watchTimeoutMinMs: 300_000,
+};
+
+interface Cacher {
+  info: ResourceInfo;
+  cache: WatchCache;
+  etcdWatch: number | null;
+  listing: boolean;
+}
+
+interface ClientWatch {
+  client: string;
+  reqId: number;
+  info: ResourceInfo;
+  apiVersion: string;
+  namespace?: string;
+  matches: (obj: KubeObject) => boolean;
+  nodeName?: string;
+  bookmarks: boolean;
+  seq: number;
+}
+
+interface ParkedList {
+  req: ApiRequest;
+  info: ResourceInfo;
+  minRevision: number;
+  deadlineMs: number;
+}
+
+const MAX_CLIENT_WATCHES = 100_000;
+const MAX_PARKED_LISTS = 10_000;
+const UPDATE_RETRIES = 5;
+
+export class ApiServerCore {
+  private out: Output = newOutput();
+  readonly caches = new Map<string, Cacher>();
+  private readonly watchers = new Map<string, ClientWatch>();
+  private readonly watchersByResource = new Map<string, Set<ClientWatch>>();
+  private readonly podWatchersByNode = new Map<string, Set<ClientWatch>>();
+  private readonly parked: ParkedList[] = [];
+  private ready = false;
+  private bootstrapped = false;
+  private uidCounter = 0;
+  private revisionAtLastCompactionTick = 0;
+  readonly lookup: Lookup;
+
+  constructor(
+    readonly config: ApiServerConfig,
+    private readonly etcd: EtcdPort,
+    private readonly rng: Rng,
+    private readonly now: () => number,
+  ) {
+    for (const info of config.machinery.allResources()) {
+      const nodeNameOf = info.resource === 'pods' ? (o: KubeObject) => (o.spec as { nodeName?: string } | undefined)?.nodeName : null;
+      this.caches.set(info.resource, { info, cache: new WatchCache(info.resource, nodeNameOf), etcdWatch: null, listing: false });
+    }
+    this.lookup = {
+      get: (resource, namespace, name) => {
+        const c = this.caches.get(resource);
+        if (!c) return undefined;
+        return c.cache.objects.get(this.config.machinery.etcdKey(c.info, namespace, name))?.object;
+      },
+      list: (resource, namespace) => {
+        const c = this.caches.get(resource);
+        if (!c) return [];
+        const out: KubeObject[] = [];
+        for (const item of c.cache.objects.values()) {
+          if (namespace === undefined || item.object.metadata?.namespace === namespace) out.push(item.object);
+        }
+        return out;
+      },
+    };
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  /** Runs `fn` and returns everything it asked for, including what etcd callbacks add. */
+  run(fn: () => void): Output {
+    const previous = this.out;
+    this.out = newOutput();
+    try {
+      fn();
+      return this.out;
+    } finally {
+      this.out = previous;
+    }
+  }
+
+  /** Output collected outside `run` (etcd adapter callbacks use the same sink). */
+  get sink(): Output {
+    return this.out;
+  }
+
+  start(): void {
+    for (const c of this.caches.values()) this.relist(c);
+    this.out.timers.push({ id: 'apiserver-compaction', delayMs: this.config.compactionIntervalMs, event: { type: 'ApiServerCompaction' } });
+    this.out.timers.push({ id: 'apiserver-bookmarks', delayMs: this.config.bookmarkIntervalMs, event: { type: 'ApiServerBookmarks' } });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Watch caches (the cacher): list from etcd, then watch from the list's revision.
+
+  private relist(c: Cacher): void {
+    if (c.listing) return;
+    c.listing = true;
+    if (c.etcdWatch !== null) this.etcd.cancelWatch(c.etcdWatch);
+    c.etcdWatch = null;
+    const prefix = this.config.machinery.etcdPrefix(c.info);
+    this.etcd.range(prefix, { prefix: true, consistency: 'linearizable' }, (r) => {
+      c.listing = false;
+      if (isFailure(r)) {
+        this.out.timers.push({ id: `apiserver-relist-${c.info.resource}`, delayMs: 1_000, event: { type: 'ApiServerRelist', resource: c.info.resource } });
+        return;
+      }
+      c.cache.reset(
+        r.kvs.map((kv) => ({ key: kv.key, object: decode(kv), resourceVersion: kv.modRevision })),
+        r.revision,
+      );
+      c.etcdWatch = this.etcd.watch(
+        prefix,
+        r.revision + 1,
+        (events) => this.onEtcdEvents(c, events),
+        () => {
+          // Compacted, or cancelled because etcd lost its leader: the cacher starts over, and
+          // its watchers must re-list too.
+          c.etcdWatch = null;
+          c.cache.synced = false;
+          this.endWatchers(c.info.resource);
+          this.relist(c);
+        },
+      );
+      this.checkReady();
+      this.serveParked();
+    });
+  }
+
+  onRelistTimer(resource: string): void {
+    const c = this.caches.get(resource);
+    if (c && !c.cache.synced) this.relist(c);
+  }
+
+  private checkReady(): void {
+    const ready = [...this.caches.values()].every((c) => c.cache.synced);
+    this.ready = ready;
+    if (ready && !this.bootstrapped) {
+      this.bootstrapped = true;
+      this.bootstrap();
+    }
+  }
+
+  /** Post-start hooks: default namespaces, bootstrap RBAC roles, system priority classes. */
+  private bootstrap(): void {
+    const m = this.config.machinery;
+    for (const { info, object } of m.bootstrapObjects()) {
+      const ns = object.metadata?.namespace;
+      const name = object.metadata?.name ?? '';
+      if (this.lookup.get(info.resource, ns, name)) continue;
+      const prepared = m.prepareCreate(m.applyDefaults(object, info, info.storageVersion), info, this.defaultingContext());
+      this.etcdCreate(info, ns, name, prepared, () => undefined);
+    }
+  }
+
+  private onEtcdEvents(c: Cacher, events: WatchEvent[]): void {
+    const now = this.now();
+    const batches = new Map<ClientWatch, ApiWatchEvent[]>();
+    for (const e of events) {
+      const key = e.kv.key;
+      const object = e.type === 'delete' ? null : decode(e.kv);
+      const event = c.cache.apply(key, object, e.kv.modRevision, now);
+      if (event) this.fanOut(c, event, batches);
+    }
+    for (const [w, evs] of batches) this.sendWatch(w, evs);
+    this.serveParked();
+  }
+
+  private fanOut(c: Cacher, event: CacheEvent, batches: Map<ClientWatch, ApiWatchEvent[]>): void {
+    this.fanOutTo(this.watchersByResource.get(c.info.resource) ?? [], event, batches);
+    if (c.info.resource !== 'pods') return;
+    const nodes = new Set<string>();
+    for (const o of [event.object, event.previous]) {
+      const n = (o?.spec as { nodeName?: string } | undefined)?.nodeName;
+      if (n) nodes.add(n);
+    }
+    for (const n of nodes) this.fanOutTo(this.podWatchersByNode.get(n) ?? [], event, batches);
+  }
+
+  /**
+   * What each watcher sees of one change: an object entering its selector is ADDED, leaving it
+   * is DELETED, staying in it is MODIFIED.
+   */
+  private fanOutTo(ws: Iterable<ClientWatch>, event: CacheEvent, batches: Map<ClientWatch, ApiWatchEvent[]>): void {
+    const ns = event.object.metadata?.namespace;
+    for (const w of ws) {
+      if (w.namespace !== undefined && w.namespace !== ns) continue;
+      const now = event.type !== 'DELETED' && w.matches(event.object);
+      const before = event.previous !== undefined && w.matches(event.previous);
+      const type: ApiWatchEvent['type'] | null = now ? (before ? 'MODIFIED' : 'ADDED') : before ? 'DELETED' : null;
+      if (type === null) continue;
+      let list = batches.get(w);
+      if (!list) batches.set(w, (list = []));
+      list.push({ type, object: this.config.machinery.convert(event.object, w.info, w.apiVersion) });
+    }
+  }
+
+  private sendWatch(w: ClientWatch, events: ApiWatchEvent[], closed = false): void {
+    const msg: ApiWatchMessage = { type: 'ApiWatch', from: this.config.name, reqId: w.reqId, seq: w.seq++, events, ...(closed ? { closed: true } : {}) };
+    this.out.sends.push({ to: w.client, msg });
+  }
+
+  private endWatchers(resource: string): void {
+    for (const w of [...this.watchers.values()]) {
+      if (w.info.resource !== resource) continue;
+      this.sendWatch(w, [], true);
+      this.removeWatcher(w);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Requests
+
+  onRequest(req: ApiRequest): void {
+    const m = this.config.machinery;
+    const user = m.authenticate(req.token);
+    if (!user) return this.respond(req, 401, unauthorized());
+    const info = m.resourceFor(req.apiVersion, req.resource);
+    if (!info) return this.respond(req, 404, notFoundResource(req));
+    if (req.subresource && !info.subresources.includes(req.subresource)) return this.respond(req, 404, notFoundResource(req));
+    const namespace = info.namespaced ? (req.namespace ?? req.body?.metadata?.namespace ?? (req.verb === 'list' || req.verb === 'watch' ? undefined : 'default')) : undefined;
+    const authzVerb = req.subresource === 'binding' ? 'create' : req.verb;
+    const decision = m.authorize(
+      user,
+      { verb: authzVerb, apiGroup: info.group, resource: info.resource, ...(req.subresource ? { subresource: req.subresource } : {}), ...(namespace ? { namespace } : {}), ...(req.name ? { name: req.name } : {}) },
+      this.lookup,
+    );
+    if (!decision.allowed) return this.respond(req, 403, forbidden(info.resource, info.group, req.name ?? '', decision.reason));
+    if (!this.ready && req.verb !== 'get' && req.verb !== 'list') {
+      return this.respond(req, 503, { ...internalError('the apiserver is starting: its watch caches are not synced yet'), code: 503, reason: 'ServiceUnavailable' });
+    }
+    this.out.timers.push({ id: requestTimerId(req), delayMs: this.config.requestTimeoutMs, event: { type: 'ApiServerRequestTimeout', client: req.from, reqId: req.reqId } });
+    const pending = { req, info, namespace, user };
+    this.inFlight.set(requestKey(req), req);
+    switch (req.verb) {
+      case 'get':
+        return this.get(pending);
+      case 'list':
+        return this.list(pending);
+      case 'watch':
+        return this.watch(pending);
+      case 'create':
+        return req.subresource === 'binding' ? this.bind(pending) : this.create(pending);
+      case 'update':
+        return this.update(pending, (current) => this.updatedObject(pending, current, req.body ?? {}), req.body?.metadata?.resourceVersion);
+      case 'patch':
+        return this.update(pending, (current) => this.updatedObject(pending, current, mergePatch(this.config.machinery.convert(current, info, req.apiVersion) as JsonValue, (req.body ?? {}) as JsonValue) as KubeObject), undefined);
+      case 'delete':
+        return this.delete(pending);
+    }
+  }
+
+  private readonly inFlight = new Map<string, ApiRequest>();
+
+  onRequestTimeout(client: string, reqId: number): void {
+    const req = this.inFlight.get(`${client}#${reqId}`);
+    if (!req) return;
+    this.inFlight.delete(`${client}#${reqId}`);
+    this.parkedRemove(req);
+    this.sendResponse(req, 504, timeout());
+  }
+
+  private respond(req: ApiRequest, code: number, body: KubeObject | ApiStatus): void {
+    const key = requestKey(req);
+    if (this.inFlight.has(key)) {
+      this.inFlight.delete(key);
+      this.out.cancels.push(requestTimerId(req));
+    }
+    this.sendResponse(req, code, body);
+  }
+
+  private sendResponse(req: ApiRequest, code: number, body: KubeObject | ApiStatus): void {
+    const msg: ApiResponse = { type: 'ApiResponse', from: this.config.name, reqId: req.reqId, code, body };
+    this.out.sends.push({ to: req.from, msg });
+  }
+
+  private defaultingContext() {
+    return {
+      nowMs: this.now(),
+      uid: () => `${this.config.name.replace(/[^a-z0-9]/g, '')}-${(++this.uidCounter).toString(16).padStart(8, '0')}-${this.rng.int(0, 0x10000).toString(16).padStart(4, '0')}`,
+      randomInt: (n: number) => this.rng.int(0, n),
+    };
+  }
+
+  private out404(p: Pending, name: string): void {
+    this.respond(p.req, 404, notFound(p.info.resource, p.info.group, name));
+  }
+
+  private get(p: Pending): void {
+    const { req, info } = p;
+    const name = req.name ?? '';
+    const key = this.config.machinery.etcdKey(info, p.namespace, name);
+    const rv = req.options?.resourceVersion;
+    const c = this.caches.get(info.resource)!;
+    if (rv !== undefined && rv !== '' && c.cache.synced) {
+      const item = c.cache.objects.get(key);
+      if (!item) return this.out404(p, name);
+      return this.respond(req, 200, this.config.machinery.convert(item.object, info, req.apiVersion));
+    }
+    this.etcd.range(key, { consistency: 'linearizable' }, (r) => {
+      if (isFailure(r)) return this.respond(req, 500, etcdError(r));
+      const kv = r.kvs[0];
+      if (!kv) return this.out404(p, name);
+      this.respond(req, 200, this.config.machinery.convert(decode(kv), info, req.apiVersion));
+    });
+  }
+
+  private list(p: Pending): void {
+    const { req, info } = p;
+    const matcher = this.config.machinery.selectorMatcher(req.options?.labelSelector, req.options?.fieldSelector);
+    if (typeof matcher !== 'function') return this.respond(req, 400, matcher);
+    const c = this.caches.get(info.resource)!;
+    const rv = req.options?.resourceVersion ?? '';
+    if (!c.cache.synced) {
+      // No cache yet: serve from etcd (a consistent read).
+      this.etcd.range(this.config.machinery.etcdPrefix(info, p.namespace), { prefix: true, consistency: 'linearizable' }, (r) => {
+        if (isFailure(r)) return this.respond(req, 500, etcdError(r));
+        const items = r.kvs.map(decode).filter(matcher);
+        this.respond(req, 200, this.listBody(info, req.apiVersion, items, r.revision));
+      });
+      return;
+    }
+    if (rv === '0') return this.serveList(p, c);
+    if (rv !== '') {
+      const wanted = Number(rv);
+      if (!Number.isInteger(wanted) || wanted < 0) return this.respond(req, 400, badRequest(`invalid resource version: ${rv}`));
+      return this.parkOrServe(p, c, wanted);
+    }
+    // A consistent list from the cache: learn etcd's current revision, wait for the cache to reach it.
+    this.etcd.range(this.config.machinery.etcdPrefix(info), { prefix: true, limit: 1, consistency: 'linearizable' }, (r) => {
+      if (isFailure(r)) return this.respond(req, 500, etcdError(r));
+      this.parkOrServe(p, c, r.revision);
+    });
+  }
+
+  private parkOrServe(p: Pending, c: Cacher, minRevision: number): void {
+    if (c.cache.revision >= minRevision) return this.serveList(p, c);
+    if (this.parked.length >= MAX_PARKED_LISTS) return this.respond(p.req, 429, { ...timeout('too many requests waiting for the watch cache'), code: 429, reason: 'TooManyRequests' });
+    this.parked.push({ req: p.req, info: p.info, minRevision, deadlineMs: this.now() + this.config.cacheWaitMs });
+    this.out.timers.push({ id: `apiserver-cache-wait-${requestKey(p.req)}`, delayMs: this.config.cacheWaitMs, event: { type: 'ApiServerCacheWait' } });
+  }
+
+  /** Serves parked lists whose cache caught up, and answers 504 to those that waited too long. */
+  serveParked(): void {
+    if (this.parked.length === 0) return;
+    const now = this.now();
+    for (let i = 0; i < this.parked.length; ) {
+      const entry = this.parked[i]!;
+      const c = this.caches.get(entry.info.resource)!;
+      if (c.cache.synced && c.cache.revision >= entry.minRevision) {
+        this.parked.splice(i, 1);
+        this.serveList(this.pendingOf(entry.req, entry.info), c);
+      } else if (now >= entry.deadlineMs) {
+        this.parked.splice(i, 1);
+        this.respond(entry.req, 504, timeout(`Too large resource version: ${entry.minRevision}, current: ${c.cache.revision}`));
+      } else i++;
+    }
+  }
+
+  private parkedRemove(req: ApiRequest): void {
+    const i = this.parked.findIndex((e) => e.req === req);
+    if (i >= 0) this.parked.splice(i, 1);
+  }
+
+  private pendingOf(req: ApiRequest, info: ResourceInfo): Pending {
+    const namespace = info.namespaced ? req.namespace : undefined;
+    return { req, info, namespace, user: { name: '', groups: [] } };
+  }
+
+  private serveList(p: Pending, c: Cacher): void {
+    const { req, info } = p;
+    const matcher = this.config.machinery.selectorMatcher(req.options?.labelSelector, req.options?.fieldSelector);
+    if (typeof matcher !== 'function') return this.respond(req, 400, matcher);
+    const node = info.resource === 'pods' ? this.config.machinery.exactNodeName(req.options?.fieldSelector) : undefined;
+    const items: KubeObject[] = [];
+    const consider = (o: KubeObject): void => {
+      if (p.namespace !== undefined && o.metadata?.namespace !== p.namespace) return;
+      if (matcher(o)) items.push(o);
+    };
+    if (node !== undefined) {
+      for (const key of [...c.cache.keysOnNode(node)].sort()) consider(c.cache.objects.get(key)!.object);
+    } else {
+      for (const key of [...c.cache.objects.keys()].sort()) consider(c.cache.objects.get(key)!.object);
+    }
+    const limit = req.options?.limit;
+    const page = limit && limit > 0 ? items.slice(0, limit) : items;
+    this.respond(req, 200, this.listBody(info, req.apiVersion, page, c.cache.revision));
+  }
+
+  private listBody(info: ResourceInfo, apiVersion: string, items: KubeObject[], revision: number): KubeObject {
+    return {
+      apiVersion,
+      kind: `${info.kind}List`,
+      metadata: { resourceVersion: String(revision) },
+      items: items.map((o) => this.config.machinery.convert(o, info, apiVersion)),
+    };
+  }
+
+  private watch(p: Pending): void {
+    const { req, info } = p;
+    const m = this.config.machinery;
+    const matcher = m.selectorMatcher(req.options?.labelSelector, req.options?.fieldSelector);
+    if (typeof matcher !== 'function') return this.respond(req, 400, matcher);
+    const c = this.caches.get(info.resource)!;
+    if (!c.cache.synced) return this.respond(req, 503, { ...internalError('the watch cache is not ready'), code: 503, reason: 'ServiceUnavailable' });
+    if (this.watchers.size >= MAX_CLIENT_WATCHES) return this.respond(req, 429, { ...timeout('too many watches'), code: 429, reason: 'TooManyRequests' });
+    const rv = req.options?.resourceVersion ?? '';
+    const w: ClientWatch = {
+      client: req.from,
+      reqId: req.reqId,
+      info,
+      apiVersion: req.apiVersion,
+      ...(p.namespace !== undefined ? { namespace: p.namespace } : {}),
+      matches: matcher,
+      ...(info.resource === 'pods' && m.exactNodeName(req.options?.fieldSelector) !== undefined ? { nodeName: m.exactNodeName(req.options?.fieldSelector)! } : {}),
+      bookmarks: req.options?.allowWatchBookmarks ?? false,
+      seq: 0,
+    };
+    const initial: ApiWatchEvent[] = [];
+    if (rv === '' || rv === '0') {
+      for (const key of [...c.cache.objects.keys()].sort()) {
+        const o = c.cache.objects.get(key)!.object;
+        if ((w.namespace === undefined || o.metadata?.namespace === w.namespace) && matcher(o)) initial.push({ type: 'ADDED', object: m.convert(o, info, w.apiVersion) });
+      }
+    } else {
+      const since = Number(rv);
+      const events = Number.isInteger(since) ? c.cache.eventsSince(since) : 'expired';
+      if (events === 'expired') {
+        // The watch is accepted, then ends with an ERROR event carrying 410, as the real cacher does.
+        this.inFlight.delete(requestKey(req));
+        this.out.cancels.push(requestTimerId(req));
+        this.sendWatch(w, [{ type: 'ERROR', object: gone(`too old resource version: ${rv} (${c.cache.floor})`) }], true);
+        return;
+      }
+      const batches = new Map<ClientWatch, ApiWatchEvent[]>();
+      for (const e of events) this.fanOutTo([w], e, batches);
+      initial.push(...(batches.get(w) ?? []));
+    }
+    // The watch is established: no response message, the stream carries everything.
+    this.inFlight.delete(requestKey(req));
+    this.out.cancels.push(requestTimerId(req));
+    this.addWatcher(w);
+    this.sendWatch(w, initial);
+    const lifetime = this.config.watchTimeoutMinMs + this.rng.int(0, this.config.watchTimeoutMinMs);
+    this.out.timers.push({ id: `apiserver-watch-timeout-${w.client}-${w.reqId}`, delayMs: lifetime, event: { type: 'ApiServerWatchTimeout', client: w.client, reqId: w.reqId } });
+  }
+
+  onWatchTimeout(client: string, reqId: number): void {
+    const w = this.watchers.get(`${client}#${reqId}`);
+    if (!w) return;
+    this.sendWatch(w, [], true);
+    this.removeWatcher(w);
+  }
+
+  onWatchCancel(client: string, reqId: number): void {
+    const w = this.watchers.get(`${client}#${reqId}`);
+    if (w) this.removeWatcher(w);
+  }
+
+  onBookmarkTick(): void {
+    for (const w of this.watchers.values()) {
+      if (!w.bookmarks) continue;
+      const c = this.caches.get(w.info.resource)!;
+      this.sendWatch(w, [{ type: 'BOOKMARK', object: { apiVersion: w.apiVersion, kind: w.info.kind, metadata: { resourceVersion: String(c.cache.revision) } } }]);
+    }
+    this.out.timers.push({ id: 'apiserver-bookmarks', delayMs: this.config.bookmarkIntervalMs, event: { type: 'ApiServerBookmarks' } });
+  }
+
+  onCompactionTick(): void {
+    const target = this.revisionAtLastCompactionTick;
+    let current = 0;
+    for (const c of this.caches.values()) current = Math.max(current, c.cache.revision);
+    this.revisionAtLastCompactionTick = current;
+    if (target > 1) this.etcd.compact(target, () => undefined);
+    this.out.timers.push({ id: 'apiserver-compaction', delayMs: this.config.compactionIntervalMs, event: { type: 'ApiServerCompaction' } });
+  }
+
+  private addWatcher(w: ClientWatch): void {
+    this.watchers.set(`${w.client}#${w.reqId}`, w);
+    if (w.nodeName !== undefined) {
+      let set = this.podWatchersByNode.get(w.nodeName);
+      if (!set) this.podWatchersByNode.set(w.nodeName, (set = new Set()));
+      set.add(w);
+    } else {
+      let set = this.watchersByResource.get(w.info.resource);
+      if (!set) this.watchersByResource.set(w.info.resource, (set = new Set()));
+      set.add(w);
+    }
+  }
+
+  private removeWatcher(w: ClientWatch): void {
+    this.watchers.delete(`${w.client}#${w.reqId}`);
+    this.watchersByResource.get(w.info.resource)?.delete(w);
+    if (w.nodeName !== undefined) this.podWatchersByNode.get(w.nodeName)?.delete(w);
+    this.out.cancels.push(`apiserver-watch-timeout-${w.client}-${w.reqId}`);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Writes
+
+  private create(p: Pending): void {
+    const { req, info } = p;
+    const m = this.config.machinery;
+    const body = req.body;
+    if (!body) return this.respond(req, 400, badRequest('the request body is empty'));
+    const precondition = m.createPrecondition(body);
+    if (precondition) return this.respond(req, precondition.code, precondition);
+    let object: KubeObject = { ...body, metadata: { ...(body.metadata ?? {}), ...(p.namespace !== undefined ? { namespace: p.namespace } : {}) } };
+    if (info.namespaced && body.metadata?.namespace && body.metadata.namespace !== p.namespace) {
+      return this.respond(req, 400, badRequest('the namespace of the provided object does not match the namespace sent on the request'));
+    }
+    object = m.applyDefaults(object, info, req.apiVersion);
+    object = m.convert(object, info, info.storageVersion);
+    object = m.prepareCreate(object, info, this.defaultingContext());
+    const name = object.metadata?.name ?? '';
+    const attrs = { operation: 'CREATE' as const, info, namespace: p.namespace, name, user: p.user };
+    const mutated = m.admitMutating({ ...attrs, object }, this.lookup);
+    if (mutated.error) return this.respond(req, mutated.error.code, mutated.error);
+    object = mutated.object ?? object;
+    const causes = m.validateCreate(object, info, info.storageVersion);
+    if (causes.length > 0) return this.respond(req, 422, invalid(info.kind, info.group, name, causes));
+    const admitted = m.admitValidating({ ...attrs, object }, this.lookup);
+    if (admitted.error) return this.respond(req, admitted.error.code, admitted.error);
+    if (req.options?.dryRun) return this.respond(req, 201, m.convert(object, info, req.apiVersion));
+    this.etcdCreate(info, p.namespace, name, object, (result) => {
+      if (result === 'exists') return this.respond(req, 409, alreadyExists(info.resource, info.group, name));
+      if (isFailure(result)) return this.respond(req, 500, etcdError(result));
+      for (const usage of admitted.quotaUsage ?? []) this.writeQuotaUsage(usage);
+      this.respond(req, 201, m.convert(result, info, req.apiVersion));
+    });
+  }
+
+  private etcdCreate(info: ResourceInfo, namespace: string | undefined, name: string, object: KubeObject, done: (r: KubeObject | 'exists' | EtcdFailure) => void): void {
+    const key = this.config.machinery.etcdKey(info, namespace, name);
+    this.etcd.txn(
+      { compare: [{ key, target: 'create', result: '=', value: 0 }], success: [{ op: 'put', key, value: encode(object) }], failure: [] },
+      (r) => {
+        if (isFailure(r)) return done(r);
+        if (!r.succeeded) return done('exists');
+        done(withRv(object, r.revision));
+      },
+    );
+  }
+
+  private writeQuotaUsage(usage: { namespace: string; quota: string; used: Record<string, string> }): void {
+    const info = this.caches.get('resourcequotas')?.info;
+    if (!info) return;
+    const current = this.lookup.get('resourcequotas', usage.namespace, usage.quota);
+    if (!current) return;
+    const next = { ...current, status: { ...((current.status as object) ?? {}), used: usage.used } };
+    const key = this.config.machinery.etcdKey(info, usage.namespace, usage.quota);
+    const rv = Number(current.metadata?.resourceVersion ?? 0);
+    this.etcd.txn({ compare: [{ key, target: 'mod', result: '=', value: rv }], success: [{ op: 'put', key, value: encode(stripRv(next)) }], failure: [] }, () => undefined);
+  }
+
+  /** The object an update or patch stores, given the current one. Returns a Status to refuse. */
+  private updatedObject(p: Pending, current: KubeObject, incoming: KubeObject): KubeObject | ApiStatus {
+    const { req, info } = p;
+    const m = this.config.machinery;
+    let next = m.convert(m.applyDefaults(incoming, info, req.apiVersion), info, info.storageVersion);
+    const cur = current;
+    if (req.subresource === 'status') {
+      next = { ...cur, status: next.status };
+    } else if (hasStatusSubresource(info)) {
+      next = { ...next, status: cur.status };
+    }
+    const meta = { ...(next.metadata ?? {}) };
+    meta.uid = cur.metadata?.uid;
+    meta.creationTimestamp = cur.metadata?.creationTimestamp;
+    meta.namespace = cur.metadata?.namespace;
+    meta.name = cur.metadata?.name;
+    if (cur.metadata?.deletionTimestamp) meta.deletionTimestamp = cur.metadata.deletionTimestamp;
+    if (cur.metadata?.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = cur.metadata.deletionGracePeriodSeconds;
+    const generation = cur.metadata?.generation;
+    if (generation !== undefined) {
+      meta.generation = req.subresource !== 'status' && JSON.stringify(next.spec) !== JSON.stringify(cur.spec) ? generation + 1 : generation;
+    }
+    next = { ...next, metadata: meta };
+    const attrs = { operation: 'UPDATE' as const, info, ...(req.subresource ? { subresource: req.subresource } : {}), namespace: p.namespace, name: meta.name ?? '', oldObject: cur, user: p.user };
+    const mutated = m.admitMutating({ ...attrs, object: next }, this.lookup);
+    if (mutated.error) return mutated.error;
+    next = mutated.object ?? next;
+    const causes = m.validateUpdate(next, cur, info, req.subresource);
+    if (causes.length > 0) return invalid(info.kind, info.group, meta.name ?? '', causes);
+    const admitted = m.admitValidating({ ...attrs, object: next }, this.lookup);
+    if (admitted.error) return admitted.error;
+    return next;
+  }
+
+  /**
+   * GuaranteedUpdate: start from the cached object, write with a compare on its mod revision; on
+   * a mismatch read the fresh object from etcd and try again. A client-given resourceVersion that
+   * is not the current one is a 409 Conflict.
+   */
+  private update(p: Pending, mutate: (current: KubeObject) => KubeObject | ApiStatus, clientRv: string | undefined, attempt = 0, fresh?: KubeObject | null): void {
+    const { req, info } = p;
+    const m = this.config.machinery;
+    const name = req.name ?? req.body?.metadata?.name ?? '';
+    const key = m.etcdKey(info, p.namespace, name);
+    const current = fresh !== undefined ? fresh : (this.caches.get(info.resource)!.cache.objects.get(key)?.object ?? null);
+    if (current === null) {
+      if (fresh !== undefined || !this.caches.get(info.resource)!.cache.synced) return this.out404(p, name);
+      // Not in the cache: make sure with a read before answering 404.
+      return this.readFresh(p, key, (obj) => (obj ? this.update(p, mutate, clientRv, attempt + 1, obj) : this.out404(p, name)));
+    }
+    const currentRv = current.metadata?.resourceVersion ?? '0';
+    if (clientRv && clientRv !== currentRv) {
+      if (fresh !== undefined) return this.respond(req, 409, conflict(info.resource, info.group, name));
+      return this.readFresh(p, key, (obj) => (obj ? this.update(p, mutate, clientRv, attempt + 1, obj) : this.out404(p, name)));
+    }
+    const next = mutate(current);
+    if (isStatus(next)) return this.respond(req, next.code, next);
+    if (req.options?.dryRun) return this.respond(req, 200, m.convert(next, info, req.apiVersion));
+    this.etcd.txn(
+      { compare: [{ key, target: 'mod', result: '=', value: Number(currentRv) }], success: [{ op: 'put', key, value: encode(stripRv(next)) }], failure: [{ op: 'range', key }] },
+      (r) => {
+        if (isFailure(r)) return this.respond(req, 500, etcdError(r));
+        if (r.succeeded) return this.respond(req, 200, m.convert(withRv(next, r.revision), info, req.apiVersion));
+        const range = r.responses[0];
+        const kv = range && range.op === 'range' ? range.kvs[0] : undefined;
+        if (!kv) return this.out404(p, name);
+        const latest = decode(kv);
+        if (clientRv) return this.respond(req, 409, conflict(info.resource, info.group, name));
+        if (attempt >= UPDATE_RETRIES) return this.respond(req, 409, conflict(info.resource, info.group, name));
+        this.update(p, mutate, clientRv, attempt + 1, latest);
+      },
+    );
+  }
+
+  private readFresh(p: Pending, key: string, done: (obj: KubeObject | null) => void): void {
+    this.etcd.range(key, { consistency: 'linearizable' }, (r) => {
+      if (isFailure(r)) return this.respond(p.req, 500, etcdError(r));
+      const kv = r.kvs[0];
+      done(kv ? decode(kv) : null);
+    });
+  }
+
+  /** POST pods/<name>/binding: sets spec.nodeName once, and the PodScheduled condition. */
+  private bind(p: Pending): void {
+    const { req, info } = p;
+    const target = (req.body as { target?: { name?: string } } | undefined)?.target?.name;
+    const name = req.name ?? req.body?.metadata?.name ?? '';
+    if (!target) return this.respond(req, 422, invalid('Binding', '', name, [{ field: 'target.name', reason: 'FieldValueRequired', message: 'Required value' }]));
+    const nowText = timestamp(this.now());
+    const bindReq: ApiRequest = { ...req, subresource: undefined, verb: 'update' };
+    this.update(
+      { ...p, req: bindReq },
+      (current) => {
+        const spec = (current.spec ?? {}) as { nodeName?: string };
+        if (current.metadata?.deletionTimestamp) return conflictStatus(`pod ${name} is being deleted, cannot be assigned to a host`);
+        if (spec.nodeName) return conflictStatus(`pod ${name} is already assigned to node "${spec.nodeName}"`);
+        const status = (current.status ?? {}) as { conditions?: Record<string, unknown>[] };
+        const conditions = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+        conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowText });
+        return { ...current, spec: { ...spec, nodeName: target }, status: { ...status, conditions } };
+      },
+      undefined,
+    );
+    void info;
+  }
+
+  private delete(p: Pending): void {
+    const { req, info } = p;
+    const m = this.config.machinery;
+    const name = req.name ?? '';
+    const key = m.etcdKey(info, p.namespace, name);
+    const withCurrent = (current: KubeObject | null): void => {
+      if (!current) return this.out404(p, name);
+      const admitted = m.admitMutating({ operation: 'DELETE', info, namespace: p.namespace, name, oldObject: current, user: p.user }, this.lookup);
+      if (admitted.error) return this.respond(req, admitted.error.code, admitted.error);
+      const meta = current.metadata ?? {};
+      const graceful = this.gracePeriodFor(info, current, req.options?.gracePeriodSeconds);
+      const hasFinalizers = (meta.finalizers?.length ?? 0) > 0 || (info.resource === 'namespaces' && (((current.spec as { finalizers?: string[] } | undefined)?.finalizers?.length ?? 0) > 0));
+      if (graceful > 0 || hasFinalizers) {
+        if (meta.deletionTimestamp && graceful >= (meta.deletionGracePeriodSeconds ?? Infinity)) return this.respond(req, 200, m.convert(current, info, req.apiVersion));
+        const deletionTimestamp = timestamp(this.now() + graceful * 1000);
+        const next: KubeObject = {
+          ...current,
+          metadata: { ...meta, deletionTimestamp, deletionGracePeriodSeconds: graceful },
+          ...(info.resource === 'namespaces' ? { status: { ...((current.status as object) ?? {}), phase: 'Terminating' } } : {}),
+        };
+        return this.casWrite(p, key, current, next, (stored) => this.respond(req, 200, m.convert(stored, info, req.apiVersion)));
+      }
+      const rv = Number(meta.resourceVersion ?? 0);
+      this.etcd.txn({ compare: [{ key, target: 'mod', result: '=', value: rv }], success: [{ op: 'delete', key }], failure: [{ op: 'range', key }] }, (r) => {
+        if (isFailure(r)) return this.respond(req, 500, etcdError(r));
+        if (r.succeeded) return this.respond(req, 200, info.resource === 'pods' ? m.convert(current, info, req.apiVersion) : success());
+        const range = r.responses[0];
+        const kv = range && range.op === 'range' ? range.kvs[0] : undefined;
+        withCurrent(kv ? decode(kv) : null);
+      });
+    };
+    const cached = this.caches.get(info.resource)!.cache.objects.get(key)?.object;
+    if (cached) withCurrent(cached);
+    else this.readFresh(p, key, withCurrent);
+  }
+
+  /** Seconds of graceful deletion: only pods bound to a node wait for their kubelet. */
+  private gracePeriodFor(info: ResourceInfo, current: KubeObject, requested: number | undefined): number {
+    if (info.resource !== 'pods') return 0;
+    const spec = (current.spec ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
+    if (!spec.nodeName) return 0;
+    const phase = (current.status as { phase?: string } | undefined)?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') return 0;
+    return Math.max(0, requested ?? spec.terminationGracePeriodSeconds ?? 30);
+  }
+
+  private casWrite(p: Pending, key: string, current: KubeObject, next: KubeObject, done: (stored: KubeObject) => void): void {
+    const rv = Number(current.metadata?.resourceVersion ?? 0);
+    this.etcd.txn({ compare: [{ key, target: 'mod', result: '=', value: rv }], success: [{ op: 'put', key, value: encode(stripRv(next)) }], failure: [] }, (r) => {
+      if (isFailure(r)) return this.respond(p.req, 500, etcdError(r));
+      if (!r.succeeded) return this.respond(p.req, 409, conflict(p.info.resource, p.info.group, current.metadata?.name ?? ''));
+      done(withRv(next, r.revision));
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  onHealthz(): boolean {
+    return this.ready;
+  }
+}
+
+interface Pending {
+  req: ApiRequest;
+  info: ResourceInfo;
+  namespace: string | undefined;
+  user: UserInfo;
+}
+
+function requestKey(req: ApiRequest): string {
+  return `${req.from}#${req.reqId}`;
+}
+
+function requestTimerId(req: ApiRequest): string {
+  return `apiserver-request-${req.from}-${req.reqId}`;
+}
+
+function decode(kv: KeyValue): KubeObject {
+  const obj = JSON.parse(kv.value) as KubeObject;
+  return withRv(obj, kv.modRevision);
+}
+
+/** Objects are stored without their resourceVersion: it is the key's mod revision. */
+function encode(obj: KubeObject): string {
+  return JSON.stringify(stripRv(obj));
+}
+
+function stripRv(obj: KubeObject): KubeObject {
+  if (!obj.metadata?.resourceVersion) return obj;
+  const { resourceVersion: _drop, ...meta } = obj.metadata;
+  void _drop;
+  return { ...obj, metadata: meta };
+}
+
+function withRv(obj: KubeObject, rv: number): KubeObject {
+  return { ...obj, metadata: { ...(obj.metadata ?? {}), resourceVersion: String(rv) } };
+}
+
+function etcdError(f: EtcdFailure): ApiStatus {
+  return internalError(f.error);
+}
+
+function conflictStatus(message: string): ApiStatus {
+  return { apiVersion: 'v1', kind: 'Status', status: 'Failure', message, reason: 'Conflict', code: 409 };
+}
+
+function notFoundResource(req: ApiRequest): ApiStatus {
+  return { apiVersion: 'v1', kind: 'Status', status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', code: 404, details: { kind: req.resource } };
+}
+
+function hasStatusSubresource(info: ResourceInfo): boolean {
+  return info.subresources.includes('status');
+}
