@@ -1,4 +1,5 @@
 import { isStatus } from '../api/errors.ts';
+import { mergePatch, type JsonValue } from '../api/merge-patch.ts';
 import type { ApiStatus, KubeObject } from '../api/protocol.ts';
 import { onConnectionRefused, onRequestTimeout, onResponse, request, type ApiClientState, type ApiResult, type RequestSpec } from '../client/api-client.ts';
 import type { Output } from '../client/output.ts';
@@ -175,14 +176,12 @@ export function onResult(k: KubectlState, result: ApiResult, out: Output): void 
       if (result.code === 404) return send(k, step, { verb: 'create', ...target, body: obj }, `kubectl:${step.id}:create`, out);
       if (result.code === 200 && !isStatus(result.body)) {
         const live = result.body;
-        // kubectl apply, reduced: the manifest's fields replace the live ones; status and
-        // server-set metadata stay.
-        const merged: KubeObject = {
-          ...live,
-          ...obj,
-          metadata: { ...(live.metadata ?? {}), labels: obj.metadata?.labels ?? live.metadata?.labels, annotations: { ...(live.metadata?.annotations ?? {}), ...(obj.metadata?.annotations ?? {}) } },
-          ...(live.status !== undefined ? { status: live.status } : {}),
-        };
+        // kubectl apply, reduced: the manifest's fields are merged onto the live object (a JSON
+        // merge patch), so what the server or admission set and the manifest does not mention
+        // stays; status is the server's.
+        const { status: _ignored, ...manifest } = obj;
+        void _ignored;
+        const merged = mergePatch(live as JsonValue, manifest as JsonValue) as KubeObject;
         return send(k, step, { verb: 'update', ...target, name, body: merged }, `kubectl:${step.id}:update`, out);
       }
     }
@@ -194,7 +193,10 @@ export function onResult(k: KubectlState, result: ApiResult, out: Output): void 
   const ref =
     'node' in c
       ? { resource: 'nodes', name: c.node }
-      : { resource: k.config.resolveKind(undefined, c.kind)?.resource ?? c.kind, name: c.name, ...(c.namespace ? { namespace: c.namespace } : {}) };
+      : (() => {
+          const r = k.config.resolveKind(undefined, c.kind);
+          return { resource: r?.resource ?? c.kind, name: c.name, ...(r?.namespaced ? { namespace: c.namespace ?? 'default' } : {}) };
+        })();
   trace(k, out, step.id, c.type, ref, result.code, result.body);
   k.steps.delete(step.id);
 }
