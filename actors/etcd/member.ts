@@ -1,8 +1,20 @@
 import { createActor, enqueueActions, setup } from 'xstate';
 import type { HostEnv, KernelEmitted } from '../kernel/simulation.ts';
-import type { ClientRequest } from './protocol.ts';
+import type { ClientRequest, ConnectionRefused, WatchCancel, WatchCreate } from './protocol.ts';
 import type { RaftConfig, RaftMessage } from './raft/types.ts';
-import { newMember, onClientRequest, onRaftMessage, onTick, type EtcdDisk, type MemberState, type Output } from './server.ts';
+import {
+  newMember,
+  onClientRequest,
+  onConnectionRefused,
+  onRaftMessage,
+  onTick,
+  onWatchCancel,
+  onWatchCreate,
+  type EtcdDisk,
+  type MemberState,
+  type Output,
+  type ServerOptions,
+} from './server.ts';
 
 /**
  * The etcd member as an XState machine. It holds the role (its states mirror Raft's) and hands
@@ -16,12 +28,16 @@ export interface EtcdMemberOptions {
   heartbeatTick: number;
   preVote: boolean;
   checkQuorum: boolean;
+  /** Watch serving limits and periods; etcd's defaults when absent. */
+  server?: Partial<ServerOptions>;
 }
 
-type MemberEvent = { type: 'TICK' } | RaftMessage | ClientRequest;
+type MemberEvent = { type: 'TICK' } | RaftMessage | ClientRequest | WatchCreate | WatchCancel | ConnectionRefused;
 
 interface MemberContext {
   state: MemberState;
+  /** The kernel's virtual time (for watch progress notifications). */
+  now: () => number;
 }
 
 type RoleChanged = { type: 'RoleChanged' };
@@ -51,13 +67,13 @@ export const etcdMemberMachine = setup({
   types: {
     context: {} as MemberContext,
     events: {} as MemberEvent | RoleChanged,
-    input: {} as { state: MemberState },
+    input: {} as { state: MemberState; now: () => number },
     emitted: {} as KernelEmitted,
   },
   actions: {
     tick: enqueueActions(({ context, enqueue }) => {
       const s = context.state;
-      act(enqueue, s, s.raft.role, onTick(s));
+      act(enqueue, s, s.raft.role, onTick(s, context.now()));
     }),
     step: enqueueActions(({ context, event, enqueue }) => {
       const s = context.state;
@@ -66,6 +82,12 @@ export const etcdMemberMachine = setup({
     serve: enqueueActions(({ context, event, enqueue }) => {
       const s = context.state;
       act(enqueue, s, s.raft.role, onClientRequest(s, event as ClientRequest));
+    }),
+    watch: enqueueActions(({ context, event, enqueue }) => {
+      const s = context.state;
+      const e = event as WatchCreate | WatchCancel | ConnectionRefused;
+      const output = e.type === 'WatchCreate' ? onWatchCreate(s, e) : e.type === 'WatchCancel' ? onWatchCancel(s, e) : onConnectionRefused(s, e);
+      act(enqueue, s, s.raft.role, output);
     }),
   },
   guards: {
@@ -76,11 +98,14 @@ export const etcdMemberMachine = setup({
   },
 }).createMachine({
   id: 'etcd-member',
-  context: ({ input }) => ({ state: input.state }),
+  context: ({ input }) => ({ state: input.state, now: input.now }),
   initial: 'follower',
   on: {
     TICK: { actions: 'tick' },
     ClientRequest: { actions: 'serve' },
+    WatchCreate: { actions: 'watch' },
+    WatchCancel: { actions: 'watch' },
+    ConnectionRefused: { actions: 'watch' },
     MsgVote: { actions: 'step' },
     MsgVoteResp: { actions: 'step' },
     MsgPreVote: { actions: 'step' },
@@ -112,8 +137,8 @@ export function startEtcdMember(env: HostEnv<EtcdDisk>, options: EtcdMemberOptio
     maxEntriesPerMsg: 64,
     randomInt: (n) => election.int(0, n),
   };
-  const state = newMember(env.name, config, env.disk);
-  return createActor(etcdMemberMachine, { clock: env.clock, input: { state } });
+  const state = newMember(env.name, config, env.disk, options.server);
+  return createActor(etcdMemberMachine, { clock: env.clock, input: { state, now: env.now } });
 }
 
 /** Read-only view of a running member, for expectations and the timeline (never for messaging). */

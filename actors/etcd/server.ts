@@ -1,12 +1,35 @@
-import { applyCommand, createStore, range, type MvccCommand, type MvccStore } from './mvcc.ts';
-import { ERR_NO_LEADER, ERR_NOT_LEADER, entryId, type ClientRequest, type ClientResponse } from './protocol.ts';
+import {
+  applyCommand,
+  createStore,
+  ERR_COMPACTED,
+  keyMatches,
+  range,
+  type MvccApplyResult,
+  type MvccCommand,
+  type MvccError,
+  type MvccStore,
+  type WatchEvent,
+} from './mvcc.ts';
+import {
+  ERR_NO_LEADER,
+  ERR_NOT_LEADER,
+  ERR_TOO_MANY_REQUESTS,
+  entryId,
+  type ClientOp,
+  type ClientRequest,
+  type ClientResponse,
+  type ConnectionRefused,
+  type WatchCancel,
+  type WatchCreate,
+  type WatchResponse,
+} from './protocol.ts';
 import { newRaft, propose, readIndex, step, takeChanges, tick, type Raft } from './raft/raft.ts';
 import type { RaftConfig, RaftMessage, RaftStorage } from './raft/types.ts';
 
 /**
  * An etcd member's server logic around its Raft core: answers clients, applies committed entries
- * to the MVCC store, serves reads. Deterministic and I/O-free: every call returns the messages to
- * send and the trace lines to record; the member machine hands them to the kernel.
+ * to the MVCC store, serves reads and watch streams. Deterministic and I/O-free: every call returns
+ * the messages to send and the trace lines to record; the member machine hands them to the kernel.
  */
 
 /** What survives a crash: Raft's hard state and log, and the bbolt-like backend with its applied index. */
@@ -24,7 +47,7 @@ export function newDisk(): EtcdDisk {
 
 export interface Outbound {
   to: string;
-  msg: RaftMessage | ClientResponse;
+  msg: RaftMessage | ClientResponse | WatchResponse;
 }
 
 export interface TraceLine {
@@ -37,35 +60,108 @@ export interface Output {
   traces: TraceLine[];
 }
 
+/** Watch serving limits and periods (etcd's defaults where etcd has one). */
+export interface ServerOptions {
+  /** Virtual ms a tick stands for when `onTick` is not told the time (etcd's heartbeat, 100 ms). */
+  tickMs: number;
+  /** An idle synced stream gets a progress message this often. */
+  watchProgressIntervalMs: number;
+  /** Watchers one member holds at most; a create beyond it is refused with `too many requests`. */
+  watchersMax: number;
+  /** Events in one watch message at most (a single revision's events are never split, so a bigger txn goes whole). */
+  watchEventsPerResponseMax: number;
+  /** Events one catching-up watcher is sent per tick (etcd's watchBatchMaxRevs spirit). */
+  watchSyncEventsPerTickMax: number;
+  /** History events a catching-up watcher scans per tick, matching or not. */
+  watchSyncScanPerTickMax: number;
+  /** Catching-up watchers served per tick (etcd's maxWatchersPerSync, 512). */
+  watchSyncWatchersPerTickMax: number;
+  /** Election timeouts without a leader after which require-leader watches are cancelled (etcd's maxNoLeaderCnt, 3). */
+  noLeaderElectionsMax: number;
+}
+
+export const defaultServerOptions: ServerOptions = {
+  tickMs: 100,
+  watchProgressIntervalMs: 1_000,
+  watchersMax: 10_000,
+  watchEventsPerResponseMax: 100,
+  watchSyncEventsPerTickMax: 1_000,
+  watchSyncScanPerTickMax: 10_000,
+  watchSyncWatchersPerTickMax: 512,
+  noLeaderElectionsMax: 3,
+};
+
 interface Waiter {
   client: string;
   reqId: number;
 }
 
 interface PendingRead extends Waiter {
-  key: string;
+  op: Extract<ClientOp, { op: 'get' | 'range' }>;
   /** Set once the quorum confirmed the read index. */
   index: number | null;
+}
+
+/** One watch stream served by this member (volatile: lost with a crash, as its gRPC stream). */
+export interface Watcher {
+  readonly client: string;
+  readonly watchId: string;
+  readonly stream: string;
+  readonly key: string;
+  readonly prefix: boolean;
+  readonly requireLeader: boolean;
+  /** Every matching event below this revision has been sent (or precedes the start revision). */
+  nextRevision: number;
+  /** Last seq sent on the stream. */
+  seq: number;
+  /** Virtual time of the last message sent, for progress notifications. */
+  lastSentMs: number;
 }
 
 export interface MemberState {
   readonly name: string;
   readonly raft: Raft;
   readonly disk: EtcdDisk;
+  readonly options: ServerOptions;
   /** Entry id → who waits for its result (volatile: lost with a crash, as the client's connection). */
   readonly waiting: Map<string, Waiter>;
   readonly reads: Map<string, PendingRead>;
+  /** Watch streams by `client, watchId, stream`; insertion-ordered, so iteration is deterministic. */
+  readonly watchers: Map<string, Watcher>;
+  /** Keys of watchers still behind the store (their history is sent in batches on ticks). */
+  readonly unsynced: Set<string>;
+  /** Virtual time as of the last tick. */
+  nowMs: number;
+  /** Consecutive ticks without a known leader. */
+  noLeaderTicks: number;
   traced: { role: string; term: number };
 }
 
-export function newMember(name: string, config: Omit<RaftConfig, 'id'>, disk: EtcdDisk): MemberState {
+export function newMember(name: string, config: Omit<RaftConfig, 'id'>, disk: EtcdDisk, options: Partial<ServerOptions> = {}): MemberState {
   const raft = newRaft({ ...config, id: name }, disk.raft);
-  return { name, raft, disk, waiting: new Map(), reads: new Map(), traced: { role: '', term: -1 } };
+  return {
+    name,
+    raft,
+    disk,
+    options: { ...defaultServerOptions, ...options },
+    waiting: new Map(),
+    reads: new Map(),
+    watchers: new Map(),
+    unsynced: new Set(),
+    nowMs: 0,
+    noLeaderTicks: 0,
+    traced: { role: '', term: -1 },
+  };
 }
 
-export function onTick(m: MemberState): Output {
+/** A tick of Raft's clock. `nowMs` is the kernel's virtual time; without it a tick counts `tickMs`. */
+export function onTick(m: MemberState, nowMs?: number): Output {
+  m.nowMs = nowMs ?? m.nowMs + m.options.tickMs;
   tick(m.raft);
-  return flush(m);
+  const out = flush(m);
+  m.noLeaderTicks = m.raft.lead === null ? m.noLeaderTicks + 1 : 0;
+  if (m.watchers.size > 0) tickWatchers(m, out);
+  return out;
 }
 
 export function onRaftMessage(m: MemberState, msg: RaftMessage): Output {
@@ -76,10 +172,10 @@ export function onRaftMessage(m: MemberState, msg: RaftMessage): Output {
 export function onClientRequest(m: MemberState, req: ClientRequest): Output {
   const r = m.raft;
   const { request } = req;
-  if (request.op === 'get' && request.consistency === 'serializable') {
+  if ((request.op === 'get' || request.op === 'range') && request.consistency === 'serializable') {
     // Served from local state, possibly stale: no Raft round at all.
     const out = emptyOutput();
-    respond(out, m, req, { ok: true, ...readLocal(m, request.key) });
+    respond(out, m, req, readLocal(m, request));
     return out;
   }
   if (r.role !== 'leader') {
@@ -88,32 +184,56 @@ export function onClientRequest(m: MemberState, req: ClientRequest): Output {
     return out;
   }
   const id = entryId(req.from, req.reqId);
-  if (request.op === 'get') {
+  if (request.op === 'get' || request.op === 'range') {
     if (!m.reads.has(id)) {
-      m.reads.set(id, { client: req.from, reqId: req.reqId, key: request.key, index: null });
+      m.reads.set(id, { client: req.from, reqId: req.reqId, op: request, index: null });
       readIndex(r, id);
     }
     return flush(m);
   }
   // A duplicate of a request already in flight or applied must not be proposed again.
   if (m.waiting.has(id) || m.disk.appliedIds.has(id)) return flush(m);
-  const command: MvccCommand = request.op === 'put' ? { op: 'put', key: request.key, value: request.value } : { op: 'delete', key: request.key };
   m.waiting.set(id, { client: req.from, reqId: req.reqId });
-  propose(r, id, command);
+  propose(r, id, commandOf(request));
   return flush(m);
+}
+
+function commandOf(op: Exclude<ClientOp, { op: 'get' | 'range' }>): MvccCommand {
+  switch (op.op) {
+    case 'put':
+      return { op: 'put', key: op.key, value: op.value };
+    case 'delete':
+      return { op: 'delete', key: op.key };
+    case 'txn':
+      return { op: 'txn', compare: op.compare, success: op.success, failure: op.failure };
+    case 'compact':
+      return { op: 'compact', revision: op.revision };
+  }
 }
 
 function emptyOutput(): Output {
   return { sends: [], traces: [] };
 }
 
-function readLocal(m: MemberState, key: string): { value: string | null; revision: number } {
-  const result = range(m.disk.store, key);
-  if ('error' in result) throw new Error(`etcd: local read failed: ${result.error}`);
-  return { value: result.kvs[0]?.value ?? null, revision: result.revision };
+type ResponseBody = Omit<ClientResponse, 'type' | 'from' | 'reqId' | 'leaderHint'>;
+
+function mvccFailure(e: MvccError): ResponseBody {
+  return 'compactRevision' in e ? { ok: false, error: e.error, compactRevision: e.compactRevision } : { ok: false, error: e.error };
 }
 
-function respond(out: Output, m: MemberState, to: { from?: string; client?: string; reqId: number }, body: Omit<ClientResponse, 'type' | 'from' | 'reqId' | 'leaderHint'>): void {
+/** Answers a read from this member's store as it is now. */
+function readLocal(m: MemberState, op: Extract<ClientOp, { op: 'get' | 'range' }>): ResponseBody {
+  if (op.op === 'get') {
+    const result = range(m.disk.store, op.key);
+    if ('error' in result) throw new Error(`etcd: local read failed: ${result.error}`);
+    return { ok: true, value: result.kvs[0]?.value ?? null, revision: result.revision };
+  }
+  const result = range(m.disk.store, op.key, { prefix: op.prefix ?? false, revision: op.revision ?? 0, limit: op.limit ?? 0, countOnly: op.countOnly ?? false });
+  if ('error' in result) return mvccFailure(result);
+  return { ok: true, revision: result.revision, kvs: result.kvs, count: result.count, more: result.more };
+}
+
+function respond(out: Output, m: MemberState, to: { from?: string; client?: string; reqId: number }, body: ResponseBody): void {
   const client = to.client ?? to.from!;
   out.sends.push({ to: client, msg: { type: 'ClientResponse', from: m.name, reqId: to.reqId, leaderHint: m.raft.lead, ...body } });
 }
@@ -151,6 +271,8 @@ function flush(m: MemberState): Output {
 function applyCommitted(m: MemberState, out: Output): void {
   const disk = m.disk;
   const entries = disk.raft.entries;
+  const revisionBefore = disk.store.revision;
+  let events: WatchEvent[] | null = null;
   while (disk.applied < disk.raft.commit) {
     const entry = entries[disk.applied]!;
     disk.applied = entry.index;
@@ -161,12 +283,37 @@ function applyCommitted(m: MemberState, out: Output): void {
     const revision = disk.store.revision;
     if (revision !== before) {
       out.traces.push({ kind: 'etcd.apply', fields: { member: m.name, index: entry.index, revision, id: entry.id } });
+      const produced = eventsOf(result);
+      if (produced.length > 0) events = events === null ? [...produced] : events.concat(produced);
     }
     const waiter = m.waiting.get(entry.id);
     if (waiter) {
       m.waiting.delete(entry.id);
-      const failed = 'error' in result.result ? result.result.error : undefined;
-      respond(out, m, waiter, failed ? { ok: false, error: failed } : { ok: true, revision });
+      respond(out, m, waiter, resultBody(result, revision));
+    }
+  }
+  if (events !== null && m.watchers.size > 0) notifySynced(m, out, revisionBefore, events);
+}
+
+function eventsOf(result: MvccApplyResult): readonly WatchEvent[] {
+  const r = result.result;
+  return 'events' in r ? r.events : [];
+}
+
+function resultBody(result: MvccApplyResult, revision: number): ResponseBody {
+  switch (result.op) {
+    case 'put':
+    case 'delete':
+      return { ok: true, revision };
+    case 'txn': {
+      const r = result.result;
+      if ('error' in r) return mvccFailure(r);
+      return { ok: true, revision: r.revision, succeeded: r.succeeded, responses: r.responses };
+    }
+    case 'compact': {
+      const r = result.result;
+      if ('error' in r) return mvccFailure(r);
+      return { ok: true, revision: r.revision, compactRevision: r.compactRevision };
     }
   }
 }
@@ -176,7 +323,7 @@ function answerReads(m: MemberState, out: Output): void {
   for (const [id, read] of m.reads) {
     if (read.index === null || read.index > m.disk.applied) continue;
     m.reads.delete(id);
-    respond(out, m, read, { ok: true, ...readLocal(m, read.key) });
+    respond(out, m, read, readLocal(m, read.op));
   }
 }
 
@@ -187,4 +334,197 @@ function answerReads(m: MemberState, out: Output): void {
  */
 function failPendingOnStepDown(m: MemberState): void {
   m.reads.clear();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Watch streams (etcd's watchableStore: synced watchers get new events as they are applied,
+// unsynced ones catch up from history in bounded batches; server/storage/mvcc/watchable_store.go)
+
+function watcherKey(client: string, watchId: string, stream: string): string {
+  return `${client}\u0000${watchId}\u0000${stream}`;
+}
+
+export function onWatchCreate(m: MemberState, req: WatchCreate): Output {
+  const out = emptyOutput();
+  const key = watcherKey(req.from, req.watchId, req.stream);
+  // A duplicated create must not restart the stream (its seq and position).
+  if (m.watchers.has(key)) return out;
+  const store = m.disk.store;
+  const refuse = (fields: Partial<WatchResponse>): void => {
+    const msg: WatchResponse = {
+      type: 'WatchResponse',
+      from: m.name,
+      watchId: req.watchId,
+      stream: req.stream,
+      seq: 1,
+      revision: store.revision,
+      events: [],
+      canceled: true,
+      ...fields,
+      refusedReply: { type: 'ConnectionRefused', from: req.from, reqId: 0, watchId: req.watchId, stream: req.stream },
+    };
+    out.sends.push({ to: req.from, msg });
+  };
+  // etcd's stream interceptor refuses a require-leader stream at once on a member with no leader.
+  if (req.requireLeader && m.raft.lead === null) {
+    refuse({ cancelReason: ERR_NO_LEADER });
+    return out;
+  }
+  if (m.watchers.size >= m.options.watchersMax) {
+    refuse({ cancelReason: ERR_TOO_MANY_REQUESTS });
+    return out;
+  }
+  // etcd creates the watch, then cancels it with the compact revision (only start < compact is refused).
+  if (req.startRevision > 0 && req.startRevision < store.compactRevision) {
+    refuse({ created: true, cancelReason: ERR_COMPACTED, compactRevision: store.compactRevision });
+    return out;
+  }
+  const w: Watcher = {
+    client: req.from,
+    watchId: req.watchId,
+    stream: req.stream,
+    key: req.key,
+    prefix: req.prefix,
+    requireLeader: req.requireLeader,
+    nextRevision: req.startRevision > 0 ? req.startRevision : store.revision + 1,
+    seq: 0,
+    lastSentMs: m.nowMs,
+  };
+  m.watchers.set(key, w);
+  sendWatch(m, out, w, { created: true, events: [] });
+  if (w.nextRevision <= store.revision) {
+    m.unsynced.add(key);
+    syncWatcher(m, out, key, w);
+  }
+  return out;
+}
+
+export function onWatchCancel(m: MemberState, req: WatchCancel): Output {
+  removeWatcher(m, watcherKey(req.from, req.watchId, req.stream));
+  return emptyOutput();
+}
+
+/** The kernel's reset for a watch message whose client is down: its stream is gone. */
+export function onConnectionRefused(m: MemberState, refused: ConnectionRefused): Output {
+  if (refused.watchId !== undefined && refused.stream !== undefined) removeWatcher(m, watcherKey(refused.from, refused.watchId, refused.stream));
+  return emptyOutput();
+}
+
+function removeWatcher(m: MemberState, key: string): void {
+  m.watchers.delete(key);
+  m.unsynced.delete(key);
+}
+
+function sendWatch(m: MemberState, out: Output, w: Watcher, fields: Partial<WatchResponse> & { events: WatchEvent[] }): void {
+  w.seq++;
+  w.lastSentMs = m.nowMs;
+  const msg: WatchResponse = {
+    type: 'WatchResponse',
+    from: m.name,
+    watchId: w.watchId,
+    stream: w.stream,
+    seq: w.seq,
+    revision: m.disk.store.revision,
+    ...fields,
+    refusedReply: { type: 'ConnectionRefused', from: w.client, reqId: 0, watchId: w.watchId, stream: w.stream },
+  };
+  out.sends.push({ to: w.client, msg });
+}
+
+/**
+ * Sends `events` (in revision order, already filtered) in messages of at most
+ * watchEventsPerResponseMax events, never splitting one revision's events.
+ */
+function sendEvents(m: MemberState, out: Output, w: Watcher, events: readonly WatchEvent[]): void {
+  const max = m.options.watchEventsPerResponseMax;
+  let start = 0;
+  while (start < events.length) {
+    let end = Math.min(start + max, events.length);
+    // Extend to the end of the revision the cut falls in, or back to its start when that leaves something.
+    const cutRevision = events[end - 1]!.revision;
+    if (end < events.length && events[end]!.revision === cutRevision) {
+      let back = end;
+      while (back > start && events[back - 1]!.revision === cutRevision) back--;
+      if (back > start) end = back;
+      else while (end < events.length && events[end]!.revision === cutRevision) end++;
+    }
+    sendWatch(m, out, w, { events: events.slice(start, end) });
+    start = end;
+  }
+}
+
+/** Pushes freshly applied events to every watcher that had already seen everything before them. */
+function notifySynced(m: MemberState, out: Output, revisionBefore: number, events: readonly WatchEvent[]): void {
+  const revision = m.disk.store.revision;
+  for (const [key, w] of m.watchers) {
+    if (m.unsynced.has(key)) continue;
+    if (w.nextRevision <= revisionBefore) throw new Error(`etcd: synced watcher ${key} is behind revision ${revisionBefore}`);
+    const matching: WatchEvent[] = [];
+    for (const e of events) if (e.revision >= w.nextRevision && keyMatches(w, e.kv.key)) matching.push(e);
+    if (matching.length > 0) sendEvents(m, out, w, matching);
+    if (w.nextRevision <= revision) w.nextRevision = revision + 1;
+  }
+}
+
+/** First index in `events` (revision-ordered) with revision >= `revision`. */
+function firstEventAtOrAfter(events: readonly WatchEvent[], revision: number): number {
+  let low = 0;
+  let high = events.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (events[mid]!.revision < revision) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/**
+ * Sends a catching-up watcher the next batch of its history, whole revisions only, bounded by
+ * watchSyncEventsPerTickMax sent and watchSyncScanPerTickMax scanned. A watcher whose next revision
+ * was compacted away is cancelled with the compact revision, as etcd does.
+ */
+function syncWatcher(m: MemberState, out: Output, key: string, w: Watcher): void {
+  const store = m.disk.store;
+  if (w.nextRevision < store.compactRevision) {
+    sendWatch(m, out, w, { events: [], canceled: true, cancelReason: ERR_COMPACTED, compactRevision: store.compactRevision });
+    removeWatcher(m, key);
+    return;
+  }
+  const history = store.events;
+  const { watchSyncEventsPerTickMax: sendMax, watchSyncScanPerTickMax: scanMax } = m.options;
+  const matching: WatchEvent[] = [];
+  let i = firstEventAtOrAfter(history, w.nextRevision);
+  let scanned = 0;
+  while (i < history.length && scanned < scanMax && matching.length < sendMax) {
+    const revision = history[i]!.revision;
+    for (; i < history.length && history[i]!.revision === revision; i++, scanned++) {
+      const e = history[i]!;
+      if (keyMatches(w, e.kv.key)) matching.push(e);
+    }
+    w.nextRevision = revision + 1;
+  }
+  if (i >= history.length && w.nextRevision <= store.revision) w.nextRevision = store.revision + 1;
+  if (matching.length > 0) sendEvents(m, out, w, matching);
+  if (w.nextRevision > store.revision) m.unsynced.delete(key);
+}
+
+/** Per tick: catch-up batches, no-leader cancellation, progress notifications. */
+function tickWatchers(m: MemberState, out: Output): void {
+  const o = m.options;
+  if (m.noLeaderTicks >= o.noLeaderElectionsMax * m.raft.config.electionTick) {
+    for (const [key, w] of m.watchers) {
+      if (!w.requireLeader) continue;
+      sendWatch(m, out, w, { events: [], canceled: true, cancelReason: ERR_NO_LEADER });
+      removeWatcher(m, key);
+    }
+  }
+  let synced = 0;
+  for (const key of m.unsynced) {
+    if (synced++ >= o.watchSyncWatchersPerTickMax) break;
+    syncWatcher(m, out, key, m.watchers.get(key)!);
+  }
+  for (const [key, w] of m.watchers) {
+    if (m.nowMs - w.lastSentMs < o.watchProgressIntervalMs || m.unsynced.has(key)) continue;
+    sendWatch(m, out, w, { events: [], progress: true });
+  }
 }
