@@ -33,7 +33,7 @@ function describeCluster(spec: ScenarioSpec): string {
 
 function run(file: string, options: { seed?: string; trace?: string; json?: boolean }): number {
   const spec = loadScenarioFile(file, options.seed === undefined ? {} : { seed: options.seed });
-  const formatter = new TimelineFormatter();
+  const formatter = new TimelineFormatter(new Set(spec.clients.map((c) => c.name)));
   const live = !options.json;
   if (live) {
     console.log(`kubesim run ${file}  (scenario ${spec.name}, seed ${spec.seed}, duration ${formatSeconds(spec.durationMs)})`);

@@ -278,7 +278,8 @@ export function toScenarioYaml(spec: ScenarioSpec, comment?: string): string {
   // booleans, numbers or null. Quoting them elsewhere in the scenario changes nothing.
   visit(yaml, {
     Scalar(_key, node) {
-      if (typeof node.value === 'string' && node.value !== '' && resolvePlain(node.value) !== node.value) node.type = 'QUOTE_DOUBLE';
+      const v = node.value;
+      if (typeof v === 'string' && v !== '' && (resolvePlain(v) !== v || v === '<<')) node.type = 'QUOTE_DOUBLE';
     },
   });
   const body = yaml.toString({ lineWidth: 0, flowCollectionPadding: false });

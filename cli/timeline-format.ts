@@ -11,6 +11,9 @@ export function formatSeconds(ms: number): string {
 
 export class TimelineFormatter {
   private readonly leaderTerm = new Map<string, number>();
+
+  /** `etcdClients`: the scenario's own etcd clients, whose operations are shown (an apiserver's are not). */
+  constructor(private readonly etcdClients: ReadonlySet<string> = new Set()) {}
   private readonly logLength = new Map<string, number>();
 
   /** The line to print for an event, or null when the event is not worth a line. */
@@ -59,7 +62,23 @@ export class TimelineFormatter {
         }
         return `${action} ${targets.join(', ')}`;
       }
+      case 'k8s.request': {
+        const target = `${e.resource as string}${e.namespace ? `/${e.namespace as string}` : ''}/${e.name as string}`;
+        const message = typeof e.message === 'string' ? `: ${e.message}` : '';
+        return `${e.user as string}: ${e.verb as string} ${target} -> ${e.code as number}${message}`;
+      }
+      case 'k8s.event':
+        return `${e.reporter as string}: ${e.object as string} ${e.reason as string}${e.type === 'Warning' ? ' (Warning)' : ''}: ${e.message as string}`;
+      case 'k8s.pod':
+        return `${e.node as string}: pod ${e.namespace as string}/${e.pod as string} is ${e.phase as string}${e.ready ? ', ready' : ''}`;
+      case 'k8s.schedule':
+        return e.node
+          ? `${e.scheduler as string}: pod ${e.pod as string}: ${e.feasibleNodes as number} of ${e.evaluatedNodes as number} nodes fit, best score on ${e.node as string}; binding`
+          : `${e.scheduler as string}: pod ${e.pod as string}: no node fits (attempt ${e.attempt as number})`;
+      case 'k8s.leader':
+        return `${e.identity as string} ${e.leader ? 'becomes' : 'is no longer'} the ${e.component as string} leader`;
       case 'etcd.op': {
+        if (!this.etcdClients.has(e.client as string)) return null;
         const what = describeOp(e);
         if (e.phase === 'invoke') return `${e.client as string} ${what} ...`;
         const result = e.result as string;
@@ -84,5 +103,6 @@ function describeOp(e: TraceEvent): string {
   const key = e.key as string;
   if (op === 'put') return `put ${key}=${JSON.stringify(e.value)}`;
   if (op === 'get') return `get ${key} (${e.consistency as string})`;
+  if (op === 'compact') return `compact to revision ${e.compactRevision as number}`;
   return `${op} ${key}`;
 }

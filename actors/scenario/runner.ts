@@ -8,6 +8,10 @@ import { EtcdView } from './cluster-view.ts';
 import { checkEtcd, checkOps, type ConditionContext, type LeaderSample, type OpRecord, type Verdict } from './conditions.ts';
 import { memberNames, type Expectation, type ScenarioSpec, type SourceRef, type TimelineStep } from './spec.ts';
 import { TargetResolver } from './targets.ts';
+import { ClusterState } from './cluster-state.ts';
+import { KubernetesCluster } from './kubernetes-cluster.ts';
+import { checkEvent, checkNode, checkObject, checkPods, checkRequest, type RequestRecord } from './k8s-conditions.ts';
+import type { KubeObject } from '../api/protocol.ts';
 
 /**
  * Runs a validated scenario on a fresh simulation: builds the etcd group and its clients, plays
@@ -50,6 +54,8 @@ export interface RunOptions {
 export interface Run {
   readonly sim: Simulation;
   readonly result: RunResult;
+  /** The committed cluster state (for tables at the end of a run). */
+  readonly state: ClusterState;
 }
 
 /** Request timing of etcd's clientv3 as kubesim models it. */
@@ -123,7 +129,30 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Run {
   }
 
   const view = new EtcdView(sim, members);
-  const targets = new TargetResolver(view, sim.rng.fork('timeline'), new Set(spec.clients.map((c) => c.name)));
+  const state = new ClusterState(sim, members);
+  let kube: KubernetesCluster | null = null;
+  if (spec.cluster.kubernetes) {
+    kube = new KubernetesCluster(sim, spec.cluster.kubernetes, members, spec);
+    kube.build();
+  }
+  const leaseHolder = (name: string) => (): string[] => {
+    const lease = state.get('leases', 'kube-system', name);
+    const holder = (lease?.spec as { holderIdentity?: string } | undefined)?.holderIdentity;
+    return holder ? [holder.split('_')[0]!] : [];
+  };
+  const extraRoles = new Map([
+    ['scheduler-leader', leaseHolder('kube-scheduler')],
+    ['controller-manager-leader', leaseHolder('kube-controller-manager')],
+  ]);
+  const otherNames = new Set([...spec.clients.map((c) => c.name), ...(kube?.allHosts() ?? []), ...(spec.cluster.kubernetes?.nodes.map((n) => n.name) ?? [])]);
+  for (const step of spec.timeline) if (step.action.verb === 'add-nodes') for (const n of step.action.nodes) otherNames.add(n.name);
+  const targets = new TargetResolver(view, sim.rng.fork('timeline'), otherNames, extraRoles);
+  const requests = new Map<string, RequestRecord>();
+  sim.trace.subscribe((e) => {
+    if (e.kind === 'k8s.request' && typeof e.id === 'string') {
+      requests.set(e.id, { id: e.id, code: e.code as number, ...(typeof e.message === 'string' ? { message: e.message } : {}), atMs: e.t });
+    }
+  });
   const maxTermAt = new Map<number, number>();
   const opById = new Map<string, OpRecord>();
   const leaderAt = new Map<number, LeaderSample>();
@@ -200,6 +229,21 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Run {
         for (const n of names) (a.verb === 'crash' ? sim.crash(n) : sim.restart(n));
         return;
       }
+      case 'apply':
+        return kube?.kubectl(a.user, a.id, { type: 'apply', objects: a.manifests.map((d) => d.object as KubeObject) });
+      case 'kubectl-delete':
+        return kube?.kubectl(a.user, a.id, { type: 'delete', kind: a.object.kind, name: a.object.name, ...(a.object.namespace ? { namespace: a.object.namespace } : {}), ...(a.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: a.gracePeriodSeconds } : {}) });
+      case 'patch':
+        return kube?.kubectl(a.user, a.id, { type: 'patch', kind: a.object.kind, name: a.object.name, ...(a.object.namespace ? { namespace: a.object.namespace } : {}), patch: a.patch as KubeObject, ...(a.subresource ? { subresource: a.subresource } : {}) });
+      case 'scale':
+        return kube?.kubectl(a.user, a.id, { type: 'scale', kind: a.object.kind, name: a.object.name, ...(a.object.namespace ? { namespace: a.object.namespace } : {}), replicas: a.replicas });
+      case 'cordon':
+      case 'uncordon':
+        return kube?.kubectl(a.user, a.id, { type: a.verb, node: a.node });
+      case 'add-nodes':
+        kube?.addNodes(a.nodes);
+        sim.trace.record('fault', { action: 'add-nodes', targets: a.nodes.map((n) => n.name) });
+        return;
       case 'put':
       case 'get':
       case 'delete': {
@@ -222,10 +266,30 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Run {
 
   const results = new Map<Expectation, ExpectationResult>();
   const active = new Set<Expectation>();
+  // Object expectations read etcd's committed state; memoised on its revision, because they are
+  // checked after every event while active.
+  const memo = new Map<Expectation, { version: number; verdict: Verdict }>();
+  const checkKube = (exp: Expectation): Verdict | null => {
+    if (!exp.pods && !exp.node && !exp.object && !exp.event) return null;
+    const version = state.version();
+    const hit = memo.get(exp);
+    if (hit && hit.version === version) return hit.verdict;
+    const verdicts: Verdict[] = [];
+    if (exp.pods) verdicts.push(checkPods(exp.pods, state));
+    if (exp.node) verdicts.push(checkNode(exp.node, state));
+    if (exp.object) verdicts.push(checkObject(exp.object, state));
+    if (exp.event) verdicts.push(checkEvent(exp.event, state));
+    const verdict = verdicts.find((v) => !v.ok) ?? { ok: true, detail: verdicts.map((v) => v.detail).join('; ') };
+    memo.set(exp, { version, verdict });
+    return verdict;
+  };
   const evaluate = (exp: Expectation): Verdict => {
     const verdicts: Verdict[] = [];
     if (exp.etcd) verdicts.push(checkEtcd(exp.etcd, ctx));
     if (exp.op) verdicts.push(checkOps(exp.op, ctx));
+    if (exp.request) verdicts.push(checkRequest(exp.request, requests));
+    const kubeVerdict = checkKube(exp);
+    if (kubeVerdict) verdicts.push(kubeVerdict);
     const failed = verdicts.find((v) => !v.ok);
     return failed ?? { ok: true, detail: verdicts.map((v) => v.detail).join('; ') };
   };
@@ -306,5 +370,5 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Run {
     violations,
     messages: { sent: sim.network.messagesSent, delivered: sim.network.messagesDelivered },
   };
-  return { sim, result };
+  return { sim, result, state };
 }

@@ -14,6 +14,8 @@ export class TargetResolver {
     private readonly view: EtcdView,
     private readonly rng: Rng,
     private readonly otherNames: ReadonlySet<string>,
+    /** Roles beyond etcd's, resolved when used (`scheduler-leader`). */
+    private readonly extraRoles: ReadonlyMap<string, () => string[]> = new Map(),
   ) {}
 
   /** Resolves a list of target lists (partition groups share `rest` and exclusions). */
@@ -61,6 +63,11 @@ export class TargetResolver {
           for (const m of this.view.members) if (!named.has(m)) add(m);
           break;
         default: {
+          const role = this.extraRoles.get(ref);
+          if (role) {
+            for (const m of role()) add(m);
+            break;
+          }
           const group = this.groups.get(ref);
           if (group) for (const m of group) add(m);
           else if (this.view.members.includes(ref) || this.otherNames.has(ref)) add(ref);

@@ -1,16 +1,29 @@
 /**
- * spec.expect: named expectations `{name, at | within | always, that: {etcd | op}}`.
- * Subjects (`that.*`) are a table keyed like SUBJECT_KEYS in schema.ts, so new ones (pods, nodes,
- * objects) are new entries.
+ * spec.expect: named expectations `{name, at | within | always, that: {<one subject>}}`.
+ * Subjects (`that.*`) are a table (SUBJECTS) keyed like SUBJECT_KEYS in schema.ts: etcd and op
+ * about etcd; pods, node, object, request and event about Kubernetes.
  */
 
 import { isScalar } from 'yaml';
-import type { EtcdCondition, Expectation, LeaderCondition, OpCondition, Role, When } from '../../actors/scenario/spec.ts';
+import type {
+  EtcdCondition,
+  EventCondition,
+  Expectation,
+  LeaderCondition,
+  NodeCondition,
+  ObjectCondition,
+  OpCondition,
+  PodsCondition,
+  RequestCondition,
+  Role,
+  When,
+} from '../../actors/scenario/spec.ts';
 import { formatDuration } from './durations.ts';
-import { SHAPES } from './schema.ts';
-import { readClientRef, readTarget, readTargets, type State, type TargetUse } from './targets.ts';
-import { checkWithinRun, readTime } from './timeline.ts';
-import { closest, listItems, openMap, readBool, readDuration, readEnum, readInt, readString, type Ctx, type Fields, type Val } from './tree.ts';
+import { selectorProblem } from './labels.ts';
+import { SHAPES, SUBJECT_NAMES, type SubjectName } from './schema.ts';
+import { ETCD_ID_VERBS, kubernetesOff, readClientRef, readNodeRef, readTarget, readTargets, type State, type TargetUse } from './targets.ts';
+import { checkWithinRun, readNamespace, readObjectField, readObjectRef, readTime } from './timeline.ts';
+import { closest, listItems, openMap, readBool, readDuration, readEnum, readInt, readString, wrongType, type Ctx, type Fields, type Val } from './tree.ts';
 
 const ROLE_VALUES: readonly Role[] = ['follower', 'pre-candidate', 'candidate', 'leader'];
 const RESULTS = ['ok', 'fail', 'timeout', 'pending'] as const;
@@ -46,17 +59,52 @@ function readExpectation(cx: Ctx, st: State, v: Val, names: Map<string, number>)
   const when = readWhen(cx, st, f);
   const use: TargetUse = { rest: false, expectFromMs: when ? startOf(when) : undefined };
   const thatV = f.get('that');
-  const thatF = thatV && openMap(cx, thatV, SHAPES.that, 'a map with one subject: {etcd: …} or {op: …}');
-  const etcdV = thatF?.get('etcd');
-  const opV = thatF?.get('op');
-  const etcd = etcdV && readEtcdCondition(cx, st, etcdV, use);
-  const op = opV && readOpCondition(cx, st, opV);
-  if (name === undefined || !when || !thatF || (etcdV && !etcd) || (opV && !op) || (!etcdV && !opV)) return undefined;
-  const e: Expectation = { name, when, source: cx.source(v.node) };
-  if (etcd) e.etcd = etcd;
-  if (op) e.op = op;
-  return e;
+  const thatF = thatV && openMap(cx, thatV, SHAPES.that, `a map with one subject: ${SUBJECT_NAMES.map((k) => `{${k}: …}`).join(', ')}`);
+  const subject = thatF && SUBJECT_NAMES.find((k) => thatF.has(k));
+  const subjectV = subject && thatF?.get(subject);
+  const condition = subject && subjectV ? SUBJECTS[subject](cx, st, subjectV, use) : undefined;
+  if (name === undefined || !when || !condition) return undefined;
+  return { name, when, ...condition, source: cx.source(v.node) };
 }
+
+type Subject = Omit<Expectation, 'name' | 'when' | 'source'>;
+
+/** Subjects about Kubernetes need the control plane. */
+const k8s =
+  (read: (cx: Ctx, st: State, v: Val) => Subject | undefined) =>
+  (cx: Ctx, st: State, v: Val): Subject | undefined =>
+    st.kubernetes ? read(cx, st, v) : kubernetesOff(cx, v);
+
+const SUBJECTS: Record<SubjectName, (cx: Ctx, st: State, v: Val, use: TargetUse) => Subject | undefined> = {
+  etcd: (cx, st, v, use) => {
+    const etcd = readEtcdCondition(cx, st, v, use);
+    return etcd && { etcd };
+  },
+  op: (cx, st, v) => {
+    const op = readOpCondition(cx, st, v);
+    return op && { op };
+  },
+  pods: k8s((cx, _st, v) => {
+    const pods = readPodsCondition(cx, v);
+    return pods && { pods };
+  }),
+  node: k8s((cx, st, v) => {
+    const node = readNodeCondition(cx, st, v);
+    return node && { node };
+  }),
+  object: k8s((cx, _st, v) => {
+    const object = readObjectCondition(cx, v);
+    return object && { object };
+  }),
+  request: k8s((cx, st, v) => {
+    const request = readRequestCondition(cx, st, v);
+    return request && { request };
+  }),
+  event: k8s((cx, _st, v) => {
+    const event = readEventCondition(cx, v);
+    return event && { event };
+  }),
+};
 
 function startOf(when: When): number {
   return when.mode === 'at' ? when.atMs : when.mode === 'within' ? when.afterMs : when.fromMs;
@@ -209,10 +257,13 @@ function readOpCondition(cx: Ctx, st: State, v: Val): OpCondition | undefined {
         guess ? `did you mean "${guess}"?` : 'add id: to the put, get or delete you mean',
       );
     }
-    if (id === undefined || !info) bad = true;
+    if (id !== undefined && info && !ETCD_ID_VERBS.includes(info.verb)) {
+      cx.report(idV.node, `id "${id}" in ${idV.path} is a kubectl-like step (${info.verb}, ${info.path}, line ${info.line}), not an etcd operation`, 'that.op is about put, get and delete of etcd clients', `use that: {request: {id: ${id}, …}}`);
+      bad = true;
+    } else if (id === undefined || !info) bad = true;
     else {
       c.id = id;
-      opVerb = info.verb;
+      opVerb = info.verb as 'put' | 'get' | 'delete';
       opWhat = `"${id}" is a ${info.verb} (${info.path}, line ${info.line})`;
     }
     const extra = clientV ?? keyV;
@@ -269,4 +320,192 @@ function readOpCondition(cx: Ctx, st: State, v: Val): OpCondition | undefined {
     else c.readAbsent = ra;
   }
   return bad ? undefined : c;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kubernetes subjects
+
+const PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'] as const;
+const NODE_CONDITION_TYPES = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnavailable'] as const;
+const CONDITION_STATUSES = ['True', 'False', 'Unknown'] as const;
+const MAX_COUNT = 1_000_000;
+
+function readPodsCondition(cx: Ctx, v: Val): PodsCondition | undefined {
+  const f = openMap(cx, v, SHAPES.podsCondition, 'a map like {selector: app=web, phase: Running, count: 3}');
+  if (!f) return undefined;
+  let bad = false;
+  const namespaceV = f.get('namespace');
+  const namespace = namespaceV ? readNamespace(cx, namespaceV) : 'default';
+  if (namespace === undefined) bad = true;
+  const c: PodsCondition = { namespace: namespace ?? 'default' };
+  const selectorV = f.get('selector');
+  if (selectorV) {
+    const selector = readSelector(cx, selectorV);
+    if (selector === undefined) bad = true;
+    else c.selector = selector;
+  }
+  const phaseV = f.get('phase');
+  if (phaseV) {
+    const phase = readEnum(cx, phaseV, PHASES);
+    if (phase === undefined) bad = true;
+    else c.phase = phase;
+  }
+  const readyV = f.get('ready');
+  if (readyV) {
+    const ready = readBool(cx, readyV);
+    if (ready === undefined) bad = true;
+    else c.ready = ready;
+  }
+  const scheduledV = f.get('scheduled');
+  if (scheduledV) {
+    const scheduled = readBool(cx, scheduledV);
+    if (scheduled === undefined) bad = true;
+    else c.scheduled = scheduled;
+  }
+  const countV = f.get('count');
+  if (countV) {
+    const count = readInt(cx, countV, 0, MAX_COUNT);
+    if (count === undefined) bad = true;
+    else c.count = count;
+  }
+  return bad ? undefined : c;
+}
+
+/** A label selector in Kubernetes syntax, checked (labels.ts). */
+function readSelector(cx: Ctx, v: Val): string | undefined {
+  const selector = readString(cx, v);
+  if (selector === undefined) return undefined;
+  const problem = selectorProblem(selector);
+  if (problem) {
+    return cx.report(
+      v.node,
+      `invalid label selector ${JSON.stringify(selector)} in ${v.path}: ${problem}`,
+      'a label selector as kubectl -l takes it: app=web,tier!=cache, env in (a, b), !canary',
+      'write it like selector: app=web',
+    );
+  }
+  return selector;
+}
+
+function readNodeCondition(cx: Ctx, st: State, v: Val): NodeCondition | undefined {
+  const f = openMap(cx, v, SHAPES.nodeCondition, 'a map like {name: worker-0, condition: {type: Ready, status: "True"}}');
+  if (!f) return undefined;
+  const nameV = f.get('name');
+  const name = nameV && readNodeRef(cx, st, nameV);
+  const conditionV = f.get('condition');
+  let condition: NodeCondition['condition'];
+  let bad = false;
+  if (conditionV) {
+    const cf = openMap(cx, conditionV, SHAPES.nodeConditionStatus, 'a map {type: Ready, status: "True"}');
+    const typeV = cf?.get('type');
+    const statusV = cf?.get('status');
+    const type = typeV && readEnum(cx, typeV, NODE_CONDITION_TYPES);
+    const status = statusV && readConditionStatus(cx, statusV);
+    if (type === undefined || status === undefined) bad = true;
+    else condition = { type, status };
+  }
+  const registeredV = f.get('registered');
+  const registered = registeredV && readBool(cx, registeredV);
+  if (name === undefined || bad || (registeredV && registered === undefined)) return undefined;
+  const c: NodeCondition = { name };
+  if (condition) c.condition = condition;
+  if (registered !== undefined) c.registered = registered;
+  return c;
+}
+
+/** "True", "False" or "Unknown": strings, as in the API (YAML reads a bare True as a boolean). */
+function readConditionStatus(cx: Ctx, v: Val): 'True' | 'False' | 'Unknown' | undefined {
+  const value = isScalar(v.node) ? v.node.value : undefined;
+  if (typeof value === 'boolean') {
+    const word = value ? 'True' : 'False';
+    return wrongType(cx, v, 'the string "True", "False" or "Unknown"', `quote it: status: "${word}"`);
+  }
+  return readEnum(cx, v, CONDITION_STATUSES);
+}
+
+/** `status.readyReplicas`, `spec.template.spec.containers[0].image`, `metadata.labels.app`. */
+const FIELD_PATH = /^[A-Za-z0-9_$-]+(\[\d+\])*(\.[A-Za-z0-9_$-]+(\[\d+\])*)*$/;
+
+function readObjectCondition(cx: Ctx, v: Val): ObjectCondition | undefined {
+  const f = openMap(cx, v, SHAPES.objectCondition, 'a map like {object: deployment/web, field: status.readyReplicas, equals: 3}');
+  if (!f) return undefined;
+  const object = readObjectField(cx, f);
+  const fieldV = f.get('field');
+  let field = fieldV && readString(cx, fieldV, { nonEmpty: true });
+  if (field !== undefined && fieldV && !FIELD_PATH.test(field)) {
+    field = cx.report(
+      fieldV.node,
+      `${fieldV.path} "${field}" is not a field path`,
+      'field names separated by ".", each maybe followed by list indexes: status.readyReplicas, spec.containers[0].image',
+      'write it like field: status.phase',
+    );
+  }
+  const equalsV = f.get('equals');
+  let equals: ObjectCondition['equals'];
+  if (equalsV) {
+    const value = isScalar(equalsV.node) ? equalsV.node.value : undefined;
+    if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) equals = value;
+    else wrongType(cx, equalsV, 'a string, a number or a boolean', 'compare one field at a time, like equals: 3');
+    if (!fieldV) cx.report(equalsV.key ?? equalsV.node, `${equalsV.path} needs field`, 'equals compares one field of the object', 'add field:, like field: status.phase');
+  }
+  const existsV = f.get('exists');
+  const exists = existsV && readBool(cx, existsV);
+  if (!object || (fieldV && field === undefined) || (equalsV && (equals === undefined || !fieldV)) || (existsV && exists === undefined)) return undefined;
+  if (equals === undefined && exists === undefined) return undefined; // openMap reported it
+  const c: ObjectCondition = { object };
+  if (field !== undefined) c.field = field;
+  if (equals !== undefined) c.equals = equals;
+  if (exists !== undefined) c.exists = exists;
+  return c;
+}
+
+function readRequestCondition(cx: Ctx, st: State, v: Val): RequestCondition | undefined {
+  const f = openMap(cx, v, SHAPES.requestCondition, 'a map like {id: d1, code: 403, messageContains: forbidden}');
+  if (!f) return undefined;
+  const idV = f.get('id');
+  let id = idV && readString(cx, idV, { nonEmpty: true });
+  if (id !== undefined && idV) {
+    const info = st.ids.get(id);
+    if (!info) {
+      const kubectlIds = [...st.ids].filter(([, i]) => !ETCD_ID_VERBS.includes(i.verb)).map(([k]) => k);
+      const guess = closest(id, kubectlIds);
+      id = cx.report(
+        idV.node,
+        `unknown request id "${id}" in ${idV.path}`,
+        kubectlIds.length > 0 ? `ids of kubectl-like steps: ${kubectlIds.join(', ')}` : 'no kubectl-like step (apply, delete, scale, patch, cordon, uncordon) defines an id',
+        guess ? `did you mean "${guess}"?` : 'add id: to the step you mean',
+      );
+    } else if (ETCD_ID_VERBS.includes(info.verb)) {
+      id = cx.report(idV.node, `id "${id}" in ${idV.path} is an etcd ${info.verb} (${info.path}, line ${info.line}), not a kubectl-like step`, 'that.request is about apply, delete, scale, patch, cordon and uncordon', `use that: {op: {id: ${id}, …}}`);
+    }
+  }
+  const codeV = f.get('code');
+  const code = codeV && readInt(cx, codeV, 100, 599);
+  const messageV = f.get('messageContains');
+  const message = messageV && readString(cx, messageV, { nonEmpty: true });
+  if (id === undefined || (codeV && code === undefined) || (messageV && message === undefined)) return undefined;
+  const c: RequestCondition = { id };
+  if (code !== undefined) c.code = code;
+  if (message !== undefined) c.messageContains = message;
+  return c;
+}
+
+function readEventCondition(cx: Ctx, v: Val): EventCondition | undefined {
+  const f = openMap(cx, v, SHAPES.eventCondition, 'a map like {reason: FailedScheduling, object: pod/web}');
+  if (!f) return undefined;
+  const reasonV = f.get('reason');
+  const reason = reasonV && readString(cx, reasonV, { nonEmpty: true });
+  const messageV = f.get('messageContains');
+  const message = messageV && readString(cx, messageV, { nonEmpty: true });
+  const namespaceV = f.get('namespace');
+  const namespace = namespaceV && readNamespace(cx, namespaceV);
+  const objectV = f.get('object');
+  // The event's namespace is also its object's (for namespaced kinds); events about nodes live in "default".
+  const object = objectV && readObjectRef(cx, objectV, undefined);
+  if (reason === undefined || (messageV && message === undefined) || (namespaceV && namespace === undefined) || (objectV && !object)) return undefined;
+  const c: EventCondition = { reason };
+  if (message !== undefined) c.messageContains = message;
+  if (object) c.object = object.namespace !== undefined && namespace !== undefined ? { ...object, namespace } : object;
+  if (namespace !== undefined) c.namespace = namespace;
+  return c;
 }

@@ -4,9 +4,14 @@
  *   loadScenarioFile('scenarios/etcd-split-brain.yaml', { seed: '7' })
  *
  * Bad input of any kind (missing or unreadable file, YAML syntax, unknown or missing fields,
- * wrong types, bad durations, unknown members/groups/clients/ids, times past the end) throws a
- * ScenarioError whose format() is `file:line:column: message`, one line per problem (up to 10,
- * sorted by position). The YAML format is documented in scenarios/README.md.
+ * wrong types, bad durations or quantities, unknown members/hosts/groups/clients/users/nodes/ids,
+ * times past the end, manifests that cannot be read or are not objects) throws a ScenarioError
+ * whose format() is `file:line:column: message`, one line per problem (up to 10, sorted by
+ * position). A problem inside a manifest file is reported at the manifest's own
+ * file:line:column. The YAML format is documented in scenarios/README.md.
+ *
+ * Manifest paths (`path:`) are relative to the scenario file's folder: for loadScenarioText, the
+ * folder of `file`.
  */
 
 import { readFileSync } from 'node:fs';
@@ -19,6 +24,11 @@ import { Ctx } from './tree.ts';
 export { ScenarioError, MAX_REPORTED_PROBLEMS, type ScenarioProblem } from './errors.ts';
 export { parseDuration, formatDuration, type DurationResult } from './durations.ts';
 export { API_VERSION, DEFAULTS } from './scenario.ts';
+export { K8S_DEFAULTS, ZONE_LABEL } from './kubernetes.ts';
+/** The kinds object references may name, with their resources and scopes (for whoever resolves an ObjectRef). */
+export { KINDS, kindInfo, type KindInfo } from './kinds.ts';
+/** How manifests read YAML scalars (kubectl's YAML 1.1 rules). */
+export { resolvePlain } from './manifests.ts';
 
 export interface LoadOverrides {
   /** Replaces spec.seed (e.g. from --seed). */

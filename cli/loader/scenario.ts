@@ -1,8 +1,8 @@
 /**
  * The top of a scenario file: apiVersion, kind, metadata, spec (seed, duration, maxEvents,
- * cluster, clients), then the timeline and the expectations. Sections are read in dependency
- * order (duration and members before anything that refers to them), whatever their order in the
- * file; problems are sorted by position when reported.
+ * cluster, users, clients, workload), then the timeline and the expectations. Sections are read
+ * in dependency order (duration, members and hosts before anything that refers to them), whatever
+ * their order in the file; problems are sorted by position when reported.
  */
 
 import { isScalar, type Node } from 'yaml';
@@ -12,13 +12,16 @@ import {
   type ClientSpec,
   type ClusterSpec,
   type EtcdClusterSpec,
+  type KubernetesSpec,
   type NetworkSpec,
   type ScenarioSpec,
 } from '../../actors/scenario/spec.ts';
 import { formatDuration, parseDuration } from './durations.ts';
 import { readExpectations } from './expect.ts';
+import { readControlPlane, readNodes, readUsers } from './kubernetes.ts';
+import { readManifestList } from './manifests.ts';
 import { SHAPES } from './schema.ts';
-import { State, isDnsLabel, memberRange, nameClash } from './targets.ts';
+import { State, isDnsLabel, kubernetesOff, memberRange, nameClash } from './targets.ts';
 import { readTimeline } from './timeline.ts';
 import {
   listItems,
@@ -102,10 +105,32 @@ export function readScenario(cx: Ctx, root: Node | null, overrides: { seed?: str
   const maxEvents = maxEventsV ? readInt(cx, maxEventsV, 1, LIMITS.maxEvents) : DEFAULTS.maxEvents;
 
   const clusterV = spec.get('cluster');
-  const cluster = clusterV && readCluster(cx, st, clusterV);
+  const read = clusterV && readCluster(cx, st, clusterV);
+
+  // Users and the workload belong to the Kubernetes control plane: only when it is on.
+  const usersV = spec.get('users');
+  const workloadV = spec.get('workload');
+  let users = st.kubernetes ? readUsers(cx, st, usersV) : undefined;
+  let workload = st.kubernetes && workloadV ? readManifestList(cx, workloadV) : [];
+  if (!st.kubernetes && clusterV && read !== undefined) {
+    if (usersV) kubernetesOff(cx, usersV);
+    if (workloadV) kubernetesOff(cx, workloadV);
+    if (usersV || workloadV) users = workload = undefined;
+  }
 
   const clientsV = spec.get('clients');
   const clients = clientsV ? readClients(cx, st, clientsV) : [];
+
+  let cluster: ClusterSpec | undefined;
+  if (read) {
+    cluster = { etcd: read.etcd, network: read.network };
+    if (read.kubernetes && users && workload) {
+      const kubernetes: KubernetesSpec = { ...read.kubernetes, users, workload };
+      cluster.kubernetes = kubernetes;
+    } else if (read.kubernetes !== null) {
+      cluster = undefined;
+    }
+  }
 
   const timelineV = spec.get('timeline');
   const timeline = timelineV ? readTimeline(cx, st, timelineV) : [];
@@ -190,14 +215,26 @@ function readSeed(cx: Ctx, v: Val): R<string> {
 // ---------------------------------------------------------------------------------------------
 // cluster
 
-function readCluster(cx: Ctx, st: State, v: Val): R<ClusterSpec> {
+interface ClusterRead {
+  etcd: EtcdClusterSpec;
+  network: NetworkSpec;
+  /** null when the Kubernetes control plane is off; undefined when it is on but something in it is bad. */
+  kubernetes: Omit<KubernetesSpec, 'users' | 'workload'> | null | undefined;
+}
+
+function readCluster(cx: Ctx, st: State, v: Val): R<ClusterRead> {
   const f = openMap(cx, v, SHAPES.cluster, 'a map {etcd: {members: 3}}');
   if (!f) return undefined;
   const etcdV = f.get('etcd');
   const etcd = etcdV && readEtcd(cx, st, etcdV);
   const networkV = f.get('network');
   const network = networkV ? readNetwork(cx, networkV) : defaultNetwork();
-  return etcd && network && { etcd, network };
+  const controlPlane = readControlPlane(cx, st, f);
+  const nodesV = f.get('nodes');
+  const nodes = nodesV ? readNodes(cx, st, nodesV) : [];
+  const kubernetes = controlPlane === null ? null : controlPlane && nodes ? { ...controlPlane, nodes } : undefined;
+  if (!etcd || !network) return undefined;
+  return { etcd, network, kubernetes };
 }
 
 function readEtcd(cx: Ctx, st: State, v: Val): R<EtcdClusterSpec> {
@@ -364,7 +401,9 @@ function readClient(cx: Ctx, st: State, v: Val): R<ClientSpec> {
     } else if (previous) {
       name = cx.report(nameV.node, `duplicate client name "${name}" in ${nameV.path}`, `already declared at line ${previous.line}`, 'give each client its own name');
     } else {
-      st.clients.set(name, { kind, line: cx.position(nameV.node).line });
+      const line = cx.position(nameV.node).line;
+      st.clients.set(name, { kind, line });
+      st.hosts.set(name, { what: 'client', line });
     }
   }
   const endpoints = endpointsV ? readEndpoints(cx, st, endpointsV) : st.members ? [...st.members] : undefined;

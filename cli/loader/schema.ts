@@ -46,6 +46,12 @@ export const VERB_KEYS = {
   put: opt('{client: app, key: /demo/a, value: "1"}'),
   get: opt('{client: app, key: /demo/a}'),
   delete: opt('{client: app, key: /demo/a}'),
+  apply: opt('{path: manifests/web.yaml}'),
+  scale: opt('{object: deployment/web, replicas: 5}'),
+  patch: opt('{object: node/worker-1, patch: {spec: {unschedulable: true}}}'),
+  cordon: opt('worker-1'),
+  uncordon: opt('worker-1'),
+  'add-nodes': opt('{name: big, count: 1}'),
 } as const satisfies Record<string, KeyRule>;
 
 export type VerbName = keyof typeof VERB_KEYS;
@@ -55,7 +61,26 @@ export const VERB_NAMES = Object.keys(VERB_KEYS) as VerbName[];
 export const SUBJECT_KEYS = {
   etcd: opt('{leader: any}'),
   op: opt('{id: w1, result: ok}'),
+  pods: opt('{selector: app=web, phase: Running, count: 3}'),
+  node: opt('{name: worker-0, condition: {type: Ready, status: "True"}}'),
+  object: opt('{object: deployment/web, field: status.readyReplicas, equals: 3}'),
+  request: opt('{id: d1, code: 403}'),
+  event: opt('{reason: FailedScheduling}'),
 } as const satisfies Record<string, KeyRule>;
+
+/** The fields of a node entry: in spec.cluster.nodes and in add-nodes. */
+const NODE_KEYS = {
+  name: req('worker'),
+  count: opt('3'),
+  capacity: opt('{cpu: "4", memory: 8Gi, pods: 110}'),
+  labels: opt('{disktype: ssd}'),
+  taints: opt('[{key: dedicated, value: gpu, effect: NoSchedule}]'),
+  zone: opt('zone-a'),
+  imagePullBandwidth: opt('50Mi'),
+} as const satisfies Record<string, KeyRule>;
+
+export type SubjectName = keyof typeof SUBJECT_KEYS;
+export const SUBJECT_NAMES = Object.keys(SUBJECT_KEYS) as SubjectName[];
 
 const ETCD_CONDITIONS = ['leader', 'role', 'term', 'termAbove', 'leaderUnchangedSince', 'leaderChangedSince', 'logsIdentical', 'value'] as const;
 const OP_ASSERTIONS = ['acknowledged', 'result', 'readValue', 'readAbsent'] as const;
@@ -82,6 +107,8 @@ export const SHAPES = {
       maxEvents: opt('5000000'),
       cluster: req('{etcd: {members: 3}}'),
       clients: opt('[{name: app, kind: etcd}]'),
+      users: opt('[{name: alice, groups: [developers]}]'),
+      workload: opt('[{path: manifests/web.yaml}]'),
       timeline: opt('[{at: 10s, crash: leader}]'),
       expect: opt('[{name: a leader is elected, within: {after: 0s, limit: 5s}, that: {etcd: {leader: any}}}]'),
     },
@@ -90,6 +117,42 @@ export const SHAPES = {
     keys: {
       etcd: req('{members: 3}'),
       network: opt('{latency: 1ms-5ms}'),
+      controlPlane: opt('{apiservers: 1, schedulers: 1, controllerManagers: 1}'),
+      nodes: opt('[{name: worker, count: 3}]'),
+    },
+  },
+  controlPlane: {
+    keys: {
+      apiservers: opt('1'),
+      schedulers: opt('1'),
+      controllerManagers: opt('1'),
+    },
+  },
+  node: { keys: NODE_KEYS },
+  capacity: {
+    keys: {
+      cpu: opt('"4"'),
+      memory: opt('8Gi'),
+      pods: opt('110'),
+    },
+  },
+  taint: {
+    keys: {
+      key: req('dedicated'),
+      value: opt('gpu'),
+      effect: req('NoSchedule'),
+    },
+  },
+  user: {
+    keys: {
+      name: req('alice'),
+      groups: opt('[developers]'),
+      token: opt('alice-token'),
+    },
+  },
+  manifestFile: {
+    keys: {
+      path: req('manifests/web.yaml'),
     },
   },
   etcd: {
@@ -156,6 +219,51 @@ export const SHAPES = {
       key: req('/demo/a'),
       via: opt('leader'),
       id: opt('d1'),
+    },
+  },
+  apply: {
+    keys: {
+      path: opt('manifests/web.yaml'),
+      manifest: opt('{apiVersion: v1, kind: Pod, metadata: {name: web}, spec: {containers: [{name: web, image: nginx}]}}'),
+      manifests: opt('[{path: manifests/web.yaml}]'),
+      user: opt('alice'),
+      id: opt('a1'),
+    },
+    constraints: [{ rule: 'exactlyOne', keys: ['path', 'manifest', 'manifests'], label: 'manifest' }],
+  },
+  kubectlDelete: {
+    keys: {
+      object: req('pod/web'),
+      namespace: opt('default'),
+      user: opt('alice'),
+      gracePeriod: opt('0s'),
+      id: opt('d1'),
+    },
+  },
+  scale: {
+    keys: {
+      object: req('deployment/web'),
+      replicas: req('5'),
+      namespace: opt('default'),
+      user: opt('alice'),
+      id: opt('s1'),
+    },
+  },
+  patch: {
+    keys: {
+      object: req('node/worker-1'),
+      patch: req('{spec: {unschedulable: true}}'),
+      subresource: opt('status'),
+      namespace: opt('default'),
+      user: opt('alice'),
+      id: opt('p1'),
+    },
+  },
+  cordon: {
+    keys: {
+      node: req('worker-1'),
+      user: opt('alice'),
+      id: opt('c1'),
     },
   },
   cut: {
@@ -240,5 +348,55 @@ export const SHAPES = {
       { rule: 'atLeastOne', keys: OP_ASSERTIONS, label: 'assertion' },
       { rule: 'atMostOne', keys: ['readValue', 'readAbsent'], label: 'read assertion' },
     ],
+  },
+  podsCondition: {
+    keys: {
+      namespace: opt('default'),
+      selector: opt('app=web'),
+      phase: opt('Running'),
+      ready: opt('true'),
+      scheduled: opt('true'),
+      count: opt('3'),
+    },
+  },
+  nodeCondition: {
+    keys: {
+      name: req('worker-0'),
+      condition: opt('{type: Ready, status: "True"}'),
+      registered: opt('true'),
+    },
+    constraints: [{ rule: 'atLeastOne', keys: ['condition', 'registered'], label: 'assertion' }],
+  },
+  nodeConditionStatus: {
+    keys: {
+      type: req('Ready'),
+      status: req('"True"'),
+    },
+  },
+  objectCondition: {
+    keys: {
+      object: req('deployment/web'),
+      namespace: opt('default'),
+      field: opt('status.readyReplicas'),
+      equals: opt('3'),
+      exists: opt('true'),
+    },
+    constraints: [{ rule: 'exactlyOne', keys: ['equals', 'exists'], label: 'assertion' }],
+  },
+  requestCondition: {
+    keys: {
+      id: req('d1'),
+      code: opt('403'),
+      messageContains: opt('forbidden'),
+    },
+    constraints: [{ rule: 'atLeastOne', keys: ['code', 'messageContains'], label: 'assertion' }],
+  },
+  eventCondition: {
+    keys: {
+      reason: req('FailedScheduling'),
+      messageContains: opt('0/3 nodes are available'),
+      object: opt('pod/web'),
+      namespace: opt('default'),
+    },
   },
 } as const satisfies Record<string, Shape>;

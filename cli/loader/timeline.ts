@@ -1,14 +1,33 @@
 /**
  * spec.timeline: steps `{at, <one verb>, as?}`. Each verb has an entry in VERBS (the same keys as
  * VERB_KEYS in schema.ts): how to read its value and how many names its `as` takes.
+ *
+ * Steps are read in three passes: every step's map and `at` first; then the add-nodes steps, in
+ * the order they run (time, then file order), so that nodes they add have their names and times
+ * before anything refers to them; then every other step, in file order.
  */
 
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
-import type { TargetRef, TimelineAction, TimelineStep } from '../../actors/scenario/spec.ts';
+import type { ManifestDoc, ObjectRef, TargetRef, TimelineAction, TimelineStep } from '../../actors/scenario/spec.ts';
 import { formatDuration } from './durations.ts';
+import { kindList, kindWords, parseObjectRef, type KindInfo } from './kinds.ts';
+import { readNodeEntry } from './kubernetes.ts';
+import { readInlineManifest, readManifestList, readManifestPath, scenarioPlace, toJson } from './manifests.ts';
 import { SHAPES, VERB_NAMES, type VerbName } from './schema.ts';
-import { bindGroups, defineId, readClientRef, readTargets, type State, type TargetUse } from './targets.ts';
-import { listItems, openMap, type Fields, readDuration, readEnum, readString, wrongType, type Ctx, type Val } from './tree.ts';
+import {
+  bindGroups,
+  defineId,
+  isDnsLabel,
+  kubernetesOff,
+  readClientRef,
+  readNodeRef,
+  readTargets,
+  readUserRef,
+  type IdVerb,
+  type State,
+  type TargetUse,
+} from './targets.ts';
+import { closest, listItems, openMap, type Fields, readDuration, readEnum, readInt, readString, wrongType, type Ctx, type Val } from './tree.ts';
 
 interface StepInfo {
   index: number;
@@ -23,8 +42,12 @@ interface Decoded {
 
 type VerbDecoder = (cx: Ctx, st: State, v: Val, step: StepInfo) => Decoded | undefined;
 
-/** What a fault verb's single targets may be. */
-const plain = (step: StepInfo): TargetUse => ({ rest: false, step });
+/** What a fault verb's single targets may be: any host, group or role but `rest`. */
+const plain = (step: StepInfo): TargetUse => ({ rest: false, step, hosts: true });
+/** What `via` may be: etcd members, groups and etcd roles. */
+const members = (step: StepInfo): TargetUse => ({ rest: false, step });
+
+const noTargets = (verb: string): Decoded['binds'] => ({ kind: 'none', why: `${verb} has no targets to bind` });
 
 const VERBS: Record<VerbName, VerbDecoder> = {
   partition(cx, st, v, step) {
@@ -38,7 +61,7 @@ const VERBS: Record<VerbName, VerbDecoder> = {
     let restNode: Node | undefined;
     let bad = false;
     items.forEach((item, g) => {
-      const targets = readTargets(cx, st, item, { rest: g > 0, step });
+      const targets = readTargets(cx, st, item, { rest: g > 0, step, hosts: true });
       if (!targets) {
         bad = true;
         return;
@@ -52,10 +75,10 @@ const VERBS: Record<VerbName, VerbDecoder> = {
             bad = true;
           }
           restNode = at;
-        } else if (/^etcd-\d+$/.test(t)) {
+        } else if (/^etcd-\d+$/.test(t) || st.hosts.has(t)) {
           const other = seen.get(t);
           if (other !== undefined && other !== g) {
-            cx.report(at, `member "${t}" is in two groups of ${v.path} (groups ${other} and ${g})`, 'each member is in one group', 'remove it from one of them');
+            cx.report(at, `${/^etcd-\d+$/.test(t) ? 'member' : 'host'} "${t}" is in two groups of ${v.path} (groups ${other} and ${g})`, 'each member is in one group', 'remove it from one of them');
             bad = true;
           }
           seen.set(t, g);
@@ -73,7 +96,7 @@ const VERBS: Record<VerbName, VerbDecoder> = {
     const fromV = f.get('from');
     const toV = f.get('to');
     const from = fromV && readTargets(cx, st, fromV, plain(step));
-    const to = toV && readTargets(cx, st, toV, { rest: true, step });
+    const to = toV && readTargets(cx, st, toV, { rest: true, step, hosts: true });
     if (!from || !to) return undefined;
     return { action: { verb: 'cut', from, to }, binds: { kind: 'one' } };
   },
@@ -127,13 +150,218 @@ const VERBS: Record<VerbName, VerbDecoder> = {
   },
 
   delete(cx, st, v, step) {
+    // Two verbs share the word, told apart by shape: kubectl's `delete: pod/web` or
+    // `{object: …}`, and the etcd client's `{client, key}`.
+    const keys = isMap(v.node) ? v.node.items.map((p) => (isScalar(p.key) ? p.key.value : undefined)) : [];
+    const kubectl = isScalar(v.node) || keys.includes('object') || (!keys.includes('client') && !keys.includes('key') && keys.some((k) => k === 'namespace' || k === 'user' || k === 'gracePeriod'));
+    if (isMap(v.node) && !kubectl && !keys.includes('client') && !keys.includes('key')) {
+      return cx.report(
+        v.key ?? v.node,
+        `${v.path} is neither a kubectl delete nor an etcd delete`,
+        'a kubectl delete names an object: delete: pod/web, or {object: pod/web, namespace, user, gracePeriod, id}; an etcd delete is {client, key, via, id}',
+        'write delete: pod/web, or delete: {client: app, key: /demo/a}',
+      );
+    }
+    if (kubectl) return kubectlDelete(cx, st, v);
     const f = openMap(cx, v, SHAPES.delete, 'a map {client, key}');
     if (!f) return undefined;
     const common = clientOp(cx, st, f, 'delete', step);
     if (!common) return undefined;
     return { action: { verb: 'delete', client: common.client, key: common.key, ...common.extra }, binds: common.binds };
   },
+
+  apply(cx, st, v) {
+    if (!st.kubernetes) return kubernetesOff(cx, v);
+    if (isScalar(v.node)) {
+      const manifests = readManifestPath(cx, v);
+      return manifests && { action: { verb: 'apply', user: 'admin', manifests }, binds: noTargets('apply') };
+    }
+    const f = openMap(cx, v, SHAPES.apply, 'a file path, or a map {path | manifest | manifests, user, id}');
+    if (!f) return undefined;
+    const common = kubectlCommon(cx, st, f, 'apply');
+    const pathV = f.get('path');
+    const manifestV = f.get('manifest');
+    const manifestsV = f.get('manifests');
+    let manifests: ManifestDoc[] | undefined;
+    if (pathV) manifests = readManifestPath(cx, pathV);
+    else if (manifestV) {
+      manifests = isMap(manifestV.node)
+        ? readInlineManifest(cx, manifestV)
+        : wrongType(cx, manifestV, 'one Kubernetes object (a map)', 'write the object under manifest:, or use manifests: for a list');
+    } else if (manifestsV) {
+      manifests = readManifestList(cx, manifestsV);
+      if (manifests?.length === 0) {
+        manifests = cx.report(manifestsV.node, `${manifestsV.path} is an empty list`, 'kubectl apply needs at least one object', 'list manifests, like manifests: [{path: manifests/web.yaml}]');
+      }
+    } else return undefined; // openMap reported the missing manifest
+    if (!common || !manifests) return undefined;
+    return { action: { verb: 'apply', user: common.user, manifests, ...common.extra }, binds: noTargets('apply') };
+  },
+
+  scale(cx, st, v) {
+    if (!st.kubernetes) return kubernetesOff(cx, v);
+    const f = openMap(cx, v, SHAPES.scale, 'a map {object: deployment/web, replicas: 5}');
+    if (!f) return undefined;
+    const common = kubectlCommon(cx, st, f, 'scale');
+    const object = readObjectField(cx, f, (info, objectV) =>
+      info.kind === 'Deployment' || info.kind === 'ReplicaSet'
+        ? true
+        : cx.report(objectV.node, `${objectV.path} is a ${info.kind.toLowerCase()}, which cannot be scaled`, 'scale works on deployments and replicasets', 'scale a deployment/<name> or replicaset/<name>'),
+    );
+    const replicasV = f.get('replicas');
+    const replicas = replicasV && readInt(cx, replicasV, 0, MAX_REPLICAS);
+    if (!common || !object || replicas === undefined) return undefined;
+    return { action: { verb: 'scale', user: common.user, object, replicas, ...common.extra }, binds: noTargets('scale') };
+  },
+
+  patch(cx, st, v) {
+    if (!st.kubernetes) return kubernetesOff(cx, v);
+    const f = openMap(cx, v, SHAPES.patch, 'a map {object: node/worker-1, patch: {…}}');
+    if (!f) return undefined;
+    const common = kubectlCommon(cx, st, f, 'patch');
+    const object = readObjectField(cx, f);
+    const patchV = f.get('patch');
+    let patch: Record<string, unknown> | undefined;
+    if (patchV) {
+      if (!isMap(patchV.node)) {
+        wrongType(cx, patchV, 'a JSON merge patch: a map, like {spec: {unschedulable: true}}');
+      } else {
+        patch = toJson(scenarioPlace(cx), patchV.node) as Record<string, unknown> | undefined;
+      }
+    }
+    const subresourceV = f.get('subresource');
+    const subresource = subresourceV && readEnum(cx, subresourceV, ['status'] as const);
+    if (!common || !object || !patch || (subresourceV && subresource === undefined)) return undefined;
+    return {
+      action: { verb: 'patch', user: common.user, object, patch, ...(subresource ? { subresource } : {}), ...common.extra },
+      binds: noTargets('patch'),
+    };
+  },
+
+  cordon: (cx, st, v, step) => cordon(cx, st, v, step, 'cordon'),
+  uncordon: (cx, st, v, step) => cordon(cx, st, v, step, 'uncordon'),
+
+  'add-nodes'(cx, st, v, step) {
+    if (!st.kubernetes) return kubernetesOff(cx, v);
+    const nodes = readNodeEntry(cx, st, v, { atMs: step.atMs, stepIndex: step.index, line: cx.position(v.node).line });
+    return (
+      nodes && {
+        action: { verb: 'add-nodes', nodes },
+        binds: { kind: 'none', why: 'add-nodes names its nodes: use them by name (a count gives <name>-0, <name>-1, …)' },
+      }
+    );
+  },
 };
+
+const MAX_REPLICAS = 10_000;
+
+function kubectlDelete(cx: Ctx, st: State, v: Val): Decoded | undefined {
+  if (!st.kubernetes) return kubernetesOff(cx, v);
+  if (isScalar(v.node)) {
+    const object = readObjectRef(cx, v, undefined);
+    return object && { action: { verb: 'kubectl-delete', user: 'admin', object }, binds: noTargets('delete') };
+  }
+  const f = openMap(cx, v, SHAPES.kubectlDelete, 'pod/web, or a map {object: pod/web, namespace, user, gracePeriod, id}');
+  if (!f) return undefined;
+  const common = kubectlCommon(cx, st, f, 'kubectl-delete');
+  const object = readObjectField(cx, f);
+  const graceV = f.get('gracePeriod');
+  let gracePeriodSeconds: number | undefined;
+  if (graceV) {
+    const ms = readDuration(cx, graceV);
+    if (ms !== undefined && ms % 1000 !== 0) {
+      cx.report(graceV.node, `${graceV.path} is ${formatDuration(ms)}, not a whole number of seconds`, 'kubectl counts the grace period in seconds', `write gracePeriod: ${formatDuration(Math.round(ms / 1000) * 1000)}`);
+    } else if (ms !== undefined) gracePeriodSeconds = ms / 1000;
+  }
+  if (!common || !object || (graceV && gracePeriodSeconds === undefined)) return undefined;
+  return {
+    action: { verb: 'kubectl-delete', user: common.user, object, ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}), ...common.extra },
+    binds: noTargets('delete'),
+  };
+}
+
+function cordon(cx: Ctx, st: State, v: Val, step: StepInfo, verb: 'cordon' | 'uncordon'): Decoded | undefined {
+  if (!st.kubernetes) return kubernetesOff(cx, v);
+  if (isScalar(v.node)) {
+    const node = readNodeRef(cx, st, v, step);
+    return node === undefined ? undefined : { action: { verb, user: 'admin', node }, binds: noTargets(verb) };
+  }
+  const f = openMap(cx, v, SHAPES.cordon, `a node name, or a map {node, user, id}`);
+  if (!f) return undefined;
+  const common = kubectlCommon(cx, st, f, verb);
+  const nodeV = f.get('node');
+  const node = nodeV && readNodeRef(cx, st, nodeV, step);
+  if (!common || node === undefined) return undefined;
+  return { action: { verb, user: common.user, node, ...common.extra }, binds: noTargets(verb) };
+}
+
+/** `user` (default admin) and `id`, which every kubectl-like verb takes. */
+function kubectlCommon(cx: Ctx, st: State, f: Fields, verb: IdVerb): { user: string; extra: { id?: string } } | undefined {
+  const userV = f.get('user');
+  const idV = f.get('id');
+  const user = userV ? readUserRef(cx, st, userV) : 'admin';
+  const id = idV && defineId(cx, st, idV, verb);
+  if (user === undefined || (idV && id === undefined)) return undefined;
+  return { user, extra: id === undefined ? {} : { id } };
+}
+
+/** `object` (kind/name) and `namespace` of a map; `check` may reject the kind. */
+export function readObjectField(cx: Ctx, f: Fields, check?: (info: KindInfo, v: Val) => true | undefined): ObjectRef | undefined {
+  const objectV = f.get('object');
+  const namespaceV = f.get('namespace');
+  if (!objectV) {
+    if (namespaceV) readNamespace(cx, namespaceV);
+    return undefined; // openMap reported the missing object
+  }
+  return readObjectRef(cx, objectV, namespaceV, check);
+}
+
+/**
+ * An object reference `kind/name` (kubectl's kinds, plurals and short names; see kinds.ts), with
+ * its namespace: `namespaceV` when given, `default` for namespaced kinds otherwise, none for
+ * cluster-scoped kinds.
+ */
+export function readObjectRef(cx: Ctx, v: Val, namespaceV: Val | undefined, check?: (info: KindInfo, v: Val) => true | undefined): ObjectRef | undefined {
+  const text = readString(cx, v, { nonEmpty: true });
+  const namespace = namespaceV && readNamespace(cx, namespaceV);
+  if (text === undefined) return undefined;
+  const r = parseObjectRef(text);
+  if (!r.ok) {
+    if (r.unknownKind !== undefined) {
+      const guess = closest(r.unknownKind, kindWords());
+      return cx.report(
+        v.node,
+        `unknown kind "${r.unknownKind}" in ${v.path} (${JSON.stringify(text)})`,
+        `kinds: ${kindList()}, and their plurals and short names as kubectl accepts them`,
+        guess ? `did you mean "${guess}/${text.slice(text.indexOf('/') + 1)}"?` : 'write it like deployment/web',
+      );
+    }
+    const noKind = !text.includes('/');
+    return cx.report(
+      v.node,
+      `${v.path} is ${JSON.stringify(text)}, not an object reference: ${r.reason}`,
+      'kind/name, as kubectl takes it: pod/web, deployment/web, node/worker-0',
+      noKind ? `write it with its kind, like pod/${text.trim()}` : 'write it like deployment/web',
+    );
+  }
+  if (check && check(r.kind, v) === undefined) return undefined;
+  if (!r.kind.namespaced) {
+    if (namespaceV) {
+      return cx.report(namespaceV.key ?? namespaceV.node, `${namespaceV.path} is given, but a ${r.kind.kind.toLowerCase()} is not in a namespace`, `${r.kind.kind.toLowerCase()}s are cluster-scoped`, 'remove namespace');
+    }
+    return { kind: r.kind.kind.toLowerCase(), name: r.name };
+  }
+  if (namespaceV && namespace === undefined) return undefined;
+  return { kind: r.kind.kind.toLowerCase(), name: r.name, namespace: namespace ?? 'default' };
+}
+
+/** A namespace name: a DNS-1123 label. */
+export function readNamespace(cx: Ctx, v: Val): string | undefined {
+  const value = readString(cx, v, { nonEmpty: true });
+  if (value === undefined) return undefined;
+  if (isDnsLabel(value)) return value;
+  return cx.report(v.node, `${v.path} "${value}" is not a valid namespace name`, 'a DNS-1123 label: lowercase letters, digits and "-", at most 63 characters', 'write it like namespace: default');
+}
 
 /** The fields put, get and delete share: client, key, via, id. */
 function clientOp(
@@ -149,7 +377,7 @@ function clientOp(
   const idV = f.get('id');
   const client = clientV && readClientRef(cx, st, clientV, verb, 'etcd');
   const key = keyV && readString(cx, keyV, { nonEmpty: true });
-  const via = viaV && readTargets(cx, st, viaV, plain(step));
+  const via = viaV && readTargets(cx, st, viaV, members(step));
   const id = idV && defineId(cx, st, idV, verb);
   if (client === undefined || key === undefined || (viaV && !via) || (idV && id === undefined)) return undefined;
   const extra: { via?: TargetRef[]; id?: string } = {};
@@ -183,28 +411,52 @@ export function readTimeline(cx: Ctx, st: State, v: Val): TimelineStep[] | undef
   const items = listItems(cx, v, 'a list of steps, each a map {at: <time>, <verb>: …}');
   if (!items) return undefined;
   collectBindings(cx, st, items);
+  const opened = items.map((item) => openStep(cx, st, item));
+  const decoded = new Map<number, Decoded | undefined>();
+  const decode = (index: number): void => {
+    const o = opened[index];
+    if (!o?.verb || !o.verbV) return;
+    decoded.set(index, VERBS[o.verb](cx, st, o.verbV, { index, atMs: o.atMs }));
+  };
+  // Nodes first, in the order they are added when the run goes.
+  opened
+    .map((o, index) => ({ o, index }))
+    .filter(({ o }) => o?.verb === 'add-nodes')
+    .sort((a, b) => (a.o?.atMs ?? Infinity) - (b.o?.atMs ?? Infinity) || a.index - b.index)
+    .forEach(({ index }) => decode(index));
   const steps: TimelineStep[] = [];
   let bad = false;
-  items.forEach((item, index) => {
-    const step = readStep(cx, st, item, index);
+  opened.forEach((o, index) => {
+    if (!decoded.has(index)) decode(index);
+    const step = o && finishStep(cx, st, o, decoded.get(index), index);
     if (step) steps.push(step);
     else bad = true;
   });
   return bad ? undefined : steps;
 }
 
-function readStep(cx: Ctx, st: State, v: Val, index: number): TimelineStep | undefined {
+interface OpenStep {
+  v: Val;
+  f: Fields;
+  atMs: number | undefined;
+  verb: VerbName | undefined;
+  verbV: Val | undefined;
+}
+
+function openStep(cx: Ctx, st: State, v: Val): OpenStep | undefined {
   const f = openMap(cx, v, SHAPES.step, 'a map {at: <time>, <verb>: …}');
   if (!f) return undefined;
   const atV = f.get('at');
   const atMs = atV && readTime(cx, st, atV);
   const verb = VERB_NAMES.find((name) => f.has(name));
-  const verbV = verb && f.get(verb);
-  const decoded = verb && verbV ? VERBS[verb](cx, st, verbV, { index, atMs }) : undefined;
-  const asV = f.get('as');
-  const as = asV ? readAs(cx, st, asV, decoded, verb, index, atMs) : [];
-  if (atMs === undefined || !decoded || !as) return undefined;
-  return { atMs, action: decoded.action, as, source: cx.source(v.node) };
+  return { v, f, atMs, verb, verbV: verb && f.get(verb) };
+}
+
+function finishStep(cx: Ctx, st: State, o: OpenStep, decoded: Decoded | undefined, index: number): TimelineStep | undefined {
+  const asV = o.f.get('as');
+  const as = asV ? readAs(cx, st, asV, decoded, o.verb, index, o.atMs) : [];
+  if (o.atMs === undefined || !decoded || !as) return undefined;
+  return { atMs: o.atMs, action: decoded.action, as, source: cx.source(o.v.node) };
 }
 
 /** `as`: one name per group for a partition, a single name otherwise. */
@@ -223,7 +475,7 @@ function readAs(
   if (!decoded || !verb) return bound;
   const binds = decoded.binds;
   if (binds.kind === 'none') {
-    return cx.report(v.node, `${v.path} is given, but ${binds.why}`, undefined, 'add via, or remove as');
+    return cx.report(v.node, `${v.path} is given, but ${binds.why}`, undefined, verb === 'put' || verb === 'get' || verb === 'delete' ? 'add via, or remove as' : 'remove as');
   }
   if (binds.kind === 'perGroup') {
     if (!isSeq(v.node)) {

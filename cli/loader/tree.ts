@@ -27,6 +27,8 @@ interface Pending {
   offset: number;
   order: number;
   message: string;
+  /** A problem in another file (a manifest): where it is there. `offset` is the referencing node's, for ordering. */
+  at?: { file: string; line: number; column: number };
 }
 
 export class Ctx {
@@ -51,6 +53,16 @@ export class Ctx {
 
   reportAt(offset: number, message: string): void {
     this.pending.push({ offset, order: this.pending.length, message });
+  }
+
+  /**
+   * Records a problem in another file (a manifest the scenario references) at its own
+   * file:line:column; it is sorted with the scenario's problems at the position of `anchor`, the
+   * scenario node that references the file.
+   */
+  reportIn(at: { file: string; line: number; column: number }, anchor: Node | undefined, what: string, expected?: string, fix?: string): undefined {
+    this.pending.push({ offset: offsetOf(anchor), order: this.pending.length, message: problemText(what, expected, fix), at });
+    return undefined;
   }
 
   position(node: Node | undefined): { line: number; column: number } {
@@ -86,10 +98,11 @@ export class Ctx {
     const unique: ScenarioProblem[] = [];
     for (const p of sorted) {
       const pos = this.lines.linePos(p.offset);
-      const key = `${p.offset}\u0000${p.message}`;
+      const where = p.at ?? { file: this.file, line: pos.line, column: pos.col };
+      const key = `${where.file}\u0000${where.line}:${where.column}\u0000${p.message}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      unique.push({ file: this.file, line: pos.line, column: pos.col, message: p.message });
+      unique.push({ ...where, message: p.message });
     }
     throw new ScenarioError(unique.slice(0, MAX_REPORTED_PROBLEMS), Math.max(0, unique.length - MAX_REPORTED_PROBLEMS));
   }
@@ -142,7 +155,7 @@ export function openMap(cx: Ctx, v: Val, shape: Shape, what = 'a map'): Fields |
       cx.report(keyNode ?? node, `field name ${JSON.stringify(shown)} in ${where(v.path)} is not a plain word`, `allowed: ${allowed.join(', ')}`);
       continue;
     }
-    const rule = shape.keys[keyName];
+    const rule = Object.hasOwn(shape.keys, keyName) ? shape.keys[keyName] : undefined;
     if (rule === undefined) {
       const guess = closest(keyName, allowed);
       if (guess) guessed.add(guess);

@@ -1,0 +1,332 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { isStatus } from '../api/errors.ts';
+import type { KubeObject } from '../api/protocol.ts';
+import { microTimestamp, timestamp } from '../api/time.ts';
+import { cancelWatch, request, type ApiClientState, type ApiResult, type WatchDelivery } from '../client/api-client.ts';
+import { newInformer, objectKey, onResult as informerResult, onRetry as informerRetry, onWatch as informerWatch, ownsTag, startInformer, type Delta, type InformerState } from '../client/informer.ts';
+import type { Output } from '../client/output.ts';
+import { admitPod } from './admission.ts';
+import { newImageCache, type ImageCacheState } from './images.ts';
+import { newPodRuntimeState, step, type KubeletConfig, type KubeletEvent, type PodEvent, type PodRuntimeState } from './pod-worker.ts';
+import { allocatePodIP, nodeAllocatable, nodeInternalIP, nodeObject, nodeStatus, type NodeConditionJson, type NodeParams } from './status.ts';
+
+/**
+ * The kubelet: registers its Node, renews its Lease every 10 s, posts NodeStatus (computed every
+ * 10 s, posted when it changed or every 5 min), watches the pods bound to it
+ * (fieldSelector spec.nodeName=<node>), admits them against allocatable, runs each on the
+ * simulated container runtime (pod-worker.ts), and reports pod status and events through the
+ * apiserver. Deterministic; the machine turns `wake` requests into kernel timers.
+ */
+
+export const LEASE_RENEW_MS = 10_000;
+export const LEASE_DURATION_SECONDS = 40;
+export const NODE_STATUS_UPDATE_MS = 10_000;
+export const NODE_STATUS_REPORT_MS = 300_000;
+export const REGISTER_RETRY_MS = 1_000;
+
+interface Worker {
+  key: string;
+  pod: V1Pod;
+  state: PodRuntimeState;
+  ipSlot: number;
+  deleteRequested: boolean;
+  deleteSent: boolean;
+  /** Status changes not yet sent because one is in flight: only the last matters. */
+  pendingStatus: Record<string, unknown> | null;
+  statusInFlight: boolean;
+}
+
+export interface KubeletState {
+  readonly params: NodeParams;
+  readonly client: ApiClientState;
+  readonly pods: InformerState;
+  readonly workers: Map<string, Worker>;
+  readonly config: KubeletConfig;
+  images: ImageCacheState;
+  registered: boolean;
+  lease: KubeObject | null;
+  leaseInFlight: boolean;
+  lastConditions: NodeConditionJson[];
+  lastPostedStatusJson: string;
+  lastStatusPostMs: number;
+  usedIpSlots: Set<number>;
+  eventCounter: number;
+  randomInt: (n: number) => number;
+}
+
+export function newKubelet(params: NodeParams, client: ApiClientState, config: KubeletConfig, randomInt: (n: number) => number): KubeletState {
+  return {
+    params,
+    client,
+    pods: newInformer({ name: 'pods', apiVersion: 'v1', resource: 'pods', fieldSelector: `spec.nodeName=${params.name}` }),
+    workers: new Map(),
+    config,
+    images: newImageCache(),
+    registered: false,
+    lease: null,
+    leaseInFlight: false,
+    lastConditions: [],
+    lastPostedStatusJson: '',
+    lastStatusPostMs: -Infinity,
+    usedIpSlots: new Set(),
+    eventCounter: 0,
+    randomInt,
+  };
+}
+
+export function start(k: KubeletState, nowMs: number, out: Output): void {
+  register(k, nowMs, out);
+  startInformer(k.pods, k.client, out);
+  out.timers.push({ id: 'kubelet-lease', delayMs: 0, event: { type: 'KubeletLease' } });
+  out.timers.push({ id: 'kubelet-node-status', delayMs: NODE_STATUS_UPDATE_MS, event: { type: 'KubeletNodeStatus' } });
+}
+
+function register(k: KubeletState, nowMs: number, out: Output): void {
+  const node = nodeObject(k.params, nowMs, { images: k.images });
+  request(k.client, { verb: 'create', apiVersion: 'v1', resource: 'nodes', body: node as unknown as KubeObject }, 'register', out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lease and node status
+
+export function onLeaseTimer(k: KubeletState, nowMs: number, out: Output): void {
+  out.timers.push({ id: 'kubelet-lease', delayMs: LEASE_RENEW_MS, event: { type: 'KubeletLease' } });
+  if (k.leaseInFlight) return;
+  k.leaseInFlight = true;
+  const name = k.params.name;
+  const spec = { holderIdentity: name, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime: microTimestamp(nowMs) };
+  if (k.lease) {
+    const body: KubeObject = { ...k.lease, spec: { ...((k.lease.spec as object) ?? {}), ...spec } };
+    request(k.client, { verb: 'update', apiVersion: 'coordination.k8s.io/v1', resource: 'leases', namespace: 'kube-node-lease', name, body }, 'lease:update', out);
+  } else {
+    const body: KubeObject = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name, namespace: 'kube-node-lease', ownerReferences: [] },
+      spec,
+    };
+    request(k.client, { verb: 'create', apiVersion: 'coordination.k8s.io/v1', resource: 'leases', namespace: 'kube-node-lease', body }, 'lease:create', out);
+  }
+}
+
+function onLeaseResult(k: KubeletState, result: ApiResult, out: Output): void {
+  k.leaseInFlight = false;
+  if ((result.code === 200 || result.code === 201) && !isStatus(result.body)) {
+    k.lease = result.body;
+    return;
+  }
+  if (result.code === 409 || result.code === 404) {
+    // Someone else's version (or none): read it, and renew on the next tick.
+    k.lease = null;
+    if (result.code === 409) request(k.client, { verb: 'get', apiVersion: 'coordination.k8s.io/v1', resource: 'leases', namespace: 'kube-node-lease', name: k.params.name }, 'lease:get', out);
+  }
+}
+
+export function onNodeStatusTimer(k: KubeletState, nowMs: number, out: Output): void {
+  out.timers.push({ id: 'kubelet-node-status', delayMs: NODE_STATUS_UPDATE_MS, event: { type: 'KubeletNodeStatus' } });
+  postNodeStatus(k, nowMs, out, false);
+}
+
+function postNodeStatus(k: KubeletState, nowMs: number, out: Output, force: boolean): void {
+  if (!k.registered) return;
+  const pods = [...k.workers.values()].map((w) => w.pod);
+  const status = nodeStatus(k.params, pods, nowMs, { previous: k.lastConditions, images: k.images });
+  // Heartbeat times change every time: compare without them.
+  const comparable = JSON.stringify({ ...status, conditions: status.conditions.map((c) => ({ ...c, lastHeartbeatTime: '' })) });
+  const changed = comparable !== k.lastPostedStatusJson;
+  if (!force && !changed && nowMs - k.lastStatusPostMs < NODE_STATUS_REPORT_MS) return;
+  k.lastConditions = status.conditions;
+  k.lastPostedStatusJson = comparable;
+  k.lastStatusPostMs = nowMs;
+  request(k.client, { verb: 'patch', patchType: 'merge', apiVersion: 'v1', resource: 'nodes', name: k.params.name, subresource: 'status', body: { status } as unknown as KubeObject }, 'node-status', out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// API results
+
+export function onApiResult(k: KubeletState, result: ApiResult, nowMs: number, out: Output): void {
+  if (ownsTag(k.pods, result.tag)) return onPodDeltas(k, informerResult(k.pods, result, k.client, out), nowMs, out);
+  const [kind, detail] = result.tag.split(':');
+  switch (kind) {
+    case 'register':
+      if (result.code === 201 || result.code === 409) {
+        k.registered = true;
+        postNodeStatus(k, nowMs, out, true);
+      } else {
+        out.timers.push({ id: 'kubelet-register', delayMs: REGISTER_RETRY_MS, event: { type: 'KubeletRegister' } });
+      }
+      return;
+    case 'lease':
+      if (detail === 'get') {
+        if (result.code === 200 && !isStatus(result.body)) k.lease = result.body;
+        return;
+      }
+      return onLeaseResult(k, result, out);
+    case 'node-status':
+      if (result.code !== 200) k.lastPostedStatusJson = '';
+      return;
+    case 'pod-status':
+      return onPodStatusResult(k, detail ?? '', result, nowMs, out);
+    default:
+      return;
+  }
+}
+
+export function onRegisterRetry(k: KubeletState, nowMs: number, out: Output): void {
+  if (!k.registered) register(k, nowMs, out);
+}
+
+export function onApiWatch(k: KubeletState, delivery: WatchDelivery, nowMs: number, out: Output): void {
+  if (ownsTag(k.pods, delivery.tag)) onPodDeltas(k, informerWatch(k.pods, delivery, k.client, out), nowMs, out);
+}
+
+export function onInformerRetry(k: KubeletState, what: 'list' | 'watch', out: Output): void {
+  informerRetry(k.pods, what, k.client, out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pods
+
+function onPodDeltas(k: KubeletState, deltas: Delta[], nowMs: number, out: Output): void {
+  for (const d of deltas) {
+    const pod = d.object as unknown as V1Pod;
+    const key = objectKey(d.object);
+    const worker = k.workers.get(key);
+    if (d.type === 'deleted') {
+      if (worker) removeWorker(k, worker, out);
+      continue;
+    }
+    if (worker && worker.pod.metadata?.uid !== pod.metadata?.uid) removeWorker(k, worker, out);
+    const current = k.workers.get(key);
+    if (!current) {
+      const phase = pod.status?.phase;
+      if (phase === 'Succeeded' || phase === 'Failed') continue;
+      if (pod.metadata?.deletionTimestamp) {
+        // Never started here: nothing to stop, the object can go.
+        deletePod(k, key, pod, out);
+        continue;
+      }
+      startWorker(k, key, pod, nowMs, out);
+    } else {
+      current.pod = { ...pod, status: current.pod.status } as V1Pod;
+      if (pod.metadata?.deletionTimestamp && !current.deleteRequested) {
+        current.deleteRequested = true;
+        const grace = pod.metadata.deletionGracePeriodSeconds;
+        stepWorker(k, current, { type: 'DeleteRequested', ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}) }, nowMs, out);
+      }
+    }
+  }
+}
+
+function startWorker(k: KubeletState, key: string, pod: V1Pod, nowMs: number, out: Output): void {
+  let slot = 0;
+  while (k.usedIpSlots.has(slot) && slot < 252) slot++;
+  k.usedIpSlots.add(slot);
+  const admission = admitPod(nodeAllocatable(k.params) as never, [...k.workers.values()].map((w) => w.pod), pod, k.params.labels);
+  const worker: Worker = { key, pod, state: newPodRuntimeState(pod), ipSlot: slot, deleteRequested: false, deleteSent: false, pendingStatus: null, statusInFlight: false };
+  k.workers.set(key, worker);
+  stepWorker(k, worker, { type: 'PodBound', hostIP: nodeInternalIP(k.params), podIP: allocatePodIP(k.params.index, slot), admission }, nowMs, out);
+}
+
+function removeWorker(k: KubeletState, worker: Worker, out: Output): void {
+  k.workers.delete(worker.key);
+  k.usedIpSlots.delete(worker.ipSlot);
+  out.cancels.push(wakeTimerId(worker.key));
+}
+
+function wakeTimerId(key: string): string {
+  return `kubelet-pod-${key}`;
+}
+
+/** The pod's wake-up timer fired. */
+export function onPodWake(k: KubeletState, key: string, nowMs: number, out: Output): void {
+  const worker = k.workers.get(key);
+  if (worker) stepWorker(k, worker, { type: 'Tick' }, nowMs, out);
+}
+
+function stepWorker(k: KubeletState, worker: Worker, event: PodEvent, nowMs: number, out: Output): void {
+  const r = step(worker.state, event, nowMs, { images: k.images, config: k.config, randomInt: k.randomInt });
+  worker.state = r.state;
+  k.images = r.images;
+  for (const e of r.events) postEvent(k, worker.pod, e, out);
+  if (r.status !== undefined) {
+    const before = podSummary(worker.pod);
+    worker.pod = { ...worker.pod, status: r.status } as unknown as V1Pod;
+    const after = podSummary(worker.pod);
+    if (before.phase !== after.phase || before.ready !== after.ready) {
+      const meta = worker.pod.metadata ?? {};
+      out.traces.push({ kind: 'k8s.pod', fields: { node: k.params.name, namespace: meta.namespace ?? 'default', pod: meta.name ?? '', phase: after.phase, ready: after.ready } });
+    }
+    sendPodStatus(k, worker, r.status as unknown as Record<string, unknown>, out);
+  }
+  out.cancels.push(wakeTimerId(worker.key));
+  if (r.wakeAtMs !== undefined) out.timers.push({ id: wakeTimerId(worker.key), delayMs: Math.max(0, r.wakeAtMs - nowMs), event: { type: 'KubeletPodWake', key: worker.key } });
+  if (r.readyToDelete && !worker.deleteSent) {
+    worker.deleteSent = true;
+    deletePod(k, worker.key, worker.pod, out);
+  }
+}
+
+function sendPodStatus(k: KubeletState, worker: Worker, status: Record<string, unknown>, out: Output): void {
+  if (worker.statusInFlight) {
+    worker.pendingStatus = status;
+    return;
+  }
+  worker.statusInFlight = true;
+  const meta = worker.pod.metadata ?? {};
+  request(
+    k.client,
+    { verb: 'patch', patchType: 'merge', apiVersion: 'v1', resource: 'pods', namespace: meta.namespace ?? 'default', name: meta.name ?? '', subresource: 'status', body: { status } as KubeObject },
+    `pod-status:${worker.key}`,
+    out,
+  );
+}
+
+function onPodStatusResult(k: KubeletState, key: string, result: ApiResult, nowMs: number, out: Output): void {
+  const worker = k.workers.get(key);
+  if (!worker) return;
+  worker.statusInFlight = false;
+  // A failed post is retried with the latest status (the status manager's resync, kept short).
+  const next = worker.pendingStatus ?? (result.code >= 500 ? ((worker.pod.status as unknown as Record<string, unknown>) ?? null) : null);
+  worker.pendingStatus = null;
+  if (next) sendPodStatus(k, worker, next, out);
+  void nowMs;
+}
+
+function deletePod(k: KubeletState, _key: string, pod: V1Pod, out: Output): void {
+  const meta = pod.metadata ?? {};
+  request(k.client, { verb: 'delete', apiVersion: 'v1', resource: 'pods', namespace: meta.namespace ?? 'default', name: meta.name ?? '', options: { gracePeriodSeconds: 0 } }, 'pod-delete', out);
+}
+
+function postEvent(k: KubeletState, pod: V1Pod, e: KubeletEvent, out: Output): void {
+  const meta = pod.metadata ?? {};
+  out.traces.push({ kind: 'k8s.event', fields: { reporter: k.params.name, namespace: meta.namespace ?? 'default', object: `pod/${meta.name ?? ''}`, type: e.type, reason: e.reason, message: e.message } });
+  const namespace = meta.namespace ?? 'default';
+  const when = timestamp(e.atMs);
+  const name = `${meta.name ?? 'pod'}.${(++k.eventCounter).toString(16).padStart(8, '0')}${k.params.index.toString(16)}`;
+  const body: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name, namespace },
+    involvedObject: { kind: 'Pod', namespace, name: meta.name, uid: meta.uid, apiVersion: 'v1', ...(e.fieldPath ? { fieldPath: e.fieldPath } : {}) },
+    reason: e.reason,
+    message: e.message,
+    type: e.type,
+    source: { component: 'kubelet', host: k.params.name },
+    reportingComponent: 'kubelet',
+    reportingInstance: k.params.name,
+    firstTimestamp: when,
+    lastTimestamp: when,
+    count: 1,
+  };
+  request(k.client, { verb: 'create', apiVersion: 'v1', resource: 'events', namespace, body }, 'event', out);
+}
+
+export function stopWatches(k: KubeletState, out: Output): void {
+  if (k.pods.watchReqId !== null) cancelWatch(k.client, k.pods.watchReqId, out);
+}
+
+function podSummary(pod: V1Pod): { phase: string; ready: boolean } {
+  const status = pod.status;
+  return { phase: status?.phase ?? 'Pending', ready: (status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True') };
+}

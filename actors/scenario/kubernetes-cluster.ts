@@ -1,0 +1,123 @@
+import type { TokenEntry } from '../api/auth/authenticate.ts';
+import type { KubeObject } from '../api/protocol.ts';
+import { resolveResourceName, lookupByKind } from '../api/resources.ts';
+import { DEFAULT_APISERVER_CONFIG } from '../apiserver/apiserver-core.ts';
+import { startApiServer } from '../apiserver/apiserver.ts';
+import { defaultMachinery } from '../apiserver/default-machinery.ts';
+import { startVip } from '../apiserver/vip.ts';
+import { startKubelet } from '../kubelet/kubelet.ts';
+import type { NodeParams } from '../kubelet/status.ts';
+import type { KubectlCommand, ResourceRef } from '../kubectl/kubectl-core.ts';
+import { startKubectl } from '../kubectl/kubectl.ts';
+import { startScheduler } from '../scheduler/scheduler.ts';
+import type { Simulation } from '../kernel/simulation.ts';
+import type { KubernetesSpec, NodeSpec, ScenarioSpec } from './spec.ts';
+
+/**
+ * Builds the Kubernetes control plane and nodes of a scenario on the kernel: apiservers behind
+ * the VIP `kube-apiserver`, schedulers, kubelets (one host per node, named after the node), and a
+ * kubectl-like client per user. Every component is its own root actor on its own host.
+ */
+
+export const VIP = 'kube-apiserver';
+export const ADMIN = 'admin';
+
+const API_CLIENT = { server: VIP, requestTimeoutMs: 60_000, watchIdleTimeoutMs: 90_000 };
+
+export function apiserverName(i: number): string {
+  return `kube-apiserver-${i}`;
+}
+
+export function schedulerName(i: number): string {
+  return `kube-scheduler-${i}`;
+}
+
+export function controllerManagerName(i: number): string {
+  return `kube-controller-manager-${i}`;
+}
+
+/** Resolves a manifest's (apiVersion, kind), or a kubectl kind word, to the resource to call. */
+export function resolveKind(apiVersion: string | undefined, kind: string): ResourceRef | undefined {
+  const r = apiVersion ? lookupByKind(apiVersion, kind) : resolveResourceName(kind);
+  if (!r) return undefined;
+  const preferred = r.group === '' ? r.versions[0]! : `${r.group}/${r.versions[0]}`;
+  return { apiVersion: apiVersion ?? preferred, resource: r.resource, namespaced: r.namespaced, kind: r.kind };
+}
+
+export class KubernetesCluster {
+  readonly nodeNames: string[] = [];
+  private nodeIndex = 0;
+  private commandCounter = 0;
+  readonly tokens = new Map<string, TokenEntry>();
+
+  constructor(
+    private readonly sim: Simulation,
+    readonly spec: KubernetesSpec,
+    private readonly etcdMembers: readonly string[],
+    private readonly scenario: ScenarioSpec,
+  ) {
+    for (const u of spec.users) this.tokens.set(u.token, { name: u.name, groups: u.groups });
+    if (!spec.users.some((u) => u.name === ADMIN)) this.tokens.set('admin-token', { name: ADMIN, groups: ['system:masters'] });
+    for (let i = 0; i < spec.schedulers; i++) this.tokens.set(`${schedulerName(i)}-token`, { name: 'system:kube-scheduler', groups: [] });
+    for (let i = 0; i < spec.controllerManagers; i++) this.tokens.set(`${controllerManagerName(i)}-token`, { name: 'system:kube-controller-manager', groups: [] });
+  }
+
+  build(): void {
+    const machinery = defaultMachinery(this.tokens);
+    const apiservers = Array.from({ length: Math.max(1, this.spec.apiservers) }, (_, i) => apiserverName(i));
+    for (const name of apiservers) {
+      this.sim.addHost({
+        name,
+        disk: null,
+        create: (env) =>
+          startApiServer(env, { config: { ...DEFAULT_APISERVER_CONFIG, machinery }, etcdEndpoints: this.etcdMembers, etcdRequestTimeoutMs: this.scenario.cluster.etcd.requestTimeoutMs }) as never,
+      });
+    }
+    this.sim.addHost({ name: VIP, disk: null, create: (env) => startVip(env, apiservers) });
+    for (let i = 0; i < this.spec.schedulers; i++) {
+      const name = schedulerName(i);
+      this.sim.addHost({ name, disk: null, create: (env) => startScheduler(env, { ...API_CLIENT, token: `${name}-token` }) as never });
+    }
+    const users = this.spec.users.some((u) => u.name === ADMIN) ? this.spec.users : [{ name: ADMIN, token: 'admin-token', groups: ['system:masters'] }, ...this.spec.users];
+    for (const user of users) {
+      this.sim.addHost({ name: user.name, disk: null, create: (env) => startKubectl(env, { user: user.name, resolveKind }, { ...API_CLIENT, token: user.token }) });
+    }
+    this.addNodes(this.spec.nodes);
+    if (this.spec.workload.length > 0) {
+      this.sim.clock.at(0, () => this.kubectl(ADMIN, 'workload', { type: 'apply', objects: this.spec.workload.map((d) => d.object as KubeObject) }, true));
+    }
+  }
+
+  addNodes(nodes: readonly NodeSpec[]): void {
+    for (const node of nodes) {
+      const index = this.nodeIndex++;
+      this.nodeNames.push(node.name);
+      this.tokens.set(`${node.name}-token`, { name: `system:node:${node.name}`, groups: ['system:nodes'] });
+      const params: NodeParams = {
+        name: node.name,
+        index,
+        labels: node.labels,
+        taints: node.taints,
+        capacity: { cpu: `${node.capacity.cpuMilli}m`, memory: String(node.capacity.memoryBytes), pods: node.capacity.pods },
+      };
+      this.sim.addHost({
+        name: node.name,
+        disk: null,
+        create: (env) => startKubelet(env, params, { imagePullBandwidthBytesPerSec: node.imagePullBytesPerSecond }, { ...API_CLIENT, token: `${node.name}-token` }) as never,
+      });
+    }
+  }
+
+  /** Runs a kubectl command as a user; its outcome is traced as `k8s.request` under `id`. */
+  kubectl(user: string, id: string | undefined, command: KubectlCommand, waitForCluster = false): void {
+    const stepId = id ?? `step-${++this.commandCounter}`;
+    this.sim.inject(user, { type: 'KubectlInvoke', id: stepId, command, waitForCluster } as { type: string });
+  }
+
+  allHosts(): string[] {
+    const hosts = [VIP, ...Array.from({ length: Math.max(1, this.spec.apiservers) }, (_, i) => apiserverName(i))];
+    for (let i = 0; i < this.spec.schedulers; i++) hosts.push(schedulerName(i));
+    for (let i = 0; i < this.spec.controllerManagers; i++) hosts.push(controllerManagerName(i));
+    return [...hosts, ...this.nodeNames, ...this.spec.users.map((u) => u.name), ADMIN];
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Plugin and profile shapes, after kubernetes `k8s.io/kube-scheduler/framework/interface.go`.
+ *
+ * A plugin is an object with a `name` and any of the extension points below; the framework
+ * calls only what is present. A profile is data: the ordered plugin list (kube's MultiPoint
+ * order, which is both the Filter order and the Score order) and a weight per score plugin.
+ * Adding InterPodAffinity, PodTopologySpread or ImageLocality later means writing a plugin and
+ * putting it in a profile; nothing in the framework changes.
+ *
+ * Every method is synchronous and pure with respect to its inputs (it may write CycleState).
+ */
+import type { CycleState } from './cycle-state.ts';
+import type { NodeInfo } from './node-info.ts';
+import type { NodeToStatus } from './node-to-status.ts';
+import type { PodInfo } from './pod-info.ts';
+import type { Snapshot } from './snapshot.ts';
+import type { Status } from './status.ts';
+
+/** `framework.MaxNodeScore`: every normalized score is in [MIN_NODE_SCORE, MAX_NODE_SCORE]. */
+export const MAX_NODE_SCORE = 100;
+export const MIN_NODE_SCORE = 0;
+
+/** PreFilter may narrow the nodes to try (kube `PreFilterResult.NodeNames`). */
+export interface PreFilterResult {
+  readonly nodeNames: ReadonlySet<string>;
+}
+
+/**
+ * - `null`: success, filter every node;
+ * - a Status: `Skip` (this plugin's Filter does not run this cycle), a rejection (the pod fits
+ *   nowhere; its message replaces the per-node histogram) or `Error`;
+ * - a PreFilterResult: only these nodes are filtered; the others count as
+ *   `node(s) didn't satisfy plugin(s) [Name]`.
+ */
+export type PreFilterOutcome = Status | PreFilterResult | null;
+
+export interface PostFilterContext {
+  readonly state: CycleState;
+  readonly pod: PodInfo;
+  readonly snapshot: Snapshot;
+  /** Why each node failed this cycle. */
+  readonly nodeToStatus: NodeToStatus;
+  /** Runs the profile's filters (this cycle's state) on a node, e.g. a copy with victims removed. */
+  runFilters(node: NodeInfo): Status | null;
+  /** Seeded draw in [0, n), for preemption's random offset. */
+  randomInt(n: number): number;
+}
+
+export interface PostFilterResult {
+  /** null = Success (room was made; the pod is nominated and retried). */
+  readonly status: Status | null;
+  /**
+   * kube `NominatingInfo`: undefined leaves the pod's `status.nominatedNodeName` as it is, ""
+   * clears it, a name sets it.
+   */
+  readonly nominatedNodeName?: string;
+  /** Pods to evict so the pod fits on `nominatedNodeName` (most important first). */
+  readonly victims?: readonly PodInfo[];
+}
+
+export interface Plugin {
+  readonly name: string;
+  preFilter?(state: CycleState, pod: PodInfo, snapshot: Snapshot): PreFilterOutcome;
+  /** null = the pod fits this node as far as this plugin is concerned. */
+  filter?(state: CycleState, pod: PodInfo, node: NodeInfo): Status | null;
+  /** Runs once before Score over the feasible nodes; return a `Skip` status to skip Score this cycle. */
+  preScore?(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): Status | null;
+  /** Raw score of one feasible node (an integer; need not be in 0..100 before normalizing). */
+  score?(state: CycleState, pod: PodInfo, node: NodeInfo): number;
+  /** Rewrites `scores` (aligned with `nodes`) in place into 0..100. */
+  normalizeScore?(state: CycleState, pod: PodInfo, scores: number[], nodes: readonly NodeInfo[]): void;
+  /** Runs when no node fits (kube: preemption). */
+  postFilter?(ctx: PostFilterContext): PostFilterResult;
+}
+
+/** A scheduling profile (one `profiles[]` entry of KubeSchedulerConfiguration), as data. */
+export interface Profile {
+  readonly schedulerName: string;
+  /** MultiPoint order: Filter and Score run in this order. */
+  readonly plugins: readonly Plugin[];
+  /** Score weight by plugin name; a score plugin without an entry has weight 1 (kube's default). */
+  readonly weights: Readonly<Record<string, number>>;
+  /** 1..100 fixes the percentage; 0 or undefined = adaptive `max(5, 50 − n/125)`. */
+  readonly percentageOfNodesToScore?: number;
+}

@@ -1,0 +1,501 @@
+/**
+ * One scheduling cycle, as kube-scheduler's `schedulePod` / `findNodesThatFitPod` /
+ * `prioritizeNodes` / `selectHost` (pkg/scheduler/schedule_one.go), made deterministic:
+ *
+ * 1. PreFilter (may skip a plugin's Filter, narrow the nodes, or reject the pod outright).
+ * 2. A pod with `status.nominatedNodeName` tries that node first; if it fits, it is chosen.
+ * 3. Filter, one node at a time, starting at `rotation.nextStartNodeIndex` and wrapping, until
+ *    `numFeasibleNodesToFind` feasible nodes are found (kube filters 16 nodes in parallel, so
+ *    which nodes it finds depends on goroutine timing; here the scan order is fixed). The start
+ *    index then moves on by the number of nodes processed: `(start + processed) % n`.
+ * 4. No feasible node: PostFilter (preemption) runs and the `0/N nodes are available` message
+ *    is built. One feasible node: it is chosen without scoring (as kube).
+ * 5. Otherwise PreScore, Score, NormalizeScore, weight, sum; the highest total wins; a tie is
+ *    broken by one draw of `randomInt(tiedCount)` over the tied nodes in scan order (uniform,
+ *    like kube's per-node random `Randomizer` in its score heap).
+ *
+ * Nothing here reads time or global randomness; all state goes in and comes out.
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import { CycleState } from './cycle-state.ts';
+import { fitErrorMessage, type Diagnosis } from './fit-error.ts';
+import { MAX_NODE_SCORE, MIN_NODE_SCORE, type Plugin, type PostFilterResult, type Profile } from './interface.ts';
+import type { NodeInfo } from './node-info.ts';
+import { NodeToStatus } from './node-to-status.ts';
+import { newPodInfo, type PodInfo } from './pod-info.ts';
+import type { Snapshot } from './snapshot.ts';
+import { isRejected, newStatus, statusMessage, withPlugin, type Code, type Status } from './status.ts';
+
+// Read once into a module-local constant: under tsx's module transform an import is an accessor.
+const MAX_SCORE: number = MAX_NODE_SCORE;
+const MIN_SCORE: number = MIN_NODE_SCORE;
+
+/** `minFeasibleNodesToFind`: never score fewer nodes than this (unless the cluster is smaller). */
+export const MIN_FEASIBLE_NODES_TO_FIND = 100;
+/** `minFeasibleNodesPercentageToFind`: the adaptive percentage's floor. */
+export const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5;
+/** kube `ErrNoNodesAvailable`. */
+export const NO_NODES_AVAILABLE_MSG = 'no nodes available to schedule pods';
+
+/**
+ * `numFeasibleNodesToFind`: all nodes below 100; otherwise `percentage` of them (adaptive when 0
+ * or unset: `max(5, 50 − n/125)` percent, integer division), but at least 100.
+ * n = 50 → 50, 100 → 100, 1000 → 420, 5000 → 500.
+ */
+export function numFeasibleNodesToFind(percentageOfNodesToScore: number | undefined, numAllNodes: number): number {
+  if (numAllNodes < MIN_FEASIBLE_NODES_TO_FIND) return numAllNodes;
+  let percentage = Math.min(100, Math.max(0, Math.trunc(percentageOfNodesToScore ?? 0)));
+  if (percentage === 0) {
+    percentage = 50 - Math.trunc(numAllNodes / 125);
+    if (percentage < MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND) percentage = MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND;
+  }
+  const numNodes = Math.trunc((numAllNodes * percentage) / 100);
+  return numNodes < MIN_FEASIBLE_NODES_TO_FIND ? MIN_FEASIBLE_NODES_TO_FIND : numNodes;
+}
+
+/** The scheduler's rotating filter start (kube `sched.nextStartNodeIndex`), passed in and returned. */
+export interface Rotation {
+  readonly nextStartNodeIndex: number;
+}
+
+export const INITIAL_ROTATION: Rotation = Object.freeze({ nextStartNodeIndex: 0 });
+
+export interface ScheduleOptions {
+  /** Record every plugin verdict and score (kube-scheduler-simulator's view). Slower; off by default. */
+  readonly explain?: boolean;
+}
+
+/** A filter plugin's verdict on one node ('Success' = passed). */
+export interface FilterVerdict {
+  readonly plugin: string;
+  readonly code: Code;
+  readonly reasons: readonly string[];
+}
+
+export interface ScoreDetail {
+  readonly plugin: string;
+  /** What Score returned. */
+  readonly raw: number;
+  /** After NormalizeScore (= raw for plugins without one). */
+  readonly normalized: number;
+  readonly weight: number;
+  /** normalized × weight: this plugin's share of the total. */
+  readonly weighted: number;
+}
+
+export interface NodeExplanation {
+  readonly node: string;
+  /** Filters that ran, in order; the first failure ends the list (kube stops there too). */
+  readonly filters: FilterVerdict[];
+  readonly feasible: boolean;
+  /** Present when the node was scored. */
+  scores?: ScoreDetail[];
+  total?: number;
+}
+
+/** Everything a user needs to see why the pod went where it went (or nowhere). */
+export interface Explanation {
+  readonly pod: string;
+  readonly numAllNodes: number;
+  numNodesToFind: number;
+  startIndex: number;
+  evaluatedNodes: number;
+  /** PreFilter results per plugin ('Success', 'Skip', or the rejection). */
+  readonly preFilter: FilterVerdict[];
+  /** Nodes a PreFilter narrowed the search to (absent = all). */
+  preFilterNodeNames?: string[];
+  /** Set when the nominated node was tried first. */
+  nominatedNode?: { node: string; feasible: boolean };
+  /** Evaluated nodes, in evaluation order. */
+  readonly nodes: NodeExplanation[];
+  /** Score plugins whose PreScore returned Skip this cycle. */
+  skippedScorePlugins: string[];
+  /** Why scoring did not run, when it did not. */
+  scoring: 'scored' | 'one feasible node' | 'no feasible nodes' | 'nominated node fits' | 'not reached';
+  selectedNode?: string;
+  /** The tied top nodes (scan order) and the draw that picked one. */
+  tie?: { nodes: string[]; draw: number };
+  postFilter?: { plugin: string; code: Code; reasons: readonly string[]; nominatedNodeName?: string; victims?: string[] }[];
+  message?: string;
+}
+
+export interface Unschedulable {
+  /** The pod condition / FailedScheduling event message. */
+  readonly message: string;
+  /** Every node's rejection reasons, in snapshot order. */
+  readonly reasonsByNode: Record<string, string[]>;
+  /** Plugins that rejected the pod (for queueing hints). */
+  readonly unschedulablePlugins: string[];
+  /** From PostFilter: undefined = leave `status.nominatedNodeName`; "" = clear it; else set it. */
+  readonly nominatedNodeName?: string;
+  /** From PostFilter: pods to evict so the pod fits on the nominated node. */
+  readonly victims?: readonly PodInfo[];
+}
+
+export type ScheduleDecision = { readonly node: string } | { readonly unschedulable: Unschedulable } | { readonly error: string };
+
+export type ScheduleOneResult = ScheduleDecision & {
+  readonly rotation: Rotation;
+  /** Nodes filtered this cycle (feasible + rejected), as kube's `EvaluatedNodes`. */
+  readonly evaluatedNodes: number;
+  readonly feasibleNodes: number;
+  readonly explanation?: Explanation;
+};
+
+/** A profile's plugins sorted by extension point, computed once per profile object. */
+interface Compiled {
+  readonly preFilter: readonly Plugin[];
+  readonly filter: readonly Plugin[];
+  readonly preScore: readonly Plugin[];
+  readonly score: readonly Plugin[];
+  readonly weight: readonly number[];
+  readonly postFilter: readonly Plugin[];
+}
+
+const compiledProfiles = new WeakMap<Profile, Compiled>();
+
+function compile(profile: Profile): Compiled {
+  let c = compiledProfiles.get(profile);
+  if (c) return c;
+  const score = profile.plugins.filter((p) => p.score);
+  c = {
+    preFilter: profile.plugins.filter((p) => p.preFilter),
+    filter: profile.plugins.filter((p) => p.filter),
+    preScore: score.filter((p) => p.preScore),
+    score,
+    weight: score.map((p) => {
+      const w = profile.weights[p.name];
+      // kube: a weight of 0 (unset) in the config defaults to 1.
+      return w === undefined || w === 0 ? 1 : w;
+    }),
+    postFilter: profile.plugins.filter((p) => p.postFilter),
+  };
+  compiledProfiles.set(profile, c);
+  return c;
+}
+
+/** Runs `plugins`' Filter on one node; the first non-success wins (kube `RunFilterPlugins`). */
+export function runFilterPlugins(plugins: readonly Plugin[], state: CycleState, pod: PodInfo, node: NodeInfo): Status | null {
+  for (let i = 0; i < plugins.length; i++) {
+    const p = plugins[i]!;
+    const s = p.filter!(state, pod, node);
+    if (s !== null && s.code !== 'Success') return s.plugin === p.name ? s : withPlugin(s, p.name);
+  }
+  return null;
+}
+
+function runFilterPluginsExplained(plugins: readonly Plugin[], state: CycleState, pod: PodInfo, node: NodeInfo, out: FilterVerdict[]): Status | null {
+  for (const p of plugins) {
+    const s = p.filter!(state, pod, node);
+    if (s !== null && s.code !== 'Success') {
+      out.push({ plugin: p.name, code: s.code, reasons: s.reasons });
+      return withPlugin(s, p.name);
+    }
+    out.push({ plugin: p.name, code: 'Success', reasons: [] });
+  }
+  return null;
+}
+
+function podName(pi: PodInfo): string {
+  return `${pi.namespace}/${pi.name}`;
+}
+
+/**
+ * Schedules one pod: a node, or why none fits. `rotation` is the filter start index from the
+ * previous cycle; the result carries the next one. `randomInt(n)` must return an integer in
+ * [0, n) from a seeded stream; it is called only to break a tie between top-scoring nodes and
+ * by preemption's dry run.
+ */
+export function scheduleOne(
+  profile: Profile,
+  snapshot: Snapshot,
+  pod: V1Pod | PodInfo,
+  rotation: Rotation,
+  randomInt: (n: number) => number,
+  options: ScheduleOptions = {},
+): ScheduleOneResult {
+  const fw = compile(profile);
+  const podInfo: PodInfo = 'key' in pod && 'resources' in pod ? pod : newPodInfo(pod as V1Pod);
+  const allNodes = snapshot.nodes;
+  const numAll = allNodes.length;
+  const explain = options.explain === true;
+  const draw = (n: number): number => {
+    const r = randomInt(n);
+    if (!Number.isInteger(r) || r < 0 || r >= n) throw new Error(`randomInt(${n}) returned ${r}; expected an integer in [0, ${n})`);
+    return r;
+  };
+  const ex: Explanation | undefined = explain
+    ? { pod: podName(podInfo), numAllNodes: numAll, numNodesToFind: 0, startIndex: rotation.nextStartNodeIndex, evaluatedNodes: 0, preFilter: [], nodes: [], skippedScorePlugins: [], scoring: 'not reached' }
+    : undefined;
+  const finish = (decision: ScheduleDecision, next: Rotation, evaluated: number, feasibleCount: number): ScheduleOneResult => {
+    if (ex) {
+      ex.evaluatedNodes = evaluated;
+      if ('node' in decision) ex.selectedNode = decision.node;
+      if ('unschedulable' in decision) ex.message = decision.unschedulable.message;
+      if ('error' in decision) ex.message = decision.error;
+    }
+    return { ...decision, rotation: next, evaluatedNodes: evaluated, feasibleNodes: feasibleCount, ...(ex ? { explanation: ex } : {}) };
+  };
+
+  if (numAll === 0) {
+    // kube returns ErrNoNodesAvailable before any plugin runs.
+    return finish({ unschedulable: { message: NO_NODES_AVAILABLE_MSG, reasonsByNode: {}, unschedulablePlugins: [], nominatedNodeName: '' } }, rotation, 0, 0);
+  }
+
+  const state = new CycleState();
+  const diagnosis: Diagnosis = { nodeToStatus: new NodeToStatus(), preFilterMsg: '', postFilterMsg: '', unschedulablePlugins: new Set() };
+
+  // --- PreFilter -------------------------------------------------------------------------------
+  let narrowed: Set<string> | null = null;
+  const pluginsWithNodes: string[] = [];
+  let preFilterReject: Status | null = null;
+  for (const p of fw.preFilter) {
+    const out = p.preFilter!(state, podInfo, snapshot);
+    if (out === null) {
+      ex?.preFilter.push({ plugin: p.name, code: 'Success', reasons: [] });
+      continue;
+    }
+    if ('nodeNames' in out) {
+      ex?.preFilter.push({ plugin: p.name, code: 'Success', reasons: [`nodes: ${[...out.nodeNames].sort().join(', ')}`] });
+      pluginsWithNodes.push(p.name);
+      if (narrowed === null) narrowed = new Set(out.nodeNames);
+      else for (const name of narrowed) if (!out.nodeNames.has(name)) narrowed.delete(name);
+      if (narrowed.size === 0) {
+        const msg = pluginsWithNodes.length === 1 ? `node(s) didn't satisfy plugin ${pluginsWithNodes[0]}` : `node(s) didn't satisfy plugin(s) [${pluginsWithNodes.join(' ')}] simultaneously`;
+        preFilterReject = newStatus('UnschedulableAndUnresolvable', [msg], p.name);
+        for (const name of pluginsWithNodes) diagnosis.unschedulablePlugins.add(name);
+        break;
+      }
+      continue;
+    }
+    ex?.preFilter.push({ plugin: p.name, code: out.code, reasons: out.reasons });
+    if (out.code === 'Success') continue;
+    if (out.code === 'Skip') {
+      state.skipFilterPlugins.add(p.name);
+      continue;
+    }
+    if (isRejected(out)) {
+      preFilterReject = withPlugin(out, p.name);
+      diagnosis.unschedulablePlugins.add(p.name);
+      break;
+    }
+    return finish({ error: `running PreFilter plugin "${p.name}": ${statusMessage(out)}` }, rotation, 0, 0);
+  }
+  const filterPlugins = state.skipFilterPlugins.size === 0 ? fw.filter : fw.filter.filter((p) => !state.skipFilterPlugins.has(p.name));
+
+  const postFilterAndFail = (evaluated: number, next: Rotation): ScheduleOneResult => {
+    const pf = runPostFilter(fw, state, podInfo, snapshot, diagnosis, filterPlugins, draw, ex);
+    if (pf.error !== undefined) {
+      // kube logs a PostFilter error and still reports the pod unschedulable with the message.
+      diagnosis.postFilterMsg = pf.error;
+    }
+    const reasonsByNode: Record<string, string[]> = {};
+    for (const ni of allNodes) reasonsByNode[ni.name] = [...diagnosis.nodeToStatus.get(ni.name).reasons];
+    const unschedulable: Unschedulable = {
+      message: fitErrorMessage(numAll, diagnosis),
+      reasonsByNode,
+      unschedulablePlugins: [...diagnosis.unschedulablePlugins],
+      ...(pf.nominatedNodeName !== undefined ? { nominatedNodeName: pf.nominatedNodeName } : {}),
+      ...(pf.victims ? { victims: pf.victims } : {}),
+    };
+    if (ex) ex.scoring = 'no feasible nodes';
+    return finish({ unschedulable }, next, evaluated, 0);
+  };
+
+  if (preFilterReject) {
+    // Every node gets the PreFilter status; its message replaces the histogram.
+    diagnosis.nodeToStatus.absent = preFilterReject;
+    diagnosis.preFilterMsg = statusMessage(preFilterReject);
+    return postFilterAndFail(0, rotation);
+  }
+
+  // --- Nominated node first --------------------------------------------------------------------
+  const nominated = (podInfo.pod.status as { nominatedNodeName?: string } | undefined)?.nominatedNodeName;
+  if (nominated) {
+    const ni = snapshot.get(nominated);
+    if (ni) {
+      const verdicts: FilterVerdict[] = [];
+      const s = ex ? runFilterPluginsExplained(filterPlugins, state, podInfo, ni, verdicts) : runFilterPlugins(filterPlugins, state, podInfo, ni);
+      if (ex) ex.nominatedNode = { node: nominated, feasible: s === null };
+      if (s === null) {
+        if (ex) {
+          ex.nodes.push({ node: ni.name, filters: verdicts, feasible: true });
+          ex.scoring = 'nominated node fits';
+        }
+        return finish({ node: ni.name }, rotation, 1, 1);
+      }
+      if (s.code === 'Error') return finish({ error: `running Filter plugin "${s.plugin}": ${statusMessage(s)}` }, rotation, 1, 0);
+      diagnosis.nodeToStatus.set(ni.name, s);
+      if (isRejected(s)) diagnosis.unschedulablePlugins.add(s.plugin);
+    }
+  }
+
+  // --- Filter ----------------------------------------------------------------------------------
+  let nodes: readonly NodeInfo[] = allNodes;
+  if (narrowed !== null) {
+    const keep = narrowed;
+    nodes = allNodes.filter((ni) => keep.has(ni.name));
+    // kube prints `sets.List(...)`: the plugin names sorted, as a Go slice.
+    diagnosis.nodeToStatus.absent = newStatus('UnschedulableAndUnresolvable', [`node(s) didn't satisfy plugin(s) [${[...pluginsWithNodes].sort().join(' ')}]`]);
+    if (ex) ex.preFilterNodeNames = nodes.map((ni) => ni.name);
+  }
+  const numNodes = nodes.length;
+  let numToFind = numFeasibleNodesToFind(profile.percentageOfNodesToScore, numNodes);
+  if (fw.score.length === 0) numToFind = Math.min(numToFind, 1);
+  const start = numNodes === 0 ? 0 : rotation.nextStartNodeIndex % numNodes;
+  if (ex) {
+    ex.numNodesToFind = numToFind;
+    ex.startIndex = start;
+  }
+  const feasible: NodeInfo[] = [];
+  if (filterPlugins.length === 0) {
+    for (let i = 0; i < numToFind; i++) feasible.push(nodes[(start + i) % numNodes]!);
+    if (ex) for (const ni of feasible) ex.nodes.push({ node: ni.name, filters: [], feasible: true });
+  } else {
+    for (let i = 0; i < numNodes && feasible.length < numToFind; i++) {
+      const ni = nodes[(start + i) % numNodes]!;
+      let s: Status | null;
+      if (ex) {
+        const verdicts: FilterVerdict[] = [];
+        s = runFilterPluginsExplained(filterPlugins, state, podInfo, ni, verdicts);
+        ex.nodes.push({ node: ni.name, filters: verdicts, feasible: s === null });
+      } else {
+        s = runFilterPlugins(filterPlugins, state, podInfo, ni);
+      }
+      if (s === null) {
+        feasible.push(ni);
+        continue;
+      }
+      if (s.code === 'Error') {
+        const processed = feasible.length + diagnosis.nodeToStatus.size + 1;
+        return finish({ error: `running Filter plugin "${s.plugin}": ${statusMessage(s)}` }, { nextStartNodeIndex: (start + processed) % numAll }, processed, feasible.length);
+      }
+      diagnosis.nodeToStatus.set(ni.name, s);
+      if (isRejected(s)) diagnosis.unschedulablePlugins.add(s.plugin);
+    }
+  }
+  // kube: "always try to update the sched.nextStartNodeIndex regardless of whether an error has occurred".
+  const processed = feasible.length + diagnosis.nodeToStatus.size;
+  const next: Rotation = { nextStartNodeIndex: (start + processed) % numAll };
+
+  if (feasible.length === 0) return postFilterAndFail(processed, next);
+  if (feasible.length === 1) {
+    if (ex) ex.scoring = 'one feasible node';
+    return finish({ node: feasible[0]!.name }, next, processed, 1);
+  }
+
+  // --- Score -----------------------------------------------------------------------------------
+  const totals = new Array<number>(feasible.length).fill(0);
+  if (fw.score.length === 0) {
+    totals.fill(1); // kube: "If no priority configs are provided, then all nodes will have a score of one."
+  } else {
+    for (const p of fw.preScore) {
+      const s = p.preScore!(state, podInfo, feasible);
+      if (s === null || s.code === 'Success') continue;
+      if (s.code === 'Skip') {
+        state.skipScorePlugins.add(p.name);
+        continue;
+      }
+      return finish({ error: `running PreScore plugin "${p.name}": ${statusMessage(s)}` }, next, processed, feasible.length);
+    }
+    const perNode: ScoreDetail[][] | undefined = ex ? feasible.map(() => []) : undefined;
+    for (let k = 0; k < fw.score.length; k++) {
+      const p = fw.score[k]!;
+      if (state.skipScorePlugins.has(p.name)) {
+        ex?.skippedScorePlugins.push(p.name);
+        continue;
+      }
+      const weight = fw.weight[k]!;
+      const scores = new Array<number>(feasible.length);
+      for (let i = 0; i < feasible.length; i++) scores[i] = p.score!(state, podInfo, feasible[i]!);
+      const raw = perNode ? scores.slice() : undefined;
+      if (p.normalizeScore) p.normalizeScore(state, podInfo, scores, feasible);
+      for (let i = 0; i < feasible.length; i++) {
+        const s = scores[i]!;
+        if (!Number.isInteger(s) || s < MIN_SCORE || s > MAX_SCORE) {
+          return finish(
+            { error: `plugin "${p.name}" returns an invalid score ${s}, it should in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing` },
+            next,
+            processed,
+            feasible.length,
+          );
+        }
+        totals[i]! += s * weight;
+        perNode?.[i]!.push({ plugin: p.name, raw: raw![i]!, normalized: s, weight, weighted: s * weight });
+      }
+    }
+    if (ex && perNode) {
+      const byName = new Map(ex.nodes.map((n) => [n.node, n]));
+      feasible.forEach((ni, i) => {
+        const ne = byName.get(ni.name);
+        if (ne) {
+          ne.scores = perNode[i]!;
+          ne.total = totals[i]!;
+        }
+      });
+    }
+  }
+  if (ex) ex.scoring = 'scored';
+
+  // --- Select host -----------------------------------------------------------------------------
+  let best = -Infinity;
+  for (const t of totals) if (t > best) best = t;
+  const tied: number[] = [];
+  for (let i = 0; i < totals.length; i++) if (totals[i] === best) tied.push(i);
+  let chosen = tied[0]!;
+  if (tied.length > 1) {
+    const d = draw(tied.length);
+    chosen = tied[d]!;
+    if (ex) ex.tie = { nodes: tied.map((i) => feasible[i]!.name), draw: d };
+  }
+  return finish({ node: feasible[chosen]!.name }, next, processed, feasible.length);
+}
+
+/** kube `RunPostFilterPlugins`: the first success or unresolvable answer wins; rejections' reasons accumulate. */
+function runPostFilter(
+  fw: Compiled,
+  state: CycleState,
+  pod: PodInfo,
+  snapshot: Snapshot,
+  diagnosis: Diagnosis,
+  filterPlugins: readonly Plugin[],
+  draw: (n: number) => number,
+  ex: Explanation | undefined,
+): { nominatedNodeName?: string; victims?: readonly PodInfo[]; error?: string } {
+  if (fw.postFilter.length === 0) return { nominatedNodeName: '' }; // kube: clearNominatedNode
+  const ctx = {
+    state,
+    pod,
+    snapshot,
+    nodeToStatus: diagnosis.nodeToStatus,
+    runFilters: (node: NodeInfo) => runFilterPlugins(filterPlugins, state, pod, node),
+    randomInt: draw,
+  };
+  const reasons: string[] = [];
+  let kept: PostFilterResult | undefined;
+  for (const p of fw.postFilter) {
+    const r = p.postFilter!(ctx);
+    if (ex) {
+      ex.postFilter ??= [];
+      ex.postFilter.push({
+        plugin: p.name,
+        code: r.status?.code ?? 'Success',
+        reasons: r.status?.reasons ?? [],
+        ...(r.nominatedNodeName !== undefined ? { nominatedNodeName: r.nominatedNodeName } : {}),
+        ...(r.victims ? { victims: r.victims.map(podName) } : {}),
+      });
+    }
+    if (r.status === null || r.status.code === 'Success') {
+      return { ...(r.nominatedNodeName !== undefined ? { nominatedNodeName: r.nominatedNodeName } : {}), ...(r.victims ? { victims: r.victims } : {}) };
+    }
+    if (r.status.code === 'UnschedulableAndUnresolvable') {
+      diagnosis.postFilterMsg = statusMessage(r.status);
+      return r.nominatedNodeName !== undefined ? { nominatedNodeName: r.nominatedNodeName } : {};
+    }
+    if (!isRejected(r.status)) return { error: statusMessage(r.status) };
+    if (r.nominatedNodeName !== undefined) kept = r;
+    reasons.push(...r.status.reasons);
+  }
+  diagnosis.postFilterMsg = reasons.join(', ');
+  return kept?.nominatedNodeName !== undefined ? { nominatedNodeName: kept.nominatedNodeName } : {};
+}

@@ -1,0 +1,249 @@
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import type { KubeObject } from '../api/protocol.ts';
+import { timestamp } from '../api/time.ts';
+import { request, type ApiClientState, type ApiResult, type WatchDelivery } from '../client/api-client.ts';
+import { newInformer, onResult as informerResult, onRetry as informerRetry, onWatch as informerWatch, ownsTag, startInformer, type Delta, type InformerState } from '../client/informer.ts';
+import { DEFAULT_LEADER_ELECTION, newLeaderElection, onLeaseResult, ownsTag as leaseOwnsTag, tryAcquireOrRenew, type LeaderElectionState } from '../client/leader-election.ts';
+import type { Output } from '../client/output.ts';
+import { AssumeCache } from './assume.ts';
+import { buildSnapshot, INITIAL_ROTATION, scheduleOne, type Rotation, type Snapshot } from './framework/index.ts';
+import { defaultProfile } from './plugins/registry.ts';
+import { SchedulingQueue, type QueuedPodInfo } from './queue.ts';
+import type { Profile } from './framework/index.ts';
+
+/**
+ * kube-scheduler's loop around the pure framework: informers on nodes and pods, leader election
+ * on the kube-system/kube-scheduler Lease, the scheduling queue, one scheduling cycle at a time
+ * (filter, score, assume), an asynchronous binding through pods/binding, Scheduled and
+ * FailedScheduling events, and the PodScheduled=False condition on unschedulable pods.
+ */
+
+export const SCHEDULER_NAME = 'default-scheduler';
+
+interface InFlightBinding {
+  info: QueuedPodInfo;
+  pod: V1Pod;
+  node: string;
+}
+
+export interface SchedulerState {
+  readonly identity: string;
+  readonly client: ApiClientState;
+  readonly nodes: InformerState;
+  readonly pods: InformerState;
+  readonly leader: LeaderElectionState;
+  readonly profile: Profile;
+  readonly snapshot: Snapshot;
+  readonly cache: AssumeCache;
+  readonly queue: SchedulingQueue;
+  rotation: Rotation;
+  readonly bindings: Map<string, InFlightBinding>;
+  cycleScheduled: boolean;
+  eventCounter: number;
+  randomInt: (n: number) => number;
+}
+
+export function newScheduler(identity: string, client: ApiClientState, randomInt: (n: number) => number): SchedulerState {
+  const snapshot = buildSnapshot([]);
+  return {
+    identity,
+    client,
+    nodes: newInformer({ name: 'nodes', apiVersion: 'v1', resource: 'nodes' }),
+    pods: newInformer({ name: 'pods', apiVersion: 'v1', resource: 'pods', fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' }),
+    leader: newLeaderElection({ identity, namespace: 'kube-system', leaseName: 'kube-scheduler', ...DEFAULT_LEADER_ELECTION }),
+    profile: defaultProfile(),
+    snapshot,
+    cache: new AssumeCache(snapshot),
+    queue: new SchedulingQueue(),
+    rotation: INITIAL_ROTATION,
+    bindings: new Map(),
+    cycleScheduled: false,
+    eventCounter: 0,
+    randomInt,
+  };
+}
+
+export function start(s: SchedulerState, nowMs: number, out: Output): void {
+  startInformer(s.nodes, s.client, out);
+  startInformer(s.pods, s.client, out);
+  tryAcquireOrRenew(s.leader, nowMs, s.client, out);
+}
+
+export function onLeaderRetry(s: SchedulerState, nowMs: number, out: Output): void {
+  if (tryAcquireOrRenew(s.leader, nowMs, s.client, out) === 'lost') onLost(s, out);
+}
+
+function onLost(s: SchedulerState, out: Output): void {
+  out.traces.push({ kind: 'k8s.leader', fields: { component: 'kube-scheduler', identity: s.identity, leader: false } });
+}
+
+export function onApiResult(s: SchedulerState, result: ApiResult, nowMs: number, out: Output): void {
+  if (ownsTag(s.nodes, result.tag)) return onNodeDeltas(s, informerResult(s.nodes, result, s.client, out), nowMs, out);
+  if (ownsTag(s.pods, result.tag)) return onPodDeltas(s, informerResult(s.pods, result, s.client, out), nowMs, out);
+  if (leaseOwnsTag(result.tag)) {
+    const change = onLeaseResult(s.leader, result, nowMs, s.client, out);
+    if (change === 'acquired') {
+      out.traces.push({ kind: 'k8s.leader', fields: { component: 'kube-scheduler', identity: s.identity, leader: true } });
+      scheduleSoon(s, out, 0);
+    } else if (change === 'lost') onLost(s, out);
+    return;
+  }
+  const [kind, key] = result.tag.split('|');
+  if (kind === 'bind') onBindResult(s, key ?? '', result, nowMs, out);
+}
+
+export function onApiWatch(s: SchedulerState, delivery: WatchDelivery, nowMs: number, out: Output): void {
+  if (ownsTag(s.nodes, delivery.tag)) onNodeDeltas(s, informerWatch(s.nodes, delivery, s.client, out), nowMs, out);
+  else if (ownsTag(s.pods, delivery.tag)) onPodDeltas(s, informerWatch(s.pods, delivery, s.client, out), nowMs, out);
+}
+
+export function onInformerRetry(s: SchedulerState, informer: string, what: 'list' | 'watch', out: Output): void {
+  informerRetry(informer === 'nodes' ? s.nodes : s.pods, what, s.client, out);
+}
+
+function onNodeDeltas(s: SchedulerState, deltas: Delta[], nowMs: number, out: Output): void {
+  if (deltas.length === 0) return;
+  for (const d of deltas) {
+    if (d.type === 'deleted') s.snapshot.removeNode(d.object.metadata?.name ?? '');
+    else s.snapshot.updateNode(d.object as unknown as V1Node);
+  }
+  // A node appeared or changed: pods that did not fit may fit now.
+  if (s.queue.onClusterEvent(nowMs) > 0) scheduleSoon(s, out, 0);
+}
+
+function onPodDeltas(s: SchedulerState, deltas: Delta[], nowMs: number, out: Output): void {
+  let freed = false;
+  for (const d of deltas) {
+    const pod = d.object as unknown as V1Pod;
+    if (d.type === 'deleted') {
+      s.queue.delete(pod);
+      s.cache.onPodDelete(pod);
+      freed = true;
+      continue;
+    }
+    if (pod.spec?.nodeName) {
+      s.queue.delete(pod);
+      if (d.type === 'added') s.cache.onPodAdd(pod);
+      else s.cache.onPodUpdate(pod);
+      continue;
+    }
+    if (pod.metadata?.deletionTimestamp) continue;
+    if ((pod.spec?.schedulerName ?? SCHEDULER_NAME) !== SCHEDULER_NAME) continue;
+    if (d.type === 'added') s.queue.add(pod, nowMs);
+    else s.queue.update(pod, nowMs);
+  }
+  if (freed) s.queue.onClusterEvent(nowMs);
+  scheduleSoon(s, out, 0);
+}
+
+function scheduleSoon(s: SchedulerState, out: Output, delayMs: number): void {
+  if (s.cycleScheduled || !s.leader.isLeader) return;
+  s.cycleScheduled = true;
+  out.timers.push({ id: 'scheduler-cycle', delayMs, event: { type: 'SchedulerCycle' } });
+}
+
+/** One scheduling cycle: pop the next pod, find it a node, assume it there, start binding. */
+export function onCycle(s: SchedulerState, nowMs: number, out: Output): void {
+  s.cycleScheduled = false;
+  if (!s.leader.isLeader || !s.nodes.synced || !s.pods.synced) return;
+  const info = s.queue.pop(nowMs);
+  if (!info) {
+    const wake = s.queue.nextWakeMs();
+    if (wake !== undefined) scheduleSoon(s, out, Math.max(0, wake - nowMs));
+    return;
+  }
+  const pod = info.podInfo.pod;
+  const result = scheduleOne(s.profile, s.snapshot, info.podInfo, s.rotation, s.randomInt);
+  s.rotation = result.rotation;
+  const key = info.key;
+  const meta0 = pod.metadata ?? {};
+  out.traces.push({
+    kind: 'k8s.schedule',
+    fields: {
+      scheduler: s.client.config.name,
+      pod: `${meta0.namespace ?? 'default'}/${meta0.name ?? ''}`,
+      node: 'node' in result ? result.node : null,
+      evaluatedNodes: result.evaluatedNodes,
+      feasibleNodes: result.feasibleNodes,
+      attempt: info.attempts,
+    },
+  });
+  if ('node' in result) {
+    s.cache.assume(info.podInfo, result.node);
+    s.bindings.set(key, { info, pod, node: result.node });
+    const meta = pod.metadata ?? {};
+    request(
+      s.client,
+      { verb: 'create', apiVersion: 'v1', resource: 'pods', subresource: 'binding', namespace: meta.namespace ?? 'default', name: meta.name ?? '', body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: meta.name, namespace: meta.namespace }, target: { apiVersion: 'v1', kind: 'Node', name: result.node } } as KubeObject },
+      `bind|${key}`,
+      out,
+    );
+  } else if ('unschedulable' in result) {
+    s.queue.markUnschedulable(info, nowMs, result.unschedulable.unschedulablePlugins);
+    markUnschedulable(s, pod, result.unschedulable.message, nowMs, out);
+  } else {
+    s.queue.requeueAfterError(info, nowMs);
+    postEvent(s, pod, 'Warning', 'FailedScheduling', result.error, nowMs, out);
+  }
+  scheduleSoon(s, out, 0);
+}
+
+function onBindResult(s: SchedulerState, key: string, result: ApiResult, nowMs: number, out: Output): void {
+  const binding = s.bindings.get(key);
+  if (!binding) return;
+  s.bindings.delete(key);
+  const meta = binding.pod.metadata ?? {};
+  if (result.code === 200 || result.code === 201) {
+    s.cache.finishBinding(key);
+    s.queue.done(key);
+    postEvent(s, binding.pod, 'Normal', 'Scheduled', `Successfully assigned ${meta.namespace ?? 'default'}/${meta.name ?? ''} to ${binding.node}`, nowMs, out);
+    return;
+  }
+  s.cache.forget(key);
+  const message = (result.body as { message?: string }).message ?? `binding failed with ${result.code}`;
+  postEvent(s, binding.pod, 'Warning', 'FailedScheduling', `Binding rejected: ${message}`, nowMs, out);
+  if (result.code === 404) s.queue.done(key);
+  else s.queue.requeueAfterError(binding.info, nowMs);
+  scheduleSoon(s, out, 0);
+}
+
+function markUnschedulable(s: SchedulerState, pod: V1Pod, message: string, nowMs: number, out: Output): void {
+  const meta = pod.metadata ?? {};
+  const condition = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: timestamp(nowMs) };
+  const others = (pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+  const previous = (pod.status?.conditions ?? []).find((c) => c.type === 'PodScheduled');
+  if (!previous || previous.status !== 'False' || previous.message !== message) {
+    request(
+      s.client,
+      { verb: 'patch', patchType: 'merge', apiVersion: 'v1', resource: 'pods', subresource: 'status', namespace: meta.namespace ?? 'default', name: meta.name ?? '', body: { status: { conditions: [...others, condition] } } as unknown as KubeObject },
+      'status',
+      out,
+    );
+  }
+  postEvent(s, pod, 'Warning', 'FailedScheduling', message, nowMs, out);
+}
+
+function postEvent(s: SchedulerState, pod: V1Pod, type: 'Normal' | 'Warning', reason: string, message: string, nowMs: number, out: Output): void {
+  const meta = pod.metadata ?? {};
+  out.traces.push({ kind: 'k8s.event', fields: { reporter: s.client.config.name, namespace: meta.namespace ?? 'default', object: `pod/${meta.name ?? ''}`, type, reason, message } });
+  const namespace = meta.namespace ?? 'default';
+  const when = timestamp(nowMs);
+  const body: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: `${meta.name ?? 'pod'}.${s.identity.replace(/[^a-z0-9]/g, '')}${(++s.eventCounter).toString(16).padStart(8, '0')}`, namespace },
+    involvedObject: { kind: 'Pod', namespace, name: meta.name, uid: meta.uid, apiVersion: 'v1' },
+    reason,
+    message,
+    type,
+    source: { component: SCHEDULER_NAME },
+    reportingComponent: SCHEDULER_NAME,
+    reportingInstance: s.identity,
+    firstTimestamp: when,
+    lastTimestamp: when,
+    count: 1,
+  };
+  request(s.client, { verb: 'create', apiVersion: 'v1', resource: 'events', namespace, body }, 'event', out);
+}
+
+
