@@ -179,14 +179,17 @@ export class ApiServerCore {
     if (c && !c.cache.synced) this.relist(c);
   }
 
+  /** Ready (/readyz) once every watch cache has synced and the post-start hooks have finished. */
   private checkReady(): void {
-    const ready = [...this.caches.values()].every((c) => c.cache.synced);
-    this.ready = ready;
-    if (ready && !this.bootstrapped) {
+    const synced = [...this.caches.values()].every((c) => c.cache.synced);
+    if (synced && !this.bootstrapped) {
       this.bootstrapped = true;
       this.bootstrap();
     }
+    this.ready = synced && this.bootstrapPending === 0;
   }
+
+  private bootstrapPending = 0;
 
   /** Post-start hooks: default namespaces, bootstrap RBAC roles, system priority classes. */
   private bootstrap(): void {
@@ -196,7 +199,13 @@ export class ApiServerCore {
       const name = object.metadata?.name ?? '';
       if (this.lookup.get(info.resource, ns, name)) continue;
       const prepared = m.prepareCreate(m.applyDefaults(object, info, info.storageVersion), info, this.defaultingContext());
-      this.etcdCreate(info, ns, name, prepared, () => undefined);
+      this.bootstrapPending++;
+      this.etcdCreate(info, ns, name, prepared, (r) => {
+        this.bootstrapPending--;
+        // A failed hook (etcd unavailable) runs again: the apiserver stays unready until it succeeds.
+        if (r !== 'exists' && isFailure(r)) this.bootstrapped = false;
+        this.checkReady();
+      });
     }
   }
 

@@ -22,6 +22,16 @@ export interface HealthzOk {
   seq: number;
 }
 
+/**
+ * The VIP resets a client's watch connection when its backend is taken out (an L4 balancer
+ * dropping a dead backend's connections), so the client re-watches through a healthy one.
+ */
+export interface ApiWatchBroken {
+  type: 'ApiWatchBroken';
+  from: string;
+  reqId: number;
+}
+
 /** The kernel's answer when a forwarded request finds its backend down. */
 export interface VipBackendRefused {
   type: 'VipBackendRefused';
@@ -102,8 +112,23 @@ export function onWatchCancel(v: VipState, cancel: ApiWatchCancel): Output {
 
 export function onBackendRefused(v: VipState, refused: VipBackendRefused): Output {
   const b = v.backends.find((x) => x.name === refused.from);
-  if (b) b.healthy = false;
-  return onRequest(v, refused.original, refused.from);
+  const out = newOutput();
+  if (b) markDown(v, b, out);
+  const retried = onRequest(v, refused.original, refused.from);
+  out.sends.push(...retried.sends);
+  return out;
+}
+
+function markDown(v: VipState, b: Backend, out: Output): void {
+  if (!b.healthy) return;
+  b.healthy = false;
+  for (const [key, backend] of [...v.watchRoutes]) {
+    if (backend !== b.name) continue;
+    v.watchRoutes.delete(key);
+    const at = key.lastIndexOf('#');
+    const broken: ApiWatchBroken = { type: 'ApiWatchBroken', from: v.name, reqId: Number(key.slice(at + 1)) };
+    out.sends.push({ to: key.slice(0, at), msg: broken });
+  }
 }
 
 export function onProbeTick(v: VipState): Output {
@@ -112,7 +137,7 @@ export function onProbeTick(v: VipState): Output {
   for (const b of v.backends) {
     if (b.answeredSeq < v.probeSeq - 1) {
       b.missed++;
-      if (b.missed >= PROBE_FAILURES_TO_REMOVE) b.healthy = false;
+      if (b.missed >= PROBE_FAILURES_TO_REMOVE) markDown(v, b, out);
     }
     const probe: Healthz = { type: 'Healthz', from: v.name, seq: v.probeSeq };
     out.sends.push({ to: b.name, msg: probe });

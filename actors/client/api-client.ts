@@ -136,6 +136,11 @@ export function onWatchMessage(c: ApiClientState, msg: ApiWatchMessage, out: Out
   return { tag: watch.tag, reqId: msg.reqId, events: msg.events, ended: false };
 }
 
+/** The load balancer reset the watch's connection (its apiserver was taken out). */
+export function onWatchBroken(c: ApiClientState, reqId: number, out: Output): WatchDelivery | null {
+  return endWatch(c, reqId, 'broken', out);
+}
+
 export function onWatchIdle(c: ApiClientState, reqId: number, seq: number, out: Output): WatchDelivery | null {
   const watch = c.watches.get(reqId);
   if (!watch || watch.nextSeq !== seq) return null;

@@ -1,6 +1,6 @@
 import { createActor, enqueueActions, setup } from 'xstate';
 import type { ApiResponse, ApiWatchMessage } from '../api/protocol.ts';
-import { newApiClient, onConnectionRefused, onRequestTimeout, onResponse, onWatchIdle, onWatchMessage, type ApiClientConfig } from '../client/api-client.ts';
+import { newApiClient, onConnectionRefused, onRequestTimeout, onResponse, onWatchBroken, onWatchIdle, onWatchMessage, type ApiClientConfig } from '../client/api-client.ts';
 import { newOutput, type Output } from '../client/output.ts';
 import { performOutput, type Enqueue } from '../client/perform.ts';
 import type { HostEnv, KernelEmitted } from '../kernel/simulation.ts';
@@ -17,6 +17,7 @@ type KubeletEvent =
   | { type: 'ApiConnectionRefused'; reqId: number }
   | { type: 'ApiRequestTimeout'; reqId: number }
   | { type: 'ApiWatchIdle'; reqId: number; seq: number }
+  | { type: 'ApiWatchBroken'; reqId: number }
   | { type: 'InformerRetry'; informer: string; what: 'list' | 'watch' }
   | { type: 'KubeletLease' }
   | { type: 'KubeletNodeStatus' }
@@ -55,6 +56,11 @@ function handle(ctx: Context, event: KubeletEvent): Output {
     case 'ApiRequestTimeout': {
       const r = onRequestTimeout(k.client, event.reqId);
       if (r) onApiResult(k, r, now, out);
+      break;
+    }
+    case 'ApiWatchBroken': {
+      const d = onWatchBroken(k.client, event.reqId, out);
+      if (d) onApiWatch(k, d, now, out);
       break;
     }
     case 'ApiWatchIdle': {

@@ -22,7 +22,9 @@ import type { KubernetesSpec, NodeSpec, ScenarioSpec } from './spec.ts';
 export const VIP = 'kube-apiserver';
 export const ADMIN = 'admin';
 
-const API_CLIENT = { server: VIP, requestTimeoutMs: 60_000, watchIdleTimeoutMs: 90_000 };
+/** Components give up on a request after 10 s (the kubelet's lease client does); users after 30 s. */
+const API_CLIENT = { server: VIP, requestTimeoutMs: 10_000, watchIdleTimeoutMs: 90_000 };
+const USER_CLIENT = { server: VIP, requestTimeoutMs: 30_000, watchIdleTimeoutMs: 90_000 };
 
 export function apiserverName(i: number): string {
   return `kube-apiserver-${i}`;
@@ -80,7 +82,7 @@ export class KubernetesCluster {
     }
     const users = this.spec.users.some((u) => u.name === ADMIN) ? this.spec.users : [{ name: ADMIN, token: 'admin-token', groups: ['system:masters'] }, ...this.spec.users];
     for (const user of users) {
-      this.sim.addHost({ name: user.name, disk: null, create: (env) => startKubectl(env, { user: user.name, resolveKind }, { ...API_CLIENT, token: user.token }) });
+      this.sim.addHost({ name: user.name, disk: null, create: (env) => startKubectl(env, { user: user.name, resolveKind }, { ...USER_CLIENT, token: user.token }) });
     }
     this.addNodes(this.spec.nodes);
     if (this.spec.workload.length > 0) {

@@ -38,12 +38,16 @@ export interface SchedulerState {
   readonly queue: SchedulingQueue;
   rotation: Rotation;
   readonly bindings: Map<string, InFlightBinding>;
-  cycleScheduled: boolean;
+  /** When the next scheduling cycle is armed for, and its timer id. */
+  cycleAtMs: number | null;
+  cycleTimer: string | null;
+  cycleCounter: number;
+  readonly nowMs: () => number;
   eventCounter: number;
   randomInt: (n: number) => number;
 }
 
-export function newScheduler(identity: string, client: ApiClientState, randomInt: (n: number) => number): SchedulerState {
+export function newScheduler(identity: string, client: ApiClientState, randomInt: (n: number) => number, nowMs: () => number): SchedulerState {
   const snapshot = buildSnapshot([]);
   return {
     identity,
@@ -57,7 +61,10 @@ export function newScheduler(identity: string, client: ApiClientState, randomInt
     queue: new SchedulingQueue(),
     rotation: INITIAL_ROTATION,
     bindings: new Map(),
-    cycleScheduled: false,
+    cycleAtMs: null,
+    cycleTimer: null,
+    cycleCounter: 0,
+    nowMs,
     eventCounter: 0,
     randomInt,
   };
@@ -136,15 +143,24 @@ function onPodDeltas(s: SchedulerState, deltas: Delta[], nowMs: number, out: Out
   scheduleSoon(s, out, 0);
 }
 
-function scheduleSoon(s: SchedulerState, out: Output, delayMs: number): void {
-  if (s.cycleScheduled || !s.leader.isLeader) return;
-  s.cycleScheduled = true;
-  out.timers.push({ id: 'scheduler-cycle', delayMs, event: { type: 'SchedulerCycle' } });
+/**
+ * Arms the next scheduling cycle `delayMs` from now, unless one is already due sooner. Each arming
+ * has its own timer id: XState keeps firing an earlier timer whose id was reused.
+ */
+function scheduleSoon(s: SchedulerState, out: Output, delayMs: number, nowMs = s.nowMs()): void {
+  if (!s.leader.isLeader) return;
+  const at = nowMs + delayMs;
+  if (s.cycleAtMs !== null && s.cycleAtMs <= at) return;
+  if (s.cycleTimer !== null) out.cancels.push(s.cycleTimer);
+  s.cycleTimer = `scheduler-cycle-${++s.cycleCounter}`;
+  s.cycleAtMs = at;
+  out.timers.push({ id: s.cycleTimer, delayMs, event: { type: 'SchedulerCycle' } });
 }
 
 /** One scheduling cycle: pop the next pod, find it a node, assume it there, start binding. */
 export function onCycle(s: SchedulerState, nowMs: number, out: Output): void {
-  s.cycleScheduled = false;
+  s.cycleAtMs = null;
+  s.cycleTimer = null;
   if (!s.leader.isLeader || !s.nodes.synced || !s.pods.synced) return;
   const info = s.queue.pop(nowMs);
   if (!info) {

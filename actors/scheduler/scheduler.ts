@@ -1,6 +1,6 @@
 import { createActor, enqueueActions, setup } from 'xstate';
 import type { ApiResponse, ApiWatchMessage } from '../api/protocol.ts';
-import { newApiClient, onConnectionRefused, onRequestTimeout, onResponse, onWatchIdle, onWatchMessage, type ApiClientConfig } from '../client/api-client.ts';
+import { newApiClient, onConnectionRefused, onRequestTimeout, onResponse, onWatchBroken, onWatchIdle, onWatchMessage, type ApiClientConfig } from '../client/api-client.ts';
 import { newOutput, type Output } from '../client/output.ts';
 import { performOutput, type Enqueue } from '../client/perform.ts';
 import type { HostEnv, KernelEmitted } from '../kernel/simulation.ts';
@@ -15,6 +15,7 @@ type SchedulerEvent =
   | { type: 'ApiConnectionRefused'; reqId: number }
   | { type: 'ApiRequestTimeout'; reqId: number }
   | { type: 'ApiWatchIdle'; reqId: number; seq: number }
+  | { type: 'ApiWatchBroken'; reqId: number }
   | { type: 'InformerRetry'; informer: string; what: 'list' | 'watch' }
   | { type: 'LeaderElectionRetry' }
   | { type: 'SchedulerCycle' };
@@ -53,6 +54,11 @@ function handle(ctx: Context, event: SchedulerEvent): Output {
       if (r) onApiResult(s, r, now, out);
       break;
     }
+    case 'ApiWatchBroken': {
+      const d = onWatchBroken(s.client, event.reqId, out);
+      if (d) onApiWatch(s, d, now, out);
+      break;
+    }
     case 'ApiWatchIdle': {
       const d = onWatchIdle(s.client, event.reqId, event.seq, out);
       if (d) onApiWatch(s, d, now, out);
@@ -85,6 +91,6 @@ export const schedulerMachine = setup({
 
 export function startScheduler(env: HostEnv<null>, api: Omit<ApiClientConfig, 'name'>) {
   const rng = env.rng.fork(`scheduler#${env.incarnation}`);
-  const s = newScheduler(`${env.name}_${env.incarnation}`, newApiClient({ ...api, name: env.name }), (n) => rng.int(0, n));
+  const s = newScheduler(`${env.name}_${env.incarnation}`, newApiClient({ ...api, name: env.name }), (n) => rng.int(0, n), env.now);
   return createActor(schedulerMachine, { clock: env.clock, input: { s, now: env.now } });
 }
