@@ -223,7 +223,7 @@ function expectation(e: Expectation): Yaml {
 // ---------------------------------------------------------------------------------------------
 
 function user(u: UserSpec): Yaml {
-  return { name: u.name, ...(u.groups.length > 0 ? { groups: [...u.groups] } : {}), ...(u.token !== `${u.name}-token` ? { token: u.token } : {}) };
+  return { name: u.name, ...(u.groups.length > 0 ? { groups: [...u.groups] } : {}), ...(u.token !== `${u.name}-token` ? { token: u.token } : {}), ...(u.identity ? { identity: u.identity } : {}) };
 }
 
 function kubernetesCluster(k: KubernetesSpec, groups: Map<string, number>): Yaml {

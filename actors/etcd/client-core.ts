@@ -123,8 +123,6 @@ interface OpState {
   attempt: number;
   /** Attempts sent and not definitely refused: a write among them may have been proposed. */
   unanswered: number;
-  /** The last refusal, reported when every attempt was refused. */
-  lastError: string | null;
 }
 
 interface WatchState {
@@ -205,7 +203,7 @@ export function invoke(c: ClientState, inv: Invoke): ClientOutput {
   out.traces.push({ kind: 'etcd.op', fields: { client: c.config.name, id: inv.reqId, ...describeOp(op, 'invoke'), phase: 'invoke' } });
   const endpoints = inv.via && inv.via.length > 0 ? inv.via : c.config.endpoints;
   const preferredAt = c.preferred === null ? -1 : endpoints.indexOf(c.preferred);
-  const state: OpState = { reqId: inv.reqId, op, endpoints, next: Math.max(0, preferredAt), attempt: 0, unanswered: 0, lastError: null };
+  const state: OpState = { reqId: inv.reqId, op, endpoints, next: Math.max(0, preferredAt), attempt: 0, unanswered: 0 };
   c.ops.set(inv.reqId, state);
   out.timers.push({ event: { type: 'Deadline', reqId: inv.reqId }, delayMs: c.config.requestTimeoutMs, id: deadlineId(c, inv.reqId) });
   sendAttempt(c, state, out);
@@ -282,7 +280,6 @@ export function onResponse(c: ClientState, res: ClientResponse): ClientOutput {
     return out;
   }
   state.unanswered = Math.max(0, state.unanswered - 1);
-  state.lastError = res.error ?? null;
   const hint = res.leaderHint;
   if (hint !== null && hint !== res.from && state.endpoints.includes(hint)) {
     c.preferred = hint;
@@ -304,7 +301,6 @@ export function onConnectionRefused(c: ClientState, refused: ConnectionRefused):
   const state = c.ops.get(refused.reqId);
   if (!state) return out;
   state.unanswered = Math.max(0, state.unanswered - 1);
-  state.lastError = ERR_CONNECTION_REFUSED;
   rotate(c, state, out);
   return out;
 }
@@ -332,7 +328,9 @@ export function onTimer(c: ClientState, event: ClientTimerEvent): ClientOutput {
       break;
     case 'Deadline': {
       const mayHaveTakenEffect = !isRead(state.op) && state.unanswered > 0;
-      const error = mayHaveTakenEffect || state.unanswered > 0 ? ERR_TIMEOUT : (state.lastError ?? ERR_TIMEOUT);
+      // A request still unserved at the deadline fails as etcd's own does when no leader can
+      // serve it: "request timed out". (`fail` vs `timeout` still says whether it may have applied.)
+      const error = ERR_TIMEOUT;
       complete(c, state, out, mayHaveTakenEffect ? 'timeout' : 'fail', { error });
       break;
     }

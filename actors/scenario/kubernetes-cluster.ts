@@ -58,7 +58,7 @@ export class KubernetesCluster {
     private readonly etcdMembers: readonly string[],
     private readonly scenario: ScenarioSpec,
   ) {
-    for (const u of spec.users) this.tokens.set(u.token, { name: u.name, groups: u.groups });
+    for (const u of spec.users) this.tokens.set(u.token, { name: u.identity ?? u.name, groups: u.groups });
     if (!spec.users.some((u) => u.name === ADMIN)) this.tokens.set('admin-token', { name: ADMIN, groups: ['system:masters'] });
     for (let i = 0; i < spec.schedulers; i++) this.tokens.set(`${schedulerName(i)}-token`, { name: 'system:kube-scheduler', groups: [] });
     for (let i = 0; i < spec.controllerManagers; i++) this.tokens.set(`${controllerManagerName(i)}-token`, { name: 'system:kube-controller-manager', groups: [] });

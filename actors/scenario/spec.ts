@@ -64,9 +64,12 @@ export interface NodeSpec {
 }
 
 export interface UserSpec {
+  /** The kubectl client's host name, and the Kubernetes user name unless `identity` is given. */
   name: string;
   token: string;
   groups: string[];
+  /** The user name the apiserver authenticates the token as, when not `name` (e.g. `system:node:worker-0`). */
+  identity?: string;
   source: SourceRef;
 }
 

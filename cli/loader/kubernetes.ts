@@ -376,8 +376,11 @@ function readUser(cx: Ctx, st: State, v: Val, tokens: Map<string, { user: string
       tokens.set(token, { user: name, line: cx.position(v.node).line });
     }
   }
+  const identityV = f.get('identity');
+  const identity = identityV ? readString(cx, identityV, { nonEmpty: true }) : undefined;
+  if (identityV && identity === undefined) return undefined;
   if (name === undefined || groups === undefined || token === undefined) return undefined;
-  return { name, token, groups, source: cx.source(v.node) };
+  return { name, token, groups, ...(identity !== undefined ? { identity } : {}), source: cx.source(v.node) };
 }
 
 function readGroups(cx: Ctx, v: Val): R<string[]> {

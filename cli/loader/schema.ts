@@ -148,6 +148,7 @@ export const SHAPES = {
       name: req('alice'),
       groups: opt('[developers]'),
       token: opt('alice-token'),
+      identity: opt('system:node:worker-0'),
     },
   },
   manifestFile: {
