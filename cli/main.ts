@@ -5,6 +5,7 @@ import { runScenario, type RunResult } from '../actors/scenario/runner.ts';
 import type { ScenarioSpec } from '../actors/scenario/spec.ts';
 import { loadScenarioFile, ScenarioError } from './loader/index.ts';
 import { formatSeconds, TimelineFormatter } from './timeline-format.ts';
+import { SHOWABLE, showTables, type Showable } from './tables.ts';
 
 /** Exit codes: 0 all expectations and invariants hold, 1 one failed, 2 bad input. */
 const EXIT_FAILED = 1;
@@ -13,6 +14,14 @@ const EXIT_BAD_INPUT = 2;
 function parseSeed(value: string): string {
   if (value.trim() === '') throw new InvalidArgumentError('the seed must not be empty');
   return value.trim();
+}
+
+function parseShow(value: string): Showable[] {
+  const kinds = value.split(',').map((k) => k.trim()).filter(Boolean);
+  for (const k of kinds) {
+    if (!(SHOWABLE as readonly string[]).includes(k)) throw new InvalidArgumentError(`cannot show "${k}"; choose from ${SHOWABLE.join(', ')}`);
+  }
+  return kinds as Showable[];
 }
 
 function replayCommand(result: RunResult): string {
@@ -31,7 +40,7 @@ function describeCluster(spec: ScenarioSpec): string {
   return `etcd ${e.members} members (${switches}, heartbeat ${e.heartbeatIntervalMs} ms, election timeout ${e.electionTimeoutMs} ms); network ${n.latencyMsMin}-${n.latencyMsMax} ms${faults.length > 0 ? `, ${faults.join(', ')}` : ''}`;
 }
 
-function run(file: string, options: { seed?: string; trace?: string; json?: boolean }): number {
+function run(file: string, options: { seed?: string; trace?: string; json?: boolean; show?: Showable[] }): number {
   const spec = loadScenarioFile(file, options.seed === undefined ? {} : { seed: options.seed });
   const formatter = new TimelineFormatter(new Set(spec.clients.map((c) => c.name)));
   const live = !options.json;
@@ -41,7 +50,7 @@ function run(file: string, options: { seed?: string; trace?: string; json?: bool
     console.log(`  ${describeCluster(spec)}`);
     console.log('');
   }
-  const { sim, result } = runScenario(spec, {
+  const { sim, result, state } = runScenario(spec, {
     keepTraceLines: options.trace !== undefined,
     onTrace: live
       ? (e) => {
@@ -75,6 +84,7 @@ function run(file: string, options: { seed?: string; trace?: string; json?: bool
   }
 
   console.log('');
+  if (options.show && options.show.length > 0) console.log(showTables(state, options.show, result.virtualMs));
   const passed = result.expectations.filter((x) => x.ok).length;
   console.log(`expectations: ${passed}/${result.expectations.length} hold`);
   for (const x of result.expectations) {
@@ -124,7 +134,8 @@ export function main(argv: readonly string[]): number {
     .option('--seed <seed>', "replace the scenario's seed", parseSeed)
     .option('--trace <file>', 'write the trace as JSON lines to this file')
     .option('--json', 'print one JSON object instead of the timeline')
-    .action((file: string, opts: { seed?: string; trace?: string; json?: boolean }) => {
+    .option('--show <kinds>', `tables of the cluster at the end of the run, like kubectl get: ${SHOWABLE.join(',')}`, parseShow)
+    .action((file: string, opts: { seed?: string; trace?: string; json?: boolean; show?: Showable[] }) => {
       exitCode = run(file, opts);
     });
   program

@@ -1,0 +1,88 @@
+import type { KubeObject } from '../actors/api/protocol.ts';
+import { parseTimestamp } from '../actors/api/time.ts';
+import type { ClusterState } from '../actors/scenario/cluster-state.ts';
+
+/** `kubectl get`-style tables of the cluster's committed state at the end of a run. */
+
+export const SHOWABLE = ['nodes', 'pods', 'events'] as const;
+export type Showable = (typeof SHOWABLE)[number];
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('   ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+function age(obj: KubeObject, nowMs: number): string {
+  const created = parseTimestamp(obj.metadata?.creationTimestamp ?? '');
+  if (!Number.isFinite(created)) return '<unknown>';
+  const s = Math.max(0, Math.floor((nowMs - created) / 1000));
+  if (s < 120) return `${s}s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m}m${s % 60 ? `${s % 60}s` : ''}` : `${Math.floor(m / 60)}h${m % 60}m`;
+}
+
+function nodesTable(state: ClusterState, nowMs: number): string {
+  const rows = state.list('nodes').map((n) => {
+    const status = (n.status ?? {}) as { conditions?: { type: string; status: string }[]; allocatable?: Record<string, string> };
+    const ready = status.conditions?.find((c) => c.type === 'Ready');
+    let text = ready?.status === 'True' ? 'Ready' : ready?.status === 'False' ? 'NotReady' : 'Unknown';
+    if ((n.spec as { unschedulable?: boolean } | undefined)?.unschedulable) text += ',SchedulingDisabled';
+    const labels = n.metadata?.labels ?? {};
+    const alloc = status.allocatable ?? {};
+    return [n.metadata?.name ?? '', text, labels['topology.kubernetes.io/zone'] ?? '', String(alloc.cpu ?? ''), String(alloc.memory ?? ''), String(alloc.pods ?? ''), age(n, nowMs)];
+  });
+  return table(['NAME', 'STATUS', 'ZONE', 'CPU', 'MEMORY', 'PODS', 'AGE'], rows);
+}
+
+interface ContainerStatus {
+  ready?: boolean;
+  restartCount?: number;
+  state?: { waiting?: { reason?: string }; terminated?: { reason?: string } };
+}
+
+function podStatusText(pod: KubeObject): string {
+  if (pod.metadata?.deletionTimestamp) return 'Terminating';
+  const status = (pod.status ?? {}) as { phase?: string; containerStatuses?: ContainerStatus[]; reason?: string };
+  for (const c of status.containerStatuses ?? []) {
+    const reason = c.state?.waiting?.reason ?? c.state?.terminated?.reason;
+    if (reason && reason !== 'Completed' && status.phase !== 'Succeeded') return reason;
+  }
+  if (status.reason) return status.reason;
+  if (status.phase === 'Succeeded') return 'Completed';
+  if (status.phase === 'Failed') return 'Error';
+  return status.phase ?? 'Pending';
+}
+
+function podsTable(state: ClusterState, nowMs: number): string {
+  const rows = state.list('pods').map((p) => {
+    const status = (p.status ?? {}) as { containerStatuses?: ContainerStatus[]; podIP?: string };
+    const containers = ((p.spec as { containers?: unknown[] } | undefined)?.containers ?? []).length;
+    const ready = (status.containerStatuses ?? []).filter((c) => c.ready).length;
+    const restarts = (status.containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0);
+    return [p.metadata?.namespace ?? '', p.metadata?.name ?? '', `${ready}/${containers}`, podStatusText(p), String(restarts), age(p, nowMs), status.podIP ?? '<none>', (p.spec as { nodeName?: string } | undefined)?.nodeName ?? '<none>'];
+  });
+  return table(['NAMESPACE', 'NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE'], rows);
+}
+
+function eventsTable(state: ClusterState): string {
+  const rows = state
+    .list('events')
+    .map((e) => {
+      const involved = (e.involvedObject ?? {}) as { kind?: string; name?: string };
+      return { at: parseTimestamp(String(e.lastTimestamp ?? '')), row: [String(e.lastTimestamp ?? ''), String(e.type ?? ''), String(e.reason ?? ''), `${(involved.kind ?? '').toLowerCase()}/${involved.name ?? ''}`, String(e.message ?? '')] };
+    })
+    .sort((a, b) => a.at - b.at)
+    .map((x) => x.row);
+  return table(['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'], rows);
+}
+
+export function showTables(state: ClusterState, kinds: readonly Showable[], nowMs: number): string {
+  const out: string[] = [];
+  for (const kind of kinds) {
+    out.push(`$ kubectl get ${kind === 'pods' ? 'pods -A -o wide' : kind === 'events' ? 'events -A' : kind}`);
+    out.push(kind === 'nodes' ? nodesTable(state, nowMs) : kind === 'pods' ? podsTable(state, nowMs) : eventsTable(state));
+    out.push('');
+  }
+  return out.join('\n');
+}
