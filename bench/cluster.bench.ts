@@ -1,0 +1,89 @@
+/**
+ * An idle Kubernetes cluster: N kubelets renew their Lease every 10 s and post NodeStatus,
+ * through the apiserver into a Raft-replicated etcd, for a span of virtual time. Prints one JSON
+ * object: wall time, kernel events per second, speed-up over real time, peak memory.
+ *
+ *   npx tsx bench/cluster.bench.ts [--nodes 1000] [--minutes 10] [--quick]
+ */
+import { performance } from 'node:perf_hooks';
+import { cpus } from 'node:os';
+import { runScenario } from '../actors/scenario/runner.ts';
+import type { NodeSpec, ScenarioSpec } from '../actors/scenario/spec.ts';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const quick = process.argv.includes('--quick');
+const nodes = arg('nodes', quick ? 100 : 1000);
+const minutes = arg('minutes', quick ? 2 : 10);
+const source = { file: '<bench>', line: 0, column: 0 };
+
+const nodeSpecs: NodeSpec[] = Array.from({ length: nodes }, (_, i) => ({
+  name: `node-${i}`,
+  capacity: { cpuMilli: 4000, memoryBytes: 8 * 1024 ** 3, pods: 110 },
+  labels: { 'topology.kubernetes.io/zone': `zone-${i % 3}` },
+  taints: [],
+  imagePullBytesPerSecond: 50 * 1024 ** 2,
+  source,
+}));
+
+const spec: ScenarioSpec = {
+  apiVersion: 'kubesim.io/v1alpha1',
+  name: 'idle-cluster-bench',
+  description: '',
+  file: '<bench>',
+  seed: '1',
+  durationMs: minutes * 60_000,
+  maxEvents: 500_000_000,
+  cluster: {
+    etcd: { members: 5, preVote: true, checkQuorum: true, heartbeatIntervalMs: 100, electionTimeoutMs: 1000, requestTimeoutMs: 7000 },
+    network: { latencyMsMin: 1, latencyMsMax: 5, lossProbability: 0, duplicateProbability: 0, reorderProbability: 0 },
+    kubernetes: {
+      apiservers: 1,
+      schedulers: 1,
+      controllerManagers: 0,
+      nodes: nodeSpecs,
+      users: [{ name: 'admin', token: 'admin-token', groups: ['system:masters'], source }],
+      workload: [],
+    },
+  },
+  clients: [],
+  timeline: [],
+  expectations: [],
+};
+
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 50);
+const started = performance.now();
+const { result, sim } = runScenario(spec);
+const wallSeconds = (performance.now() - started) / 1000;
+clearInterval(sampler);
+peakRss = Math.max(peakRss, process.memoryUsage().rss);
+const leaseWrites = sim.trace.count;
+
+console.log(
+  JSON.stringify(
+    {
+      bench: 'idle-cluster',
+      nodes,
+      virtualMinutes: minutes,
+      etcdMembers: 5,
+      wallSeconds: Number(wallSeconds.toFixed(3)),
+      events: result.events,
+      eventsPerSecond: Math.round(result.events / wallSeconds),
+      messages: result.messages,
+      speedUp: Number(((minutes * 60) / wallSeconds).toFixed(1)),
+      peakRssMiB: Math.round(peakRss / 2 ** 20),
+      traceLines: leaseWrites,
+      ok: result.ok && result.violations.length === 0,
+      node: process.version,
+      cpus: cpus().length,
+    },
+    null,
+    2,
+  ),
+);
