@@ -10,6 +10,7 @@ import type { NodeParams } from '../kubelet/status.ts';
 import type { KubectlCommand, ResourceRef } from '../kubectl/kubectl-core.ts';
 import { startKubectl } from '../kubectl/kubectl.ts';
 import { startScheduler } from '../scheduler/scheduler.ts';
+import { startControllerManager } from '../controllers/controller-manager.ts';
 import type { Simulation } from '../kernel/simulation.ts';
 import type { KubernetesSpec, NodeSpec, ScenarioSpec } from './spec.ts';
 
@@ -79,6 +80,10 @@ export class KubernetesCluster {
     for (let i = 0; i < this.spec.schedulers; i++) {
       const name = schedulerName(i);
       this.sim.addHost({ name, disk: null, create: (env) => startScheduler(env, { ...API_CLIENT, token: `${name}-token` }) as never });
+    }
+    for (let i = 0; i < this.spec.controllerManagers; i++) {
+      const name = controllerManagerName(i);
+      this.sim.addHost({ name, disk: null, create: (env) => startControllerManager(env, { ...API_CLIENT, token: `${name}-token` }) as never });
     }
     const users = this.spec.users.some((u) => u.name === ADMIN) ? this.spec.users : [{ name: ADMIN, token: 'admin-token', groups: ['system:masters'] }, ...this.spec.users];
     for (const user of users) {
