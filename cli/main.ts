@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { checkTraceFile } from '../actors/checks/index.ts';
 import { runScenario, type RunResult } from '../actors/scenario/runner.ts';
 import type { ScenarioSpec } from '../actors/scenario/spec.ts';
-import { loadScenarioFile, ScenarioError } from './loader/index.ts';
+import { loadScenarioFile, parseDuration, ScenarioError } from './loader/index.ts';
+import { explain } from './explain.ts';
 import { formatSeconds, TimelineFormatter } from './timeline-format.ts';
 import { SHOWABLE, showTables, type Showable } from './tables.ts';
 
@@ -14,6 +15,12 @@ const EXIT_BAD_INPUT = 2;
 function parseSeed(value: string): string {
   if (value.trim() === '') throw new InvalidArgumentError('the seed must not be empty');
   return value.trim();
+}
+
+function parseTime(value: string): number {
+  const parsed = parseDuration(value);
+  if (!parsed.ok) throw new InvalidArgumentError(`${parsed.reason}; write a duration like 40s or 1m30s`);
+  return parsed.ms;
 }
 
 function parseShow(value: string): Showable[] {
@@ -40,7 +47,7 @@ function describeCluster(spec: ScenarioSpec): string {
   return `etcd ${e.members} members (${switches}, heartbeat ${e.heartbeatIntervalMs} ms, election timeout ${e.electionTimeoutMs} ms); network ${n.latencyMsMin}-${n.latencyMsMax} ms${faults.length > 0 ? `, ${faults.join(', ')}` : ''}`;
 }
 
-function run(file: string, options: { seed?: string; trace?: string; json?: boolean; show?: Showable[] }): number {
+function run(file: string, options: { seed?: string; trace?: string; json?: boolean; show?: Showable[]; explain?: string }): number {
   const spec = loadScenarioFile(file, options.seed === undefined ? {} : { seed: options.seed });
   const formatter = new TimelineFormatter(new Set(spec.clients.map((c) => c.name)));
   const live = !options.json;
@@ -52,6 +59,7 @@ function run(file: string, options: { seed?: string; trace?: string; json?: bool
   }
   const { sim, result, state } = runScenario(spec, {
     keepTraceLines: options.trace !== undefined,
+    ...(options.explain ? { explainPods: options.explain.split(',').map((p) => (p.includes('/') ? p : `default/${p}`)) } : {}),
     onTrace: live
       ? (e) => {
           const line = formatter.line(e);
@@ -134,8 +142,9 @@ export function main(argv: readonly string[]): number {
     .option('--seed <seed>', "replace the scenario's seed", parseSeed)
     .option('--trace <file>', 'write the trace as JSON lines to this file')
     .option('--json', 'print one JSON object instead of the timeline')
+    .option('--explain <pods>', 'record these pods\' scheduling decisions in full in the trace (k8s.explain), e.g. default/web')
     .option('--show <kinds>', `tables of the cluster at the end of the run, like kubectl get: ${SHOWABLE.join(',')}`, parseShow)
-    .action((file: string, opts: { seed?: string; trace?: string; json?: boolean; show?: Showable[] }) => {
+    .action((file: string, opts: { seed?: string; trace?: string; json?: boolean; show?: Showable[]; explain?: string }) => {
       exitCode = run(file, opts);
     });
   program
@@ -144,6 +153,16 @@ export function main(argv: readonly string[]): number {
     .argument('<file>', 'scenario YAML file')
     .action((file: string) => {
       exitCode = validate(file);
+    });
+  program
+    .command('explain')
+    .description("explain a pod's scheduling: per node and plugin, filter verdicts and scores")
+    .argument('<file>', 'scenario YAML file')
+    .requiredOption('--pod <namespace/name>', 'the pod to explain')
+    .option('--at <time>', 'the decision in force at this virtual time (default: the last)', parseTime)
+    .option('--seed <seed>', "replace the scenario's seed", parseSeed)
+    .action((file: string, opts: { pod: string; at?: number; seed?: string }) => {
+      exitCode = explain(file, { pod: opts.pod, ...(opts.at !== undefined ? { atMs: opts.at } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
     });
   program
     .command('check')

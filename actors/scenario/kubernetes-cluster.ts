@@ -58,6 +58,7 @@ export class KubernetesCluster {
     readonly spec: KubernetesSpec,
     private readonly etcdMembers: readonly string[],
     private readonly scenario: ScenarioSpec,
+    private readonly explainPods: ReadonlySet<string> = new Set(),
   ) {
     for (const u of spec.users) this.tokens.set(u.token, { name: u.identity ?? u.name, groups: u.groups });
     if (!spec.users.some((u) => u.name === ADMIN)) this.tokens.set('admin-token', { name: ADMIN, groups: ['system:masters'] });
@@ -79,7 +80,7 @@ export class KubernetesCluster {
     this.sim.addHost({ name: VIP, disk: null, create: (env) => startVip(env, apiservers) });
     for (let i = 0; i < this.spec.schedulers; i++) {
       const name = schedulerName(i);
-      this.sim.addHost({ name, disk: null, create: (env) => startScheduler(env, { ...API_CLIENT, token: `${name}-token` }) as never });
+      this.sim.addHost({ name, disk: null, create: (env) => startScheduler(env, { ...API_CLIENT, token: `${name}-token` }, this.explainPods) as never });
     }
     for (let i = 0; i < this.spec.controllerManagers; i++) {
       const name = controllerManagerName(i);

@@ -49,6 +49,8 @@ export interface RunOptions {
   keepTraceLines?: boolean;
   /** Sees every trace event as it is recorded (the CLI's live timeline). */
   onTrace?: (event: TraceEvent) => void;
+  /** Pods (namespace/name) whose scheduling decisions are recorded in full (`k8s.explain`). */
+  explainPods?: readonly string[];
 }
 
 export interface Run {
@@ -132,7 +134,7 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Run {
   const state = new ClusterState(sim, members);
   let kube: KubernetesCluster | null = null;
   if (spec.cluster.kubernetes) {
-    kube = new KubernetesCluster(sim, spec.cluster.kubernetes, members, spec);
+    kube = new KubernetesCluster(sim, spec.cluster.kubernetes, members, spec, new Set(options.explainPods ?? []));
     kube.build();
   }
   const leaseHolder = (name: string) => (): string[] => {

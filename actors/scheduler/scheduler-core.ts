@@ -43,11 +43,13 @@ export interface SchedulerState {
   cycleTimer: string | null;
   cycleCounter: number;
   readonly nowMs: () => number;
+  /** Pods (namespace/name) whose scheduling is explained in the trace (`k8s.explain`). */
+  readonly explainPods: ReadonlySet<string>;
   eventCounter: number;
   randomInt: (n: number) => number;
 }
 
-export function newScheduler(identity: string, client: ApiClientState, randomInt: (n: number) => number, nowMs: () => number): SchedulerState {
+export function newScheduler(identity: string, client: ApiClientState, randomInt: (n: number) => number, nowMs: () => number, explainPods: ReadonlySet<string> = new Set()): SchedulerState {
   const snapshot = buildSnapshot([]);
   return {
     identity,
@@ -65,6 +67,7 @@ export function newScheduler(identity: string, client: ApiClientState, randomInt
     cycleTimer: null,
     cycleCounter: 0,
     nowMs,
+    explainPods,
     eventCounter: 0,
     randomInt,
   };
@@ -169,9 +172,14 @@ export function onCycle(s: SchedulerState, nowMs: number, out: Output): void {
     return;
   }
   const pod = info.podInfo.pod;
-  const result = scheduleOne(s.profile, s.snapshot, info.podInfo, s.rotation, s.randomInt);
-  s.rotation = result.rotation;
   const key = info.key;
+  const podName = `${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}`;
+  const explain = s.explainPods.has(podName);
+  const result = scheduleOne(s.profile, s.snapshot, info.podInfo, s.rotation, s.randomInt, explain ? { explain: true } : undefined);
+  s.rotation = result.rotation;
+  if (explain && result.explanation) {
+    out.traces.push({ kind: 'k8s.explain', fields: { scheduler: s.client.config.name, pod: podName, attempt: info.attempts, explanation: JSON.parse(JSON.stringify(result.explanation)) } });
+  }
   const meta0 = pod.metadata ?? {};
   out.traces.push({
     kind: 'k8s.schedule',

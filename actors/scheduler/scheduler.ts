@@ -89,8 +89,8 @@ export const schedulerMachine = setup({
   on: { '*': { actions: 'handle' } },
 });
 
-export function startScheduler(env: HostEnv<null>, api: Omit<ApiClientConfig, 'name'>) {
+export function startScheduler(env: HostEnv<null>, api: Omit<ApiClientConfig, 'name'>, explainPods: ReadonlySet<string> = new Set()) {
   const rng = env.rng.fork(`scheduler#${env.incarnation}`);
-  const s = newScheduler(`${env.name}_${env.incarnation}`, newApiClient({ ...api, name: env.name }), (n) => rng.int(0, n), env.now);
+  const s = newScheduler(`${env.name}_${env.incarnation}`, newApiClient({ ...api, name: env.name }), (n) => rng.int(0, n), env.now, explainPods);
   return createActor(schedulerMachine, { clock: env.clock, input: { s, now: env.now } });
 }

