@@ -75,6 +75,8 @@ export class TimelineFormatter {
         return e.node
           ? `${e.scheduler as string}: pod ${e.pod as string}: ${e.feasibleNodes as number} of ${e.evaluatedNodes as number} nodes fit, best score on ${e.node as string}; binding`
           : `${e.scheduler as string}: pod ${e.pod as string}: no node fits (attempt ${e.attempt as number})`;
+      case 'k8s.controller':
+        return `[${e.controller as string}] ${e.action as string} ${e.object as string}${e.detail ? `: ${e.detail as string}` : ''}`;
       case 'k8s.explain':
         return null;
       case 'k8s.leader':

@@ -510,10 +510,11 @@ function runEvictions(s: ControllerManagerState, nowMs: number, out: Output): vo
     postEvent(s, pod, 'Pod', 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${ns}/${meta.name ?? ''}`, TAINT_EVICTION_CONTROLLER, nowMs, out);
     s.evicting.add(key);
     const node = (pod.spec as { nodeName?: string } | undefined)?.nodeName ?? '';
+    const taints = ((s.nodes.store.get(node) as NodeJson | undefined)?.spec?.taints ?? []).filter((t) => t.effect === 'NoExecute').map(describeTaint);
     write(
       s,
       { verb: 'delete', apiVersion: 'v1', resource: 'pods', namespace: ns, name: meta.name ?? '' },
-      { kind: 'pod-evict', sync: null, podKey: key, node, attempt: e.attempt, traces: [{ controller: 'taint-eviction', action: 'pod-evicted', object: `pod/${key}`, detail: `node ${node} has NoExecute taints the pod does not tolerate any longer` }] },
+      { kind: 'pod-evict', sync: null, podKey: key, node, attempt: e.attempt, traces: [{ controller: 'taint-eviction', action: 'pod-evicted', object: `pod/${key}`, detail: `node ${node}: ${taints.join(', ') || 'NoExecute taint'} outlasted the pod's tolerations` }] },
       out,
     );
   }

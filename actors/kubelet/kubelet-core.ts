@@ -222,7 +222,9 @@ function startWorker(k: KubeletState, key: string, pod: V1Pod, nowMs: number, ou
   let slot = 0;
   while (k.usedIpSlots.has(slot) && slot < 252) slot++;
   k.usedIpSlots.add(slot);
-  const admission = admitPod(nodeAllocatable(k.params) as never, [...k.workers.values()].map((w) => w.pod), pod, k.params.labels);
+  // The node's labels as registered (kubernetes.io/hostname and the rest), for nodeSelector checks.
+  const labels = (nodeObject(k.params, nowMs).metadata as { labels?: Record<string, string> }).labels;
+  const admission = admitPod(nodeAllocatable(k.params) as never, [...k.workers.values()].map((w) => w.pod), pod, labels);
   const worker: Worker = { key, pod, state: newPodRuntimeState(pod), ipSlot: slot, deleteRequested: false, deleteSent: false, pendingStatus: null, statusInFlight: false };
   k.workers.set(key, worker);
   stepWorker(k, worker, { type: 'PodBound', hostIP: nodeInternalIP(k.params), podIP: allocatePodIP(k.params.index, slot), admission }, nowMs, out);

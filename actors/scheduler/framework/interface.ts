@@ -40,10 +40,30 @@ export interface PostFilterContext {
   readonly snapshot: Snapshot;
   /** Why each node failed this cycle. */
   readonly nodeToStatus: NodeToStatus;
-  /** Runs the profile's filters (this cycle's state) on a node, e.g. a copy with victims removed. */
-  runFilters(node: NodeInfo): Status | null;
+  /**
+   * Runs the profile's filters on a node, e.g. a copy with victims removed, with `state`
+   * (default: this cycle's state; preemption passes a clone it updated with `removePod`).
+   */
+  runFilters(node: NodeInfo, state?: CycleState): Status | null;
+  /**
+   * kube `RunPreFilterExtensionRemovePod` / `AddPod`: tells every PreFilter plugin with extensions
+   * (InterPodAffinity, PodTopologySpread) that `pod` left / joined `node`, updating `state`.
+   * Returns the first failure. Optional for contexts built by hand.
+   */
+  removePod?(state: CycleState, pod: PodInfo, node: NodeInfo): Status | null;
+  addPod?(state: CycleState, pod: PodInfo, node: NodeInfo): Status | null;
   /** Seeded draw in [0, n), for preemption's random offset. */
   randomInt(n: number): number;
+}
+
+/**
+ * kube `PreFilterExtensions`: keep a plugin's PreFilter state right when a pod is added to or
+ * removed from a node during preemption's what-if evaluation. Must update `state` in place
+ * (the caller passes a clone, see `CycleState.clone`).
+ */
+export interface PreFilterExtensions {
+  addPod(state: CycleState, podToSchedule: PodInfo, podToAdd: PodInfo, node: NodeInfo): Status | null;
+  removePod(state: CycleState, podToSchedule: PodInfo, podToRemove: PodInfo, node: NodeInfo): Status | null;
 }
 
 export interface PostFilterResult {
@@ -61,10 +81,16 @@ export interface PostFilterResult {
 export interface Plugin {
   readonly name: string;
   preFilter?(state: CycleState, pod: PodInfo, snapshot: Snapshot): PreFilterOutcome;
+  /** AddPod / RemovePod for preemption (only plugins whose PreFilter state depends on other pods). */
+  readonly preFilterExtensions?: PreFilterExtensions;
   /** null = the pod fits this node as far as this plugin is concerned. */
   filter?(state: CycleState, pod: PodInfo, node: NodeInfo): Status | null;
-  /** Runs once before Score over the feasible nodes; return a `Skip` status to skip Score this cycle. */
-  preScore?(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): Status | null;
+  /**
+   * Runs once before Score over the feasible nodes; return a `Skip` status to skip Score this
+   * cycle. `snapshot` is the whole cluster (kube plugins read it through their shared lister);
+   * callers outside the framework may omit it.
+   */
+  preScore?(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[], snapshot?: Snapshot): Status | null;
   /** Raw score of one feasible node (an integer; need not be in 0..100 before normalizing). */
   score?(state: CycleState, pod: PodInfo, node: NodeInfo): number;
   /** Rewrites `scores` (aligned with `nodes`) in place into 0..100. */
@@ -73,11 +99,20 @@ export interface Plugin {
   postFilter?(ctx: PostFilterContext): PostFilterResult;
 }
 
+/** The extension points a profile can configure separately (the rest follow `plugins`). */
+export type ExtensionPoint = 'preFilter' | 'filter' | 'postFilter' | 'preScore' | 'score';
+
 /** A scheduling profile (one `profiles[]` entry of KubeSchedulerConfiguration), as data. */
 export interface Profile {
   readonly schedulerName: string;
   /** MultiPoint order: Filter and Score run in this order. */
   readonly plugins: readonly Plugin[];
+  /**
+   * Plugin names per extension point, in run order, when the configuration enabled or disabled
+   * plugins at one point only (`plugins.score.disabled: [{name: X}]`). A point absent here runs
+   * every plugin of `plugins` that implements it, in `plugins` order.
+   */
+  readonly extensionPoints?: Readonly<Partial<Record<ExtensionPoint, readonly string[]>>>;
   /** Score weight by plugin name; a score plugin without an entry has weight 1 (kube's default). */
   readonly weights: Readonly<Record<string, number>>;
   /** 1..100 fixes the percentage; 0 or undefined = adaptive `max(5, 50 − n/125)`. */

@@ -5,7 +5,7 @@
  */
 import type { V1Node, V1Taint } from '@kubernetes/client-node';
 import type { HostPort, PodInfo } from './pod-info.ts';
-import { DEFAULT_BIND_ALL_HOST_IP } from './pod-info.ts';
+import { DEFAULT_BIND_ALL_HOST_IP, podAffinityOf } from './pod-info.ts';
 import { cloneResources, emptyResources, nodeAllocatable, type Allocatable, type Resources } from './resources.ts';
 
 /**
@@ -63,6 +63,29 @@ function bump(map: Map<string, number>, key: string, delta: number): void {
   else map.set(key, next);
 }
 
+const NO_IMAGES: ReadonlyMap<string, number> = new Map();
+
+/** `node.status.images` as name → sizeBytes (every name of every image; the first size seen wins). */
+export function nodeImageSizes(node: V1Node): ReadonlyMap<string, number> {
+  const images = node.status?.images;
+  if (!images || images.length === 0) return NO_IMAGES;
+  const out = new Map<string, number>();
+  for (const image of images) {
+    const size = image.sizeBytes ?? 0;
+    for (const name of image.names ?? []) if (!out.has(name)) out.set(name, size);
+  }
+  return out;
+}
+
+function removeByKey(list: PodInfo[], key: string): void {
+  for (let i = 0; i < list.length; i++) {
+    if (list[i]!.key !== key) continue;
+    const last = list.pop()!;
+    if (i < list.length) list[i] = last;
+    return;
+  }
+}
+
 export class NodeInfo {
   node!: V1Node;
   name = '';
@@ -81,6 +104,12 @@ export class NodeInfo {
   /** Σ requests with 100m / 200 MiB for containers that request nothing (scoring only). */
   nonZeroRequested = { milliCpu: 0, memory: 0 };
   usedPorts = new HostPortUsage();
+  /** Pods with pod affinity or anti-affinity of any kind (kube `PodsWithAffinity`). */
+  readonly podsWithAffinity: PodInfo[] = [];
+  /** Pods with required pod anti-affinity (kube `PodsWithRequiredAntiAffinity`). */
+  readonly podsWithRequiredAntiAffinity: PodInfo[] = [];
+  /** Images on the node (`status.images`), name → sizeBytes, for ImageLocality. */
+  imageSizes: ReadonlyMap<string, number> = NO_IMAGES;
   /** Bumped on every change; lets callers cache per-node derived data. */
   generation = 0;
 
@@ -95,6 +124,7 @@ export class NodeInfo {
     this.taints = node.spec?.taints ?? [];
     this.unschedulable = node.spec?.unschedulable === true;
     this.allocatable = nodeAllocatable(node);
+    this.imageSizes = nodeImageSizes(node);
     this.generation++;
   }
 
@@ -111,6 +141,9 @@ export class NodeInfo {
     if (this.podIndex.has(pi.key)) throw new Error(`NodeInfo ${this.name}: pod ${pi.key} already present`);
     this.podIndex.set(pi.key, this.pods.length);
     this.pods.push(pi);
+    const affinity = podAffinityOf(pi);
+    if (affinity.hasAffinity) this.podsWithAffinity.push(pi);
+    if (affinity.hasRequiredAntiAffinity) this.podsWithRequiredAntiAffinity.push(pi);
     this.update(pi, 1);
   }
 
@@ -125,6 +158,9 @@ export class NodeInfo {
       this.podIndex.set(last.key, i);
     }
     this.podIndex.delete(key);
+    const affinity = podAffinityOf(pi);
+    if (affinity.hasAffinity) removeByKey(this.podsWithAffinity, key);
+    if (affinity.hasRequiredAntiAffinity) removeByKey(this.podsWithRequiredAntiAffinity, key);
     this.update(pi, -1);
     return pi;
   }
@@ -160,6 +196,9 @@ export class NodeInfo {
       c.podIndex.set(pi.key, c.pods.length);
       c.pods.push(pi);
     }
+    for (const pi of this.podsWithAffinity) c.podsWithAffinity.push(pi);
+    for (const pi of this.podsWithRequiredAntiAffinity) c.podsWithRequiredAntiAffinity.push(pi);
+    c.imageSizes = this.imageSizes;
     c.requested = cloneResources(this.requested);
     c.nonZeroRequested = { ...this.nonZeroRequested };
     c.usedPorts = this.usedPorts.clone();

@@ -5,6 +5,7 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { parseTimestamp } from '../../api/time.ts';
+import { parsePodAffinity, type PodAffinityInfo } from './affinity.ts';
 import { computePodResources, type PodResources } from './resources.ts';
 
 /** A `(hostIP, protocol, hostPort)` triple; the IP defaults to 0.0.0.0 and the protocol to TCP. */
@@ -29,6 +30,22 @@ export interface PodInfo {
   readonly startTimeMs: number;
   /** `spec.nodeName` ("" when unbound). */
   readonly nodeName: string;
+  /**
+   * Parsed inter-pod (anti-)affinity terms. Always set by `newPodInfo`; optional so PodInfos
+   * built by hand stay valid (read it through `podAffinityOf`).
+   */
+  readonly affinity?: PodAffinityInfo;
+}
+
+const parsedAffinity = new WeakMap<V1Pod, PodAffinityInfo>();
+
+/** The pod's parsed affinity terms (`PodInfo.affinity`, parsed and cached when absent). */
+export function podAffinityOf(pi: PodInfo): PodAffinityInfo {
+  const a = pi.affinity;
+  if (a !== undefined) return a;
+  let parsed = parsedAffinity.get(pi.pod);
+  if (parsed === undefined) parsedAffinity.set(pi.pod, (parsed = parsePodAffinity(pi.pod)));
+  return parsed;
 }
 
 export const DEFAULT_BIND_ALL_HOST_IP = '0.0.0.0';
@@ -78,5 +95,6 @@ export function newPodInfo(pod: V1Pod): PodInfo {
     hostPorts: hostPortsOf(pod),
     startTimeMs: start,
     nodeName: pod.spec?.nodeName ?? '',
+    affinity: parsePodAffinity(pod),
   };
 }

@@ -11,6 +11,7 @@
  * aside and attached when that node appears (kube keeps such "ghost" NodeInfos out of the list).
  */
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import type { LabelSelector } from '../../api/labels.ts';
 import { NodeInfo } from './node-info.ts';
 import { newPodInfo, podKey, type PodInfo } from './pod-info.ts';
 
@@ -28,6 +29,16 @@ export function zoneKey(node: V1Node): string {
   return `${region}:\x00:${zone}`;
 }
 
+/** The cluster-wide state of one image name (kube `ImageStateSummary`): its size and how many nodes have it. */
+export interface ImageState {
+  /** Size reported by the first node that listed the name (kube keeps the first size seen). */
+  readonly size: number;
+  numNodes: number;
+}
+
+/** Workload kinds whose selectors PodTopologySpread's default constraints use (kube `helper.DefaultSelector`). */
+export type WorkloadKind = 'ReplicaSet' | 'StatefulSet' | 'ReplicationController';
+
 export class Snapshot {
   private readonly byName = new Map<string, NodeInfo>();
   /** zone key → node names in order of addition; `zones` keeps the zones' first-seen order. */
@@ -40,6 +51,18 @@ export class Snapshot {
   private readonly podNode = new Map<string, string>();
   /** node name → pods bound to a node not (yet) in the snapshot. */
   private readonly orphans = new Map<string, Map<string, PodInfo>>();
+  /** Image name → size and node count, over the nodes in the snapshot. */
+  private readonly images = new Map<string, ImageState>();
+  /** Nodes holding at least one pod with pod (anti-)affinity (kube `havePodsWithAffinityNodeInfoList`). */
+  private readonly withAffinity = new Set<NodeInfo>();
+  /** Nodes holding at least one pod with required anti-affinity (kube `havePodsWithRequiredAntiAffinityNodeInfoList`). */
+  private readonly withRequiredAntiAffinity = new Set<NodeInfo>();
+  /** Namespace name → labels: the optional lookup InterPodAffinity's namespaceSelector reads. */
+  private readonly namespaceLabelsByName = new Map<string, Readonly<Record<string, string>>>();
+  /** namespace → service name → `spec.selector`, for PodTopologySpread's default constraints. */
+  private readonly serviceSelectors = new Map<string, Map<string, Readonly<Record<string, string>>>>();
+  /** `kind/namespace/name` → the controller's selector. */
+  private readonly controllerSelectors = new Map<string, LabelSelector | Readonly<Record<string, string>>>();
 
   /** Nodes in node-tree order. The array is rebuilt only after a node is added, removed or re-zoned. */
   get nodes(): readonly NodeInfo[] {
@@ -64,6 +87,101 @@ export class Snapshot {
     return this.podNode.has(key);
   }
 
+  /** Nodes with at least one pod that has pod affinity or anti-affinity (kube `HavePodsWithAffinityList`). */
+  get nodesWithAffinityPods(): ReadonlySet<NodeInfo> {
+    return this.withAffinity;
+  }
+
+  /** Nodes with at least one pod that has required anti-affinity (kube `HavePodsWithRequiredAntiAffinityList`). */
+  get nodesWithRequiredAntiAffinityPods(): ReadonlySet<NodeInfo> {
+    return this.withRequiredAntiAffinity;
+  }
+
+  /** Cluster-wide state of an image name (ImageLocality), or undefined when no node has it. */
+  imageState(name: string): ImageState | undefined {
+    return this.images.get(name);
+  }
+
+  // --- Optional lookups (objects the scheduler's informers would list) --------------------------
+
+  /** Records a namespace's labels (for pod-affinity `namespaceSelector`). */
+  setNamespace(name: string, labels: Readonly<Record<string, string>> = {}): void {
+    this.namespaceLabelsByName.set(name, labels);
+  }
+
+  removeNamespace(name: string): boolean {
+    return this.namespaceLabelsByName.delete(name);
+  }
+
+  /** A namespace's labels; undefined when the namespace is unknown (kube then assumes no labels). */
+  namespaceLabels(name: string): Readonly<Record<string, string>> | undefined {
+    return this.namespaceLabelsByName.get(name);
+  }
+
+  /** Every known namespace with its labels, in insertion order. */
+  get namespaces(): ReadonlyMap<string, Readonly<Record<string, string>>> {
+    return this.namespaceLabelsByName;
+  }
+
+  /** Records a Service's `spec.selector` (undefined: a Service without selector, which selects no pods). */
+  setService(namespace: string, name: string, selector: Readonly<Record<string, string>> | undefined): void {
+    let byName = this.serviceSelectors.get(namespace);
+    if (!selector) {
+      byName?.delete(name);
+      return;
+    }
+    if (!byName) this.serviceSelectors.set(namespace, (byName = new Map()));
+    byName.set(name, selector);
+  }
+
+  removeService(namespace: string, name: string): boolean {
+    return this.serviceSelectors.get(namespace)?.delete(name) ?? false;
+  }
+
+  /** Service selectors in a namespace, in insertion order. */
+  serviceSelectorsIn(namespace: string): Iterable<Readonly<Record<string, string>>> {
+    return this.serviceSelectors.get(namespace)?.values() ?? [];
+  }
+
+  /**
+   * Records a controller's selector: a label map for a ReplicationController, a LabelSelector
+   * for a ReplicaSet or StatefulSet.
+   */
+  setController(kind: WorkloadKind, namespace: string, name: string, selector: LabelSelector | Readonly<Record<string, string>>): void {
+    this.controllerSelectors.set(`${kind}/${namespace}/${name}`, selector);
+  }
+
+  removeController(kind: WorkloadKind, namespace: string, name: string): boolean {
+    return this.controllerSelectors.delete(`${kind}/${namespace}/${name}`);
+  }
+
+  controllerSelector(kind: WorkloadKind, namespace: string, name: string): LabelSelector | Readonly<Record<string, string>> | undefined {
+    return this.controllerSelectors.get(`${kind}/${namespace}/${name}`);
+  }
+
+  private trackAffinity(ni: NodeInfo): void {
+    if (ni.podsWithAffinity.length > 0) this.withAffinity.add(ni);
+    else this.withAffinity.delete(ni);
+    if (ni.podsWithRequiredAntiAffinity.length > 0) this.withRequiredAntiAffinity.add(ni);
+    else this.withRequiredAntiAffinity.delete(ni);
+  }
+
+  private addImages(ni: NodeInfo): void {
+    for (const [name, size] of ni.imageSizes) {
+      const state = this.images.get(name);
+      if (state) state.numNodes++;
+      else this.images.set(name, { size, numNodes: 1 });
+    }
+  }
+
+  private removeImages(ni: NodeInfo): void {
+    for (const name of ni.imageSizes.keys()) {
+      const state = this.images.get(name);
+      if (!state) continue;
+      if (--state.numNodes <= 0) this.images.delete(name);
+    }
+  }
+
   /** Adds the node, or replaces its object keeping its pods (kube `UpdateNode`). */
   updateNode(node: V1Node): NodeInfo {
     const name = node.metadata?.name;
@@ -71,7 +189,15 @@ export class Snapshot {
     const zone = zoneKey(node);
     let ni = this.byName.get(name);
     if (ni) {
+      const imagesBefore = ni.imageSizes;
       ni.setNode(node);
+      if (ni.imageSizes !== imagesBefore) {
+        const after = ni.imageSizes;
+        ni.imageSizes = imagesBefore;
+        this.removeImages(ni);
+        ni.imageSizes = after;
+        this.addImages(ni);
+      }
       if (this.nodeZone.get(name) !== zone) {
         this.removeFromZone(name);
         this.addToZone(name, zone);
@@ -81,10 +207,12 @@ export class Snapshot {
     ni = new NodeInfo(node);
     this.byName.set(name, ni);
     this.addToZone(name, zone);
+    this.addImages(ni);
     const waiting = this.orphans.get(name);
     if (waiting) {
       for (const pi of waiting.values()) ni.addPod(pi);
       this.orphans.delete(name);
+      this.trackAffinity(ni);
     }
     return ni;
   }
@@ -95,6 +223,9 @@ export class Snapshot {
     if (!ni) return false;
     this.byName.delete(name);
     this.removeFromZone(name);
+    this.removeImages(ni);
+    this.withAffinity.delete(ni);
+    this.withRequiredAntiAffinity.delete(ni);
     if (ni.pods.length > 0) {
       const waiting = new Map<string, PodInfo>();
       for (const pi of ni.pods) waiting.set(pi.key, pi);
@@ -115,8 +246,10 @@ export class Snapshot {
     if (this.podNode.has(pi.key)) this.removePod(pi.key);
     this.podNode.set(pi.key, target);
     const ni = this.byName.get(target);
-    if (ni) ni.addPod(pi);
-    else {
+    if (ni) {
+      ni.addPod(pi);
+      if (ni.podsWithAffinity.length > 0) this.trackAffinity(ni);
+    } else {
       let waiting = this.orphans.get(target);
       if (!waiting) this.orphans.set(target, (waiting = new Map()));
       waiting.set(pi.key, pi);
@@ -131,7 +264,11 @@ export class Snapshot {
     if (nodeName === undefined) return undefined;
     this.podNode.delete(key);
     const ni = this.byName.get(nodeName);
-    if (ni) return ni.removePod(key);
+    if (ni) {
+      const removed = ni.removePod(key);
+      if (this.withAffinity.has(ni)) this.trackAffinity(ni);
+      return removed;
+    }
     const waiting = this.orphans.get(nodeName);
     const pi = waiting?.get(key);
     waiting?.delete(key);
@@ -184,10 +321,17 @@ export class Snapshot {
   }
 }
 
+/** Optional objects a snapshot can carry besides nodes and pods. */
+export interface SnapshotExtras {
+  /** Namespace name → labels (pod-affinity `namespaceSelector`). */
+  readonly namespaces?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
 /** A snapshot of these nodes with these pods; pods without `spec.nodeName` are ignored. */
-export function buildSnapshot(nodes: readonly V1Node[], pods: readonly V1Pod[] = []): Snapshot {
+export function buildSnapshot(nodes: readonly V1Node[], pods: readonly V1Pod[] = [], extras: SnapshotExtras = {}): Snapshot {
   const s = new Snapshot();
   for (const n of nodes) s.updateNode(n);
   for (const p of pods) if (p.spec?.nodeName) s.addPod(p);
+  for (const [name, labels] of Object.entries(extras.namespaces ?? {})) s.setNamespace(name, labels);
   return s;
 }
