@@ -98,6 +98,8 @@ export interface ApiWatchEvent {
  */
 export interface ApiWatchMessage {
   type: 'ApiWatch';
+  /** A watch stream keeps its order on the network (HTTP over TCP). */
+  ordered: true;
   from: string;
   reqId: number;
   seq: number;

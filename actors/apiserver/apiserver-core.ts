@@ -56,6 +56,8 @@ interface ClientWatch {
   nodeName?: string;
   bookmarks: boolean;
   seq: number;
+  /** Changes at or below this revision are not sent (the client has them: it watched from here). */
+  startRevision: number;
 }
 
 interface ParkedList {
@@ -168,6 +170,12 @@ export class ApiServerCore {
           this.endWatchers(c.info.resource);
           this.relist(c);
         },
+        (revision) => {
+          // etcd's progress notification: every change of this prefix up to `revision` has been
+          // delivered, so the cache is at `revision` (what a consistent list waits for).
+          if (revision > c.cache.revision) c.cache.revision = revision;
+          this.serveParked();
+        },
       );
       this.checkReady();
       this.serveParked();
@@ -186,10 +194,15 @@ export class ApiServerCore {
       this.bootstrapped = true;
       this.bootstrap();
     }
-    this.ready = synced && this.bootstrapPending === 0;
+    // The post-start hooks' writes must also be in the caches (admission and rv=0 reads use them).
+    let caughtUp = true;
+    for (const [resource, revision] of this.bootstrapRevisions) if ((this.caches.get(resource)?.cache.revision ?? 0) < revision) caughtUp = false;
+    this.ready = synced && this.bootstrapPending === 0 && caughtUp;
   }
 
   private bootstrapPending = 0;
+  /** Per resource, the revision of the last bootstrap object this apiserver wrote. */
+  private readonly bootstrapRevisions = new Map<string, number>();
 
   /** Post-start hooks: default namespaces, bootstrap RBAC roles, system priority classes. */
   private bootstrap(): void {
@@ -204,6 +217,7 @@ export class ApiServerCore {
         this.bootstrapPending--;
         // A failed hook (etcd unavailable) runs again: the apiserver stays unready until it succeeds.
         if (r !== 'exists' && isFailure(r)) this.bootstrapped = false;
+        else if (r !== 'exists') this.bootstrapRevisions.set(info.resource, Math.max(this.bootstrapRevisions.get(info.resource) ?? 0, Number(r.metadata?.resourceVersion ?? 0)));
         this.checkReady();
       });
     }
@@ -219,6 +233,7 @@ export class ApiServerCore {
       if (event) this.fanOut(c, event, batches);
     }
     for (const [w, evs] of batches) this.sendWatch(w, evs);
+    if (!this.ready) this.checkReady();
     this.serveParked();
   }
 
@@ -240,6 +255,7 @@ export class ApiServerCore {
   private fanOutTo(ws: Iterable<ClientWatch>, event: CacheEvent, batches: Map<ClientWatch, ApiWatchEvent[]>): void {
     const ns = event.object.metadata?.namespace;
     for (const w of ws) {
+      if (event.resourceVersion <= w.startRevision) continue;
       if (w.namespace !== undefined && w.namespace !== ns) continue;
       const now = event.type !== 'DELETED' && w.matches(event.object);
       const before = event.previous !== undefined && w.matches(event.previous);
@@ -252,7 +268,7 @@ export class ApiServerCore {
   }
 
   private sendWatch(w: ClientWatch, events: ApiWatchEvent[], closed = false): void {
-    const msg: ApiWatchMessage = { type: 'ApiWatch', from: this.config.name, reqId: w.reqId, seq: w.seq++, events, ...(closed ? { closed: true } : {}) };
+    const msg: ApiWatchMessage = { type: 'ApiWatch', ordered: true, from: this.config.name, reqId: w.reqId, seq: w.seq++, events, ...(closed ? { closed: true } : {}) };
     this.out.sends.push({ to: w.client, msg });
   }
 
@@ -471,6 +487,7 @@ export class ApiServerCore {
       ...(info.resource === 'pods' && m.exactNodeName(req.options?.fieldSelector) !== undefined ? { nodeName: m.exactNodeName(req.options?.fieldSelector)! } : {}),
       bookmarks: req.options?.allowWatchBookmarks ?? false,
       seq: 0,
+      startRevision: rv === '' || rv === '0' ? c.cache.revision : Number(rv),
     };
     const initial: ApiWatchEvent[] = [];
     if (rv === '' || rv === '0') {
@@ -517,6 +534,7 @@ export class ApiServerCore {
     for (const w of this.watchers.values()) {
       if (!w.bookmarks) continue;
       const c = this.caches.get(w.info.resource)!;
+      if (c.cache.revision <= w.startRevision) continue;
       this.sendWatch(w, [{ type: 'BOOKMARK', object: { apiVersion: w.apiVersion, kind: w.info.kind, metadata: { resourceVersion: String(c.cache.revision) } } }]);
     }
     this.out.timers.push({ id: 'apiserver-bookmarks', delayMs: this.config.bookmarkIntervalMs, event: { type: 'ApiServerBookmarks' } });
@@ -621,6 +639,8 @@ export class ApiServerCore {
       next = { ...next, status: cur.status };
     }
     const meta = { ...(next.metadata ?? {}) };
+    // An unconditional update (no resourceVersion) takes the stored object's (registry store.Update).
+    if (!meta.resourceVersion) meta.resourceVersion = cur.metadata?.resourceVersion;
     meta.uid = cur.metadata?.uid;
     meta.creationTimestamp = cur.metadata?.creationTimestamp;
     meta.namespace = cur.metadata?.namespace;

@@ -96,7 +96,8 @@ export function startApiServer(env: HostEnv<null>, options: ApiServerHostOptions
     incarnation: env.incarnation,
   });
   let core: ApiServerCore | null = null;
-  const port = new EtcdClientPort(client, () => core!.sink);
+  // etcd dedupes writes by (client, reqId): a new incarnation must not reuse the previous one's ids.
+  const port = new EtcdClientPort(client, () => core!.sink, (env.incarnation - 1) * 1_000_000_000 + 1);
   core = new ApiServerCore({ ...options.config, name: env.name }, port, env.rng.fork(`apiserver#${env.incarnation}`), env.now);
   return createActor(apiServerMachine, { clock: env.clock, input: { core, port } });
 }

@@ -11,15 +11,18 @@ import type { TxnRequest, WatchEvent } from '../etcd/mvcc.ts';
  * sent or timed is appended to the apiserver's current output.
  */
 export class EtcdClientPort implements EtcdPort {
-  private nextReqId = 1;
+  private nextReqId: number;
   private nextWatchId = 1;
   private readonly callbacks = new Map<number, (c: Completion) => void>();
-  private readonly watches = new Map<string, { onEvents: (e: WatchEvent[]) => void; onEnd: (end: WatchEnd) => void }>();
+  private readonly watches = new Map<string, { onEvents: (e: WatchEvent[]) => void; onEnd: (end: WatchEnd) => void; onProgress?: ((revision: number) => void) | undefined }>();
 
   constructor(
     readonly client: ClientState,
     private readonly sink: () => Output,
-  ) {}
+    firstReqId = 1,
+  ) {
+    this.nextReqId = firstReqId;
+  }
 
   range(key: string, options: { prefix?: boolean; consistency: 'linearizable' | 'serializable'; revision?: number; limit?: number }, done: (r: RangeResult | EtcdFailure) => void): void {
     const op: ClientOp = { op: 'range', key, consistency: options.consistency, ...(options.prefix ? { prefix: true } : {}), ...(options.revision ? { revision: options.revision } : {}), ...(options.limit ? { limit: options.limit } : {}) };
@@ -46,10 +49,10 @@ export class EtcdClientPort implements EtcdPort {
     });
   }
 
-  watch(prefix: string, startRevision: number, onEvents: (events: WatchEvent[]) => void, onEnd: (end: WatchEnd) => void): number {
+  watch(prefix: string, startRevision: number, onEvents: (events: WatchEvent[]) => void, onEnd: (end: WatchEnd) => void, onProgress?: (revision: number) => void): number {
     const id = this.nextWatchId++;
     const watchId = `w${id}`;
-    this.watches.set(watchId, { onEvents, onEnd });
+    this.watches.set(watchId, { onEvents, onEnd, onProgress });
     this.absorb(watch(this.client, { watchId, key: prefix, prefix: true, startRevision, requireLeader: true }));
     return id;
   }
@@ -87,6 +90,7 @@ export class EtcdClientPort implements EtcdPort {
     const w = this.watches.get(d.watchId);
     if (!w) return;
     if (d.events.length > 0) w.onEvents(d.events);
+    if (d.progressRevision !== undefined) w.onProgress?.(d.progressRevision);
     if (d.compacted || d.canceled !== undefined) {
       this.watches.delete(d.watchId);
       w.onEnd({ ...(d.compacted ? { compactRevision: d.compacted.compactRevision } : {}), ...(d.canceled !== undefined ? { canceled: d.canceled } : {}) });

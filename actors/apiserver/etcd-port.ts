@@ -37,7 +37,7 @@ export interface EtcdPort {
   txn(request: TxnRequest, done: (r: TxnResult | EtcdFailure) => void): void;
   compact(revision: number, done: (r: { revision: number } | EtcdFailure) => void): void;
   /** Watches a prefix from a revision; events arrive in revision order until `onEnd`. */
-  watch(prefix: string, startRevision: number, onEvents: (events: WatchEvent[]) => void, onEnd: (end: WatchEnd) => void): number;
+  watch(prefix: string, startRevision: number, onEvents: (events: WatchEvent[]) => void, onEnd: (end: WatchEnd) => void, onProgress?: (revision: number) => void): number;
   cancelWatch(watchId: number): void;
 }
 

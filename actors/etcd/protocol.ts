@@ -139,6 +139,8 @@ export interface WatchCancel {
  */
 export interface WatchResponse {
   type: 'WatchResponse';
+  /** A watch stream keeps its order on the network (gRPC over TCP). */
+  ordered: true;
   from: string;
   watchId: string;
   stream: string;

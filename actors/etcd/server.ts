@@ -353,6 +353,7 @@ export function onWatchCreate(m: MemberState, req: WatchCreate): Output {
   const refuse = (fields: Partial<WatchResponse>): void => {
     const msg: WatchResponse = {
       type: 'WatchResponse',
+      ordered: true,
       from: m.name,
       watchId: req.watchId,
       stream: req.stream,
@@ -420,6 +421,7 @@ function sendWatch(m: MemberState, out: Output, w: Watcher, fields: Partial<Watc
   w.lastSentMs = m.nowMs;
   const msg: WatchResponse = {
     type: 'WatchResponse',
+    ordered: true,
     from: m.name,
     watchId: w.watchId,
     stream: w.stream,

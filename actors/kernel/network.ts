@@ -4,7 +4,9 @@ import type { VirtualClock } from './virtual-clock.ts';
 /**
  * Every message between actors has a type. A message may carry `refusedReply`: when its
  * destination is down, the kernel sends that back to the sender (a TCP reset), so a client can
- * tell a dead process from a silent network.
+ * tell a dead process from a silent network. A message marked `ordered: true` belongs to a
+ * stream (a watch over TCP): it never overtakes an earlier ordered message on the same link,
+ * though it can still be lost or duplicated.
  */
 export interface Message {
   readonly type: string;
@@ -53,6 +55,8 @@ export class Network {
   private cuts = new Set<string>();
   private isolated = new Set<string>();
   private faultCount = 0;
+  /** Per link, the latest arrival time of an ordered message (streams keep their order). */
+  private readonly orderedArrivalMs = new Map<string, number>();
   messagesSent = 0;
   messagesDelivered = 0;
 
@@ -95,6 +99,12 @@ export class Network {
     const o = this.options;
     let delayMs = this.rng.int(o.latencyMsMin, o.latencyMsMax + 1);
     if (this.rng.chance(o.reorderProbability)) delayMs += this.rng.int(1, o.reorderDelayMsMax + 1);
+    if ((msg as { ordered?: boolean }).ordered === true) {
+      const key = linkKey(from, to);
+      const atMs = Math.max(this.clock.now() + delayMs, this.orderedArrivalMs.get(key) ?? 0);
+      this.orderedArrivalMs.set(key, atMs);
+      delayMs = atMs - this.clock.now();
+    }
     this.clock.after(delayMs, () => this.arrive(from, to, msg));
   }
 

@@ -32,6 +32,8 @@ export const INTER_POD_AFFINITY = 'InterPodAffinity';
 export const POD_TOPOLOGY_SPREAD = 'PodTopologySpread';
 
 const HARD_POD_AFFINITY_WEIGHT = 1;
+// Read once: under tsx an imported binding is an accessor.
+const MAX_SCORE: number = MAX_NODE_SCORE;
 
 interface Term {
   readonly selector: Selector;
@@ -87,26 +89,62 @@ function termMatches(term: Term, ownerNamespace: string, target: PodInfo): boole
   return matches(term.selector, target.pod.metadata?.labels ?? {});
 }
 
-const pairKey = (key: string, value: string): string => `${key}\u0000${value}`;
+/** (topologyKey → value → count): nested maps, no string concatenation per lookup. */
+type TopologyCounts = Map<string, Map<string, number>>;
 
-function bump(m: Map<string, number>, key: string, by: number): void {
-  m.set(key, (m.get(key) ?? 0) + by);
+function bump(m: TopologyCounts, key: string, value: string, by: number): void {
+  let byValue = m.get(key);
+  if (!byValue) m.set(key, (byValue = new Map()));
+  byValue.set(value, (byValue.get(value) ?? 0) + by);
+}
+
+function countOf(m: TopologyCounts, key: string, value: string): number {
+  return m.get(key)?.get(value) ?? 0;
+}
+
+/**
+ * kube's `NodeInfo.PodsWithAffinity` / `PodsWithRequiredAntiAffinity`, which kubesim's NodeInfo
+ * does not keep: derived per node and cached until the node's `generation` changes.
+ */
+interface AffinityPods {
+  generation: number;
+  /** Pods with any affinity or anti-affinity term. */
+  withAffinity: PodInfo[];
+  withRequiredAnti: PodInfo[];
+}
+const affinityPodsCache = new WeakMap<NodeInfo, AffinityPods>();
+
+function affinityPods(node: NodeInfo): AffinityPods {
+  let c = affinityPodsCache.get(node);
+  if (c && c.generation === node.generation) return c;
+  const withAffinity: PodInfo[] = [];
+  const withRequiredAnti: PodInfo[] = [];
+  for (const p of node.pods) {
+    const t = termsOf(p.pod);
+    if (!t.any) continue;
+    withAffinity.push(p);
+    if (t.requiredAnti.length > 0) withRequiredAnti.push(p);
+  }
+  c = { generation: node.generation, withAffinity, withRequiredAnti };
+  affinityPodsCache.set(node, c);
+  return c;
 }
 
 interface AffinityState {
   readonly terms: PodTerms;
-  /** (key, value) → existing pods whose required anti-affinity matches the incoming pod. */
-  readonly existingAnti: Map<string, number>;
-  readonly existingAntiKeys: Set<string>;
-  readonly affinityCounts: Map<string, number>;
-  readonly antiCounts: Map<string, number>;
+  /** Existing pods whose required anti-affinity matches the incoming pod. */
+  readonly existingAnti: TopologyCounts;
+  /** Existing pods matching all of the incoming pod's required affinity terms. */
+  readonly affinityCounts: TopologyCounts;
+  /** Existing pods matching one of the incoming pod's required anti-affinity terms. */
+  readonly antiCounts: TopologyCounts;
   /** The incoming pod matches all of its own affinity terms (kube's first-pod rule). */
   readonly matchesOwnAffinity: boolean;
   readonly snapshot: Snapshot;
 }
 
 const affinityKey = stateKey<AffinityState>('PreFilterInterPodAffinity(bench)');
-const affinityScoreKey = stateKey<{ scores: Map<string, number>; keys: string[] }>('PreScoreInterPodAffinity(bench)');
+const affinityScoreKey = stateKey<TopologyCounts>('PreScoreInterPodAffinity(bench)');
 
 export function newInterPodAffinityStandIn(): Plugin {
   const skip = skipStatus(INTER_POD_AFFINITY);
@@ -117,54 +155,55 @@ export function newInterPodAffinityStandIn(): Plugin {
     name: INTER_POD_AFFINITY,
     preFilter(state, pod, snapshot) {
       const terms = termsOf(pod.pod);
-      const existingAnti = new Map<string, number>();
-      const existingAntiKeys = new Set<string>();
-      const affinityCounts = new Map<string, number>();
-      const antiCounts = new Map<string, number>();
+      const existingAnti: TopologyCounts = new Map();
+      const affinityCounts: TopologyCounts = new Map();
+      const antiCounts: TopologyCounts = new Map();
+      const incoming = terms.requiredAffinity.length + terms.requiredAnti.length > 0;
       for (const node of snapshot.nodes) {
         const labels = node.labels;
-        for (const p of node.pods) {
-          const ex = termsOf(p.pod);
-          for (const t of ex.requiredAnti) {
+        // getExistingAntiAffinityCounts: only pods with required anti-affinity.
+        for (const p of affinityPods(node).withRequiredAnti) {
+          for (const t of termsOf(p.pod).requiredAnti) {
             const v = labels[t.topologyKey];
-            if (v !== undefined && termMatches(t, p.namespace, pod)) {
-              bump(existingAnti, pairKey(t.topologyKey, v), 1);
-              existingAntiKeys.add(t.topologyKey);
-            }
+            if (v !== undefined && termMatches(t, p.namespace, pod)) bump(existingAnti, t.topologyKey, v, 1);
           }
+        }
+        // getIncomingAffinityAntiAffinityCounts: every pod on every node.
+        if (!incoming) continue;
+        for (const p of node.pods) {
           if (terms.requiredAffinity.length > 0 && terms.requiredAffinity.every((t) => termMatches(t, pod.namespace, p))) {
             for (const t of terms.requiredAffinity) {
               const v = labels[t.topologyKey];
-              if (v !== undefined) bump(affinityCounts, pairKey(t.topologyKey, v), 1);
+              if (v !== undefined) bump(affinityCounts, t.topologyKey, v, 1);
             }
           }
           for (const t of terms.requiredAnti) {
             const v = labels[t.topologyKey];
-            if (v !== undefined && termMatches(t, pod.namespace, p)) bump(antiCounts, pairKey(t.topologyKey, v), 1);
+            if (v !== undefined && termMatches(t, pod.namespace, p)) bump(antiCounts, t.topologyKey, v, 1);
           }
         }
       }
       const matchesOwnAffinity = terms.requiredAffinity.every((t) => termMatches(t, pod.namespace, pod));
-      state.write(affinityKey, { terms, existingAnti, existingAntiKeys, affinityCounts, antiCounts, matchesOwnAffinity, snapshot });
-      if (existingAnti.size === 0 && terms.requiredAffinity.length === 0 && terms.requiredAnti.length === 0) return skip;
+      state.write(affinityKey, { terms, existingAnti, affinityCounts, antiCounts, matchesOwnAffinity, snapshot });
+      if (existingAnti.size === 0 && !incoming) return skip;
       return null;
     },
     filter(state, _pod, node) {
       const s = state.read(affinityKey)!;
       const labels = node.labels;
-      for (const key of s.existingAntiKeys) {
+      for (const [key, byValue] of s.existingAnti) {
         const v = labels[key];
-        if (v !== undefined && (s.existingAnti.get(pairKey(key, v)) ?? 0) > 0) return existingAntiFail;
+        if (v !== undefined && (byValue.get(v) ?? 0) > 0) return existingAntiFail;
       }
       for (const t of s.terms.requiredAnti) {
         const v = labels[t.topologyKey];
-        if (v !== undefined && (s.antiCounts.get(pairKey(t.topologyKey, v)) ?? 0) > 0) return antiFail;
+        if (v !== undefined && countOf(s.antiCounts, t.topologyKey, v) > 0) return antiFail;
       }
       if (s.terms.requiredAffinity.length > 0) {
         let ok = true;
         for (const t of s.terms.requiredAffinity) {
           const v = labels[t.topologyKey];
-          if (v === undefined || (s.affinityCounts.get(pairKey(t.topologyKey, v)) ?? 0) <= 0) {
+          if (v === undefined || countOf(s.affinityCounts, t.topologyKey, v) <= 0) {
             ok = false;
             break;
           }
@@ -177,19 +216,16 @@ export function newInterPodAffinityStandIn(): Plugin {
       const pre = state.read(affinityKey);
       if (!pre) return skip;
       const inc = pre.terms;
-      const scores = new Map<string, number>();
-      const keys = new Set<string>();
+      const scores: TopologyCounts = new Map();
       const add = (node: NodeInfo, key: string, w: number): void => {
         const v = node.labels[key];
-        if (v === undefined) return;
-        bump(scores, pairKey(key, v), w);
-        keys.add(key);
+        if (v !== undefined) bump(scores, key, v, w);
       };
       const incoming = inc.preferredAffinity.length + inc.preferredAnti.length > 0;
       for (const node of pre.snapshot.nodes) {
-        for (const p of node.pods) {
+        // kube walks every pod when the incoming pod has preferred terms, else PodsWithAffinity.
+        for (const p of incoming ? node.pods : affinityPods(node).withAffinity) {
           const ex = termsOf(p.pod);
-          if (!incoming && !ex.any) continue;
           for (const t of inc.preferredAffinity) if (termMatches(t, pod.namespace, p)) add(node, t.topologyKey, t.weight);
           for (const t of inc.preferredAnti) if (termMatches(t, pod.namespace, p)) add(node, t.topologyKey, -t.weight);
           for (const t of ex.requiredAffinity) if (termMatches(t, p.namespace, pod)) add(node, t.topologyKey, HARD_POD_AFFINITY_WEIGHT);
@@ -198,15 +234,15 @@ export function newInterPodAffinityStandIn(): Plugin {
         }
       }
       if (scores.size === 0) return skip;
-      state.write(affinityScoreKey, { scores, keys: [...keys] });
+      state.write(affinityScoreKey, scores);
       return null;
     },
     score(state, _pod, node) {
-      const s = state.read(affinityScoreKey)!;
+      const scores = state.read(affinityScoreKey)!;
       let total = 0;
-      for (const key of s.keys) {
+      for (const [key, byValue] of scores) {
         const v = node.labels[key];
-        if (v !== undefined) total += s.scores.get(pairKey(key, v)) ?? 0;
+        if (v !== undefined) total += byValue.get(v) ?? 0;
       }
       return total;
     },
@@ -218,7 +254,7 @@ export function newInterPodAffinityStandIn(): Plugin {
         if (s > max) max = s;
       }
       const diff = max - min;
-      for (let i = 0; i < scores.length; i++) scores[i] = diff > 0 ? Math.trunc((MAX_NODE_SCORE * (scores[i]! - min)) / diff) : 0;
+      for (let i = 0; i < scores.length; i++) scores[i] = diff > 0 ? Math.trunc((MAX_SCORE * (scores[i]! - min)) / diff) : 0;
     },
   } satisfies Plugin;
 }
@@ -258,7 +294,8 @@ export function newPodTopologySpreadStandIn(): Plugin {
             if (p.namespace !== pod.namespace || p.pod.metadata?.deletionTimestamp) continue;
             if (matches(c.selector, p.pod.metadata?.labels ?? {})) n++;
           }
-          bump(c.counts, node.labels[c.topologyKey]!, n);
+          const v = node.labels[c.topologyKey]!;
+          c.counts.set(v, (c.counts.get(v) ?? 0) + n);
         }
       }
       for (const c of constraints) {

@@ -15,6 +15,15 @@ export function stateKey<T>(name: string): StateKey<T> {
   return { name };
 }
 
+/** A state value that knows how to copy itself (kube `StateData`). */
+export interface Cloneable {
+  clone(): unknown;
+}
+
+function isCloneable(v: unknown): v is Cloneable {
+  return typeof v === 'object' && v !== null && typeof (v as { clone?: unknown }).clone === 'function';
+}
+
 export class CycleState {
   private readonly data = new Map<string, unknown>();
   /** Plugins whose PreFilter returned Skip: their Filter does not run this cycle. */
@@ -30,10 +39,15 @@ export class CycleState {
     return this.data.get(key.name) as T | undefined;
   }
 
-  /** A shallow copy (kube clones the state for each preemption what-if; values are read-only). */
+  /**
+   * A copy for one preemption what-if (kube `CycleState.Clone`, which calls each value's
+   * `StateData.Clone`): a value with a `clone()` method (the mutable PreFilter states of
+   * InterPodAffinity and PodTopologySpread) is copied by it; any other value is shared and must
+   * be treated as read-only.
+   */
   clone(): CycleState {
     const c = new CycleState();
-    for (const [k, v] of this.data) c.data.set(k, v);
+    for (const [k, v] of this.data) c.data.set(k, isCloneable(v) ? v.clone() : v);
     for (const p of this.skipFilterPlugins) c.skipFilterPlugins.add(p);
     for (const p of this.skipScorePlugins) c.skipScorePlugins.add(p);
     return c;

@@ -19,7 +19,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { CycleState } from './cycle-state.ts';
 import { fitErrorMessage, type Diagnosis } from './fit-error.ts';
-import { MAX_NODE_SCORE, MIN_NODE_SCORE, type Plugin, type PostFilterResult, type Profile } from './interface.ts';
+import { MAX_NODE_SCORE, MIN_NODE_SCORE, type ExtensionPoint, type Plugin, type PostFilterContext, type PostFilterResult, type Profile } from './interface.ts';
 import type { NodeInfo } from './node-info.ts';
 import { NodeToStatus } from './node-to-status.ts';
 import { newPodInfo, type PodInfo } from './pod-info.ts';
@@ -145,6 +145,8 @@ export type ScheduleOneResult = ScheduleDecision & {
 /** A profile's plugins sorted by extension point, computed once per profile object. */
 interface Compiled {
   readonly preFilter: readonly Plugin[];
+  /** PreFilter plugins with AddPod/RemovePod extensions (InterPodAffinity, PodTopologySpread). */
+  readonly preFilterExtensions: readonly Plugin[];
   readonly filter: readonly Plugin[];
   readonly preScore: readonly Plugin[];
   readonly score: readonly Plugin[];
@@ -157,18 +159,34 @@ const compiledProfiles = new WeakMap<Profile, Compiled>();
 function compile(profile: Profile): Compiled {
   let c = compiledProfiles.get(profile);
   if (c) return c;
-  const score = profile.plugins.filter((p) => p.score);
+  const points = profile.extensionPoints;
+  const byName = new Map(profile.plugins.map((p) => [p.name, p] as const));
+  /** The plugins configured at one point (`Profile.extensionPoints`), else every implementing plugin in order. */
+  const at = (point: ExtensionPoint, implements_: (p: Plugin) => boolean): Plugin[] => {
+    const names = points?.[point];
+    if (names === undefined) return profile.plugins.filter(implements_);
+    const out: Plugin[] = [];
+    for (const name of names) {
+      const p = byName.get(name);
+      if (p !== undefined && implements_(p)) out.push(p);
+    }
+    return out;
+  };
+  const score = at('score', (p) => p.score !== undefined);
+  const preFilter = at('preFilter', (p) => p.preFilter !== undefined);
   c = {
-    preFilter: profile.plugins.filter((p) => p.preFilter),
-    filter: profile.plugins.filter((p) => p.filter),
-    preScore: score.filter((p) => p.preScore),
+    preFilter,
+    preFilterExtensions: preFilter.filter((p) => p.preFilterExtensions !== undefined),
+    filter: at('filter', (p) => p.filter !== undefined),
+    // Without an explicit PreScore list, PreScore runs for the score plugins that have one.
+    preScore: points?.preScore !== undefined ? at('preScore', (p) => p.preScore !== undefined) : score.filter((p) => p.preScore),
     score,
     weight: score.map((p) => {
       const w = profile.weights[p.name];
       // kube: a weight of 0 (unset) in the config defaults to 1.
       return w === undefined || w === 0 ? 1 : w;
     }),
-    postFilter: profile.plugins.filter((p) => p.postFilter),
+    postFilter: at('postFilter', (p) => p.postFilter !== undefined),
   };
   compiledProfiles.set(profile, c);
   return c;
@@ -368,15 +386,17 @@ export function scheduleOne(
       }
       if (s.code === 'Error') {
         const processed = feasible.length + diagnosis.nodeToStatus.size + 1;
-        return finish({ error: `running Filter plugin "${s.plugin}": ${statusMessage(s)}` }, { nextStartNodeIndex: (start + processed) % numAll }, processed, feasible.length);
+        return finish({ error: `running Filter plugin "${s.plugin}": ${statusMessage(s)}` }, { nextStartNodeIndex: (rotation.nextStartNodeIndex + processed) % numAll }, processed, feasible.length);
       }
       diagnosis.nodeToStatus.set(ni.name, s);
       if (isRejected(s)) diagnosis.unschedulablePlugins.add(s.plugin);
     }
   }
   // kube: "always try to update the sched.nextStartNodeIndex regardless of whether an error has occurred".
+  // It advances the unreduced index over all nodes (`(nextStartNodeIndex + processed) % len(allNodes)`),
+  // also when a PreFilter narrowed the list the scan walked.
   const processed = feasible.length + diagnosis.nodeToStatus.size;
-  const next: Rotation = { nextStartNodeIndex: (start + processed) % numAll };
+  const next: Rotation = { nextStartNodeIndex: (rotation.nextStartNodeIndex + processed) % numAll };
 
   if (feasible.length === 0) return postFilterAndFail(processed, next);
   if (feasible.length === 1) {
@@ -390,7 +410,7 @@ export function scheduleOne(
     totals.fill(1); // kube: "If no priority configs are provided, then all nodes will have a score of one."
   } else {
     for (const p of fw.preScore) {
-      const s = p.preScore!(state, podInfo, feasible);
+      const s = p.preScore!(state, podInfo, feasible, snapshot);
       if (s === null || s.code === 'Success') continue;
       if (s.code === 'Skip') {
         state.skipScorePlugins.add(p.name);
@@ -463,12 +483,25 @@ function runPostFilter(
   ex: Explanation | undefined,
 ): { nominatedNodeName?: string; victims?: readonly PodInfo[]; error?: string } {
   if (fw.postFilter.length === 0) return { nominatedNodeName: '' }; // kube: clearNominatedNode
-  const ctx = {
+  /** kube `RunPreFilterExtensionAddPod` / `RemovePod`: plugins whose Filter was skipped are left out. */
+  const runExtensions = (st: CycleState, other: PodInfo, node: NodeInfo, op: 'addPod' | 'removePod'): Status | null => {
+    for (const p of fw.preFilterExtensions) {
+      if (st.skipFilterPlugins.has(p.name)) continue;
+      const s = p.preFilterExtensions![op](st, pod, other, node);
+      if (s !== null && s.code !== 'Success') {
+        return newStatus('Error', [`running ${op === 'addPod' ? 'AddPod' : 'RemovePod'} on PreFilter plugin "${p.name}": ${statusMessage(s)}`], p.name);
+      }
+    }
+    return null;
+  };
+  const ctx: PostFilterContext = {
     state,
     pod,
     snapshot,
     nodeToStatus: diagnosis.nodeToStatus,
-    runFilters: (node: NodeInfo) => runFilterPlugins(filterPlugins, state, pod, node),
+    runFilters: (node: NodeInfo, st: CycleState = state) => runFilterPlugins(filterPlugins, st, pod, node),
+    removePod: (st, other, node) => runExtensions(st, other, node, 'removePod'),
+    addPod: (st, other, node) => runExtensions(st, other, node, 'addPod'),
     randomInt: draw,
   };
   const reasons: string[] = [];

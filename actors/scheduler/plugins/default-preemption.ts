@@ -7,11 +7,14 @@
  *    (`not eligible due to a terminating pod on the nominated node.`).
  * 2. Candidates: only nodes whose filter status is Unschedulable (not ...AndUnresolvable). The
  *    dry run starts at `randomInt(#potential)` and stops after
- *    `max(#potential·10%, 100)` candidates (capped at #potential). On each node: remove every
- *    lower-priority pod (none → `No preemption victims found for incoming pod`); if the pod still
- *    does not fit, that filter status is the node's answer; otherwise re-add the removed pods,
- *    most important first (higher priority, then earlier start), keeping each one that still
- *    lets the pod fit; the rest are the victims.
+ *    `max(#potential·10%, 100)` candidates (capped at #potential). On each node (a copy, with a
+ *    copy of the cycle state): remove every lower-priority pod, telling the PreFilter extensions
+ *    (`RemovePod`: InterPodAffinity's and PodTopologySpread's counts follow); none →
+ *    `No preemption victims found for incoming pod`; if the pod still does not fit, that filter
+ *    status is the node's answer; otherwise re-add the removed pods (`AddPod`), most important
+ *    first (higher priority, then earlier `status.startTime`; a pod that has not started counts
+ *    as starting now, i.e. after every started pod, as kube's `GetPodStartTime`), keeping each
+ *    one that still lets the pod fit: as many reprieved as possible; the rest are the victims.
  * 3. No candidate: the answer is Unschedulable with `preemption: ` + a `0/N nodes are available`
  *    message over the dry run's statuses, nodes not tried counting as
  *    `Preemption is not helpful for scheduling`; the nominated node name is cleared.
@@ -21,8 +24,11 @@
  *    dry-run order) and returned as the nominated node with its victims. Evicting them is the
  *    caller's job (the scheduler actor deletes them via the API).
  *
- * Not modelled yet: PDBs, nominated pods of other preemptors, extenders, PreFilter AddPod /
- * RemovePod extensions (needed once InterPodAffinity / PodTopologySpread exist), async preemption.
+ * Not modelled yet: PodDisruptionBudgets (every candidate has 0 violations, so the first
+ * criterion never decides and no victim is tried first as "PDB-violating"), nominated pods of
+ * other preemptors (`RunFilterPluginsWithNominatedPods` runs the plain filters), extenders,
+ * async preemption. Kube iterates the candidate map in random order, so its "first remaining"
+ * is random; here it is the first in dry-run order (which starts at the seeded offset).
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { fitErrorMessage } from '../framework/fit-error.ts';
@@ -30,6 +36,7 @@ import type { Plugin, PostFilterContext, PostFilterResult } from '../framework/i
 import type { NodeInfo } from '../framework/node-info.ts';
 import { NodeToStatus } from '../framework/node-to-status.ts';
 import type { PodInfo } from '../framework/pod-info.ts';
+import type { CycleState } from '../framework/cycle-state.ts';
 import { errorStatus, newStatus, statusMessage, unresolvable, unschedulable, type Status } from '../framework/status.ts';
 
 export const Name = 'DefaultPreemption';
@@ -60,15 +67,23 @@ export function numCandidates(numNodes: number, args: DefaultPreemptionArgs = {}
   return n > numNodes ? numNodes : n;
 }
 
-/** `GetPodStartTime`, with an unknown time as the zero time (before everything). */
-function startOf(p: PodInfo): number {
-  return Number.isNaN(p.startTimeMs) ? -Infinity : p.startTimeMs;
+/**
+ * `util.GetPodStartTime`: `status.startTime`, or "now" for a pod that has not started (assumed or
+ * just bound) — later than every recorded start, so +Infinity in this ordering.
+ */
+export function podStartTimeMs(p: PodInfo): number {
+  const started = (p.pod.status as { startTime?: unknown } | undefined)?.startTime;
+  if (started === undefined || started === null) return Infinity;
+  return Number.isNaN(p.startTimeMs) ? Infinity : p.startTimeMs;
 }
+const startOf = podStartTimeMs;
 
 /** `util.MoreImportantPod` as a sort comparator: higher priority first, then earlier start. */
 export function moreImportantFirst(a: PodInfo, b: PodInfo): number {
   if (a.priority !== b.priority) return b.priority - a.priority;
-  return startOf(a) - startOf(b);
+  const sa = startOf(a);
+  const sb = startOf(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
 /** `podTerminatingByPreemption`: being deleted, with DisruptionTarget=True reason PreemptionByScheduler. */
@@ -80,21 +95,38 @@ export function terminatingByPreemption(pod: V1Pod): boolean {
   return false;
 }
 
-/** `SelectVictimsOnNode` on a copy of the node: the victims, or the status saying why not. */
-export function selectVictimsOnNode(ctx: PostFilterContext, node: NodeInfo): { victims: PodInfo[] } | { status: Status } {
+/**
+ * `SelectVictimsOnNode` on a copy of the node and of the cycle state (`state`, default a clone of
+ * `ctx.state`): the victims (most important first), or the status saying why not.
+ */
+export function selectVictimsOnNode(ctx: PostFilterContext, node: NodeInfo, state: CycleState = ctx.state.clone()): { victims: PodInfo[] } | { status: Status } {
   const preemptor = ctx.pod;
+  const remove = (p: PodInfo): Status | null => {
+    node.removePod(p.key);
+    return ctx.removePod ? ctx.removePod(state, p, node) : null;
+  };
+  const add = (p: PodInfo): Status | null => {
+    node.addPod(p);
+    return ctx.addPod ? ctx.addPod(state, p, node) : null;
+  };
   const potential = node.pods.filter((p) => p.priority < preemptor.priority);
-  for (const p of potential) node.removePod(p.key);
+  for (const p of potential) {
+    const err = remove(p);
+    if (err !== null) return { status: err };
+  }
   if (potential.length === 0) return { status: unresolvable(Name, ReasonNoVictims) };
-  const fits = ctx.runFilters(node);
+  const fits = ctx.runFilters(node, state);
   if (fits !== null) return { status: fits };
-  // Stable sort: equal importance keeps the node's pod order.
+  // Stable sort: equal importance keeps the node's pod order (kube's sort.Slice leaves it open).
   potential.sort(moreImportantFirst);
+  // Reprieve as many as possible, the most important first: a pod stays if the pod still fits.
   const victims: PodInfo[] = [];
   for (const p of potential) {
-    node.addPod(p);
-    if (ctx.runFilters(node) !== null) {
-      node.removePod(p.key);
+    let err = add(p);
+    if (err !== null) return { status: err };
+    if (ctx.runFilters(node, state) !== null) {
+      err = remove(p);
+      if (err !== null) return { status: err };
       victims.push(p);
     }
   }

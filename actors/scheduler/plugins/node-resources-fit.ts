@@ -13,7 +13,12 @@
  * Score, by `scoringStrategy` (default LeastAllocated, cpu:1 memory:1), on non-zero requests:
  *   LeastAllocated  Σ w·((alloc − req)·100 / alloc) / Σ w     (0 when req > alloc)
  *   MostAllocated   Σ w·(min(req, alloc)·100 / alloc) / Σ w
- * all integer divisions.
+ *   RequestedToCapacityRatio
+ *                   per resource u = req·100 / alloc (100 when req > alloc), f(u) the broken
+ *                   linear function through the shape points (scores 0..10 scaled ×10,
+ *                   interpolation with Go's truncating integer division); resources with
+ *                   f(u) = 0 drop out of both sums: round(Σ w·f(u) / Σ w) (float64 division)
+ * the first two with integer divisions. Resources whose allocatable is 0 are left out.
  */
 import { stateKey, type CycleState } from '../framework/cycle-state.ts';
 import type { Plugin } from '../framework/interface.ts';
@@ -21,6 +26,8 @@ import { MAX_NODE_SCORE } from '../framework/interface.ts';
 import type { NodeInfo } from '../framework/node-info.ts';
 import type { PodInfo } from '../framework/pod-info.ts';
 import { isExtendedResourceName } from '../framework/resources.ts';
+import type { FieldCause } from '../../api/errors.ts';
+import { causeText, invalid, notSupported, required } from '../../api/labels.ts';
 import { newStatus, type Status } from '../framework/status.ts';
 import { DEFAULT_RESOURCES, podRequestFor, resourceAllocationScorer, type ResourceSpec } from './helper/resource-allocation.ts';
 
@@ -32,14 +39,105 @@ export const ReasonTooManyPods = 'Too many pods';
 
 const podRequestsKey = stateKey<readonly number[]>('PreScoreNodeResourcesFit');
 
-export type ScoringStrategyType = 'LeastAllocated' | 'MostAllocated';
+export type ScoringStrategyType = 'LeastAllocated' | 'MostAllocated' | 'RequestedToCapacityRatio';
+export const SCORING_STRATEGY_TYPES: readonly ScoringStrategyType[] = ['LeastAllocated', 'MostAllocated', 'RequestedToCapacityRatio'];
+
+/** `config.UtilizationShapePoint`: utilization 0..100, score 0..10 (MaxCustomPriorityScore). */
+export interface UtilizationShapePoint {
+  readonly utilization: number;
+  readonly score: number;
+}
+
+/** `config.ScoringStrategy`. */
+export interface ScoringStrategy {
+  readonly type?: ScoringStrategyType;
+  readonly resources?: readonly ResourceSpec[];
+  readonly requestedToCapacityRatio?: { readonly shape?: readonly UtilizationShapePoint[] };
+}
 
 export interface NodeResourcesFitArgs {
   /** Extended resources the filter ignores (`ignoredResources`). */
   readonly ignoredResources?: readonly string[];
   /** Extended resource groups (domain before "/") the filter ignores (`ignoredResourceGroups`). */
   readonly ignoredResourceGroups?: readonly string[];
-  readonly scoringStrategy?: { readonly type?: ScoringStrategyType; readonly resources?: readonly ResourceSpec[] };
+  readonly scoringStrategy?: ScoringStrategy;
+}
+
+/** `config.MaxCustomPriorityScore`: shape scores are 0..10, scaled to 0..100. */
+export const MAX_CUSTOM_PRIORITY_SCORE = 10;
+const MAX_UTILIZATION = 100;
+
+function isInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v);
+}
+
+/** `config.ResourceSpec` list checks (validation.validateResources): a name and a weight in 1..100, no duplicates. */
+export function validateResourceSpecs(resources: unknown, path: string): FieldCause[] {
+  const errs: FieldCause[] = [];
+  if (!Array.isArray(resources)) return [invalid(path, resources, 'must be a list of {name, weight}')];
+  const seen = new Set<string>();
+  resources.forEach((r: unknown, i) => {
+    const p = `${path}[${i}]`;
+    if (typeof r !== 'object' || r === null) {
+      errs.push(invalid(p, r, 'must be an object {name, weight}'));
+      return;
+    }
+    const { name, weight } = r as { name?: unknown; weight?: unknown };
+    if (typeof name !== 'string' || name === '') errs.push(required(`${p}.name`, 'a resource name such as "cpu"'));
+    else if (seen.has(name)) errs.push(invalid(`${p}.name`, name, 'duplicate resource name'));
+    else seen.add(name);
+    if (!isInt(weight) || weight < 1 || weight > 100) errs.push(invalid(`${p}.weight`, weight, 'resource weight must be an integer in [1, 100]'));
+  });
+  return errs;
+}
+
+/** `validateFunctionShape`. */
+export function validateShape(shape: unknown, path: string): FieldCause[] {
+  if (!Array.isArray(shape) || shape.length === 0) return [required(path, 'at least one point must be specified')];
+  const errs: FieldCause[] = [];
+  for (let i = 1; i < shape.length; i++) {
+    const a = (shape[i - 1] as { utilization?: unknown } | null)?.utilization;
+    const b = (shape[i] as { utilization?: unknown } | null)?.utilization;
+    if (isInt(a) && isInt(b) && a >= b) {
+      errs.push(invalid(`${path}[${i}].utilization`, b, 'utilization values must be sorted in increasing order'));
+      break;
+    }
+  }
+  shape.forEach((pt: unknown, i) => {
+    const { utilization, score } = (pt ?? {}) as { utilization?: unknown; score?: unknown };
+    if (!isInt(utilization) || utilization < 0 || utilization > MAX_UTILIZATION) errs.push(invalid(`${path}[${i}].utilization`, utilization, 'not in valid range [0, 100]'));
+    if (!isInt(score) || score < 0 || score > MAX_CUSTOM_PRIORITY_SCORE) errs.push(invalid(`${path}[${i}].score`, score, 'not in valid range [0, 10]'));
+  });
+  return errs;
+}
+
+/** `ValidateNodeResourcesFitArgs` (the parts kubesim models); `path` is the args' field path. */
+export function validateNodeResourcesFitArgs(args: unknown, path = 'args'): FieldCause[] {
+  if (args === undefined || args === null) return [];
+  if (typeof args !== 'object') return [invalid(path, args, 'must be an object')];
+  const a = args as Record<string, unknown>;
+  const errs: FieldCause[] = [];
+  for (const key of ['ignoredResources', 'ignoredResourceGroups'] as const) {
+    const v = a[key];
+    if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))) errs.push(invalid(`${path}.${key}`, v, 'must be a list of resource names'));
+  }
+  const ss = a.scoringStrategy;
+  if (ss === undefined || ss === null) return errs;
+  if (typeof ss !== 'object') return [...errs, invalid(`${path}.scoringStrategy`, ss, 'must be an object {type, resources, requestedToCapacityRatio}')];
+  const { type, resources, requestedToCapacityRatio } = ss as Record<string, unknown>;
+  const t = type ?? 'LeastAllocated';
+  if (!SCORING_STRATEGY_TYPES.includes(t as ScoringStrategyType)) errs.push(notSupported(`${path}.scoringStrategy.type`, t, SCORING_STRATEGY_TYPES));
+  if (resources !== undefined) errs.push(...validateResourceSpecs(resources, `${path}.scoringStrategy.resources`));
+  if (t === 'RequestedToCapacityRatio') {
+    const shape = (requestedToCapacityRatio as { shape?: unknown } | undefined)?.shape;
+    errs.push(...validateShape(shape, `${path}.scoringStrategy.requestedToCapacityRatio.shape`));
+  }
+  return errs;
+}
+
+/** Throws the first invalid field as `path: message` (for factories called without the config parser). */
+export function throwIfInvalid(plugin: string, causes: readonly FieldCause[]): void {
+  if (causes.length > 0) throw new Error(`${plugin}: ${causes.map(causeText).join('; ')}`);
 }
 
 /** One resource the pod lacks on a node (kube `InsufficientResource`). */
@@ -100,6 +198,58 @@ export function mostRequestedScore(requested: number, capacity: number): number 
   return Math.floor((Math.min(requested, capacity) * MAX_SCORE) / capacity);
 }
 
+/** `scaledUtilization`: requested·max / capacity exactly, requested clamped to [0, capacity]. */
+export function scaledUtilization(requested: number, capacity: number, max: number): number {
+  if (capacity <= 0 || requested <= 0) return 0;
+  if (requested >= capacity) return max;
+  const product = requested * max;
+  if (Number.isSafeInteger(product)) return Math.floor(product / capacity);
+  return Number((BigInt(requested) * BigInt(max)) / BigInt(capacity));
+}
+
+/**
+ * `helper.BuildBrokenLinearFunction`: shape[0].score up to its utilization, linear between points
+ * (Go int64 arithmetic: the division truncates toward zero), the last score beyond the last point.
+ */
+export function brokenLinearFunction(shape: readonly UtilizationShapePoint[]): (p: number) => number {
+  const pts = shape.map((s) => ({ u: s.utilization, s: s.score }));
+  return (p) => {
+    for (let i = 0; i < pts.length; i++) {
+      const cur = pts[i]!;
+      if (p <= cur.u) {
+        if (i === 0) return cur.s;
+        const prev = pts[i - 1]!;
+        return prev.s + Math.trunc(((cur.s - prev.s) * (p - prev.u)) / (cur.u - prev.u));
+      }
+    }
+    return pts[pts.length - 1]!.s;
+  };
+}
+
+/** `requestedToCapacityRatioScorer` + `buildRequestedToCapacityRatioScorerFunction`. */
+export function requestedToCapacityRatioScorer(resources: readonly ResourceSpec[], shape: readonly UtilizationShapePoint[]) {
+  const scale = MAX_SCORE / MAX_CUSTOM_PRIORITY_SCORE;
+  const raw = brokenLinearFunction(shape.map((p) => ({ utilization: p.utilization, score: p.score * scale })));
+  const weights = resources.map((r) => r.weight);
+  const resourceScore = (requested: number, capacity: number): number =>
+    capacity === 0 || requested > capacity ? raw(MAX_UTILIZATION) : raw(scaledUtilization(requested, capacity, MAX_UTILIZATION));
+  return (requested: readonly number[], allocatable: readonly number[]): number => {
+    let nodeScore = 0;
+    let weightSum = 0;
+    for (let i = 0; i < weights.length; i++) {
+      if (allocatable[i] === 0) continue;
+      const w = weights[i]!;
+      const rs = resourceScore(requested[i]!, allocatable[i]!);
+      if (rs > 0) {
+        nodeScore += rs * w;
+        weightSum += w;
+      }
+    }
+    // Go: int64(math.Round(float64(nodeScore) / float64(weightSum))); never negative here.
+    return weightSum === 0 ? 0 : Math.round(nodeScore / weightSum);
+  };
+}
+
 /** The weighted mean of per-resource scores over the resources that were not left out (integer division). */
 function weightedScorer(resources: readonly ResourceSpec[], perResource: (requested: number, capacity: number) => number) {
   const weights = resources.map((r) => r.weight);
@@ -129,11 +279,16 @@ const MASK_REASONS: readonly [number, string][] = [
 ];
 
 export function newNodeResourcesFit(args: NodeResourcesFitArgs = {}): Plugin {
+  throwIfInvalid(Name, validateNodeResourcesFitArgs(args));
   const ignored = args.ignoredResources?.length ? new Set(args.ignoredResources) : undefined;
   const ignoredGroups = args.ignoredResourceGroups?.length ? new Set(args.ignoredResourceGroups) : undefined;
   const resources = args.scoringStrategy?.resources ?? DEFAULT_RESOURCES;
-  const perResource = (args.scoringStrategy?.type ?? 'LeastAllocated') === 'MostAllocated' ? mostRequestedScore : leastRequestedScore;
-  const scoreNode = resourceAllocationScorer(resources, false, weightedScorer(resources, perResource));
+  const type = args.scoringStrategy?.type ?? 'LeastAllocated';
+  const vectorScorer =
+    type === 'RequestedToCapacityRatio'
+      ? requestedToCapacityRatioScorer(resources, args.scoringStrategy?.requestedToCapacityRatio?.shape ?? [])
+      : weightedScorer(resources, type === 'MostAllocated' ? mostRequestedScore : leastRequestedScore);
+  const scoreNode = resourceAllocationScorer(resources, false, vectorScorer);
   // One shared status per failure combination, so rejecting a thousand nodes allocates nothing.
   const byMask: (Status | undefined)[] = [];
   const byReasons = new Map<string, Status>();
