@@ -355,13 +355,19 @@ export function newInterPodAffinity(args: InterPodAffinityArgs = {}): Plugin {
       return null;
     },
     preFilterExtensions: extensions,
-    filter(state, _pod, node) {
+    filter(state, pod, node) {
       if (state !== lastFilterState) {
         lastFilterState = state;
         lastPre = state.read(preFilterKey);
       }
       const s = lastPre;
-      if (s === undefined) return noState;
+      if (s === undefined) {
+        // No PreFilter state: PreFilter did not run (a caller filtering by hand). A pod without
+        // required terms would have been skipped unless existing pods' anti-affinity applied,
+        // which needs the snapshot: pass it; a pod with required terms is an error, as in kube.
+        const info = podAffinityOf(pod);
+        return info.requiredAffinityTerms.length === 0 && info.requiredAntiAffinityTerms.length === 0 ? null : noState;
+      }
       const labels = node.labels;
       if (!s.satisfiesPodAffinity(labels)) return affinityFail;
       if (!s.satisfiesPodAntiAffinity(labels)) return antiFail;

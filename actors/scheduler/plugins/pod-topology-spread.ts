@@ -295,7 +295,11 @@ export function newPodTopologySpread(args: PodTopologySpreadArgs = {}): Plugin {
         lastPre = state.read(preFilterKey);
       }
       const s = lastPre;
-      if (s === undefined) return noState;
+      if (s === undefined) {
+        // No PreFilter state (PreFilter did not run): fine for a pod PreFilter would skip.
+        const own = pod.pod.spec?.topologySpreadConstraints ?? [];
+        return own.some((c) => c.whenUnsatisfiable === 'DoNotSchedule') ? noState : null;
+      }
       const labels = node.labels;
       const podLabels = pod.pod.metadata?.labels;
       for (let i = 0; i < s.constraints.length; i++) {
