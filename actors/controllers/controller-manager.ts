@@ -1,6 +1,6 @@
 import { createActor, enqueueActions, setup } from 'xstate';
-import type { ApiResponse, ApiWatchMessage } from '../api/protocol.ts';
-import { newApiClient, onConnectionRefused, onRequestTimeout, onResponse, onWatchBroken, onWatchIdle, onWatchMessage, type ApiClientConfig } from '../client/api-client.ts';
+import { newApiClient, type ApiClientConfig } from '../client/api-client.ts';
+import { isApiClientEvent, routeApiEvent, type ApiClientEvent } from '../client/api-events.ts';
 import { newOutput, type Output } from '../client/output.ts';
 import { performOutput, type Enqueue } from '../client/perform.ts';
 import type { HostEnv, KernelEmitted } from '../kernel/simulation.ts';
@@ -10,12 +10,7 @@ import { newControllerManager, onApiResult, onApiWatch, onInformerRetry, onLeade
 
 type ControllerManagerEvent =
   | { type: 'ControllerManagerStart' }
-  | ApiResponse
-  | ApiWatchMessage
-  | { type: 'ApiConnectionRefused'; reqId: number }
-  | { type: 'ApiRequestTimeout'; reqId: number }
-  | { type: 'ApiWatchIdle'; reqId: number; seq: number }
-  | { type: 'ApiWatchBroken'; reqId: number }
+  | ApiClientEvent
   | { type: 'InformerRetry'; informer: string; what: 'list' | 'watch' }
   | { type: 'LeaderElectionRetry' }
   | { type: 'NodeMonitor'; id: string }
@@ -30,41 +25,14 @@ function handle(ctx: Context, event: ControllerManagerEvent): Output {
   const { s } = ctx;
   const now = ctx.now();
   const out = newOutput();
+  if (isApiClientEvent(event)) {
+    routeApiEvent(s.client, event, out, { onResult: (r) => onApiResult(s, r, now, out), onWatch: (d) => onApiWatch(s, d, now, out) });
+    return out;
+  }
   switch (event.type) {
     case 'ControllerManagerStart':
       start(s, now, out);
       break;
-    case 'ApiResponse': {
-      const r = onResponse(s.client, event, out);
-      if (r) onApiResult(s, r, now, out);
-      break;
-    }
-    case 'ApiWatch': {
-      const d = onWatchMessage(s.client, event, out);
-      if (d) onApiWatch(s, d, now, out);
-      break;
-    }
-    case 'ApiConnectionRefused': {
-      const r = onConnectionRefused(s.client, event.reqId, out);
-      if (r && 'code' in r) onApiResult(s, r, now, out);
-      else if (r) onApiWatch(s, r, now, out);
-      break;
-    }
-    case 'ApiRequestTimeout': {
-      const r = onRequestTimeout(s.client, event.reqId);
-      if (r) onApiResult(s, r, now, out);
-      break;
-    }
-    case 'ApiWatchBroken': {
-      const d = onWatchBroken(s.client, event.reqId, out);
-      if (d) onApiWatch(s, d, now, out);
-      break;
-    }
-    case 'ApiWatchIdle': {
-      const d = onWatchIdle(s.client, event.reqId, event.seq, out);
-      if (d) onApiWatch(s, d, now, out);
-      break;
-    }
     case 'InformerRetry':
       onInformerRetry(s, event.informer, event.what, now, out);
       break;

@@ -1,6 +1,6 @@
 import { createActor, enqueueActions, setup } from 'xstate';
-import type { ApiResponse, ApiWatchMessage } from '../api/protocol.ts';
-import { newApiClient, onConnectionRefused, onRequestTimeout, onResponse, onWatchBroken, onWatchIdle, onWatchMessage, type ApiClientConfig } from '../client/api-client.ts';
+import { newApiClient, type ApiClientConfig } from '../client/api-client.ts';
+import { isApiClientEvent, routeApiEvent, type ApiClientEvent } from '../client/api-events.ts';
 import { newOutput, type Output } from '../client/output.ts';
 import { performOutput, type Enqueue } from '../client/perform.ts';
 import type { HostEnv, KernelEmitted } from '../kernel/simulation.ts';
@@ -12,12 +12,7 @@ import type { NodeParams } from './status.ts';
 
 type KubeletEvent =
   | { type: 'KubeletStart' }
-  | ApiResponse
-  | ApiWatchMessage
-  | { type: 'ApiConnectionRefused'; reqId: number }
-  | { type: 'ApiRequestTimeout'; reqId: number }
-  | { type: 'ApiWatchIdle'; reqId: number; seq: number }
-  | { type: 'ApiWatchBroken'; reqId: number }
+  | ApiClientEvent
   | { type: 'InformerRetry'; informer: string; what: 'list' | 'watch' }
   | { type: 'KubeletLease' }
   | { type: 'KubeletNodeStatus' }
@@ -33,41 +28,14 @@ function handle(ctx: Context, event: KubeletEvent): Output {
   const { k } = ctx;
   const now = ctx.now();
   const out = newOutput();
+  if (isApiClientEvent(event)) {
+    routeApiEvent(k.client, event, out, { onResult: (r) => onApiResult(k, r, now, out), onWatch: (d) => onApiWatch(k, d, now, out) });
+    return out;
+  }
   switch (event.type) {
     case 'KubeletStart':
       start(k, now, out);
       break;
-    case 'ApiResponse': {
-      const r = onResponse(k.client, event, out);
-      if (r) onApiResult(k, r, now, out);
-      break;
-    }
-    case 'ApiWatch': {
-      const d = onWatchMessage(k.client, event, out);
-      if (d) onApiWatch(k, d, now, out);
-      break;
-    }
-    case 'ApiConnectionRefused': {
-      const r = onConnectionRefused(k.client, event.reqId, out);
-      if (r && 'code' in r) onApiResult(k, r, now, out);
-      else if (r) onApiWatch(k, r, now, out);
-      break;
-    }
-    case 'ApiRequestTimeout': {
-      const r = onRequestTimeout(k.client, event.reqId);
-      if (r) onApiResult(k, r, now, out);
-      break;
-    }
-    case 'ApiWatchBroken': {
-      const d = onWatchBroken(k.client, event.reqId, out);
-      if (d) onApiWatch(k, d, now, out);
-      break;
-    }
-    case 'ApiWatchIdle': {
-      const d = onWatchIdle(k.client, event.reqId, event.seq, out);
-      if (d) onApiWatch(k, d, now, out);
-      break;
-    }
     case 'InformerRetry':
       onInformerRetry(k, event.what, out);
       break;
