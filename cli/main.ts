@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { checkTraceFile } from '../actors/checks/index.ts';
 import { runScenario, type RunResult } from '../actors/scenario/runner.ts';
+import { registerBench } from './bench.ts';
 import type { ScenarioSpec } from '../actors/scenario/spec.ts';
 import { loadScenarioFile, parseDuration, ScenarioError } from './loader/index.ts';
 import { explain } from './explain.ts';
@@ -171,6 +172,9 @@ export function main(argv: readonly string[]): number {
     .action((file: string) => {
       exitCode = check(file);
     });
+  registerBench(program, (code) => {
+    exitCode = code;
+  });
   try {
     program.parse(argv as string[], { from: 'user' });
   } catch (err) {

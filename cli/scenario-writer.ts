@@ -228,7 +228,7 @@ function user(u: UserSpec): Yaml {
 
 function kubernetesCluster(k: KubernetesSpec, groups: Map<string, number>): Yaml {
   return {
-    controlPlane: { apiservers: k.apiservers, schedulers: k.schedulers, controllerManagers: k.controllerManagers },
+    controlPlane: { apiservers: k.apiservers, schedulers: k.schedulers, controllerManagers: k.controllerManagers, ...(k.schedulerConfiguration ? { schedulerConfiguration: k.schedulerConfiguration } : {}) },
     ...(k.nodes.length > 0 ? { nodes: nodeEntries(k.nodes, groups) } : {}),
   };
 }

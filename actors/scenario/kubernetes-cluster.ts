@@ -10,6 +10,7 @@ import type { NodeParams } from '../kubelet/status.ts';
 import type { KubectlCommand, ResourceRef } from '../kubectl/kubectl-core.ts';
 import { startKubectl } from '../kubectl/kubectl.ts';
 import { startScheduler } from '../scheduler/scheduler.ts';
+import { parseSchedulerConfiguration, type SchedulerConfiguration } from '../scheduler/plugins/scheduler-config.ts';
 import { startControllerManager } from '../controllers/controller-manager.ts';
 import type { Simulation } from '../kernel/simulation.ts';
 import type { KubernetesSpec, NodeSpec, ScenarioSpec } from './spec.ts';
@@ -78,9 +79,16 @@ export class KubernetesCluster {
       });
     }
     this.sim.addHost({ name: VIP, disk: null, create: (env) => startVip(env, apiservers) });
+    let schedulerConfig: SchedulerConfiguration | undefined;
+    if (this.spec.schedulerConfiguration) {
+      const parsed = parseSchedulerConfiguration(this.spec.schedulerConfiguration);
+      // The loader validated it; a spec built in code gets the same check here.
+      if (!parsed.ok) throw new Error(`schedulerConfiguration: ${parsed.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+      schedulerConfig = parsed.config;
+    }
     for (let i = 0; i < this.spec.schedulers; i++) {
       const name = schedulerName(i);
-      this.sim.addHost({ name, disk: null, create: (env) => startScheduler(env, { ...API_CLIENT, token: `${name}-token` }, this.explainPods) as never });
+      this.sim.addHost({ name, disk: null, create: (env) => startScheduler(env, { ...API_CLIENT, token: `${name}-token` }, this.explainPods, schedulerConfig) as never });
     }
     for (let i = 0; i < this.spec.controllerManagers; i++) {
       const name = controllerManagerName(i);

@@ -47,6 +47,12 @@ export interface KubernetesSpec {
   apiservers: number;
   schedulers: number;
   controllerManagers: number;
+  /**
+   * A KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1) as written: profiles selected
+   * by a pod's schedulerName, plugins enabled/disabled, weights, scoring strategy,
+   * percentageOfNodesToScore. Absent: the default profile.
+   */
+  schedulerConfiguration?: Record<string, unknown>;
   nodes: NodeSpec[];
   users: UserSpec[];
   /** Manifests applied at t=0 by the cluster admin, in order (documents of every `workload` entry). */

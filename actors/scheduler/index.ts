@@ -27,3 +27,4 @@ export {
   type PluginFactory,
   type ProfileConfig,
 } from './plugins/registry.ts';
+export { parseSchedulerConfiguration, type SchedulerConfiguration } from './plugins/scheduler-config.ts';

@@ -10,6 +10,7 @@ import { buildSnapshot, INITIAL_ROTATION, scheduleOne, type Rotation, type Snaps
 import { defaultProfile } from './plugins/registry.ts';
 import { SchedulingQueue, type QueuedPodInfo } from './queue.ts';
 import type { Profile } from './framework/index.ts';
+import type { SchedulerConfiguration } from './plugins/scheduler-config.ts';
 
 /**
  * kube-scheduler's loop around the pure framework: informers on nodes and pods, leader election
@@ -32,7 +33,9 @@ export interface SchedulerState {
   readonly nodes: InformerState;
   readonly pods: InformerState;
   readonly leader: LeaderElectionState;
-  readonly profile: Profile;
+  /** Profiles by schedulerName (KubeSchedulerConfiguration); pods naming another scheduler are not ours. */
+  readonly profiles: ReadonlyMap<string, Profile>;
+  readonly namespaces: InformerState;
   readonly snapshot: Snapshot;
   readonly cache: AssumeCache;
   readonly queue: SchedulingQueue;
@@ -49,18 +52,32 @@ export interface SchedulerState {
   randomInt: (n: number) => number;
 }
 
-export function newScheduler(identity: string, client: ApiClientState, randomInt: (n: number) => number, nowMs: () => number, explainPods: ReadonlySet<string> = new Set()): SchedulerState {
+export function newScheduler(
+  identity: string,
+  client: ApiClientState,
+  randomInt: (n: number) => number,
+  nowMs: () => number,
+  explainPods: ReadonlySet<string> = new Set(),
+  config?: SchedulerConfiguration,
+): SchedulerState {
   const snapshot = buildSnapshot([]);
+  const profiles = new Map<string, Profile>();
+  for (const p of config?.profiles ?? [defaultProfile()]) profiles.set(p.schedulerName, p);
+  const backoff = {
+    ...(config?.podInitialBackoffSeconds !== undefined ? { initialBackoffMs: config.podInitialBackoffSeconds * 1000 } : {}),
+    ...(config?.podMaxBackoffSeconds !== undefined ? { maxBackoffMs: config.podMaxBackoffSeconds * 1000 } : {}),
+  };
   return {
     identity,
     client,
     nodes: newInformer({ name: 'nodes', apiVersion: 'v1', resource: 'nodes' }),
     pods: newInformer({ name: 'pods', apiVersion: 'v1', resource: 'pods', fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' }),
     leader: newLeaderElection({ identity, namespace: 'kube-system', leaseName: 'kube-scheduler', ...DEFAULT_LEADER_ELECTION }),
-    profile: defaultProfile(),
+    profiles,
+    namespaces: newInformer({ name: 'namespaces', apiVersion: 'v1', resource: 'namespaces' }),
     snapshot,
     cache: new AssumeCache(snapshot),
-    queue: new SchedulingQueue(),
+    queue: new SchedulingQueue(backoff),
     rotation: INITIAL_ROTATION,
     bindings: new Map(),
     cycleAtMs: null,
@@ -74,6 +91,7 @@ export function newScheduler(identity: string, client: ApiClientState, randomInt
 }
 
 export function start(s: SchedulerState, nowMs: number, out: Output): void {
+  startInformer(s.namespaces, s.client, out);
   startInformer(s.nodes, s.client, out);
   startInformer(s.pods, s.client, out);
   tryAcquireOrRenew(s.leader, nowMs, s.client, out);
@@ -88,6 +106,7 @@ function onLost(s: SchedulerState, out: Output): void {
 }
 
 export function onApiResult(s: SchedulerState, result: ApiResult, nowMs: number, out: Output): void {
+  if (ownsTag(s.namespaces, result.tag)) return onNamespaceDeltas(s, informerResult(s.namespaces, result, s.client, out));
   if (ownsTag(s.nodes, result.tag)) return onNodeDeltas(s, informerResult(s.nodes, result, s.client, out), nowMs, out);
   if (ownsTag(s.pods, result.tag)) return onPodDeltas(s, informerResult(s.pods, result, s.client, out), nowMs, out);
   if (leaseOwnsTag(result.tag)) {
@@ -103,12 +122,22 @@ export function onApiResult(s: SchedulerState, result: ApiResult, nowMs: number,
 }
 
 export function onApiWatch(s: SchedulerState, delivery: WatchDelivery, nowMs: number, out: Output): void {
-  if (ownsTag(s.nodes, delivery.tag)) onNodeDeltas(s, informerWatch(s.nodes, delivery, s.client, out), nowMs, out);
+  if (ownsTag(s.namespaces, delivery.tag)) onNamespaceDeltas(s, informerWatch(s.namespaces, delivery, s.client, out));
+  else if (ownsTag(s.nodes, delivery.tag)) onNodeDeltas(s, informerWatch(s.nodes, delivery, s.client, out), nowMs, out);
   else if (ownsTag(s.pods, delivery.tag)) onPodDeltas(s, informerWatch(s.pods, delivery, s.client, out), nowMs, out);
 }
 
 export function onInformerRetry(s: SchedulerState, informer: string, what: 'list' | 'watch', out: Output): void {
-  informerRetry(informer === 'nodes' ? s.nodes : s.pods, what, s.client, out);
+  informerRetry(informer === 'nodes' ? s.nodes : informer === 'namespaces' ? s.namespaces : s.pods, what, s.client, out);
+}
+
+/** Namespace labels, for inter-pod affinity's namespaceSelector. */
+function onNamespaceDeltas(s: SchedulerState, deltas: Delta[]): void {
+  for (const d of deltas) {
+    const name = d.object.metadata?.name ?? '';
+    if (d.type === 'deleted') s.snapshot.removeNamespace(name);
+    else s.snapshot.setNamespace(name, d.object.metadata?.labels ?? {});
+  }
 }
 
 function onNodeDeltas(s: SchedulerState, deltas: Delta[], nowMs: number, out: Output): void {
@@ -138,7 +167,7 @@ function onPodDeltas(s: SchedulerState, deltas: Delta[], nowMs: number, out: Out
       continue;
     }
     if (pod.metadata?.deletionTimestamp) continue;
-    if ((pod.spec?.schedulerName ?? SCHEDULER_NAME) !== SCHEDULER_NAME) continue;
+    if (!s.profiles.has(pod.spec?.schedulerName ?? SCHEDULER_NAME)) continue;
     if (d.type === 'added') s.queue.add(pod, nowMs);
     else s.queue.update(pod, nowMs);
   }
@@ -175,7 +204,8 @@ export function onCycle(s: SchedulerState, nowMs: number, out: Output): void {
   const key = info.key;
   const podName = `${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}`;
   const explain = s.explainPods.has(podName);
-  const result = scheduleOne(s.profile, s.snapshot, info.podInfo, s.rotation, s.randomInt, explain ? { explain: true } : undefined);
+  const profile = s.profiles.get(pod.spec?.schedulerName ?? SCHEDULER_NAME)!;
+  const result = scheduleOne(profile, s.snapshot, info.podInfo, s.rotation, s.randomInt, explain ? { explain: true } : undefined);
   s.rotation = result.rotation;
   if (explain && result.explanation) {
     out.traces.push({ kind: 'k8s.explain', fields: { scheduler: s.client.config.name, pod: podName, attempt: info.attempts, explanation: JSON.parse(JSON.stringify(result.explanation)) } });

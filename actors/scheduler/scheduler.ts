@@ -4,6 +4,7 @@ import { isApiClientEvent, routeApiEvent, type ApiClientEvent } from '../client/
 import { newOutput, type Output } from '../client/output.ts';
 import { performOutput, type Enqueue } from '../client/perform.ts';
 import type { HostEnv, KernelEmitted } from '../kernel/simulation.ts';
+import type { SchedulerConfiguration } from './plugins/scheduler-config.ts';
 import { newScheduler, onApiResult, onApiWatch, onCycle, onInformerRetry, onLeaderRetry, start, type SchedulerState } from './scheduler-core.ts';
 
 /** kube-scheduler as an XState actor: a thin shell over scheduler-core. */
@@ -57,8 +58,8 @@ export const schedulerMachine = setup({
   on: { '*': { actions: 'handle' } },
 });
 
-export function startScheduler(env: HostEnv<null>, api: Omit<ApiClientConfig, 'name'>, explainPods: ReadonlySet<string> = new Set()) {
+export function startScheduler(env: HostEnv<null>, api: Omit<ApiClientConfig, 'name'>, explainPods: ReadonlySet<string> = new Set(), config?: SchedulerConfiguration) {
   const rng = env.rng.fork(`scheduler#${env.incarnation}`);
-  const s = newScheduler(`${env.name}_${env.incarnation}`, newApiClient({ ...api, name: env.name }), (n) => rng.int(0, n), env.now, explainPods);
+  const s = newScheduler(`${env.name}_${env.incarnation}`, newApiClient({ ...api, name: env.name }), (n) => rng.int(0, n), env.now, explainPods, config);
   return createActor(schedulerMachine, { clock: env.clock, input: { s, now: env.now } });
 }

@@ -7,7 +7,9 @@
  * etcd clients must all differ, and differ from etcd members, roles and groups (targets.ts).
  */
 
-import { isMap, isScalar } from 'yaml';
+import { isMap, isScalar, type Node } from 'yaml';
+import { parseSchedulerConfiguration } from '../../actors/scheduler/plugins/scheduler-config.ts';
+import { scenarioPlace, toJson } from './manifests.ts';
 import type { NodeSpec, UserSpec } from '../../actors/scenario/spec.ts';
 import { labelKeyProblem, labelValueProblem } from './labels.ts';
 import { QUANTITY_FORMS, parseQuantity } from './quantity.ts';
@@ -44,7 +46,11 @@ const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
  * Reads controlPlane (from the spec.cluster map) and turns the control plane on when it or nodes
  * is given: records the control-plane hosts and the built-in admin.
  */
-export function readControlPlane(cx: Ctx, st: State, cluster: Fields): R<{ apiservers: number; schedulers: number; controllerManagers: number }> | null {
+export function readControlPlane(
+  cx: Ctx,
+  st: State,
+  cluster: Fields,
+): R<{ apiservers: number; schedulers: number; controllerManagers: number; schedulerConfiguration?: Record<string, unknown> }> | null {
   const cpV = cluster.get('controlPlane');
   if (!cpV && !cluster.get('nodes')) return null;
   const f = cpV ? openMap(cx, cpV, SHAPES.controlPlane, 'a map {apiservers, schedulers, controllerManagers}') : undefined;
@@ -65,8 +71,25 @@ export function readControlPlane(cx: Ctx, st: State, cluster: Fields): R<{ apise
   st.hosts.set(ADMIN.name, { what: 'user', line: 0 });
   st.users.set(ADMIN.name, { line: 0 });
   if (cpV && !f) return undefined;
+  const configV = f?.get('schedulerConfiguration');
+  let schedulerConfiguration: Record<string, unknown> | undefined;
+  if (configV) {
+    const value = toJson(scenarioPlace(cx), configV.node as Node);
+    const parsed = parseSchedulerConfiguration(value);
+    if (!parsed.ok) {
+      const first = parsed.errors[0]!;
+      cx.report(
+        configV.node,
+        `${configV.path}${first.path ? `.${first.path}` : ''}: ${first.message}${parsed.errors.length > 1 ? ` (and ${parsed.errors.length - 1} more)` : ''}`,
+        'a KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1): profiles, plugins, pluginConfig, percentageOfNodesToScore',
+        'fix the field as the message says',
+      );
+      return undefined;
+    }
+    schedulerConfiguration = value as Record<string, unknown>;
+  }
   if (info.apiservers === undefined || info.schedulers === undefined || info.controllerManagers === undefined) return undefined;
-  return { apiservers: info.apiservers, schedulers: info.schedulers, controllerManagers: info.controllerManagers };
+  return { apiservers: info.apiservers, schedulers: info.schedulers, controllerManagers: info.controllerManagers, ...(schedulerConfiguration ? { schedulerConfiguration } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -126,6 +126,7 @@ export const SHAPES = {
       apiservers: opt('1'),
       schedulers: opt('1'),
       controllerManagers: opt('1'),
+      schedulerConfiguration: opt('{profiles: [{schedulerName: default-scheduler}]}'),
     },
   },
   node: { keys: NODE_KEYS },

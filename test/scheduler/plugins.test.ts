@@ -243,13 +243,25 @@ describe('profiles', () => {
     assert.equal(p.schedulerName, 'default-scheduler');
     assert.deepEqual(
       p.plugins.map((x) => x.name),
-      ['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'DefaultPreemption', 'NodeResourcesBalancedAllocation'],
+      [
+        'NodeUnschedulable',
+        'NodeName',
+        'TaintToleration',
+        'NodeAffinity',
+        'NodePorts',
+        'NodeResourcesFit',
+        'PodTopologySpread',
+        'InterPodAffinity',
+        'DefaultPreemption',
+        'NodeResourcesBalancedAllocation',
+        'ImageLocality',
+      ],
     );
-    assert.deepEqual(p.weights, { TaintToleration: 3, NodeAffinity: 2, NodeResourcesFit: 1, NodeResourcesBalancedAllocation: 1 });
+    assert.deepEqual(p.weights, { TaintToleration: 3, NodeAffinity: 2, NodeResourcesFit: 1, PodTopologySpread: 2, InterPodAffinity: 2, NodeResourcesBalancedAllocation: 1, ImageLocality: 1 });
   });
 
   it('rejects unknown and duplicate plugins, and bad weights', () => {
-    assert.throws(() => buildProfile({ plugins: [{ name: 'InterPodAffinity' }] }), /plugin "InterPodAffinity" does not exist/);
+    assert.throws(() => buildProfile({ plugins: [{ name: 'VolumeBinding' }] }), /plugin "VolumeBinding" does not exist/);
     assert.throws(() => buildProfile({ plugins: [{ name: 'NodeName' }, { name: 'NodeName' }] }), /enabled twice/);
     assert.throws(() => buildProfile({ plugins: [{ name: 'TaintToleration', weight: 101 }] }), /weight 101/);
   });

@@ -112,7 +112,9 @@ describe('scheduleOne: golden scores on a 3-node cluster', () => {
     assert.deepEqual(t.NodeResourcesFit, { n1: [72, 72, 72], n2: [53, 53, 53], n3: [95, 95, 95] });
     // A best-effort pod: BalancedAllocation's PreScore returns Skip (kubernetes#129138).
     assert.equal(t.NodeResourcesBalancedAllocation, undefined);
-    assert.deepEqual(r.explanation!.skippedScorePlugins, ['NodeResourcesBalancedAllocation']);
+    // PodTopologySpread (no constraints, no workload selector) and InterPodAffinity (no pod with
+    // affinity) skip at PreScore too.
+    assert.deepEqual(r.explanation!.skippedScorePlugins, ['PodTopologySpread', 'InterPodAffinity', 'NodeResourcesBalancedAllocation']);
     // Totals: n1 300+120+72 = 492, n2 300+200+53 = 553, n3 0+80+95 = 175.
     assert.deepEqual(totals(r.explanation!), { n1: 492, n2: 553, n3: 175 });
     assert.equal(nodeOf(r), 'n2');
@@ -121,12 +123,15 @@ describe('scheduleOne: golden scores on a 3-node cluster', () => {
   it('explain lists every filter verdict per node', () => {
     const r = scheduleOne(defaultProfile(), goldenCluster(), makePod('big').req({ cpu: '3' }).obj(), INITIAL_ROTATION, never, { explain: true });
     const ex = r.explanation!;
-    // NodeAffinity and NodePorts were skipped at PreFilter (no selector, no host ports).
+    // NodeAffinity, NodePorts, PodTopologySpread and InterPodAffinity were skipped at PreFilter
+    // (no selector, no host ports, no spread constraints, no pod affinity anywhere).
     assert.deepEqual(
       ex.preFilter.map((v) => [v.plugin, v.code]),
       [
         ['NodeAffinity', 'Skip'],
         ['NodePorts', 'Skip'],
+        ['PodTopologySpread', 'Skip'],
+        ['InterPodAffinity', 'Skip'],
       ],
     );
     const n2 = ex.nodes.find((n) => n.node === 'n2')!;

@@ -15,13 +15,20 @@
  * reads labelSelector).
  */
 import type { V1Pod, V1PodAffinityTerm, V1WeightedPodAffinityTerm } from '@kubernetes/client-node';
-import { compileLabelSelector, SELECT_NOTHING, type CompiledSelector, type Labels } from './label-selector.ts';
+import { compileLabelSelector, SELECT_NOTHING, selectorKey, type CompiledSelector, type Labels } from './label-selector.ts';
 
 export interface AffinityTerm {
   readonly namespaces: ReadonlySet<string>;
   readonly selector: CompiledSelector;
   readonly topologyKey: string;
   readonly namespaceSelector: CompiledSelector;
+  /** Canonical text of the term: equal terms (of different pods) have equal keys. */
+  readonly key: string;
+}
+
+/** The canonical key of a term's content (namespaces sorted; selectors in their sorted requirement form). */
+export function affinityTermKey(namespaces: ReadonlySet<string>, selector: CompiledSelector, topologyKey: string, namespaceSelector: CompiledSelector): string {
+  return `${topologyKey}\u0000${[...namespaces].sort().join(',')}\u0000${selectorKey(namespaceSelector)}\u0000${selectorKey(selector)}`;
 }
 
 export interface WeightedAffinityTerm extends AffinityTerm {
@@ -66,13 +73,11 @@ function newAffinityTerm(podNamespace: string, term: V1PodAffinityTerm, errors: 
   if ('error' in nsSelector) errors.push(nsSelector.error);
   const listed = term.namespaces ?? [];
   const namespaces = listed.length === 0 && term.namespaceSelector == null ? new Set([podNamespace]) : new Set(listed);
-  return Object.freeze({
-    namespaces,
-    // An invalid selector matches nothing (the pod is rejected at PreFilter anyway).
-    selector: 'error' in selector ? SELECT_NOTHING : selector,
-    topologyKey: term.topologyKey ?? '',
-    namespaceSelector: 'error' in nsSelector ? SELECT_NOTHING : nsSelector,
-  });
+  // An invalid selector matches nothing (the pod is rejected at PreFilter anyway).
+  const sel = 'error' in selector ? SELECT_NOTHING : selector;
+  const nsSel = 'error' in nsSelector ? SELECT_NOTHING : nsSelector;
+  const topologyKey = term.topologyKey ?? '';
+  return Object.freeze({ namespaces, selector: sel, topologyKey, namespaceSelector: nsSel, key: affinityTermKey(namespaces, sel, topologyKey, nsSel) });
 }
 
 function terms(ns: string, list: readonly V1PodAffinityTerm[] | undefined, errors: string[]): readonly AffinityTerm[] {

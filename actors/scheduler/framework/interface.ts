@@ -3,9 +3,8 @@
  *
  * A plugin is an object with a `name` and any of the extension points below; the framework
  * calls only what is present. A profile is data: the ordered plugin list (kube's MultiPoint
- * order, which is both the Filter order and the Score order) and a weight per score plugin.
- * Adding InterPodAffinity, PodTopologySpread or ImageLocality later means writing a plugin and
- * putting it in a profile; nothing in the framework changes.
+ * order, which is both the Filter order and the Score order), a weight per score plugin and,
+ * when a configuration set an extension point on its own, that point's plugin list.
  *
  * Every method is synchronous and pure with respect to its inputs (it may write CycleState).
  */

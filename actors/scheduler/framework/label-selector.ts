@@ -129,3 +129,8 @@ export function addRequirements(base: CompiledSelector, extra: readonly Requirem
   if (extra.length === 0) return base;
   return compileRequirements([...base.requirements, ...extra]);
 }
+
+/** Canonical text of a selector (requirements are kept sorted): equal selectors, equal keys. */
+export function selectorKey(s: CompiledSelector): string {
+  return s.kind === 'requirements' ? JSON.stringify(s.requirements) : s.kind;
+}

@@ -112,6 +112,8 @@ export class NodeInfo {
   imageSizes: ReadonlyMap<string, number> = NO_IMAGES;
   /** Bumped on every change; lets callers cache per-node derived data. */
   generation = 0;
+  /** Called after every change (set by the owning Snapshot: its change log feeds TopologyIndex). */
+  onChange: ((ni: NodeInfo) => void) | null = null;
 
   constructor(node?: V1Node) {
     if (node) this.setNode(node);
@@ -126,6 +128,7 @@ export class NodeInfo {
     this.allocatable = nodeAllocatable(node);
     this.imageSizes = nodeImageSizes(node);
     this.generation++;
+    if (this.onChange !== null) this.onChange(this);
   }
 
   hasPod(key: string): boolean {
@@ -181,6 +184,7 @@ export class NodeInfo {
       else this.usedPorts.remove(p);
     }
     this.generation++;
+    if (this.onChange !== null) this.onChange(this);
   }
 
   /** An independent copy (kube `Snapshot()`), for preemption's what-if evaluation. */

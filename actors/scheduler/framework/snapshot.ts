@@ -63,6 +63,62 @@ export class Snapshot {
   private readonly serviceSelectors = new Map<string, Map<string, Readonly<Record<string, string>>>>();
   /** `kind/namespace/name` → the controller's selector. */
   private readonly controllerSelectors = new Map<string, LabelSelector | Readonly<Record<string, string>>>();
+  /** NodeInfos in the order they changed (pods added/removed, node updated), for incremental indices. */
+  private readonly changeLog: NodeInfo[] = [];
+  /** Absolute position of changeLog[0]; older entries were trimmed. */
+  private changeLogBase = 0;
+  private readonly recordChange = (ni: NodeInfo): void => {
+    const log = this.changeLog;
+    log.push(ni);
+    if (log.length > 4096 && log.length > 4 * this.byName.size) {
+      const drop = log.length >> 1;
+      log.splice(0, drop);
+      this.changeLogBase += drop;
+    }
+  };
+
+  /** The change-log position after the latest node change. */
+  get changeCursor(): number {
+    return this.changeLogBase + this.changeLog.length;
+  }
+
+  /**
+   * Visits every node changed since `cursor` (a node may repeat) and returns true, or returns
+   * false without visiting when the log no longer reaches back that far (the caller rescans).
+   */
+  changesSince(cursor: number, visit: (ni: NodeInfo) => void): boolean {
+    if (cursor < this.changeLogBase) return false;
+    const log = this.changeLog;
+    for (let i = cursor - this.changeLogBase; i < log.length; i++) visit(log[i]!);
+    return true;
+  }
+
+  /** Plugin-derived data kept across cycles (see `memo`), least recently used first. */
+  private readonly memos = new Map<string, unknown>();
+
+  /** How many `memo` entries a snapshot keeps before dropping the least recently used. */
+  static readonly MEMO_CAPACITY = 64;
+
+  /**
+   * Derived data a plugin keeps across scheduling cycles for this snapshot (e.g. a
+   * `TopologyIndex` refreshed by node generation), created on first use. `key` must identify
+   * everything `create` depends on. Bounded: beyond MEMO_CAPACITY the least recently used
+   * entry is dropped (and simply rebuilt if needed again).
+   */
+  memo<T>(key: string, create: () => T): T {
+    const found = this.memos.get(key);
+    if (found !== undefined) {
+      if (this.memos.size > 1) {
+        this.memos.delete(key);
+        this.memos.set(key, found);
+      }
+      return found as T;
+    }
+    const value = create();
+    this.memos.set(key, value);
+    if (this.memos.size > Snapshot.MEMO_CAPACITY) this.memos.delete(this.memos.keys().next().value!);
+    return value;
+  }
 
   /** Nodes in node-tree order. The array is rebuilt only after a node is added, removed or re-zoned. */
   get nodes(): readonly NodeInfo[] {
@@ -205,6 +261,7 @@ export class Snapshot {
       return ni;
     }
     ni = new NodeInfo(node);
+    ni.onChange = this.recordChange;
     this.byName.set(name, ni);
     this.addToZone(name, zone);
     this.addImages(ni);
@@ -222,6 +279,7 @@ export class Snapshot {
     const ni = this.byName.get(name);
     if (!ni) return false;
     this.byName.delete(name);
+    ni.onChange = null;
     this.removeFromZone(name);
     this.removeImages(ni);
     this.withAffinity.delete(ni);

@@ -36,15 +36,23 @@
  * uses the real minimum, as here.
  *
  * PreFilter extensions (AddPod / RemovePod) keep the counts right during preemption.
+ *
+ * Cost: the counts come from `TopologyIndex`es kept in the snapshot (`Snapshot.memo`): one over
+ * existing pods' required anti-affinity terms, one over existing pods' scoring terms, and one per
+ * distinct term of incoming pods (the pods matching it, per topology value). A cycle recounts
+ * only the nodes the snapshot's change log lists since the index's last use, so PreFilter and
+ * PreScore cost O(changed nodes + distinct terms), not O(pods); Filter and Score are a map lookup
+ * per term.
  */
 import { stateKey, type Cloneable, type CycleState } from '../framework/cycle-state.ts';
-import { affinityTermMatches, type AffinityTerm, type WeightedAffinityTerm } from '../framework/affinity.ts';
+import { affinityTermKey, affinityTermMatches, type AffinityTerm, type WeightedAffinityTerm } from '../framework/affinity.ts';
 import type { Plugin, PreFilterExtensions } from '../framework/interface.ts';
 import { SELECT_NOTHING, type Labels } from '../framework/label-selector.ts';
 import type { NodeInfo } from '../framework/node-info.ts';
 import { podAffinityOf, type PodInfo } from '../framework/pod-info.ts';
 import type { Snapshot } from '../framework/snapshot.ts';
 import { errorStatus, skipStatus, unresolvable, unschedulable } from '../framework/status.ts';
+import { addToCounts, TopologyIndex, type TopologyCounts } from '../framework/topology-index.ts';
 
 export const Name = 'InterPodAffinity';
 export const ErrReasonExistingAntiAffinityRulesNotMatch = "node(s) didn't satisfy existing pods anti-affinity rules";
@@ -61,14 +69,17 @@ export interface InterPodAffinityArgs {
 
 export const DEFAULT_HARD_POD_AFFINITY_WEIGHT = 1;
 
-/** topologyKey → topology value → count (kube `topologyToMatchedTermCount`, nested to avoid pair keys). */
-export type TopologyCounts = Map<string, Map<string, number>>;
+export type { TopologyCounts };
 
-/** The number of (key, value) entries (Go `len(map)`; entries reaching 0 are deleted). */
-function countEntries(m: TopologyCounts): number {
+const EMPTY_COUNTS: TopologyCounts = new Map();
+const NO_MAPS: readonly Map<string, number>[] = Object.freeze([]) as readonly Map<string, number>[];
+
+/** Any map of `maps` holding a positive count for `value`. */
+function anyPositive(maps: readonly Map<string, number>[], value: string): boolean {
+  if (maps.length === 1) return (maps[0]!.get(value) ?? 0) > 0;
   let n = 0;
-  for (const values of m.values()) n += values.size;
-  return n;
+  for (let i = 0; i < maps.length; i++) n += maps[i]!.get(value) ?? 0;
+  return n > 0;
 }
 
 function cloneCounts(m: TopologyCounts): TopologyCounts {
@@ -77,23 +88,89 @@ function cloneCounts(m: TopologyCounts): TopologyCounts {
   return c;
 }
 
-/** `topologyToMatchedTermCount.update`: only when the node has the key; an entry reaching 0 is deleted. */
-function update(m: TopologyCounts, labels: Labels, topologyKey: string, delta: number): void {
-  const value = labels?.[topologyKey];
-  if (typeof value !== 'string') return;
-  let values = m.get(topologyKey);
-  if (!values) m.set(topologyKey, (values = new Map()));
-  const next = (values.get(value) ?? 0) + delta;
-  if (next === 0) {
-    values.delete(value);
-    if (values.size === 0) m.delete(topologyKey);
-  } else values.set(value, next);
-}
+/**
+ * Counts per (topologyKey, value) as read-only layers shared with the snapshot's indices, plus
+ * this cycle's own adjustments (AddPod / RemovePod); the count of a pair is the sum. Equals
+ * kube's merged `topologyToMatchedTermCount`.
+ */
+export class LayeredCounts {
+  private readonly keys: string[] = [];
+  /** Per topology key, the layers' value maps (resolved once: Filter then does one lookup per layer). */
+  private readonly byKey = new Map<string, Map<string, number>[]>();
 
-function countAt(m: TopologyCounts, topologyKey: string, labels: Labels): number | undefined {
-  const value = labels?.[topologyKey];
-  if (typeof value !== 'string') return undefined;
-  return m.get(topologyKey)?.get(value) ?? 0;
+  constructor(
+    readonly layers: readonly TopologyCounts[],
+    readonly delta: TopologyCounts = new Map(),
+  ) {
+    for (const l of layers) {
+      for (const [k, values] of l) {
+        let list = this.byKey.get(k);
+        if (!list) {
+          this.byKey.set(k, (list = []));
+          this.keys.push(k);
+        }
+        list.push(values);
+      }
+    }
+    for (const k of delta.keys()) if (!this.keys.includes(k)) this.keys.push(k);
+  }
+
+  get(topologyKey: string, value: string): number {
+    let n = 0;
+    const list = this.byKey.get(topologyKey);
+    if (list !== undefined) for (let i = 0; i < list.length; i++) n += list[i]!.get(value) ?? 0;
+    if (this.delta.size > 0) n += this.delta.get(topologyKey)?.get(value) ?? 0;
+    return n;
+  }
+
+  /** The count at the node's value of `topologyKey`, or undefined when the node lacks the key. */
+  at(topologyKey: string, labels: Labels): number | undefined {
+    const v = labels?.[topologyKey];
+    return typeof v === 'string' ? this.get(topologyKey, v) : undefined;
+  }
+
+  /** The layers' value maps for one key (empty when none): lets a hot loop skip the key lookup. */
+  mapsFor(topologyKey: string): readonly Map<string, number>[] {
+    return this.byKey.get(topologyKey) ?? NO_MAPS;
+  }
+
+  /** True when AddPod/RemovePod adjusted the counts (then `mapsFor` alone is not the whole count). */
+  get adjusted(): boolean {
+    return this.delta.size > 0;
+  }
+
+  /** `update`: adds at the node's value of `topologyKey` (nothing when the node lacks it). */
+  add(topologyKey: string, labels: Labels, amount: number): void {
+    const v = labels?.[topologyKey];
+    if (typeof v !== 'string') return;
+    addToCounts(this.delta, topologyKey, v, amount);
+    if (!this.keys.includes(topologyKey)) this.keys.push(topologyKey);
+  }
+
+  /** Topology keys that may hold a count. */
+  get topologyKeys(): readonly string[] {
+    return this.keys;
+  }
+
+  /** Go `len(m) == 0`: no (key, value) with a non-zero count. */
+  isEmpty(): boolean {
+    if (this.delta.size === 0) {
+      for (const l of this.layers) if (l.size > 0) return false;
+      return true;
+    }
+    return this.materialize().size === 0;
+  }
+
+  /** The merged map (for tests and explanations). */
+  materialize(): TopologyCounts {
+    const out: TopologyCounts = new Map();
+    for (const l of [...this.layers, this.delta]) for (const [k, values] of l) for (const [v, n] of values) addToCounts(out, k, v, n);
+    return out;
+  }
+
+  clone(): LayeredCounts {
+    return new LayeredCounts(this.layers, cloneCounts(this.delta));
+  }
 }
 
 function podLabels(pi: PodInfo): Labels {
@@ -110,7 +187,7 @@ function podMatchesAllTerms(terms: readonly AffinityTerm[], pi: PodInfo): boolea
 
 /**
  * `mergeAffinityTermNamespacesIfNotEmpty`: a namespaceSelector other than `{}` becomes the list
- * of namespaces it selects, and the selector then selects nothing.
+ * of namespaces it selects (from the snapshot's namespace lookup), and then selects nothing.
  */
 function mergeNamespaces<T extends AffinityTerm>(terms: readonly T[], snapshot: Snapshot | undefined): readonly T[] {
   let out: T[] | undefined;
@@ -120,21 +197,92 @@ function mergeNamespaces<T extends AffinityTerm>(terms: readonly T[], snapshot: 
     const namespaces = new Set(t.namespaces);
     if (snapshot) for (const [name, labels] of snapshot.namespaces) if (t.namespaceSelector.matches(labels)) namespaces.add(name);
     out ??= [...terms];
-    out[i] = { ...t, namespaces, namespaceSelector: SELECT_NOTHING };
+    out[i] = { ...t, namespaces, namespaceSelector: SELECT_NOTHING, key: affinityTermKey(namespaces, t.selector, t.topologyKey, SELECT_NOTHING) };
   }
   return out ?? terms;
 }
 
-/** The PreFilter state (kube `preFilterState`); `clone()` copies the counts for a preemption what-if. */
+/** An index with the term registry that resolves its group names back to terms. */
+interface TermIndex {
+  readonly index: TopologyIndex;
+  readonly terms: Map<string, AffinityTerm>;
+}
+
+/** Existing pods' required anti-affinity terms: group = term key, +1 per pod-term at the term's key. */
+function existingAntiIndex(snapshot: Snapshot): TermIndex {
+  return snapshot.memo(`${Name}/existing-required-anti`, () => {
+    const terms = new Map<string, AffinityTerm>();
+    const index = new TopologyIndex((ni, emit) => {
+      for (const ep of ni.podsWithRequiredAntiAffinity) {
+        for (const t of podAffinityOf(ep).requiredAntiAffinityTerms) {
+          if (!terms.has(t.key)) terms.set(t.key, t);
+          emit(t.key, t.topologyKey, 1);
+        }
+      }
+    });
+    return { index, terms };
+  });
+}
+
+/**
+ * Existing pods' scoring terms: group `H<key>` (+1 per required affinity term), `A<key>`
+ * (+weight per preferred affinity term), `N<key>` (+weight per preferred anti-affinity term).
+ */
+function existingScoringIndex(snapshot: Snapshot): TermIndex {
+  return snapshot.memo(`${Name}/existing-scoring`, () => {
+    const terms = new Map<string, AffinityTerm>();
+    const reg = (t: AffinityTerm): string => {
+      if (!terms.has(t.key)) terms.set(t.key, t);
+      return t.key;
+    };
+    const index = new TopologyIndex((ni, emit) => {
+      for (const ep of ni.podsWithAffinity) {
+        const a = podAffinityOf(ep);
+        for (const t of a.requiredAffinityTerms) emit(`H${reg(t)}`, t.topologyKey, 1);
+        for (const t of a.preferredAffinityTerms) emit(`A${reg(t)}`, t.topologyKey, t.weight);
+        for (const t of a.preferredAntiAffinityTerms) emit(`N${reg(t)}`, t.topologyKey, t.weight);
+      }
+    });
+    return { index, terms };
+  });
+}
+
+/** Pods matching one (incoming, namespace-merged) term, counted at the term's topology key. */
+function termMatchCounts(snapshot: Snapshot, t: AffinityTerm): TopologyCounts {
+  const idx = snapshot.memo(`${Name}/term/${t.key}`, () =>
+    new TopologyIndex((ni, emit) => {
+      const pods = ni.pods;
+      for (let j = 0; j < pods.length; j++) {
+        const ep = pods[j]!;
+        if (affinityTermMatches(t, ep.namespace, podLabels(ep), undefined)) emit('', t.topologyKey, 1);
+      }
+    }),
+  );
+  idx.refreshFrom(snapshot);
+  return idx.totals.get('') ?? EMPTY_COUNTS;
+}
+
+/** Pods matching ALL the (incoming, merged) required affinity terms, +1 at each term's key. */
+function allTermsMatchCounts(snapshot: Snapshot, terms: readonly AffinityTerm[]): TopologyCounts {
+  const idx = snapshot.memo(`${Name}/all/${terms.map((t) => t.key).join('\u0001')}`, () =>
+    new TopologyIndex((ni, emit) => {
+      for (const ep of ni.pods) if (podMatchesAllTerms(terms, ep)) for (const t of terms) emit('', t.topologyKey, 1);
+    }),
+  );
+  idx.refreshFrom(snapshot);
+  return idx.totals.get('') ?? EMPTY_COUNTS;
+}
+
+/** The PreFilter state (kube `preFilterState`); `clone()` copies the adjustments for a preemption what-if. */
 export class InterPodAffinityPreFilterState implements Cloneable {
   constructor(
     readonly pod: PodInfo,
     readonly requiredAffinityTerms: readonly AffinityTerm[],
     readonly requiredAntiAffinityTerms: readonly AffinityTerm[],
     readonly namespaceLabels: Labels,
-    readonly existingAntiAffinityCounts: TopologyCounts,
-    readonly affinityCounts: TopologyCounts,
-    readonly antiAffinityCounts: TopologyCounts,
+    readonly existingAntiAffinityCounts: LayeredCounts,
+    readonly affinityCounts: LayeredCounts,
+    readonly antiAffinityCounts: LayeredCounts,
   ) {}
 
   clone(): InterPodAffinityPreFilterState {
@@ -143,9 +291,9 @@ export class InterPodAffinityPreFilterState implements Cloneable {
       this.requiredAffinityTerms,
       this.requiredAntiAffinityTerms,
       this.namespaceLabels,
-      cloneCounts(this.existingAntiAffinityCounts),
-      cloneCounts(this.affinityCounts),
-      cloneCounts(this.antiAffinityCounts),
+      this.existingAntiAffinityCounts.clone(),
+      this.affinityCounts.clone(),
+      this.antiAffinityCounts.clone(),
     );
   }
 
@@ -155,13 +303,13 @@ export class InterPodAffinityPreFilterState implements Cloneable {
     const otherLabels = podLabels(other);
     const incomingLabels = podLabels(this.pod);
     for (const t of podAffinityOf(other).requiredAntiAffinityTerms) {
-      if (affinityTermMatches(t, this.pod.namespace, incomingLabels, this.namespaceLabels)) update(this.existingAntiAffinityCounts, labels, t.topologyKey, delta);
+      if (affinityTermMatches(t, this.pod.namespace, incomingLabels, this.namespaceLabels)) this.existingAntiAffinityCounts.add(t.topologyKey, labels, delta);
     }
     if (podMatchesAllTerms(this.requiredAffinityTerms, other)) {
-      for (const t of this.requiredAffinityTerms) update(this.affinityCounts, labels, t.topologyKey, delta);
+      for (const t of this.requiredAffinityTerms) this.affinityCounts.add(t.topologyKey, labels, delta);
     }
     for (const t of this.requiredAntiAffinityTerms) {
-      if (affinityTermMatches(t, other.namespace, otherLabels, undefined)) update(this.antiAffinityCounts, labels, t.topologyKey, delta);
+      if (affinityTermMatches(t, other.namespace, otherLabels, undefined)) this.antiAffinityCounts.add(t.topologyKey, labels, delta);
     }
   }
 
@@ -169,19 +317,33 @@ export class InterPodAffinityPreFilterState implements Cloneable {
   satisfiesPodAffinity(labels: Labels): boolean {
     let podsExist = true;
     for (const t of this.requiredAffinityTerms) {
-      const n = countAt(this.affinityCounts, t.topologyKey, labels);
+      const n = this.affinityCounts.at(t.topologyKey, labels);
       if (n === undefined) return false; // all topology labels must exist on the node
       if (n <= 0) podsExist = false;
     }
     if (podsExist) return true;
-    return countEntries(this.affinityCounts) === 0 && podMatchesAllTerms(this.requiredAffinityTerms, this.pod);
+    return this.affinityCounts.isEmpty() && podMatchesAllTerms(this.requiredAffinityTerms, this.pod);
   }
+
+  /** Per anti-affinity term: its key and the count maps for it (resolved once per cycle). */
+  private antiResolved: { key: string; maps: readonly Map<string, number>[] }[] | undefined;
+  private existingResolved: { key: string; maps: readonly Map<string, number>[] }[] | undefined;
 
   /** `satisfyPodAntiAffinity`. */
   satisfiesPodAntiAffinity(labels: Labels): boolean {
-    if (this.antiAffinityCounts.size === 0) return true;
+    const counts = this.antiAffinityCounts;
+    if (!counts.adjusted) {
+      const resolved = (this.antiResolved ??= this.requiredAntiAffinityTerms.map((t) => ({ key: t.topologyKey, maps: counts.mapsFor(t.topologyKey) })));
+      for (let i = 0; i < resolved.length; i++) {
+        const r = resolved[i]!;
+        if (r.maps.length === 0) continue;
+        const v = labels?.[r.key];
+        if (typeof v === 'string' && anyPositive(r.maps, v)) return false;
+      }
+      return true;
+    }
     for (const t of this.requiredAntiAffinityTerms) {
-      const n = countAt(this.antiAffinityCounts, t.topologyKey, labels);
+      const n = counts.at(t.topologyKey, labels);
       if (n !== undefined && n > 0) return false;
     }
     return true;
@@ -189,16 +351,26 @@ export class InterPodAffinityPreFilterState implements Cloneable {
 
   /** `satisfyExistingPodsAntiAffinity`: no (key, value) of the node has a count (one lookup per counted key). */
   satisfiesExistingPodsAntiAffinity(labels: Labels): boolean {
-    if (this.existingAntiAffinityCounts.size === 0) return true;
-    for (const [key, values] of this.existingAntiAffinityCounts) {
-      const value = labels?.[key];
-      if (typeof value === 'string' && (values.get(value) ?? 0) > 0) return false;
+    const counts = this.existingAntiAffinityCounts;
+    if (!counts.adjusted) {
+      const resolved = (this.existingResolved ??= counts.topologyKeys.map((key) => ({ key, maps: counts.mapsFor(key) })));
+      for (let i = 0; i < resolved.length; i++) {
+        const r = resolved[i]!;
+        const v = labels?.[r.key];
+        if (typeof v === 'string' && anyPositive(r.maps, v)) return false;
+      }
+      return true;
+    }
+    const keys = counts.topologyKeys;
+    for (let i = 0; i < keys.length; i++) {
+      const n = counts.at(keys[i]!, labels);
+      if (n !== undefined && n > 0) return false;
     }
     return true;
   }
 }
 
-/** What PreFilter computes; exported for tests and explanations. */
+/** What PreFilter computes (refreshing the snapshot's indices); exported for tests and explanations. */
 export function computePreFilterState(pod: PodInfo, snapshot: Snapshot): InterPodAffinityPreFilterState {
   const info = podAffinityOf(pod);
   const required = mergeNamespaces(info.requiredAffinityTerms, snapshot);
@@ -206,99 +378,69 @@ export function computePreFilterState(pod: PodInfo, snapshot: Snapshot): InterPo
   const nsLabels = snapshot.namespaceLabels(pod.namespace);
   const incomingLabels = podLabels(pod);
 
-  // getExistingAntiAffinityCounts: only nodes holding pods with required anti-affinity.
-  const existing: TopologyCounts = new Map();
-  for (const ni of snapshot.nodesWithRequiredAntiAffinityPods) {
-    const labels = ni.labels;
-    for (const ep of ni.podsWithRequiredAntiAffinity) {
-      for (const t of podAffinityOf(ep).requiredAntiAffinityTerms) {
-        if (affinityTermMatches(t, pod.namespace, incomingLabels, nsLabels)) update(existing, labels, t.topologyKey, 1);
-      }
+  // getExistingAntiAffinityCounts: one layer per distinct existing term that matches the pod.
+  const existing: TopologyCounts[] = [];
+  if (snapshot.nodesWithRequiredAntiAffinityPods.size > 0) {
+    const { index, terms } = existingAntiIndex(snapshot);
+    index.refreshFrom(snapshot);
+    for (const [key, counts] of index.totals) {
+      const t = terms.get(key)!;
+      if (affinityTermMatches(t, pod.namespace, incomingLabels, nsLabels)) existing.push(counts);
     }
   }
-
-  // getIncomingAffinityAntiAffinityCounts: every pod on every node.
-  const affinityCounts: TopologyCounts = new Map();
-  const antiCounts: TopologyCounts = new Map();
-  if (required.length > 0 || anti.length > 0) {
-    const nodes = snapshot.nodes;
-    for (let i = 0; i < nodes.length; i++) {
-      const ni = nodes[i]!;
-      const pods = ni.pods;
-      if (pods.length === 0) continue;
-      const labels = ni.labels;
-      for (let j = 0; j < pods.length; j++) {
-        const ep = pods[j]!;
-        if (required.length > 0 && podMatchesAllTerms(required, ep)) {
-          for (const t of required) update(affinityCounts, labels, t.topologyKey, 1);
-        }
-        if (anti.length > 0) {
-          const epLabels = podLabels(ep);
-          for (const t of anti) if (affinityTermMatches(t, ep.namespace, epLabels, undefined)) update(antiCounts, labels, t.topologyKey, 1);
-        }
-      }
-    }
-  }
-  return new InterPodAffinityPreFilterState(pod, required, anti, nsLabels, existing, affinityCounts, antiCounts);
+  // getIncomingAffinityAntiAffinityCounts.
+  const affinity = required.length > 0 ? [allTermsMatchCounts(snapshot, required)] : [];
+  const antiLayers = anti.map((t) => termMatchCounts(snapshot, t));
+  return new InterPodAffinityPreFilterState(pod, required, anti, nsLabels, new LayeredCounts(existing), new LayeredCounts(affinity), new LayeredCounts(antiLayers));
 }
 
-/** Has at least one label (kube skips nodes without labels when scoring). */
-function hasLabels(labels: Labels): boolean {
-  if (labels === undefined) return false;
-  for (const _ in labels) return true;
-  return false;
-}
-
-function addScore(m: TopologyCounts, labels: Labels, topologyKey: string, delta: number): void {
-  const value = labels?.[topologyKey];
-  if (typeof value !== 'string') return;
-  let values = m.get(topologyKey);
-  if (!values) m.set(topologyKey, (values = new Map()));
-  // Entries are kept even when they sum to 0: kube's map keeps them, and a non-empty map means "not Skip".
-  values.set(value, (values.get(value) ?? 0) + delta);
-}
-
-function processTerms(m: TopologyCounts, terms: readonly WeightedAffinityTerm[], pod: PodInfo, nsLabels: Labels, nodeLabels: Labels, multiplier: number): void {
-  if (terms.length === 0) return;
-  const labels = podLabels(pod);
-  for (const t of terms) if (affinityTermMatches(t, pod.namespace, labels, nsLabels)) addScore(m, nodeLabels, t.topologyKey, t.weight * multiplier);
+/** One PreScore layer: `multiplier` × the counts. */
+export interface ScoreLayer {
+  readonly counts: TopologyCounts;
+  readonly multiplier: number;
 }
 
 /**
- * PreScore's topology scores (kube `preScoreState.topologyScore`), or null when kube would return
- * Skip. `nodes` are all the snapshot's nodes.
+ * PreScore's topology scores (kube `preScoreState.topologyScore`) as layers, or null when kube
+ * would return Skip.
  */
-export function computeTopologyScore(pod: PodInfo, snapshot: Snapshot, args: InterPodAffinityArgs = {}): TopologyCounts | null {
+export function computeTopologyScore(pod: PodInfo, snapshot: Snapshot, args: InterPodAffinityArgs = {}): ScoreLayer[] | null {
   const info = podAffinityOf(pod);
   const hasConstraints = info.preferredAffinityTerms.length > 0 || info.preferredAntiAffinityTerms.length > 0;
   if (args.ignorePreferredTermsOfExistingPods === true && !hasConstraints) return null;
   const hard = args.hardPodAffinityWeight ?? DEFAULT_HARD_POD_AFFINITY_WEIGHT;
-  const preferred = mergeNamespaces(info.preferredAffinityTerms, snapshot);
-  const preferredAnti = mergeNamespaces(info.preferredAntiAffinityTerms, snapshot);
-  const nsLabels = snapshot.namespaceLabels(pod.namespace);
-  const topologyScore: TopologyCounts = new Map();
-  const visit = (ni: NodeInfo): void => {
-    const nodeLabels = ni.labels;
-    if (!hasLabels(nodeLabels)) return;
-    const pods = hasConstraints ? ni.pods : ni.podsWithAffinity;
-    for (let j = 0; j < pods.length; j++) {
-      const ep = pods[j]!;
-      // The incoming pod's terms against the existing pod (namespaceSelectors merged: no ns labels).
-      processTerms(topologyScore, preferred, ep, undefined, nodeLabels, 1);
-      processTerms(topologyScore, preferredAnti, ep, undefined, nodeLabels, -1);
-      const ea = podAffinityOf(ep);
-      if (!ea.hasAffinity) continue;
-      if (hard > 0) {
-        const labels = podLabels(pod);
-        for (const t of ea.requiredAffinityTerms) if (affinityTermMatches(t, pod.namespace, labels, nsLabels)) addScore(topologyScore, nodeLabels, t.topologyKey, hard);
-      }
-      processTerms(topologyScore, ea.preferredAffinityTerms, pod, nsLabels, nodeLabels, 1);
-      processTerms(topologyScore, ea.preferredAntiAffinityTerms, pod, nsLabels, nodeLabels, -1);
+  const layers: ScoreLayer[] = [];
+  // The incoming pod's preferred terms against existing pods (namespaceSelectors merged).
+  for (const t of mergeNamespaces(info.preferredAffinityTerms, snapshot) as readonly WeightedAffinityTerm[]) {
+    const counts = termMatchCounts(snapshot, t);
+    if (counts.size > 0 && t.weight !== 0) layers.push({ counts, multiplier: t.weight });
+  }
+  for (const t of mergeNamespaces(info.preferredAntiAffinityTerms, snapshot) as readonly WeightedAffinityTerm[]) {
+    const counts = termMatchCounts(snapshot, t);
+    if (counts.size > 0 && t.weight !== 0) layers.push({ counts, multiplier: -t.weight });
+  }
+  // Existing pods' terms against the incoming pod (with its namespace's labels).
+  if (snapshot.nodesWithAffinityPods.size > 0) {
+    const nsLabels = snapshot.namespaceLabels(pod.namespace);
+    const labels = podLabels(pod);
+    const { index, terms } = existingScoringIndex(snapshot);
+    index.refreshFrom(snapshot);
+    for (const [group, counts] of index.totals) {
+      const kind = group[0];
+      if (kind === 'H' && hard <= 0) continue;
+      const t = terms.get(group.slice(1))!;
+      if (!affinityTermMatches(t, pod.namespace, labels, nsLabels)) continue;
+      layers.push({ counts, multiplier: kind === 'H' ? hard : kind === 'A' ? 1 : -1 });
     }
-  };
-  if (hasConstraints) for (const ni of snapshot.nodes) visit(ni);
-  else for (const ni of snapshot.nodesWithAffinityPods) visit(ni);
-  return topologyScore.size === 0 ? null : topologyScore;
+  }
+  return layers.length === 0 ? null : layers;
+}
+
+/** The layers summed into kube's `topologyScore` map (for tests and explanations). */
+export function materializeTopologyScore(layers: readonly ScoreLayer[]): TopologyCounts {
+  const out: TopologyCounts = new Map();
+  for (const l of layers) for (const [k, values] of l.counts) for (const [v, n] of values) addToCounts(out, k, v, n * l.multiplier);
+  return out;
 }
 
 /** `InterPodAffinity.NormalizeScore`: `int64(100 · (s − min) / (max − min))` in float64, as Go. */
@@ -318,7 +460,7 @@ export function normalizeInterPodAffinityScores(scores: number[]): void {
 }
 
 const preFilterKey = stateKey<InterPodAffinityPreFilterState>('PreFilterInterPodAffinity');
-const preScoreKey = stateKey<TopologyCounts>('PreScoreInterPodAffinity');
+const preScoreKey = stateKey<readonly ScoreLayer[]>('PreScoreInterPodAffinity');
 
 export function newInterPodAffinity(args: InterPodAffinityArgs = {}): Plugin {
   const hard = args.hardPodAffinityWeight ?? DEFAULT_HARD_POD_AFFINITY_WEIGHT;
@@ -331,7 +473,7 @@ export function newInterPodAffinity(args: InterPodAffinityArgs = {}): Plugin {
   let lastFilterState: CycleState | undefined;
   let lastPre: InterPodAffinityPreFilterState | undefined;
   let lastScoreState: CycleState | undefined;
-  let lastScore: TopologyCounts | undefined;
+  let lastScore: readonly ScoreLayer[] | undefined;
 
   const extensions: PreFilterExtensions = {
     addPod(state, _pod, other, node) {
@@ -349,8 +491,9 @@ export function newInterPodAffinity(args: InterPodAffinityArgs = {}): Plugin {
     preFilter(state, pod, snapshot) {
       const info = podAffinityOf(pod);
       if (info.error !== undefined) return unresolvable(Name, `parsing pod: ${info.error}`);
+      if (info.requiredAffinityTerms.length === 0 && info.requiredAntiAffinityTerms.length === 0 && snapshot.nodesWithRequiredAntiAffinityPods.size === 0) return skip;
       const s = computePreFilterState(pod, snapshot);
-      if (s.existingAntiAffinityCounts.size === 0 && s.requiredAffinityTerms.length === 0 && s.requiredAntiAffinityTerms.length === 0) return skip;
+      if (s.existingAntiAffinityCounts.isEmpty() && s.requiredAffinityTerms.length === 0 && s.requiredAntiAffinityTerms.length === 0) return skip;
       state.write(preFilterKey, s);
       return null;
     },
@@ -376,9 +519,9 @@ export function newInterPodAffinity(args: InterPodAffinityArgs = {}): Plugin {
     },
     preScore(state, pod, nodes, snapshot) {
       if (nodes.length === 0) return skip;
-      const ts = snapshot ? computeTopologyScore(pod, snapshot, args) : null;
-      if (ts === null) return skip;
-      state.write(preScoreKey, ts);
+      const layers = snapshot ? computeTopologyScore(pod, snapshot, args) : null;
+      if (layers === null) return skip;
+      state.write(preScoreKey, layers);
       return null;
     },
     score(state, _pod, node) {
@@ -386,19 +529,22 @@ export function newInterPodAffinity(args: InterPodAffinityArgs = {}): Plugin {
         lastScoreState = state;
         lastScore = state.read(preScoreKey);
       }
-      const ts = lastScore;
-      if (ts === undefined) return 0;
+      const layers = lastScore;
+      if (layers === undefined) return 0;
       const labels = node.labels;
       let score = 0;
-      for (const [key, values] of ts) {
-        const v = labels[key];
-        if (typeof v === 'string') score += values.get(v) ?? 0;
+      for (let i = 0; i < layers.length; i++) {
+        const l = layers[i]!;
+        for (const [key, values] of l.counts) {
+          const v = labels[key];
+          if (typeof v === 'string') score += l.multiplier * (values.get(v) ?? 0);
+        }
       }
       return score;
     },
     normalizeScore(state, _pod, scores) {
-      const ts = state.read(preScoreKey);
-      if (ts === undefined || ts.size === 0) return;
+      const layers = state.read(preScoreKey);
+      if (layers === undefined || layers.length === 0) return;
       normalizeInterPodAffinityScores(scores);
     },
   } satisfies Plugin;

@@ -34,11 +34,12 @@
 import type { V1Pod, V1TopologySpreadConstraint } from '@kubernetes/client-node';
 import { stateKey, type Cloneable, type CycleState } from '../framework/cycle-state.ts';
 import type { Plugin, PreFilterExtensions } from '../framework/interface.ts';
-import { addRequirements, compileLabelSelector, selectorFromSet, type CompiledSelector, type Labels } from '../framework/label-selector.ts';
+import { addRequirements, compileLabelSelector, selectorFromSet, selectorKey, type CompiledSelector, type Labels } from '../framework/label-selector.ts';
 import type { NodeInfo } from '../framework/node-info.ts';
 import type { PodInfo } from '../framework/pod-info.ts';
 import type { Snapshot } from '../framework/snapshot.ts';
 import { errorStatus, skipStatus, unresolvable, unschedulable, type Status } from '../framework/status.ts';
+import { NodeCountIndex } from '../framework/topology-index.ts';
 import { defaultSelector } from './helper/default-selector.ts';
 import type { NodeMatcher } from './helper/node-selector.ts';
 import { findMatchingUntoleratedTaint, isDoNotScheduleTaint } from './helper/taints.ts';
@@ -134,6 +135,16 @@ export function countPodsMatchSelector(pods: readonly PodInfo[], selector: Compi
   return n;
 }
 
+/**
+ * Per node, the pods `countPodsMatchSelector` counts for this selector and namespace, kept in the
+ * snapshot across cycles and refreshed only for the nodes that changed.
+ */
+function podCounts(snapshot: Snapshot, selector: CompiledSelector, namespace: string): NodeCountIndex {
+  const idx = snapshot.memo(`${Name}/count/${namespace}/${selectorKey(selector)}`, () => new NodeCountIndex((ni) => countPodsMatchSelector(ni.pods, selector, namespace)));
+  idx.refreshFrom(snapshot);
+  return idx;
+}
+
 /** Per-pod inclusion checks: required node affinity and untolerated taints. */
 interface Inclusion {
   readonly affinity: NodeMatcher;
@@ -190,6 +201,8 @@ export interface SpreadPreScoreState {
   readonly topologyValueToPodCounts: readonly Map<string, number>[];
   /** Per constraint: ln(#domains + 2). */
   readonly topologyNormalizingWeight: readonly number[];
+  /** Per constraint: the snapshot's per-node pod counts (hostname constraints read them in Score). */
+  readonly nodeCounts?: readonly NodeCountIndex[];
 }
 
 const preFilterKey = stateKey<SpreadPreFilterState>('PreFilterPodTopologySpread');
@@ -237,6 +250,7 @@ export function newPodTopologySpread(args: PodTopologySpreadArgs = {}): Plugin {
   const preFilterState = (pod: PodInfo, snapshot: Snapshot, constraints: readonly SpreadConstraint[]): SpreadPreFilterState => {
     const counts = constraints.map(() => new Map<string, number>());
     const inc: Inclusion = { affinity: requiredNodeAffinityMatcher(pod), pod: pod.pod };
+    const perNode = constraints.map((c) => podCounts(snapshot, c.selector, pod.namespace));
     const nodes = snapshot.nodes;
     for (let n = 0; n < nodes.length; n++) {
       const ni = nodes[n]!;
@@ -247,7 +261,7 @@ export function newPodTopologySpread(args: PodTopologySpreadArgs = {}): Plugin {
         if (!included(c, inc, ni)) continue;
         const value = labels[c.topologyKey]!;
         const m = counts[i]!;
-        m.set(value, (m.get(value) ?? 0) + countPodsMatchSelector(ni.pods, c.selector, pod.namespace));
+        m.set(value, (m.get(value) ?? 0) + perNode[i]!.at(n));
       }
     }
     const s = new SpreadPreFilterState(constraints, counts, constraints.map(() => MAX_INT32));
@@ -343,19 +357,28 @@ export function newPodTopologySpread(args: PodTopologySpreadArgs = {}): Plugin {
       }
       const weights = constraints.map((c, i) => topologyNormalizingWeight(c.topologyKey === LABEL_HOSTNAME ? filteredNodes.length - ignored.size : topoSize[i]!));
       const inc: Inclusion = { affinity: requiredNodeAffinityMatcher(pod), pod: pod.pod };
-      for (const ni of allNodes) {
+      const perNode = snapshot ? constraints.map((c) => podCounts(snapshot, c.selector, pod.namespace)) : undefined;
+      for (let n = 0; n < allNodes.length; n++) {
+        const ni = allNodes[n]!;
         if (requireAll && !nodeHasAllKeys(ni.labels, constraints)) continue;
         for (let i = 0; i < constraints.length; i++) {
           const c = constraints[i]!;
-          if (!included(c, inc, ni)) continue;
-          const value = ni.labels[c.topologyKey] ?? '';
+          if (c.topologyKey === LABEL_HOSTNAME) continue; // counted per node in Score
           const m = counts[i]!;
+          const value = ni.labels[c.topologyKey] ?? '';
           const cur = m.get(value);
-          if (cur === undefined) continue; // not a domain of any feasible node (hostname: always)
-          m.set(value, cur + countPodsMatchSelector(ni.pods, c.selector, pod.namespace));
+          if (cur === undefined) continue; // not a domain of any feasible node
+          if (!included(c, inc, ni)) continue;
+          m.set(value, cur + (perNode ? perNode[i]!.at(n) : countPodsMatchSelector(ni.pods, c.selector, pod.namespace)));
         }
       }
-      state.write(preScoreKey, { constraints, ignoredNodes: ignored, topologyValueToPodCounts: counts, topologyNormalizingWeight: weights });
+      state.write(preScoreKey, {
+        constraints,
+        ignoredNodes: ignored,
+        topologyValueToPodCounts: counts,
+        topologyNormalizingWeight: weights,
+        ...(perNode ? { nodeCounts: perNode } : {}),
+      });
       return null;
     },
     score(state, pod, node) {
@@ -370,7 +393,10 @@ export function newPodTopologySpread(args: PodTopologySpreadArgs = {}): Plugin {
         const c = s.constraints[i]!;
         const value = node.labels[c.topologyKey];
         if (typeof value !== 'string') continue;
-        const cnt = c.topologyKey === LABEL_HOSTNAME ? countPodsMatchSelector(node.pods, c.selector, pod.namespace) : (s.topologyValueToPodCounts[i]!.get(value) ?? 0);
+        const cnt =
+          c.topologyKey === LABEL_HOSTNAME
+            ? (s.nodeCounts?.[i]!.of(node) ?? countPodsMatchSelector(node.pods, c.selector, pod.namespace))
+            : (s.topologyValueToPodCounts[i]!.get(value) ?? 0);
         score += scoreForCount(cnt, c.maxSkew, s.topologyNormalizingWeight[i]!);
       }
       // Go math.Round rounds half away from zero; the sum is never negative, so Math.round agrees.

@@ -141,10 +141,11 @@ export function parseSchedulerConfiguration(obj: unknown): ParseSchedulerConfigu
     if (name === undefined && profilesIn.length === 1) name = DEFAULT_SCHEDULER_NAME;
     if (typeof name !== 'string' || name === '') {
       errors.push({ path: `${path}.schedulerName`, message: 'Required value: every profile needs a schedulerName when there are several' });
-      return;
+      name = `<profiles[${i}]>`; // keep validating the rest of the profile
+    } else {
+      if (names.has(name)) errors.push({ path: `${path}.schedulerName`, message: `Duplicate value: ${show(name)}` });
+      names.add(name);
     }
-    if (names.has(name)) errors.push({ path: `${path}.schedulerName`, message: `Duplicate value: ${show(name)}` });
-    names.add(name);
     if (raw.plugins !== undefined && !isObject(raw.plugins)) {
       errors.push({ path: `${path}.plugins`, message: `Invalid value: ${show(raw.plugins)}: expected an object keyed by extension point (multiPoint, filter, score, ...)` });
       return;
@@ -154,13 +155,15 @@ export function parseSchedulerConfiguration(obj: unknown): ParseSchedulerConfigu
       return;
     }
     const own = raw.percentageOfNodesToScore;
-    const pct = own ?? global;
+    // A profile's own value wins (0 included: adaptive); else the global one, when valid.
+    const globalOk = typeof global === 'number' && Number.isInteger(global) && global >= 0 && global <= 100;
+    const pct = own !== undefined ? own : globalOk ? global : undefined;
     const r = resolveProfile(
       {
-        schedulerName: name,
+        schedulerName: name as string,
         plugins: (raw.plugins ?? {}) as PluginsConfig,
         ...(raw.pluginConfig !== undefined ? { pluginConfig: raw.pluginConfig as readonly PluginConfigEntry[] } : {}),
-        ...(typeof pct === 'number' ? { percentageOfNodesToScore: pct } : own !== undefined ? { percentageOfNodesToScore: own as number } : {}),
+        ...(pct !== undefined ? { percentageOfNodesToScore: pct as number } : {}),
       },
       path,
     );
