@@ -139,9 +139,9 @@ export function runFrameworkLoop(w: Workload, options: LoopOptions): FrameworkRu
       const current = (pod.status as { nominatedNodeName?: string } | undefined)?.nominatedNodeName ?? '';
       if (u.nominatedNodeName !== undefined && u.nominatedNodeName !== current) {
         // The actor patches status.nominatedNodeName; its informer then updates the queued pod.
-        const { nominatedNodeName: _old, ...rest } = (pod.status ?? {}) as Record<string, unknown>;
-        void _old;
-        const status = u.nominatedNodeName === '' ? rest : { ...rest, nominatedNodeName: u.nominatedNodeName };
+        const status: Record<string, unknown> = { ...(pod.status ?? {}) };
+        if (u.nominatedNodeName === '') delete status['nominatedNodeName'];
+        else status['nominatedNodeName'] = u.nominatedNodeName;
         queue.update({ ...pod, status } as V1Pod, now);
       }
       if (u.victims && u.victims.length > 0) {

@@ -1,12 +1,10 @@
 /**
  * The profile the bench schedules with: the scheduler actor's own `defaultProfile()` when it has
  * every plugin the workload needs; otherwise the actor's plugin list with the missing plugins
- * inserted at their upstream MultiPoint position and weight, built from the in-tree registry if
- * the plugin is registered there, else from the bench's stand-in (standins.ts). The result says
- * which implementation each plugin came from, and the report prints it.
+ * (taken from the in-tree registry) inserted at their upstream MultiPoint position and weight.
+ * The result says where each plugin came from, and the report prints it.
  */
-import { buildProfile, DEFAULT_PLUGINS, defaultProfile, inTreeRegistry, type PluginConfig, type PluginFactory, type Profile } from '../../actors/scheduler/index.ts';
-import { STAND_INS } from './standins.ts';
+import { buildProfile, DEFAULT_PLUGINS, defaultProfile, inTreeRegistry, type PluginConfig, type Profile } from '../../actors/scheduler/index.ts';
 
 /** kube's default MultiPoint order and score weights (default_plugins.go), for inserting missing plugins. */
 const UPSTREAM_ORDER: readonly PluginConfig[] = [
@@ -23,7 +21,7 @@ const UPSTREAM_ORDER: readonly PluginConfig[] = [
   { name: 'ImageLocality', weight: 1 },
 ];
 
-export type PluginSource = 'actor profile' | 'in-tree, added by the bench' | 'bench stand-in';
+export type PluginSource = 'actor profile' | 'in-tree, added by the bench';
 
 export interface BenchProfile {
   readonly profile: Profile;
@@ -45,16 +43,8 @@ export function benchProfile(needs: readonly string[]): BenchProfile {
   if (missing.length === 0) {
     return { profile: actor, plugins: actor.plugins.map((p) => ({ name: p.name, source: 'actor profile' as const })), isActorProfile: true };
   }
-  const registry: Record<string, PluginFactory> = { ...inTreeRegistry };
-  const sources = new Map<string, PluginSource>(DEFAULT_PLUGINS.map((p) => [p.name, 'actor profile']));
   for (const name of missing) {
-    if (registry[name]) sources.set(name, 'in-tree, added by the bench');
-    else {
-      const standIn = STAND_INS[name];
-      if (!standIn) throw new Error(`the workload needs plugin ${name}, which neither the in-tree registry nor the bench provides`);
-      registry[name] = () => standIn();
-      sources.set(name, 'bench stand-in');
-    }
+    if (!inTreeRegistry[name]) throw new Error(`the workload needs scheduler plugin ${name}, which actors/scheduler/plugins does not provide`);
   }
   // The actor's plugins in its order; each missing one goes before the first actor plugin that
   // follows it upstream.
@@ -67,6 +57,7 @@ export function benchProfile(needs: readonly string[]): BenchProfile {
     if (at < 0) list.push(cfg);
     else list.splice(at, 0, cfg);
   }
-  const profile = buildProfile({ plugins: list }, registry);
-  return { profile, plugins: profile.plugins.map((p) => ({ name: p.name, source: sources.get(p.name) ?? 'actor profile' })), isActorProfile: false };
+  const profile = buildProfile({ plugins: list });
+  const added = new Set(missing);
+  return { profile, plugins: profile.plugins.map((p) => ({ name: p.name, source: added.has(p.name) ? 'in-tree, added by the bench' : 'actor profile' })), isActorProfile: false };
 }

@@ -17,11 +17,18 @@ export interface Rates {
 
 /** Rates from the window samples; with no complete window, every figure is the average. */
 export function rates(bound: number, wallMs: number, windowRates: readonly number[], windowPods: number): Rates {
-  const average = wallMs > 0 ? (bound * 1000) / wallMs : 0;
+  const r1 = (x: number): number => Math.round(x * 10) / 10;
+  const average = r1(wallMs > 0 ? (bound * 1000) / wallMs : 0);
   if (windowRates.length === 0) return { average, p95: average, p50: average, min: average, windows: 0, windowPods };
   const sorted = [...windowRates].sort((a, b) => a - b);
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-  return { average, p95: at(0.95), p50: at(0.5), min: sorted[0]!, windows: sorted.length, windowPods };
+  const at = (q: number): number => r1(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!);
+  return { average, p95: at(0.95), p50: at(0.5), min: r1(sorted[0]!), windows: sorted.length, windowPods };
+}
+
+/** Rounds for the JSON: `digits` decimals. */
+export function round(x: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
 }
 
 export interface SchedulerModeDetails {
