@@ -450,7 +450,8 @@ function lastAtOrBefore(revisions: readonly KeyValue[], revision: number): numbe
   return low - 1;
 }
 
-function firstEventAtOrAfter(events: readonly WatchEvent[], revision: number): number {
+/** First index in `events` (revision-ordered) with revision >= `revision`. */
+export function firstEventAtOrAfter(events: readonly WatchEvent[], revision: number): number {
   let low = 0;
   let high = events.length;
   while (low < high) {

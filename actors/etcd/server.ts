@@ -9,6 +9,7 @@ import {
   type MvccError,
   type MvccStore,
   type WatchEvent,
+  firstEventAtOrAfter,
 } from './mvcc.ts';
 import {
   ERR_NO_LEADER,
@@ -466,18 +467,6 @@ function notifySynced(m: MemberState, out: Output, revisionBefore: number, event
     if (matching.length > 0) sendEvents(m, out, w, matching);
     if (w.nextRevision <= revision) w.nextRevision = revision + 1;
   }
-}
-
-/** First index in `events` (revision-ordered) with revision >= `revision`. */
-function firstEventAtOrAfter(events: readonly WatchEvent[], revision: number): number {
-  let low = 0;
-  let high = events.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (events[mid]!.revision < revision) low = mid + 1;
-    else high = mid;
-  }
-  return low;
 }
 
 /**
