@@ -713,7 +713,7 @@ export class ApiServerCore {
 
   /** POST pods/<name>/binding: sets spec.nodeName once, and the PodScheduled condition. */
   private bind(p: Pending): void {
-    const { req, info } = p;
+    const { req } = p;
     const target = (req.body as { target?: { name?: string } } | undefined)?.target?.name;
     const name = req.name ?? req.body?.metadata?.name ?? '';
     if (!target) return this.respond(req, 422, invalid('Binding', '', name, [{ field: 'target.name', reason: 'FieldValueRequired', message: 'Required value' }]));
@@ -732,7 +732,6 @@ export class ApiServerCore {
       },
       undefined,
     );
-    void info;
   }
 
   private delete(p: Pending): void {

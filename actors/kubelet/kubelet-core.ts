@@ -166,7 +166,7 @@ export function onApiResult(k: KubeletState, result: ApiResult, nowMs: number, o
       if (result.code !== 200) k.lastPostedStatusJson = '';
       return;
     case 'pod-status':
-      return onPodStatusResult(k, detail ?? '', result, nowMs, out);
+      return onPodStatusResult(k, detail ?? '', result, out);
     default:
       return;
   }
@@ -284,7 +284,7 @@ function sendPodStatus(k: KubeletState, worker: Worker, status: Record<string, u
   );
 }
 
-function onPodStatusResult(k: KubeletState, key: string, result: ApiResult, nowMs: number, out: Output): void {
+function onPodStatusResult(k: KubeletState, key: string, result: ApiResult, out: Output): void {
   const worker = k.workers.get(key);
   if (!worker) return;
   worker.statusInFlight = false;
@@ -292,7 +292,6 @@ function onPodStatusResult(k: KubeletState, key: string, result: ApiResult, nowM
   const next = worker.pendingStatus ?? (result.code >= 500 ? ((worker.pod.status as unknown as Record<string, unknown>) ?? null) : null);
   worker.pendingStatus = null;
   if (next) sendPodStatus(k, worker, next, out);
-  void nowMs;
 }
 
 function deletePod(k: KubeletState, _key: string, pod: V1Pod, out: Output): void {
