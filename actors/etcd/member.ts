@@ -1,8 +1,9 @@
 import { createActor, enqueueActions, setup } from 'xstate';
-import type { HostEnv, KernelEmitted } from '../kernel/simulation.ts';
+import type { HostEnv, KernelEmitted, Simulation } from '../kernel/simulation.ts';
 import type { ClientRequest, ConnectionRefused, WatchCancel, WatchCreate } from './protocol.ts';
 import type { RaftConfig, RaftMessage } from './raft/types.ts';
 import {
+  newDisk,
   newMember,
   onClientRequest,
   onConnectionRefused,
@@ -145,4 +146,30 @@ export function startEtcdMember(env: HostEnv<EtcdDisk>, options: EtcdMemberOptio
 export function memberStateOf(actor: { getSnapshot(): { context: unknown } } | null): MemberState | null {
   if (!actor) return null;
   return (actor.getSnapshot().context as MemberContext).state;
+}
+
+export interface EtcdGroupOptions {
+  heartbeatIntervalMs: number;
+  electionTimeoutMs: number;
+  preVote: boolean;
+  checkQuorum: boolean;
+}
+
+/** etcd's defaults: heartbeat 100 ms, election timeout 1000 ms, PreVote and CheckQuorum on. */
+export const DEFAULT_ETCD_GROUP: EtcdGroupOptions = { heartbeatIntervalMs: 100, electionTimeoutMs: 1000, preVote: true, checkQuorum: true };
+
+/**
+ * Adds one host per member, each with an empty disk and a Raft ticker at the heartbeat interval
+ * (the election timeout counted in ticks, as etcd configures raft).
+ */
+export function addEtcdGroup(sim: Simulation, members: readonly string[], options: EtcdGroupOptions = DEFAULT_ETCD_GROUP): void {
+  const electionTick = options.electionTimeoutMs / options.heartbeatIntervalMs;
+  for (const name of members) {
+    sim.addHost({
+      name,
+      disk: newDisk(),
+      tickIntervalMs: options.heartbeatIntervalMs,
+      create: (env) => startEtcdMember(env, { voters: members, electionTick, heartbeatTick: 1, preVote: options.preVote, checkQuorum: options.checkQuorum }),
+    });
+  }
 }

@@ -1,7 +1,6 @@
 import { InvariantChecker, type Violation } from '../checks/index.ts';
 import { startEtcdClient } from '../etcd/client.ts';
-import { startEtcdMember } from '../etcd/member.ts';
-import { newDisk } from '../etcd/server.ts';
+import { addEtcdGroup } from '../etcd/member.ts';
 import { Simulation, type RunStatus } from '../kernel/simulation.ts';
 import type { TraceEvent } from '../kernel/trace.ts';
 import { EtcdView } from './cluster-view.ts';
@@ -105,16 +104,7 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Run {
     }
   });
 
-  const ticksPerElection = etcd.electionTimeoutMs / etcd.heartbeatIntervalMs;
-  for (const name of members) {
-    sim.addHost({
-      name,
-      disk: newDisk(),
-      tickIntervalMs: etcd.heartbeatIntervalMs,
-      create: (env) =>
-        startEtcdMember(env, { voters: members, electionTick: ticksPerElection, heartbeatTick: 1, preVote: etcd.preVote, checkQuorum: etcd.checkQuorum }),
-    });
-  }
+  addEtcdGroup(sim, members, etcd);
   for (const client of spec.clients) {
     sim.addHost({
       name: client.name,

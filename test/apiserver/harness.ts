@@ -34,9 +34,9 @@ import {
 import { newInformer, onResult as informerResult, onRetry as informerRetry, onWatch as informerWatch, ownsTag, startInformer, type InformerConfig, type InformerState } from '../../actors/client/informer.ts';
 import { newOutput, type Output } from '../../actors/client/output.ts';
 import { performOutput, type Enqueue } from '../../actors/client/perform.ts';
-import { memberStateOf, startEtcdMember } from '../../actors/etcd/member.ts';
+import { addEtcdGroup, DEFAULT_ETCD_GROUP, memberStateOf } from '../../actors/etcd/member.ts';
 import type { MvccStore } from '../../actors/etcd/mvcc.ts';
-import { newDisk, type EtcdDisk } from '../../actors/etcd/server.ts';
+import type { EtcdDisk } from '../../actors/etcd/server.ts';
 import type { NetworkOptions } from '../../actors/kernel/network.ts';
 import { Simulation, type HostEnv, type KernelEmitted } from '../../actors/kernel/simulation.ts';
 
@@ -364,14 +364,7 @@ export class Harness {
   constructor(options: HarnessOptions = {}) {
     this.sim = new Simulation({ seed: options.seed ?? 'apiserver-test', maxEvents: options.maxEvents ?? 20_000_000, network: options.network ?? {} });
     const members = [...ETCD_MEMBERS];
-    for (const name of members) {
-      this.sim.addHost({
-        name,
-        disk: newDisk(),
-        tickIntervalMs: ETCD_HEARTBEAT_MS,
-        create: (env) => startEtcdMember(env, { voters: members, electionTick: ETCD_ELECTION_MS / ETCD_HEARTBEAT_MS, heartbeatTick: 1, preVote: true, checkQuorum: true }),
-      });
-    }
+    addEtcdGroup(this.sim, members, { ...DEFAULT_ETCD_GROUP, heartbeatIntervalMs: ETCD_HEARTBEAT_MS, electionTimeoutMs: ETCD_ELECTION_MS });
     const machinery = defaultMachinery(this.tokens);
     this.apiservers = Array.from({ length: options.apiservers ?? 1 }, (_, i) => apiserverName(i));
     this.apiservers.forEach((name, i) => {

@@ -11,7 +11,7 @@ import { createActor, enqueueActions, setup } from 'xstate';
 import { InvariantChecker, type Violation } from '../../actors/checks/index.ts';
 import { invoke, newClient, onResponse, onTimer, type ClientState, type Completion, type Invoke } from '../../actors/etcd/client-core.ts';
 import { enqueueClientOutput, handleClientInbound, type ClientInbound } from '../../actors/etcd/client.ts';
-import { memberStateOf, startEtcdMember } from '../../actors/etcd/member.ts';
+import { addEtcdGroup, memberStateOf } from '../../actors/etcd/member.ts';
 import type { KeyValue } from '../../actors/etcd/mvcc.ts';
 import {
   ERR_COMPACTED,
@@ -255,14 +255,7 @@ function cluster(seed: string, hosts: string[], network: Partial<NetworkOptions>
     trace.push(e);
     violations.push(...checker.observeAll(e));
   });
-  for (const name of MEMBERS) {
-    sim.addHost({
-      name,
-      disk: newDisk(),
-      tickIntervalMs: 100,
-      create: (env) => startEtcdMember(env, { voters: MEMBERS, electionTick: 10, heartbeatTick: 1, preVote: true, checkQuorum: true }),
-    });
-  }
+  addEtcdGroup(sim, MEMBERS);
   const contexts = new Map<string, HostContext>();
   for (const name of hosts) {
     sim.addHost({

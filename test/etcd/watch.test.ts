@@ -23,7 +23,7 @@ import {
   type WatchDelivery,
 } from '../../actors/etcd/client-core.ts';
 import { enqueueClientOutput, handleClientInbound, type ClientInbound, type WatchCommand } from '../../actors/etcd/client.ts';
-import { memberStateOf, startEtcdMember } from '../../actors/etcd/member.ts';
+import { addEtcdGroup, memberStateOf } from '../../actors/etcd/member.ts';
 import { keyMatches, type WatchEvent } from '../../actors/etcd/mvcc.ts';
 import {
   ERR_COMPACTED,
@@ -391,14 +391,7 @@ function world(seed: string, hosts: string[], network: Partial<NetworkOptions> =
     trace.push(e);
     violations.push(...checker.observeAll(e));
   });
-  for (const name of MEMBERS) {
-    sim.addHost({
-      name,
-      disk: newDisk(),
-      tickIntervalMs: 100,
-      create: (env) => startEtcdMember(env, { voters: MEMBERS, electionTick: 10, heartbeatTick: 1, preVote: true, checkQuorum: true }),
-    });
-  }
+  addEtcdGroup(sim, MEMBERS);
   const contexts = new Map<string, HostContext>();
   for (const name of hosts) {
     sim.addHost({
