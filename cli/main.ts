@@ -93,7 +93,7 @@ function run(file: string, options: { seed?: string; trace?: string; json?: bool
   }
 
   console.log('');
-  if (options.show && options.show.length > 0) console.log(showTables(state, options.show, result.virtualMs));
+  if (options.show && options.show.length > 0) console.log(showTables(state, options.show, result.virtualMs, sim));
   const passed = result.expectations.filter((x) => x.ok).length;
   console.log(`expectations: ${passed}/${result.expectations.length} hold`);
   for (const x of result.expectations) {

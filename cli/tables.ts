@@ -1,10 +1,12 @@
 import type { KubeObject } from '../actors/api/protocol.ts';
 import { parseTimestamp } from '../actors/api/time.ts';
+import { describeActor } from '../actors/kernel/core-actor.ts';
+import type { Simulation } from '../actors/kernel/simulation.ts';
 import type { ClusterState } from '../actors/scenario/cluster-state.ts';
 
 /** `kubectl get`-style tables of the cluster's committed state at the end of a run. */
 
-export const SHOWABLE = ['nodes', 'pods', 'events'] as const;
+export const SHOWABLE = ['nodes', 'pods', 'events', 'components'] as const;
 export type Showable = (typeof SHOWABLE)[number];
 
 function table(header: string[], rows: string[][]): string {
@@ -77,9 +79,25 @@ function eventsTable(state: ClusterState): string {
   return table(['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'], rows);
 }
 
-export function showTables(state: ClusterState, kinds: readonly Showable[], nowMs: number): string {
+/** Every host's component and the phase its machine is in (kubesim's own view; kubectl has none). */
+export function componentsTable(sim: Simulation): string {
+  const rows = sim.hostNames().map((name) => {
+    const described = describeActor(sim.actorOf(name));
+    const restarts = String(Math.max(0, sim.incarnationOf(name) - 1));
+    return described ? [name, described.component, described.phase, restarts] : [name, '', 'down', restarts];
+  });
+  return table(['HOST', 'COMPONENT', 'STATE', 'RESTARTS'], rows);
+}
+
+export function showTables(state: ClusterState, kinds: readonly Showable[], nowMs: number, sim: Simulation): string {
   const out: string[] = [];
   for (const kind of kinds) {
+    if (kind === 'components') {
+      out.push('$ kubesim components');
+      out.push(componentsTable(sim));
+      out.push('');
+      continue;
+    }
     out.push(`$ kubectl get ${kind === 'pods' ? 'pods -A -o wide' : kind === 'events' ? 'events -A' : kind}`);
     out.push(kind === 'nodes' ? nodesTable(state, nowMs) : kind === 'pods' ? podsTable(state, nowMs) : eventsTable(state));
     out.push('');

@@ -2,7 +2,7 @@ import { alreadyExists, badRequest, conflict, forbidden, gone, internalError, in
 import type { ApiRequest, ApiResponse, ApiStatus, ApiWatchEvent, ApiWatchMessage, KubeObject } from '../api/protocol.ts';
 import { mergePatch, type JsonValue } from '../api/merge-patch.ts';
 import { timestamp } from '../api/time.ts';
-import { newOutput, type Output } from '../client/output.ts';
+import { newOutput, type Output } from '../kernel/output.ts';
 import type { KeyValue, WatchEvent } from '../etcd/mvcc.ts';
 import type { Rng } from '../kernel/rng.ts';
 import { isFailure, type EtcdFailure, type EtcdPort } from './etcd-port.ts';
@@ -79,6 +79,7 @@ export class ApiServerCore {
   private readonly podWatchersByNode = new Map<string, Set<ClientWatch>>();
   private readonly parked: ParkedList[] = [];
   private ready = false;
+  private started = false;
   private bootstrapped = false;
   private uidCounter = 0;
   private revisionAtLastCompactionTick = 0;
@@ -116,6 +117,12 @@ export class ApiServerCore {
     return this.ready;
   }
 
+  /** The lifecycle a snapshot shows: starting (not yet listing), syncing its caches and hooks, ready. */
+  get phase(): 'starting' | 'syncing' | 'ready' {
+    if (this.ready) return 'ready';
+    return this.started ? 'syncing' : 'starting';
+  }
+
   /** Runs `fn` and returns everything it asked for, including what etcd callbacks add. */
   run(fn: () => void): Output {
     const previous = this.out;
@@ -134,6 +141,7 @@ export class ApiServerCore {
   }
 
   start(): void {
+    this.started = true;
     for (const c of this.caches.values()) this.relist(c);
     this.out.timers.push({ id: 'apiserver-compaction', delayMs: this.config.compactionIntervalMs, event: { type: 'ApiServerCompaction' } });
     this.out.timers.push({ id: 'apiserver-bookmarks', delayMs: this.config.bookmarkIntervalMs, event: { type: 'ApiServerBookmarks' } });

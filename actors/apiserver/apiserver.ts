@@ -1,19 +1,13 @@
-import { createActor, enqueueActions, setup } from 'xstate';
 import type { ApiRequest, ApiWatchCancel } from '../api/protocol.ts';
-import type { Output } from '../client/output.ts';
-import { performOutput, type Enqueue } from '../client/perform.ts';
 import { handleClientInbound, type ClientInbound } from '../etcd/client.ts';
 import { CLIENT_TIMER_EVENT_TYPES, newClient } from '../etcd/client-core.ts';
-import type { HostEnv, KernelEmitted } from '../kernel/simulation.ts';
+import { coreMachine, startCore, type ComponentCore } from '../kernel/core-actor.ts';
+import type { HostEnv } from '../kernel/simulation.ts';
 import { ApiServerCore, type ApiServerConfig } from './apiserver-core.ts';
 import { EtcdClientPort } from './etcd-client-port.ts';
 import type { Healthz, HealthzOk } from './vip-core.ts';
 
-/**
- * kube-apiserver as an XState actor: a thin shell over ApiServerCore and its embedded etcd
- * client. It is ready (answers /readyz probes) once every watch cache has synced from etcd.
- */
-
+/** kube-apiserver's own timers. */
 type OwnTimer =
   | { type: 'ApiServerRequestTimeout'; client: string; reqId: number }
   | { type: 'ApiServerRelist'; resource: string }
@@ -22,62 +16,68 @@ type OwnTimer =
   | { type: 'ApiServerBookmarks' }
   | { type: 'ApiServerCompaction' };
 
-type ApiServerEvent = ApiRequest | ApiWatchCancel | Healthz | ClientInbound | OwnTimer | { type: 'ApiServerStart' };
+/** kube-apiserver's inputs: API requests, VIP probes, its embedded etcd client's traffic, its timers. */
+export type ApiServerInput = ApiRequest | ApiWatchCancel | Healthz | ClientInbound | OwnTimer | { type: 'ApiServerStart' };
 
-interface Context {
+/** The apiserver core and its embedded etcd client (clientv3 inside kube-apiserver). */
+export interface ApiServerHostState {
   core: ApiServerCore;
   port: EtcdClientPort;
 }
 
 const ETCD_EVENTS = new Set<string>(['ClientResponse', 'ConnectionRefused', 'WatchResponse', ...CLIENT_TIMER_EVENT_TYPES]);
 
-function handle(ctx: Context, event: ApiServerEvent): Output {
-  const { core, port } = ctx;
-  return core.run(() => {
-    if (ETCD_EVENTS.has(event.type)) {
-      port.absorb(handleClientInbound(port.client, event as ClientInbound));
-      return;
-    }
-    switch (event.type) {
-      case 'ApiServerStart':
-        return core.start();
-      case 'ApiRequest':
-        return core.onRequest(event);
-      case 'ApiWatchCancel':
-        return core.onWatchCancel(event.from, event.reqId);
-      case 'Healthz': {
-        if (!core.onHealthz()) return;
-        const ok: HealthzOk = { type: 'HealthzOk', from: core.config.name, seq: event.seq };
-        core.sink.sends.push({ to: event.from, msg: ok });
-        return;
-      }
-      case 'ApiServerRequestTimeout':
-        return core.onRequestTimeout(event.client, event.reqId);
-      case 'ApiServerRelist':
-        return core.onRelistTimer(event.resource);
-      case 'ApiServerCacheWait':
-        return core.serveParked();
-      case 'ApiServerWatchTimeout':
-        return core.onWatchTimeout(event.client, event.reqId);
-      case 'ApiServerBookmarks':
-        return core.onBookmarkTick();
-      case 'ApiServerCompaction':
-        return core.onCompactionTick();
-    }
-  });
+function isEtcdInbound(input: ApiServerInput): input is ClientInbound {
+  return ETCD_EVENTS.has(input.type);
 }
 
-export const apiServerMachine = setup({
-  types: { context: {} as Context, events: {} as ApiServerEvent, input: {} as Context, emitted: {} as KernelEmitted },
-  actions: {
-    handle: enqueueActions(({ context, event, enqueue }) => performOutput(enqueue as unknown as Enqueue, handle(context, event))),
-  },
-}).createMachine({
+/**
+ * kube-apiserver as a component core: starting, syncing its watch caches and post-start hooks,
+ * then ready (answers the VIP's /readyz probes).
+ */
+export const apiServerCore: ComponentCore<ApiServerHostState, ApiServerInput, 'starting' | 'syncing' | 'ready'> = {
   id: 'kube-apiserver',
-  context: ({ input }) => input,
-  entry: enqueueActions(({ enqueue }) => enqueue.raise({ type: 'ApiServerStart' }, { delay: 0, id: 'apiserver-start' })),
-  on: { '*': { actions: 'handle' } },
-});
+  phases: ['starting', 'syncing', 'ready'],
+  boot: { event: { type: 'ApiServerStart' }, id: 'apiserver-start' },
+  phase: ({ core }) => core.phase,
+  step({ core, port }, input) {
+    // The core's callbacks (etcd completions continue a request) all write to this step's output.
+    return core.run(() => {
+      if (isEtcdInbound(input)) {
+        port.absorb(handleClientInbound(port.client, input));
+        return;
+      }
+      switch (input.type) {
+        case 'ApiServerStart':
+          return core.start();
+        case 'ApiRequest':
+          return core.onRequest(input);
+        case 'ApiWatchCancel':
+          return core.onWatchCancel(input.from, input.reqId);
+        case 'Healthz': {
+          if (!core.onHealthz()) return;
+          const ok: HealthzOk = { type: 'HealthzOk', from: core.config.name, seq: input.seq };
+          core.sink.sends.push({ to: input.from, msg: ok });
+          return;
+        }
+        case 'ApiServerRequestTimeout':
+          return core.onRequestTimeout(input.client, input.reqId);
+        case 'ApiServerRelist':
+          return core.onRelistTimer(input.resource);
+        case 'ApiServerCacheWait':
+          return core.serveParked();
+        case 'ApiServerWatchTimeout':
+          return core.onWatchTimeout(input.client, input.reqId);
+        case 'ApiServerBookmarks':
+          return core.onBookmarkTick();
+        case 'ApiServerCompaction':
+          return core.onCompactionTick();
+      }
+    });
+  },
+};
+
+export const apiServerMachine = coreMachine(apiServerCore);
 
 export interface ApiServerHostOptions {
   config: Omit<ApiServerConfig, 'name'>;
@@ -85,7 +85,7 @@ export interface ApiServerHostOptions {
   etcdRequestTimeoutMs: number;
 }
 
-export function startApiServer(env: HostEnv<null>, options: ApiServerHostOptions) {
+export function newApiServerHostState(env: Pick<HostEnv<null>, 'name' | 'incarnation' | 'rng' | 'now'>, options: ApiServerHostOptions): ApiServerHostState {
   const client = newClient({
     name: env.name,
     endpoints: options.etcdEndpoints,
@@ -99,6 +99,9 @@ export function startApiServer(env: HostEnv<null>, options: ApiServerHostOptions
   // etcd dedupes writes by (client, reqId): a new incarnation must not reuse the previous one's ids.
   const port = new EtcdClientPort(client, () => core!.sink, (env.incarnation - 1) * 1_000_000_000 + 1);
   core = new ApiServerCore({ ...options.config, name: env.name }, port, env.rng.fork(`apiserver#${env.incarnation}`), env.now);
-  return createActor(apiServerMachine, { clock: env.clock, input: { core, port } });
+  return { core, port };
 }
 
+export function startApiServer(env: HostEnv<null>, options: ApiServerHostOptions) {
+  return startCore(apiServerMachine, env, newApiServerHostState(env, options));
+}

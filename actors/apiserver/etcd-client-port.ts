@@ -1,6 +1,6 @@
 import { cancelWatch, invoke, watch, type ClientOutput, type ClientState, type Completion, type WatchDelivery } from '../etcd/client-core.ts';
 import type { ClientOp } from '../etcd/protocol.ts';
-import type { Output } from '../client/output.ts';
+import { appendOutput, type Output } from '../kernel/output.ts';
 import type { EtcdFailure, EtcdPort, RangeResult, TxnResult, WatchEnd } from './etcd-port.ts';
 import type { TxnRequest, WatchEvent } from '../etcd/mvcc.ts';
 
@@ -71,11 +71,7 @@ export class EtcdClientPort implements EtcdPort {
 
   /** Routes a client-core output: sends and timers to the apiserver's output, results to callbacks. */
   absorb(out: ClientOutput): void {
-    const sink = this.sink();
-    for (const s of out.sends) sink.sends.push(s);
-    for (const t of out.timers) sink.timers.push({ id: t.id, delayMs: t.delayMs, event: t.event as unknown as { type: string } });
-    for (const id of out.cancels) sink.cancels.push(id);
-    for (const t of out.traces) sink.traces.push(t);
+    appendOutput(this.sink(), out);
     for (const c of out.completions) {
       const done = this.callbacks.get(c.reqId);
       if (done) {

@@ -1,5 +1,5 @@
 import type { ApiRequest, ApiWatchCancel } from '../api/protocol.ts';
-import { newOutput, type Output } from '../client/output.ts';
+import { newOutput, type Output } from '../kernel/output.ts';
 
 /**
  * The virtual IP in front of the apiservers (an L4 load balancer with health checks, as

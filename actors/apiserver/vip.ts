@@ -1,55 +1,34 @@
-import { createActor, enqueueActions, setup } from 'xstate';
 import type { ApiRequest, ApiWatchCancel } from '../api/protocol.ts';
-import type { Output } from '../client/output.ts';
-import { performOutput, type Enqueue } from '../client/perform.ts';
-import type { HostEnv, KernelEmitted } from '../kernel/simulation.ts';
+import { coreMachine, startCore, type ComponentCore } from '../kernel/core-actor.ts';
+import type { HostEnv } from '../kernel/simulation.ts';
 import { newVip, onBackendRefused, onHealthzOk, onProbeTick, onRequest, onWatchCancel, type HealthzOk, type VipBackendRefused, type VipState } from './vip-core.ts';
 
-type VipEvent = ApiRequest | ApiWatchCancel | VipBackendRefused | HealthzOk | { type: 'VipProbe' };
+export type VipInput = ApiRequest | ApiWatchCancel | VipBackendRefused | HealthzOk | { type: 'VipProbe' };
 
-export const vipMachine = setup({
-  types: {
-    context: {} as { vip: VipState },
-    events: {} as VipEvent,
-    input: {} as { vip: VipState },
-    emitted: {} as KernelEmitted,
-  },
-  actions: {
-    handle: enqueueActions(({ context, event, enqueue }) => {
-      const v = context.vip;
-      let out: Output;
-      switch (event.type) {
-        case 'ApiRequest':
-          out = onRequest(v, event);
-          break;
-        case 'ApiWatchCancel':
-          out = onWatchCancel(v, event);
-          break;
-        case 'VipBackendRefused':
-          out = onBackendRefused(v, event);
-          break;
-        case 'HealthzOk':
-          out = onHealthzOk(v, event);
-          break;
-        case 'VipProbe':
-          out = onProbeTick(v);
-          break;
-      }
-      performOutput(enqueue as unknown as Enqueue, out);
-    }),
-  },
-}).createMachine({
+/** The apiservers' virtual IP as a component core: always balancing over the healthy backends. */
+export const vipCore: ComponentCore<VipState, VipInput, 'balancing'> = {
   id: 'apiserver-vip',
-  context: ({ input }) => ({ vip: input.vip }),
-  initial: 'balancing',
-  states: {
-    balancing: {
-      entry: enqueueActions(({ enqueue }) => enqueue.raise({ type: 'VipProbe' }, { delay: 0, id: 'vip-probe' })),
-      on: { ApiRequest: { actions: 'handle' }, ApiWatchCancel: { actions: 'handle' }, VipBackendRefused: { actions: 'handle' }, HealthzOk: { actions: 'handle' }, VipProbe: { actions: 'handle' } },
-    },
+  phases: ['balancing'],
+  boot: { event: { type: 'VipProbe' }, id: 'vip-probe' },
+  phase: () => 'balancing',
+  step(v, input) {
+    switch (input.type) {
+      case 'ApiRequest':
+        return onRequest(v, input);
+      case 'ApiWatchCancel':
+        return onWatchCancel(v, input);
+      case 'VipBackendRefused':
+        return onBackendRefused(v, input);
+      case 'HealthzOk':
+        return onHealthzOk(v, input);
+      case 'VipProbe':
+        return onProbeTick(v);
+    }
   },
-});
+};
+
+export const vipMachine = coreMachine(vipCore);
 
 export function startVip(env: HostEnv<null>, backends: readonly string[]) {
-  return createActor(vipMachine, { clock: env.clock, input: { vip: newVip(env.name, backends) } });
+  return startCore(vipMachine, env, newVip(env.name, backends));
 }

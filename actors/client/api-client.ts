@@ -1,5 +1,5 @@
 import type { ApiRequest, ApiResponse, ApiStatus, ApiWatchCancel, ApiWatchEvent, ApiWatchMessage, KubeObject } from '../api/protocol.ts';
-import type { Output } from './output.ts';
+import type { Output } from '../kernel/output.ts';
 
 /**
  * A component's connection to kube-apiserver (client-go's REST client, reduced): requests go to

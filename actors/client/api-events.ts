@@ -1,6 +1,6 @@
 import type { ApiResponse, ApiWatchMessage } from '../api/protocol.ts';
 import { onConnectionRefused, onRequestTimeout, onResponse, onWatchBroken, onWatchIdle, onWatchMessage, type ApiClientState, type ApiResult, type WatchDelivery } from './api-client.ts';
-import type { Output } from './output.ts';
+import type { Output } from '../kernel/output.ts';
 
 /**
  * The events an API client receives (answers, watch messages, resets, its own timeouts), shared

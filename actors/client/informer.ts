@@ -1,7 +1,7 @@
 import { isStatus } from '../api/errors.ts';
 import type { KubeObject } from '../api/protocol.ts';
 import { cancelWatch, request, type ApiClientState, type ApiResult, type WatchDelivery } from './api-client.ts';
-import type { Output } from './output.ts';
+import type { Output } from '../kernel/output.ts';
 
 /**
  * client-go's reflector + store, as a deterministic core: LIST (first from the watch cache with

@@ -2,7 +2,7 @@ import { isStatus } from '../api/errors.ts';
 import { microTimestamp } from '../api/time.ts';
 import type { KubeObject } from '../api/protocol.ts';
 import { request, type ApiClientState, type ApiResult } from './api-client.ts';
-import type { Output } from './output.ts';
+import type { Output } from '../kernel/output.ts';
 
 /**
  * client-go's leader election on a coordination.k8s.io/v1 Lease: every retry period, get the

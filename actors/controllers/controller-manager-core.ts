@@ -3,7 +3,7 @@ import type { KubeObject } from '../api/protocol.ts';
 import { request, type ApiClientState, type ApiResult, type RequestSpec, type WatchDelivery } from '../client/api-client.ts';
 import { newInformer, objectKey, onResult as informerResult, onRetry as informerRetry, onWatch as informerWatch, ownsTag, startInformer, type Delta, type InformerState } from '../client/informer.ts';
 import { DEFAULT_LEADER_ELECTION, newLeaderElection, onLeaseResult, ownsTag as leaseOwnsTag, tryAcquireOrRenew, type LeaderElectionState } from '../client/leader-election.ts';
-import type { Output } from '../client/output.ts';
+import type { Output } from '../kernel/output.ts';
 import { WorkQueue } from '../client/workqueue.ts';
 import {
   DEFAULT_NODE_LIFECYCLE,

@@ -15,6 +15,7 @@ import {
   type WatchResponse,
 } from './protocol.ts';
 
+import type { Output } from '../kernel/output.ts';
 /**
  * An etcd client (clientv3 reduced): it sends each operation to one member, follows the leader
  * hint a member returns, fails over to the next endpoint on a refusal, and gives up after the
@@ -161,11 +162,10 @@ export interface ClientState {
   watchGens: number;
 }
 
-export interface ClientOutput {
+/** A step's output plus what an embedding component consumes itself: completions and watch deliveries. */
+export interface ClientOutput extends Output {
   sends: { to: string; msg: ClientRequest | WatchCreate | WatchCancel }[];
-  traces: { kind: string; fields: Record<string, unknown> }[];
   timers: { event: ClientTimerEvent; delayMs: number; id: string }[];
-  cancels: string[];
   completions: Completion[];
   watchEvents: WatchDelivery[];
 }

@@ -1,5 +1,6 @@
-import { createActor, enqueueActions, setup } from 'xstate';
-import type { HostEnv, KernelEmitted, Simulation } from '../kernel/simulation.ts';
+import { coreMachine, coreStateOf, startCore, type ComponentCore } from '../kernel/core-actor.ts';
+import { newOutput } from '../kernel/output.ts';
+import type { HostEnv, Simulation } from '../kernel/simulation.ts';
 import type { ClientRequest, ConnectionRefused, WatchCancel, WatchCreate } from './protocol.ts';
 import type { RaftConfig, RaftMessage } from './raft/types.ts';
 import {
@@ -13,15 +14,8 @@ import {
   onWatchCreate,
   type EtcdDisk,
   type MemberState,
-  type Output,
   type ServerOptions,
 } from './server.ts';
-
-/**
- * The etcd member as an XState machine. It holds the role (its states mirror Raft's) and hands
- * every input to the deterministic server core; what the core returns is emitted to the kernel.
- * Time reaches it as TICK events from the host's ticker (etcd's raft ticker, heartbeatInterval).
- */
 
 export interface EtcdMemberOptions {
   voters: readonly string[];
@@ -33,98 +27,42 @@ export interface EtcdMemberOptions {
   server?: Partial<ServerOptions>;
 }
 
-type MemberEvent = { type: 'TICK' } | RaftMessage | ClientRequest | WatchCreate | WatchCancel | ConnectionRefused;
+/** An etcd member's inputs. Time reaches it as TICK from the host's ticker (etcd's raft ticker, heartbeatInterval). */
+export type MemberInput = { type: 'TICK' } | RaftMessage | ClientRequest | WatchCreate | WatchCancel | ConnectionRefused;
 
-interface MemberContext {
-  state: MemberState;
-  /** The kernel's virtual time (for watch progress notifications). */
-  now: () => number;
-}
+type MemberPhase = 'follower' | 'preCandidate' | 'candidate' | 'leader';
 
-type RoleChanged = { type: 'RoleChanged' };
+const RAFT_MESSAGE_TYPES = new Set(['MsgVote', 'MsgVoteResp', 'MsgPreVote', 'MsgPreVoteResp', 'MsgApp', 'MsgAppResp', 'MsgHeartbeat', 'MsgHeartbeatResp']);
+
+const PHASE_OF_ROLE: Record<string, MemberPhase> = { follower: 'follower', 'pre-candidate': 'preCandidate', candidate: 'candidate', leader: 'leader' };
 
 /**
- * Emits, in order, the trace lines and then the messages the core produced, and raises
- * RoleChanged when the core's role moved, so the machine's state follows it. Most inputs
- * (heartbeats, acks, ticks) change no role and cost one transition without eventless checks.
+ * The etcd member as a component core over the server logic (server.ts) and its Raft core. Its
+ * phases mirror Raft's role, so a snapshot (and `--show components`) shows who leads.
  */
-function act(enqueue: { emit: (e: KernelEmitted) => void; raise: (e: RoleChanged) => void }, state: MemberState, roleBefore: string, output: Output): void {
-  for (const t of output.traces) enqueue.emit({ type: 'trace', kind: t.kind, fields: t.fields });
-  for (const s of output.sends) enqueue.emit({ type: 'send', to: s.to, msg: s.msg });
-  if (state.raft.role !== roleBefore) enqueue.raise({ type: 'RoleChanged' });
-}
-
-const isRole = (role: string) => ({ context }: { context: MemberContext }) => context.state.raft.role === role;
-
-/** Every role's state leaves for the state of the role the core is now in. */
-const followRole = [
-  { guard: 'isFollower', target: '.follower' },
-  { guard: 'isPreCandidate', target: '.preCandidate' },
-  { guard: 'isCandidate', target: '.candidate' },
-  { guard: 'isLeader', target: '.leader' },
-] as const;
-
-export const etcdMemberMachine = setup({
-  types: {
-    context: {} as MemberContext,
-    events: {} as MemberEvent | RoleChanged,
-    input: {} as { state: MemberState; now: () => number },
-    emitted: {} as KernelEmitted,
-  },
-  actions: {
-    tick: enqueueActions(({ context, enqueue }) => {
-      const s = context.state;
-      act(enqueue, s, s.raft.role, onTick(s, context.now()));
-    }),
-    step: enqueueActions(({ context, event, enqueue }) => {
-      const s = context.state;
-      act(enqueue, s, s.raft.role, onRaftMessage(s, event as RaftMessage));
-    }),
-    serve: enqueueActions(({ context, event, enqueue }) => {
-      const s = context.state;
-      act(enqueue, s, s.raft.role, onClientRequest(s, event as ClientRequest));
-    }),
-    watch: enqueueActions(({ context, event, enqueue }) => {
-      const s = context.state;
-      const e = event as WatchCreate | WatchCancel | ConnectionRefused;
-      const output = e.type === 'WatchCreate' ? onWatchCreate(s, e) : e.type === 'WatchCancel' ? onWatchCancel(s, e) : onConnectionRefused(s, e);
-      act(enqueue, s, s.raft.role, output);
-    }),
-  },
-  guards: {
-    isFollower: isRole('follower'),
-    isPreCandidate: isRole('pre-candidate'),
-    isCandidate: isRole('candidate'),
-    isLeader: isRole('leader'),
-  },
-}).createMachine({
+export const etcdMemberCore: ComponentCore<MemberState, MemberInput, MemberPhase> = {
   id: 'etcd-member',
-  context: ({ input }) => ({ state: input.state, now: input.now }),
-  initial: 'follower',
-  on: {
-    TICK: { actions: 'tick' },
-    ClientRequest: { actions: 'serve' },
-    WatchCreate: { actions: 'watch' },
-    WatchCancel: { actions: 'watch' },
-    ConnectionRefused: { actions: 'watch' },
-    MsgVote: { actions: 'step' },
-    MsgVoteResp: { actions: 'step' },
-    MsgPreVote: { actions: 'step' },
-    MsgPreVoteResp: { actions: 'step' },
-    MsgApp: { actions: 'step' },
-    MsgAppResp: { actions: 'step' },
-    MsgHeartbeat: { actions: 'step' },
-    MsgHeartbeatResp: { actions: 'step' },
-    RoleChanged: [...followRole],
+  phases: ['follower', 'preCandidate', 'candidate', 'leader'],
+  phase: (m) => PHASE_OF_ROLE[m.raft.role] ?? 'follower',
+  step(m, input, now) {
+    switch (input.type) {
+      case 'TICK':
+        return onTick(m, now);
+      case 'ClientRequest':
+        return onClientRequest(m, input);
+      case 'WatchCreate':
+        return onWatchCreate(m, input);
+      case 'WatchCancel':
+        return onWatchCancel(m, input);
+      case 'ConnectionRefused':
+        return onConnectionRefused(m, input);
+      default:
+        return RAFT_MESSAGE_TYPES.has(input.type) ? onRaftMessage(m, input) : newOutput();
+    }
   },
-  // The states mirror the core's role, so a snapshot (and an inspector) shows who leads.
-  states: {
-    follower: {},
-    preCandidate: {},
-    candidate: {},
-    leader: {},
-  },
-});
+};
+
+export const etcdMemberMachine = coreMachine(etcdMemberCore);
 
 /** Starts a member from its durable state (first boot or restart after a crash). */
 export function startEtcdMember(env: HostEnv<EtcdDisk>, options: EtcdMemberOptions) {
@@ -138,14 +76,12 @@ export function startEtcdMember(env: HostEnv<EtcdDisk>, options: EtcdMemberOptio
     maxEntriesPerMsg: 64,
     randomInt: (n) => election.int(0, n),
   };
-  const state = newMember(env.name, config, env.disk, options.server);
-  return createActor(etcdMemberMachine, { clock: env.clock, input: { state, now: env.now } });
+  return startCore(etcdMemberMachine, env, newMember(env.name, config, env.disk, options.server));
 }
 
 /** Read-only view of a running member, for expectations and the timeline (never for messaging). */
 export function memberStateOf(actor: { getSnapshot(): { context: unknown } } | null): MemberState | null {
-  if (!actor) return null;
-  return (actor.getSnapshot().context as MemberContext).state;
+  return coreStateOf<MemberState>(actor);
 }
 
 export interface EtcdGroupOptions {

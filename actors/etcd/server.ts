@@ -26,6 +26,7 @@ import {
 } from './protocol.ts';
 import { newRaft, propose, readIndex, step, takeChanges, tick, type Raft } from './raft/raft.ts';
 import type { RaftConfig, RaftMessage, RaftStorage } from './raft/types.ts';
+import { newOutput, type Output } from '../kernel/output.ts';
 
 /**
  * An etcd member's server logic around its Raft core: answers clients, applies committed entries
@@ -46,20 +47,6 @@ export function newDisk(): EtcdDisk {
   return { raft: { term: 0, vote: null, commit: 0, entries: [] }, store: createStore(), applied: 0, appliedIds: new Set() };
 }
 
-export interface Outbound {
-  to: string;
-  msg: RaftMessage | ClientResponse | WatchResponse;
-}
-
-export interface TraceLine {
-  kind: string;
-  fields: Record<string, unknown>;
-}
-
-export interface Output {
-  sends: Outbound[];
-  traces: TraceLine[];
-}
 
 /** Watch serving limits and periods (etcd's defaults where etcd has one). */
 export interface ServerOptions {
@@ -212,9 +199,7 @@ function commandOf(op: Exclude<ClientOp, { op: 'get' | 'range' }>): MvccCommand 
   }
 }
 
-function emptyOutput(): Output {
-  return { sends: [], traces: [] };
-}
+const emptyOutput = newOutput;
 
 type ResponseBody = Omit<ClientResponse, 'type' | 'from' | 'reqId' | 'leaderHint'>;
 
@@ -236,7 +221,8 @@ function readLocal(m: MemberState, op: Extract<ClientOp, { op: 'get' | 'range' }
 
 function respond(out: Output, m: MemberState, to: { from?: string; client?: string; reqId: number }, body: ResponseBody): void {
   const client = to.client ?? to.from!;
-  out.sends.push({ to: client, msg: { type: 'ClientResponse', from: m.name, reqId: to.reqId, leaderHint: m.raft.lead, ...body } });
+  const msg: ClientResponse = { type: 'ClientResponse', from: m.name, reqId: to.reqId, leaderHint: m.raft.lead, ...body };
+  out.sends.push({ to: client, msg });
 }
 
 /** Drains what Raft produced: messages, trace lines, committed entries to apply, confirmed reads. */

@@ -117,6 +117,11 @@ export class Simulation {
     return this.hosts.get(name)?.actor ?? null;
   }
 
+  /** How many times the host has booted (1 before any restart); 0 for an unknown host. */
+  incarnationOf(name: string): number {
+    return this.hosts.get(name)?.incarnation ?? 0;
+  }
+
   diskOf<Disk>(name: string): Disk | undefined {
     return this.hosts.get(name)?.spec.disk as Disk | undefined;
   }

@@ -2,7 +2,7 @@ import { isStatus } from '../api/errors.ts';
 import { mergePatch, type JsonValue } from '../api/merge-patch.ts';
 import type { ApiStatus, KubeObject } from '../api/protocol.ts';
 import { onConnectionRefused, onRequestTimeout, onResponse, request, type ApiClientState, type ApiResult, type RequestSpec } from '../client/api-client.ts';
-import type { Output } from '../client/output.ts';
+import type { Output } from '../kernel/output.ts';
 import type { ApiResponse } from '../api/protocol.ts';
 
 /**

@@ -4,7 +4,7 @@ import type { KubeObject } from '../api/protocol.ts';
 import { microTimestamp, timestamp } from '../api/time.ts';
 import { cancelWatch, request, type ApiClientState, type ApiResult, type WatchDelivery } from '../client/api-client.ts';
 import { newInformer, objectKey, onResult as informerResult, onRetry as informerRetry, onWatch as informerWatch, ownsTag, startInformer, type Delta, type InformerState } from '../client/informer.ts';
-import type { Output } from '../client/output.ts';
+import type { Output } from '../kernel/output.ts';
 import { admitPod } from './admission.ts';
 import { newImageCache, type ImageCacheState } from './images.ts';
 import { newPodRuntimeState, step, type KubeletConfig, type KubeletEvent, type PodEvent, type PodRuntimeState } from './pod-worker.ts';

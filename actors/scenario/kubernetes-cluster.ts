@@ -75,7 +75,7 @@ export class KubernetesCluster {
         name,
         disk: null,
         create: (env) =>
-          startApiServer(env, { config: { ...DEFAULT_APISERVER_CONFIG, machinery }, etcdEndpoints: this.etcdMembers, etcdRequestTimeoutMs: this.scenario.cluster.etcd.requestTimeoutMs }) as never,
+          startApiServer(env, { config: { ...DEFAULT_APISERVER_CONFIG, machinery }, etcdEndpoints: this.etcdMembers, etcdRequestTimeoutMs: this.scenario.cluster.etcd.requestTimeoutMs }),
       });
     }
     this.sim.addHost({ name: VIP, disk: null, create: (env) => startVip(env, apiservers) });
@@ -88,11 +88,11 @@ export class KubernetesCluster {
     }
     for (let i = 0; i < this.spec.schedulers; i++) {
       const name = schedulerName(i);
-      this.sim.addHost({ name, disk: null, create: (env) => startScheduler(env, { ...API_CLIENT, token: `${name}-token` }, this.explainPods, schedulerConfig) as never });
+      this.sim.addHost({ name, disk: null, create: (env) => startScheduler(env, { ...API_CLIENT, token: `${name}-token` }, this.explainPods, schedulerConfig) });
     }
     for (let i = 0; i < this.spec.controllerManagers; i++) {
       const name = controllerManagerName(i);
-      this.sim.addHost({ name, disk: null, create: (env) => startControllerManager(env, { ...API_CLIENT, token: `${name}-token` }) as never });
+      this.sim.addHost({ name, disk: null, create: (env) => startControllerManager(env, { ...API_CLIENT, token: `${name}-token` }) });
     }
     const users = this.spec.users.some((u) => u.name === ADMIN) ? this.spec.users : [{ name: ADMIN, token: 'admin-token', groups: ['system:masters'] }, ...this.spec.users];
     for (const user of users) {
@@ -119,7 +119,7 @@ export class KubernetesCluster {
       this.sim.addHost({
         name: node.name,
         disk: null,
-        create: (env) => startKubelet(env, params, { imagePullBandwidthBytesPerSec: node.imagePullBytesPerSecond }, { ...API_CLIENT, token: `${node.name}-token` }) as never,
+        create: (env) => startKubelet(env, params, { imagePullBandwidthBytesPerSec: node.imagePullBytesPerSecond }, { ...API_CLIENT, token: `${node.name}-token` }),
       });
     }
   }

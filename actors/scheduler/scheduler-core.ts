@@ -4,7 +4,7 @@ import { timestamp } from '../api/time.ts';
 import { request, type ApiClientState, type ApiResult, type WatchDelivery } from '../client/api-client.ts';
 import { newInformer, onResult as informerResult, onRetry as informerRetry, onWatch as informerWatch, ownsTag, startInformer, type Delta, type InformerState } from '../client/informer.ts';
 import { DEFAULT_LEADER_ELECTION, newLeaderElection, onLeaseResult, ownsTag as leaseOwnsTag, tryAcquireOrRenew, type LeaderElectionState } from '../client/leader-election.ts';
-import type { Output } from '../client/output.ts';
+import type { Output } from '../kernel/output.ts';
 import { AssumeCache } from './assume.ts';
 import { buildSnapshot, INITIAL_ROTATION, scheduleOne, type Rotation, type Snapshot } from './framework/index.ts';
 import { defaultProfile } from './plugins/registry.ts';

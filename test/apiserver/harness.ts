@@ -7,12 +7,11 @@
  * (`h.runFor`, `h.until`), then reads what came back (`client.result(reqId)`, `client.watch(reqId)`).
  * `h.call` does both for a plain request.
  */
-import { createActor, enqueueActions, setup } from 'xstate';
 import type { TokenEntry } from '../../actors/api/auth/authenticate.ts';
 import { isStatus } from '../../actors/api/errors.ts';
 import type { ApiRequest, ApiResponse, ApiStatus, ApiWatchEvent, ApiWatchMessage, KubeObject } from '../../actors/api/protocol.ts';
 import { DEFAULT_APISERVER_CONFIG, type ApiServerConfig, type ApiServerCore } from '../../actors/apiserver/apiserver-core.ts';
-import { startApiServer } from '../../actors/apiserver/apiserver.ts';
+import { startApiServer, type ApiServerHostState } from '../../actors/apiserver/apiserver.ts';
 import { defaultMachinery } from '../../actors/apiserver/default-machinery.ts';
 import { startVip } from '../../actors/apiserver/vip.ts';
 import type { VipState } from '../../actors/apiserver/vip-core.ts';
@@ -32,13 +31,13 @@ import {
   type WatchDelivery,
 } from '../../actors/client/api-client.ts';
 import { newInformer, onResult as informerResult, onRetry as informerRetry, onWatch as informerWatch, ownsTag, startInformer, type InformerConfig, type InformerState } from '../../actors/client/informer.ts';
-import { newOutput, type Output } from '../../actors/client/output.ts';
-import { performOutput, type Enqueue } from '../../actors/client/perform.ts';
+import { newOutput, type Output } from '../../actors/kernel/output.ts';
+import { coreMachine, coreStateOf, startCore, type ComponentCore } from '../../actors/kernel/core-actor.ts';
 import { addEtcdGroup, DEFAULT_ETCD_GROUP, memberStateOf } from '../../actors/etcd/member.ts';
 import type { MvccStore } from '../../actors/etcd/mvcc.ts';
 import type { EtcdDisk } from '../../actors/etcd/server.ts';
 import type { NetworkOptions } from '../../actors/kernel/network.ts';
-import { Simulation, type HostEnv, type KernelEmitted } from '../../actors/kernel/simulation.ts';
+import { Simulation, type HostEnv } from '../../actors/kernel/simulation.ts';
 
 export const ADMIN_TOKEN = 'admin-token';
 export const ETCD_MEMBERS = ['etcd-0', 'etcd-1', 'etcd-2'] as const;
@@ -334,21 +333,19 @@ export class TestClient {
   }
 }
 
-const testClientMachine = setup({
-  types: { context: {} as { client: TestClient; now: () => number }, events: {} as TestClientEvent, input: {} as { client: TestClient; now: () => number }, emitted: {} as KernelEmitted },
-  actions: {
-    handle: enqueueActions(({ context, event, enqueue }) => performOutput(enqueue as unknown as Enqueue, context.client.handle(event, context.now()))),
-  },
-}).createMachine({
+/** The test's API client as a component core, run by the same adapter as every component. */
+const testClientCore: ComponentCore<TestClient, TestClientEvent, 'ready'> = {
   id: 'test-client',
-  context: ({ input }) => input,
-  on: { '*': { actions: 'handle' } },
-});
+  phases: ['ready'],
+  phase: () => 'ready',
+  step: (client, event, now) => client.handle(event, now),
+};
+const testClientMachine = coreMachine(testClientCore);
 
 function startTestClient(env: HostEnv<null>, client: TestClient) {
   // A restart loses the connection state (pending requests, streams), as a process restart does.
   if (env.incarnation > 1) client.api = client.newApi();
-  return createActor(testClientMachine, { clock: env.clock, input: { client, now: env.now } });
+  return startCore(testClientMachine, env, client);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -372,7 +369,7 @@ export class Harness {
       this.sim.addHost({
         name,
         disk: null,
-        create: (env) => startApiServer(env, { config, etcdEndpoints: members, etcdRequestTimeoutMs: options.etcdRequestTimeoutMs ?? ETCD_REQUEST_TIMEOUT_MS }) as never,
+        create: (env) => startApiServer(env, { config, etcdEndpoints: members, etcdRequestTimeoutMs: options.etcdRequestTimeoutMs ?? ETCD_REQUEST_TIMEOUT_MS }),
       });
     });
     this.hasVip = options.vip ?? false;
@@ -430,7 +427,7 @@ export class Harness {
   core(name = this.apiservers[0]!): ApiServerCore {
     const actor = this.sim.actorOf(name);
     if (!actor) throw new Error(`${name} is not running`);
-    return (actor.getSnapshot().context as { core: ApiServerCore }).core;
+    return coreStateOf<ApiServerHostState>(actor)!.core;
   }
 
   isReady(name: string): boolean {
@@ -458,7 +455,7 @@ export class Harness {
   vipBackendOf(client: string, reqId: number): string | undefined {
     const actor = this.sim.actorOf(VIP);
     if (!actor) return undefined;
-    return (actor.getSnapshot().context as { vip: VipState }).vip.watchRoutes.get(`${client}#${reqId}`);
+    return coreStateOf<VipState>(actor)!.watchRoutes.get(`${client}#${reqId}`);
   }
 
   etcdLeader(): string | null {

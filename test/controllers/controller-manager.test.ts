@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import type { ApiRequest, ApiWatchEvent, KubeObject } from '../../actors/api/protocol.ts';
 import { microTimestamp, timestamp } from '../../actors/api/time.ts';
 import { newApiClient, onResponse } from '../../actors/client/api-client.ts';
-import { newOutput, type Output } from '../../actors/client/output.ts';
+import { newOutput, type Output } from '../../actors/kernel/output.ts';
 import {
   newControllerManager,
   onApiResult,

@@ -7,10 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createActor, enqueueActions, setup } from 'xstate';
 import { InvariantChecker, type Violation } from '../../actors/checks/index.ts';
 import { invoke, newClient, onResponse, onTimer, type ClientState, type Completion, type Invoke } from '../../actors/etcd/client-core.ts';
-import { enqueueClientOutput, handleClientInbound, type ClientInbound } from '../../actors/etcd/client.ts';
+import { handleClientInbound, type ClientInbound } from '../../actors/etcd/client.ts';
 import { addEtcdGroup, memberStateOf } from '../../actors/etcd/member.ts';
 import type { KeyValue } from '../../actors/etcd/mvcc.ts';
 import {
@@ -23,7 +22,7 @@ import {
   type ClientResponse,
 } from '../../actors/etcd/protocol.ts';
 import { newDisk, newMember, onClientRequest, onRaftMessage, onTick, type MemberState } from '../../actors/etcd/server.ts';
-import type { KernelEmitted } from '../../actors/kernel/simulation.ts';
+import { coreMachine, startCore, type ComponentCore } from '../../actors/kernel/core-actor.ts';
 import { Simulation } from '../../actors/kernel/simulation.ts';
 import type { NetworkOptions } from '../../actors/kernel/network.ts';
 import type { TraceEvent } from '../../actors/kernel/trace.ts';
@@ -210,30 +209,18 @@ interface HostContext {
   now: () => number;
 }
 
-/** A minimal component that embeds the etcd client core, as kube-apiserver will. */
-const hostMachine = setup({
-  types: { context: {} as HostContext, events: {} as HostEvent, input: {} as HostContext, emitted: {} as KernelEmitted },
-  actions: {
-    handle: enqueueActions(({ context, event, enqueue }) => {
-      const out = event.type === 'Invoke' ? invoke(context.client, event) : handleClientInbound(context.client, event);
-      enqueueClientOutput(enqueue, out);
-      for (const done of out.completions) context.completions.push({ ...done, atMs: context.now() });
-    }),
+/** A minimal component that embeds the etcd client core, as kube-apiserver does. */
+const hostCore: ComponentCore<HostContext, HostEvent, 'serving'> = {
+  id: 'etcd-client-host',
+  phases: ['serving'],
+  phase: () => 'serving',
+  step(context, event) {
+    const out = event.type === 'Invoke' ? invoke(context.client, event) : handleClientInbound(context.client, event);
+    for (const done of out.completions) context.completions.push({ ...done, atMs: context.now() });
+    return out;
   },
-}).createMachine({
-  context: ({ input }) => input,
-  on: {
-    Invoke: { actions: 'handle' },
-    ClientResponse: { actions: 'handle' },
-    ConnectionRefused: { actions: 'handle' },
-    WatchResponse: { actions: 'handle' },
-    Deadline: { actions: 'handle' },
-    Retry: { actions: 'handle' },
-    ReadAttemptTimeout: { actions: 'handle' },
-    WatchCheck: { actions: 'handle' },
-    WatchRetry: { actions: 'handle' },
-  },
-});
+};
+const hostMachine = coreMachine(hostCore);
 
 const MEMBERS = ['etcd-0', 'etcd-1', 'etcd-2'];
 
@@ -268,7 +255,7 @@ function cluster(seed: string, hosts: string[], network: Partial<NetworkOptions>
           now: env.now,
         };
         contexts.set(name, context);
-        return createActor(hostMachine, { clock: env.clock, input: context });
+        return startCore(hostMachine, env, context);
       },
     });
   }

@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createActor, enqueueActions, setup } from 'xstate';
+import { coreMachine, startCore, type ComponentCore } from '../../actors/kernel/core-actor.ts';
+import { appendOutput, newOutput } from '../../actors/kernel/output.ts';
 import { InvariantChecker, type Violation } from '../../actors/checks/index.ts';
 import {
   cancelWatch,
@@ -22,7 +23,7 @@ import {
   type Invoke,
   type WatchDelivery,
 } from '../../actors/etcd/client-core.ts';
-import { enqueueClientOutput, handleClientInbound, type ClientInbound, type WatchCommand } from '../../actors/etcd/client.ts';
+import { handleClientInbound, type ClientInbound, type WatchCommand } from '../../actors/etcd/client.ts';
 import { addEtcdGroup, memberStateOf } from '../../actors/etcd/member.ts';
 import { keyMatches, type WatchEvent } from '../../actors/etcd/mvcc.ts';
 import {
@@ -46,11 +47,11 @@ import {
   onWatchCreate,
   type EtcdDisk,
   type MemberState,
-  type Output,
   type ServerOptions,
 } from '../../actors/etcd/server.ts';
+import type { Output } from '../../actors/kernel/output.ts';
 import type { NetworkOptions } from '../../actors/kernel/network.ts';
-import { Simulation, type KernelEmitted } from '../../actors/kernel/simulation.ts';
+import { Simulation } from '../../actors/kernel/simulation.ts';
 import type { TraceEvent } from '../../actors/kernel/trace.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -328,49 +329,36 @@ interface HostContext {
 
 type HostEvent = Invoke | WatchCommand | ClientInbound | { type: 'Rewatch'; watchId: string };
 
-const hostMachine = setup({
-  types: { context: {} as HostContext, events: {} as HostEvent, input: {} as HostContext, emitted: {} as KernelEmitted },
-  actions: {
-    handle: enqueueActions(({ context, event, enqueue }) => {
-      const c = context.client;
-      let out: ClientOutput;
-      if (event.type === 'Rewatch') {
-        const last = context.deliveries.flatMap((x) => x.events).at(-1);
-        out = watch(c, { watchId: event.watchId, key: '/registry/pods/', prefix: true, startRevision: last ? last.revision + 1 : 2, requireLeader: true });
-      } else {
-        out =
-          event.type === 'Invoke' ? invoke(c, event)
-          : event.type === 'Watch' ? watch(c, event)
-          : event.type === 'CancelWatch' ? cancelWatch(c, event.watchId)
-          : handleClientInbound(c, event);
+const hostCore: ComponentCore<HostContext, HostEvent, 'serving'> = {
+  id: 'etcd-watch-host',
+  phases: ['serving'],
+  phase: () => 'serving',
+  step(context, event) {
+    const c = context.client;
+    let out: ClientOutput;
+    if (event.type === 'Rewatch') {
+      const last = context.deliveries.flatMap((x) => x.events).at(-1);
+      out = watch(c, { watchId: event.watchId, key: '/registry/pods/', prefix: true, startRevision: last ? last.revision + 1 : 2, requireLeader: true });
+    } else {
+      out =
+        event.type === 'Invoke' ? invoke(c, event)
+        : event.type === 'Watch' ? watch(c, event)
+        : event.type === 'CancelWatch' ? cancelWatch(c, event.watchId)
+        : handleClientInbound(c, event);
+    }
+    const result = newOutput();
+    appendOutput(result, out);
+    for (const d of out.watchEvents) {
+      context.deliveries.push({ ...d, atMs: context.now() });
+      if (d.canceled === ERR_NO_LEADER && context.rewatchOnNoLeader) {
+        // The cacher re-lists (which fails without a leader) and watches again after a backoff.
+        result.timers.push({ event: { type: 'Rewatch', watchId: d.watchId }, delayMs: 1_000, id: `rewatch-${d.watchId}-${context.deliveries.length}` });
       }
-      enqueueClientOutput(enqueue, out);
-      for (const d of out.watchEvents) {
-        context.deliveries.push({ ...d, atMs: context.now() });
-        if (d.canceled === ERR_NO_LEADER && context.rewatchOnNoLeader) {
-          // The cacher re-lists (which fails without a leader) and watches again after a backoff.
-          enqueue.raise({ type: 'Rewatch', watchId: d.watchId }, { delay: 1_000, id: `rewatch-${d.watchId}-${context.deliveries.length}` });
-        }
-      }
-    }),
+    }
+    return result;
   },
-}).createMachine({
-  context: ({ input }) => input,
-  on: {
-    Invoke: { actions: 'handle' },
-    Watch: { actions: 'handle' },
-    CancelWatch: { actions: 'handle' },
-    Rewatch: { actions: 'handle' },
-    ClientResponse: { actions: 'handle' },
-    ConnectionRefused: { actions: 'handle' },
-    WatchResponse: { actions: 'handle' },
-    Deadline: { actions: 'handle' },
-    Retry: { actions: 'handle' },
-    ReadAttemptTimeout: { actions: 'handle' },
-    WatchCheck: { actions: 'handle' },
-    WatchRetry: { actions: 'handle' },
-  },
-});
+};
+const hostMachine = coreMachine(hostCore);
 
 const MEMBERS = ['etcd-0', 'etcd-1', 'etcd-2'];
 
@@ -405,7 +393,7 @@ function world(seed: string, hosts: string[], network: Partial<NetworkOptions> =
           rewatchOnNoLeader,
         };
         contexts.set(name, context);
-        return createActor(hostMachine, { clock: env.clock, input: context });
+        return startCore(hostMachine, env, context);
       },
     });
   }
