@@ -16,8 +16,8 @@
  * - A pod rejected while a cluster event arrived during its attempt (kube's `moveRequestCycle`),
  *   or one that failed with an error (`requeueAfterError`), goes straight to backoffQ.
  *
- * Not modelled: QueueingHints per plugin (pass a filter to `onClusterEvent` instead), nominated
- * pods, scheduling gates, PreEnqueue.
+ * Not modelled: QueueingHints per plugin (pass a filter to `onClusterEvent` instead), scheduling
+ * gates, PreEnqueue. Nominated pods are kept beside the queue (`nominator.ts`).
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { newPodInfo, podKey, type PodInfo } from './framework/pod-info.ts';
@@ -368,6 +368,21 @@ export class SchedulingQueue {
       moved++;
     }
     return moved;
+  }
+
+  /**
+   * kube `Activate`: a pod waiting in unschedulablePods or backoffQ goes to activeQ at once (a
+   * plugin knows it may schedule now, e.g. after a failed preemption). False if it was not
+   * waiting there.
+   */
+  activate(key: string): boolean {
+    const e = this.entries.get(key);
+    if (!e || (e.where !== 'unschedulable' && e.where !== 'backoff')) return false;
+    this.detach(e);
+    e.where = 'active';
+    e.seq = this.nextSeq++;
+    this.activeQ.push(e);
+    return true;
   }
 
   /**

@@ -7,9 +7,11 @@ import { DEFAULT_LEADER_ELECTION, newLeaderElection, onLeaseResult, ownsTag as l
 import type { Output } from '../kernel/output.ts';
 import { AssumeCache } from './assume.ts';
 import { buildSnapshot, INITIAL_ROTATION, scheduleOne, type Rotation, type Snapshot } from './framework/index.ts';
+import { podKey } from './framework/pod-info.ts';
 import { defaultProfile } from './plugins/registry.ts';
 import { SchedulingQueue, type QueuedPodInfo } from './queue.ts';
-import type { Profile } from './framework/index.ts';
+import { Nominator } from './nominator.ts';
+import type { PodInfo, Profile } from './framework/index.ts';
 import type { SchedulerConfiguration } from './plugins/scheduler-config.ts';
 
 /**
@@ -17,6 +19,13 @@ import type { SchedulerConfiguration } from './plugins/scheduler-config.ts';
  * on the kube-system/kube-scheduler Lease, the scheduling queue, one scheduling cycle at a time
  * (filter, score, assume), an asynchronous binding through pods/binding, Scheduled and
  * FailedScheduling events, and the PodScheduled=False condition on unschedulable pods.
+ *
+ * Preemption (DefaultPreemption's `prepareCandidate`, carried out through the API): when the
+ * PostFilter nominates a node, each victim gets the DisruptionTarget condition (PATCH
+ * pods/status), is deleted with its default grace period (the kubelet then stops it gracefully),
+ * and gets a `Preempted` event; lower-priority pods nominated to that node lose their
+ * nomination; the preemptor's `status.nominatedNodeName` is set with its PodScheduled=False
+ * condition, and the nominator keeps the room for it until it is bound.
  */
 
 export const SCHEDULER_NAME = 'default-scheduler';
@@ -26,6 +35,17 @@ interface InFlightBinding {
   pod: V1Pod;
   node: string;
 }
+
+/** One victim being preempted: its status patch, then its deletion, then the event. */
+interface InFlightPreemption {
+  victim: V1Pod;
+  preemptorKey: string;
+  preemptorUid: string;
+  node: string;
+}
+
+/** kube `v1.PodReasonPreemptionByScheduler`. */
+export const REASON_PREEMPTION_BY_SCHEDULER = 'PreemptionByScheduler';
 
 export interface SchedulerState {
   readonly identity: string;
@@ -41,6 +61,10 @@ export interface SchedulerState {
   readonly queue: SchedulingQueue;
   rotation: Rotation;
   readonly bindings: Map<string, InFlightBinding>;
+  /** Pending pods nominated to a node (preemptors waiting for their victims to go). */
+  readonly nominator: Nominator;
+  /** Victims (by pod key) whose preemption requests are in flight. */
+  readonly preemptions: Map<string, InFlightPreemption>;
   /** When the next scheduling cycle is armed for, and its timer id. */
   cycleAtMs: number | null;
   cycleTimer: string | null;
@@ -80,6 +104,8 @@ export function newScheduler(
     queue: new SchedulingQueue(backoff),
     rotation: INITIAL_ROTATION,
     bindings: new Map(),
+    nominator: new Nominator(),
+    preemptions: new Map(),
     cycleAtMs: null,
     cycleTimer: null,
     cycleCounter: 0,
@@ -107,8 +133,15 @@ function onLost(s: SchedulerState, out: Output): void {
 
 export function onApiResult(s: SchedulerState, result: ApiResult, nowMs: number, out: Output): void {
   if (ownsTag(s.namespaces, result.tag)) return onNamespaceDeltas(s, informerResult(s.namespaces, result, s.client, out));
-  if (ownsTag(s.nodes, result.tag)) return onNodeDeltas(s, informerResult(s.nodes, result, s.client, out), nowMs, out);
-  if (ownsTag(s.pods, result.tag)) return onPodDeltas(s, informerResult(s.pods, result, s.client, out), nowMs, out);
+  if (ownsTag(s.nodes, result.tag)) {
+    onNodeDeltas(s, informerResult(s.nodes, result, s.client, out), nowMs, out);
+    // The node list may be what the pods in activeQ were waiting for (cycles skip until synced).
+    return ensureCycle(s, out, nowMs);
+  }
+  if (ownsTag(s.pods, result.tag)) {
+    onPodDeltas(s, informerResult(s.pods, result, s.client, out), nowMs, out);
+    return ensureCycle(s, out, nowMs);
+  }
   if (leaseOwnsTag(result.tag)) {
     const change = onLeaseResult(s.leader, result, nowMs, s.client, out);
     if (change === 'acquired') {
@@ -119,6 +152,8 @@ export function onApiResult(s: SchedulerState, result: ApiResult, nowMs: number,
   }
   const [kind, key] = result.tag.split('|');
   if (kind === 'bind') onBindResult(s, key ?? '', result, nowMs, out);
+  else if (kind === 'preempt-status') onVictimStatusResult(s, key ?? '', result, nowMs, out);
+  else if (kind === 'preempt-delete') onVictimDeleteResult(s, key ?? '', result, nowMs, out);
 }
 
 export function onApiWatch(s: SchedulerState, delivery: WatchDelivery, nowMs: number, out: Output): void {
@@ -146,8 +181,10 @@ function onNodeDeltas(s: SchedulerState, deltas: Delta[], nowMs: number, out: Ou
     if (d.type === 'deleted') s.snapshot.removeNode(d.object.metadata?.name ?? '');
     else s.snapshot.updateNode(d.object as unknown as V1Node);
   }
-  // A node appeared or changed: pods that did not fit may fit now.
-  if (s.queue.onClusterEvent(nowMs) > 0) scheduleSoon(s, out, 0);
+  // A node appeared or changed: pods that did not fit may fit now, and pods already in activeQ
+  // (or backing off) must be drained too.
+  s.queue.onClusterEvent(nowMs);
+  ensureCycle(s, out, nowMs);
 }
 
 function onPodDeltas(s: SchedulerState, deltas: Delta[], nowMs: number, out: Output): void {
@@ -156,12 +193,14 @@ function onPodDeltas(s: SchedulerState, deltas: Delta[], nowMs: number, out: Out
     const pod = d.object as unknown as V1Pod;
     if (d.type === 'deleted') {
       s.queue.delete(pod);
+      s.nominator.delete(podKey(pod));
       s.cache.onPodDelete(pod);
       freed = true;
       continue;
     }
     if (pod.spec?.nodeName) {
       s.queue.delete(pod);
+      s.nominator.delete(podKey(pod));
       if (d.type === 'added') s.cache.onPodAdd(pod);
       else s.cache.onPodUpdate(pod);
       continue;
@@ -170,9 +209,26 @@ function onPodDeltas(s: SchedulerState, deltas: Delta[], nowMs: number, out: Out
     if (!s.profiles.has(pod.spec?.schedulerName ?? SCHEDULER_NAME)) continue;
     if (d.type === 'added') s.queue.add(pod, nowMs);
     else s.queue.update(pod, nowMs);
+    const queued = s.queue.get(podKey(pod));
+    if (queued) {
+      if (d.type === 'added') s.nominator.onAdd(queued.podInfo);
+      else s.nominator.onUpdate(d.old as unknown as V1Pod, queued.podInfo);
+    }
   }
   if (freed) s.queue.onClusterEvent(nowMs);
   scheduleSoon(s, out, 0);
+}
+
+/**
+ * Makes sure the queue is being drained: a cycle now when activeQ has pods, else one when the
+ * next backoff ends or the next unschedulable leftover is flushed. Nothing while not leading or
+ * while the node and pod informers have not synced (their sync calls this again).
+ */
+function ensureCycle(s: SchedulerState, out: Output, nowMs: number): void {
+  if (!s.leader.isLeader || !s.nodes.synced || !s.pods.synced) return;
+  if (s.queue.sizes.active > 0) return scheduleSoon(s, out, 0, nowMs);
+  const wake = s.queue.nextWakeMs();
+  if (wake !== undefined) scheduleSoon(s, out, Math.max(0, wake - nowMs), nowMs);
 }
 
 /**
@@ -205,12 +261,14 @@ export function onCycle(s: SchedulerState, nowMs: number, out: Output): void {
   const podName = `${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}`;
   const explain = s.explainPods.has(podName);
   const profile = s.profiles.get(pod.spec?.schedulerName ?? SCHEDULER_NAME)!;
-  const result = scheduleOne(profile, s.snapshot, info.podInfo, s.rotation, s.randomInt, explain ? { explain: true } : undefined);
+  const nominated = s.nominator.size > 0 ? { nominatedPods: (node: string) => s.nominator.podsOn(node) } : {};
+  const result = scheduleOne(profile, s.snapshot, info.podInfo, s.rotation, s.randomInt, explain ? { explain: true, ...nominated } : nominated);
   s.rotation = result.rotation;
   if (explain && result.explanation) {
     out.traces.push({ kind: 'k8s.explain', fields: { scheduler: s.client.config.name, pod: podName, attempt: info.attempts, explanation: JSON.parse(JSON.stringify(result.explanation)) } });
   }
   const meta0 = pod.metadata ?? {};
+  const preemption = 'unschedulable' in result && result.unschedulable.nominatedNodeName && result.unschedulable.victims?.length ? result.unschedulable : undefined;
   out.traces.push({
     kind: 'k8s.schedule',
     fields: {
@@ -220,9 +278,11 @@ export function onCycle(s: SchedulerState, nowMs: number, out: Output): void {
       evaluatedNodes: result.evaluatedNodes,
       feasibleNodes: result.feasibleNodes,
       attempt: info.attempts,
+      ...(preemption ? { nominatedNode: preemption.nominatedNodeName, victims: preemption.victims!.map((v) => `${v.namespace}/${v.name}`) } : {}),
     },
   });
   if ('node' in result) {
+    s.nominator.delete(key);
     s.cache.assume(info.podInfo, result.node);
     s.bindings.set(key, { info, pod, node: result.node });
     const meta = pod.metadata ?? {};
@@ -233,8 +293,11 @@ export function onCycle(s: SchedulerState, nowMs: number, out: Output): void {
       out,
     );
   } else if ('unschedulable' in result) {
-    s.queue.markUnschedulable(info, nowMs, result.unschedulable.unschedulablePlugins);
-    markUnschedulable(s, pod, result.unschedulable.message, nowMs, out);
+    const u = result.unschedulable;
+    if (preemption) prepareCandidate(s, info.podInfo, u.nominatedNodeName!, u.victims!, out);
+    if (u.nominatedNodeName !== undefined) s.nominator.set(info.podInfo, u.nominatedNodeName);
+    s.queue.markUnschedulable(info, nowMs, u.unschedulablePlugins);
+    markUnschedulable(s, pod, u.message, nowMs, out, u.nominatedNodeName);
   } else {
     s.queue.requeueAfterError(info, nowMs);
     postEvent(s, pod, 'Warning', 'FailedScheduling', result.error, nowMs, out);
@@ -261,15 +324,27 @@ function onBindResult(s: SchedulerState, key: string, result: ApiResult, nowMs: 
   scheduleSoon(s, out, 0);
 }
 
-function markUnschedulable(s: SchedulerState, pod: V1Pod, message: string, nowMs: number, out: Output): void {
+/**
+ * kube `handleSchedulingFailure` for an unschedulable pod: the FailedScheduling event, and one
+ * status patch (kube `updatePod`) when the PodScheduled=False condition or the nomination
+ * changes. `nominatedNodeName`: undefined leaves it, "" clears it, a name sets it.
+ */
+function markUnschedulable(s: SchedulerState, pod: V1Pod, message: string, nowMs: number, out: Output, nominatedNodeName?: string): void {
   const meta = pod.metadata ?? {};
   const condition = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: timestamp(nowMs) };
   const others = (pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
   const previous = (pod.status?.conditions ?? []).find((c) => c.type === 'PodScheduled');
-  if (!previous || previous.status !== 'False' || previous.message !== message) {
+  const conditionChanged = !previous || previous.status !== 'False' || previous.message !== message;
+  const currentNomination = pod.status?.nominatedNodeName ?? '';
+  const nominationChanged = nominatedNodeName !== undefined && nominatedNodeName !== currentNomination;
+  if (conditionChanged || nominationChanged) {
+    const status: Record<string, unknown> = {};
+    if (conditionChanged) status['conditions'] = [...others, condition];
+    // A merge patch removes a field with null (the Go client's patch drops an emptied omitempty field).
+    if (nominationChanged) status['nominatedNodeName'] = nominatedNodeName === '' ? null : nominatedNodeName;
     request(
       s.client,
-      { verb: 'patch', patchType: 'merge', apiVersion: 'v1', resource: 'pods', subresource: 'status', namespace: meta.namespace ?? 'default', name: meta.name ?? '', body: { status: { conditions: [...others, condition] } } as unknown as KubeObject },
+      { verb: 'patch', patchType: 'merge', apiVersion: 'v1', resource: 'pods', subresource: 'status', namespace: meta.namespace ?? 'default', name: meta.name ?? '', body: { status } as unknown as KubeObject },
       'status',
       out,
     );
@@ -277,7 +352,101 @@ function markUnschedulable(s: SchedulerState, pod: V1Pod, message: string, nowMs
   postEvent(s, pod, 'Warning', 'FailedScheduling', message, nowMs, out);
 }
 
-function postEvent(s: SchedulerState, pod: V1Pod, type: 'Normal' | 'Warning', reason: string, message: string, nowMs: number, out: Output): void {
+/**
+ * kube `prepareCandidate` / `PreemptPod`: for each victim not already being deleted, the
+ * DisruptionTarget condition (PATCH pods/status), then a DELETE with the default grace period,
+ * then a `Preempted` event (see `onVictimStatusResult`, `onVictimDeleteResult`). Lower-priority
+ * pods nominated to the same node lose their nomination (kube `getLowerPriorityNominatedPods`).
+ */
+function prepareCandidate(s: SchedulerState, preemptor: PodInfo, node: string, victims: readonly PodInfo[], out: Output): void {
+  for (const v of victims) {
+    const victim = v.pod;
+    // Graceful deletion has already started (kube skips the API calls), or our requests are in flight.
+    if (victim.metadata?.deletionTimestamp || s.preemptions.has(v.key)) continue;
+    s.preemptions.set(v.key, { victim, preemptorKey: preemptor.key, preemptorUid: preemptor.pod.metadata?.uid ?? '', node });
+    const condition = {
+      type: 'DisruptionTarget',
+      status: 'True',
+      reason: REASON_PREEMPTION_BY_SCHEDULER,
+      message: `${preemptor.pod.spec?.schedulerName ?? SCHEDULER_NAME}: preempting to accommodate a higher priority pod`,
+    };
+    const conditions = victim.status?.conditions ?? [];
+    const previous = conditions.find((c) => c.type === 'DisruptionTarget');
+    if (previous && previous.status === condition.status && previous.reason === condition.reason && previous.message === condition.message) {
+      deleteVictim(s, v.key, victim, out);
+      continue;
+    }
+    const updated = [...conditions.filter((c) => c.type !== 'DisruptionTarget'), { ...condition, lastProbeTime: null, lastTransitionTime: timestamp(s.nowMs()) }];
+    const meta = victim.metadata ?? {};
+    request(
+      s.client,
+      { verb: 'patch', patchType: 'merge', apiVersion: 'v1', resource: 'pods', subresource: 'status', namespace: meta.namespace ?? 'default', name: meta.name ?? '', body: { status: { conditions: updated } } as unknown as KubeObject },
+      `preempt-status|${v.key}`,
+      out,
+    );
+  }
+  for (const other of s.nominator.podsOn(node)) {
+    if (other.priority >= preemptor.priority || other.key === preemptor.key) continue;
+    s.nominator.delete(other.key);
+    if (!other.pod.status?.nominatedNodeName) continue;
+    const meta = other.pod.metadata ?? {};
+    request(
+      s.client,
+      { verb: 'patch', patchType: 'merge', apiVersion: 'v1', resource: 'pods', subresource: 'status', namespace: meta.namespace ?? 'default', name: meta.name ?? '', body: { status: { nominatedNodeName: null } } as unknown as KubeObject },
+      'status',
+      out,
+    );
+  }
+}
+
+function deleteVictim(s: SchedulerState, key: string, victim: V1Pod, out: Output): void {
+  const meta = victim.metadata ?? {};
+  // kube `util.DeletePod`: no options, so the pod's own terminationGracePeriodSeconds applies.
+  request(s.client, { verb: 'delete', apiVersion: 'v1', resource: 'pods', namespace: meta.namespace ?? 'default', name: meta.name ?? '' }, `preempt-delete|${key}`, out);
+}
+
+function onVictimStatusResult(s: SchedulerState, key: string, result: ApiResult, nowMs: number, out: Output): void {
+  const p = s.preemptions.get(key);
+  if (!p) return;
+  if (result.code === 200 || result.code === 201) return deleteVictim(s, key, p.victim, out);
+  // 404: the victim is gone already (kube stops there, without an event).
+  s.preemptions.delete(key);
+  if (result.code !== 404) preemptionFailed(s, p, nowMs, out);
+}
+
+function onVictimDeleteResult(s: SchedulerState, key: string, result: ApiResult, nowMs: number, out: Output): void {
+  const p = s.preemptions.get(key);
+  if (!p) return;
+  s.preemptions.delete(key);
+  if (result.code === 200 || result.code === 202) {
+    const preemptor = s.queue.get(p.preemptorKey)?.podInfo.pod;
+    postEvent(s, p.victim, 'Normal', 'Preempted', `Preempted by pod ${p.preemptorUid} on node ${p.node}`, nowMs, out, {
+      action: 'Preempting',
+      ...(preemptor ? { related: { kind: 'Pod', apiVersion: 'v1', namespace: preemptor.metadata?.namespace, name: preemptor.metadata?.name, uid: preemptor.metadata?.uid } } : {}),
+    });
+    return;
+  }
+  if (result.code !== 404) preemptionFailed(s, p, nowMs, out);
+}
+
+/**
+ * A preemption API call failed: the preemptor goes back to be retried (kube's async preemption
+ * activates it) instead of waiting in unschedulablePods for an event that may never come.
+ */
+function preemptionFailed(s: SchedulerState, p: InFlightPreemption, nowMs: number, out: Output): void {
+  if (s.queue.activate(p.preemptorKey)) ensureCycle(s, out, nowMs);
+}
+
+function postEvent(
+  s: SchedulerState,
+  pod: V1Pod,
+  type: 'Normal' | 'Warning',
+  reason: string,
+  message: string,
+  nowMs: number,
+  out: Output,
+  extra: { action?: string; related?: Record<string, unknown> } = {},
+): void {
   const meta = pod.metadata ?? {};
   out.traces.push({ kind: 'k8s.event', fields: { reporter: s.client.config.name, namespace: meta.namespace ?? 'default', object: `pod/${meta.name ?? ''}`, type, reason, message } });
   const namespace = meta.namespace ?? 'default';
@@ -296,6 +465,7 @@ function postEvent(s: SchedulerState, pod: V1Pod, type: 'Normal' | 'Warning', re
     firstTimestamp: when,
     lastTimestamp: when,
     count: 1,
+    ...extra,
   };
   request(s.client, { verb: 'create', apiVersion: 'v1', resource: 'events', namespace, body }, 'event', out);
 }

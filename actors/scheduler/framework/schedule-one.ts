@@ -14,6 +14,10 @@
  *    broken by one draw of `randomInt(tiedCount)` over the tied nodes in scan order (uniform,
  *    like kube's per-node random `Randomizer` in its score heap).
  *
+ * Every node's filters (2, 3 and preemption's dry run) run first with `options.nominatedPods` of
+ * equal or higher priority counted on it, then without them (kube
+ * `RunFilterPluginsWithNominatedPods`).
+ *
  * Nothing here reads time or global randomness; all state goes in and comes out.
  */
 import type { V1Pod } from '@kubernetes/client-node';
@@ -63,6 +67,12 @@ export const INITIAL_ROTATION: Rotation = Object.freeze({ nextStartNodeIndex: 0 
 export interface ScheduleOptions {
   /** Record every plugin verdict and score (kube-scheduler-simulator's view). Slower; off by default. */
   readonly explain?: boolean;
+  /**
+   * Pending pods nominated to a node (kube's nominator). Those of equal or higher priority than
+   * the pod being scheduled (other than itself) count as already on their node while it is
+   * filtered, so the room preemption made is kept for them (`RunFilterPluginsWithNominatedPods`).
+   */
+  readonly nominatedPods?: (nodeName: string) => readonly PodInfo[];
 }
 
 /** A filter plugin's verdict on one node ('Success' = passed). */
@@ -300,9 +310,30 @@ export function scheduleOne(
     return finish({ error: `running PreFilter plugin "${p.name}": ${statusMessage(out)}` }, rotation, 0, 0);
   }
   const filterPlugins = state.skipFilterPlugins.size === 0 ? fw.filter : fw.filter.filter((p) => !state.skipFilterPlugins.has(p.name));
+  const withNominated = nominatedPodsAdder(fw, podInfo, options.nominatedPods);
+  /**
+   * kube `RunFilterPluginsWithNominatedPods`: first with the nominated pods of equal or higher
+   * priority added to (copies of) the node and the state, then, if any were added and that
+   * passed, as the node really is (a nominated pod may never arrive).
+   */
+  const filterNode = (ni: NodeInfo, st: CycleState = state, verdicts?: FilterVerdict[]): Status | null => {
+    if (withNominated !== null) {
+      const added = withNominated(st, ni);
+      if (added !== null && 'code' in added) return added;
+      if (added !== null) {
+        const first: FilterVerdict[] | undefined = verdicts ? [] : undefined;
+        const s = first ? runFilterPluginsExplained(filterPlugins, added.state, podInfo, added.node, first) : runFilterPlugins(filterPlugins, added.state, podInfo, added.node);
+        if (s !== null) {
+          if (verdicts && first) verdicts.push(...first);
+          return s;
+        }
+      }
+    }
+    return verdicts ? runFilterPluginsExplained(filterPlugins, st, podInfo, ni, verdicts) : runFilterPlugins(filterPlugins, st, podInfo, ni);
+  };
 
   const postFilterAndFail = (evaluated: number, next: Rotation): ScheduleOneResult => {
-    const pf = runPostFilter(fw, state, podInfo, snapshot, diagnosis, filterPlugins, draw, ex);
+    const pf = runPostFilter(fw, state, podInfo, snapshot, diagnosis, (node, st) => filterNode(node, st), draw, ex);
     if (pf.error !== undefined) {
       // kube logs a PostFilter error and still reports the pod unschedulable with the message.
       diagnosis.postFilterMsg = pf.error;
@@ -333,7 +364,7 @@ export function scheduleOne(
     const ni = snapshot.get(nominated);
     if (ni) {
       const verdicts: FilterVerdict[] = [];
-      const s = ex ? runFilterPluginsExplained(filterPlugins, state, podInfo, ni, verdicts) : runFilterPlugins(filterPlugins, state, podInfo, ni);
+      const s = filterNode(ni, state, ex ? verdicts : undefined);
       if (ex) ex.nominatedNode = { node: nominated, feasible: s === null };
       if (s === null) {
         if (ex) {
@@ -375,10 +406,10 @@ export function scheduleOne(
       let s: Status | null;
       if (ex) {
         const verdicts: FilterVerdict[] = [];
-        s = runFilterPluginsExplained(filterPlugins, state, podInfo, ni, verdicts);
+        s = filterNode(ni, state, verdicts);
         ex.nodes.push({ node: ni.name, filters: verdicts, feasible: s === null });
       } else {
-        s = runFilterPlugins(filterPlugins, state, podInfo, ni);
+        s = filterNode(ni);
       }
       if (s === null) {
         feasible.push(ni);
@@ -471,6 +502,43 @@ export function scheduleOne(
   return finish({ node: feasible[chosen]!.name }, next, processed, feasible.length);
 }
 
+/** kube `RunPreFilterExtensionAddPod` / `RemovePod`: plugins whose Filter was skipped are left out. */
+function runPreFilterExtensions(fw: Compiled, st: CycleState, pod: PodInfo, other: PodInfo, node: NodeInfo, op: 'addPod' | 'removePod'): Status | null {
+  for (const p of fw.preFilterExtensions) {
+    if (st.skipFilterPlugins.has(p.name)) continue;
+    const s = p.preFilterExtensions![op](st, pod, other, node);
+    if (s !== null && s.code !== 'Success') {
+      return newStatus('Error', [`running ${op === 'addPod' ? 'AddPod' : 'RemovePod'} on PreFilter plugin "${p.name}": ${statusMessage(s)}`], p.name);
+    }
+  }
+  return null;
+}
+
+/**
+ * kube `addGENominatedPods`: for a node with nominated pods of priority ≥ the pod's (the pod
+ * itself excluded), copies of the node and the state with them added; null when there are none
+ * (or no nominator); an Error status when a PreFilter extension fails.
+ */
+function nominatedPodsAdder(
+  fw: Compiled,
+  pod: PodInfo,
+  nominatedPods: ((nodeName: string) => readonly PodInfo[]) | undefined,
+): ((state: CycleState, node: NodeInfo) => { state: CycleState; node: NodeInfo } | Status | null) | null {
+  if (nominatedPods === undefined) return null;
+  return (state, node) => {
+    const pods = nominatedPods(node.name);
+    let out: { state: CycleState; node: NodeInfo } | null = null;
+    for (const p of pods) {
+      if (p.priority < pod.priority || p.key === pod.key || node.hasPod(p.key)) continue;
+      out ??= { state: state.clone(), node: node.clone() };
+      out.node.addPod(p);
+      const err = runPreFilterExtensions(fw, out.state, pod, p, out.node, 'addPod');
+      if (err !== null) return err;
+    }
+    return out;
+  };
+}
+
 /** kube `RunPostFilterPlugins`: the first success or unresolvable answer wins; rejections' reasons accumulate. */
 function runPostFilter(
   fw: Compiled,
@@ -478,28 +546,18 @@ function runPostFilter(
   pod: PodInfo,
   snapshot: Snapshot,
   diagnosis: Diagnosis,
-  filterPlugins: readonly Plugin[],
+  filterNode: (node: NodeInfo, state: CycleState) => Status | null,
   draw: (n: number) => number,
   ex: Explanation | undefined,
 ): { nominatedNodeName?: string; victims?: readonly PodInfo[]; error?: string } {
   if (fw.postFilter.length === 0) return { nominatedNodeName: '' }; // kube: clearNominatedNode
-  /** kube `RunPreFilterExtensionAddPod` / `RemovePod`: plugins whose Filter was skipped are left out. */
-  const runExtensions = (st: CycleState, other: PodInfo, node: NodeInfo, op: 'addPod' | 'removePod'): Status | null => {
-    for (const p of fw.preFilterExtensions) {
-      if (st.skipFilterPlugins.has(p.name)) continue;
-      const s = p.preFilterExtensions![op](st, pod, other, node);
-      if (s !== null && s.code !== 'Success') {
-        return newStatus('Error', [`running ${op === 'addPod' ? 'AddPod' : 'RemovePod'} on PreFilter plugin "${p.name}": ${statusMessage(s)}`], p.name);
-      }
-    }
-    return null;
-  };
+  const runExtensions = (st: CycleState, other: PodInfo, node: NodeInfo, op: 'addPod' | 'removePod'): Status | null => runPreFilterExtensions(fw, st, pod, other, node, op);
   const ctx: PostFilterContext = {
     state,
     pod,
     snapshot,
     nodeToStatus: diagnosis.nodeToStatus,
-    runFilters: (node: NodeInfo, st: CycleState = state) => runFilterPlugins(filterPlugins, st, pod, node),
+    runFilters: (node: NodeInfo, st: CycleState = state) => filterNode(node, st),
     removePod: (st, other, node) => runExtensions(st, other, node, 'removePod'),
     addPod: (st, other, node) => runExtensions(st, other, node, 'addPod'),
     randomInt: draw,

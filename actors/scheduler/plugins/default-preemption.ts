@@ -22,12 +22,15 @@
  *    — always 0 here, PodDisruptionBudgets are not modelled yet —, lowest top victim priority,
  *    smallest priority sum, fewest victims, latest start of the top-priority victims, first in
  *    dry-run order) and returned as the nominated node with its victims. Evicting them is the
- *    caller's job (the scheduler actor deletes them via the API).
+ *    caller's job (scheduler-core's `prepareCandidate`: DisruptionTarget condition, graceful
+ *    DELETE and a `Preempted` event per victim, through the API).
+ *
+ * The dry run's filters see other pods nominated to a node (`RunFilterPluginsWithNominatedPods`)
+ * when the scheduler passes its nominator to `scheduleOne`.
  *
  * Not modelled yet: PodDisruptionBudgets (every candidate has 0 violations, so the first
- * criterion never decides and no victim is tried first as "PDB-violating"), nominated pods of
- * other preemptors (`RunFilterPluginsWithNominatedPods` runs the plain filters), extenders,
- * async preemption. Kube iterates the candidate map in random order, so its "first remaining"
+ * criterion never decides and no victim is tried first as "PDB-violating"), extenders, async
+ * preemption (the API calls are asynchronous anyway; the preemptor is not held back meanwhile). Kube iterates the candidate map in random order, so its "first remaining"
  * is random; here it is the first in dry-run order (which starts at the seeded offset).
  */
 import type { V1Pod } from '@kubernetes/client-node';
