@@ -13,7 +13,7 @@ import { describe, it } from 'node:test';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { ApiRequest, KubeObject } from '../../actors/api/protocol.ts';
 import { newApiClient } from '../../actors/client/api-client.ts';
-import { newOutput, type Output } from '../../actors/client/output.ts';
+import { newOutput, type Output } from '../../actors/kernel/output.ts';
 import { newScheduler, onApiResult, onApiWatch, onCycle, type SchedulerState } from '../../actors/scheduler/scheduler-core.ts';
 import { makeNode, makePod } from '../../actors/scheduler/testing/wrappers.ts';
 
