@@ -19,8 +19,10 @@ import { CONTROLLERS } from './registry.ts';
  *   controllers; standbys keep trying. Losing the lease stops them and drops their state
  *   (upstream the process exits and is restarted); each term starts from the informers' caches,
  *   every cached object handed to the controllers' handlers as an add.
- * - **Shared informers**: one per resource, whichever controllers read it, started before the
- *   election (host/informers.ts), with the indexers the controllers declared.
+ * - **Shared informers**: one per resource, whichever controllers read it (host/informers.ts),
+ *   with the indexers the controllers declared; started when the instance first leads, as
+ *   upstream starts its informer factories in OnStartedLeading (started earlier, their first
+ *   LISTs could meet an apiserver still bootstrapping RBAC, and back off for seconds).
  * - **Work queues** (actors/client/workqueue.ts): a controller's handlers add keys; the host hands
  *   each key to the queue's `sync` while a worker is free. The key stays in processing until every
  *   write the sync made is answered (the real worker blocks on its API calls); then it is
@@ -90,6 +92,7 @@ export interface ControllerManagerState {
   nextWrite: number;
   /** Leadership terms seen (acquired or lost). */
   term: number;
+  informersStarted: boolean;
   wakeAtMs: number | null;
   wakeTimer: string | null;
   timerCounter: number;
@@ -142,6 +145,7 @@ export function newControllerManager(identity: string, client: ApiClientState, o
     writes: new Map(),
     nextWrite: 1,
     term: 0,
+    informersStarted: false,
     wakeAtMs: null,
     wakeTimer: null,
     timerCounter: 0,
@@ -190,8 +194,8 @@ export function step(s: ControllerManagerState, event: ControllerManagerEvent, n
   return out;
 }
 
+/** The process starts: it campaigns for the lease; informers start once it leads. */
 export function start(s: ControllerManagerState, nowMs: number, out: Output): void {
-  for (const inf of s.informers.all) startInformer(inf.state, s.client, out);
   tryAcquireOrRenew(s.leader, nowMs, s.client, out);
 }
 
@@ -205,6 +209,12 @@ export function onLeaderRetry(s: ControllerManagerState, nowMs: number, out: Out
 function onAcquired(s: ControllerManagerState, nowMs: number, out: Output): void {
   s.term++;
   out.traces.push({ kind: 'k8s.leader', fields: { component: COMPONENT, identity: s.identity, leader: true } });
+  // As upstream's OnStartedLeading: the shared informers start with the first term (the lease
+  // write just succeeded, so the apiserver serves us) and keep running after it.
+  if (!s.informersStarted) {
+    s.informersStarted = true;
+    for (const inf of s.informers.all) startInformer(inf.state, s.client, out);
+  }
   // Every controller starts from the informers' caches: each cached object is an add.
   for (const c of s.controllers) {
     const ctx = contextOf(s, c, nowMs);
@@ -314,7 +324,9 @@ function drain(s: ControllerManagerState, nowMs: number, out: Output): void {
   let syncs = 0;
   for (const q of s.queues) {
     if (!synced(q.controller)) continue;
-    for (let free = q.spec.workers - q.active; free > 0; free--) {
+    // A worker whose sync made no write is free again at once: keep taking keys while one is
+    // free (counting the free workers once, before the loop, left keys waiting for another event).
+    while (q.active < q.spec.workers) {
       const key = q.wq.get();
       if (key === undefined) break;
       if (++syncs > MAX_SYNCS_PER_STEP) throw new Error(`${COMPONENT}: more than ${MAX_SYNCS_PER_STEP} syncs in one step (queue ${q.name} re-adds its keys at once?)`);

@@ -242,6 +242,27 @@ describe('controller-manager: serviceaccount controller', () => {
     assert.ok(cluster.get('serviceaccounts', 'team-b', 'default'));
   });
 
+  it('namespaces queued behind ones that need nothing get theirs at once, not one per later event', { timeout: 10_000 }, () => {
+    const cluster = new FakeCluster();
+    // The bootstrap namespaces and others have theirs: their syncs make no write and finish at once.
+    for (const name of ['default', 'kube-node-lease', 'kube-public', 'kube-system', ...Array.from({ length: 10 }, (_, i) => `app-${i}`)]) {
+      cluster.put('namespaces', namespace(name));
+      cluster.put('serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: name } });
+    }
+    cluster.put('namespaces', namespace('team-a'));
+    cluster.put('namespaces', namespace('team-b'));
+    const cm = cluster.startControllerManager('kube-controller-manager-0');
+    assert.equal(cm.leader.isLeader, true);
+    // Nothing else happens before the next node-monitor pass at 5 s: the queue must not wait for it.
+    cluster.advance(100);
+    assert.ok(cluster.get('serviceaccounts', 'team-a', 'default'), 'team-a within 100 ms');
+    assert.ok(cluster.get('serviceaccounts', 'team-b', 'default'), 'team-b within 100 ms');
+    // Later, on an idle queue: at once too.
+    cluster.put('namespaces', namespace('team-c'));
+    cluster.advance(200);
+    assert.ok(cluster.get('serviceaccounts', 'team-c', 'default'));
+  });
+
   it('a failed create is retried after the rate limiter’s delay', () => {
     const cluster = new FakeCluster();
     cluster.put('namespaces', namespace('team-a'));
