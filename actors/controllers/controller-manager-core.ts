@@ -1,146 +1,151 @@
 import { timestamp } from '../api/time.ts';
 import type { KubeObject } from '../api/protocol.ts';
-import { request, type ApiClientState, type ApiResult, type RequestSpec, type WatchDelivery } from '../client/api-client.ts';
-import { newInformer, objectKey, onResult as informerResult, onRetry as informerRetry, onWatch as informerWatch, ownsTag, startInformer, type Delta, type InformerState } from '../client/informer.ts';
+import { request, type ApiClientState, type ApiResult, type WatchDelivery } from '../client/api-client.ts';
+import { isApiClientEvent, routeApiEvent, type ApiClientEvent } from '../client/api-events.ts';
+import { onResult as informerResult, onRetry as informerRetry, onWatch as informerWatch, ownsTag, startInformer, type Delta } from '../client/informer.ts';
 import { DEFAULT_LEADER_ELECTION, newLeaderElection, onLeaseResult, ownsTag as leaseOwnsTag, tryAcquireOrRenew, type LeaderElectionState } from '../client/leader-election.ts';
-import type { Output } from '../kernel/output.ts';
+import { newOutput, type Output } from '../kernel/output.ts';
 import { WorkQueue } from '../client/workqueue.ts';
-import {
-  DEFAULT_NODE_LIFECYCLE,
-  describeTaint,
-  monitorNode,
-  podNotReadyStatus,
-  reconcileNodeTaints,
-  type NodeHealth,
-  type NodeJson,
-  type NodeLifecycleConfig,
-  type NoExecuteTaint,
-} from './node-lifecycle.ts';
-import { namespaceKeys, reconcileServiceAccounts, serviceAccountKeys } from './serviceaccount.ts';
-import { evictionPlan, type ScheduledEviction } from './taint-eviction.ts';
+import { DEFAULT_CONTROLLER_MANAGER_CONFIG, type ControllerManagerConfig } from './config.ts';
+import { informerId, SharedInformers, type SharedInformer } from './host/informers.ts';
+import type { Action, AnyController, ControllerContext, EventAction, EventHandler, PeriodicSpec, QueueSpec, WriteAction } from './host/types.ts';
+import { CONTROLLERS } from './registry.ts';
 
 /**
- * kube-controller-manager: one process, leader election on the kube-system/kube-controller-manager
- * Lease (only the leader runs controllers; standbys keep trying), shared informers, and the
- * controllers kubesim models:
+ * kube-controller-manager: a host of controller modules (the registry in registry.ts, one folder
+ * per controller; see README.md), like the real one:
  *
- * - serviceaccount: the `default` ServiceAccount in every Active namespace (serviceaccount.ts);
- * - node-lifecycle: the 5-s monitor pass over Nodes and their Leases (node-lifecycle.ts), the
- *   condition taints kept by a work queue of node names, pods marked not ready, and the NoExecute
- *   taint manager's evictions (taint-eviction.ts).
- *
- * Each controller's work queue (actors/client/workqueue.ts) hands a key to a sync; the key stays
- * in processing until every write the sync made is answered, then is forgotten, or re-added
- * rate-limited when one failed (client-go's processNextWorkItem). Every visible action is traced
- * as `k8s.controller` {controller, action, object, detail} when its write succeeds; events are
- * posted and traced as `k8s.event` like the other components'.
- *
- * Losing the lease stops the controllers and drops their state (upstream the process exits and
- * is restarted); a new term starts from the informers' caches.
+ * - **Leader election** on the kube-system/kube-controller-manager Lease: only the leader runs
+ *   controllers; standbys keep trying. Losing the lease stops them and drops their state
+ *   (upstream the process exits and is restarted); each term starts from the informers' caches,
+ *   every cached object handed to the controllers' handlers as an add.
+ * - **Shared informers**: one per resource, whichever controllers read it (host/informers.ts),
+ *   with the indexers the controllers declared; started when the instance first leads, as
+ *   upstream starts its informer factories in OnStartedLeading (started earlier, their first
+ *   LISTs could meet an apiserver still bootstrapping RBAC, and back off for seconds).
+ * - **Work queues** (actors/client/workqueue.ts): a controller's handlers add keys; the host hands
+ *   each key to the queue's `sync` while a worker is free. The key stays in processing until every
+ *   write the sync made is answered (the real worker blocks on its API calls); then it is
+ *   forgotten, or re-added rate-limited when a write failed (client-go's processNextWorkItem).
+ *   A sync that made no write frees its worker at once, so the next key runs in the same step.
+ * - **Timers**: periodic passes and deadlines declared by the controllers; queue delays and
+ *   deadlines share one wake-up timer.
+ * - **Output**: writes go through the API client; their `k8s.controller` traces are recorded when
+ *   they succeed; events are posted and traced as `k8s.event` with the controller's reporter name.
  */
 
 export const COMPONENT = 'kube-controller-manager';
-export const NODE_CONTROLLER = 'node-controller';
-export const TAINT_EVICTION_CONTROLLER = 'taint-eviction-controller';
-/** Workers per queue: ConcurrentServiceAccountSyncs-like 1; the node lifecycle's UpdateWorkerSize 8. */
-const SA_WORKERS = 1;
-const TAINT_WORKERS = 8;
-const EVICTION_RETRIES = 5;
-const EVICTION_RETRY_MS = 10;
+/** Bound on syncs in one step: a sync that re-adds its own key at once would otherwise never end. */
+const MAX_SYNCS_PER_STEP = 100_000;
 
-type ControllerName = 'serviceaccount' | 'node-lifecycle';
+interface Queue {
+  readonly controller: Controller;
+  readonly spec: QueueSpec<unknown>;
+  readonly name: string;
+  readonly wq: WorkQueue;
+  active: number;
+}
+
+interface Controller {
+  readonly module: AnyController;
+  state: unknown;
+  readonly informers: readonly SharedInformer[];
+  readonly informerIds: ReadonlySet<string>;
+  readonly queues: readonly Queue[];
+  readonly periodic: { spec: PeriodicSpec<unknown>; timerId: string | null }[];
+}
 
 interface Sync {
-  controller: ControllerName;
-  queue: WorkQueue;
-  key: string;
+  readonly queue: Queue;
+  readonly key: string;
   outstanding: number;
   failed: boolean;
 }
 
-interface TraceLine {
-  controller: string;
-  action: string;
-  object: string;
-  detail: string;
-}
-
-type WriteKind = 'sa-create' | 'node-status' | 'node-taints' | 'pod-not-ready' | 'pod-evict';
-
 interface PendingWrite {
-  kind: WriteKind;
+  readonly controller: Controller;
+  readonly action: WriteAction<unknown>;
   sync: Sync | null;
-  /** Traced when the write succeeds. */
-  traces: TraceLine[];
-  node?: string;
-  podKey?: string;
-  pod?: KubeObject;
-  attempt?: number;
+  /** The leadership term it was made in: its callback runs only in that term. */
+  readonly term: number;
 }
 
-interface Eviction extends ScheduledEviction {
-  attempt: number;
+export interface ControllerManagerOptions {
+  /** The controllers to host (default: the registry). */
+  controllers?: readonly AnyController[];
+  config?: Partial<ControllerManagerConfig>;
 }
 
 export interface ControllerManagerState {
   readonly identity: string;
   readonly client: ApiClientState;
   readonly leader: LeaderElectionState;
-  readonly config: NodeLifecycleConfig;
-  readonly namespaces: InformerState;
-  readonly serviceAccounts: InformerState;
-  readonly nodes: InformerState;
-  readonly leases: InformerState;
-  readonly pods: InformerState;
-  readonly saQueue: WorkQueue;
-  readonly taintQueue: WorkQueue;
+  readonly config: ControllerManagerConfig;
+  readonly informers: SharedInformers;
+  readonly controllers: readonly Controller[];
+  /** Every controller's queues, in registry order (the order they are drained in). */
+  readonly queues: readonly Queue[];
+  /** informer id → the handlers registered on it, in registry order. */
+  readonly handlers: ReadonlyMap<string, readonly { controller: Controller; handler: EventHandler<unknown> }[]>;
   readonly syncs: Map<string, Sync>;
   readonly writes: Map<string, PendingWrite>;
   nextWrite: number;
-  /** Node lifecycle memory: health records, decided NoExecute taints, nodes seen. */
-  readonly health: Map<string, NodeHealth>;
-  readonly noExecute: Map<string, NoExecuteTaint>;
-  readonly knownNodes: Set<string>;
-  readonly nodesToRetry: Set<string>;
-  readonly statusInFlight: Set<string>;
-  readonly podsInFlight: Set<string>;
-  /** Pod keys by node name (from the pod informer). */
-  readonly podsByNode: Map<string, Set<string>>;
-  readonly evictions: Map<string, Eviction>;
-  readonly evicting: Set<string>;
-  monitorTimer: string | null;
+  /** Leadership terms seen (acquired or lost). */
+  term: number;
+  informersStarted: boolean;
   wakeAtMs: number | null;
   wakeTimer: string | null;
   timerCounter: number;
   eventCounter: number;
 }
 
-export function newControllerManager(identity: string, client: ApiClientState, config: NodeLifecycleConfig = DEFAULT_NODE_LIFECYCLE): ControllerManagerState {
+export function newControllerManager(identity: string, client: ApiClientState, options: ControllerManagerOptions = {}): ControllerManagerState {
+  const config = { ...DEFAULT_CONTROLLER_MANAGER_CONFIG, ...(options.config ?? {}) };
+  const informers = new SharedInformers();
+  const handlers = new Map<string, { controller: Controller; handler: EventHandler<unknown> }[]>();
+  const controllers: Controller[] = [];
+  const names = new Set<string>();
+  for (const module of options.controllers ?? CONTROLLERS) {
+    if (names.has(module.name)) throw new Error(`controller ${module.name} is registered twice`);
+    names.add(module.name);
+    const shared = module.informers.map((spec) => informers.add(spec));
+    const queues: Queue[] = [];
+    const controller: Controller = {
+      module,
+      state: module.newState(config),
+      informers: shared,
+      informerIds: new Set(shared.map((i) => i.id)),
+      queues,
+      periodic: (module.periodic ?? []).map((spec) => ({ spec, timerId: null })),
+    };
+    for (const spec of module.queues ?? []) {
+      const name = spec.name ?? module.name;
+      if (queues.some((q) => q.name === name)) throw new Error(`controller ${module.name}: two queues named ${name}`);
+      queues.push({ controller, spec, name, wq: new WorkQueue({ name, ...(spec.rateLimiter ?? {}) }), active: 0 });
+    }
+    for (const handler of module.handlers ?? []) {
+      const id = informerId(handler.informer);
+      if (!controller.informerIds.has(id)) throw new Error(`controller ${module.name} handles ${handler.informer.resource} without declaring its informer`);
+      let list = handlers.get(id);
+      if (!list) handlers.set(id, (list = []));
+      list.push({ controller, handler });
+    }
+    controllers.push(controller);
+  }
   return {
     identity,
     client,
     leader: newLeaderElection({ identity, namespace: 'kube-system', leaseName: COMPONENT, ...DEFAULT_LEADER_ELECTION }),
     config,
-    namespaces: newInformer({ name: 'namespaces', apiVersion: 'v1', resource: 'namespaces' }),
-    serviceAccounts: newInformer({ name: 'serviceaccounts', apiVersion: 'v1', resource: 'serviceaccounts' }),
-    nodes: newInformer({ name: 'nodes', apiVersion: 'v1', resource: 'nodes' }),
-    leases: newInformer({ name: 'node-leases', apiVersion: 'coordination.k8s.io/v1', resource: 'leases', namespace: 'kube-node-lease' }),
-    pods: newInformer({ name: 'pods', apiVersion: 'v1', resource: 'pods' }),
-    saQueue: new WorkQueue({ name: 'serviceaccount' }),
-    taintQueue: new WorkQueue({ name: 'node-lifecycle' }),
+    informers,
+    controllers,
+    queues: controllers.flatMap((c) => c.queues),
+    handlers,
     syncs: new Map(),
     writes: new Map(),
     nextWrite: 1,
-    health: new Map(),
-    noExecute: new Map(),
-    knownNodes: new Set(),
-    nodesToRetry: new Set(),
-    statusInFlight: new Set(),
-    podsInFlight: new Set(),
-    podsByNode: new Map(),
-    evictions: new Map(),
-    evicting: new Set(),
-    monitorTimer: null,
+    term: 0,
+    informersStarted: false,
     wakeAtMs: null,
     wakeTimer: null,
     timerCounter: 0,
@@ -148,12 +153,49 @@ export function newControllerManager(identity: string, client: ApiClientState, c
   };
 }
 
-function informers(s: ControllerManagerState): InformerState[] {
-  return [s.namespaces, s.serviceAccounts, s.nodes, s.leases, s.pods];
+/** The state of a hosted controller (tests, observation). */
+export function controllerState<S>(s: ControllerManagerState, name: string): S | undefined {
+  return s.controllers.find((c) => c.module.name === name)?.state as S | undefined;
 }
 
+// ---------------------------------------------------------------------------------------------
+// One entry point for an adapter: every event the component receives
+
+export type ControllerManagerEvent =
+  | { type: 'ControllerManagerStart' }
+  | ApiClientEvent
+  | { type: 'InformerRetry'; informer: string; what: 'list' | 'watch' }
+  | { type: 'LeaderElectionRetry' }
+  /** Every host timer (periodic passes, the wake-up) is raised as ControllerWake; NodeMonitor is its old name. */
+  | { type: 'ControllerWake'; id: string }
+  | { type: 'NodeMonitor'; id: string };
+
+export function step(s: ControllerManagerState, event: ControllerManagerEvent, nowMs: number): Output {
+  const out = newOutput();
+  if (isApiClientEvent(event)) {
+    routeApiEvent(s.client, event, out, { onResult: (r) => onApiResult(s, r, nowMs, out), onWatch: (d) => onApiWatch(s, d, nowMs, out) });
+    return out;
+  }
+  switch (event.type) {
+    case 'ControllerManagerStart':
+      start(s, nowMs, out);
+      break;
+    case 'InformerRetry':
+      onInformerRetry(s, event.informer, event.what, nowMs, out);
+      break;
+    case 'LeaderElectionRetry':
+      onLeaderRetry(s, nowMs, out);
+      break;
+    case 'ControllerWake':
+    case 'NodeMonitor':
+      onTimer(s, event.id, nowMs, out);
+      break;
+  }
+  return out;
+}
+
+/** The process starts: it campaigns for the lease; informers start once it leads. */
 export function start(s: ControllerManagerState, nowMs: number, out: Output): void {
-  for (const inf of informers(s)) startInformer(inf, s.client, out);
   tryAcquireOrRenew(s.leader, nowMs, s.client, out);
 }
 
@@ -165,28 +207,43 @@ export function onLeaderRetry(s: ControllerManagerState, nowMs: number, out: Out
 }
 
 function onAcquired(s: ControllerManagerState, nowMs: number, out: Output): void {
+  s.term++;
   out.traces.push({ kind: 'k8s.leader', fields: { component: COMPONENT, identity: s.identity, leader: true } });
-  // Start every controller from the informers' caches: each object is queued once.
-  for (const key of [...s.namespaces.store.keys()].sort()) s.saQueue.add(key);
-  for (const key of [...s.nodes.store.keys()].sort()) s.taintQueue.add(key);
-  for (const key of [...s.pods.store.keys()].sort()) processPodEviction(s, key, nowMs);
-  armMonitor(s, 0, out);
+  // As upstream's OnStartedLeading: the shared informers start with the first term (the lease
+  // write just succeeded, so the apiserver serves us) and keep running after it.
+  if (!s.informersStarted) {
+    s.informersStarted = true;
+    for (const inf of s.informers.all) startInformer(inf.state, s.client, out);
+  }
+  // Every controller starts from the informers' caches: each cached object is an add.
+  for (const c of s.controllers) {
+    const ctx = contextOf(s, c, nowMs);
+    for (const h of c.module.handlers ?? []) {
+      if (!h.onAdd) continue;
+      const view = ctx.cache(h.informer);
+      for (const key of view.keys()) h.onAdd(view.get(key)!, ctx);
+    }
+  }
+  for (const c of s.controllers) for (const p of c.periodic) armPeriodic(s, p, p.spec.firstDelayMs ?? 0, out);
   afterEvent(s, nowMs, out);
 }
 
 function onLost(s: ControllerManagerState, out: Output): void {
+  s.term++;
   out.traces.push({ kind: 'k8s.leader', fields: { component: COMPONENT, identity: s.identity, leader: false } });
-  s.saQueue.clear();
-  s.taintQueue.clear();
+  for (const q of s.queues) {
+    q.wq.clear();
+    q.active = 0;
+  }
   s.syncs.clear();
   for (const w of s.writes.values()) w.sync = null;
-  s.health.clear();
-  s.noExecute.clear();
-  s.knownNodes.clear();
-  s.nodesToRetry.clear();
-  s.evictions.clear();
-  if (s.monitorTimer !== null) out.cancels.push(s.monitorTimer);
-  s.monitorTimer = null;
+  for (const c of s.controllers) {
+    c.state = c.module.newState(s.config);
+    for (const p of c.periodic) {
+      if (p.timerId !== null) out.cancels.push(p.timerId);
+      p.timerId = null;
+    }
+  }
   if (s.wakeTimer !== null) out.cancels.push(s.wakeTimer);
   s.wakeTimer = null;
   s.wakeAtMs = null;
@@ -196,9 +253,9 @@ function onLost(s: ControllerManagerState, out: Output): void {
 // API results and watches
 
 export function onApiResult(s: ControllerManagerState, result: ApiResult, nowMs: number, out: Output): void {
-  for (const inf of informers(s)) {
-    if (ownsTag(inf, result.tag)) {
-      onDeltas(s, inf, informerResult(inf, result, s.client, out), nowMs);
+  for (const inf of s.informers.all) {
+    if (ownsTag(inf.state, result.tag)) {
+      onDeltas(s, inf, informerResult(inf.state, result, s.client, out), nowMs);
       afterEvent(s, nowMs, out);
       return;
     }
@@ -217,9 +274,9 @@ export function onApiResult(s: ControllerManagerState, result: ApiResult, nowMs:
 }
 
 export function onApiWatch(s: ControllerManagerState, delivery: WatchDelivery, nowMs: number, out: Output): void {
-  for (const inf of informers(s)) {
-    if (ownsTag(inf, delivery.tag)) {
-      onDeltas(s, inf, informerWatch(inf, delivery, s.client, out), nowMs);
+  for (const inf of s.informers.all) {
+    if (ownsTag(inf.state, delivery.tag)) {
+      onDeltas(s, inf, informerWatch(inf.state, delivery, s.client, out), nowMs);
       afterEvent(s, nowMs, out);
       return;
     }
@@ -227,309 +284,131 @@ export function onApiWatch(s: ControllerManagerState, delivery: WatchDelivery, n
 }
 
 export function onInformerRetry(s: ControllerManagerState, informer: string, what: 'list' | 'watch', nowMs: number, out: Output): void {
-  const inf = informers(s).find((i) => i.config.name === informer);
-  if (inf) informerRetry(inf, what, s.client, out);
+  const inf = s.informers.all.find((i) => i.state.config.name === informer);
+  if (inf) informerRetry(inf.state, what, s.client, out);
   afterEvent(s, nowMs, out);
 }
 
-function onDeltas(s: ControllerManagerState, inf: InformerState, deltas: Delta[], nowMs: number): void {
-  if (inf === s.pods) indexPods(s, deltas);
+function onDeltas(s: ControllerManagerState, inf: SharedInformer, deltas: Delta[], nowMs: number): void {
+  s.informers.index(inf, deltas);
   if (deltas.length === 0 || !s.leader.isLeader) return;
-  if (inf === s.namespaces) for (const key of namespaceKeys(deltas)) s.saQueue.add(key);
-  else if (inf === s.serviceAccounts) for (const key of serviceAccountKeys(deltas)) s.saQueue.add(key);
-  else if (inf === s.nodes) {
-    for (const d of deltas) {
-      const name = d.object.metadata?.name ?? '';
-      if (d.type === 'deleted') continue;
-      s.taintQueue.add(name);
-      const before = d.type === 'updated' ? noExecuteTaints(d.old) : '';
-      if (noExecuteTaints(d.object) !== before) for (const podKey of [...(s.podsByNode.get(name) ?? [])].sort()) processPodEviction(s, podKey, nowMs);
-    }
-  } else if (inf === s.pods) {
-    for (const d of deltas) {
-      const key = objectKey(d.object);
-      if (d.type === 'deleted') s.evictions.delete(key);
-      else processPodEviction(s, key, nowMs);
-    }
-  }
-}
-
-function noExecuteTaints(node: KubeObject): string {
-  return JSON.stringify(((node as NodeJson).spec?.taints ?? []).filter((t) => t.effect === 'NoExecute'));
-}
-
-function indexPods(s: ControllerManagerState, deltas: Delta[]): void {
+  const handlers = s.handlers.get(inf.id);
+  if (!handlers) return;
+  const contexts = new Map<Controller, ControllerContext<unknown>>();
   for (const d of deltas) {
-    const key = objectKey(d.object);
-    if (d.type === 'updated') {
-      const old = (d.old.spec as { nodeName?: string } | undefined)?.nodeName;
-      if (old) s.podsByNode.get(old)?.delete(key);
+    for (const { controller, handler } of handlers) {
+      let ctx = contexts.get(controller);
+      if (!ctx) contexts.set(controller, (ctx = contextOf(s, controller, nowMs)));
+      if (d.type === 'added') handler.onAdd?.(d.object, ctx);
+      else if (d.type === 'updated') handler.onUpdate?.(d.old, d.object, ctx);
+      else handler.onDelete?.(d.object, ctx);
     }
-    const node = (d.object.spec as { nodeName?: string } | undefined)?.nodeName;
-    if (!node) continue;
-    if (d.type === 'deleted') {
-      s.podsByNode.get(node)?.delete(key);
-      continue;
-    }
-    let set = s.podsByNode.get(node);
-    if (!set) s.podsByNode.set(node, (set = new Set()));
-    set.add(key);
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Work queues: take keys while workers are free, sync, track the sync's writes
 
-/** After every event: run the queues, then arm the wake-up for delayed keys and evictions. */
+function synced(c: Controller): boolean {
+  return c.informers.every((i) => i.state.synced);
+}
+
+/** After every event: run the queues, then arm the wake-up for delayed keys and deadlines. */
 function afterEvent(s: ControllerManagerState, nowMs: number, out: Output): void {
   if (!s.leader.isLeader) return;
   drain(s, nowMs, out);
   armWake(s, nowMs, out);
 }
 
-function activeSyncs(s: ControllerManagerState, controller: ControllerName): number {
-  let n = 0;
-  for (const sync of s.syncs.values()) if (sync.controller === controller) n++;
-  return n;
-}
-
 function drain(s: ControllerManagerState, nowMs: number, out: Output): void {
-  if (s.namespaces.synced && s.serviceAccounts.synced) {
-    for (let free = SA_WORKERS - activeSyncs(s, 'serviceaccount'); free > 0; free--) {
-      const key = s.saQueue.get();
+  let syncs = 0;
+  for (const q of s.queues) {
+    if (!synced(q.controller)) continue;
+    // A worker whose sync made no write is free again at once: keep taking keys while one is
+    // free (counting the free workers once, before the loop, left keys waiting for another event).
+    while (q.active < q.spec.workers) {
+      const key = q.wq.get();
       if (key === undefined) break;
-      runSync(s, 'serviceaccount', s.saQueue, key, nowMs, (sync) => syncServiceAccounts(s, key, sync, out));
-    }
-  }
-  if (s.nodes.synced && s.pods.synced) {
-    for (let free = TAINT_WORKERS - activeSyncs(s, 'node-lifecycle'); free > 0; free--) {
-      const key = s.taintQueue.get();
-      if (key === undefined) break;
-      runSync(s, 'node-lifecycle', s.taintQueue, key, nowMs, (sync) => syncNodeTaints(s, key, sync, nowMs, out));
+      if (++syncs > MAX_SYNCS_PER_STEP) throw new Error(`${COMPONENT}: more than ${MAX_SYNCS_PER_STEP} syncs in one step (queue ${q.name} re-adds its keys at once?)`);
+      runSync(s, q, key, nowMs, out);
     }
   }
 }
 
-function runSync(s: ControllerManagerState, controller: ControllerName, queue: WorkQueue, key: string, nowMs: number, sync: (sync: Sync) => void): void {
-  const record: Sync = { controller, queue, key, outstanding: 0, failed: false };
-  s.syncs.set(`${controller}|${key}`, record);
-  sync(record);
-  if (record.outstanding === 0) finishSync(s, record, nowMs);
+function runSync(s: ControllerManagerState, queue: Queue, key: string, nowMs: number, out: Output): void {
+  const sync: Sync = { queue, key, outstanding: 0, failed: false };
+  s.syncs.set(`${queue.controller.module.name}|${queue.name}|${key}`, sync);
+  queue.active++;
+  const actions = queue.spec.sync(key, contextOf(s, queue.controller, nowMs));
+  perform(s, queue.controller, actions, sync, nowMs, out);
+  if (sync.outstanding === 0) finishSync(s, sync, nowMs);
 }
 
 function finishSync(s: ControllerManagerState, sync: Sync, nowMs: number): void {
-  s.syncs.delete(`${sync.controller}|${sync.key}`);
-  if (sync.failed) sync.queue.addRateLimited(sync.key, nowMs);
-  else sync.queue.forget(sync.key);
-  sync.queue.done(sync.key);
+  const q = sync.queue;
+  s.syncs.delete(`${q.controller.module.name}|${q.name}|${sync.key}`);
+  q.active--;
+  if (sync.failed) q.wq.addRateLimited(sync.key, nowMs);
+  else q.wq.forget(sync.key);
+  q.wq.done(sync.key);
 }
 
-function write(s: ControllerManagerState, spec: RequestSpec, pending: PendingWrite, out: Output): void {
-  const tag = `kcm-write|${s.nextWrite++}`;
-  if (pending.sync) pending.sync.outstanding++;
-  s.writes.set(tag, pending);
-  request(s.client, spec, tag, out);
+/** Performs a controller's actions in order; writes made inside a sync count against its key. */
+function perform(s: ControllerManagerState, c: Controller, actions: readonly Action<unknown>[] | void, sync: Sync | null, nowMs: number, out: Output): void {
+  for (const a of actions ?? []) {
+    switch (a.kind) {
+      case 'write': {
+        const tag = `kcm-write|${s.nextWrite++}`;
+        if (sync) sync.outstanding++;
+        s.writes.set(tag, { controller: c, action: a, sync, term: s.term });
+        request(s.client, a.request, tag, out);
+        break;
+      }
+      case 'event':
+        postEvent(s, c, a, nowMs, out);
+        break;
+      case 'trace':
+        out.traces.push({ kind: 'k8s.controller', fields: { controller: c.module.name, action: a.action, object: a.object, detail: a.detail } });
+        break;
+      case 'fail':
+        if (sync) sync.failed = true;
+        break;
+    }
+  }
 }
 
 function onWriteResult(s: ControllerManagerState, w: PendingWrite, result: ApiResult, nowMs: number, out: Output): void {
   const ok = result.code === 200 || result.code === 201;
-  if (ok) for (const t of w.traces) out.traces.push({ kind: 'k8s.controller', fields: { ...t } });
-  let failed = !ok;
-  switch (w.kind) {
-    case 'sa-create':
-      // AlreadyExists: someone made it. Forbidden: the namespace is terminating.
-      failed = !ok && result.code !== 409 && result.code !== 403;
-      break;
-    case 'node-status':
-      s.statusInFlight.delete(w.node ?? '');
-      break;
-    case 'pod-not-ready':
-      s.podsInFlight.delete(w.podKey ?? '');
-      if (ok && w.pod) postEvent(s, w.pod, 'Pod', 'Warning', 'NodeNotReady', 'Node is not ready', NODE_CONTROLLER, nowMs, out);
-      else if (!ok && result.code !== 404 && s.leader.isLeader) s.nodesToRetry.add(w.node ?? '');
-      break;
-    case 'pod-evict': {
-      const key = w.podKey ?? '';
-      s.evicting.delete(key);
-      if (!ok && result.code !== 404 && s.leader.isLeader && (w.attempt ?? 0) < EVICTION_RETRIES) {
-        s.evictions.set(key, { createdAtMs: nowMs, fireAtMs: nowMs + EVICTION_RETRY_MS, attempt: (w.attempt ?? 0) + 1 });
-      }
-      break;
-    }
-    case 'node-taints':
-      break;
-  }
-  if (w.sync && s.syncs.get(`${w.sync.controller}|${w.sync.key}`) === w.sync) {
-    if (failed) w.sync.failed = true;
-    if (--w.sync.outstanding === 0) finishSync(s, w.sync, nowMs);
+  const c = w.controller;
+  if (ok) for (const t of w.action.traces ?? []) out.traces.push({ kind: 'k8s.controller', fields: { controller: c.module.name, action: t.action, object: t.object, detail: t.detail } });
+  const failed = !ok && !(w.action.tolerate ?? []).includes(result.code);
+  if (w.term === s.term && w.action.onResult) perform(s, c, w.action.onResult(result, contextOf(s, c, nowMs)), null, nowMs, out);
+  const sync = w.sync;
+  if (sync && s.syncs.get(`${c.module.name}|${sync.queue.name}|${sync.key}`) === sync) {
+    if (failed) sync.failed = true;
+    if (--sync.outstanding === 0) finishSync(s, sync, nowMs);
   }
 }
 
 // ---------------------------------------------------------------------------------------------
-// serviceaccount controller
+// Timers: periodic passes, and one wake-up for delayed keys and deadlines
 
-function syncServiceAccounts(s: ControllerManagerState, namespace: string, sync: Sync, out: Output): void {
-  const ns = s.namespaces.store.get(namespace);
-  const creates = reconcileServiceAccounts(ns, (name) => s.serviceAccounts.store.has(`${namespace}/${name}`));
-  for (const sa of creates) {
-    const name = sa.metadata?.name ?? '';
-    write(
-      s,
-      { verb: 'create', apiVersion: 'v1', resource: 'serviceaccounts', namespace, body: sa },
-      { kind: 'sa-create', sync, traces: [{ controller: 'serviceaccount', action: 'created', object: `serviceaccount/${namespace}/${name}`, detail: `namespace ${namespace} had no ${name} service account` }] },
-      out,
-    );
-  }
+function armPeriodic(s: ControllerManagerState, p: Controller['periodic'][number], delayMs: number, out: Output): void {
+  if (p.timerId !== null) out.cancels.push(p.timerId);
+  p.timerId = `kcm-${p.spec.name}-${++s.timerCounter}`;
+  out.timers.push({ id: p.timerId, delayMs, event: { type: 'ControllerWake', id: p.timerId } });
 }
-
-// ---------------------------------------------------------------------------------------------
-// node lifecycle controller
-
-function armMonitor(s: ControllerManagerState, delayMs: number, out: Output): void {
-  if (s.monitorTimer !== null) out.cancels.push(s.monitorTimer);
-  s.monitorTimer = `kcm-node-monitor-${++s.timerCounter}`;
-  out.timers.push({ id: s.monitorTimer, delayMs, event: { type: 'NodeMonitor', id: s.monitorTimer } });
-}
-
-/** The monitor timer fired: monitorNodeHealth over every node, then the next pass in 5 s. */
-export function onNodeMonitor(s: ControllerManagerState, id: string, nowMs: number, out: Output): void {
-  if (id !== s.monitorTimer || !s.leader.isLeader) return;
-  armMonitor(s, s.config.monitorPeriodMs, out);
-  if (s.nodes.synced && s.leases.synced && s.pods.synced) monitorNodeHealth(s, nowMs, out);
-  afterEvent(s, nowMs, out);
-}
-
-function monitorNodeHealth(s: ControllerManagerState, nowMs: number, out: Output): void {
-  const names = [...s.nodes.store.keys()].sort();
-  const present = new Set(names);
-  for (const name of [...s.knownNodes].sort()) {
-    if (present.has(name)) continue;
-    s.knownNodes.delete(name);
-    s.health.delete(name);
-    s.noExecute.delete(name);
-    s.nodesToRetry.delete(name);
-    nodeEvent(s, name, '', 'Normal', 'RemovingNode', `Removing Node ${name} from Controller`, nowMs, out);
-  }
-  for (const name of names) {
-    const node = s.nodes.store.get(name) as NodeJson;
-    if (!s.knownNodes.has(name)) {
-      s.knownNodes.add(name);
-      nodeEvent(s, name, node.metadata?.uid ?? '', 'Normal', 'RegisteredNode', `Registered Node ${name} in Controller`, nowMs, out);
-      // markNodeAsReachable: a node seen for the first time loses its NoExecute taints.
-      s.noExecute.set(name, 'none');
-      s.taintQueue.add(name);
-    }
-    if (s.statusInFlight.has(name)) continue;
-    const lease = s.leases.store.get(`kube-node-lease/${name}`);
-    const d = monitorNode(node, lease, s.health.get(name), s.nodesToRetry.has(name), nowMs, s.config);
-    s.health.set(name, d.health);
-    if (d.statusUpdate) {
-      const ready = d.statusUpdate.find((c) => c.type === 'Ready');
-      s.statusInFlight.add(name);
-      write(
-        s,
-        { verb: 'update', apiVersion: 'v1', resource: 'nodes', subresource: 'status', name, body: { ...node, status: { ...(node.status ?? {}), conditions: d.statusUpdate } } },
-        {
-          kind: 'node-status',
-          sync: null,
-          node: name,
-          traces: [{ controller: 'node-lifecycle', action: 'marked-unknown', object: `node/${name}`, detail: `Ready=${ready?.status ?? 'Unknown'} (${ready?.reason ?? ''}): ${ready?.message ?? ''}` }],
-        },
-        out,
-      );
-    }
-    if (d.noExecute !== undefined) {
-      s.noExecute.set(name, d.noExecute);
-      if (reconcileNodeTaints(node, d.noExecute, nowMs) !== null) s.taintQueue.add(name);
-    }
-    if (d.becameNotReady) nodeEvent(s, name, node.metadata?.uid ?? '', 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`, nowMs, out);
-    if (d.markPods) {
-      s.nodesToRetry.delete(name);
-      markPodsNotReady(s, name, nowMs, out);
-    }
-  }
-}
-
-function markPodsNotReady(s: ControllerManagerState, node: string, nowMs: number, out: Output): void {
-  for (const key of [...(s.podsByNode.get(node) ?? [])].sort()) {
-    const pod = s.pods.store.get(key);
-    if (!pod || s.podsInFlight.has(key)) continue;
-    const status = podNotReadyStatus(pod, nowMs);
-    if (!status) continue;
-    s.podsInFlight.add(key);
-    const meta = pod.metadata ?? {};
-    write(
-      s,
-      { verb: 'update', apiVersion: 'v1', resource: 'pods', subresource: 'status', namespace: meta.namespace ?? 'default', name: meta.name ?? '', body: { ...pod, status } },
-      { kind: 'pod-not-ready', sync: null, node, podKey: key, pod, traces: [{ controller: 'node-lifecycle', action: 'pod-not-ready', object: `pod/${key}`, detail: `Ready=False: node ${node} is not ready` }] },
-      out,
-    );
-  }
-}
-
-/** doNoScheduleTaintingPass + the NoExecute taint the monitor decided, for one node. */
-function syncNodeTaints(s: ControllerManagerState, name: string, sync: Sync, nowMs: number, out: Output): void {
-  const node = s.nodes.store.get(name) as NodeJson | undefined;
-  if (!node) return;
-  const change = reconcileNodeTaints(node, s.noExecute.get(name), nowMs);
-  if (!change) return;
-  const traces: TraceLine[] = [
-    ...change.added.map((t) => ({ controller: 'node-lifecycle', action: 'taint-added', object: `node/${name}`, detail: describeTaint(t) })),
-    ...change.removed.map((t) => ({ controller: 'node-lifecycle', action: 'taint-removed', object: `node/${name}`, detail: describeTaint(t) })),
-  ];
-  const body: NodeJson = { ...node, spec: { ...(node.spec ?? {}), taints: change.taints } };
-  if (change.taints.length === 0) delete body.spec!.taints;
-  write(s, { verb: 'update', apiVersion: 'v1', resource: 'nodes', name, body }, { kind: 'node-taints', sync, node: name, traces }, out);
-}
-
-// ---------------------------------------------------------------------------------------------
-// NoExecute taint manager
-
-function processPodEviction(s: ControllerManagerState, key: string, nowMs: number): void {
-  const pod = s.pods.store.get(key);
-  if (!pod) {
-    s.evictions.delete(key);
-    return;
-  }
-  const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
-  const node = nodeName ? (s.nodes.store.get(nodeName) as NodeJson | undefined) : undefined;
-  const existing = s.evictions.get(key);
-  const plan = evictionPlan(pod, node?.spec?.taints ?? [], nowMs, existing);
-  if (plan.kind === 'cancel') s.evictions.delete(key);
-  else if (plan.kind === 'schedule') s.evictions.set(key, { createdAtMs: plan.createdAtMs, fireAtMs: plan.fireAtMs, attempt: existing?.attempt ?? 0 });
-}
-
-function runEvictions(s: ControllerManagerState, nowMs: number, out: Output): void {
-  const due = [...s.evictions].filter(([, e]) => e.fireAtMs <= nowMs).sort((a, b) => a[1].fireAtMs - b[1].fireAtMs || (a[0] < b[0] ? -1 : 1));
-  for (const [key, e] of due) {
-    s.evictions.delete(key);
-    const pod = s.pods.store.get(key);
-    if (!pod || s.evicting.has(key)) continue;
-    const meta = pod.metadata ?? {};
-    const ns = meta.namespace ?? 'default';
-    postEvent(s, pod, 'Pod', 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${ns}/${meta.name ?? ''}`, TAINT_EVICTION_CONTROLLER, nowMs, out);
-    s.evicting.add(key);
-    const node = (pod.spec as { nodeName?: string } | undefined)?.nodeName ?? '';
-    const taints = ((s.nodes.store.get(node) as NodeJson | undefined)?.spec?.taints ?? []).filter((t) => t.effect === 'NoExecute').map(describeTaint);
-    write(
-      s,
-      { verb: 'delete', apiVersion: 'v1', resource: 'pods', namespace: ns, name: meta.name ?? '' },
-      { kind: 'pod-evict', sync: null, podKey: key, node, attempt: e.attempt, traces: [{ controller: 'taint-eviction', action: 'pod-evicted', object: `pod/${key}`, detail: `node ${node}: ${taints.join(', ') || 'NoExecute taint'} outlasted the pod's tolerations` }] },
-      out,
-    );
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Wake-ups: delayed queue keys and scheduled evictions share one timer
 
 function armWake(s: ControllerManagerState, nowMs: number, out: Output): void {
   let next: number | undefined;
-  for (const q of [s.saQueue, s.taintQueue]) {
-    const w = q.nextWakeMs();
+  for (const q of s.queues) {
+    const w = q.wq.nextWakeMs();
     if (w !== undefined && (next === undefined || w < next)) next = w;
   }
-  for (const e of s.evictions.values()) if (next === undefined || e.fireAtMs < next) next = e.fireAtMs;
+  for (const c of s.controllers) {
+    const d = c.module.deadlines?.next(c.state);
+    if (d !== undefined && (next === undefined || d < next)) next = d;
+  }
   if (next === undefined) return;
   if (s.wakeAtMs !== null && s.wakeAtMs <= next) return;
   if (s.wakeTimer !== null) out.cancels.push(s.wakeTimer);
@@ -538,38 +417,78 @@ function armWake(s: ControllerManagerState, nowMs: number, out: Output): void {
   out.timers.push({ id: s.wakeTimer, delayMs: Math.max(0, next - nowMs), event: { type: 'ControllerWake', id: s.wakeTimer } });
 }
 
-export function onWake(s: ControllerManagerState, id: string, nowMs: number, out: Output): void {
-  if (id !== s.wakeTimer) return;
-  s.wakeTimer = null;
-  s.wakeAtMs = null;
-  if (!s.leader.isLeader) return;
-  s.saQueue.promote(nowMs);
-  s.taintQueue.promote(nowMs);
-  runEvictions(s, nowMs, out);
-  afterEvent(s, nowMs, out);
+/** A host timer fired: the wake-up (delayed keys, deadlines) or a controller's periodic pass. */
+export function onTimer(s: ControllerManagerState, id: string, nowMs: number, out: Output): void {
+  if (id === s.wakeTimer) {
+    s.wakeTimer = null;
+    s.wakeAtMs = null;
+    if (!s.leader.isLeader) return;
+    for (const q of s.queues) q.wq.promote(nowMs);
+    for (const c of s.controllers) if (c.module.deadlines) perform(s, c, c.module.deadlines.run(contextOf(s, c, nowMs)), null, nowMs, out);
+    afterEvent(s, nowMs, out);
+    return;
+  }
+  for (const c of s.controllers) {
+    for (const p of c.periodic) {
+      if (p.timerId !== id) continue;
+      if (!s.leader.isLeader) return;
+      armPeriodic(s, p, p.spec.periodMs(c.state), out);
+      if (synced(c)) perform(s, c, p.spec.run(contextOf(s, c, nowMs)), null, nowMs, out);
+      afterEvent(s, nowMs, out);
+      return;
+    }
+  }
+}
+
+/** The wake-up timer fired (old name of onTimer; every host timer goes through it). */
+export const onWake = onTimer;
+/** The node monitor's timer fired (old name of onTimer). */
+export const onNodeMonitor = onTimer;
+
+// ---------------------------------------------------------------------------------------------
+// What a controller sees
+
+function contextOf(s: ControllerManagerState, c: Controller, nowMs: number): ControllerContext<unknown> {
+  const queue = (name: string | undefined): Queue => {
+    const q = name === undefined ? c.queues[0] : c.queues.find((x) => x.name === name);
+    if (!q) throw new Error(`controller ${c.module.name} has no queue ${name ?? ''}`);
+    return q;
+  };
+  return {
+    state: c.state,
+    nowMs,
+    identity: s.identity,
+    config: s.config,
+    cache: (spec) => {
+      const id = informerId(spec);
+      if (!c.informerIds.has(id)) throw new Error(`controller ${c.module.name} reads ${spec.resource} without declaring its informer`);
+      return s.informers.of(spec)!.view;
+    },
+    enqueue: (key, name) => void queue(name).wq.add(key),
+    enqueueAfter: (key, delayMs, name) => queue(name).wq.addAfter(key, delayMs, nowMs),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Events
 
-function nodeEvent(s: ControllerManagerState, name: string, uid: string, type: 'Normal' | 'Warning', reason: string, message: string, nowMs: number, out: Output): void {
-  postEvent(s, { apiVersion: 'v1', kind: 'Node', metadata: { name, uid } }, 'Node', type, reason, message, NODE_CONTROLLER, nowMs, out);
-}
-
-function postEvent(s: ControllerManagerState, obj: KubeObject, kind: string, type: 'Normal' | 'Warning', reason: string, message: string, source: string, nowMs: number, out: Output): void {
+function postEvent(s: ControllerManagerState, c: Controller, e: EventAction, nowMs: number, out: Output): void {
+  const obj = e.object;
   const meta = obj.metadata ?? {};
+  const kind = e.objectKind ?? obj.kind ?? '';
   // Events about cluster-scoped objects go to the default namespace.
   const namespace = meta.namespace ?? 'default';
-  out.traces.push({ kind: 'k8s.event', fields: { reporter: s.client.config.name, namespace, object: `${kind.toLowerCase()}/${meta.name ?? ''}`, type, reason, message } });
+  out.traces.push({ kind: 'k8s.event', fields: { reporter: s.client.config.name, namespace, object: `${kind.toLowerCase()}/${meta.name ?? ''}`, type: e.type, reason: e.reason, message: e.message } });
   const when = timestamp(nowMs);
+  const source = c.module.reporter;
   const body: KubeObject = {
     apiVersion: 'v1',
     kind: 'Event',
     metadata: { name: `${meta.name ?? 'object'}.${s.identity.replace(/[^a-z0-9]/g, '')}${(++s.eventCounter).toString(16).padStart(8, '0')}`, namespace },
-    involvedObject: { kind, name: meta.name, uid: meta.uid, apiVersion: 'v1', ...(meta.namespace ? { namespace: meta.namespace } : {}) },
-    reason,
-    message,
-    type,
+    involvedObject: { kind, name: meta.name, uid: meta.uid, apiVersion: obj.apiVersion ?? 'v1', ...(meta.namespace ? { namespace: meta.namespace } : {}) },
+    reason: e.reason,
+    message: e.message,
+    type: e.type,
     source: { component: source },
     reportingComponent: source,
     reportingInstance: s.identity,

@@ -16,7 +16,7 @@ import {
   type NodeHealth,
   type NodeJson,
   type TaintJson,
-} from '../../actors/controllers/node-lifecycle.ts';
+} from '../../actors/controllers/node-lifecycle/node-lifecycle.ts';
 
 const s = (n: number): number => n * 1000;
 

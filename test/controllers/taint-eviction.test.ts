@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../actors/api/protocol.ts';
-import type { TaintJson } from '../../actors/controllers/node-lifecycle.ts';
-import { evictionPlan, matchingTolerations, minTolerationMs } from '../../actors/controllers/taint-eviction.ts';
+import type { TaintJson } from '../../actors/controllers/node-lifecycle/node-lifecycle.ts';
+import { evictionPlan, matchingTolerations, minTolerationMs } from '../../actors/controllers/taint-eviction/taint-eviction.ts';
 
 const UNREACHABLE_NE: TaintJson = { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: '2025-01-01T00:01:12Z' };
 const UNREACHABLE_NS: TaintJson = { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' };

@@ -1,6 +1,6 @@
-import type { KubeObject } from '../api/protocol.ts';
-import { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE } from '../api/admission/default-toleration-seconds.ts';
-import { parseTimestamp, timestamp } from '../api/time.ts';
+import type { KubeObject } from '../../api/protocol.ts';
+import { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE } from '../../api/admission/default-toleration-seconds.ts';
+import { parseTimestamp, timestamp } from '../../api/time.ts';
 
 /**
  * The node lifecycle controller's decisions as pure functions

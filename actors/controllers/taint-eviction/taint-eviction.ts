@@ -1,7 +1,7 @@
 import type { V1Taint, V1Toleration } from '@kubernetes/client-node';
-import type { KubeObject } from '../api/protocol.ts';
-import { toleratesTaint } from '../scheduler/plugins/helper/taints.ts';
-import type { TaintJson } from './node-lifecycle.ts';
+import type { KubeObject } from '../../api/protocol.ts';
+import { toleratesTaint } from '../../scheduler/plugins/helper/taints.ts';
+import type { TaintJson } from '../node-lifecycle/node-lifecycle.ts';
 
 /**
  * The NoExecute taint manager's decision for one pod (pkg/controller/tainteviction,

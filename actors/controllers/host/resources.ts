@@ -1,0 +1,25 @@
+import type { KubeObject } from '../../api/protocol.ts';
+import { controllerUidIndex } from './owners.ts';
+import type { InformerSpec } from './types.ts';
+
+/**
+ * Informer specs controllers share, with the indexers they are looked up by. A controller may
+ * also declare its own spec for any resource the apiserver serves (`{apiVersion: 'apps/v1',
+ * resource: 'replicasets'}`); the same (apiVersion, resource, namespace, selectors) is one informer.
+ */
+
+/** Pods by `spec.nodeName` (unbound pods are in no bucket). */
+export const BY_NODE = 'nodeName';
+/** Objects by the uid of their controller owner reference. */
+export const BY_CONTROLLER_UID = 'controllerUid';
+
+export function podNodeName(pod: KubeObject): readonly string[] {
+  const node = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+  return node ? [node] : [];
+}
+
+export const NAMESPACES: InformerSpec = { apiVersion: 'v1', resource: 'namespaces' };
+export const SERVICE_ACCOUNTS: InformerSpec = { apiVersion: 'v1', resource: 'serviceaccounts' };
+export const NODES: InformerSpec = { apiVersion: 'v1', resource: 'nodes' };
+export const PODS: InformerSpec = { apiVersion: 'v1', resource: 'pods', indexers: { [BY_NODE]: podNodeName, [BY_CONTROLLER_UID]: controllerUidIndex } };
+export const NODE_LEASES: InformerSpec = { apiVersion: 'coordination.k8s.io/v1', resource: 'leases', namespace: 'kube-node-lease', name: 'node-leases' };

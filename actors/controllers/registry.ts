@@ -1,0 +1,14 @@
+import type { AnyController } from './host/types.ts';
+import { nodeLifecycleController } from './node-lifecycle/controller.ts';
+import { serviceAccountController } from './serviceaccount/controller.ts';
+import { taintEvictionController } from './taint-eviction/controller.ts';
+
+/**
+ * The controllers kube-controller-manager runs, in the order their informers are started and
+ * their queues drained. Adding a controller: its folder, and one line here (README.md).
+ */
+export const CONTROLLERS: readonly AnyController[] = [
+  serviceAccountController,
+  nodeLifecycleController,
+  taintEvictionController,
+];
