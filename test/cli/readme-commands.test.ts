@@ -72,13 +72,27 @@ function kubesim(args: string[]): Promise<{ code: number | null; stdout: string;
 
 const all = [...commands('README.md', 'npx kubesim '), ...commands('scenarios/README.md', 'kubesim ')];
 
-describe('the kubesim commands shown in the READMEs', { timeout: 240_000 }, () => {
+/** Files a command writes (--trace FILE): a later command that reads one waits for it. */
+const written = new Map<string, { done: Promise<void>; resolve: () => void }>();
+for (const cmd of all) {
+  const args = cheap(cmd.text.replace(/^(npx )?kubesim /, '').split(/\s+/));
+  const trace = args.indexOf('--trace');
+  if (trace >= 0 && !written.has(args[trace + 1]!)) {
+    let resolve = (): void => {};
+    const done = new Promise<void>((r) => (resolve = r));
+    written.set(args[trace + 1]!, { done, resolve });
+  }
+}
+
+describe('the kubesim commands shown in the READMEs', { timeout: 240_000, concurrency: 2 }, () => {
   it('there are commands to check', () => assert.ok(all.length >= 10, `found ${all.length}`));
-  // In file order: a command may use a file an earlier one wrote (run --trace, then check).
   for (const cmd of all) {
     it(`${cmd.file}:${cmd.line}: ${cmd.text}`, async () => {
       const args = cheap(cmd.text.replace(/^(npx )?kubesim /, '').split(/\s+/));
-      const r = await kubesim(args);
+      const trace = args.indexOf('--trace');
+      const writes = trace >= 0 ? args[trace + 1] : undefined;
+      for (const [path, w] of written) if (path !== writes && args.includes(path)) await w.done;
+      const r = await kubesim(args).finally(() => writes && written.get(writes)?.resolve());
       assert.equal(r.code, 0, `kubesim ${args.join(' ')} exited ${r.code}\n${r.stderr}\n${r.stdout.slice(-2000)}`);
       if (args.includes('--json')) assert.doesNotThrow(() => JSON.parse(r.stdout), r.stdout.slice(0, 500));
     });

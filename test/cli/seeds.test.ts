@@ -1,14 +1,20 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { compactSeeds, parseSeedList, runSeedJobs } from '../../cli/seeds.ts';
+import { compactSeeds, parseSeedList, parseWorkersOption, runSeedJobs } from '../../cli/seeds.ts';
 
-function kubesim(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/kubesim.js', ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+function kubesim(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/kubesim.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'kubesim-seeds-'));
@@ -61,6 +67,10 @@ describe('seed lists', { timeout: 10_000 }, () => {
       assert.throws(() => parseSeedList(bad), /seed|range|1-50/, bad);
     }
   });
+  it('--workers takes a whole number from 1', () => {
+    assert.equal(parseWorkersOption('3'), 3);
+    for (const bad of ['0', '-1', 'two', '1.5', '100000']) assert.throws(() => parseWorkersOption(bad), /--workers/, bad);
+  });
   it('compacts consecutive seeds back into ranges', () => {
     assert.equal(compactSeeds(['1', '2', '3', '5', '7', '8']), '1-3,5,7-8');
   });
@@ -80,10 +90,9 @@ describe('runSeedJobs', { timeout: 60_000 }, () => {
   });
 });
 
-describe('kubesim run --seeds', { timeout: 120_000 }, () => {
-  it('prints a table sorted by seed, identical for any number of workers, and exits 0 when every seed holds', () => {
-    const a = kubesim('run', SMALL, '--seeds', '3,1-2', '--workers', '1');
-    const b = kubesim('run', SMALL, '--seeds', '1-3', '--workers', '2');
+describe('kubesim run --seeds', { timeout: 120_000, concurrency: 2 }, () => {
+  it('prints a table sorted by seed, identical for any number of workers, and exits 0 when every seed holds', async () => {
+    const [a, b] = await Promise.all([kubesim('run', SMALL, '--seeds', '3,1-2', '--workers', '1'), kubesim('run', SMALL, '--seeds', '1-3', '--workers', '2')]);
     assert.equal(a.code, 0, a.stderr);
     assert.equal(b.code, 0, b.stderr);
     assert.equal(a.stdout, b.stdout);
@@ -94,8 +103,8 @@ describe('kubesim run --seeds', { timeout: 120_000 }, () => {
     assert.match(b.stderr, /3 seeds on 2 workers/);
   });
 
-  it('exits 1 when a seed fails, naming the expectation and the replay command of each failing seed', () => {
-    const r = kubesim('run', PICKY, '--seeds', '1-6', '--workers', '2');
+  it('exits 1 when a seed fails, naming the expectation and the replay command of each failing seed', async () => {
+    const r = await kubesim('run', PICKY, '--seeds', '1-6', '--workers', '2');
     assert.equal(r.code, 1, r.stderr);
     const failing = /failing: ([\d, ]+)/.exec(r.stdout)?.[1]?.split(', ') ?? [];
     assert.ok(failing.length > 0 && failing.length < 6, r.stdout);
@@ -105,8 +114,8 @@ describe('kubesim run --seeds', { timeout: 120_000 }, () => {
     }
   });
 
-  it('--json prints one object with every seed', () => {
-    const r = kubesim('run', PICKY, '--seeds', '1-4', '--json');
+  it('--json prints one object with every seed', async () => {
+    const r = await kubesim('run', PICKY, '--seeds', '1-4', '--json');
     const out = JSON.parse(r.stdout);
     assert.equal(out.scenario, 'picky');
     assert.equal(out.seeds, '1-4');
@@ -125,13 +134,16 @@ describe('kubesim run --seeds', { timeout: 120_000 }, () => {
     }
   });
 
-  it('bad input exits 2: a bad list, a bad worker count, --seed with --seeds, a bad file', () => {
-    assert.equal(kubesim('run', SMALL, '--seeds', '5-1').code, 2);
-    assert.equal(kubesim('run', SMALL, '--seeds', '1-2', '--workers', '0').code, 2);
-    const both = kubesim('run', SMALL, '--seeds', '1-2', '--seed', '3');
+  it('bad input exits 2: a bad list, --seed with --seeds, a bad file', async () => {
+    const [list, both, missing] = await Promise.all([
+      kubesim('run', SMALL, '--seeds', '5-1'),
+      kubesim('run', SMALL, '--seeds', '1-2', '--seed', '3'),
+      kubesim('run', join(scratch, 'nope.yaml'), '--seeds', '1-2'),
+    ]);
+    assert.equal(list.code, 2);
+    assert.match(list.stderr, /ends before it starts/);
     assert.equal(both.code, 2);
     assert.match(both.stderr, /cannot be used with/);
-    const missing = kubesim('run', join(scratch, 'nope.yaml'), '--seeds', '1-2');
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /nope\.yaml:0:0: cannot read the scenario/);
   });
