@@ -1,4 +1,4 @@
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { checkTraceFile } from '../actors/checks/index.ts';
 import { runScenario, type RunResult } from '../actors/scenario/runner.ts';
@@ -8,6 +8,7 @@ import { loadScenarioFile, parseDuration, ScenarioError } from './loader/index.t
 import { explain } from './explain.ts';
 import { formatSeconds, TimelineFormatter } from './timeline-format.ts';
 import { SHOWABLE, showTables, type Showable } from './tables.ts';
+import { parseSeedsOption, parseWorkersOption, runSeedsCommand } from './seeds.ts';
 
 /** Exit codes: 0 all expectations and invariants hold, 1 one failed, 2 bad input. */
 const EXIT_FAILED = 1;
@@ -145,8 +146,12 @@ export function main(argv: readonly string[]): number {
     .option('--json', 'print one JSON object instead of the timeline')
     .option('--explain <pods>', 'record these pods\' scheduling decisions in full in the trace (k8s.explain), e.g. default/web')
     .option('--show <kinds>', `tables of the cluster at the end of the run, like kubectl get: ${SHOWABLE.join(',')}`, parseShow)
-    .action((file: string, opts: { seed?: string; trace?: string; json?: boolean; show?: Showable[]; explain?: string }) => {
-      exitCode = run(file, opts);
+    .addOption(new Option('--seeds <list>', 'run once per seed, like 1-50 or 1,3,7-9, and print a table (with --json: one object)').argParser(parseSeedsOption).conflicts(['seed', 'trace', 'show', 'explain']))
+    .option('--workers <n>', 'worker threads for --seeds (default: one per core, at most one per seed)', parseWorkersOption)
+    .action((file: string, opts: { seed?: string; trace?: string; json?: boolean; show?: Showable[]; explain?: string; seeds?: string[]; workers?: number }) => {
+      // A sweep runs on worker threads: it sets process.exitCode itself when the last seed is done.
+      if (opts.seeds !== undefined) void runSeedsCommand(file, { seeds: opts.seeds, ...(opts.workers !== undefined ? { workers: opts.workers } : {}), json: opts.json ?? false }).then((code) => (process.exitCode = code));
+      else exitCode = run(file, opts);
     });
   program
     .command('validate')

@@ -1,6 +1,7 @@
 import { range } from '../etcd/mvcc.ts';
 import type { EtcdView } from './cluster-view.ts';
-import type { EtcdCondition, OpCondition } from './spec.ts';
+import { describeMatch, matchValue } from './match.ts';
+import type { EtcdCondition, Match, OpCondition } from './spec.ts';
 import type { TargetResolver } from './targets.ts';
 
 /** The result of checking a condition once: whether it holds, and what was seen. */
@@ -127,7 +128,7 @@ function checkLogsIdentical(view: EtcdView, names: readonly string[]): Verdict {
 }
 
 /** What a linearizable read would return now: the value the current leader has applied. */
-function checkValue(view: EtcdView, cond: { key: string; equals?: string; absent?: boolean }): Verdict {
+function checkValue(view: EtcdView, cond: { key: string; equals?: Match<string>; absent?: boolean }): Verdict {
   const leader = view.leader();
   if (!leader) return { ok: false, detail: `no leader to serve a linearizable read of ${cond.key}` };
   const state = view.state(leader)!;
@@ -135,7 +136,7 @@ function checkValue(view: EtcdView, cond: { key: string; equals?: string; absent
   const value = 'error' in result ? null : (result.kvs[0]?.value ?? null);
   const seen = value === null ? `${cond.key} is absent at ${leader}` : `${cond.key} = ${JSON.stringify(value)} at ${leader}`;
   if (cond.absent) return { ok: value === null, detail: seen };
-  return { ok: value === cond.equals, detail: `${seen}; expected ${JSON.stringify(cond.equals)}` };
+  return { ok: cond.equals !== undefined && matchValue(cond.equals, value), detail: `${seen}; expected ${cond.equals === undefined ? 'a value' : describeMatch(cond.equals)}` };
 }
 
 export function checkOps(cond: OpCondition, ctx: ConditionContext): Verdict {
@@ -159,7 +160,7 @@ export function checkOps(cond: OpCondition, ctx: ConditionContext): Verdict {
     if (cond.result !== undefined) verdicts.push({ ok: op.result === cond.result, detail: `${name}: ${op.result}` });
     if (cond.readValue !== undefined || cond.readAbsent) {
       const seen = op.result !== 'ok' ? op.result : op.readValue === null ? 'absent' : JSON.stringify(op.readValue);
-      const ok = op.result === 'ok' && (cond.readAbsent ? op.readValue === null : op.readValue === cond.readValue);
+      const ok = op.result === 'ok' && (cond.readAbsent ? op.readValue === null : cond.readValue !== undefined && matchValue(cond.readValue, op.readValue));
       verdicts.push({ ok, detail: `${name} read ${seen}` });
     }
   }

@@ -2,6 +2,7 @@ import { isSelectorError, matches, parseSelector } from '../api/labels.ts';
 import type { KubeObject } from '../api/protocol.ts';
 import type { ClusterState } from './cluster-state.ts';
 import type { Verdict } from './conditions.ts';
+import { describeMatch, matchValue } from './match.ts';
 import type { EventCondition, NodeCondition, ObjectCondition, PodsCondition, RequestCondition } from './spec.ts';
 
 /** Expectations about Kubernetes objects, checked against the committed state in etcd. */
@@ -39,10 +40,21 @@ export function checkPods(cond: PodsCondition, state: ClusterState): Verdict {
   }
   const views = pods.filter((p) => !p.metadata?.deletionTimestamp || cond.phase !== 'Running').map(podView);
   const fits = (v: PodView): boolean =>
-    (cond.phase === undefined || v.phase === cond.phase) && (cond.ready === undefined || v.ready === cond.ready) && (cond.scheduled === undefined || (v.node !== undefined) === cond.scheduled);
+    (cond.phase === undefined || v.phase === cond.phase) &&
+    (cond.ready === undefined || v.ready === cond.ready) &&
+    (cond.scheduled === undefined || (v.node !== undefined) === cond.scheduled) &&
+    (cond.nodeName === undefined || matchValue(cond.nodeName, v.node));
   const matching = views.filter(fits);
-  const summary = summarize(views);
-  const what = [cond.phase, cond.ready === undefined ? '' : cond.ready ? 'ready' : 'not ready', cond.scheduled === undefined ? '' : cond.scheduled ? 'scheduled' : 'unscheduled'].filter(Boolean).join(', ') || 'present';
+  const summary = summarize(views, cond.nodeName !== undefined);
+  const what =
+    [
+      cond.phase,
+      cond.ready === undefined ? '' : cond.ready ? 'ready' : 'not ready',
+      cond.scheduled === undefined ? '' : cond.scheduled ? 'scheduled' : 'unscheduled',
+      cond.nodeName === undefined ? '' : `on a node ${describeMatch(cond.nodeName)}`,
+    ]
+      .filter(Boolean)
+      .join(', ') || 'present';
   const scope = `pods${cond.selector ? ` matching ${cond.selector}` : ''}${cond.namespace ? ` in ${cond.namespace}` : ''}`;
   if (cond.count !== undefined) {
     return { ok: matching.length === cond.count, detail: `${matching.length} ${scope} ${what} (expected ${cond.count}); ${summary}` };
@@ -50,11 +62,14 @@ export function checkPods(cond: PodsCondition, state: ClusterState): Verdict {
   return { ok: views.length > 0 && matching.length === views.length, detail: `${matching.length} of ${views.length} ${scope} ${what}; ${summary}` };
 }
 
-function summarize(views: PodView[]): string {
+function summarize(views: PodView[], withNodes: boolean): string {
   if (views.length === 0) return 'no pods';
   const byPhase = new Map<string, number>();
   for (const v of views) byPhase.set(v.phase, (byPhase.get(v.phase) ?? 0) + 1);
-  return [...byPhase].sort().map(([phase, n]) => `${n} ${phase}`).join(', ');
+  const phases = [...byPhase].sort().map(([phase, n]) => `${n} ${phase}`).join(', ');
+  if (!withNodes) return phases;
+  const nodes = views.map((v) => `${v.name} on ${v.node ?? '(unscheduled)'}`).sort().join(', ');
+  return `${phases}; ${nodes}`;
 }
 
 export function checkNode(cond: NodeCondition, state: ClusterState): Verdict {
@@ -68,15 +83,16 @@ export function checkNode(cond: NodeCondition, state: ClusterState): Verdict {
     const conditions = ((node.status as { conditions?: { type: string; status: string; reason?: string }[] } | undefined)?.conditions ?? []);
     const c = conditions.find((x) => x.type === cond.condition!.type);
     const seen = c ? `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}` : `no ${cond.condition.type} condition`;
-    return { ok: c?.status === cond.condition.status, detail: `node ${cond.name}: ${seen}` };
+    return { ok: matchValue(cond.condition.status, c?.status), detail: `node ${cond.name}: ${seen}` };
   }
   return { ok: true, detail: `node ${cond.name} is registered` };
 }
 
+/** The value at a field path: `status.readyReplicas`, `spec.containers[0].image` (also `containers.0`). */
 export function fieldAt(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
-  for (const part of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
+  for (const part of path.replace(/\[(\d+)\]/g, '.$1').split('.')) {
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, part)) return undefined;
     cur = (cur as Record<string, unknown>)[part];
   }
   return cur;
@@ -91,15 +107,15 @@ export function checkObject(cond: ObjectCondition, state: ClusterState): Verdict
   if (cond.field === undefined) return { ok: true, detail: `${name} exists` };
   const value = fieldAt(obj, cond.field);
   if (cond.exists !== undefined) return { ok: (value !== undefined) === cond.exists, detail: `${name} ${cond.field} is ${value === undefined ? 'unset' : JSON.stringify(value)}` };
-  const ok = value === cond.equals || (value !== undefined && String(value) === String(cond.equals));
-  return { ok, detail: `${name} ${cond.field} = ${value === undefined ? 'unset' : JSON.stringify(value)}; expected ${JSON.stringify(cond.equals)}` };
+  const ok = cond.equals !== undefined && matchValue(cond.equals, value);
+  return { ok, detail: `${name} ${cond.field} = ${value === undefined ? 'unset' : JSON.stringify(value)}; expected ${cond.equals === undefined ? 'a value' : describeMatch(cond.equals)}` };
 }
 
 export function checkRequest(cond: RequestCondition, requests: ReadonlyMap<string, RequestRecord>): Verdict {
   const r = requests.get(cond.id);
   if (!r) return { ok: false, detail: `request ${cond.id} has no answer yet` };
   const verdicts: Verdict[] = [];
-  if (cond.code !== undefined) verdicts.push({ ok: r.code === cond.code, detail: `${cond.id} answered ${r.code}${r.message ? `: ${r.message}` : ''}` });
+  if (cond.code !== undefined) verdicts.push({ ok: matchValue(cond.code, r.code), detail: `${cond.id} answered ${r.code}${r.message ? `: ${r.message}` : ''}` });
   if (cond.messageContains !== undefined) verdicts.push({ ok: (r.message ?? '').includes(cond.messageContains), detail: `${cond.id} message: ${r.message ?? '(none)'}` });
   const failed = verdicts.find((v) => !v.ok);
   return failed ?? { ok: true, detail: verdicts.map((v) => v.detail).join('; ') || `${cond.id} answered ${r.code}` };

@@ -178,6 +178,15 @@ export type LeaderCondition =
 
 export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
 
+/** A value an expectation compares with. */
+export type Scalar = string | number | boolean;
+
+/**
+ * A compared value: the value itself (equal to it), `{not: [a, b]}` (set, and none of them) or
+ * `{in: [a, b]}` (one of them). A field that is unset matches none of the three forms.
+ */
+export type Match<T extends Scalar = Scalar> = T | { not: T[] } | { in: T[] };
+
 /** The condition an expectation asserts; every field given must hold. */
 export interface EtcdCondition {
   /** Restricts `leader`, `logsIdentical` and `termAboveAtMs` to these members (a group or names). */
@@ -197,7 +206,7 @@ export interface EtcdCondition {
   /** Every considered live member has the same log and commit index. */
   logsIdentical?: boolean;
   /** What a linearizable read of `key` would return now: the current leader's committed value. */
-  value?: { key: string; equals?: string; absent?: boolean };
+  value?: { key: string; equals?: Match<string>; absent?: boolean };
 }
 
 /** About client operations: by id, or every write of a client to a key. */
@@ -210,7 +219,7 @@ export interface OpCondition {
   /** The op's final result. */
   result?: 'ok' | 'fail' | 'timeout' | 'pending';
   /** Reads only: the value returned (absent = key not found). */
-  readValue?: string;
+  readValue?: Match<string>;
   readAbsent?: boolean;
 }
 
@@ -224,6 +233,8 @@ export interface PodsCondition {
   ready?: boolean;
   /** Bound to a node (spec.nodeName set). */
   scheduled?: boolean;
+  /** Bound to a node whose name matches (an unbound pod never matches). */
+  nodeName?: Match<string>;
   /** Exactly this many match (selector and the other fields). Without count: at least one, and all that match the selector satisfy the rest. */
   count?: number;
 }
@@ -231,7 +242,7 @@ export interface PodsCondition {
 export interface NodeCondition {
   name: string;
   /** A NodeCondition type (Ready, MemoryPressure...) and its status. */
-  condition?: { type: string; status: 'True' | 'False' | 'Unknown' };
+  condition?: { type: string; status: Match<'True' | 'False' | 'Unknown'> };
   /** Registered with the apiserver (exists). */
   registered?: boolean;
 }
@@ -240,7 +251,7 @@ export interface ObjectCondition {
   object: ObjectRef;
   /** A dotted path into the object: `status.phase`, `spec.nodeName`, `metadata.labels.app`. */
   field?: string;
-  equals?: string | number | boolean;
+  equals?: Match;
   exists?: boolean;
 }
 
@@ -248,7 +259,7 @@ export interface ObjectCondition {
 export interface RequestCondition {
   id: string;
   /** HTTP status code of the (last) API response. */
-  code?: number;
+  code?: Match<number>;
   /** A substring of the error message. */
   messageContains?: string;
 }

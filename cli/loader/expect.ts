@@ -4,18 +4,20 @@
  * about etcd; pods, node, object, request and event about Kubernetes.
  */
 
-import { isScalar } from 'yaml';
+import { isMap, isScalar, isSeq } from 'yaml';
 import type {
   EtcdCondition,
   EventCondition,
   Expectation,
   LeaderCondition,
+  Match,
   NodeCondition,
   ObjectCondition,
   OpCondition,
   PodsCondition,
   RequestCondition,
   Role,
+  Scalar,
   When,
 } from '../../actors/scenario/spec.ts';
 import { formatDuration } from './durations.ts';
@@ -23,7 +25,7 @@ import { selectorProblem } from './labels.ts';
 import { SHAPES, SUBJECT_NAMES, type SubjectName } from './schema.ts';
 import { ETCD_ID_VERBS, kubernetesOff, readClientRef, readNodeRef, readTarget, readTargets, type State, type TargetUse } from './targets.ts';
 import { checkWithinRun, readNamespace, readObjectField, readObjectRef, readTime } from './timeline.ts';
-import { closest, listItems, openMap, readBool, readDuration, readEnum, readInt, readString, wrongType, type Ctx, type Fields, type Val } from './tree.ts';
+import { closest, listItems, openMap, readBool, readDuration, readEnum, readInt, readList, readString, wrongType, type Ctx, type Fields, type Val } from './tree.ts';
 
 const ROLE_VALUES: readonly Role[] = ['follower', 'pre-candidate', 'candidate', 'leader'];
 const RESULTS = ['ok', 'fail', 'timeout', 'pending'] as const;
@@ -213,7 +215,7 @@ function readValueCondition(cx: Ctx, v: Val): EtcdCondition['value'] {
   const equalsV = f.get('equals');
   const absentV = f.get('absent');
   const key = keyV && readString(cx, keyV, { nonEmpty: true });
-  const equals = equalsV && readString(cx, equalsV);
+  const equals = equalsV && readMatch(cx, equalsV, (x) => readString(cx, x));
   const absent = absentV && readTrue(cx, absentV, 'the key has no value');
   if (key === undefined || (equalsV && equals === undefined) || (absentV && absent === undefined)) return undefined;
   if (equals === undefined && absent === undefined) return undefined; // openMap reported it
@@ -221,6 +223,40 @@ function readValueCondition(cx: Ctx, v: Val): EtcdCondition['value'] {
   if (equals !== undefined) out.equals = equals;
   if (absent !== undefined) out.absent = absent;
   return out;
+}
+
+/**
+ * A compared value: `v` (equal to it), `{not: v}` or `{not: [a, b]}` (set, and none of them), or
+ * `{in: [a, b]}` (one of them). Each value is read with `one`, so its type is checked as for a
+ * plain value. Lists in the result are never empty.
+ */
+export function readMatch<T extends Scalar>(cx: Ctx, v: Val, one: (v: Val) => T | undefined): Match<T> | undefined {
+  if (isSeq(v.node)) {
+    return cx.report(v.node, `${v.path} is a list`, 'one value, {not: <value>} or {in: [<value>, …]}', `to allow any of these values, write ${v.name}: {in: ${cx.sourceText(v.node)}}`);
+  }
+  if (!isMap(v.node)) return one(v);
+  const f = openMap(cx, v, SHAPES.match, 'a value, {not: <value>} or {in: [<value>, …]}');
+  if (!f) return undefined;
+  const notV = f.get('not');
+  const inV = f.get('in');
+  const list = (lv: Val, form: string): T[] | undefined => {
+    if (isSeq(lv.node) && lv.node.items.length === 0) {
+      return cx.report(lv.node, `${lv.path} is an empty list`, `${form} takes at least one value`, `give the values, like ${form}: [a, b]`);
+    }
+    return readList(cx, lv, one, 'a list of values, like [a, b]');
+  };
+  if (notV) {
+    const not = isSeq(notV.node) ? list(notV, 'not') : one(notV);
+    return not === undefined ? undefined : { not: Array.isArray(not) ? not : [not] };
+  }
+  if (inV) {
+    if (!isSeq(inV.node)) {
+      return cx.report(inV.node, `${inV.path} is not a list`, 'in takes a list of the values allowed', `write in: [${cx.sourceText(inV.node)}], or compare with the value itself`);
+    }
+    const values = list(inV, 'in');
+    return values === undefined ? undefined : { in: values };
+  }
+  return undefined; // openMap reported the missing comparison
 }
 
 /** A flag that only makes sense as `true` (false is reserved; leave the field out instead). */
@@ -309,7 +345,7 @@ function readOpCondition(cx: Ctx, st: State, v: Val): OpCondition | undefined {
   }
   const readValueV = f.get('readValue');
   if (readValueV) {
-    const rv = readString(cx, readValueV);
+    const rv = readMatch(cx, readValueV, (x) => readString(cx, x));
     if (rv === undefined || !onlyFor(readValueV, 'reads')) bad = true;
     else c.readValue = rv;
   }
@@ -362,6 +398,12 @@ function readPodsCondition(cx: Ctx, v: Val): PodsCondition | undefined {
     if (scheduled === undefined) bad = true;
     else c.scheduled = scheduled;
   }
+  const nodeNameV = f.get('nodeName');
+  if (nodeNameV) {
+    const nodeName = readMatch(cx, nodeNameV, (x) => readString(cx, x, { nonEmpty: true }));
+    if (nodeName === undefined) bad = true;
+    else c.nodeName = nodeName;
+  }
   const countV = f.get('count');
   if (countV) {
     const count = readInt(cx, countV, 0, MAX_COUNT);
@@ -400,7 +442,7 @@ function readNodeCondition(cx: Ctx, st: State, v: Val): NodeCondition | undefine
     const typeV = cf?.get('type');
     const statusV = cf?.get('status');
     const type = typeV && readEnum(cx, typeV, NODE_CONDITION_TYPES);
-    const status = statusV && readConditionStatus(cx, statusV);
+    const status = statusV && readMatch(cx, statusV, (x) => readConditionStatus(cx, x));
     if (type === undefined || status === undefined) bad = true;
     else condition = { type, status };
   }
@@ -443,9 +485,11 @@ function readObjectCondition(cx: Ctx, v: Val): ObjectCondition | undefined {
   const equalsV = f.get('equals');
   let equals: ObjectCondition['equals'];
   if (equalsV) {
-    const value = isScalar(equalsV.node) ? equalsV.node.value : undefined;
-    if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) equals = value;
-    else wrongType(cx, equalsV, 'a string, a number or a boolean', 'compare one field at a time, like equals: 3');
+    equals = readMatch(cx, equalsV, (x) => {
+      const value = isScalar(x.node) ? x.node.value : undefined;
+      if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) return value;
+      return wrongType(cx, x, 'a string, a number or a boolean', 'compare one field at a time, like equals: 3');
+    });
     if (!fieldV) cx.report(equalsV.key ?? equalsV.node, `${equalsV.path} needs field`, 'equals compares one field of the object', 'add field:, like field: status.phase');
   }
   const existsV = f.get('exists');
@@ -480,7 +524,7 @@ function readRequestCondition(cx: Ctx, st: State, v: Val): RequestCondition | un
     }
   }
   const codeV = f.get('code');
-  const code = codeV && readInt(cx, codeV, 100, 599);
+  const code = codeV && readMatch(cx, codeV, (x) => readInt(cx, x, 100, 599));
   const messageV = f.get('messageContains');
   const message = messageV && readString(cx, messageV, { nonEmpty: true });
   if (id === undefined || (codeV && code === undefined) || (messageV && message === undefined)) return undefined;

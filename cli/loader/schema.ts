@@ -358,6 +358,7 @@ export const SHAPES = {
       phase: opt('Running'),
       ready: opt('true'),
       scheduled: opt('true'),
+      nodeName: opt('{not: worker-1}'),
       count: opt('3'),
     },
   },
@@ -368,6 +369,14 @@ export const SHAPES = {
       registered: opt('true'),
     },
     constraints: [{ rule: 'atLeastOne', keys: ['condition', 'registered'], label: 'assertion' }],
+  },
+  /** A compared value written as a map: `{not: v}`, `{not: [a, b]}` or `{in: [a, b]}`. */
+  match: {
+    keys: {
+      not: opt('worker-1'),
+      in: opt('[worker-0, worker-2]'),
+    },
+    constraints: [{ rule: 'exactlyOne', keys: ['not', 'in'], label: 'comparison', fix: 'write {not: <value>} or {in: [<value>, …]}' }],
   },
   nodeConditionStatus: {
     keys: {

@@ -330,6 +330,18 @@ const FULL_SPEC: ScenarioSpec = {
       etcd: { leader: { kind: 'any' } },
       source: at(123, 7),
     },
+    {
+      name: 'web pods keep off worker-1',
+      when: { mode: 'within', afterMs: 10_000, limitMs: 30_000 },
+      pods: { namespace: 'default', selector: 'app=web', nodeName: { not: ['worker-1'] }, count: 3 },
+      source: at(126, 7),
+    },
+    {
+      name: 'compared values take not and in',
+      when: { mode: 'at', atMs: 60_000 },
+      object: { object: { kind: 'namespace', name: 'batch' }, field: 'status.phase', equals: { in: ['Active', 'Terminating'] } },
+      source: at(129, 7),
+    },
   ],
 };
 

