@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { nodeMajor, readPinned } from '../determinism/pinned-fingerprints.ts';
 import { loadScenarioFile } from '../../cli/loader/index.ts';
 import { defaultWorkers, parseSeedList, replayCommand, runSeedJobs, type SeedJob, type SeedResult } from '../../cli/seeds.ts';
 
@@ -11,22 +12,6 @@ import { defaultWorkers, parseSeedList, replayCommand, runSeedJobs, type SeedJob
  * sets SEEDS=1-50. The runs are spread over worker threads (cli/seeds.ts).
  */
 const SEEDS = parseSeedList(process.env['SEEDS'] ?? '1-5');
-
-/**
- * Seeds that fail because of a known simulator bug (not an over-specified expectation). They are
- * reported as todo, with the replay command, instead of failing the run; a fix makes them pass and
- * the entry should then go. Every other failing seed fails the test.
- */
-const KNOWN_BUGS: Record<string, { seeds: string[]; bug: string }> = {
-  'scenarios/unschedulable.yaml': {
-    seeds: ['1', '22', '41'],
-    bug: 'scheduler stall: a pod created while the scheduler starts is first tried at about 60 s',
-  },
-  'scenarios/etcd-outage-cluster.yaml': {
-    seeds: ['25'],
-    bug: 'scheduler stall: the pod created at 2.3 s, after the scheduler took the lease, is first tried at 22.6 s',
-  },
-};
 
 const scenarioDir = 'scenarios';
 const files = readdirSync(scenarioDir)
@@ -50,10 +35,9 @@ describe('every shipped scenario, on every seed', { timeout: TIMEOUT_MS }, () =>
 
   it('exists', () => assert.ok(files.length >= 3, `found ${files.join(', ')}`));
   for (const file of files) {
-    const known = KNOWN_BUGS[file];
     it(`${file} holds on seeds ${[ownSeed.get(file), SEEDS.length > 3 ? `${SEEDS[0]}..${SEEDS.at(-1)}` : SEEDS.join(',')].join(' and ')}`, async () => {
       const failures = (await resultsOf(file))
-        .filter((r) => !r.ok && !known?.seeds.includes(r.seed))
+        .filter((r) => !r.ok)
         .map((r) => {
           const what = [
             ...(r.error ? [`crashed: ${r.error}`] : []),
@@ -65,13 +49,6 @@ describe('every shipped scenario, on every seed', { timeout: TIMEOUT_MS }, () =>
         });
       assert.deepEqual(failures, [], `${file}: failing seeds`);
     });
-    const knownHere = known?.seeds.filter((seed) => jobs.some((j) => j.file === file && j.seed === seed)) ?? [];
-    if (known && knownHere.length > 0) {
-      it(`${file} on seeds ${knownHere.join(', ')} (known bug)`, { todo: known.bug }, async () => {
-        const failing = (await resultsOf(file)).filter((r) => !r.ok && knownHere.includes(r.seed)).map((r) => replayCommand(file, r.seed));
-        assert.deepEqual([...new Set(failing)], [], `${file}: ${known.bug}`);
-      });
-    }
   }
 
   it('replays each file on its own seed with the same fingerprint', async () => {
@@ -81,6 +58,18 @@ describe('every shipped scenario, on every seed', { timeout: TIMEOUT_MS }, () =>
       assert.equal(second.fingerprint, first.fingerprint, `${file}: same seed, different trace`);
       assert.equal(second.events, first.events);
     }
+  });
+
+  it('matches the fingerprints pinned for this Node major (test/determinism/fingerprints.json)', async (t) => {
+    const pinned = readPinned()[nodeMajor()];
+    if (!pinned) return t.skip(`no fingerprints pinned for ${nodeMajor()}: run npm run fingerprints:pin`);
+    assert.deepEqual(Object.keys(pinned).sort(), files, 'every shipped scenario has a pinned fingerprint');
+    const changed: string[] = [];
+    for (const file of files) {
+      const [first] = await resultsOf(file);
+      if (first!.fingerprint !== pinned[file]) changed.push(`${file}: ${pinned[file]} -> ${first!.fingerprint}`);
+    }
+    assert.deepEqual(changed, [], 'the trace changed; if intended, run npm run fingerprints:pin and commit fingerprints.json');
   });
 
   it('different seeds give different runs', async () => {
