@@ -6,7 +6,8 @@
 import type { KubeObject } from '../protocol.ts';
 import { parseApiVersion } from '../resources.ts';
 import { arr, rec } from './helpers.ts';
-import { QUANTITY_FORMAT_ERROR, quantityParses } from './quantity.ts';
+import { QUANTITY_FORMAT_ERROR } from '../quantity.ts';
+import { quantityParses } from './quantity.ts';
 
 /** Every resource list an object of `kind` carries. */
 export function resourceLists(obj: KubeObject): unknown[] {

@@ -2,63 +2,12 @@
 
 import type { FieldCause } from '../errors.ts';
 import { invalid, required } from '../field-errors.ts';
-import { QuantityError, parseQuantityMilli } from '../quantity.ts';
+import { canonicalQuantity, isValidQuantity, parseQuantityMilli } from '../quantity.ts';
 import { IS_NEGATIVE, rec, type Json } from './helpers.ts';
 
-export const QUANTITY_RE = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)|[eE]([+-]?\d+))?$/;
-export const DECIMAL_SUFFIX: Readonly<Record<number, string>> = { [-9]: 'n', [-6]: 'u', [-3]: 'm', 0: '', 3: 'k', 6: 'M', 9: 'G', 12: 'T', 15: 'P', 18: 'E' };
-export const BINARY_SUFFIX = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
-
-/**
- * resource.Quantity.String(): the canonical form Go prints in messages ("2000m" → "2",
- * "1000" → "1k", "1.5Gi" → "1536Mi"). Precision stops at milli-units (quantity.ts), so a
- * nano- or micro-unit quantity prints rounded up to "m". Unparseable input comes back as is.
- */
-export function canonicalQuantity(text: string | number): string {
-  const s = String(text).trim();
-  const m = QUANTITY_RE.exec(s);
-  let milli: bigint;
-  try {
-    milli = parseQuantityMilli(s);
-  } catch {
-    return s;
-  }
-  if (!m || milli === 0n) return m ? '0' : s;
-  const negative = milli < 0n;
-  let abs = negative ? -milli : milli;
-  const suffix = m[3];
-  const binary = suffix !== undefined && suffix.endsWith('i');
-  const exponentForm = m[4] !== undefined;
-  const sign = negative ? '-' : '';
-  if (binary && abs >= 1_024_000n && abs % 1000n === 0n) {
-    let units = abs / 1000n;
-    let exp = 0;
-    while (units % 1024n === 0n && exp < 6) {
-      units /= 1024n;
-      exp++;
-    }
-    return `${sign}${units}${BINARY_SUFFIX[exp]}`;
-  }
-  let exp10 = -3;
-  while (abs % 1000n === 0n && exp10 < 18) {
-    abs /= 1000n;
-    exp10 += 3;
-  }
-  if (exponentForm) return `${sign}${abs}${exp10 === 0 ? '' : `e${exp10}`}`;
-  return `${sign}${abs}${DECIMAL_SUFFIX[exp10] ?? ''}`;
-}
-
-export const QUANTITY_FORMAT_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
-
+/** The value decodes as a quantity (a string or a JSON number ParseQuantity accepts). */
 export function quantityParses(value: unknown): boolean {
-  if (typeof value !== 'string' && typeof value !== 'number') return false;
-  try {
-    parseQuantityMilli(value);
-    return true;
-  } catch (e) {
-    if (e instanceof QuantityError) return false;
-    throw e;
-  }
+  return isValidQuantity(value);
 }
 
 /** Resources whose quantities must be whole numbers (helper.IsIntegerResourceName). */
