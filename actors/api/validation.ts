@@ -30,6 +30,6 @@
 export * from './validation/entry.ts';
 export { nameIsDNS1035Label, nameIsDNSLabel, nameIsDNSSubdomain, nameIsPathSegment, nameValidatorFor, validateObjectMeta, validateObjectMetaUpdate, type NameValidator } from './validation/meta.ts';
 export { canonicalQuantity } from './quantity.ts';
-export { decodeError } from './validation/decode.ts';
+export { decodeError, decodeErrorMessage, decodeQuantities, type DecodeResult } from './validation/decode.ts';
 export { isValidPortName } from './validation/ports.ts';
 export { POD_UPDATABLE_FIELDS, validateBinding, validatePodSpec } from './validation/pod.ts';

@@ -1,6 +1,8 @@
 import { alreadyExists, badRequest, conflict, forbidden, gone, internalError, invalid, isStatus, notFound, success, timeout, unauthorized } from '../api/errors.ts';
 import type { ApiRequest, ApiResponse, ApiStatus, ApiWatchEvent, ApiWatchMessage, KubeObject } from '../api/protocol.ts';
+import { goQuote } from '../api/field-errors.ts';
 import { mergePatch, type JsonValue } from '../api/merge-patch.ts';
+import { decodeErrorMessage } from '../api/validation/decode.ts';
 import { timestamp } from '../api/time.ts';
 import { newOutput, type Output } from '../client/output.ts';
 import type { KeyValue, WatchEvent } from '../etcd/mvcc.ts';
@@ -313,10 +315,13 @@ export class ApiServerCore {
         return this.watch(pending);
       case 'create':
         return req.subresource === 'binding' ? this.bind(pending) : this.create(pending);
-      case 'update':
-        return this.update(pending, (current) => this.updatedObject(pending, current, req.body ?? {}), req.body?.metadata?.resourceVersion);
+      case 'update': {
+        const decoded = this.decodeBody(pending);
+        if (decoded.status) return this.respond(req, decoded.status.code, decoded.status);
+        return this.update(pending, (current) => this.updatedObject(pending, current, decoded.object), req.body?.metadata?.resourceVersion);
+      }
       case 'patch':
-        return this.update(pending, (current) => this.updatedObject(pending, current, mergePatch(this.config.machinery.convert(current, info, req.apiVersion) as JsonValue, (req.body ?? {}) as JsonValue) as KubeObject), undefined);
+        return this.update(pending, (current) => this.patchedObject(pending, current), undefined);
       case 'delete':
         return this.delete(pending);
     }
@@ -572,11 +577,41 @@ export class ApiServerCore {
   // -------------------------------------------------------------------------------------------
   // Writes
 
+  /**
+   * The request body decoded (quantities parsed and in canonical form), or the 400 the decoder's
+   * error becomes (transformDecodeError): `Pod in version "v1" cannot be handled as a Pod: …`.
+   */
+  private decodeBody(p: Pending): { object: KubeObject; status?: undefined } | { status: ApiStatus } {
+    const { req, info } = p;
+    const body = req.body ?? {};
+    const decoded = this.config.machinery.decode(body, info);
+    if (decoded.error === undefined) return { object: decoded.object };
+    return { status: badRequest(decodeErrorMessage(body.kind ?? info.kind, body.apiVersion ?? req.apiVersion, decoded.error, info.kind)) };
+  }
+
+  /**
+   * A merge patch applied to the current object (in the request's version), then decoded; a
+   * result that does not decode is a 422 on the field "patch" carrying the whole patched object
+   * (patch.go applyPatchToCurrentObject: NewInvalid with an empty kind and name).
+   */
+  private patchedObject(p: Pending, current: KubeObject): KubeObject | ApiStatus {
+    const { req, info } = p;
+    const m = this.config.machinery;
+    const patched = mergePatch(m.convert(current, info, req.apiVersion) as JsonValue, (req.body ?? {}) as JsonValue) as KubeObject;
+    const decoded = m.decode(patched, info);
+    if (decoded.error !== undefined) {
+      return invalid('', '', '', [{ field: 'patch', reason: 'FieldValueInvalid', message: `Invalid value: ${goQuote(JSON.stringify(patched))}: ${decoded.error}` }]);
+    }
+    return this.updatedObject(p, current, decoded.object);
+  }
+
   private create(p: Pending): void {
     const { req, info } = p;
     const m = this.config.machinery;
-    const body = req.body;
-    if (!body) return this.respond(req, 400, badRequest('the request body is empty'));
+    if (!req.body) return this.respond(req, 400, badRequest('the request body is empty'));
+    const decoded = this.decodeBody(p);
+    if (decoded.status) return this.respond(req, decoded.status.code, decoded.status);
+    const body = decoded.object;
     const precondition = m.createPrecondition(body);
     if (precondition) return this.respond(req, precondition.code, precondition);
     let object: KubeObject = { ...body, metadata: { ...(body.metadata ?? {}), ...(p.namespace !== undefined ? { namespace: p.namespace } : {}) } };

@@ -11,7 +11,7 @@ import { isSelectorError, matches, parseSelector } from '../api/labels.ts';
 import type { ApiStatus, KubeObject } from '../api/protocol.ts';
 import { etcdKey, etcdListPrefix, lookupRequest, RESOURCES, type ResourceInfo as ApiResourceInfo } from '../api/resources.ts';
 import { timestamp } from '../api/time.ts';
-import { resourceVersionSetOnCreate, validateCreate, validateUpdate } from '../api/validation.ts';
+import { decodeQuantities, resourceVersionSetOnCreate, validateCreate, validateUpdate } from '../api/validation.ts';
 import { badRequest } from '../api/errors.ts';
 import type { AdmissionOutcome, AdmissionRequest, ApiMachinery, Lookup, ResourceInfo } from './machinery.ts';
 
@@ -83,6 +83,7 @@ export function defaultMachinery(tokens: ReadonlyMap<string, TokenEntry>): ApiMa
       // A version this kind is not served in: keep what we have (the caller asked for storage).
       return isConversionError(converted) ? { ...object, apiVersion: toApiVersion, kind: info.kind } : converted;
     },
+    decode: (object, info) => decodeQuantities({ ...object, kind: object.kind ?? info.kind }),
     applyDefaults: (object, info, apiVersion) => applyDefaults({ ...object, apiVersion: object.apiVersion ?? apiVersion, kind: object.kind ?? info.kind }),
     prepareCreate: (object, _info, ctx) => prepareForCreate(object, { now: timestamp(ctx.nowMs), uid: ctx.uid, randomInt: ctx.randomInt }),
     validateCreate: (object) => validateCreate(object),

@@ -72,6 +72,11 @@ export interface ApiMachinery {
   etcdPrefix(info: ResourceInfo, namespace?: string): string;
   /** Converts an object to the version a client asked for (or to the storage version). */
   convert(object: KubeObject, info: ResourceInfo, toApiVersion: string): KubeObject;
+  /**
+   * Decoding, before anything else: the object with every quantity in its canonical form, or the
+   * decoder's error text when one does not parse (the caller answers 400, or 422 for a patch).
+   */
+  decode(object: KubeObject, info: ResourceInfo): { object: KubeObject; error?: undefined } | { error: string };
   /** Defaulting for an object in the version it was sent in, before conversion to storage. */
   applyDefaults(object: KubeObject, info: ResourceInfo, apiVersion: string): KubeObject;
   /** Fills metadata on create: uid, creationTimestamp, generation, name from generateName. */
