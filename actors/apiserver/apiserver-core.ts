@@ -1,4 +1,4 @@
-import { alreadyExists, badRequest, conflict, forbidden, gone, internalError, invalid, isStatus, notFound, success, timeout, unauthorized } from '../api/errors.ts';
+import { alreadyExists, badRequest, conflict, forbidden, gone, invalid, isStatus, notFound, serviceUnavailable, success, timeout, unauthorized, unknownError } from '../api/errors.ts';
 import type { ApiRequest, ApiResponse, ApiStatus, ApiWatchEvent, ApiWatchMessage, KubeObject } from '../api/protocol.ts';
 import { goQuote } from '../api/field-errors.ts';
 import { mergePatch, type JsonValue } from '../api/merge-patch.ts';
@@ -301,7 +301,7 @@ export class ApiServerCore {
     );
     if (!decision.allowed) return this.respond(req, 403, forbidden(info.resource, info.group, req.name ?? '', decision.reason));
     if (!this.ready && req.verb !== 'get' && req.verb !== 'list') {
-      return this.respond(req, 503, { ...internalError('the apiserver is starting: its watch caches are not synced yet'), code: 503, reason: 'ServiceUnavailable' });
+      return this.respond(req, 503, serviceUnavailable('the apiserver is starting: its watch caches are not synced yet'));
     }
     this.out.timers.push({ id: requestTimerId(req), delayMs: this.config.requestTimeoutMs, event: { type: 'ApiServerRequestTimeout', client: req.from, reqId: req.reqId } });
     const pending = { req, info, namespace, user };
@@ -479,7 +479,7 @@ export class ApiServerCore {
     const matcher = m.selectorMatcher(req.options?.labelSelector, req.options?.fieldSelector);
     if (typeof matcher !== 'function') return this.respond(req, 400, matcher);
     const c = this.caches.get(info.resource)!;
-    if (!c.cache.synced) return this.respond(req, 503, { ...internalError('the watch cache is not ready'), code: 503, reason: 'ServiceUnavailable' });
+    if (!c.cache.synced) return this.respond(req, 503, serviceUnavailable('the watch cache is not ready'));
     if (this.watchers.size >= MAX_CLIENT_WATCHES) return this.respond(req, 429, { ...timeout('too many watches'), code: 429, reason: 'TooManyRequests' });
     const rv = req.options?.resourceVersion ?? '';
     const w: ClientWatch = {
@@ -867,8 +867,9 @@ function withRv(obj: KubeObject, rv: number): KubeObject {
   return { ...obj, metadata: { ...(obj.metadata ?? {}), resourceVersion: String(rv) } };
 }
 
+/** An etcd error reaches the client as a raw error: 500, reason Unknown (""), etcd's text. */
 function etcdError(f: EtcdFailure): ApiStatus {
-  return internalError(f.error);
+  return unknownError(f.error);
 }
 
 function conflictStatus(message: string): ApiStatus {

@@ -12,7 +12,7 @@ import type { ApiStatus, KubeObject } from '../api/protocol.ts';
 import { etcdKey, etcdListPrefix, lookupRequest, RESOURCES, type ResourceInfo as ApiResourceInfo } from '../api/resources.ts';
 import { timestamp } from '../api/time.ts';
 import { decodeQuantities, resourceVersionSetOnCreate, validateCreate, validateUpdate } from '../api/validation.ts';
-import { badRequest } from '../api/errors.ts';
+import { badRequest, unknownError } from '../api/errors.ts';
 import type { AdmissionOutcome, AdmissionRequest, ApiMachinery, Lookup, ResourceInfo } from './machinery.ts';
 
 /** The apiserver's machinery wired to actors/api: the real rules, defaults and texts. */
@@ -131,8 +131,8 @@ export function defaultMachinery(tokens: ReadonlyMap<string, TokenEntry>): ApiMa
       return [...namespaces, ...serviceAccounts, ...roles, ...bindings, ...priorities];
     },
     createPrecondition(object) {
-      if (!resourceVersionSetOnCreate(object)) return null;
-      return { apiVersion: 'v1', kind: 'Status', status: 'Failure', message: 'resourceVersion should not be set on objects to be created', reason: '', code: 500 };
+      const error = resourceVersionSetOnCreate(object);
+      return error ? unknownError(error) : null;
     },
   };
 }
