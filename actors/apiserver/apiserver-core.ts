@@ -5,7 +5,7 @@ import { mergePatch, type JsonValue } from '../api/merge-patch.ts';
 import { decodeErrorMessage } from '../api/validation/decode.ts';
 import { timestamp } from '../api/time.ts';
 import { newOutput, type Output } from '../client/output.ts';
-import type { KeyValue, WatchEvent } from '../etcd/mvcc.ts';
+import { ERR_COMPACTED, type KeyValue, type WatchEvent } from '../etcd/mvcc.ts';
 import type { Rng } from '../kernel/rng.ts';
 import { isFailure, type EtcdFailure, type EtcdPort } from './etcd-port.ts';
 import type { ApiMachinery, Lookup, ResourceInfo, UserInfo } from './machinery.ts';
@@ -388,6 +388,16 @@ export class ApiServerCore {
     if (typeof matcher !== 'function') return this.respond(req, 400, matcher);
     const c = this.caches.get(info.resource)!;
     const rv = req.options?.resourceVersion ?? '';
+    if (req.options?.resourceVersionMatch === 'Exact' && rv !== '' && rv !== '0') {
+      const wanted = Number(rv);
+      if (!Number.isInteger(wanted) || wanted < 0) return this.respond(req, 400, badRequest(`invalid resource version: ${rv}`));
+      // An exact list is read from etcd at that revision (the cacher delegates it to storage).
+      this.etcd.range(this.config.machinery.etcdPrefix(info, p.namespace), { prefix: true, consistency: 'linearizable', revision: wanted }, (r) => {
+        if (isFailure(r)) return this.respond(req, ...listFailure(r));
+        this.respond(req, 200, this.listBody(info, req.apiVersion, r.kvs.map(decode).filter(matcher), wanted));
+      });
+      return;
+    }
     if (!c.cache.synced) {
       // No cache yet: serve from etcd (a consistent read).
       this.etcd.range(this.config.machinery.etcdPrefix(info, p.namespace), { prefix: true, consistency: 'linearizable' }, (r) => {
@@ -865,6 +875,15 @@ function stripRv(obj: KubeObject): KubeObject {
 
 function withRv(obj: KubeObject, rv: number): KubeObject {
   return { ...obj, metadata: { ...(obj.metadata ?? {}), resourceVersion: String(rv) } };
+}
+
+/** storage's `expired` text for a list (apiserver pkg/storage/etcd3/store.go interpretListError). */
+export const LIST_EXPIRED_MESSAGE = 'The resourceVersion for the provided list is too old.';
+
+/** A list's etcd failure: 410 Expired at a compacted revision, otherwise the raw error. */
+function listFailure(f: EtcdFailure): [number, ApiStatus] {
+  if (f.error === ERR_COMPACTED || f.compactRevision !== undefined) return [410, gone(LIST_EXPIRED_MESSAGE)];
+  return [500, etcdError(f)];
 }
 
 /** An etcd error reaches the client as a raw error: 500, reason Unknown (""), etcd's text. */
