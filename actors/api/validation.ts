@@ -32,4 +32,5 @@ export { nameIsDNS1035Label, nameIsDNSLabel, nameIsDNSSubdomain, nameIsPathSegme
 export { canonicalQuantity } from './quantity.ts';
 export { decodeError, decodeErrorMessage, decodeQuantities, type DecodeResult } from './validation/decode.ts';
 export { isValidPortName } from './validation/ports.ts';
+export { nodePortAllocationError, SERVICE_NODE_PORT_RANGE } from './validation/service.ts';
 export { POD_UPDATABLE_FIELDS, validateBinding, validatePodSpec } from './validation/pod.ts';

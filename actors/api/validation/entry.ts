@@ -11,7 +11,7 @@ import { validateNamespace, validateNamespaceStatusUpdate } from './namespace.ts
 import { validateNode } from './node.ts';
 import { validateEndpoints, validateLease, validatePriorityClass, validateResourceQuota, validateRoleBinding } from './others.ts';
 import { validatePodCreate, validatePodStatusUpdate, validatePodUpdate } from './pod.ts';
-import { validateService } from './service.ts';
+import { nodePortAllocationError, validateService } from './service.ts';
 
 export interface ValidationOptions {
   /**
@@ -29,8 +29,11 @@ export function validateCreate(obj: KubeObject): FieldCause[] {
   switch (obj.kind) {
     case 'Pod':
       return validatePodCreate(obj);
-    case 'Service':
-      return validateService(obj);
+    case 'Service': {
+      // The registry allocates node ports before it validates (BeginCreate).
+      const allocation = nodePortAllocationError(obj);
+      return allocation ? [allocation] : validateService(obj);
+    }
     case 'Deployment':
       return [...validateObjectMeta(obj.metadata, true, nameIsDNSSubdomain), ...validateDeploymentSpec(spec)];
     case 'ReplicaSet':
@@ -74,8 +77,10 @@ export function validateUpdate(newObj: KubeObject, oldObj: KubeObject, opts: Val
       return [...meta, ...validateDeploymentSpec(spec), ...selectorImmutable(newObj, oldObj, opts)];
     case 'ReplicaSet':
       return [...meta, ...validateReplicaSetSpec(spec), ...selectorImmutable(newObj, oldObj, opts)];
-    case 'Service':
-      return [...meta, ...validateService(newObj)];
+    case 'Service': {
+      const allocation = nodePortAllocationError(newObj, oldObj);
+      return allocation ? [allocation] : [...meta, ...validateService(newObj)];
+    }
     case 'Namespace':
       return meta;
     case 'PriorityClass': {

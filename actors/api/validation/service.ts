@@ -8,6 +8,46 @@ import { arr, isObject, num, objectsOf, rec, str, strMap } from './helpers.ts';
 import { nameIsDNS1035Label, validateObjectMeta } from './meta.ts';
 import { isValidPortNum, PORT_RANGE, SUPPORTED_PORT_PROTOCOLS, validatePortNumOrName } from './ports.ts';
 
+/**
+ * kube-apiserver's --service-node-port-range default, 30000-32767
+ * (pkg/kubeapiserver/options DefaultServiceNodePortRange: base 30000, size 2768).
+ */
+export const SERVICE_NODE_PORT_RANGE: { readonly base: number; readonly size: number } = Object.freeze({ base: 30000, size: 2768 });
+
+/** net.PortRange.String(): "30000-32767". */
+function portRangeText(range: { base: number; size: number }): string {
+  return `${range.base}-${range.base + range.size - 1}`;
+}
+
+/**
+ * The service registry's node port allocation (pkg/registry/core/service/storage/alloc.go
+ * initNodePorts / updateNodePorts, portallocator ErrNotInRange). It runs in BeginCreate /
+ * BeginUpdate, before validation, and its error comes alone:
+ *   spec.ports[i].nodePort: Invalid value: 40000: provided port is not in the valid range. The range of valid ports is 30000-32767
+ * Only NodePort and LoadBalancer services allocate node ports; an update allocates the ones the
+ * old service did not hold. (kubesim does not track which ports other services hold, so
+ * "provided port is already allocated" is not modeled.)
+ */
+export function nodePortAllocationError(svc: KubeObject, old?: KubeObject, range = SERVICE_NODE_PORT_RANGE): FieldCause | undefined {
+  const spec = rec(svc['spec']);
+  const type = str(spec['type']);
+  if (type !== 'NodePort' && type !== 'LoadBalancer') return undefined;
+  const held = new Set(old ? objectsOf(rec(old['spec'])['ports']).map((p) => num(p['nodePort']) ?? 0) : []);
+  const ports = objectsOf(spec['ports']);
+  for (let i = 0; i < ports.length; i++) {
+    const port = ports[i]!;
+    // findRequestedNodePort: the first node port asked for this service port number.
+    const requested = ports.find((p) => num(p['port']) === num(port['port']) && (num(p['nodePort']) ?? 0) !== 0);
+    const nodePort = old ? (num(port['nodePort']) ?? 0) : (num(requested?.['nodePort']) ?? 0);
+    if (nodePort === 0 || held.has(nodePort)) continue;
+    if (nodePort < range.base || nodePort >= range.base + range.size) {
+      return invalid(`spec.ports[${i}].nodePort`, nodePort, `provided port is not in the valid range. The range of valid ports is ${portRangeText(range)}`);
+    }
+    held.add(nodePort);
+  }
+  return undefined;
+}
+
 export const SESSION_AFFINITIES = ['ClientIP', 'None'];
 export const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
 
