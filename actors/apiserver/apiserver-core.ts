@@ -636,6 +636,9 @@ export class ApiServerCore {
     const mutated = m.admitMutating({ ...attrs, object }, this.lookup);
     if (mutated.error) return this.respond(req, mutated.error.code, mutated.error);
     object = mutated.object ?? object;
+    // The rbac registry checks for escalation with the name the request gave (none for generateName).
+    const escalation = m.checkEscalation({ ...attrs, name: body.metadata?.name ?? '', object }, this.lookup);
+    if (escalation) return this.respond(req, escalation.code, escalation);
     const causes = m.validateCreate(object, info, info.storageVersion);
     if (causes.length > 0) return this.respond(req, 422, invalid(info.kind, info.group, name, causes));
     const admitted = m.admitValidating({ ...attrs, object }, this.lookup);
@@ -701,6 +704,8 @@ export class ApiServerCore {
     const mutated = m.admitMutating({ ...attrs, object: next }, this.lookup);
     if (mutated.error) return mutated.error;
     next = mutated.object ?? next;
+    const escalation = m.checkEscalation({ ...attrs, object: next }, this.lookup);
+    if (escalation) return escalation;
     const causes = m.validateUpdate(next, cur, info, req.subresource);
     if (causes.length > 0) return invalid(info.kind, info.group, meta.name ?? '', causes);
     const admitted = m.admitValidating({ ...attrs, object: next }, this.lookup);

@@ -4,6 +4,7 @@ import type { AdmissionAttributes } from '../api/admission/types.ts';
 import { authenticate, type TokenEntry } from '../api/auth/authenticate.ts';
 import { authorize } from '../api/auth/authorize.ts';
 import { bootstrapRbac } from '../api/auth/bootstrap.ts';
+import { checkRbacEscalation } from '../api/auth/escalation.ts';
 import { convert, isConversionError } from '../api/conversion.ts';
 import { applyDefaults, prepareForCreate } from '../api/defaults.ts';
 import { convertFieldSelector, exactNodeName, isFieldSelectorError, matchesObject, parseFieldSelector } from '../api/fields.ts';
@@ -90,6 +91,21 @@ export function defaultMachinery(tokens: ReadonlyMap<string, TokenEntry>): ApiMa
     validateUpdate: (object, old, _info, subresource) => validateUpdate(object, old, subresource === 'status' ? { subresource: 'status' } : {}),
     admitMutating: (r, lookup) => outcome(DEFAULT_CHAIN.runMutating(attrsOf(r), lookup)),
     admitValidating: (r, lookup) => outcome(DEFAULT_CHAIN.runValidating(attrsOf(r), lookup)),
+    checkEscalation(r, lookup) {
+      if (r.operation === 'DELETE' || !r.object) return null;
+      const rbac = rbacFrom(lookup);
+      const request = {
+        operation: r.operation,
+        resource: r.info.resource,
+        apiGroup: r.info.group,
+        namespace: r.namespace ?? '',
+        name: r.name,
+        object: r.object,
+        ...(r.oldObject ? { oldObject: r.oldObject } : {}),
+        user: r.user,
+      };
+      return checkRbacEscalation(request, rbac, (user, attrs) => authorize(user, attrs, rbac, { lookup }).allowed) ?? null;
+    },
     authenticate(token) {
       const result = authenticate(token, tokens, { anonymous: false });
       return result.ok ? { name: result.user.name, groups: [...result.user.groups] } : null;

@@ -85,6 +85,11 @@ export interface ApiMachinery {
   validateUpdate(object: KubeObject, old: KubeObject, info: ResourceInfo, subresource?: string): FieldCause[];
   /** Mutating admission (runs before validation). */
   admitMutating(request: AdmissionRequest, lookup: Lookup): AdmissionOutcome;
+  /**
+   * RBAC's escalation check for writes of roles and bindings (the rbac registry's policybased
+   * storage, after mutating admission and before validation): a Status to refuse with, or null.
+   */
+  checkEscalation(request: AdmissionRequest, lookup: Lookup): ApiStatus | null;
   /** Validating admission (after validation; ResourceQuota last). */
   admitValidating(request: AdmissionRequest, lookup: Lookup): AdmissionOutcome;
   authenticate(token: string): UserInfo | null;
