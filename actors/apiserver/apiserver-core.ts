@@ -3,6 +3,7 @@ import type { ApiRequest, ApiResponse, ApiStatus, ApiWatchEvent, ApiWatchMessage
 import { goQuote } from '../api/field-errors.ts';
 import { mergePatch, type JsonValue } from '../api/merge-patch.ts';
 import { decodeErrorMessage } from '../api/validation/decode.ts';
+import { nextGeneration } from '../api/defaults.ts';
 import { timestamp } from '../api/time.ts';
 import { newOutput, type Output } from '../client/output.ts';
 import { ERR_COMPACTED, type KeyValue, type WatchEvent } from '../etcd/mvcc.ts';
@@ -695,10 +696,10 @@ export class ApiServerCore {
     meta.name = cur.metadata?.name;
     if (cur.metadata?.deletionTimestamp) meta.deletionTimestamp = cur.metadata.deletionTimestamp;
     if (cur.metadata?.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = cur.metadata.deletionGracePeriodSeconds;
-    const generation = cur.metadata?.generation;
-    if (generation !== undefined) {
-      meta.generation = req.subresource !== 'status' && JSON.stringify(next.spec) !== JSON.stringify(cur.spec) ? generation + 1 : generation;
-    }
+    // PrepareForUpdate: a spec change (compared as canonical JSON, so key order does not count)
+    // bumps the generation of kinds that track it; a status update never changes the spec.
+    const generation = nextGeneration({ ...next, metadata: meta }, cur);
+    if (generation !== undefined) meta.generation = generation;
     next = { ...next, metadata: meta };
     const attrs = { operation: 'UPDATE' as const, info, ...(req.subresource ? { subresource: req.subresource } : {}), namespace: p.namespace, name: meta.name ?? '', oldObject: cur, user: p.user };
     const mutated = m.admitMutating({ ...attrs, object: next }, this.lookup);
