@@ -1,4 +1,7 @@
 import type { FieldCause } from '../api/errors.ts';
+import type { AdmissionLookup } from '../api/admission/types.ts';
+import type { AuthorizationAttributes } from '../api/auth/rbac.ts';
+import type { UserInfo as ApiUserInfo } from '../api/auth/types.ts';
 import type { ApiStatus, ApiVerb, KubeObject } from '../api/protocol.ts';
 
 /**
@@ -19,24 +22,14 @@ export interface ResourceInfo {
   subresources: readonly string[];
 }
 
-export interface UserInfo {
-  name: string;
-  groups: string[];
-}
+/** Who is asking (actors/api/auth): a name and its groups. */
+export type UserInfo = ApiUserInfo;
 
-export interface Lookup {
-  get(resource: string, namespace: string | undefined, name: string): KubeObject | undefined;
-  list(resource: string, namespace?: string): KubeObject[];
-}
+/** The apiserver's caches as admission and authorization read them (actors/api/admission). */
+export type Lookup = AdmissionLookup;
 
-export interface AuthzAttributes {
-  verb: string;
-  apiGroup: string;
-  resource: string;
-  subresource?: string;
-  namespace?: string;
-  name?: string;
-}
+/** authorizer.Attributes of a resource request (actors/api/auth). */
+export type AuthzAttributes = AuthorizationAttributes;
 
 export interface AdmissionRequest {
   operation: 'CREATE' | 'UPDATE' | 'DELETE';
