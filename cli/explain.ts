@@ -2,6 +2,7 @@ import type { TraceEvent } from '../actors/kernel/trace.ts';
 import { runScenario } from '../actors/scenario/runner.ts';
 import type { Explanation } from '../actors/scheduler/framework/schedule-one.ts';
 import { loadScenarioFile } from './loader/index.ts';
+import { table } from './tables.ts';
 import { formatSeconds } from './timeline-format.ts';
 
 /**
@@ -17,11 +18,6 @@ export interface ExplainOptions {
   seed?: string;
 }
 
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
-}
 
 export function formatExplanation(event: TraceEvent): string {
   const e = event.explanation as Explanation;
@@ -41,7 +37,7 @@ export function formatExplanation(event: TraceEvent): string {
     return [n.node + (n.node === e.selectedNode ? ' *' : ''), filter, ...cells, n.total === undefined ? '' : String(n.total)];
   });
   out.push('');
-  out.push(table(['NODE', 'FILTER', ...scorePlugins.map((p) => `${p} (raw→norm×w)`), 'TOTAL'], rows));
+  out.push(table(['NODE', 'FILTER', ...scorePlugins.map((p) => `${p} (raw→norm×w)`), 'TOTAL'], rows, '  '));
   out.push('');
   if (e.tie) out.push(`tie between ${e.tie.nodes.join(', ')}: draw ${e.tie.draw} from the scheduler's seeded stream`);
   if (e.selectedNode) out.push(`chosen: ${e.selectedNode}`);

@@ -9,9 +9,10 @@ import type { ClusterState } from '../actors/scenario/cluster-state.ts';
 export const SHOWABLE = ['nodes', 'pods', 'events', 'components'] as const;
 export type Showable = (typeof SHOWABLE)[number];
 
-function table(header: string[], rows: string[][]): string {
+/** A plain-text table: columns as wide as their widest cell, `gap` between them (kubectl uses three spaces). */
+export function table(header: string[], rows: string[][], gap = '   '): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('   ').trimEnd();
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join(gap).trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
 

@@ -12,6 +12,7 @@
  * every function returns a new object, leaving its input alone.
  */
 
+import { canonicalJson } from '../kernel/canonical-json.ts';
 import type { KubeObject } from './protocol.ts';
 import { defaultsFor, type WorkloadDefaults } from './conversion.ts';
 import { lookupByKind } from './resources.ts';
@@ -399,11 +400,5 @@ export function nextGeneration(newObj: KubeObject, oldObj: KubeObject): number |
   const oldGeneration = oldObj.metadata?.generation;
   if (!info?.tracksGeneration) return newObj.metadata?.generation;
   const base = typeof oldGeneration === 'number' ? oldGeneration : 1;
-  return canonical(newObj['spec']) === canonical(oldObj['spec']) ? base : base + 1;
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (isObject(value)) return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
-  return JSON.stringify(value ?? null);
+  return canonicalJson(newObj['spec'] ?? null) === canonicalJson(oldObj['spec'] ?? null) ? base : base + 1;
 }

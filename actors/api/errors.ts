@@ -70,9 +70,26 @@ export function badRequest(message: string): ApiStatus {
   return status(400, 'BadRequest', message);
 }
 
-/** 500 for a raw error (an etcd error passes through this way). */
+/** metav1.StatusReasonUnknown: the empty string (a Status's JSON then has no reason at all). */
+export const STATUS_REASON_UNKNOWN = '';
+
+/**
+ * A raw (non-Status) error as the apiserver answers it, e.g. etcd's `etcdserver: request timed
+ * out` (endpoints/handlers/responsewriters/status.go `ErrorToAPIStatus`): 500, reason
+ * StatusReasonUnknown, the error's text as the message, no details.
+ */
+export function unknownError(message: string): ApiStatus {
+  return status(500, STATUS_REASON_UNKNOWN, message);
+}
+
+/** errors.NewInternalError: 500 `Internal error occurred: <err>`, reason InternalError. */
 export function internalError(message: string): ApiStatus {
-  return status(500, 'InternalError', message);
+  return status(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ reason: '', message, field: '' }] });
+}
+
+/** errors.NewServiceUnavailable: 503, reason ServiceUnavailable. */
+export function serviceUnavailable(message: string): ApiStatus {
+  return status(503, 'ServiceUnavailable', message);
 }
 
 export function timeout(message = 'Timeout: request did not complete within the allotted timeout'): ApiStatus {

@@ -35,6 +35,11 @@ export interface ObjectMeta {
 export interface ListOptions {
   /** "" = most recent (consistent), "0" = any (from the watch cache), "N" = not older than N. */
   resourceVersion?: string;
+  /**
+   * How `resourceVersion` is read by a list: NotOlderThan (the default, from the watch cache) or
+   * Exact (the list as it was at that revision, from etcd; 410 once compacted).
+   */
+  resourceVersionMatch?: 'NotOlderThan' | 'Exact';
   labelSelector?: string;
   fieldSelector?: string;
   limit?: number;

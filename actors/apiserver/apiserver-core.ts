@@ -1,9 +1,12 @@
-import { alreadyExists, badRequest, conflict, forbidden, gone, internalError, invalid, isStatus, notFound, success, timeout, unauthorized } from '../api/errors.ts';
+import { alreadyExists, badRequest, conflict, forbidden, gone, invalid, isStatus, notFound, serviceUnavailable, success, timeout, unauthorized, unknownError } from '../api/errors.ts';
 import type { ApiRequest, ApiResponse, ApiStatus, ApiWatchEvent, ApiWatchMessage, KubeObject } from '../api/protocol.ts';
+import { goQuote } from '../api/field-errors.ts';
 import { mergePatch, type JsonValue } from '../api/merge-patch.ts';
+import { decodeErrorMessage } from '../api/validation/decode.ts';
+import { nextGeneration } from '../api/defaults.ts';
 import { timestamp } from '../api/time.ts';
 import { newOutput, type Output } from '../kernel/output.ts';
-import type { KeyValue, WatchEvent } from '../etcd/mvcc.ts';
+import { ERR_COMPACTED, type KeyValue, type WatchEvent } from '../etcd/mvcc.ts';
 import type { Rng } from '../kernel/rng.ts';
 import { isFailure, type EtcdFailure, type EtcdPort } from './etcd-port.ts';
 import type { ApiMachinery, Lookup, ResourceInfo, UserInfo } from './machinery.ts';
@@ -307,7 +310,7 @@ export class ApiServerCore {
     );
     if (!decision.allowed) return this.respond(req, 403, forbidden(info.resource, info.group, req.name ?? '', decision.reason));
     if (!this.ready && req.verb !== 'get' && req.verb !== 'list') {
-      return this.respond(req, 503, { ...internalError('the apiserver is starting: its watch caches are not synced yet'), code: 503, reason: 'ServiceUnavailable' });
+      return this.respond(req, 503, serviceUnavailable('the apiserver is starting: its watch caches are not synced yet'));
     }
     this.out.timers.push({ id: requestTimerId(req), delayMs: this.config.requestTimeoutMs, event: { type: 'ApiServerRequestTimeout', client: req.from, reqId: req.reqId } });
     const pending = { req, info, namespace, user };
@@ -321,10 +324,13 @@ export class ApiServerCore {
         return this.watch(pending);
       case 'create':
         return req.subresource === 'binding' ? this.bind(pending) : this.create(pending);
-      case 'update':
-        return this.update(pending, (current) => this.updatedObject(pending, current, req.body ?? {}), req.body?.metadata?.resourceVersion);
+      case 'update': {
+        const decoded = this.decodeBody(pending);
+        if (decoded.status) return this.respond(req, decoded.status.code, decoded.status);
+        return this.update(pending, (current) => this.updatedObject(pending, current, decoded.object), req.body?.metadata?.resourceVersion);
+      }
       case 'patch':
-        return this.update(pending, (current) => this.updatedObject(pending, current, mergePatch(this.config.machinery.convert(current, info, req.apiVersion) as JsonValue, (req.body ?? {}) as JsonValue) as KubeObject), undefined);
+        return this.update(pending, (current) => this.patchedObject(pending, current), undefined);
       case 'delete':
         return this.delete(pending);
     }
@@ -391,6 +397,16 @@ export class ApiServerCore {
     if (typeof matcher !== 'function') return this.respond(req, 400, matcher);
     const c = this.caches.get(info.resource)!;
     const rv = req.options?.resourceVersion ?? '';
+    if (req.options?.resourceVersionMatch === 'Exact' && rv !== '' && rv !== '0') {
+      const wanted = Number(rv);
+      if (!Number.isInteger(wanted) || wanted < 0) return this.respond(req, 400, badRequest(`invalid resource version: ${rv}`));
+      // An exact list is read from etcd at that revision (the cacher delegates it to storage).
+      this.etcd.range(this.config.machinery.etcdPrefix(info, p.namespace), { prefix: true, consistency: 'linearizable', revision: wanted }, (r) => {
+        if (isFailure(r)) return this.respond(req, ...listFailure(r));
+        this.respond(req, 200, this.listBody(info, req.apiVersion, r.kvs.map(decode).filter(matcher), wanted));
+      });
+      return;
+    }
     if (!c.cache.synced) {
       // No cache yet: serve from etcd (a consistent read).
       this.etcd.range(this.config.machinery.etcdPrefix(info, p.namespace), { prefix: true, consistency: 'linearizable' }, (r) => {
@@ -482,7 +498,7 @@ export class ApiServerCore {
     const matcher = m.selectorMatcher(req.options?.labelSelector, req.options?.fieldSelector);
     if (typeof matcher !== 'function') return this.respond(req, 400, matcher);
     const c = this.caches.get(info.resource)!;
-    if (!c.cache.synced) return this.respond(req, 503, { ...internalError('the watch cache is not ready'), code: 503, reason: 'ServiceUnavailable' });
+    if (!c.cache.synced) return this.respond(req, 503, serviceUnavailable('the watch cache is not ready'));
     if (this.watchers.size >= MAX_CLIENT_WATCHES) return this.respond(req, 429, { ...timeout('too many watches'), code: 429, reason: 'TooManyRequests' });
     const rv = req.options?.resourceVersion ?? '';
     const w: ClientWatch = {
@@ -580,11 +596,41 @@ export class ApiServerCore {
   // -------------------------------------------------------------------------------------------
   // Writes
 
+  /**
+   * The request body decoded (quantities parsed and in canonical form), or the 400 the decoder's
+   * error becomes (transformDecodeError): `Pod in version "v1" cannot be handled as a Pod: …`.
+   */
+  private decodeBody(p: Pending): { object: KubeObject; status?: undefined } | { status: ApiStatus } {
+    const { req, info } = p;
+    const body = req.body ?? {};
+    const decoded = this.config.machinery.decode(body, info);
+    if (decoded.error === undefined) return { object: decoded.object };
+    return { status: badRequest(decodeErrorMessage(body.kind ?? info.kind, body.apiVersion ?? req.apiVersion, decoded.error, info.kind)) };
+  }
+
+  /**
+   * A merge patch applied to the current object (in the request's version), then decoded; a
+   * result that does not decode is a 422 on the field "patch" carrying the whole patched object
+   * (patch.go applyPatchToCurrentObject: NewInvalid with an empty kind and name).
+   */
+  private patchedObject(p: Pending, current: KubeObject): KubeObject | ApiStatus {
+    const { req, info } = p;
+    const m = this.config.machinery;
+    const patched = mergePatch(m.convert(current, info, req.apiVersion) as JsonValue, (req.body ?? {}) as JsonValue) as KubeObject;
+    const decoded = m.decode(patched, info);
+    if (decoded.error !== undefined) {
+      return invalid('', '', '', [{ field: 'patch', reason: 'FieldValueInvalid', message: `Invalid value: ${goQuote(JSON.stringify(patched))}: ${decoded.error}` }]);
+    }
+    return this.updatedObject(p, current, decoded.object);
+  }
+
   private create(p: Pending): void {
     const { req, info } = p;
     const m = this.config.machinery;
-    const body = req.body;
-    if (!body) return this.respond(req, 400, badRequest('the request body is empty'));
+    if (!req.body) return this.respond(req, 400, badRequest('the request body is empty'));
+    const decoded = this.decodeBody(p);
+    if (decoded.status) return this.respond(req, decoded.status.code, decoded.status);
+    const body = decoded.object;
     const precondition = m.createPrecondition(body);
     if (precondition) return this.respond(req, precondition.code, precondition);
     let object: KubeObject = { ...body, metadata: { ...(body.metadata ?? {}), ...(p.namespace !== undefined ? { namespace: p.namespace } : {}) } };
@@ -599,6 +645,9 @@ export class ApiServerCore {
     const mutated = m.admitMutating({ ...attrs, object }, this.lookup);
     if (mutated.error) return this.respond(req, mutated.error.code, mutated.error);
     object = mutated.object ?? object;
+    // The rbac registry checks for escalation with the name the request gave (none for generateName).
+    const escalation = m.checkEscalation({ ...attrs, name: body.metadata?.name ?? '', object }, this.lookup);
+    if (escalation) return this.respond(req, escalation.code, escalation);
     const causes = m.validateCreate(object, info, info.storageVersion);
     if (causes.length > 0) return this.respond(req, 422, invalid(info.kind, info.group, name, causes));
     const admitted = m.admitValidating({ ...attrs, object }, this.lookup);
@@ -655,15 +704,17 @@ export class ApiServerCore {
     meta.name = cur.metadata?.name;
     if (cur.metadata?.deletionTimestamp) meta.deletionTimestamp = cur.metadata.deletionTimestamp;
     if (cur.metadata?.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = cur.metadata.deletionGracePeriodSeconds;
-    const generation = cur.metadata?.generation;
-    if (generation !== undefined) {
-      meta.generation = req.subresource !== 'status' && JSON.stringify(next.spec) !== JSON.stringify(cur.spec) ? generation + 1 : generation;
-    }
+    // PrepareForUpdate: a spec change (compared as canonical JSON, so key order does not count)
+    // bumps the generation of kinds that track it; a status update never changes the spec.
+    const generation = nextGeneration({ ...next, metadata: meta }, cur);
+    if (generation !== undefined) meta.generation = generation;
     next = { ...next, metadata: meta };
     const attrs = { operation: 'UPDATE' as const, info, ...(req.subresource ? { subresource: req.subresource } : {}), namespace: p.namespace, name: meta.name ?? '', oldObject: cur, user: p.user };
     const mutated = m.admitMutating({ ...attrs, object: next }, this.lookup);
     if (mutated.error) return mutated.error;
     next = mutated.object ?? next;
+    const escalation = m.checkEscalation({ ...attrs, object: next }, this.lookup);
+    if (escalation) return escalation;
     const causes = m.validateUpdate(next, cur, info, req.subresource);
     if (causes.length > 0) return invalid(info.kind, info.group, meta.name ?? '', causes);
     const admitted = m.admitValidating({ ...attrs, object: next }, this.lookup);
@@ -840,8 +891,18 @@ function withRv(obj: KubeObject, rv: number): KubeObject {
   return { ...obj, metadata: { ...(obj.metadata ?? {}), resourceVersion: String(rv) } };
 }
 
+/** storage's `expired` text for a list (apiserver pkg/storage/etcd3/store.go interpretListError). */
+export const LIST_EXPIRED_MESSAGE = 'The resourceVersion for the provided list is too old.';
+
+/** A list's etcd failure: 410 Expired at a compacted revision, otherwise the raw error. */
+function listFailure(f: EtcdFailure): [number, ApiStatus] {
+  if (f.error === ERR_COMPACTED || f.compactRevision !== undefined) return [410, gone(LIST_EXPIRED_MESSAGE)];
+  return [500, etcdError(f)];
+}
+
+/** An etcd error reaches the client as a raw error: 500, reason Unknown (""), etcd's text. */
 function etcdError(f: EtcdFailure): ApiStatus {
-  return internalError(f.error);
+  return unknownError(f.error);
 }
 
 function conflictStatus(message: string): ApiStatus {

@@ -4,6 +4,7 @@ import type { AdmissionAttributes } from '../api/admission/types.ts';
 import { authenticate, type TokenEntry } from '../api/auth/authenticate.ts';
 import { authorize } from '../api/auth/authorize.ts';
 import { bootstrapRbac } from '../api/auth/bootstrap.ts';
+import { checkRbacEscalation } from '../api/auth/escalation.ts';
 import { convert, isConversionError } from '../api/conversion.ts';
 import { applyDefaults, prepareForCreate } from '../api/defaults.ts';
 import { convertFieldSelector, exactNodeName, isFieldSelectorError, matchesObject, parseFieldSelector } from '../api/fields.ts';
@@ -11,8 +12,8 @@ import { isSelectorError, matches, parseSelector } from '../api/labels.ts';
 import type { ApiStatus, KubeObject } from '../api/protocol.ts';
 import { etcdKey, etcdListPrefix, lookupRequest, RESOURCES, type ResourceInfo as ApiResourceInfo } from '../api/resources.ts';
 import { timestamp } from '../api/time.ts';
-import { resourceVersionSetOnCreate, validateCreate, validateUpdate } from '../api/validation.ts';
-import { badRequest } from '../api/errors.ts';
+import { decodeQuantities, resourceVersionSetOnCreate, validateCreate, validateUpdate } from '../api/validation.ts';
+import { badRequest, unknownError } from '../api/errors.ts';
 import type { AdmissionOutcome, AdmissionRequest, ApiMachinery, Lookup, ResourceInfo } from './machinery.ts';
 
 /** The apiserver's machinery wired to actors/api: the real rules, defaults and texts. */
@@ -83,12 +84,28 @@ export function defaultMachinery(tokens: ReadonlyMap<string, TokenEntry>): ApiMa
       // A version this kind is not served in: keep what we have (the caller asked for storage).
       return isConversionError(converted) ? { ...object, apiVersion: toApiVersion, kind: info.kind } : converted;
     },
+    decode: (object, info) => decodeQuantities({ ...object, kind: object.kind ?? info.kind }),
     applyDefaults: (object, info, apiVersion) => applyDefaults({ ...object, apiVersion: object.apiVersion ?? apiVersion, kind: object.kind ?? info.kind }),
     prepareCreate: (object, _info, ctx) => prepareForCreate(object, { now: timestamp(ctx.nowMs), uid: ctx.uid, randomInt: ctx.randomInt }),
     validateCreate: (object) => validateCreate(object),
     validateUpdate: (object, old, _info, subresource) => validateUpdate(object, old, subresource === 'status' ? { subresource: 'status' } : {}),
     admitMutating: (r, lookup) => outcome(DEFAULT_CHAIN.runMutating(attrsOf(r), lookup)),
     admitValidating: (r, lookup) => outcome(DEFAULT_CHAIN.runValidating(attrsOf(r), lookup)),
+    checkEscalation(r, lookup) {
+      if (r.operation === 'DELETE' || !r.object) return null;
+      const rbac = rbacFrom(lookup);
+      const request = {
+        operation: r.operation,
+        resource: r.info.resource,
+        apiGroup: r.info.group,
+        namespace: r.namespace ?? '',
+        name: r.name,
+        object: r.object,
+        ...(r.oldObject ? { oldObject: r.oldObject } : {}),
+        user: r.user,
+      };
+      return checkRbacEscalation(request, rbac, (user, attrs) => authorize(user, attrs, rbac, { lookup }).allowed) ?? null;
+    },
     authenticate(token) {
       const result = authenticate(token, tokens, { anonymous: false });
       return result.ok ? { name: result.user.name, groups: [...result.user.groups] } : null;
@@ -130,8 +147,8 @@ export function defaultMachinery(tokens: ReadonlyMap<string, TokenEntry>): ApiMa
       return [...namespaces, ...serviceAccounts, ...roles, ...bindings, ...priorities];
     },
     createPrecondition(object) {
-      if (!resourceVersionSetOnCreate(object)) return null;
-      return { apiVersion: 'v1', kind: 'Status', status: 'Failure', message: 'resourceVersion should not be set on objects to be created', reason: '', code: 500 };
+      const error = resourceVersionSetOnCreate(object);
+      return error ? unknownError(error) : null;
     },
   };
 }

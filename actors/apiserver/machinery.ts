@@ -1,4 +1,7 @@
 import type { FieldCause } from '../api/errors.ts';
+import type { AdmissionLookup } from '../api/admission/types.ts';
+import type { AuthorizationAttributes } from '../api/auth/rbac.ts';
+import type { UserInfo as ApiUserInfo } from '../api/auth/types.ts';
 import type { ApiStatus, ApiVerb, KubeObject } from '../api/protocol.ts';
 
 /**
@@ -19,24 +22,14 @@ export interface ResourceInfo {
   subresources: readonly string[];
 }
 
-export interface UserInfo {
-  name: string;
-  groups: string[];
-}
+/** Who is asking (actors/api/auth): a name and its groups. */
+export type UserInfo = ApiUserInfo;
 
-export interface Lookup {
-  get(resource: string, namespace: string | undefined, name: string): KubeObject | undefined;
-  list(resource: string, namespace?: string): KubeObject[];
-}
+/** The apiserver's caches as admission and authorization read them (actors/api/admission). */
+export type Lookup = AdmissionLookup;
 
-export interface AuthzAttributes {
-  verb: string;
-  apiGroup: string;
-  resource: string;
-  subresource?: string;
-  namespace?: string;
-  name?: string;
-}
+/** authorizer.Attributes of a resource request (actors/api/auth). */
+export type AuthzAttributes = AuthorizationAttributes;
 
 export interface AdmissionRequest {
   operation: 'CREATE' | 'UPDATE' | 'DELETE';
@@ -72,6 +65,11 @@ export interface ApiMachinery {
   etcdPrefix(info: ResourceInfo, namespace?: string): string;
   /** Converts an object to the version a client asked for (or to the storage version). */
   convert(object: KubeObject, info: ResourceInfo, toApiVersion: string): KubeObject;
+  /**
+   * Decoding, before anything else: the object with every quantity in its canonical form, or the
+   * decoder's error text when one does not parse (the caller answers 400, or 422 for a patch).
+   */
+  decode(object: KubeObject, info: ResourceInfo): { object: KubeObject; error?: undefined } | { error: string };
   /** Defaulting for an object in the version it was sent in, before conversion to storage. */
   applyDefaults(object: KubeObject, info: ResourceInfo, apiVersion: string): KubeObject;
   /** Fills metadata on create: uid, creationTimestamp, generation, name from generateName. */
@@ -80,6 +78,11 @@ export interface ApiMachinery {
   validateUpdate(object: KubeObject, old: KubeObject, info: ResourceInfo, subresource?: string): FieldCause[];
   /** Mutating admission (runs before validation). */
   admitMutating(request: AdmissionRequest, lookup: Lookup): AdmissionOutcome;
+  /**
+   * RBAC's escalation check for writes of roles and bindings (the rbac registry's policybased
+   * storage, after mutating admission and before validation): a Status to refuse with, or null.
+   */
+  checkEscalation(request: AdmissionRequest, lookup: Lookup): ApiStatus | null;
   /** Validating admission (after validation; ResourceQuota last). */
   admitValidating(request: AdmissionRequest, lookup: Lookup): AdmissionOutcome;
   authenticate(token: string): UserInfo | null;

@@ -11,6 +11,7 @@
  * each time the container starts, so a run is reproducible from the seed.
  */
 import type { V1Pod } from '@kubernetes/client-node';
+import { NS_PER_MS, parseGoDuration } from '../api/duration.ts';
 
 /** The pod-wide key (containers without their own key) and the per-container key prefix. */
 export const BEHAVIOR_ANNOTATION = 'kubesim.io/behavior';
@@ -94,31 +95,17 @@ export function defaultInitBehavior(): ContainerBehavior {
 // Durations
 // ---------------------------------------------------------------------------------------------
 
-const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
-const DURATION_PART = /^(\d+(?:\.\d+)?|\.\d+)(ms|h|m|s)/;
-
-/** A Go-style duration (`500ms`, `20s`, `1m30s`, `1.5s`, `2h`) in whole ms, or a reason. */
+/** A Go duration (`500ms`, `20s`, `1m30s`, `1.5s`, `2h`; actors/api/duration.ts) in whole ms, or a reason. */
 export function parseDurationMs(text: string): { ok: true; ms: number } | { ok: false; reason: string } {
-  if (text === '0') return { ok: true, ms: 0 };
-  let rest = text;
-  let total = 0;
-  let parts = 0;
-  while (rest !== '') {
-    const m = DURATION_PART.exec(rest);
-    if (!m) {
-      if (/^\d+(\.\d+)?$/.test(text)) return { ok: false, reason: `"${text}" needs a unit: ${text}s, ${text}ms, ${text}m or ${text}h` };
-      return { ok: false, reason: `"${text}" is not a duration like 500ms, 20s, 1m30s or 2h` };
-    }
-    const value = Number(m[1]) * UNIT_MS[m[2]!]!;
-    total += value;
-    rest = rest.slice(m[0].length);
-    parts++;
+  const parsed = text.startsWith('-') ? undefined : parseGoDuration(text);
+  if (!parsed || !parsed.ok) {
+    if (/^\d+(\.\d+)?$/.test(text)) return { ok: false, reason: `"${text}" needs a unit: ${text}s, ${text}ms, ${text}m or ${text}h` };
+    return { ok: false, reason: `"${text}" is not a duration like 500ms, 20s, 1m30s or 2h` };
   }
-  if (parts === 0) return { ok: false, reason: `"${text}" is not a duration` };
-  const rounded = Math.round(total);
-  if (Math.abs(rounded - total) > 1e-6) return { ok: false, reason: `"${text}" is not a whole number of milliseconds` };
-  if (rounded > MAX_DURATION_MS) return { ok: false, reason: `"${text}" is longer than a year` };
-  return { ok: true, ms: rounded };
+  if (!parsed.exact || parsed.ns % NS_PER_MS !== 0n) return { ok: false, reason: `"${text}" is not a whole number of milliseconds` };
+  const ms = parsed.ns / NS_PER_MS;
+  if (ms > BigInt(MAX_DURATION_MS)) return { ok: false, reason: `"${text}" is longer than a year` };
+  return { ok: true, ms: Number(ms) };
 }
 
 function parseDurationRange(text: string): { ok: true; range: DurationRange } | { ok: false; reason: string } {

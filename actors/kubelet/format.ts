@@ -4,27 +4,8 @@
  * Everything here is a pure function of its arguments.
  */
 
-/**
- * Go's `time.Duration.String()` for whole milliseconds: `0s`, `200ms`, `1.9s`, `1m0s`, `5m0s`,
- * `1h2m3.5s`. The kubelet prints durations this way in events and waiting messages
- * (`back-off 5m0s restarting failed container=…`).
- */
-export function goDuration(ms: number): string {
-  if (!Number.isFinite(ms)) return String(ms);
-  if (ms < 0) return `-${goDuration(-ms)}`;
-  const whole = Math.round(ms);
-  if (whole === 0) return '0s';
-  if (whole < 1000) return `${whole}ms`;
-  const hours = Math.floor(whole / 3_600_000);
-  const minutes = Math.floor((whole % 3_600_000) / 60_000);
-  const millis = whole % 60_000;
-  const seconds = Math.floor(millis / 1000);
-  const frac = String(millis % 1000).padStart(3, '0').replace(/0+$/, '');
-  const sec = frac === '' ? `${seconds}s` : `${seconds}.${frac}s`;
-  if (hours > 0) return `${hours}h${minutes}m${sec}`;
-  if (minutes > 0) return `${minutes}m${sec}`;
-  return sec;
-}
+/** Go's `time.Duration.String()` (`1m0s`, `200ms`): one implementation, in actors/api/duration.ts. */
+export { goDuration } from '../api/duration.ts';
 
 /** The kubelet's `format.Pod`: `name_namespace(uid)`. */
 export function formatPod(name: string, namespace: string, uid: string): string {

@@ -11,7 +11,8 @@ import { newPodRuntimeState, step, type KubeletConfig, type KubeletEvent, type P
 import { allocatePodIP, nodeAllocatable, nodeInternalIP, nodeObject, nodeStatus, type NodeConditionJson, type NodeParams } from './status.ts';
 
 /**
- * The kubelet: registers its Node, renews its Lease every 10 s, posts NodeStatus (computed every
+ * The kubelet: registers its Node, creates its Lease at start-up (retrying with backoff while the
+ * apiserver cannot take it) and renews it every 10 s, posts NodeStatus (computed every
  * 10 s, posted when it changed or every 5 min), watches the pods bound to it
  * (fieldSelector spec.nodeName=<node>), admits them against allocatable, runs each on the
  * simulated container runtime (pod-worker.ts), and reports pod status and events through the
@@ -23,6 +24,12 @@ export const LEASE_DURATION_SECONDS = 40;
 export const NODE_STATUS_UPDATE_MS = 10_000;
 export const NODE_STATUS_REPORT_MS = 300_000;
 export const REGISTER_RETRY_MS = 1_000;
+/**
+ * The lease controller's backoffEnsureLease (component-helpers apimachinery/lease/controller.go):
+ * while the Lease cannot be created, retry after 200 ms, doubling up to 7 s.
+ */
+export const LEASE_RETRY_INITIAL_MS = 100;
+export const LEASE_RETRY_MAX_MS = 7_000;
 
 interface Worker {
   key: string;
@@ -46,6 +53,8 @@ export interface KubeletState {
   registered: boolean;
   lease: KubeObject | null;
   leaseInFlight: boolean;
+  /** The last ensure-lease backoff sleep; the next failure doubles it (up to 7 s). */
+  leaseRetryMs: number;
   lastConditions: NodeConditionJson[];
   lastPostedStatusJson: string;
   lastStatusPostMs: number;
@@ -65,6 +74,7 @@ export function newKubelet(params: NodeParams, client: ApiClientState, config: K
     registered: false,
     lease: null,
     leaseInFlight: false,
+    leaseRetryMs: LEASE_RETRY_INITIAL_MS,
     lastConditions: [],
     lastPostedStatusJson: '',
     lastStatusPostMs: -Infinity,
@@ -113,13 +123,25 @@ function onLeaseResult(k: KubeletState, result: ApiResult, out: Output): void {
   k.leaseInFlight = false;
   if ((result.code === 200 || result.code === 201) && !isStatus(result.body)) {
     k.lease = result.body;
+    k.leaseRetryMs = LEASE_RETRY_INITIAL_MS;
     return;
   }
-  if (result.code === 409 || result.code === 404) {
-    // Someone else's version (or none): read it, and renew on the next tick.
+  if (result.code === 409) {
+    // Someone else's version: read it, and renew on the next tick.
     k.lease = null;
-    if (result.code === 409) request(k.client, { verb: 'get', apiVersion: 'coordination.k8s.io/v1', resource: 'leases', namespace: 'kube-node-lease', name: k.params.name }, 'lease:get', out);
+    request(k.client, { verb: 'get', apiVersion: 'coordination.k8s.io/v1', resource: 'leases', namespace: 'kube-node-lease', name: k.params.name }, 'lease:get', out);
+    return;
   }
+  if (result.code === 404) k.lease = null;
+  // Without a lease (the first one at start-up, or one deleted) the controller does not wait for
+  // the 10 s renew tick: it retries with backoff. A failed renew of a held lease waits for the tick.
+  if (k.lease === null) retryLeaseWithBackoff(k, out);
+}
+
+function retryLeaseWithBackoff(k: KubeletState, out: Output): void {
+  k.leaseRetryMs = Math.min(2 * k.leaseRetryMs, LEASE_RETRY_MAX_MS);
+  out.cancels.push('kubelet-lease');
+  out.timers.push({ id: 'kubelet-lease', delayMs: k.leaseRetryMs, event: { type: 'KubeletLease' } });
 }
 
 export function onNodeStatusTimer(k: KubeletState, nowMs: number, out: Output): void {
@@ -159,6 +181,7 @@ export function onApiResult(k: KubeletState, result: ApiResult, nowMs: number, o
     case 'lease':
       if (detail === 'get') {
         if (result.code === 200 && !isStatus(result.body)) k.lease = result.body;
+        else retryLeaseWithBackoff(k, out);
         return;
       }
       return onLeaseResult(k, result, out);

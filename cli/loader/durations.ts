@@ -11,6 +11,8 @@
  * Arithmetic is exact (BigInt nanoseconds), so `0.1s + 0.2s` style rounding never happens.
  */
 
+import { formatDuration, NS_PER_MS, parseGoDuration } from '../../actors/api/duration.ts';
+
 export type DurationResult =
   | { ok: true; ms: number }
   /** `reason` completes "… is not a valid duration: <reason>"; `suggestion` is a corrected spelling. */
@@ -19,63 +21,25 @@ export type DurationResult =
 /** The accepted forms, for error messages. */
 export const DURATION_FORMS = 'a number with a unit, like 500ms, 10s, 1m30s, 1.5s or 2h';
 
-const NS_PER_UNIT: Record<string, bigint> = {
-  ns: 1n,
-  us: 1_000n,
-  'µs': 1_000n, // U+00B5 MICRO SIGN
-  'μs': 1_000n, // U+03BC GREEK SMALL LETTER MU
-  ms: 1_000_000n,
-  s: 1_000_000_000n,
-  m: 60_000_000_000n,
-  h: 3_600_000_000_000n,
-};
-
-const NS_PER_MS = 1_000_000n;
 /** Far above any bound a scenario uses (24 h), far below Number.MAX_SAFE_INTEGER. */
 const MAX_MS = 1_000_000_000_000n;
 
-// Longer units first so that `ms` is not read as `m` followed by garbage.
-const PART = /^(\d*)(?:\.(\d*))?(ns|us|µs|μs|ms|h|m|s)/;
-
-/** Parses a Go duration into whole milliseconds. */
+/** Parses a Go duration (actors/api/duration.ts, time.ParseDuration's grammar) into whole milliseconds. */
 export function parseDuration(text: string): DurationResult {
-  const original = text;
-  let rest = text;
-  if (rest === '') return { ok: false, reason: 'it is empty' };
-  if (rest.startsWith('-')) {
-    const positive = rest.slice(1);
+  if (text === '') return { ok: false, reason: 'it is empty' };
+  if (text.startsWith('-')) {
+    const positive = text.slice(1);
     return {
       ok: false,
       reason: 'durations cannot be negative',
       ...(parseDuration(positive).ok ? { suggestion: positive } : {}),
     };
   }
-  if (rest.startsWith('+')) rest = rest.slice(1);
-  if (rest === '0') return { ok: true, ms: 0 };
-
-  let totalNs = 0n;
-  let parts = 0;
-  while (rest !== '') {
-    const m = PART.exec(rest);
-    const intDigits = m?.[1] ?? '';
-    const fracDigits = m?.[2] ?? '';
-    const unit = m?.[3];
-    if (!m || unit === undefined || (intDigits === '' && fracDigits === '')) {
-      return failure(original);
-    }
-    const perUnit = NS_PER_UNIT[unit];
-    if (perUnit === undefined) return failure(original);
-    const scale = 10n ** BigInt(fracDigits.length);
-    const scaled = (BigInt(intDigits || '0') * scale + BigInt(fracDigits || '0')) * perUnit;
-    if (scaled % scale !== 0n) {
-      return { ok: false, reason: subMsReason() };
-    }
-    totalNs += scaled / scale;
-    if (totalNs / NS_PER_MS > MAX_MS) return { ok: false, reason: 'it is far too long' };
-    rest = rest.slice(m[0].length);
-    parts++;
-  }
-  if (parts === 0) return failure(original);
+  const parsed = parseGoDuration(text);
+  if (!parsed.ok) return failure(text);
+  if (!parsed.exact) return { ok: false, reason: subMsReason() };
+  const totalNs = parsed.ns;
+  if (totalNs / NS_PER_MS > MAX_MS) return { ok: false, reason: 'it is far too long' };
   if (totalNs % NS_PER_MS !== 0n) {
     const rounded = (totalNs + NS_PER_MS / 2n) / NS_PER_MS;
     return { ok: false, reason: subMsReason(), suggestion: formatDuration(Number(rounded > 0n ? rounded : 1n)) };
@@ -124,26 +88,5 @@ function failure(text: string): DurationResult {
   return { ok: false, reason: `it is not ${DURATION_FORMS}` };
 }
 
-/**
- * Formats whole milliseconds the way people write them: `500ms`, `1.5s`, `1m30s`, `2h`,
- * `1h30m`. The output always parses back to the same value.
- */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms)) return String(ms);
-  if (ms < 0) return `-${formatDuration(-ms)}`;
-  const whole = Math.round(ms);
-  if (whole === 0) return '0s';
-  if (whole < 1000) return `${whole}ms`;
-  const hours = Math.floor(whole / 3_600_000);
-  const minutes = Math.floor((whole % 3_600_000) / 60_000);
-  const millis = whole % 60_000;
-  let out = '';
-  if (hours > 0) out += `${hours}h`;
-  if (minutes > 0) out += `${minutes}m`;
-  if (millis > 0) {
-    const seconds = Math.floor(millis / 1000);
-    const frac = String(millis % 1000).padStart(3, '0').replace(/0+$/, '');
-    out += frac === '' ? `${seconds}s` : `${seconds}.${frac}s`;
-  }
-  return out;
-}
+/** Whole milliseconds the way people write them (`500ms`, `1.5s`, `1m30s`, `2h`); parses back to the same value. */
+export { formatDuration };

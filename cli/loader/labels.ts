@@ -4,6 +4,8 @@
  * is accepted here and one it rejects is a load error with the reason.
  */
 
+import { isSelectorError, parseSelector } from '../../actors/api/labels.ts';
+
 const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -33,79 +35,12 @@ export function labelValueProblem(value: string): string | undefined {
 }
 
 /**
- * Checks a label selector: `app=web,tier!=cache`, `app==web`, `env in (a, b)`, `env notin (c)`,
- * `app` (has the key), `!app` (has not). Returns why it is invalid, or undefined. The empty
- * selector selects everything.
+ * Checks a label selector with the apiserver's own parser (actors/api labels.Parse):
+ * `app=web,tier!=cache`, `app==web`, `env in (a, b)`, `env notin (c)`, `app`, `!app`, `x in ()`,
+ * `a>1`. Returns the apiserver's reason when it is invalid, or undefined. The empty selector
+ * selects everything.
  */
 export function selectorProblem(selector: string): string | undefined {
-  const s = selector;
-  let i = 0;
-  const ws = (): void => {
-    while (i < s.length && /\s/.test(s[i] ?? '')) i++;
-  };
-  const word = (): string => {
-    const start = i;
-    while (i < s.length && !/[\s,=!()]/.test(s[i] ?? '')) i++;
-    return s.slice(start, i);
-  };
-  ws();
-  if (i === s.length) return undefined;
-  for (;;) {
-    ws();
-    let negated = false;
-    if (s[i] === '!') {
-      negated = true;
-      i++;
-      ws();
-    }
-    const key = word();
-    if (key === '') return `a requirement at character ${i + 1} has no key`;
-    const keyProblem = labelKeyProblem(key);
-    if (keyProblem) return `invalid key "${key}": ${keyProblem}`;
-    ws();
-    if (negated) {
-      // `!key` stands alone.
-    } else if (s.startsWith('==', i) || s.startsWith('!=', i) || s[i] === '=') {
-      i += s[i] === '=' && s[i + 1] !== '=' ? 1 : 2;
-      ws();
-      const value = word();
-      const valueProblem = labelValueProblem(value);
-      if (valueProblem) return `invalid value "${value}" for "${key}": ${valueProblem}`;
-      ws();
-    } else if (/^(in|notin)\b/.test(s.slice(i))) {
-      const op = s.startsWith('notin', i) ? 'notin' : 'in';
-      i += op.length;
-      ws();
-      if (s[i] !== '(') return `"${key} ${op}" must be followed by a list in parentheses, like ${key} ${op} (a, b)`;
-      i++;
-      const values: string[] = [];
-      for (;;) {
-        ws();
-        const value = word();
-        const valueProblem = labelValueProblem(value);
-        if (valueProblem) return `invalid value "${value}" for "${key}": ${valueProblem}`;
-        values.push(value);
-        ws();
-        if (s[i] === ',') {
-          i++;
-          continue;
-        }
-        if (s[i] === ')') {
-          i++;
-          break;
-        }
-        return `the list after "${key} ${op}" is not closed with ")"`;
-      }
-      if (values.length === 1 && values[0] === '') return `the list after "${key} ${op}" is empty`;
-      ws();
-    }
-    if (i === s.length) return undefined;
-    if (s[i] === ',') {
-      i++;
-      ws();
-      if (i === s.length) return 'it ends with ","';
-      continue;
-    }
-    return `unexpected "${s.slice(i, i + 10)}" at character ${i + 1}`;
-  }
+  const parsed = parseSelector(selector);
+  return isSelectorError(parsed) ? parsed.error : undefined;
 }

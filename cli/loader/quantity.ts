@@ -5,7 +5,7 @@
  * scenario writer.
  */
 
-import { parseQuantityMilli } from '../../actors/api/quantity.ts';
+import { formatBytes as formatBytesQuantity, formatMilli, parseQuantityMilli } from '../../actors/api/quantity.ts';
 
 export const QUANTITY_FORMS =
   'a Kubernetes quantity: a number with an optional suffix, m, k, M, G, T, P, E for powers of 1000 or Ki, Mi, Gi, Ti, Pi, Ei for powers of 1024, like 500m, 4, 8Gi or 1G';
@@ -46,24 +46,8 @@ function suggest(text: string): string | undefined {
   return undefined;
 }
 
-const BINARY_UNITS: [string, number][] = [
-  ['Ei', 2 ** 60],
-  ['Pi', 2 ** 50],
-  ['Ti', 2 ** 40],
-  ['Gi', 2 ** 30],
-  ['Mi', 2 ** 20],
-  ['Ki', 2 ** 10],
-];
-
-/** Whole bytes the way people write them: `8Gi`, `50Mi`, `1536Ki`, or the bare number. */
-export function formatBytes(bytes: number): string {
-  for (const [unit, size] of BINARY_UNITS) {
-    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
-  }
-  return String(bytes);
-}
+/** Whole bytes the way Kubernetes prints them: `8Gi`, `50Mi`, `1536Ki`, or the bare number. */
+export const formatBytes = formatBytesQuantity;
 
 /** Milli-CPU the way Kubernetes prints it: `500m`, `4`. */
-export function formatCpu(milli: number): string {
-  return milli % 1000 === 0 ? String(milli / 1000) : `${milli}m`;
-}
+export const formatCpu = formatMilli;

@@ -15,6 +15,7 @@ import {
   validateLabels,
 } from '../../actors/api/labels.ts';
 import type { Selector, SelectorError } from '../../actors/api/labels.ts';
+import { selectorProblem as loaderSelectorProblem } from '../../cli/loader/labels.ts';
 
 function ok(result: Selector | SelectorError): Selector {
   if (isSelectorError(result)) assert.fail(`unexpected error: ${result.error}`);
@@ -186,4 +187,13 @@ test('goQuote escapes like Go %q, not like JSON', () => {
   assert.equal(goQuote('a"b\\c'), '"a\\"b\\\\c"');
   assert.equal(goQuote('\u0001'), '"\\x01"');
   assert.equal(goQuote('\n'), '"\\n"');
+});
+
+test('the scenario loader checks selectors with the apiserver’s parser: same verdicts, same reasons', { timeout: 5_000 }, () => {
+  for (const selector of ['x in ()', 'a>1', 'b<5', 'env in (a,,b)', 'app', '!canary', 'a=', '', 'app=web,,x', 'a=-x', 'env in a', 'x in (a']) {
+    const parsed = parseSelector(selector);
+    assert.equal(loaderSelectorProblem(selector), isSelectorError(parsed) ? parsed.error : undefined, selector);
+  }
+  assert.equal(loaderSelectorProblem('x in ()'), undefined);
+  assert.equal(loaderSelectorProblem('a>1'), undefined);
 });

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   RESOURCE_VERSION_SET_ON_CREATE,
+  SERVICE_NODE_PORT_RANGE,
   canonicalQuantity,
   decodeError,
   resourceVersionSetOnCreate,
@@ -276,6 +277,36 @@ test('services', () => {
   ]);
   assert.deepEqual(lines(validateCreate(svc({ ports: [{ port: 80, nodePort: 30080 }] }))), [
     "spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'",
+  ]);
+});
+
+test('a nodePort outside --service-node-port-range is refused by the allocator, alone and before validation', { timeout: 5_000 }, () => {
+  const svc = (spec: Record<string, unknown>, name = 'web'): KubeObject =>
+    prepareForCreate(applyDefaults({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec }), ctx);
+  const out = svc({ type: 'NodePort', ports: [{ port: 80, nodePort: 40000 }] });
+  const causes = validateCreate(out);
+  assert.deepEqual(lines(causes), ['spec.ports[0].nodePort: Invalid value: 40000: provided port is not in the valid range. The range of valid ports is 30000-32767']);
+  assert.equal(
+    invalidStatus('Service', '', 'web', causes).message,
+    'Service "web" is invalid: spec.ports[0].nodePort: Invalid value: 40000: provided port is not in the valid range. The range of valid ports is 30000-32767',
+  );
+  assert.deepEqual(SERVICE_NODE_PORT_RANGE, { base: 30000, size: 2768 });
+  // The allocator's error comes alone: a validation error in the same object is not reported with it.
+  assert.deepEqual(lines(validateCreate(svc({ type: 'LoadBalancer', sessionAffinity: 'Sticky', ports: [{ port: 80, nodePort: 80 }] }))), [
+    'spec.ports[0].nodePort: Invalid value: 80: provided port is not in the valid range. The range of valid ports is 30000-32767',
+  ]);
+  // The edges of the range, and a ClusterIP service (no node ports allocated: validation's Forbidden instead).
+  assert.deepEqual(validateCreate(svc({ type: 'NodePort', ports: [{ name: 'a', port: 80, nodePort: 30000 }, { name: 'b', port: 81, nodePort: 32767 }] })), []);
+  assert.deepEqual(lines(validateCreate(svc({ type: 'NodePort', ports: [{ port: 80, nodePort: 29999 }] }))), [
+    'spec.ports[0].nodePort: Invalid value: 29999: provided port is not in the valid range. The range of valid ports is 30000-32767',
+  ]);
+  assert.deepEqual(lines(validateCreate(svc({ ports: [{ port: 80, nodePort: 40000 }] }))), ["spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"]);
+  // An update allocates only the node ports the old service did not hold.
+  const old: KubeObject = { ...svc({ type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] }), metadata: { name: 'web', namespace: 'default', resourceVersion: '5', uid: 'uid-1', creationTimestamp: ctx.now } };
+  const moved = structuredClone(old);
+  ((moved.spec as { ports: { nodePort: number }[] }).ports[0]!).nodePort = 40001;
+  assert.deepEqual(lines(validateUpdate(moved, old)), [
+    'spec.ports[0].nodePort: Invalid value: 40001: provided port is not in the valid range. The range of valid ports is 30000-32767',
   ]);
 });
 

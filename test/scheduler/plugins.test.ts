@@ -8,7 +8,7 @@ import type { V1Toleration } from '@kubernetes/client-node';
 import { buildProfile, CycleState, DEFAULT_PLUGINS, defaultNormalizeScore, defaultProfile, NodeInfo, newPodInfo, type Plugin, type Status } from '../../actors/scheduler/index.ts';
 import { balancedResourceScore, newBalancedAllocation } from '../../actors/scheduler/plugins/balanced-allocation.ts';
 import { compileNodeSelectorTerm, compileNodeSelectorTerms, parseInt64 } from '../../actors/scheduler/plugins/helper/node-selector.ts';
-import { toleratesTaint } from '../../actors/scheduler/plugins/helper/taints.ts';
+import { toleratesTaint } from '../../actors/api/taints.ts';
 import { newNodeAffinity } from '../../actors/scheduler/plugins/node-affinity.ts';
 import { newNodeName } from '../../actors/scheduler/plugins/node-name.ts';
 import { newNodePorts } from '../../actors/scheduler/plugins/node-ports.ts';

@@ -1,85 +1,12 @@
 /**
- * Quantities as admission messages print them. resource.Quantity keeps a format next to its value
- * (DecimalSI "500m", BinarySI "1Gi", DecimalExponent "1e3") and `String()` prints the canonical
- * form in that format, so "0.5" prints as "500m" and 1.5Gi as "1536Mi"
- * (apimachinery pkg/api/resource/quantity.go CanonicalizeBytes). Values are exact milli-units from
- * ../quantity.ts.
+ * Resource lists (quota.Add, maxResourceList, quota.Mask) of exact quantities, as the admission
+ * plugins compute and print them; each quantity keeps its format, so sums print the way Go's do.
  */
-import { parseQuantityMilli } from '../quantity.ts';
+import { addQty, cmpQty, parseQty, formatQty, type Qty } from '../quantity.ts';
 
-export type QuantityFormat = 'DecimalSI' | 'BinarySI' | 'DecimalExponent';
-
-export interface Qty {
-  readonly milli: bigint;
-  readonly format: QuantityFormat;
-}
-
-export const ZERO: Qty = Object.freeze({ milli: 0n, format: 'DecimalSI' });
-
-/** The format resource.ParseQuantity assigns: binary suffix → BinarySI, `e<n>` → DecimalExponent. */
-export function formatOf(text: string | number): QuantityFormat {
-  const s = String(text).trim();
-  if (/(Ki|Mi|Gi|Ti|Pi|Ei)$/.test(s)) return 'BinarySI';
-  if (/[0-9.][eE][+-]?\d+$/.test(s)) return 'DecimalExponent';
-  return 'DecimalSI';
-}
-
-/** Throws QuantityError on a malformed quantity. */
-export function parseQty(text: string | number): Qty {
-  return { milli: parseQuantityMilli(text), format: formatOf(text) };
-}
-
-/** Quantity.Add: the receiver's format wins, except that a zero receiver adopts the addend's. */
-export function addQty(a: Qty, b: Qty): Qty {
-  return { milli: a.milli + b.milli, format: a.milli === 0n ? b.format : a.format };
-}
-
-export function subQty(a: Qty, b: Qty): Qty {
-  return { milli: a.milli - b.milli, format: a.milli === 0n ? b.format : a.format };
-}
-
-export function cmpQty(a: Qty, b: Qty): number {
-  return a.milli < b.milli ? -1 : a.milli > b.milli ? 1 : 0;
-}
-
-const DECIMAL_SUFFIX: Readonly<Record<number, string>> = { [-9]: 'n', [-6]: 'u', [-3]: 'm', 0: '', 3: 'k', 6: 'M', 9: 'G', 12: 'T', 15: 'P', 18: 'E' };
-const BINARY_SUFFIX = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'] as const;
-
-/** Quantity.String(). */
-export function formatQty(q: Qty): string {
-  if (q.milli === 0n) return '0';
-  const sign = q.milli < 0n ? '-' : '';
-  const abs = q.milli < 0n ? -q.milli : q.milli;
-  // BinarySI only for whole values of at least 1024; smaller or fractional ones print as DecimalSI.
-  if (q.format === 'BinarySI' && abs >= 1_024_000n && abs % 1000n === 0n) {
-    let n = abs / 1000n;
-    let e = 0;
-    while (e < BINARY_SUFFIX.length - 1 && n % 1024n === 0n) {
-      n /= 1024n;
-      e++;
-    }
-    return `${sign}${n}${BINARY_SUFFIX[e]}`;
-  }
-  let m = abs;
-  let e = -3;
-  while (m % 10n === 0n) {
-    m /= 10n;
-    e++;
-  }
-  // The exponent must be a multiple of 3 (Go: case 1,-2 → ×10; case 2,-1 → ×100).
-  const r = ((e % 3) + 3) % 3;
-  if (r === 1) {
-    m *= 10n;
-    e -= 1;
-  } else if (r === 2) {
-    m *= 100n;
-    e -= 2;
-  }
-  if (q.format === 'DecimalExponent') return `${sign}${m}${e === 0 ? '' : `e${e}`}`;
-  const suffix = DECIMAL_SUFFIX[e];
-  if (suffix === undefined) return `${sign}${m}e${e}`;
-  return `${sign}${m}${suffix}`;
-}
+// The quantity itself (parsing, Quantity.String(), Add) lives in ../quantity.ts; re-exported for
+// the admission plugins and older imports.
+export { addQty, cmpQty, formatOf, formatQty, parseQty, subQty, ZERO, type Qty, type QuantityFormat } from '../quantity.ts';
 
 /** A ResourceList as exact quantities. */
 export type ResourceList = Map<string, Qty>;

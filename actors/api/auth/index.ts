@@ -5,3 +5,4 @@ export * from './rbac.ts';
 export * from './node-authorizer.ts';
 export * from './authorize.ts';
 export * from './bootstrap.ts';
+export * from './escalation.ts';

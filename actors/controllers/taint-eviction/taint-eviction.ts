@@ -1,6 +1,6 @@
 import type { V1Taint, V1Toleration } from '@kubernetes/client-node';
 import type { KubeObject } from '../../api/protocol.ts';
-import { toleratesTaint } from '../../scheduler/plugins/helper/taints.ts';
+import { toleratesTaint } from '../../api/taints.ts';
 import type { TaintJson } from '../node-lifecycle/node-lifecycle.ts';
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { Plugin } from '../framework/interface.ts';
 import { unresolvable } from '../framework/status.ts';
-import { tolerationsTolerateTaint } from './helper/taints.ts';
+import { tolerationsTolerateTaint } from '../../api/taints.ts';
 
 export const Name = 'NodeUnschedulable';
 export const ErrReasonUnschedulable = 'node(s) were unschedulable';

@@ -42,7 +42,7 @@ import { errorStatus, skipStatus, unresolvable, unschedulable, type Status } fro
 import { NodeCountIndex } from '../framework/topology-index.ts';
 import { defaultSelector } from './helper/default-selector.ts';
 import type { NodeMatcher } from './helper/node-selector.ts';
-import { findMatchingUntoleratedTaint, isDoNotScheduleTaint } from './helper/taints.ts';
+import { findMatchingUntoleratedTaint, isDoNotScheduleTaint } from '../../api/taints.ts';
 import { requiredNodeAffinityMatcher } from './node-affinity.ts';
 
 export const Name = 'PodTopologySpread';

@@ -17,7 +17,7 @@ import type { Plugin } from '../framework/interface.ts';
 import { MAX_NODE_SCORE } from '../framework/interface.ts';
 import { defaultNormalizeScore } from '../framework/normalize.ts';
 import { unresolvable, type Status } from '../framework/status.ts';
-import { findMatchingUntoleratedTaint, isDoNotScheduleTaint, tolerationsTolerateTaint } from './helper/taints.ts';
+import { findMatchingUntoleratedTaint, isDoNotScheduleTaint, tolerationsTolerateTaint } from '../../api/taints.ts';
 
 export const Name = 'TaintToleration';
 /** v1.34.2+ / v1.35 reason. */

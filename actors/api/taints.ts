@@ -1,6 +1,7 @@
 /**
  * Taint/toleration matching (k8s.io/component-helpers `scheduling/corev1`, core/v1
- * `Toleration.ToleratesTaint`), shared by TaintToleration and NodeUnschedulable.
+ * `Toleration.ToleratesTaint`), the one implementation: the scheduler (TaintToleration,
+ * NodeUnschedulable, PodTopologySpread) and the controllers (taint eviction) use it.
  */
 import type { V1Taint, V1Toleration } from '@kubernetes/client-node';
 
