@@ -11,9 +11,27 @@ const PATTERN = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|
 
 export class QuantityError extends Error {}
 
+/**
+ * The largest milli-value Kubernetes can hold: resource.Quantity.MilliValue() is an int64. A
+ * quantity above it cannot be a node's capacity or a pod's request; whoever takes user input
+ * checks against it (the scenario loader does).
+ */
+export const MAX_MILLI = (1n << 63n) - 1n;
+
+/**
+ * Magnitudes beyond 10^SATURATION_DIGITS milli-units saturate there, and non-zero magnitudes below
+ * one milli-unit round up to it, without computing 10^exponent: `1e999999999` must cost nothing.
+ * Both are far outside MAX_MILLI (19 digits), so no representable quantity changes.
+ */
+const SATURATION_DIGITS = 60;
+
+/** Longer text is not a quantity (real ones are a few characters): keeps parsing cheap. */
+export const MAX_QUANTITY_LENGTH = 128;
+
 /** Parses a quantity to milli-units (a bigint: memory in milli-bytes exceeds 2^53). */
 export function parseQuantityMilli(text: string | number): bigint {
   const s = String(text).trim();
+  if (s.length > MAX_QUANTITY_LENGTH) throw new QuantityError(`quantities are at most ${MAX_QUANTITY_LENGTH} characters`);
   const m = PATTERN.exec(s);
   if (!m) throw new QuantityError(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`);
   const [, sign, digits, suffix, exponent] = m;
@@ -25,6 +43,11 @@ export function parseQuantityMilli(text: string | number): bigint {
   else if (suffix !== undefined) exp10 += DECIMAL_EXP[suffix]!;
   else if (exponent !== undefined) exp10 += Number(exponent);
   mantissa *= factor;
+  if (mantissa === 0n) return 0n;
+  // Decimal digits of the mantissa + the exponent: the value's magnitude, within one digit.
+  const magnitude = mantissa.toString().length + exp10;
+  if (magnitude > SATURATION_DIGITS) return sign === '-' ? -(10n ** BigInt(SATURATION_DIGITS)) : 10n ** BigInt(SATURATION_DIGITS);
+  if (magnitude < 0) return sign === '-' ? -1n : 1n;
   let value: bigint;
   if (exp10 >= 0) value = mantissa * 10n ** BigInt(exp10);
   else {
