@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { writeFileSync } from 'node:fs';
-import { checkTraceFile } from '../actors/checks/index.ts';
+import { checkTrace, readTraceFile, TraceFileError } from '../actors/checks/index.ts';
+import type { TraceEvent } from '../actors/kernel/trace.ts';
 import { runScenario, type RunResult } from '../actors/scenario/runner.ts';
 import { registerBench } from './bench.ts';
 import type { ScenarioSpec } from '../actors/scenario/spec.ts';
@@ -9,10 +9,12 @@ import { explain } from './explain.ts';
 import { formatSeconds, TimelineFormatter } from './timeline-format.ts';
 import { SHOWABLE, showTables, type Showable } from './tables.ts';
 import { parseSeedsOption, parseWorkersOption, runSeedsCommand } from './seeds.ts';
+import { EXIT_BAD_INPUT, EXIT_BUG, EXIT_FAILED, HeapWatch, InputError, TraceFile, reportBug, reportError, resourceLimit, runEnd } from './guard.ts';
 
-/** Exit codes: 0 all expectations and invariants hold, 1 one failed, 2 bad input. */
-const EXIT_FAILED = 1;
-const EXIT_BAD_INPUT = 2;
+/**
+ * Exit codes: 0 all expectations and invariants hold, 1 one failed, 2 bad input or a limit
+ * reached (memory, stack), 70 a kubesim bug (see guard.ts).
+ */
 
 function parseSeed(value: string): string {
   if (value.trim() === '') throw new InvalidArgumentError('the seed must not be empty');
@@ -33,8 +35,18 @@ function parseShow(value: string): Showable[] {
   return kinds as Showable[];
 }
 
-function replayCommand(result: RunResult): string {
-  return `npx kubesim run ${result.file} --seed ${result.seed}`;
+/** A word for a POSIX shell: as is when it is safe, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The options of `run` that change the trace, hence the fingerprint: a replay must repeat them. */
+function fingerprintFlags(options: { explain?: string }): string[] {
+  return options.explain !== undefined ? ['--explain', options.explain] : [];
+}
+
+function replayCommand(result: RunResult, flags: readonly string[] = []): string {
+  return ['npx kubesim run', shellWord(result.file), '--seed', shellWord(result.seed), ...flags.map(shellWord)].join(' ');
 }
 
 function describeCluster(spec: ScenarioSpec): string {
@@ -51,6 +63,17 @@ function describeCluster(spec: ScenarioSpec): string {
 
 function run(file: string, options: { seed?: string; trace?: string; json?: boolean; show?: Showable[]; explain?: string }): number {
   const spec = loadScenarioFile(file, options.seed === undefined ? {} : { seed: options.seed });
+  // Opened before the run: a path that cannot be written is reported before any work.
+  const traceFile = options.trace !== undefined ? TraceFile.open(options.trace, file) : undefined;
+  try {
+    return runOpened(spec, file, traceFile, options);
+  } catch (err) {
+    traceFile?.discard();
+    throw err;
+  }
+}
+
+function runOpened(spec: ScenarioSpec, file: string, traceFile: TraceFile | undefined, options: { trace?: string; json?: boolean; show?: Showable[]; explain?: string }): number {
   const formatter = new TimelineFormatter(new Set(spec.clients.map((c) => c.name)));
   const live = !options.json;
   if (live) {
@@ -59,17 +82,28 @@ function run(file: string, options: { seed?: string; trace?: string; json?: bool
     console.log(`  ${describeCluster(spec)}`);
     console.log('');
   }
+  const heap = new HeapWatch();
   const { sim, result, state } = runScenario(spec, {
-    keepTraceLines: options.trace !== undefined,
     ...(options.explain ? { explainPods: options.explain.split(',').map((p) => (p.includes('/') ? p : `default/${p}`)) } : {}),
-    onTrace: live
-      ? (e) => {
-          const line = formatter.line(e);
-          if (line !== null) console.log(line);
-        }
-      : undefined,
+    onTrace: (e: TraceEvent) => {
+      traceFile?.write(e);
+      if (live) {
+        const line = formatter.line(e);
+        if (line !== null) console.log(line);
+      }
+    },
+    // Never throws: an exception inside an actor's emit would be swallowed by XState; the run is stopped instead.
+    onEvent: (sim) => {
+      const full = heap.tick();
+      if (full !== undefined) sim.stop(`out of memory: ${full}`);
+      else if (traceFile?.failed !== undefined) sim.stop(`cannot write the trace: ${traceFile.failed}`);
+    },
   });
-  if (options.trace !== undefined) writeFileSync(options.trace, sim.trace.getLines().map((l) => `${l}\n`).join(''));
+  if (heap.exhausted !== undefined) {
+    throw new InputError(`${file}: the run stopped at ${formatSeconds(result.virtualMs)} (virtual), after ${result.events} events: ${heap.exhausted}.`);
+  }
+  traceFile?.close();
+  if (traceFile?.failed !== undefined) throw new InputError(`${traceFile.path}: cannot write the trace: ${traceFile.failed}`);
 
   if (options.json) {
     console.log(
@@ -87,10 +121,10 @@ function run(file: string, options: { seed?: string; trace?: string; json?: bool
         messages: result.messages,
         expectations: result.expectations.map((x) => ({ name: x.name, ok: x.ok, detail: x.detail, atMs: x.atMs, line: x.source.line })),
         violations: result.violations,
-        replay: replayCommand(result),
+        replay: replayCommand(result, fingerprintFlags(options)),
       }),
     );
-    return result.ok ? 0 : EXIT_FAILED;
+    return exitCode(result);
   }
 
   console.log('');
@@ -109,9 +143,16 @@ function run(file: string, options: { seed?: string; trace?: string; json?: bool
   }
   if (result.stopReason) console.log(`run stopped early: ${result.stopReason}`);
   console.log(`virtual time ${formatSeconds(result.virtualMs)}, ${result.events} events, ${result.messages.sent} messages, ${result.traceLines} trace lines${options.trace ? ` (written to ${options.trace})` : ''}`);
-  if (!result.ok) console.log(`replay: ${replayCommand(result)}`);
+  if (!result.ok) console.log(`replay: ${replayCommand(result, fingerprintFlags(options))}`);
   console.log(`fingerprint: ${result.fingerprint}`);
-  return result.ok ? 0 : EXIT_FAILED;
+  return exitCode(result);
+}
+
+/** 0 ok, 1 an expectation or invariant failed, 70 when a component died of an internal error (a bug). */
+function exitCode(result: RunResult): number {
+  const end = runEnd(result);
+  if (end.text !== undefined) process.stderr.write(`${end.text}\n`);
+  return end.code;
 }
 
 function validate(file: string): number {
@@ -121,7 +162,17 @@ function validate(file: string): number {
 }
 
 function check(traceFile: string): number {
-  const violations = checkTraceFile(traceFile);
+  const heap = new HeapWatch('check a smaller trace');
+  function* watched(events: Iterable<TraceEvent>): Generator<TraceEvent> {
+    let count = 0;
+    for (const e of events) {
+      count++;
+      const full = heap.tick();
+      if (full !== undefined) throw new InputError(`${traceFile}: the check stopped at event ${count}: ${full}.`);
+      yield e;
+    }
+  }
+  const violations = checkTrace(watched(readTraceFile(traceFile)));
   if (violations.length === 0) {
     console.log(`${traceFile}: every invariant holds`);
     return 0;
@@ -131,6 +182,22 @@ function check(traceFile: string): number {
 }
 
 export function main(argv: readonly string[]): number {
+  try {
+    return parseAndRun(argv);
+  } catch (err) {
+    return reportFailure(err, argv);
+  }
+}
+
+/** Every failure as one line on stderr (a stack only for a bug, and only with KUBESIM_DEBUG=1), and its exit code. */
+function reportFailure(err: unknown, argv: readonly string[]): number {
+  const known = (e: unknown): string | undefined => (e instanceof ScenarioError ? e.format() : e instanceof TraceFileError ? e.message : undefined);
+  const { text, code } = reportError(err, `running kubesim ${argv.slice(0, 2).join(' ')}`.trim(), known);
+  process.stderr.write(`${text}\n`);
+  return code;
+}
+
+function parseAndRun(argv: readonly string[]): number {
   let exitCode = 0;
   const program = new Command()
     .name('kubesim')
@@ -183,10 +250,6 @@ export function main(argv: readonly string[]): number {
   try {
     program.parse(argv as string[], { from: 'user' });
   } catch (err) {
-    if (err instanceof ScenarioError) {
-      process.stderr.write(`${err.format()}\n`);
-      return EXIT_BAD_INPUT;
-    }
     if (err instanceof CommanderError) {
       // Help and version exit 0; usage errors were already printed by commander.
       return err.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
@@ -196,4 +259,16 @@ export function main(argv: readonly string[]): number {
   return exitCode;
 }
 
+// Output piped into a command that stops reading (`kubesim run x | head`): end quietly, as other tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    throw err;
+  });
+}
+// An exception that escapes later (XState reports some through a timer) is reported the same way.
+process.on('uncaughtException', (err) => {
+  process.stderr.write(`${resourceLimit(err) ?? reportBug(err, 'running kubesim')}\n`);
+  process.exit(resourceLimit(err) !== undefined ? EXIT_BAD_INPUT : EXIT_BUG);
+});
 process.exitCode = main(process.argv.slice(2));

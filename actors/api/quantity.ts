@@ -38,6 +38,16 @@ export const QUANTITY_SUFFIX_ERROR = "unable to parse quantity's suffix";
 /** A string ParseQuantity refuses; the message is one of the three texts above. */
 export class QuantityError extends Error {}
 
+/**
+ * The largest milli-value Kubernetes can hold: resource.Quantity.MilliValue() is an int64. A
+ * quantity above it cannot be a node's capacity or a pod's request; whoever takes user input
+ * checks against it (the scenario loader does).
+ */
+export const MAX_MILLI = (1n << 63n) - 1n;
+
+/** Longer text is not a quantity (real ones are a few characters): keeps parsing cheap. */
+export const MAX_QUANTITY_LENGTH = 128;
+
 const BINARY_EXP: Readonly<Record<string, number>> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
 const DECIMAL_EXP: Readonly<Record<string, number>> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 const DECIMAL_SUFFIX: Readonly<Record<number, string>> = { [-9]: 'n', [-6]: 'u', [-3]: 'm', 0: '', 3: 'k', 6: 'M', 9: 'G', 12: 'T', 15: 'P', 18: 'E' };
@@ -48,7 +58,7 @@ const INT64_MAX = (1n << 63n) - 1n;
 const BINARY_MAX_MILLI = INT64_MAX * 1000n;
 /** kubesim keeps values exactly up to 10^1000 milli-units (see the file comment). */
 const MAX_DIGITS = 1000;
-const MAX_MILLI = 10n ** BigInt(MAX_DIGITS);
+const CLAMP_MILLI = 10n ** BigInt(MAX_DIGITS);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 const isDigit = (ch: string | undefined): boolean => ch !== undefined && ch >= '0' && ch <= '9';
@@ -107,7 +117,7 @@ function toMilliUnits(mantissa: bigint, exp10: number): bigint {
   if (mantissa === 0n) return 0n;
   const shift = exp10 + 3;
   if (shift >= 0) {
-    if (digitCount(mantissa) + shift > MAX_DIGITS) return MAX_MILLI;
+    if (digitCount(mantissa) + shift > MAX_DIGITS) return CLAMP_MILLI;
     return mantissa * 10n ** BigInt(shift);
   }
   if (-shift > digitCount(mantissa)) return 1n;
@@ -121,6 +131,7 @@ function toMilliUnits(mantissa: bigint, exp10: number): bigint {
  */
 export function parseQty(text: string | number): Qty {
   const str = String(text).trim();
+  if (str.length > MAX_QUANTITY_LENGTH) throw new QuantityError(`quantities are at most ${MAX_QUANTITY_LENGTH} characters`);
   if (str === '') throw new QuantityError(QUANTITY_FORMAT_ERROR);
   if (str === '0') return ZERO;
   const { positive, num, denom, suffix, value } = scan(str);

@@ -14,7 +14,7 @@
  * - a write is acknowledged (`etcd.op` complete/ok) after its entry's `raft.commit` on some member;
  * - a leader that steps down emits its `raft.role` before changing its log as a follower.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync, statSync } from 'node:fs';
 import type { TraceEvent } from '../kernel/trace.ts';
 import { acknowledgedWritesDurable } from './acknowledged-writes-durable.ts';
 import type { Check } from './check.ts';
@@ -165,28 +165,141 @@ export function checkTrace(events: Iterable<TraceEvent>, options: CheckTraceOpti
   return [...checker.violations];
 }
 
-/** Parses a JSON-lines trace (blank lines skipped); throws naming the line that is not JSON. */
-export function* parseTraceLines(text: string): Generator<TraceEvent> {
-  let lineNo = 0;
-  for (const line of text.split('\n')) {
-    lineNo++;
-    if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (err) {
-      throw new Error(`trace line ${lineNo}: ${(err as Error).message}`);
-    }
-    if (typeof value !== 'object' || value === null || typeof (value as { kind?: unknown }).kind !== 'string') {
-      throw new Error(`trace line ${lineNo}: not a trace event (an object with a kind)`);
-    }
-    yield value as TraceEvent;
+/**
+ * A trace file that cannot be checked: missing, not a regular file, empty, cut short, or not a
+ * kubesim trace. `line` is 1-based, 0 for the file as a whole; the message is the whole report
+ * (`file:line: …` or `file: …`, what is wrong and how to fix it), with no stack.
+ */
+export class TraceFileError extends Error {
+  override readonly name = 'TraceFileError';
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    what: string,
+  ) {
+    super(`${line > 0 ? `${file}:${line}` : file}: ${what}`);
+    this.stack = this.message;
   }
 }
 
-/** `checkTrace` on a JSON-lines trace file. */
+/** The longest trace line read (a real one is a few hundred bytes; a k8s.explain line a few hundred KiB). */
+export const MAX_TRACE_LINE_BYTES = 16 * 1024 * 1024;
+
+const NOT_A_TRACE_FIX = 'Fix: give a trace written by kubesim run <scenario> --trace <file>';
+
+/**
+ * Checks each line's envelope as it comes: a JSON object with a number `t` (never decreasing), an
+ * integer `seq` counting the events from 0 (no line missing or out of order), and a string `kind`.
+ */
+class TraceLines {
+  private events = 0;
+  private lastT = 0;
+
+  constructor(private readonly file: string) {}
+
+  /** The event of line `lineNo`, undefined for a blank line; `last`: the file ended without a newline. */
+  parse(line: string, lineNo: number, last = false): TraceEvent | undefined {
+    if (line.trim() === '') return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      // The parser's message quotes the line: not repeated, the file may be anything.
+      const why = last ? 'the last line is cut short: the trace was truncated (was the run interrupted, or the disk full?)' : `trace line ${lineNo} is not JSON: this is not a kubesim trace, or it is damaged`;
+      throw new TraceFileError(this.file, lineNo, `${why}. ${NOT_A_TRACE_FIX}.`);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new TraceFileError(this.file, lineNo, `trace line ${lineNo} is not a trace event (a JSON object with t, seq and kind). ${NOT_A_TRACE_FIX}.`);
+    }
+    const e = value as { t?: unknown; seq?: unknown; kind?: unknown };
+    if (typeof e.kind !== 'string' || typeof e.t !== 'number' || !Number.isFinite(e.t) || e.t < 0 || typeof e.seq !== 'number' || !Number.isInteger(e.seq)) {
+      const missing = [typeof e.t === 'number' && Number.isFinite(e.t) && e.t >= 0 ? '' : 't (a virtual time in ms)', typeof e.seq === 'number' && Number.isInteger(e.seq) ? '' : 'seq (an integer)', typeof e.kind === 'string' ? '' : 'kind (a string)'].filter(Boolean);
+      throw new TraceFileError(this.file, lineNo, `trace line ${lineNo} is not a trace event: it has no valid ${missing.join(', ')}. ${NOT_A_TRACE_FIX}.`);
+    }
+    if (e.seq !== this.events) {
+      const why = this.events === 0 ? `the trace starts at seq ${e.seq}, not 0: its beginning is missing` : `seq ${e.seq} follows seq ${this.events - 1}: lines are missing or out of order`;
+      throw new TraceFileError(this.file, lineNo, `${why}. Fix: check the whole trace as kubesim run wrote it.`);
+    }
+    if (e.t < this.lastT) {
+      throw new TraceFileError(this.file, lineNo, `trace line ${lineNo} goes back in time (t ${e.t} after ${this.lastT}): the lines are out of order. Fix: check the trace as kubesim run wrote it.`);
+    }
+    this.events++;
+    this.lastT = e.t;
+    return value as TraceEvent;
+  }
+
+  /** At the end of the file: a trace has at least one event. */
+  end(): void {
+    if (this.events === 0) throw new TraceFileError(this.file, 0, `the trace is empty (no events). ${NOT_A_TRACE_FIX}.`);
+  }
+}
+
+/** Parses a JSON-lines trace (blank lines skipped); throws a TraceFileError naming the line that is not an event. */
+export function* parseTraceLines(text: string, file = 'trace'): Generator<TraceEvent> {
+  const lines = new TraceLines(file);
+  const all = text.split('\n');
+  for (let i = 0; i < all.length; i++) {
+    const event = lines.parse(all[i]!, i + 1, i === all.length - 1);
+    if (event) yield event;
+  }
+  lines.end();
+}
+
+/**
+ * Streams the events of a JSON-lines trace file: a regular file only, read in chunks (a trace may
+ * be larger than memory), each line at most MAX_TRACE_LINE_BYTES. Throws TraceFileError.
+ */
+export function* readTraceFile(path: string): Generator<TraceEvent> {
+  const cannot = (why: string, fix: string): TraceFileError => new TraceFileError(path, 0, `cannot read the trace: ${why}. Fix: ${fix}.`);
+  let fd: number;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw cannot('it is a folder', 'give the path of a trace file');
+    if (!st.isFile()) throw cannot('it is not a regular file (a device, a pipe or a socket)', 'give the path of a trace file');
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    if (err instanceof TraceFileError) throw err;
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code === 'ENOENT') throw cannot('no such file', 'check the path, or write one with kubesim run <scenario> --trace <file>');
+    if (code === 'EACCES' || code === 'EPERM') throw cannot('permission denied', 'check the file permissions');
+    throw cannot(typeof code === 'string' ? code : String(err), 'check the path');
+  }
+  try {
+    const lines = new TraceLines(path);
+    const decoder = new TextDecoder('utf-8');
+    const buf = Buffer.allocUnsafe(1024 * 1024);
+    let pending = '';
+    let lineNo = 0;
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      const text = n === 0 ? decoder.decode() : decoder.decode(buf.subarray(0, n), { stream: true });
+      let from = 0;
+      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
+        const line = pending + text.slice(from, nl);
+        pending = '';
+        from = nl + 1;
+        const event = lines.parse(line, ++lineNo);
+        if (event) yield event;
+      }
+      pending += text.slice(from);
+      if (pending.length > MAX_TRACE_LINE_BYTES) {
+        throw new TraceFileError(path, lineNo + 1, `trace line ${lineNo + 1} is longer than ${MAX_TRACE_LINE_BYTES / 1024 / 1024} MiB: this is not a kubesim trace. ${NOT_A_TRACE_FIX}.`);
+      }
+      if (n === 0) break;
+    }
+    if (pending !== '') {
+      const event = lines.parse(pending, ++lineNo, true);
+      if (event) yield event;
+    }
+    lines.end();
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `checkTrace` on a JSON-lines trace file (see readTraceFile). */
 export function checkTraceFile(path: string, options: CheckTraceOptions = {}): Violation[] {
-  return checkTrace(parseTraceLines(readFileSync(path, 'utf8')), options);
+  return checkTrace(readTraceFile(path), options);
 }
 
 /**

@@ -50,6 +50,8 @@ export interface RunOptions {
   onTrace?: (event: TraceEvent) => void;
   /** Pods (namespace/name) whose scheduling decisions are recorded in full (`k8s.explain`). */
   explainPods?: readonly string[];
+  /** Called after every kernel event (the CLI watches memory and trace writing); may end the run with `sim.stop(reason)`. */
+  onEvent?: (sim: Simulation) => void;
 }
 
 export interface Run {
@@ -73,6 +75,8 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Run {
     network: { ...spec.cluster.network, reorderDelayMsMax: Math.max(10, spec.cluster.network.latencyMsMax * 10) },
   });
   if (options.onTrace) sim.trace.subscribe(options.onTrace);
+  const onEvent = options.onEvent;
+  if (onEvent) sim.onAfterEvent(() => onEvent(sim));
 
   const violations: Violation[] = [];
   const checker = new InvariantChecker();

@@ -1,7 +1,8 @@
 /**
  * ScenarioError: what the loader throws for any bad input (missing file, YAML syntax, schema,
  * references). It never carries a stack trace in its text: `format()` — and `stack`, so that even
- * an uncaught one prints cleanly — is one line per problem:
+ * an uncaught one prints cleanly — is one line per problem (`file: message` when the problem is
+ * the file as a whole):
  *
  *   scenarios/x.yaml:14:7: unknown member "etcd-7" in spec.timeline[3].crash (members are etcd-0..etcd-4). Fix: …
  *
@@ -48,9 +49,12 @@ export class ScenarioError extends Error {
     return new ScenarioError([{ file, line, column, message }]);
   }
 
-  /** `file:line:column: message`, one line per problem, nothing else. */
+  /**
+   * `file:line:column: message`, one line per problem, nothing else; `file: message` for a
+   * problem about the file as a whole (line 0: missing, unreadable).
+   */
   format(): string {
-    const lines = this.problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`);
+    const lines = this.problems.map((p) => `${p.line > 0 ? `${p.file}:${p.line}:${p.column}` : p.file}: ${p.message}`);
     if (this.omitted > 0) {
       lines.push(
         `${this.file}: ${this.omitted} more problem${this.omitted === 1 ? '' : 's'} not shown; fix the ones above and load the file again.`,

@@ -14,15 +14,18 @@
  * folder of `file`.
  */
 
-import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, type Document } from 'yaml';
 import type { ScenarioSpec } from '../../actors/scenario/spec.ts';
 import { ScenarioError, problemText } from './errors.ts';
 import { readScenario } from './scenario.ts';
 import { Ctx } from './tree.ts';
+import { readInputFile } from './files.ts';
+import { parseYaml } from './yaml-read.ts';
 
 export { ScenarioError, MAX_REPORTED_PROBLEMS, type ScenarioProblem } from './errors.ts';
 export { parseDuration, formatDuration, type DurationResult } from './durations.ts';
+export { MAX_INPUT_BYTES } from './files.ts';
+export { MAX_YAML_DEPTH, MAX_ALIAS_EXPANSION } from './yaml-read.ts';
 export { API_VERSION, DEFAULTS } from './scenario.ts';
 export { K8S_DEFAULTS, ZONE_LABEL } from './kubernetes.ts';
 /** The kinds object references may name, with their resources and scopes (for whoever resolves an ObjectRef). */
@@ -35,15 +38,15 @@ export interface LoadOverrides {
   seed?: string;
 }
 
-/** Reads and loads a scenario file; `path` is reported as given. */
+/**
+ * Reads and loads a scenario file; `path` is reported as given. Only a regular file of at most
+ * MAX_INPUT_BYTES (16 MiB) is read; anything else is a problem about the file as a whole
+ * (line 0), printed as `path: message`.
+ */
 export function loadScenarioFile(path: string, overrides: LoadOverrides = {}): ScenarioSpec {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw ScenarioError.at(path, 0, 0, fileProblem(path, err));
-  }
-  return loadScenarioText(text, path, overrides);
+  const read = readInputFile(path);
+  if (!read.ok) throw ScenarioError.at(path, 0, 0, problemText(`cannot read the scenario: ${read.reason}`, undefined, read.fix));
+  return loadScenarioText(read.text, path, overrides);
 }
 
 /** Loads a scenario from text; `file` is used in messages and in every `source`. */
@@ -52,7 +55,12 @@ export function loadScenarioText(text: string, file: string, overrides: LoadOver
     throw ScenarioError.at(file, 0, 0, problemText('the seed override is empty', 'an integer or a non-empty string', 'pass a seed like --seed 42'));
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: true, prettyErrors: false, uniqueKeys: true });
+  const parsed = parseYaml(text, lines, true);
+  if (!parsed.ok) {
+    const pos = lines.linePos(parsed.problem.offset);
+    throw ScenarioError.at(file, pos.line, pos.col, problemText(parsed.problem.what, parsed.problem.expected, parsed.problem.fix));
+  }
+  const doc = parsed.docs[0] as Document;
   const cx = new Ctx(file, text, doc, lines);
   // Only the first syntax error: the ones after it are mostly consequences of it.
   const syntax = doc.errors[0];
@@ -81,13 +89,4 @@ function yamlProblem(code: string, message: string): string {
     default:
       return problemText(`YAML syntax: ${text}`, undefined, 'check the indentation, brackets and quotes around this position');
   }
-}
-
-function fileProblem(path: string, err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (code === 'ENOENT') return problemText(`cannot read the scenario: no such file "${path}"`, undefined, 'check the path');
-  if (code === 'EISDIR') return problemText(`cannot read the scenario: "${path}" is a directory`, undefined, 'give the path of a .yaml file');
-  if (code === 'EACCES' || code === 'EPERM') return problemText(`cannot read the scenario: permission denied for "${path}"`, undefined, 'check the file permissions');
-  const detail = err instanceof Error ? err.message : String(err);
-  return problemText(`cannot read the scenario "${path}": ${detail}`);
 }

@@ -13,6 +13,7 @@ import { scenarioPlace, toJson } from './manifests.ts';
 import type { NodeSpec, UserSpec } from '../../actors/scenario/spec.ts';
 import { labelKeyProblem, labelValueProblem } from './labels.ts';
 import { QUANTITY_FORMS, parseQuantity } from './quantity.ts';
+import { MAX_MILLI, MAX_QUANTITY_LENGTH } from '../../actors/api/quantity.ts';
 import { SHAPES } from './schema.ts';
 import { ADMIN, nameClash, type KubeInfo, type State } from './targets.ts';
 import { describe, listItems, openMap, readEnum, readInt, readList, readString, wrongType, type Ctx, type Fields, type Val } from './tree.ts';
@@ -241,7 +242,7 @@ export function readQuantityField(cx: Ctx, v: Val, unit: 'cpu' | 'bytes' | 'coun
   if (!r.ok) {
     return cx.report(
       v.node,
-      `invalid quantity ${JSON.stringify(text)} in ${v.path}`,
+      `invalid quantity ${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text)} in ${v.path}${text.length > MAX_QUANTITY_LENGTH ? `: ${r.reason}` : ''}`,
       QUANTITY_FORMS,
       r.suggestion !== undefined ? `write ${v.name}: ${r.suggestion}${binaryAlternative(text, r.suggestion)}` : `write it like ${v.name}: ${v.example ?? '"4"'}`,
     );
@@ -249,6 +250,8 @@ export function readQuantityField(cx: Ctx, v: Val, unit: 'cpu' | 'bytes' | 'coun
   if (r.milli <= 0n) {
     return cx.report(v.node, `${v.path} is ${text}`, 'a quantity above 0', `write it like ${v.name}: ${v.example ?? '"4"'}`);
   }
+  const tooLarge = quantityTooLarge(r.milli, unit);
+  if (tooLarge) return cx.report(v.node, `${v.path} is ${text}, too large`, tooLarge, `write it like ${v.name}: ${v.example ?? '"4"'}`);
   if (unit === 'cpu') return Number(r.milli);
   const whole = (r.milli + 999n) / 1000n;
   if (unit === 'count') {
@@ -259,8 +262,22 @@ export function readQuantityField(cx: Ctx, v: Val, unit: 'cpu' | 'bytes' | 'coun
       return cx.report(v.node, `${v.path} is ${text}, out of range`, `allowed: ${K8S_LIMITS.pods.min} to ${K8S_LIMITS.pods.max}`, `write it like ${v.name}: 110`);
     }
   }
-  if (whole > BigInt(Number.MAX_SAFE_INTEGER)) return cx.report(v.node, `${v.path} is ${text}, far too large`, undefined, `write it like ${v.name}: ${v.example ?? '8Gi'}`);
   return Number(whole);
+}
+
+/** Whole bytes kubesim keeps exactly (as a double): 2^53 = 8Pi. */
+const MAX_BYTES = 2n ** 53n;
+
+/**
+ * Why a quantity is too large for a node, or undefined. Kubernetes keeps a quantity's
+ * milli-value in an int64 (MAX_MILLI, actors/api/quantity.ts); kubesim keeps bytes as exact
+ * numbers, up to 8Pi.
+ */
+export function quantityTooLarge(milli: bigint, unit: 'cpu' | 'bytes' | 'count'): string | undefined {
+  const int64 = 'Kubernetes keeps a quantity as an int64 count of milli-units';
+  if (unit === 'bytes' && (milli + 999n) / 1000n > MAX_BYTES) return `at most 8Pi: ${int64}, and kubesim keeps bytes exactly up to 8Pi`;
+  if (milli > MAX_MILLI) return `at most ${MAX_MILLI}m, about 9.2 × 10^15: ${int64}`;
+  return undefined;
 }
 
 /** `8GB` was corrected to `8G` (10^9); say that `8Gi` (2^30) exists too, since that is often what is meant. */

@@ -15,13 +15,15 @@
  * the run, not a load error. `kind: List` documents are expanded into their items, as kubectl does.
  */
 
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
 import type { ManifestDoc, SourceRef } from '../../actors/scenario/spec.ts';
 import { kindInfo } from './kinds.ts';
 import { SHAPES } from './schema.ts';
+import { MAX_INPUT_BYTES, readInputFile, systemError } from './files.ts';
 import { describe, listItems, openMap, readString, type Ctx, type Val } from './tree.ts';
+import { MAX_YAML_DEPTH, aliasTarget, parseYaml } from './yaml-read.ts';
 
 // ---------------------------------------------------------------------------------------------
 // YAML → JSON, as kubectl does it
@@ -93,16 +95,17 @@ export function scenarioPlace(cx: Ctx): Place {
   return { file: cx.file, doc: cx.doc, source: (n) => cx.source(n), report: (n, w, e, f) => cx.report(n, w, e, f) };
 }
 
-const MAX_DEPTH = 200;
-
 /**
  * Converts a YAML node to JSON the way kubectl does. Reports keys that cannot be JSON keys (maps,
- * lists) and alias loops; returns undefined then.
+ * lists) and values nested deeper than MAX_YAML_DEPTH through aliases (parseYaml bounds the
+ * nesting as written, and refuses aliases to a value that contains them); returns undefined then.
  */
 export function toJson(place: Place, node: Node, depth = 0): unknown {
-  if (depth > MAX_DEPTH) return place.report(node, 'this manifest nests too deep (an alias that refers to itself?)');
+  if (depth > MAX_YAML_DEPTH) {
+    return place.report(node, `this value nests deeper than ${MAX_YAML_DEPTH} levels through its aliases`, `kubesim reads at most ${MAX_YAML_DEPTH} levels`, 'write the values out instead of nesting aliases');
+  }
   if (isAlias(node)) {
-    const target = node.resolve(place.doc);
+    const target = aliasTarget(place.doc, node);
     if (!target) return place.report(node, `unknown alias "*${node.source}"`, 'no anchor with that name before it', `define &${node.source} before using it`);
     return toJson(place, target, depth + 1);
   }
@@ -174,6 +177,13 @@ function describeJson(value: unknown): string {
   return Array.isArray(value) ? 'a list' : 'a map';
 }
 
+/** A JSON value for a message: short scalars as written, anything else by its type. */
+function jsonType(value: unknown): string {
+  if (value !== null && typeof value === 'object') return describeJson(value);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length <= 40 ? text : `a ${typeof value} of ${String(value).length} characters`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Checking objects
 
@@ -181,7 +191,9 @@ function describeJson(value: unknown): string {
 function checkObject(place: Place, node: Node, object: unknown, what: string): ManifestDoc[] | undefined {
   const fixKind = 'every manifest is a Kubernetes object: a map with apiVersion, kind and metadata.name';
   if (object === null || typeof object !== 'object' || Array.isArray(object)) {
-    return place.report(node, `${what} is ${object === null ? 'empty' : Array.isArray(object) ? 'a list' : `the ${typeof object} ${JSON.stringify(object)}`}, not a Kubernetes object`, fixKind, 'write a map like {apiVersion: v1, kind: Pod, metadata: {name: web}, spec: …}');
+    // The value is described, never quoted: the file may be anything (a path to a file that is not a manifest).
+    const got = object === null ? 'empty' : Array.isArray(object) ? 'a list' : typeof object === 'string' ? `a text of ${object.length} characters` : `a ${typeof object}`;
+    return place.report(node, `${what} is ${got}, not a Kubernetes object`, fixKind, 'write a map like {apiVersion: v1, kind: Pod, metadata: {name: web}, spec: …}');
   }
   const o = object as Record<string, unknown>;
   const kind = o.kind;
@@ -192,7 +204,7 @@ function checkObject(place: Place, node: Node, object: unknown, what: string): M
     place.report(node, `${what} has no kind`, fixKind, 'add kind:, like kind: Deployment');
     bad = true;
   } else if (typeof kind !== 'string') {
-    place.report(at('kind'), `the kind of ${what} must be a string, got ${JSON.stringify(kind)}`, undefined, 'write it like kind: Deployment');
+    place.report(at('kind'), `the kind of ${what} must be a string, got ${jsonType(kind)}`, undefined, 'write it like kind: Deployment');
     bad = true;
   }
   if (apiVersion === undefined || apiVersion === null || apiVersion === '') {
@@ -201,7 +213,7 @@ function checkObject(place: Place, node: Node, object: unknown, what: string): M
     place.report(node, `${what} has no apiVersion`, fixKind, `add apiVersion:, like apiVersion: ${guess}`);
     bad = true;
   } else if (typeof apiVersion !== 'string') {
-    place.report(at('apiVersion'), `the apiVersion of ${what} must be a string, got ${JSON.stringify(apiVersion)}`, undefined, 'write it like apiVersion: apps/v1');
+    place.report(at('apiVersion'), `the apiVersion of ${what} must be a string, got ${jsonType(apiVersion)}`, undefined, 'write it like apiVersion: apps/v1');
     bad = true;
   }
   if (bad) return undefined;
@@ -235,7 +247,7 @@ function checkObject(place: Place, node: Node, object: unknown, what: string): M
     const bad = name !== undefined && name !== null && typeof name !== 'string';
     return place.report(
       (metaNode && fieldNode(metaNode, 'name')) ?? metaNode ?? node,
-      bad ? `metadata.name of ${what} must be a string, got ${JSON.stringify(name)}` : `${what} has no metadata.name`,
+      bad ? `metadata.name of ${what} must be a string, got ${jsonType(name)}` : `${what} has no metadata.name`,
       'every object has a name: metadata.name, or metadata.generateName for a generated one',
       bad ? `quote it: name: "${String(name)}"` : 'add name: under metadata',
     );
@@ -261,25 +273,49 @@ export function readInlineManifest(cx: Ctx, v: Val): ManifestDoc[] | undefined {
   return checkObject(place, v.node, object, v.path);
 }
 
-/** Per load: manifest files already read (a file referenced twice is read once). */
-const READ_CACHE = new WeakMap<Ctx, Map<string, FileRead>>();
+/** Per load: manifest files already read (a file referenced twice is read once), and the bytes read so far. */
+const READ_CACHE = new WeakMap<Ctx, { files: Map<string, FileRead>; budget: Budget }>();
+
+/** Manifest files of one scenario: at most this many bytes in all (each file at most MAX_INPUT_BYTES). */
+export const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
+/** Manifest files in one folder given as a path. */
+export const MAX_FOLDER_FILES = 1000;
+
+interface Budget {
+  bytesLeft: number;
+}
 
 type FileRead =
   | { ok: true; docs: ManifestDoc[] }
   | { ok: false; problems: { at: SourceRef; what: string; expected?: string; fix?: string }[]; reported?: boolean }
   | { ok: false; unreadable: string; fix: string };
 
-/** `path:` → every object in the file (or folder), resolved relative to the scenario's folder. */
+/**
+ * `path:` → every object in the file (or folder), resolved relative to the scenario's folder.
+ * The path must stay inside the scenario file's folder tree (symbolic links are followed): a
+ * scenario is a folder that can be shared and run anywhere, and never reads the rest of the disk.
+ */
 export function readManifestPath(cx: Ctx, v: Val): ManifestDoc[] | undefined {
   const given = readString(cx, v, { nonEmpty: true });
   if (given === undefined) return undefined;
-  const file = isAbsolute(given) ? given : join(dirname(cx.file), given);
+  const folder = dirname(cx.file);
+  const file = isAbsolute(given) ? given : join(folder, given);
+  const shownFolder = folder === '.' ? 'the current folder' : folder;
+  const outside = leavesFolder(folder, file);
+  if (outside !== undefined) {
+    return cx.report(
+      v.node,
+      `the manifest "${given}" given in ${v.path} ${outside === 'link' ? 'is reached through a symbolic link that leads' : 'leads'} out of the scenario's folder, ${shownFolder}`,
+      "manifest paths lead to a file or folder inside the scenario file's folder or below it; symbolic links are followed",
+      `copy the manifest into ${shownFolder} or a folder below it, and give its path relative to the scenario file`,
+    );
+  }
   let cache = READ_CACHE.get(cx);
-  if (!cache) READ_CACHE.set(cx, (cache = new Map()));
-  let read = cache.get(file);
+  if (!cache) READ_CACHE.set(cx, (cache = { files: new Map(), budget: { bytesLeft: MAX_MANIFEST_BYTES } }));
+  let read = cache.files.get(file);
   if (!read) {
-    read = readManifestFileOrDir(file);
-    cache.set(file, read);
+    read = readManifestFileOrDir(file, folder, cache.budget);
+    cache.files.set(file, read);
   }
   if (read.ok) {
     if (read.docs.length === 0) {
@@ -289,7 +325,6 @@ export function readManifestPath(cx: Ctx, v: Val): ManifestDoc[] | undefined {
     return read.docs.map((doc) => ({ object: structuredClone(doc.object), source: { ...doc.source } }));
   }
   if ('unreadable' in read) {
-    const folder = dirname(cx.file);
     return cx.report(
       v.node,
       `cannot read the manifest "${file}" given in ${v.path}: ${read.unreadable}`,
@@ -306,55 +341,89 @@ export function readManifestPath(cx: Ctx, v: Val): ManifestDoc[] | undefined {
   return undefined;
 }
 
+/**
+ * Whether `file` leaves `folder`'s tree: as written ('path'), or once symbolic links are resolved
+ * ('link'); undefined when it stays inside (a path that does not exist is left to the reader).
+ */
+function leavesFolder(folder: string, file: string): 'path' | 'link' | undefined {
+  const inside = (root: string, path: string): boolean => {
+    const rel = relative(root, path);
+    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  };
+  if (!inside(resolve(folder), resolve(file))) return 'path';
+  let realFolder: string;
+  let realFile: string;
+  try {
+    realFolder = realpathSync(folder);
+    realFile = realpathSync(file);
+  } catch {
+    return undefined;
+  }
+  return inside(realFolder, realFile) ? undefined : 'link';
+}
+
 const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/;
 
-function readManifestFileOrDir(file: string): FileRead {
+/** `root`: the scenario's folder, which every file of a folder must stay inside too. */
+function readManifestFileOrDir(file: string, root: string, budget: Budget): FileRead {
   let isDir = false;
+  let names: string[];
   try {
     isDir = statSync(file).isDirectory();
+    if (!isDir) return readManifestFile(file, budget);
+    names = readdirSync(file)
+      .filter((n) => MANIFEST_EXTENSIONS.test(n))
+      .sort();
   } catch (err) {
     return unreadable(err);
   }
-  if (!isDir) return readManifestFile(file);
-  const names = readdirSync(file)
-    .filter((n) => MANIFEST_EXTENSIONS.test(n))
-    .sort();
   if (names.length === 0) {
     return { ok: false, unreadable: 'the folder has no .yaml, .yml or .json files', fix: 'give a manifest file, or a folder of them' };
+  }
+  if (names.length > MAX_FOLDER_FILES) {
+    return { ok: false, unreadable: `the folder has ${names.length} manifest files, more than the ${MAX_FOLDER_FILES} kubesim reads from one folder`, fix: 'split them into several folders' };
   }
   const docs: ManifestDoc[] = [];
   const problems: { at: SourceRef; what: string; expected?: string; fix?: string }[] = [];
   for (const n of names) {
-    const r = readManifestFile(join(file, n));
+    if (leavesFolder(root, join(file, n)) !== undefined) {
+      return { ok: false, unreadable: `${n} in it is a symbolic link that leads out of the scenario's folder`, fix: 'copy the manifest into the folder instead of linking to it' };
+    }
+    const r = readManifestFile(join(file, n), budget);
     if (r.ok) docs.push(...r.docs);
-    else if ('unreadable' in r) return r;
+    else if ('unreadable' in r) return { ok: false, unreadable: `${n} in it: ${r.unreadable}`, fix: r.fix };
     else problems.push(...r.problems);
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, docs };
 }
 
 function unreadable(err: unknown): FileRead {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (code === 'ENOENT') return { ok: false, unreadable: 'no such file', fix: 'check the path' };
-  if (code === 'EACCES' || code === 'EPERM') return { ok: false, unreadable: 'permission denied', fix: 'check the file permissions' };
-  return { ok: false, unreadable: err instanceof Error ? err.message : String(err), fix: 'check the path' };
+  const e = systemError(err);
+  return { ok: false, unreadable: e.reason, fix: e.fix };
 }
 
-function readManifestFile(file: string): FileRead {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    return unreadable(err);
+function readManifestFile(file: string, budget: Budget): FileRead {
+  const read = readInputFile(file, Math.min(MAX_INPUT_BYTES, budget.bytesLeft));
+  if (!read.ok) {
+    if (budget.bytesLeft < MAX_INPUT_BYTES && read.reason.startsWith('it is larger than')) {
+      return { ok: false, unreadable: `the scenario's manifests are larger than ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB in all, the most kubesim reads`, fix: 'use fewer or smaller manifests' };
+    }
+    return { ok: false, unreadable: read.reason, fix: read.fix };
   }
+  const text = read.text;
+  budget.bytesLeft -= Buffer.byteLength(text);
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, keepSourceTokens: true, prettyErrors: false, uniqueKeys: true });
-  const problems: { at: SourceRef; what: string; expected?: string; fix?: string }[] = [];
+  const parsed = parseYaml(text, lines, false);
   const sourceAt = (offset: number): SourceRef => {
     const pos = lines.linePos(offset);
     return { file, line: pos.line, column: pos.col };
   };
-  const list = Array.isArray(docs) ? docs : [];
+  if (!parsed.ok) {
+    const p = parsed.problem;
+    return { ok: false, problems: [{ at: sourceAt(p.offset), what: p.what, ...(p.expected !== undefined ? { expected: p.expected } : {}), fix: p.fix }] };
+  }
+  const problems: { at: SourceRef; what: string; expected?: string; fix?: string }[] = [];
+  const list = parsed.docs;
   // YAML syntax: the first error only (the next ones are mostly consequences of it).
   for (const d of list) {
     const syntax = d.errors[0];

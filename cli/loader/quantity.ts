@@ -5,7 +5,7 @@
  * scenario writer.
  */
 
-import { formatBytes as formatBytesQuantity, formatMilli, parseQuantityMilli } from '../../actors/api/quantity.ts';
+import { formatBytes as formatBytesQuantity, formatMilli, MAX_QUANTITY_LENGTH, parseQuantityMilli } from '../../actors/api/quantity.ts';
 
 export const QUANTITY_FORMS =
   'a Kubernetes quantity: a number with an optional suffix, m, k, M, G, T, P, E for powers of 1000 or Ki, Mi, Gi, Ti, Pi, Ei for powers of 1024, like 500m, 4, 8Gi or 1G';
@@ -21,6 +21,7 @@ function tryParse(text: string): bigint | undefined {
 }
 
 export function parseQuantity(text: string): QuantityResult {
+  if (text.length > MAX_QUANTITY_LENGTH) return { ok: false, reason: `it is longer than ${MAX_QUANTITY_LENGTH} characters, which no quantity is` };
   const milli = tryParse(text);
   if (milli !== undefined && text.trim() === text && text !== '') return { ok: true, milli };
   const suggestion = suggest(text);

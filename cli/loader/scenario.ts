@@ -44,7 +44,10 @@ export const KIND = 'Scenario';
 
 export const DEFAULTS = {
   seed: '1',
+  /** The least default maxEvents; see defaultMaxEvents. */
   maxEvents: 5_000_000,
+  /** Default maxEvents per host (etcd member, control-plane instance, node, user, client) per hour of spec.duration. */
+  maxEventsPerHostHour: 250_000,
   preVote: true,
   checkQuorum: true,
   heartbeatIntervalMs: 100,
@@ -72,6 +75,11 @@ export function readScenario(cx: Ctx, root: Node | null, overrides: { seed?: str
   }
   const top = cx.deref(root);
   if (!top) return undefined;
+  if (isScalar(top)) {
+    // Described, never quoted: the file may be anything (a path that is not a scenario at all).
+    const what = typeof top.value === 'string' ? 'plain text' : `a single ${typeof top.value}`;
+    return cx.report(top, `the file is not a scenario: it holds ${what}, not a map`, `a scenario is a map with apiVersion: ${API_VERSION}, kind: ${KIND}, metadata and spec`, 'check that this is the scenario file (see scenarios/README.md)');
+  }
   const v: Val = { node: top, path: '', name: '' };
   const f = openMap(cx, v, SHAPES.scenario, `a map with apiVersion: ${API_VERSION}, kind: ${KIND}, metadata and spec`);
   if (!f) return undefined;
@@ -102,7 +110,7 @@ export function readScenario(cx: Ctx, root: Node | null, overrides: { seed?: str
   const seed = overrides.seed ?? fileSeed;
 
   const maxEventsV = spec.get('maxEvents');
-  const maxEvents = maxEventsV ? readInt(cx, maxEventsV, 1, LIMITS.maxEvents) : DEFAULTS.maxEvents;
+  const givenMaxEvents = maxEventsV ? readInt(cx, maxEventsV, 1, LIMITS.maxEvents) : undefined;
 
   const clusterV = spec.get('cluster');
   const read = clusterV && readCluster(cx, st, clusterV);
@@ -138,6 +146,9 @@ export function readScenario(cx: Ctx, root: Node | null, overrides: { seed?: str
   const expectV = spec.get('expect');
   const expectations = expectV ? readExpectations(cx, st, expectV) : [];
 
+  // After the timeline: nodes added by add-nodes are hosts too.
+  const maxEvents = maxEventsV ? givenMaxEvents : durationMs === undefined ? undefined : defaultMaxEvents(durationMs, (st.members?.length ?? 0) + st.hosts.size);
+
   if (
     apiVersion === undefined ||
     kind === undefined ||
@@ -166,6 +177,17 @@ export function readScenario(cx: Ctx, root: Node | null, overrides: { seed?: str
     timeline,
     expectations,
   };
+}
+
+/**
+ * spec.maxEvents when the file does not give it: DEFAULTS.maxEventsPerHostHour per host and hour
+ * of the run, at least DEFAULTS.maxEvents and at most LIMITS.maxEvents. An idle host costs far
+ * less (an etcd member about 100,000 events an hour, a node about 6,000), so a run of the
+ * scenario's full duration fits, with room for faults and work, up to the documented 24h.
+ */
+export function defaultMaxEvents(durationMs: number, hosts: number): number {
+  const scaled = Math.ceil((hosts * DEFAULTS.maxEventsPerHostHour * durationMs) / 3_600_000);
+  return Math.min(LIMITS.maxEvents, Math.max(DEFAULTS.maxEvents, scaled));
 }
 
 function readExact<T extends string>(cx: Ctx, v: Val, expected: T, why: string): R<T> {

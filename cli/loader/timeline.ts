@@ -48,6 +48,8 @@ const plain = (step: StepInfo): TargetUse => ({ rest: false, step, hosts: true }
 const members = (step: StepInfo): TargetUse => ({ rest: false, step });
 
 const noTargets = (verb: string): Decoded['binds'] => ({ kind: 'none', why: `${verb} has no targets to bind` });
+/** heal ends faults: nothing to name (bind the targets of the step that made the fault). */
+const HEAL_BINDS: Decoded['binds'] = { kind: 'none', why: 'heal binds nothing (it ends faults; bind the targets of the fault step with its own as)' };
 
 const VERBS: Record<VerbName, VerbDecoder> = {
   partition(cx, st, v, step) {
@@ -108,15 +110,15 @@ const VERBS: Record<VerbName, VerbDecoder> = {
 
   heal(cx, st, v, step) {
     if (isScalar(v.node) && v.node.value === 'all') {
-      return { action: { verb: 'heal', targets: 'all' }, binds: { kind: 'one' } };
+      return { action: { verb: 'heal', targets: 'all' }, binds: HEAL_BINDS };
     }
     const targets = readTargets(cx, st, v, plain(step));
     if (!targets) return undefined;
     if (targets.includes('all')) {
-      if (targets.length === 1) return { action: { verb: 'heal', targets: 'all' }, binds: { kind: 'one' } };
+      if (targets.length === 1) return { action: { verb: 'heal', targets: 'all' }, binds: HEAL_BINDS };
       return cx.report(v.node, `${v.path} lists "all" with other targets`, 'all already heals every fault', 'write heal: all');
     }
-    return { action: { verb: 'heal', targets }, binds: { kind: 'one' } };
+    return { action: { verb: 'heal', targets }, binds: HEAL_BINDS };
   },
 
   crash(cx, st, v, step) {
@@ -387,7 +389,8 @@ function clientOp(
     client,
     key,
     extra,
-    binds: via ? { kind: 'one' } : { kind: 'none', why: `this ${verb} has no targets to bind; "as" binds the members of "via"` },
+    // The members of via are not bound: name them where a fault step binds them, or by name.
+    binds: { kind: 'none', why: `${verb} binds nothing (as is for fault verbs; name the members of via by name, a role or a group bound by a fault step)` },
   };
 }
 
@@ -475,7 +478,7 @@ function readAs(
   if (!decoded || !verb) return bound;
   const binds = decoded.binds;
   if (binds.kind === 'none') {
-    return cx.report(v.node, `${v.path} is given, but ${binds.why}`, undefined, verb === 'put' || verb === 'get' || verb === 'delete' ? 'add via, or remove as' : 'remove as');
+    return cx.report(v.node, `${v.path} is given, but ${binds.why}`, undefined, 'remove as');
   }
   if (binds.kind === 'perGroup') {
     if (!isSeq(v.node)) {

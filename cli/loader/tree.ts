@@ -9,6 +9,7 @@ import type { SourceRef } from '../../actors/scenario/spec.ts';
 import { DURATION_FORMS, parseDuration } from './durations.ts';
 import { MAX_REPORTED_PROBLEMS, ScenarioError, problemText, type ScenarioProblem } from './errors.ts';
 import type { Shape } from './schema.ts';
+import { aliasTarget } from './yaml-read.ts';
 
 /** A value in the file: its node (aliases resolved), its field path, and what a good one looks like. */
 export interface Val {
@@ -83,7 +84,7 @@ export class Ctx {
   /** Resolves an alias to its anchored node; reports a dangling one. */
   deref(node: Node): Node | undefined {
     if (!isAlias(node)) return node;
-    const target = node.resolve(this.doc);
+    const target = aliasTarget(this.doc, node);
     if (target === undefined) {
       return this.report(node, `unknown alias "*${node.source}"`, 'no anchor with that name before it', `define &${node.source} before using it`);
     }

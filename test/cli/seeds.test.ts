@@ -145,6 +145,6 @@ describe('kubesim run --seeds', { timeout: 120_000, concurrency: 2 }, () => {
     assert.equal(both.code, 2);
     assert.match(both.stderr, /cannot be used with/);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /nope\.yaml:0:0: cannot read the scenario/);
+    assert.match(missing.stderr, /nope\.yaml: cannot read the scenario: no such file/);
   });
 });
