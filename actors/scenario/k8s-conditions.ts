@@ -1,3 +1,4 @@
+import { valueAtFieldPath } from '../api/fields.ts';
 import { isSelectorError, matches, parseSelector } from '../api/labels.ts';
 import type { KubeObject } from '../api/protocol.ts';
 import type { ClusterState } from './cluster-state.ts';
@@ -73,15 +74,6 @@ export function checkNode(cond: NodeCondition, state: ClusterState): Verdict {
   return { ok: true, detail: `node ${cond.name} is registered` };
 }
 
-export function fieldAt(obj: unknown, path: string): unknown {
-  let cur: unknown = obj;
-  for (const part of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  return cur;
-}
-
 export function checkObject(cond: ObjectCondition, state: ClusterState): Verdict {
   const ref = cond.object;
   const obj = state.get(ref.kind, ref.namespace, ref.name);
@@ -89,7 +81,7 @@ export function checkObject(cond: ObjectCondition, state: ClusterState): Verdict
   if (cond.exists !== undefined && cond.field === undefined) return { ok: !!obj === cond.exists, detail: `${name} ${obj ? 'exists' : 'does not exist'}` };
   if (!obj) return { ok: false, detail: `${name} does not exist` };
   if (cond.field === undefined) return { ok: true, detail: `${name} exists` };
-  const value = fieldAt(obj, cond.field);
+  const value = valueAtFieldPath(obj, cond.field);
   if (cond.exists !== undefined) return { ok: (value !== undefined) === cond.exists, detail: `${name} ${cond.field} is ${value === undefined ? 'unset' : JSON.stringify(value)}` };
   const ok = value === cond.equals || (value !== undefined && String(value) === String(cond.equals));
   return { ok, detail: `${name} ${cond.field} = ${value === undefined ? 'unset' : JSON.stringify(value)}; expected ${JSON.stringify(cond.equals)}` };

@@ -238,7 +238,7 @@ export interface NodeCondition {
 
 export interface ObjectCondition {
   object: ObjectRef;
-  /** A dotted path into the object: `status.phase`, `spec.nodeName`, `metadata.labels.app`. */
+  /** A field path into the object (actors/api/fields.ts): `status.phase`, `spec.containers[0].image`, `metadata.labels.app`. */
   field?: string;
   equals?: string | number | boolean;
   exists?: boolean;
