@@ -6,7 +6,7 @@ import type { TraceEvent } from '../kernel/trace.ts';
 import { ClusterState } from './cluster-state.ts';
 import { EtcdView } from './cluster-view.ts';
 import { KubernetesCluster } from './kubernetes-cluster.ts';
-import { memberNames, type NetworkSpec, type ScenarioSpec } from './spec.ts';
+import { memberNames, reorderDelayMsMaxOf, type NetworkSpec, type ScenarioSpec } from './spec.ts';
 import { TargetResolver } from './targets.ts';
 
 /**
@@ -37,7 +37,7 @@ export function networkOptions(network: NetworkSpec): NetworkOptions {
     lossProbability: network.lossProbability,
     duplicateProbability: network.duplicateProbability,
     reorderProbability: network.reorderProbability,
-    reorderDelayMsMax: Math.max(10, network.latencyMsMax * 10),
+    reorderDelayMsMax: reorderDelayMsMaxOf(network),
   };
 }
 

@@ -109,7 +109,15 @@ export interface NetworkSpec {
   latencyMsMax: number;
   lossProbability: number;
   duplicateProbability: number;
+  /** Probability that a message is held back by an extra delay, so later ones overtake it. */
   reorderProbability: number;
+  /** The most extra delay a held-back message gets (drawn in [1, this] ms); see `reorderDelayMsMaxOf`. */
+  reorderDelayMsMax?: number;
+}
+
+/** The reorder delay when the scenario gives none: ten times the highest latency, at least 10 ms. */
+export function reorderDelayMsMaxOf(network: NetworkSpec): number {
+  return network.reorderDelayMsMax ?? Math.max(10, network.latencyMsMax * 10);
 }
 
 export interface ClientSpec {
