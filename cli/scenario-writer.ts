@@ -261,6 +261,7 @@ export function toScenarioYaml(spec: ScenarioSpec, comment?: string): string {
           loss: percent(net.lossProbability),
           duplication: percent(net.duplicateProbability),
           reorder: percent(net.reorderProbability),
+          ...(net.reorderDelayMsMax !== undefined ? { reorderDelay: d(net.reorderDelayMsMax) } : {}),
         },
         ...(k8s ? kubernetesCluster(k8s, groups) : {}),
       },

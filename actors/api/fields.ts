@@ -267,3 +267,50 @@ export function selectableFields(obj: KubeObject, kind = obj.kind ?? ''): Record
 export function matchesObject(selector: FieldSelector, obj: KubeObject, kind = obj.kind ?? ''): boolean {
   return matchesFields(selector, selectableFields(obj, kind));
 }
+
+// --- field paths into an object --------------------------------------------------------------
+
+/**
+ * A path into an object as scenario files write it: field names separated by `.`, each maybe
+ * followed by list indexes — `status.readyReplicas`, `spec.containers[0].image`,
+ * `metadata.labels.app`. A list may also be indexed by a dotted number (`spec.containers.0.image`).
+ */
+const FIELD_PATH = /^[A-Za-z0-9_$-]+(\[\d+\])*(\.[A-Za-z0-9_$-]+(\[\d+\])*)*$/;
+
+/** One step of a field path: a field name, or a list index written in brackets. */
+export type FieldPathSegment = string | number;
+
+/** The steps of a field path (`spec.containers[0].image` → spec, containers, 0, image), or undefined when it is not one. */
+export function parseFieldPath(path: string): FieldPathSegment[] | undefined {
+  if (!FIELD_PATH.test(path)) return undefined;
+  const segments: FieldPathSegment[] = [];
+  for (const part of path.split('.')) {
+    const bracket = part.indexOf('[');
+    segments.push(bracket < 0 ? part : part.slice(0, bracket));
+    if (bracket < 0) continue;
+    for (const m of part.slice(bracket).matchAll(/\[(\d+)\]/g)) segments.push(Number(m[1]));
+  }
+  return segments;
+}
+
+/**
+ * The value at a field path, or undefined when a step is missing (or the path is not one). Only
+ * an object's own fields are read; a list is indexed by a bracketed or a dotted whole number.
+ */
+export function valueAtFieldPath(obj: unknown, path: string | readonly FieldPathSegment[]): unknown {
+  const segments = typeof path === 'string' ? parseFieldPath(path) : path;
+  if (!segments) return undefined;
+  let cur: unknown = obj;
+  for (const segment of segments) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    if (Array.isArray(cur)) {
+      const index = typeof segment === 'number' ? segment : /^\d+$/.test(segment) ? Number(segment) : -1;
+      if (index < 0 || index >= cur.length) return undefined;
+      cur = cur[index];
+    } else {
+      if (typeof segment === 'number' || !Object.hasOwn(cur, segment)) return undefined;
+      cur = (cur as Record<string, unknown>)[segment];
+    }
+  }
+  return cur;
+}

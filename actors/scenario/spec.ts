@@ -109,7 +109,15 @@ export interface NetworkSpec {
   latencyMsMax: number;
   lossProbability: number;
   duplicateProbability: number;
+  /** Probability that a message is held back by an extra delay, so later ones overtake it. */
   reorderProbability: number;
+  /** The most extra delay a held-back message gets (drawn in [1, this] ms); see `reorderDelayMsMaxOf`. */
+  reorderDelayMsMax?: number;
+}
+
+/** The reorder delay when the scenario gives none: ten times the highest latency, at least 10 ms. */
+export function reorderDelayMsMaxOf(network: NetworkSpec): number {
+  return network.reorderDelayMsMax ?? Math.max(10, network.latencyMsMax * 10);
 }
 
 export interface ClientSpec {
@@ -249,7 +257,7 @@ export interface NodeCondition {
 
 export interface ObjectCondition {
   object: ObjectRef;
-  /** A dotted path into the object: `status.phase`, `spec.nodeName`, `metadata.labels.app`. */
+  /** A field path into the object (actors/api/fields.ts): `status.phase`, `spec.containers[0].image`, `metadata.labels.app`. */
   field?: string;
   equals?: Match;
   exists?: boolean;

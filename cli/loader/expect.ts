@@ -5,6 +5,7 @@
  */
 
 import { isMap, isScalar, isSeq } from 'yaml';
+import { parseFieldPath } from '../../actors/api/fields.ts';
 import type {
   EtcdCondition,
   EventCondition,
@@ -465,16 +466,13 @@ function readConditionStatus(cx: Ctx, v: Val): 'True' | 'False' | 'Unknown' | un
   return readEnum(cx, v, CONDITION_STATUSES);
 }
 
-/** `status.readyReplicas`, `spec.template.spec.containers[0].image`, `metadata.labels.app`. */
-const FIELD_PATH = /^[A-Za-z0-9_$-]+(\[\d+\])*(\.[A-Za-z0-9_$-]+(\[\d+\])*)*$/;
-
 function readObjectCondition(cx: Ctx, v: Val): ObjectCondition | undefined {
   const f = openMap(cx, v, SHAPES.objectCondition, 'a map like {object: deployment/web, field: status.readyReplicas, equals: 3}');
   if (!f) return undefined;
   const object = readObjectField(cx, f);
   const fieldV = f.get('field');
   let field = fieldV && readString(cx, fieldV, { nonEmpty: true });
-  if (field !== undefined && fieldV && !FIELD_PATH.test(field)) {
+  if (field !== undefined && fieldV && parseFieldPath(field) === undefined) {
     field = cx.report(
       fieldV.node,
       `${fieldV.path} "${field}" is not a field path`,

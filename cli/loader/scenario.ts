@@ -64,6 +64,8 @@ export const LIMITS = {
   maxEvents: 100_000_000,
   /** heartbeat × this <= election timeout */
   minElectionTicks: 5,
+  /** network.reorderDelay */
+  maxReorderDelayMs: 60_000,
 } as const;
 
 /** A value, or undefined when a problem was reported. */
@@ -341,7 +343,7 @@ function defaultNetwork(): NetworkSpec {
 }
 
 function readNetwork(cx: Ctx, v: Val): R<NetworkSpec> {
-  const f = openMap(cx, v, SHAPES.network, 'a map {latency, loss, duplication, reorder}');
+  const f = openMap(cx, v, SHAPES.network, 'a map {latency, loss, duplication, reorder, reorderDelay}');
   if (!f) return undefined;
   const base = defaultNetwork();
   const latencyV = f.get('latency');
@@ -349,14 +351,28 @@ function readNetwork(cx: Ctx, v: Val): R<NetworkSpec> {
   const loss = optional(f, 'loss', 0, (x) => readProbability(cx, x));
   const duplication = optional(f, 'duplication', 0, (x) => readProbability(cx, x));
   const reorder = optional(f, 'reorder', 0, (x) => readProbability(cx, x));
-  if (!latency || loss === undefined || duplication === undefined || reorder === undefined) return undefined;
+  const reorderDelayV = f.get('reorderDelay');
+  const reorderDelay = reorderDelayV && readReorderDelay(cx, reorderDelayV);
+  if (!latency || loss === undefined || duplication === undefined || reorder === undefined || (reorderDelayV && reorderDelay === undefined)) return undefined;
   return {
     latencyMsMin: latency.min,
     latencyMsMax: latency.max,
     lossProbability: loss,
     duplicateProbability: duplication,
     reorderProbability: reorder,
+    // Absent: ten times the highest latency, at least 10 ms (reorderDelayMsMaxOf).
+    ...(reorderDelay !== undefined ? { reorderDelayMsMax: reorderDelay } : {}),
   };
+}
+
+/** The most extra delay a reordered message gets: above 0, at most a minute (longer is a partition, not a reorder). */
+function readReorderDelay(cx: Ctx, v: Val): R<number> {
+  const ms = readDuration(cx, v);
+  if (ms === undefined) return undefined;
+  if (ms === 0 || ms > LIMITS.maxReorderDelayMs) {
+    return cx.report(v.node, `${v.path} is ${formatDuration(ms)}, out of range`, `above 0 and at most ${formatDuration(LIMITS.maxReorderDelayMs)}`, 'write it like reorderDelay: 50ms');
+  }
+  return ms;
 }
 
 const LATENCY_FORMS = 'a range like 1ms-5ms, or one duration like 2ms';

@@ -173,6 +173,7 @@ export const SHAPES = {
       loss: opt('1%'),
       duplication: opt('0%'),
       reorder: opt('0%'),
+      reorderDelay: opt('50ms'),
     },
   },
   client: {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fieldAt } from '../../actors/scenario/k8s-conditions.ts';
+import { valueAtFieldPath as fieldAt } from '../../actors/api/fields.ts';
 import { describeMatch, matchValue } from '../../actors/scenario/match.ts';
 import type { Match } from '../../actors/scenario/spec.ts';
 import { loadScenarioText, ScenarioError } from '../../cli/loader/index.ts';

@@ -1,0 +1,153 @@
+import type { Simulation } from '../kernel/simulation.ts';
+import type { World } from './build.ts';
+import { checkEtcd, checkOps, type ConditionContext, type LeaderSample, type Verdict } from './conditions.ts';
+import { checkRequest } from './k8s-conditions.ts';
+import { KubeObserver } from './k8s-observer.ts';
+import type { Outcomes } from './outcomes.ts';
+import type { Expectation, ScenarioSpec, SourceRef } from './spec.ts';
+
+/**
+ * Checks a scenario's expectations. `at` is checked once at its time; `within` from its start
+ * after every event until it holds (or fails at its deadline); `always` after every event of its
+ * window until it fails. Expectations only observe: they send nothing and draw nothing.
+ *
+ * Kubernetes conditions are observers of the committed state (`KubeObserver`), open while their
+ * expectation is pending: after an event that changed nothing they read, their last verdict
+ * stands, so a pending expectation costs what changed, not the size of the cluster.
+ */
+
+export interface ExpectationResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** Virtual time at which the expectation was decided. */
+  atMs: number;
+  source: SourceRef;
+}
+
+export class ExpectationChecks {
+  private readonly results = new Map<Expectation, ExpectationResult>();
+  private readonly active = new Set<Expectation>();
+  private readonly observers = new Map<Expectation, KubeObserver>();
+  private readonly ctx: ConditionContext;
+  private readonly sim: Simulation;
+
+  /** Schedules the samples expectations compare with (`termAbove`, `leaderUnchangedSince`...): call before the timeline is scheduled. */
+  constructor(
+    private readonly spec: ScenarioSpec,
+    private readonly world: World,
+    private readonly outcomes: Outcomes,
+  ) {
+    const { sim, view, targets } = world;
+    this.sim = sim;
+    const maxTermAt = new Map<number, number>();
+    const leaderAt = new Map<number, LeaderSample>();
+    this.ctx = { view, targets, maxTermAt, leaderAt, ops: outcomes.ops, opById: outcomes.opById };
+    // Samples first, so `termAbove: 10s` sees the cluster before the steps at 10 s run.
+    for (const exp of spec.expectations) {
+      const termAt = exp.etcd?.termAboveAtMs;
+      if (termAt !== undefined && !maxTermAt.has(termAt)) {
+        maxTermAt.set(termAt, 0);
+        sim.clock.at(termAt, () => maxTermAt.set(termAt, view.maxTerm()));
+      }
+      for (const at of [exp.etcd?.leaderUnchangedSinceMs, exp.etcd?.leaderChangedSinceMs]) {
+        if (at === undefined || leaderAt.has(at)) continue;
+        leaderAt.set(at, { leader: null, term: 0 });
+        sim.clock.at(at, () => {
+          const leader = view.leader();
+          leaderAt.set(at, { leader, term: leader ? view.term(leader) : 0 });
+        });
+      }
+    }
+  }
+
+  /** Schedules every expectation's window, and the check after every event: call after the timeline is scheduled. */
+  schedule(): void {
+    const sim = this.sim;
+    for (const exp of this.spec.expectations) {
+      const w = exp.when;
+      if (w.mode === 'at') {
+        sim.clock.at(w.atMs, () => this.decide(exp, this.evaluate(exp)));
+      } else if (w.mode === 'within') {
+        sim.clock.at(w.afterMs, () => {
+          this.activate(exp);
+          const v = this.evaluate(exp);
+          if (v.ok) this.decide(exp, v);
+        });
+        sim.clock.at(w.afterMs + w.limitMs, () => {
+          if (this.results.has(exp)) return;
+          const v = this.evaluate(exp);
+          this.decide(exp, v.ok ? v : { ok: false, detail: `not within ${w.limitMs} ms: ${v.detail}` });
+        });
+      } else {
+        sim.clock.at(w.fromMs, () => {
+          this.activate(exp);
+          const v = this.evaluate(exp);
+          if (!v.ok) this.decide(exp, v);
+        });
+        sim.clock.at(w.toMs, () => {
+          if (this.results.has(exp)) return;
+          this.decide(exp, this.evaluate(exp));
+        });
+      }
+    }
+    sim.onAfterEvent(() => {
+      if (this.active.size === 0) return;
+      for (const exp of [...this.active]) {
+        const v = this.evaluate(exp);
+        if (exp.when.mode === 'within' ? v.ok : !v.ok) this.decide(exp, v);
+      }
+    });
+  }
+
+  /** Every expectation's result, in file order; those not decided fail with `why`. */
+  finish(stopReason: string | null): ExpectationResult[] {
+    for (const observer of this.observers.values()) observer.close();
+    this.observers.clear();
+    return this.spec.expectations.map(
+      (exp) =>
+        this.results.get(exp) ?? {
+          name: exp.name,
+          ok: false,
+          detail: stopReason ? `not decided: ${stopReason}` : 'not decided before the end of the run',
+          atMs: this.sim.now(),
+          source: exp.source,
+        },
+    );
+  }
+
+  private activate(exp: Expectation): void {
+    this.active.add(exp);
+    if (KubeObserver.concerns(exp) && !this.observers.has(exp)) this.observers.set(exp, new KubeObserver(exp, this.world.state));
+  }
+
+  private evaluate(exp: Expectation): Verdict {
+    const verdicts: Verdict[] = [];
+    if (exp.etcd) verdicts.push(checkEtcd(exp.etcd, this.ctx));
+    if (exp.op) verdicts.push(checkOps(exp.op, this.ctx));
+    if (exp.request) verdicts.push(checkRequest(exp.request, this.outcomes.requests));
+    if (KubeObserver.concerns(exp)) verdicts.push(this.kubeVerdict(exp));
+    const failed = verdicts.find((v) => !v.ok);
+    return failed ?? { ok: true, detail: verdicts.map((v) => v.detail).join('; ') };
+  }
+
+  /** From the expectation's observer while it is pending; a one-off read otherwise (`at`). */
+  private kubeVerdict(exp: Expectation): Verdict {
+    const open = this.observers.get(exp);
+    if (open) return open.verdict();
+    const once = new KubeObserver(exp, this.world.state);
+    const verdict = once.verdict();
+    once.close();
+    return verdict;
+  }
+
+  private decide(exp: Expectation, verdict: Verdict): void {
+    if (this.results.has(exp)) return;
+    this.active.delete(exp);
+    this.observers.get(exp)?.close();
+    this.observers.delete(exp);
+    const result: ExpectationResult = { name: exp.name, ok: verdict.ok, detail: verdict.detail, atMs: this.sim.now(), source: exp.source };
+    this.results.set(exp, result);
+    this.sim.trace.record('expect', { name: exp.name, ok: verdict.ok, detail: verdict.detail });
+  }
+}
