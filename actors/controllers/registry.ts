@@ -1,3 +1,4 @@
+import { deploymentController } from './deployment/controller.ts';
 import type { AnyController } from './host/types.ts';
 import { nodeLifecycleController } from './node-lifecycle/controller.ts';
 import { replicaSetController } from './replicaset/controller.ts';
@@ -13,4 +14,5 @@ export const CONTROLLERS: readonly AnyController[] = [
   nodeLifecycleController,
   taintEvictionController,
   replicaSetController,
+  deploymentController,
 ];

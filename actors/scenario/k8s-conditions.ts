@@ -76,8 +76,16 @@ export function checkNode(cond: NodeCondition, state: ClusterState): Verdict {
 export function fieldAt(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
   for (const part of path.split('.')) {
+    // A field name maybe followed by list indexes: `containers[0]`, `matrix[1][2]`.
+    const m = /^([^[]*)((?:\[\d+\])*)$/.exec(part);
+    const name = m ? m[1]! : part;
+    const indexes = m && m[2] ? [...m[2].matchAll(/\[(\d+)\]/g)].map((x) => Number(x[1])) : [];
     if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[part];
+    if (name !== '') cur = (cur as Record<string, unknown>)[name];
+    for (const i of indexes) {
+      if (!Array.isArray(cur)) return undefined;
+      cur = cur[i];
+    }
   }
   return cur;
 }
