@@ -382,8 +382,9 @@ export function syncDeployment(key: string, ctx: Ctx): Act[] {
   }
 
   const status = calculateStatus(d, rsList, newRs, pre.conditions ?? [], ctx.nowMs);
-  if (!scaled && !created && !deleting) {
-    if (deploymentComplete(d, status)) actions.push(...cleanup(d, old));
+  if (!deleting) {
+    // Upstream returns right after a scale (syncRolloutStatus only); cleanup waits for a quiet, complete sync.
+    if (!scaled && !created && deploymentComplete(d, status)) actions.push(...cleanup(d, old));
     rolloutStatus(d, status, newRs, key, ctx);
   }
   if (canonicalJson(status) !== canonicalJson(d.status ?? {})) {
