@@ -382,9 +382,11 @@ function onWriteResult(s: ControllerManagerState, w: PendingWrite, result: ApiRe
   const c = w.controller;
   if (ok) for (const t of w.action.traces ?? []) out.traces.push({ kind: 'k8s.controller', fields: { controller: c.module.name, action: t.action, object: t.object, detail: t.detail } });
   const failed = !ok && !(w.action.tolerate ?? []).includes(result.code);
-  if (w.term === s.term && w.action.onResult) perform(s, c, w.action.onResult(result, contextOf(s, c, nowMs)), null, nowMs, out);
   const sync = w.sync;
-  if (sync && s.syncs.get(`${c.module.name}|${sync.queue.name}|${sync.key}`) === sync) {
+  const current = sync !== null && s.syncs.get(`${c.module.name}|${sync.queue.name}|${sync.key}`) === sync;
+  // Writes made by a sync's callback belong to the same sync (slow-start batches keep the key busy).
+  if (w.term === s.term && w.action.onResult) perform(s, c, w.action.onResult(result, contextOf(s, c, nowMs)), current ? sync : null, nowMs, out);
+  if (sync && current) {
     if (failed) sync.failed = true;
     if (--sync.outstanding === 0) finishSync(s, sync, nowMs);
   }

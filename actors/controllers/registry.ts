@@ -1,5 +1,7 @@
+import { deploymentController } from './deployment/controller.ts';
 import type { AnyController } from './host/types.ts';
 import { nodeLifecycleController } from './node-lifecycle/controller.ts';
+import { replicaSetController } from './replicaset/controller.ts';
 import { serviceAccountController } from './serviceaccount/controller.ts';
 import { taintEvictionController } from './taint-eviction/controller.ts';
 
@@ -11,4 +13,6 @@ export const CONTROLLERS: readonly AnyController[] = [
   serviceAccountController,
   nodeLifecycleController,
   taintEvictionController,
+  replicaSetController,
+  deploymentController,
 ];

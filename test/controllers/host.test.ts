@@ -183,6 +183,50 @@ describe('controller host: work queues', T, () => {
     const state = controllerState<{ syncs: string[] }>(cm, 'writer')!;
     assert.deepEqual(state.syncs, ['a@0', 'b@0', 'a@5', 'a@15'], 'b: 409 tolerated, done; a: failed twice, then wrote');
   });
+
+  it('writes returned by a write callback belong to the same sync: the key stays busy, and their failure re-queues it', T, () => {
+    const cluster = new FakeCluster();
+    cluster.put('namespaces', ns('a'));
+    const cmBody = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'a' } });
+    const chained = defineController<{ syncs: number[] }>({
+      name: 'chained',
+      reporter: 'chained-controller',
+      informers: [NAMESPACES],
+      handlers: [{ informer: NAMESPACES, onAdd: (o, ctx) => ctx.enqueue(o.metadata!.name!), onUpdate: (_o, o, ctx) => ctx.enqueue(o.metadata!.name!) }],
+      queues: [
+        {
+          workers: 1,
+          sync: (key, ctx) => {
+            ctx.state.syncs.push(ctx.nowMs);
+            const n = ctx.state.syncs.length;
+            return [
+              {
+                kind: 'write',
+                request: { verb: 'create', apiVersion: 'v1', resource: 'configmaps', namespace: key, body: cmBody(`first-${n}`) },
+                onResult: () => [{ kind: 'write', request: { verb: 'create', apiVersion: 'v1', resource: 'configmaps', namespace: key, body: cmBody(`second-${n}`) } }],
+              },
+            ];
+          },
+        },
+      ],
+      newState: () => ({ syncs: [] }),
+    });
+    cluster.hold = (r) => r.resource === 'configmaps' && r.body?.metadata?.name === 'second-1';
+    const cm = cluster.startControllerManager('kcm', { controllers: [chained] });
+    const state = controllerState<{ syncs: number[] }>(cm, 'chained')!;
+    cluster.put('namespaces', ns('a', { changed: 'yes' }));
+    assert.deepEqual(state.syncs, [0], 'the chained write is in flight: the key is busy');
+    cluster.advance(10);
+    cluster.release();
+    assert.deepEqual(state.syncs, [0, 10], 're-added meanwhile: synced again once the chained write is answered');
+
+    const failing = new FakeCluster();
+    failing.put('namespaces', ns('a'));
+    failing.fault = (r) => (r.resource === 'configmaps' && r.body?.metadata?.name === 'second-1' ? 500 : null);
+    const cm2 = failing.startControllerManager('kcm', { controllers: [chained] });
+    failing.advance(1_000);
+    assert.deepEqual(controllerState<{ syncs: number[] }>(cm2, 'chained')!.syncs, [0, 5], 'the chained write failed: retried rate-limited');
+  });
 });
 
 describe('controller host: timers and events', T, () => {

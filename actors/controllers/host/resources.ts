@@ -23,3 +23,5 @@ export const SERVICE_ACCOUNTS: InformerSpec = { apiVersion: 'v1', resource: 'ser
 export const NODES: InformerSpec = { apiVersion: 'v1', resource: 'nodes' };
 export const PODS: InformerSpec = { apiVersion: 'v1', resource: 'pods', indexers: { [BY_NODE]: podNodeName, [BY_CONTROLLER_UID]: controllerUidIndex } };
 export const NODE_LEASES: InformerSpec = { apiVersion: 'coordination.k8s.io/v1', resource: 'leases', namespace: 'kube-node-lease', name: 'node-leases' };
+export const REPLICA_SETS: InformerSpec = { apiVersion: 'apps/v1', resource: 'replicasets', indexers: { [BY_CONTROLLER_UID]: controllerUidIndex } };
+export const DEPLOYMENTS: InformerSpec = { apiVersion: 'apps/v1', resource: 'deployments' };

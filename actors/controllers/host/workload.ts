@@ -1,0 +1,94 @@
+import type { KubeObject } from '../../api/protocol.ts';
+import { parseTimestamp } from '../../api/time.ts';
+import { isSelectorError, matches, selectorFromLabelSelector } from '../../api/labels.ts';
+
+/**
+ * What the workload controllers read of pods and label selectors (pkg/controller/controller_utils.go
+ * `IsPodActive`, podutil `IsPodReady` / `IsPodAvailable`; metav1 `LabelSelectorAsSelector`). The
+ * selectors here were validated by the apiserver, so matching needs no parsing errors.
+ */
+
+export interface LabelSelectorJson {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+/**
+ * Whether `selector` matches `labels`; a null/absent selector matches nothing, `{}` everything
+ * (metav1.LabelSelectorAsSelector, the apiserver's own implementation). A selector that does not
+ * convert matches nothing, as kube's controllers skip such an object.
+ */
+export function selectorMatches(selector: LabelSelectorJson | null | undefined, labels: Readonly<Record<string, string>> | undefined): boolean {
+  const converted = selectorFromLabelSelector(selector);
+  if (isSelectorError(converted)) return false;
+  return matches(converted, labels);
+}
+
+/** A selector that selects everything (`{}`): kube refuses to act on it for workloads. */
+export function selectsEverything(selector: LabelSelectorJson | null | undefined): boolean {
+  return !!selector && Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0;
+}
+
+interface PodLike {
+  spec?: { nodeName?: string };
+  status?: {
+    phase?: string;
+    conditions?: { type: string; status: string; lastTransitionTime?: string | null }[];
+    containerStatuses?: { restartCount?: number }[];
+  };
+}
+
+export function podPhase(pod: KubeObject): string {
+  return (pod as PodLike).status?.phase ?? 'Pending';
+}
+
+/** `IsPodActive`: not Succeeded or Failed, and no deletionTimestamp. */
+export function isPodActive(pod: KubeObject): boolean {
+  const phase = podPhase(pod);
+  return phase !== 'Succeeded' && phase !== 'Failed' && !pod.metadata?.deletionTimestamp;
+}
+
+function readyCondition(pod: KubeObject) {
+  return (pod as PodLike).status?.conditions?.find((c) => c.type === 'Ready');
+}
+
+export function isPodReady(pod: KubeObject): boolean {
+  return readyCondition(pod)?.status === 'True';
+}
+
+/** Virtual ms of the Ready=True transition, or null. */
+export function podReadySinceMs(pod: KubeObject): number | null {
+  const c = readyCondition(pod);
+  if (c?.status !== 'True' || !c.lastTransitionTime) return null;
+  const ms = parseTimestamp(c.lastTransitionTime);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** `IsPodAvailable`: ready, and for longer than minReadySeconds (strictly). */
+export function isPodAvailable(pod: KubeObject, minReadySeconds: number, nowMs: number): boolean {
+  if (!isPodReady(pod)) return false;
+  if (minReadySeconds <= 0) return true;
+  const since = podReadySinceMs(pod);
+  return since !== null && since + minReadySeconds * 1000 < nowMs;
+}
+
+export function podNodeNameOf(pod: KubeObject): string {
+  return (pod as PodLike).spec?.nodeName ?? '';
+}
+
+export function podRestarts(pod: KubeObject): number {
+  return Math.max(0, ...((pod as PodLike).status?.containerStatuses ?? []).map((c) => c.restartCount ?? 0));
+}
+
+export function creationMs(obj: KubeObject): number | null {
+  const t = obj.metadata?.creationTimestamp;
+  if (!t) return null;
+  const ms = parseTimestamp(t);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** The keys in a sorted key list that belong to `namespace`. */
+export function keysInNamespace(keys: readonly string[], namespace: string): string[] {
+  const prefix = `${namespace}/`;
+  return keys.filter((k) => k.startsWith(prefix));
+}
