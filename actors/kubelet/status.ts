@@ -151,6 +151,9 @@ function cond(type: string, status: ConditionStatus, reason?: string, message?: 
   return c;
 }
 
+/** Conditions only the kubelet writes (kubetypes.PodConditionByKubelet). */
+const KUBELET_CONDITIONS: ReadonlySet<string> = new Set(['PodScheduled', 'Ready', 'Initialized', 'ContainersReady', 'PodReadyToStartContainers']);
+
 /**
  * The kubelet-owned conditions in the order the kubelet writes them:
  * [DisruptionTarget], PodReadyToStartContainers, Initialized, Ready, ContainersReady, PodScheduled.
@@ -278,13 +281,27 @@ export function podStatus(s: PodRuntimeState): PodStatusJson {
   const v = views(s);
   const out: PodStatusJson = { phase: phaseOf(s, v) };
   if (s.stage === 'new') return out;
-  out.conditions = podConditionValues(s).map((c) => {
+  const own = podConditionValues(s).map((c) => {
     const mark = s.conditions[c.type];
     const json: PodConditionJson = { type: c.type, status: c.status, lastProbeTime: null, lastTransitionTime: timestamp(mark?.sinceMs ?? s.admittedAtMs ?? 0) };
     if (c.reason !== undefined) json.reason = c.reason;
     if (c.message !== undefined) json.message = c.message;
     return json;
   });
+  // The kubelet's status manager (mergePodStatus) keeps the conditions others own — the
+  // scheduler's DisruptionTarget on a preemption victim, readiness gates' conditions — before its own.
+  const ownTypes = new Set(own.map((c) => c.type));
+  const foreign: PodConditionJson[] = [];
+  for (const c of s.pod.status?.conditions ?? []) {
+    if (KUBELET_CONDITIONS.has(c.type) || ownTypes.has(c.type)) continue;
+    // The pod is the API's JSON: its times are RFC 3339 strings, whatever the model type says.
+    const status = c.status === 'True' || c.status === 'False' ? c.status : 'Unknown';
+    const json: PodConditionJson = { type: c.type, status, lastProbeTime: null, lastTransitionTime: String(c.lastTransitionTime ?? '') };
+    if (c.reason !== undefined) json.reason = c.reason;
+    if (c.message !== undefined) json.message = c.message;
+    foreign.push(json);
+  }
+  out.conditions = [...foreign, ...own];
   if (s.shutdown) {
     out.message = NODE_SHUTDOWN_MESSAGE;
     out.reason = NODE_SHUTDOWN_REASON;

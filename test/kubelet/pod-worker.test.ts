@@ -531,3 +531,14 @@ test('statusChanged is false when nothing visible changed (a passing probe tick)
   assert.equal(r.status, undefined);
   assert.equal(r.wakeAtMs, 20_000);
 });
+
+test('the kubelet keeps conditions it does not own (the scheduler\'s DisruptionTarget) before its own', { timeout: 30_000 }, () => {
+  const pod = kpod('victim').container('app').obj();
+  pod.status = { ...(pod.status ?? {}), conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler', message: 'default-scheduler: preempting to accommodate a higher priority pod' }] };
+  const tl = drive(pod, 5_000, { images: preloaded() });
+  const s = last(tl);
+  assert.equal(s.conditions?.[0]?.type, 'DisruptionTarget');
+  assert.equal(cond(s, 'DisruptionTarget').reason, 'PreemptionByScheduler');
+  assert.equal(cond(s, 'Ready').status, 'True');
+  assert.equal(s.conditions?.filter((c) => c.type === 'DisruptionTarget').length, 1);
+});
