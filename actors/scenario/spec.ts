@@ -149,11 +149,15 @@ export type TimelineAction =
   /** kubectl apply: create, or update what exists (by the user, default "admin"). */
   | { verb: 'apply'; user: string; manifests: ManifestDoc[]; id?: string }
   /** kubectl delete. */
-  | { verb: 'kubectl-delete'; user: string; object: ObjectRef; gracePeriodSeconds?: number; id?: string }
+  | { verb: 'kubectl-delete'; user: string; object: ObjectRef; gracePeriodSeconds?: number; cascade?: 'background' | 'foreground' | 'orphan'; id?: string }
   /** kubectl patch --type merge. */
   | { verb: 'patch'; user: string; object: ObjectRef; patch: Record<string, unknown>; subresource?: 'status'; id?: string }
   /** kubectl scale. */
   | { verb: 'scale'; user: string; object: ObjectRef; replicas: number; id?: string }
+  /** kubectl rollout undo / pause / resume / restart. */
+  | { verb: 'rollout'; action: 'undo' | 'pause' | 'resume' | 'restart'; user: string; object: ObjectRef; toRevision?: number; id?: string }
+  /** kubectl set image. */
+  | { verb: 'set-image'; user: string; object: ObjectRef; container: string; image: string; id?: string }
   /** kubectl cordon / uncordon. */
   | { verb: 'cordon' | 'uncordon'; user: string; node: string; id?: string }
   /** Adds nodes (a new group, or more of a group) at this time: their kubelets start and register. */

@@ -51,6 +51,8 @@ export const VERB_KEYS = {
   patch: opt('{object: node/worker-1, patch: {spec: {unschedulable: true}}}'),
   cordon: opt('worker-1'),
   uncordon: opt('worker-1'),
+  rollout: opt('{undo: deployment/web}'),
+  'set-image': opt('{object: deployment/web, container: web, image: nginx:1.26}'),
   'add-nodes': opt('{name: big, count: 1}'),
 } as const satisfies Record<string, KeyRule>;
 
@@ -240,7 +242,31 @@ export const SHAPES = {
       namespace: opt('default'),
       user: opt('alice'),
       gracePeriod: opt('0s'),
+      cascade: opt('foreground'),
       id: opt('d1'),
+    },
+  },
+  rollout: {
+    keys: {
+      undo: opt('deployment/web'),
+      pause: opt('deployment/web'),
+      resume: opt('deployment/web'),
+      restart: opt('deployment/web'),
+      toRevision: opt('1'),
+      namespace: opt('default'),
+      user: opt('alice'),
+      id: opt('u1'),
+    },
+    constraints: [{ rule: 'exactlyOne', keys: ['undo', 'pause', 'resume', 'restart'], label: 'rollout action', fix: 'write one of undo, pause, resume, restart, like rollout: {undo: deployment/web}' }],
+  },
+  setImage: {
+    keys: {
+      object: req('deployment/web'),
+      container: req('web'),
+      image: req('nginx:1.26'),
+      namespace: opt('default'),
+      user: opt('alice'),
+      id: opt('i1'),
     },
   },
   scale: {
