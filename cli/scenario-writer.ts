@@ -224,6 +224,8 @@ function expectation(e: Expectation): Yaml {
   }
   if (e.request) that.request = { ...e.request };
   if (e.event) that.event = eventCondition(e.event);
+  if (e.workload) that.workload = { ...objectFields(e.workload.object), ...e.workload.counts, ...(e.workload.condition ? { condition: { ...e.workload.condition } } : {}) };
+  if (e.rollout) that.rollout = objectFields(e.rollout.object);
   return { name: e.name, ...when, that };
 }
 

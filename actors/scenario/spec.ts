@@ -267,6 +267,29 @@ export interface ObjectCondition {
   exists?: boolean;
 }
 
+/** A count compared: a number, `{not: …}`, `{in: […]}`, or bounds `{atLeast: n, atMost: m}`. */
+export type CountMatch = Match<number> | { atLeast?: number; atMost?: number };
+
+/** The counts a workload's status reports (each kind maps them to its own status fields). */
+export const WORKLOAD_COUNTS = ['replicas', 'ready', 'available', 'updated', 'revision', 'active', 'succeeded', 'failed'] as const;
+export type WorkloadCount = (typeof WORKLOAD_COUNTS)[number];
+
+/** A workload's status: Deployment, ReplicaSet, StatefulSet, DaemonSet, ReplicationController, Job. */
+export interface WorkloadCondition {
+  object: ObjectRef;
+  counts: Partial<Record<WorkloadCount, CountMatch>>;
+  /** One of its status.conditions. */
+  condition?: { type: string; status: Match<'True' | 'False' | 'Unknown'>; reason?: Match<string> };
+}
+
+/**
+ * A Deployment's rolling-update bounds, from its own spec: available pods ≥ replicas −
+ * maxUnavailable and pods ≤ replicas + maxSurge (pods matching its selector, not terminating).
+ */
+export interface RolloutCondition {
+  object: ObjectRef;
+}
+
 /** The outcome of a kubectl-like step, by its id. */
 export interface RequestCondition {
   id: string;
@@ -295,6 +318,8 @@ export interface Expectation {
   object?: ObjectCondition;
   request?: RequestCondition;
   event?: EventCondition;
+  workload?: WorkloadCondition;
+  rollout?: RolloutCondition;
   source: SourceRef;
 }
 

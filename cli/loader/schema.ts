@@ -68,6 +68,8 @@ export const SUBJECT_KEYS = {
   object: opt('{object: deployment/web, field: status.readyReplicas, equals: 3}'),
   request: opt('{id: d1, code: 403}'),
   event: opt('{reason: FailedScheduling}'),
+  workload: opt('{object: deployment/web, available: 3}'),
+  rollout: opt('{object: deployment/web}'),
 } as const satisfies Record<string, KeyRule>;
 
 /** The fields of a node entry: in spec.cluster.nodes and in add-nodes. */
@@ -420,6 +422,43 @@ export const SHAPES = {
       exists: opt('true'),
     },
     constraints: [{ rule: 'exactlyOne', keys: ['equals', 'exists'], label: 'assertion' }],
+  },
+  workloadCondition: {
+    keys: {
+      object: req('deployment/web'),
+      namespace: opt('default'),
+      replicas: opt('3'),
+      ready: opt('3'),
+      available: opt('3'),
+      updated: opt('3'),
+      revision: opt('2'),
+      active: opt('1'),
+      succeeded: opt('1'),
+      failed: opt('0'),
+      condition: opt('{type: Available, status: "True"}'),
+    },
+    constraints: [{ rule: 'atLeastOne', keys: ['replicas', 'ready', 'available', 'updated', 'revision', 'active', 'succeeded', 'failed', 'condition'], label: 'assertion' }],
+  },
+  workloadConditionStatus: {
+    keys: {
+      type: req('Available'),
+      status: req('"True"'),
+      reason: opt('MinimumReplicasAvailable'),
+    },
+  },
+  countBound: {
+    keys: {
+      not: opt('0'),
+      in: opt('[2, 3]'),
+      atLeast: opt('2'),
+      atMost: opt('5'),
+    },
+  },
+  rolloutCondition: {
+    keys: {
+      object: req('deployment/web'),
+      namespace: opt('default'),
+    },
   },
   requestCondition: {
     keys: {
