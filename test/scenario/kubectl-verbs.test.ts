@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { replacementPatch } from '../../actors/kubectl/kubectl-core.ts';
 import { runScenario } from '../../actors/scenario/runner.ts';
 import { ScenarioError, loadScenarioText } from '../../cli/loader/index.ts';
+import { toScenarioYaml } from '../../cli/scenario-writer.ts';
 
 /** The kubectl verbs rollout, set-image, scale of more kinds, delete --cascade; that.workload and that.rollout. */
 
@@ -90,6 +91,25 @@ describe('loading the verbs', () => {
     assert.match(exp(`{workload: {object: deployment/x}}`), /assertion/);
     assert.match(exp(`{workload: {object: deployment/x, ready: {atLeast: 3, atMost: 2}}}`), /atLeast 3 above atMost 2/);
     assert.match(exp(`{rollout: {object: replicaset/x}}`), /rollout bounds are a Deployment/);
+  });
+});
+
+describe('the scenario writer', () => {
+  it('writes the new verbs and subjects back as they load', T, () => {
+    const spec = loadScenarioText(
+      `${HEAD}  timeline:
+    - {at: 1s, rollout: {undo: deploy/web, toRevision: 2, id: u}}
+    - {at: 2s, rollout: {restart: statefulset/db, namespace: batch, user: admin}}
+    - {at: 3s, set-image: {object: deployment/web, container: web, image: "nginx:1.26"}}
+    - {at: 5s, delete: {object: deployment/web, cascade: orphan}}
+  expect:
+    - {name: w, at: 10s, that: {workload: {object: job/x, namespace: batch, succeeded: {atLeast: 1}, failed: 0, condition: {type: Complete, status: "True", reason: {not: [x]}}}}}
+    - {name: r, always: {from: 10s, to: 20s}, that: {rollout: {object: deploy/web}}}
+`,
+      FILE,
+    );
+    const strip = (x: unknown): unknown => JSON.parse(JSON.stringify({ ...(x as object), file: '' }, (key, value) => (key === 'source' ? undefined : value)));
+    assert.deepEqual(strip(loadScenarioText(toScenarioYaml(spec), 'rewritten.yaml')), strip(spec));
   });
 });
 
