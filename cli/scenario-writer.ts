@@ -128,6 +128,7 @@ function action(a: TimelineAction, groups: Map<string, number>): Yaml {
       const fields: Yaml = {
         ...objectFields(a.object),
         ...(a.gracePeriodSeconds !== undefined ? { gracePeriod: d(a.gracePeriodSeconds * 1000) } : {}),
+        ...(a.cascade ? { cascade: a.cascade } : {}),
         ...kubectlExtras(a),
       };
       return { delete: Object.keys(fields).length === 1 ? fields.object : fields };
@@ -136,6 +137,12 @@ function action(a: TimelineAction, groups: Map<string, number>): Yaml {
       return { scale: { ...objectFields(a.object), replicas: a.replicas, ...kubectlExtras(a) } };
     case 'patch':
       return { patch: { ...objectFields(a.object), patch: a.patch, ...(a.subresource ? { subresource: a.subresource } : {}), ...kubectlExtras(a) } };
+    case 'rollout': {
+      const { object, ...ns } = objectFields(a.object) as { object: string; namespace?: string };
+      return { rollout: { [a.action]: object, ...(a.toRevision !== undefined ? { toRevision: a.toRevision } : {}), ...ns, ...kubectlExtras(a) } };
+    }
+    case 'set-image':
+      return { 'set-image': { ...objectFields(a.object), container: a.container, image: a.image, ...kubectlExtras(a) } };
     case 'cordon':
     case 'uncordon': {
       const extras = kubectlExtras(a);
@@ -217,6 +224,8 @@ function expectation(e: Expectation): Yaml {
   }
   if (e.request) that.request = { ...e.request };
   if (e.event) that.event = eventCondition(e.event);
+  if (e.workload) that.workload = { ...objectFields(e.workload.object), ...e.workload.counts, ...(e.workload.condition ? { condition: { ...e.workload.condition } } : {}) };
+  if (e.rollout) that.rollout = objectFields(e.rollout.object);
   return { name: e.name, ...when, that };
 }
 

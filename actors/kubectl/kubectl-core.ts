@@ -28,10 +28,21 @@ export interface KubectlConfig {
 
 export type KubectlCommand =
   | { type: 'apply'; objects: KubeObject[] }
-  | { type: 'delete'; kind: string; name: string; namespace?: string; gracePeriodSeconds?: number }
+  | { type: 'delete'; kind: string; name: string; namespace?: string; gracePeriodSeconds?: number; propagationPolicy?: PropagationPolicy }
   | { type: 'patch'; kind: string; name: string; namespace?: string; patch: KubeObject; subresource?: 'status' }
   | { type: 'scale'; kind: string; name: string; namespace?: string; replicas: number }
-  | { type: 'cordon' | 'uncordon'; node: string };
+  | { type: 'cordon' | 'uncordon'; node: string }
+  /** kubectl rollout pause / resume / restart: one merge patch of the object (restart: restartedAt is the step's time). */
+  | { type: 'rollout'; action: 'pause' | 'resume' | 'restart'; kind: string; name: string; namespace?: string; restartedAt?: string }
+  /** kubectl rollout undo: get the Deployment, list its ReplicaSets, patch the template of the revision back. */
+  | { type: 'undo'; kind: string; name: string; namespace?: string; toRevision?: number }
+  /** kubectl set image: get the object, patch the named container's image in its pod template. */
+  | { type: 'set-image'; kind: string; name: string; namespace?: string; container: string; image: string };
+
+export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
+
+export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
+export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
 
 export interface KubectlInvoke {
   type: 'KubectlInvoke';
@@ -49,6 +60,8 @@ interface Step {
   /** Objects of an apply still to do, in order. */
   queue: KubeObject[];
   attempts: number;
+  /** The object a multi-request command read first (undo, set-image). */
+  live?: KubeObject;
 }
 
 export interface KubectlState {
@@ -64,7 +77,7 @@ export function newKubectl(config: KubectlConfig, client: ApiClientState): Kubec
   return { config, client, steps: new Map() };
 }
 
-function trace(k: KubectlState, out: Output, id: string, verb: string, ref: { resource: string; namespace?: string; name: string }, code: number, body: KubeObject | ApiStatus | null): void {
+function trace(k: KubectlState, out: Output, id: string, verb: string, ref: { resource: string; namespace?: string; name: string }, code: number, body: KubeObject | ApiStatus | null, message?: string): void {
   out.traces.push({
     kind: 'k8s.request',
     fields: {
@@ -75,7 +88,7 @@ function trace(k: KubectlState, out: Output, id: string, verb: string, ref: { re
       namespace: ref.namespace,
       name: ref.name,
       code,
-      message: body && isStatus(body) ? body.message : undefined,
+      message: message ?? (body && isStatus(body) ? body.message : undefined),
     },
   });
 }
@@ -120,7 +133,7 @@ function next(k: KubectlState, step: Step, out: Output): void {
       return send(
         k,
         step,
-        { verb: 'delete', apiVersion: ref.apiVersion, resource: ref.resource, ...(ref.namespaced ? { namespace: c.namespace ?? 'default' } : {}), name: c.name, ...(c.gracePeriodSeconds !== undefined ? { options: { gracePeriodSeconds: c.gracePeriodSeconds } } : {}) },
+        { verb: 'delete', apiVersion: ref.apiVersion, resource: ref.resource, ...(ref.namespaced ? { namespace: c.namespace ?? 'default' } : {}), name: c.name, ...deleteOptions(c) },
         `${tag}:final`,
         out,
       );
@@ -137,6 +150,21 @@ function next(k: KubectlState, step: Step, out: Output): void {
         `${tag}:final`,
         out,
       );
+    }
+    case 'rollout': {
+      const ref = refOf(k, c.kind);
+      if (!ref) return unknownKind(k, step, c.kind, c.name, out);
+      const body: KubeObject =
+        c.action === 'restart'
+          ? ({ spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: c.restartedAt ?? '' } } } } } as KubeObject)
+          : ({ spec: { paused: c.action === 'pause' ? true : null } } as KubeObject);
+      return send(k, step, { verb: 'patch', patchType: 'merge', apiVersion: ref.apiVersion, resource: ref.resource, ...(ref.namespaced ? { namespace: c.namespace ?? 'default' } : {}), name: c.name, body }, `${tag}:final`, out);
+    }
+    case 'undo':
+    case 'set-image': {
+      const ref = refOf(k, c.kind);
+      if (!ref) return unknownKind(k, step, c.kind, c.name, out);
+      return send(k, step, { verb: 'get', apiVersion: ref.apiVersion, resource: ref.resource, ...(ref.namespaced ? { namespace: c.namespace ?? 'default' } : {}), name: c.name }, `${tag}:get`, out);
     }
     case 'cordon':
     case 'uncordon':
@@ -190,6 +218,9 @@ export function onResult(k: KubectlState, result: ApiResult, out: Output): void 
     step.attempts = 0;
     return next(k, step, out);
   }
+  if ((c.type === 'undo' || c.type === 'set-image') && phase !== 'final') {
+    if (multiStep(k, step, c, phase ?? '', result, out)) return;
+  }
   const ref =
     'node' in c
       ? { resource: 'nodes', name: c.node }
@@ -197,8 +228,131 @@ export function onResult(k: KubectlState, result: ApiResult, out: Output): void 
           const r = k.config.resolveKind(undefined, c.kind);
           return { resource: r?.resource ?? c.kind, name: c.name, ...(r?.namespaced ? { namespace: c.namespace ?? 'default' } : {}) };
         })();
-  trace(k, out, step.id, c.type, ref, result.code, result.body);
+  const verb = c.type === 'rollout' ? `rollout ${c.action}` : c.type === 'undo' ? 'rollout undo' : c.type;
+  trace(k, out, step.id, verb, ref, result.code, result.body, result.code < 300 ? successMessage(k, c) : undefined);
   k.steps.delete(step.id);
+}
+
+/** kubectl's line on success (`deployment.apps/web rolled back`), for the commands that print one. */
+function successMessage(k: KubectlState, c: KubectlCommand): string | undefined {
+  if (c.type !== 'rollout' && c.type !== 'undo' && c.type !== 'set-image') return undefined;
+  const r = k.config.resolveKind(undefined, c.kind);
+  const group = r && r.apiVersion.includes('/') ? `.${r.apiVersion.slice(0, r.apiVersion.indexOf('/'))}` : '';
+  const what = `${(r?.kind ?? c.kind).toLowerCase()}${group}/${c.name}`;
+  if (c.type === 'undo') return `${what} rolled back`;
+  if (c.type === 'set-image') return `${what} image updated`;
+  return `${what} ${c.action === 'pause' ? 'paused' : c.action === 'resume' ? 'resumed' : 'restarted'}`;
+}
+
+function deleteOptions(c: { gracePeriodSeconds?: number; propagationPolicy?: PropagationPolicy }): { options?: RequestSpec['options'] } {
+  if (c.gracePeriodSeconds === undefined && c.propagationPolicy === undefined) return {};
+  // metav1.DeleteOptions: the apiserver's delete path reads propagationPolicy (the garbage collector acts on it).
+  const options: { gracePeriodSeconds?: number; propagationPolicy?: PropagationPolicy } = {};
+  if (c.gracePeriodSeconds !== undefined) options.gracePeriodSeconds = c.gracePeriodSeconds;
+  if (c.propagationPolicy !== undefined) options.propagationPolicy = c.propagationPolicy;
+  return { options: options as RequestSpec['options'] };
+}
+
+/** A kubectl error of its own (no request made it wrong): traced with code 400 and kubectl's message. */
+function clientError(k: KubectlState, step: Step, c: { kind: string; name: string; namespace?: string }, verb: string, message: string, out: Output): true {
+  const r = k.config.resolveKind(undefined, c.kind);
+  trace(k, out, step.id, verb, { resource: r?.resource ?? c.kind, name: c.name, ...(r?.namespaced ? { namespace: c.namespace ?? 'default' } : {}) }, 400, null, message);
+  k.steps.delete(step.id);
+  return true;
+}
+
+/**
+ * The middle requests of undo (get → list ReplicaSets → patch) and set-image (get → patch).
+ * Returns false when the answer is the step's last (an error): the caller traces it.
+ */
+function multiStep(k: KubectlState, step: Step, c: Extract<KubectlCommand, { type: 'undo' | 'set-image' }>, phase: string, result: ApiResult, out: Output): boolean {
+  if (result.code !== 200 || isStatus(result.body)) return false;
+  const ref = refOf(k, c.kind)!;
+  const namespace = ref.namespaced ? (c.namespace ?? 'default') : undefined;
+  const target = { apiVersion: ref.apiVersion, resource: ref.resource, ...(namespace ? { namespace } : {}), name: c.name };
+  const tag = `kubectl:${step.id}`;
+  if (c.type === 'set-image') {
+    const live = result.body;
+    const onPod = ref.kind === 'Pod';
+    const podSpec = (onPod ? live.spec : (live.spec as { template?: { spec?: unknown } } | undefined)?.template?.spec) as { containers?: { name: string; image?: string }[]; initContainers?: { name: string; image?: string }[] } | undefined;
+    if (!podSpec) return clientError(k, step, c, 'set-image', `error: ${ref.kind.toLowerCase()}/${c.name} has no pod template`, out);
+    const replace = (list: { name: string; image?: string }[] | undefined) => list?.map((ct) => (ct.name === c.container ? { ...ct, image: c.image } : ct));
+    const found = [...(podSpec.containers ?? []), ...(podSpec.initContainers ?? [])].some((ct) => ct.name === c.container);
+    if (!found) return clientError(k, step, c, 'set-image', `error: unable to find container named "${c.container}"`, out);
+    const newSpec: Record<string, unknown> = { containers: replace(podSpec.containers) };
+    if (podSpec.initContainers) newSpec.initContainers = replace(podSpec.initContainers);
+    const body = (onPod ? { spec: newSpec } : { spec: { template: { spec: newSpec } } }) as KubeObject;
+    send(k, step, { verb: 'patch', patchType: 'merge', ...target, body }, `${tag}:final`, out);
+    return true;
+  }
+  // rollout undo (kubectl's DeploymentRollbacker, client side).
+  if (phase === 'get') {
+    const d = result.body as KubeObject & { spec?: { paused?: boolean; selector?: { matchLabels?: Record<string, string> } } };
+    if (d.spec?.paused) {
+      return clientError(k, step, c, 'rollout undo', `error: you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again`, out);
+    }
+    step.live = d;
+    const labels = d.spec?.selector?.matchLabels ?? {};
+    const labelSelector = Object.keys(labels)
+      .sort()
+      .map((key) => `${key}=${labels[key]}`)
+      .join(',');
+    send(k, step, { verb: 'list', apiVersion: 'apps/v1', resource: 'replicasets', ...(namespace ? { namespace } : {}), ...(labelSelector ? { options: { labelSelector } } : {}) }, `${tag}:list`, out);
+    return true;
+  }
+  if (phase === 'list') {
+    const d = step.live!;
+    const items = ((result.body as { items?: KubeObject[] }).items ?? []).filter((rs) => (rs.metadata?.ownerReferences ?? []).some((o) => o.controller && o.uid === d.metadata?.uid));
+    const revisionOf = (rs: KubeObject): number => Number(rs.metadata?.annotations?.[REVISION_ANNOTATION] ?? '0') || 0;
+    const byRevision = items.filter((rs) => revisionOf(rs) > 0).sort((a, b) => revisionOf(b) - revisionOf(a));
+    let chosen: KubeObject | undefined;
+    if (c.toRevision === undefined || c.toRevision === 0) {
+      if (byRevision.length <= 1) return clientError(k, step, c, 'rollout undo', `error: no rollout history found for deployment "${c.name}"`, out);
+      chosen = byRevision[1];
+    } else {
+      chosen = byRevision.find((rs) => revisionOf(rs) === c.toRevision);
+      if (!chosen) return clientError(k, step, c, 'rollout undo', `error: unable to find specified revision ${c.toRevision} in history`, out);
+    }
+    const template = structuredClone((chosen!.spec as { template?: KubeObject }).template ?? {}) as { metadata?: { labels?: Record<string, string> } };
+    if (template.metadata?.labels) delete template.metadata.labels['pod-template-hash'];
+    const current = (d.spec as { template?: unknown }).template;
+    if (canonical(current) === canonical(template)) {
+      trace(k, out, step.id, 'rollout undo', { resource: ref.resource, ...(namespace ? { namespace } : {}), name: c.name }, 200, null, `${successMessage(k, c)!.replace(/ rolled back$/, '')} skipped rollback (current template already matches revision ${revisionOf(chosen!)})`);
+      k.steps.delete(step.id);
+      return true;
+    }
+    // The template replaced, not merged: every field of the live template the old one lacks is removed.
+    const body = { spec: { template: replacementPatch(current, template) } } as KubeObject;
+    send(k, step, { verb: 'patch', patchType: 'merge', ...target, body }, `${tag}:final`, out);
+    return true;
+  }
+  return false;
+}
+
+/** A JSON merge patch turning `from` into exactly `to` (keys only in `from` become null). */
+export function replacementPatch(from: unknown, to: unknown): unknown {
+  const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (!isObj(from) || !isObj(to)) return to;
+  const patch: Record<string, unknown> = {};
+  for (const key of Object.keys(from)) if (!(key in to)) patch[key] = null;
+  for (const key of Object.keys(to)) {
+    if (!(key in from)) patch[key] = to[key];
+    else if (isObj(from[key]) && isObj(to[key])) patch[key] = replacementPatch(from[key], to[key]);
+    else if (canonical(from[key]) !== canonical(to[key])) patch[key] = to[key];
+  }
+  return patch;
+}
+
+function canonical(x: unknown): string {
+  if (Array.isArray(x)) return `[${x.map(canonical).join(',')}]`;
+  if (typeof x === 'object' && x !== null) {
+    const o = x as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical(o[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(x) ?? 'undefined';
 }
 
 /** Retry timer of a step waiting for the cluster. */

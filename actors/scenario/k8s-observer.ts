@@ -4,6 +4,7 @@ import type { ClusterState, StateListener } from './cluster-state.ts';
 import type { Verdict } from './conditions.ts';
 import { checkNode, checkObject, EventsTally, PodsTally } from './k8s-conditions.ts';
 import type { Expectation } from './spec.ts';
+import { checkWorkload, deploymentRevision, RolloutTally } from './workload-conditions.ts';
 
 /**
  * An expectation's Kubernetes conditions (`pods`, `node`, `object`, `event`) as an observer of
@@ -32,11 +33,41 @@ export class KubeObserver {
       this.parts.push(this.keyed(state.keyOf(cond.object.kind, cond.object.namespace, cond.object.name), () => checkObject(cond, state)));
     }
     if (exp.event) this.parts.push(this.tallied(new EventsTally(exp.event), 'events', exp.event.namespace));
+    if (exp.workload) {
+      const cond = exp.workload;
+      const ref = cond.object;
+      const part = this.keyed(state.keyOf(ref.kind, ref.namespace, ref.name), () => checkWorkload(cond, state.get(ref.kind, ref.namespace, ref.name), (d) => deploymentRevision(d, state)));
+      this.parts.push(part);
+      // A Deployment's revision is its newest ReplicaSet's: follow them too.
+      const rsPrefix = ref.kind === 'deployment' && cond.counts.revision !== undefined ? state.prefixOf('replicasets', ref.namespace) : undefined;
+      if (rsPrefix !== undefined) {
+        const touch = (): void => {
+          part.dirty = true;
+        };
+        this.stops.push(state.follow({ key: rsPrefix, prefix: true, put: touch, deleted: touch, reset: touch }));
+      }
+    }
+    if (exp.rollout) this.parts.push(this.rollout(new RolloutTally(exp.rollout)));
+  }
+
+  /** A Deployment's key and the pods of its namespace, into one tally. */
+  private rollout(tally: RolloutTally): Part {
+    const ref = tally.cond.object;
+    const part = this.tallied({ set: (key, pod) => tally.setPod(key, pod), clear: () => tally.clearPods(), verdict: () => tally.verdict() }, 'pods', ref.namespace);
+    const key = this.state.keyOf('deployment', ref.namespace, ref.name);
+    if (key === undefined) return part;
+    const read = (): void => {
+      tally.setDeployment(this.state.get('deployment', ref.namespace, ref.name));
+      part.dirty = true;
+    };
+    this.stops.push(this.state.follow({ key, prefix: false, put: read, deleted: read, reset: read }));
+    read();
+    return part;
   }
 
   /** True when the expectation has Kubernetes conditions. */
   static concerns(exp: Expectation): boolean {
-    return !!(exp.pods || exp.node || exp.object || exp.event);
+    return !!(exp.pods || exp.node || exp.object || exp.event || exp.workload || exp.rollout);
   }
 
   /** The conditions' verdict on the committed state as it is now: the first failing one, or all details. */
@@ -71,7 +102,7 @@ export class KubeObserver {
   }
 
   /** Every object under a prefix, tallied one change at a time. */
-  private tallied(tally: PodsTally | EventsTally, resource: 'pods' | 'events', namespace: string | undefined): Part {
+  private tallied(tally: Pick<PodsTally, 'set' | 'clear' | 'verdict'>, resource: 'pods' | 'events', namespace: string | undefined): Part {
     const part: Part = { dirty: true, verdict: null, check: () => tally.verdict() };
     const prefix = this.state.prefixOf(resource, namespace);
     if (prefix === undefined) return part;

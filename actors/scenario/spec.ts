@@ -149,11 +149,15 @@ export type TimelineAction =
   /** kubectl apply: create, or update what exists (by the user, default "admin"). */
   | { verb: 'apply'; user: string; manifests: ManifestDoc[]; id?: string }
   /** kubectl delete. */
-  | { verb: 'kubectl-delete'; user: string; object: ObjectRef; gracePeriodSeconds?: number; id?: string }
+  | { verb: 'kubectl-delete'; user: string; object: ObjectRef; gracePeriodSeconds?: number; cascade?: 'background' | 'foreground' | 'orphan'; id?: string }
   /** kubectl patch --type merge. */
   | { verb: 'patch'; user: string; object: ObjectRef; patch: Record<string, unknown>; subresource?: 'status'; id?: string }
   /** kubectl scale. */
   | { verb: 'scale'; user: string; object: ObjectRef; replicas: number; id?: string }
+  /** kubectl rollout undo / pause / resume / restart. */
+  | { verb: 'rollout'; action: 'undo' | 'pause' | 'resume' | 'restart'; user: string; object: ObjectRef; toRevision?: number; id?: string }
+  /** kubectl set image. */
+  | { verb: 'set-image'; user: string; object: ObjectRef; container: string; image: string; id?: string }
   /** kubectl cordon / uncordon. */
   | { verb: 'cordon' | 'uncordon'; user: string; node: string; id?: string }
   /** Adds nodes (a new group, or more of a group) at this time: their kubelets start and register. */
@@ -263,6 +267,29 @@ export interface ObjectCondition {
   exists?: boolean;
 }
 
+/** A count compared: a number, `{not: …}`, `{in: […]}`, or bounds `{atLeast: n, atMost: m}`. */
+export type CountMatch = Match<number> | { atLeast?: number; atMost?: number };
+
+/** The counts a workload's status reports (each kind maps them to its own status fields). */
+export const WORKLOAD_COUNTS = ['replicas', 'ready', 'available', 'updated', 'revision', 'active', 'succeeded', 'failed'] as const;
+export type WorkloadCount = (typeof WORKLOAD_COUNTS)[number];
+
+/** A workload's status: Deployment, ReplicaSet, StatefulSet, DaemonSet, ReplicationController, Job. */
+export interface WorkloadCondition {
+  object: ObjectRef;
+  counts: Partial<Record<WorkloadCount, CountMatch>>;
+  /** One of its status.conditions. */
+  condition?: { type: string; status: Match<'True' | 'False' | 'Unknown'>; reason?: Match<string> };
+}
+
+/**
+ * A Deployment's rolling-update bounds, from its own spec: available pods ≥ replicas −
+ * maxUnavailable and pods ≤ replicas + maxSurge (pods matching its selector, not terminating).
+ */
+export interface RolloutCondition {
+  object: ObjectRef;
+}
+
 /** The outcome of a kubectl-like step, by its id. */
 export interface RequestCondition {
   id: string;
@@ -291,6 +318,8 @@ export interface Expectation {
   object?: ObjectCondition;
   request?: RequestCondition;
   event?: EventCondition;
+  workload?: WorkloadCondition;
+  rollout?: RolloutCondition;
   source: SourceRef;
 }
 

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../api/protocol.ts';
+import { timestamp } from '../api/time.ts';
 import type { World } from './build.ts';
 import type { Outcomes } from './outcomes.ts';
 import type { ScenarioSpec, TimelineStep } from './spec.ts';
@@ -8,6 +9,9 @@ import type { ScenarioSpec, TimelineStep } from './spec.ts';
  * (roles, groups bound earlier with `as`), and acts — a network fault, a crash or restart, an
  * etcd client request, a kubectl-like command, new nodes.
  */
+/** kubectl delete --cascade → metav1.DeleteOptions.propagationPolicy. */
+const CASCADE = { background: 'Background', foreground: 'Foreground', orphan: 'Orphan' } as const;
+
 export function scheduleTimeline(spec: ScenarioSpec, world: World, outcomes: Outcomes): void {
   const { sim, targets, kube } = world;
   const nextReqId = new Map<string, number>();
@@ -64,7 +68,14 @@ export function scheduleTimeline(spec: ScenarioSpec, world: World, outcomes: Out
       case 'apply':
         return kube?.kubectl(a.user, a.id, { type: 'apply', objects: a.manifests.map((d) => d.object as KubeObject) });
       case 'kubectl-delete':
-        return kube?.kubectl(a.user, a.id, { type: 'delete', kind: a.object.kind, name: a.object.name, ...(a.object.namespace ? { namespace: a.object.namespace } : {}), ...(a.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: a.gracePeriodSeconds } : {}) });
+        return kube?.kubectl(a.user, a.id, { type: 'delete', kind: a.object.kind, name: a.object.name, ...(a.object.namespace ? { namespace: a.object.namespace } : {}), ...(a.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: a.gracePeriodSeconds } : {}), ...(a.cascade ? { propagationPolicy: CASCADE[a.cascade] } : {}) });
+      case 'rollout': {
+        const ns = a.object.namespace ? { namespace: a.object.namespace } : {};
+        if (a.action === 'undo') return kube?.kubectl(a.user, a.id, { type: 'undo', kind: a.object.kind, name: a.object.name, ...ns, ...(a.toRevision !== undefined ? { toRevision: a.toRevision } : {}) });
+        return kube?.kubectl(a.user, a.id, { type: 'rollout', action: a.action, kind: a.object.kind, name: a.object.name, ...ns, ...(a.action === 'restart' ? { restartedAt: timestamp(step.atMs) } : {}) });
+      }
+      case 'set-image':
+        return kube?.kubectl(a.user, a.id, { type: 'set-image', kind: a.object.kind, name: a.object.name, ...(a.object.namespace ? { namespace: a.object.namespace } : {}), container: a.container, image: a.image });
       case 'patch':
         return kube?.kubectl(a.user, a.id, { type: 'patch', kind: a.object.kind, name: a.object.name, ...(a.object.namespace ? { namespace: a.object.namespace } : {}), patch: a.patch as KubeObject, ...(a.subresource ? { subresource: a.subresource } : {}) });
       case 'scale':

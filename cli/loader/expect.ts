@@ -25,6 +25,8 @@ import { formatDuration } from './durations.ts';
 import { selectorProblem } from './labels.ts';
 import { SHAPES, SUBJECT_NAMES, type SubjectName } from './schema.ts';
 import { ETCD_ID_VERBS, kubernetesOff, readClientRef, readNodeRef, readTarget, readTargets, type State, type TargetUse } from './targets.ts';
+import { WORKLOAD_FIELDS } from '../../actors/scenario/workload-conditions.ts';
+import { WORKLOAD_COUNTS, type CountMatch, type WorkloadCondition } from '../../actors/scenario/spec.ts';
 import { checkWithinRun, readNamespace, readObjectField, readObjectRef, readTime } from './timeline.ts';
 import { closest, listItems, openMap, readBool, readDuration, readEnum, readInt, readList, readString, wrongType, type Ctx, type Fields, type Val } from './tree.ts';
 
@@ -107,7 +109,85 @@ const SUBJECTS: Record<SubjectName, (cx: Ctx, st: State, v: Val, use: TargetUse)
     const event = readEventCondition(cx, v);
     return event && { event };
   }),
+  workload: k8s((cx, _st, v) => {
+    const workload = readWorkloadCondition(cx, v);
+    return workload && { workload };
+  }),
+  rollout: k8s((cx, _st, v) => {
+    const f = openMap(cx, v, SHAPES.rolloutCondition, 'a map like {object: deployment/web}');
+    if (!f) return undefined;
+    const object = readObjectField(cx, f, (info, objectV) =>
+      info.kind === 'Deployment' ? true : cx.report(objectV.node, `${objectV.path} is a ${info.kind.toLowerCase()}`, 'rollout bounds are a Deployment\'s (maxSurge, maxUnavailable)', 'name a deployment/<name>'),
+    );
+    return object && { rollout: { object } };
+  }),
 };
+
+const MAX_WORKLOAD_COUNT = 1_000_000;
+
+function readWorkloadCondition(cx: Ctx, v: Val): WorkloadCondition | undefined {
+  const f = openMap(cx, v, SHAPES.workloadCondition, 'a map like {object: deployment/web, available: 3}');
+  if (!f) return undefined;
+  let kind: string | undefined;
+  const object = readObjectField(cx, f, (info, objectV) => {
+    kind = info.kind.toLowerCase();
+    return WORKLOAD_FIELDS[kind]
+      ? true
+      : cx.report(objectV.node, `${objectV.path} is a ${kind}, not a workload`, `that.workload reads the status of a ${Object.keys(WORKLOAD_FIELDS).join(', ')}`, 'name a workload, like deployment/web, or use that.object for a field');
+  });
+  const counts: WorkloadCondition['counts'] = {};
+  let bad = !object;
+  for (const count of WORKLOAD_COUNTS) {
+    const cv = f.get(count);
+    if (!cv) continue;
+    if (kind && WORKLOAD_FIELDS[kind] && !WORKLOAD_FIELDS[kind]![count]) {
+      const has = Object.keys(WORKLOAD_FIELDS[kind]!);
+      cx.report(cv.key ?? cv.node, `${cv.path} is given, but a ${kind} has no ${count} count`, `a ${kind}'s counts: ${has.join(', ')}`, `use one of ${has.join(', ')}`);
+      bad = true;
+      continue;
+    }
+    const m = readCountMatch(cx, cv);
+    if (m === undefined) bad = true;
+    else counts[count] = m;
+  }
+  const condV = f.get('condition');
+  let condition: WorkloadCondition['condition'];
+  if (condV) {
+    const cf = openMap(cx, condV, SHAPES.workloadConditionStatus, 'a map {type: Available, status: "True"}');
+    const typeV = cf?.get('type');
+    const statusV = cf?.get('status');
+    const reasonV = cf?.get('reason');
+    const type = typeV && readString(cx, typeV, { nonEmpty: true });
+    const status = statusV && readMatch(cx, statusV, (x) => readEnum(cx, x, CONDITION_STATUSES));
+    const reason = reasonV && readMatch(cx, reasonV, (x) => readString(cx, x, { nonEmpty: true }));
+    if (type === undefined || status === undefined || (reasonV && reason === undefined)) bad = true;
+    else condition = { type, status, ...(reason !== undefined ? { reason } : {}) };
+  }
+  if (bad || !object) return undefined;
+  return { object, counts, ...(condition ? { condition } : {}) };
+}
+
+/** A count: a number, {not: …}, {in: […]}, or {atLeast: n, atMost: m} (either or both). */
+function readCountMatch(cx: Ctx, v: Val): CountMatch | undefined {
+  const one = (x: Val): number | undefined => readInt(cx, x, 0, MAX_WORKLOAD_COUNT);
+  if (isMap(v.node) && v.node.items.some((p) => isScalar(p.key) && (p.key.value === 'atLeast' || p.key.value === 'atMost'))) {
+    const f = openMap(cx, v, SHAPES.countBound, 'a number, {not: n}, {in: [a, b]}, or {atLeast: n, atMost: m}');
+    if (!f) return undefined;
+    if (f.has('not') || f.has('in')) {
+      return cx.report(v.node, `${v.path} mixes bounds with not/in`, 'bounds ({atLeast, atMost}) or one comparison ({not} or {in})', 'keep atLeast/atMost, or write {not: …} alone');
+    }
+    const lo = f.get('atLeast');
+    const hi = f.get('atMost');
+    const atLeast = lo && one(lo);
+    const atMost = hi && one(hi);
+    if ((lo && atLeast === undefined) || (hi && atMost === undefined)) return undefined;
+    if (atLeast !== undefined && atMost !== undefined && atLeast > atMost) {
+      return cx.report(v.node, `${v.path} has atLeast ${atLeast} above atMost ${atMost}`, 'no count can satisfy both', 'swap them');
+    }
+    return { ...(atLeast !== undefined ? { atLeast } : {}), ...(atMost !== undefined ? { atMost } : {}) };
+  }
+  return readMatch(cx, v, one);
+}
 
 function startOf(when: When): number {
   return when.mode === 'at' ? when.atMs : when.mode === 'within' ? when.afterMs : when.fromMs;

@@ -51,6 +51,8 @@ export const VERB_KEYS = {
   patch: opt('{object: node/worker-1, patch: {spec: {unschedulable: true}}}'),
   cordon: opt('worker-1'),
   uncordon: opt('worker-1'),
+  rollout: opt('{undo: deployment/web}'),
+  'set-image': opt('{object: deployment/web, container: web, image: nginx:1.26}'),
   'add-nodes': opt('{name: big, count: 1}'),
 } as const satisfies Record<string, KeyRule>;
 
@@ -66,6 +68,8 @@ export const SUBJECT_KEYS = {
   object: opt('{object: deployment/web, field: status.readyReplicas, equals: 3}'),
   request: opt('{id: d1, code: 403}'),
   event: opt('{reason: FailedScheduling}'),
+  workload: opt('{object: deployment/web, available: 3}'),
+  rollout: opt('{object: deployment/web}'),
 } as const satisfies Record<string, KeyRule>;
 
 /** The fields of a node entry: in spec.cluster.nodes and in add-nodes. */
@@ -240,7 +244,31 @@ export const SHAPES = {
       namespace: opt('default'),
       user: opt('alice'),
       gracePeriod: opt('0s'),
+      cascade: opt('foreground'),
       id: opt('d1'),
+    },
+  },
+  rollout: {
+    keys: {
+      undo: opt('deployment/web'),
+      pause: opt('deployment/web'),
+      resume: opt('deployment/web'),
+      restart: opt('deployment/web'),
+      toRevision: opt('1'),
+      namespace: opt('default'),
+      user: opt('alice'),
+      id: opt('u1'),
+    },
+    constraints: [{ rule: 'exactlyOne', keys: ['undo', 'pause', 'resume', 'restart'], label: 'rollout action', fix: 'write one of undo, pause, resume, restart, like rollout: {undo: deployment/web}' }],
+  },
+  setImage: {
+    keys: {
+      object: req('deployment/web'),
+      container: req('web'),
+      image: req('nginx:1.26'),
+      namespace: opt('default'),
+      user: opt('alice'),
+      id: opt('i1'),
     },
   },
   scale: {
@@ -394,6 +422,43 @@ export const SHAPES = {
       exists: opt('true'),
     },
     constraints: [{ rule: 'exactlyOne', keys: ['equals', 'exists'], label: 'assertion' }],
+  },
+  workloadCondition: {
+    keys: {
+      object: req('deployment/web'),
+      namespace: opt('default'),
+      replicas: opt('3'),
+      ready: opt('3'),
+      available: opt('3'),
+      updated: opt('3'),
+      revision: opt('2'),
+      active: opt('1'),
+      succeeded: opt('1'),
+      failed: opt('0'),
+      condition: opt('{type: Available, status: "True"}'),
+    },
+    constraints: [{ rule: 'atLeastOne', keys: ['replicas', 'ready', 'available', 'updated', 'revision', 'active', 'succeeded', 'failed', 'condition'], label: 'assertion' }],
+  },
+  workloadConditionStatus: {
+    keys: {
+      type: req('Available'),
+      status: req('"True"'),
+      reason: opt('MinimumReplicasAvailable'),
+    },
+  },
+  countBound: {
+    keys: {
+      not: opt('0'),
+      in: opt('[2, 3]'),
+      atLeast: opt('2'),
+      atMost: opt('5'),
+    },
+  },
+  rolloutCondition: {
+    keys: {
+      object: req('deployment/web'),
+      namespace: opt('default'),
+    },
   },
   requestCondition: {
     keys: {

@@ -155,7 +155,7 @@ const VERBS: Record<VerbName, VerbDecoder> = {
     // Two verbs share the word, told apart by shape: kubectl's `delete: pod/web` or
     // `{object: …}`, and the etcd client's `{client, key}`.
     const keys = isMap(v.node) ? v.node.items.map((p) => (isScalar(p.key) ? p.key.value : undefined)) : [];
-    const kubectl = isScalar(v.node) || keys.includes('object') || (!keys.includes('client') && !keys.includes('key') && keys.some((k) => k === 'namespace' || k === 'user' || k === 'gracePeriod'));
+    const kubectl = isScalar(v.node) || keys.includes('object') || (!keys.includes('client') && !keys.includes('key') && keys.some((k) => k === 'namespace' || k === 'user' || k === 'gracePeriod' || k === 'cascade'));
     if (isMap(v.node) && !kubectl && !keys.includes('client') && !keys.includes('key')) {
       return cx.report(
         v.key ?? v.node,
@@ -206,9 +206,9 @@ const VERBS: Record<VerbName, VerbDecoder> = {
     if (!f) return undefined;
     const common = kubectlCommon(cx, st, f, 'scale');
     const object = readObjectField(cx, f, (info, objectV) =>
-      info.kind === 'Deployment' || info.kind === 'ReplicaSet'
+      SCALABLE.includes(info.kind)
         ? true
-        : cx.report(objectV.node, `${objectV.path} is a ${info.kind.toLowerCase()}, which cannot be scaled`, 'scale works on deployments and replicasets', 'scale a deployment/<name> or replicaset/<name>'),
+        : cx.report(objectV.node, `${objectV.path} is a ${info.kind.toLowerCase()}, which cannot be scaled`, `scale works on ${SCALABLE.map((k) => k.toLowerCase() + 's').join(', ')}`, 'scale a deployment/<name>, replicaset/<name>, statefulset/<name> or replicationcontroller/<name>'),
     );
     const replicasV = f.get('replicas');
     const replicas = replicasV && readInt(cx, replicasV, 0, MAX_REPLICAS);
@@ -240,6 +240,51 @@ const VERBS: Record<VerbName, VerbDecoder> = {
     };
   },
 
+  rollout(cx, st, v) {
+    if (!st.kubernetes) return kubernetesOff(cx, v);
+    const f = openMap(cx, v, SHAPES.rollout, 'a map {undo: deployment/web}, or pause, resume, restart');
+    if (!f) return undefined;
+    const common = kubectlCommon(cx, st, f, 'rollout');
+    const action = (['undo', 'pause', 'resume', 'restart'] as const).find((a) => f.has(a));
+    if (!action) return undefined; // openMap reported it
+    const actionV = f.get(action)!;
+    const kinds = action === 'undo' || action === 'pause' || action === 'resume' ? ['Deployment'] : ['Deployment', 'StatefulSet', 'DaemonSet'];
+    const object = readObjectRef(cx, actionV, f.get('namespace'), (info, objectV) =>
+      kinds.includes(info.kind)
+        ? true
+        : cx.report(objectV.node, `${objectV.path} is a ${info.kind.toLowerCase()}, which kubectl rollout ${action} does not take`, `rollout ${action} works on ${kinds.map((k) => k.toLowerCase() + 's').join(', ')}`, `write rollout: {${action}: deployment/<name>}`),
+    );
+    const toRevisionV = f.get('toRevision');
+    if (toRevisionV && action !== 'undo') {
+      cx.report(toRevisionV.key ?? toRevisionV.node, `${toRevisionV.path} is given, but only rollout undo takes a revision`, undefined, 'remove toRevision, or use undo');
+      return undefined;
+    }
+    const toRevision = toRevisionV && readInt(cx, toRevisionV, 1, 2 ** 31 - 1);
+    if (!common || !object || (toRevisionV && toRevision === undefined)) return undefined;
+    return {
+      action: { verb: 'rollout', action, user: common.user, object, ...(toRevision !== undefined ? { toRevision } : {}), ...common.extra },
+      binds: noTargets('rollout'),
+    };
+  },
+
+  'set-image'(cx, st, v) {
+    if (!st.kubernetes) return kubernetesOff(cx, v);
+    const f = openMap(cx, v, SHAPES.setImage, 'a map {object: deployment/web, container: web, image: nginx:1.26}');
+    if (!f) return undefined;
+    const common = kubectlCommon(cx, st, f, 'set-image');
+    const object = readObjectField(cx, f, (info, objectV) =>
+      POD_TEMPLATE_KINDS.includes(info.kind)
+        ? true
+        : cx.report(objectV.node, `${objectV.path} is a ${info.kind.toLowerCase()}, which has no pod template`, `set image works on ${POD_TEMPLATE_KINDS.map((k) => k.toLowerCase() + 's').join(', ')}`, 'name a deployment/<name> or another workload'),
+    );
+    const containerV = f.get('container');
+    const container = containerV && readString(cx, containerV, { nonEmpty: true });
+    const imageV = f.get('image');
+    const image = imageV && readString(cx, imageV, { nonEmpty: true });
+    if (!common || !object || container === undefined || image === undefined) return undefined;
+    return { action: { verb: 'set-image', user: common.user, object, container, image, ...common.extra }, binds: noTargets('set-image') };
+  },
+
   cordon: (cx, st, v, step) => cordon(cx, st, v, step, 'cordon'),
   uncordon: (cx, st, v, step) => cordon(cx, st, v, step, 'uncordon'),
 
@@ -256,6 +301,10 @@ const VERBS: Record<VerbName, VerbDecoder> = {
 };
 
 const MAX_REPLICAS = 10_000;
+/** Kinds with a scale subresource (kubectl scale). */
+const SCALABLE = ['Deployment', 'ReplicaSet', 'StatefulSet', 'ReplicationController'];
+/** Kinds with containers kubectl set image can change. */
+const POD_TEMPLATE_KINDS = ['Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'ReplicationController', 'Job', 'CronJob'];
 
 function kubectlDelete(cx: Ctx, st: State, v: Val): Decoded | undefined {
   if (!st.kubernetes) return kubernetesOff(cx, v);
@@ -267,6 +316,8 @@ function kubectlDelete(cx: Ctx, st: State, v: Val): Decoded | undefined {
   if (!f) return undefined;
   const common = kubectlCommon(cx, st, f, 'kubectl-delete');
   const object = readObjectField(cx, f);
+  const cascadeV = f.get('cascade');
+  const cascade = cascadeV && readEnum(cx, cascadeV, ['background', 'foreground', 'orphan'] as const);
   const graceV = f.get('gracePeriod');
   let gracePeriodSeconds: number | undefined;
   if (graceV) {
@@ -275,9 +326,9 @@ function kubectlDelete(cx: Ctx, st: State, v: Val): Decoded | undefined {
       cx.report(graceV.node, `${graceV.path} is ${formatDuration(ms)}, not a whole number of seconds`, 'kubectl counts the grace period in seconds', `write gracePeriod: ${formatDuration(Math.round(ms / 1000) * 1000)}`);
     } else if (ms !== undefined) gracePeriodSeconds = ms / 1000;
   }
-  if (!common || !object || (graceV && gracePeriodSeconds === undefined)) return undefined;
+  if (!common || !object || (graceV && gracePeriodSeconds === undefined) || (cascadeV && cascade === undefined)) return undefined;
   return {
-    action: { verb: 'kubectl-delete', user: common.user, object, ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}), ...common.extra },
+    action: { verb: 'kubectl-delete', user: common.user, object, ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}), ...(cascade ? { cascade } : {}), ...common.extra },
     binds: noTargets('delete'),
   };
 }
