@@ -692,8 +692,15 @@ export class ApiServerCore {
     const cur = current;
     if (req.subresource === 'status') {
       next = { ...cur, status: next.status };
+    } else if (req.subresource === 'finalize') {
+      // namespaces/finalize changes spec.finalizers and nothing else (namespaceFinalizeStrategy).
+      next = { ...cur, spec: { ...((cur.spec as object) ?? {}), finalizers: namespaceFinalizers(next) } };
     } else if (hasStatusSubresource(info)) {
       next = { ...next, status: cur.status };
+    }
+    if (info.resource === 'namespaces' && req.subresource !== 'finalize') {
+      // namespaceStrategy.PrepareForUpdate: spec.finalizers only change through /finalize.
+      next = { ...next, spec: { ...((next.spec as object) ?? {}), finalizers: namespaceFinalizers(cur) } };
     }
     const meta = { ...(next.metadata ?? {}) };
     // An unconditional update (no resourceVersion) takes the stored object's (registry store.Update).
@@ -746,8 +753,10 @@ export class ApiServerCore {
     const next = mutate(current);
     if (isStatus(next)) return this.respond(req, next.code, next);
     if (req.options?.dryRun) return this.respond(req, 200, m.convert(next, info, req.apiVersion));
+    // ShouldDeleteDuringUpdate: the last finalizer of an object being deleted is gone.
+    const deleting = shouldDeleteDuringUpdate(info, next);
     this.etcd.txn(
-      { compare: [{ key, target: 'mod', result: '=', value: Number(currentRv) }], success: [{ op: 'put', key, value: encode(stripRv(next)) }], failure: [{ op: 'range', key }] },
+      { compare: [{ key, target: 'mod', result: '=', value: Number(currentRv) }], success: [deleting ? { op: 'delete', key } : { op: 'put', key, value: encode(stripRv(next)) }], failure: [{ op: 'range', key }] },
       (r) => {
         if (isFailure(r)) return this.respond(req, 500, etcdError(r));
         if (r.succeeded) return this.respond(req, 200, m.convert(withRv(next, r.revision), info, req.apiVersion));
@@ -793,6 +802,13 @@ export class ApiServerCore {
     );
   }
 
+  /**
+   * DELETE (registry store.Delete): the garbage-collection finalizers the request's
+   * propagationPolicy (or the kind's default) asks for are set first; an object left with
+   * finalizers (or a pod bound to a node, which waits for its kubelet) gets a deletionTimestamp and
+   * stays until its last finalizer goes (see `shouldDeleteDuringUpdate`); anything else is deleted.
+   * A namespace with spec.finalizers becomes Terminating.
+   */
   private delete(p: Pending): void {
     const { req, info } = p;
     const m = this.config.machinery;
@@ -804,13 +820,22 @@ export class ApiServerCore {
       if (admitted.error) return this.respond(req, admitted.error.code, admitted.error);
       const meta = current.metadata ?? {};
       const graceful = this.gracePeriodFor(info, current, req.options?.gracePeriodSeconds);
-      const hasFinalizers = (meta.finalizers?.length ?? 0) > 0 || (info.resource === 'namespaces' && (((current.spec as { finalizers?: string[] } | undefined)?.finalizers?.length ?? 0) > 0));
+      const finalizers = gcFinalizers(meta.finalizers ?? [], req.options?.propagationPolicy ?? defaultPropagationPolicy(info, req.apiVersion), req.options?.propagationPolicy !== undefined);
+      const finalizersChanged = !sameList(finalizers, meta.finalizers ?? []);
+      const hasFinalizers = finalizers.length > 0 || (info.resource === 'namespaces' && namespaceFinalizers(current).length > 0);
       if (graceful > 0 || hasFinalizers) {
-        if (meta.deletionTimestamp && graceful >= (meta.deletionGracePeriodSeconds ?? Infinity)) return this.respond(req, 200, m.convert(current, info, req.apiVersion));
-        const deletionTimestamp = timestamp(this.now() + graceful * 1000);
+        const keepsTimestamp = meta.deletionTimestamp !== undefined && graceful >= (meta.deletionGracePeriodSeconds ?? Infinity);
+        if (keepsTimestamp && !finalizersChanged) return this.respond(req, 200, m.convert(current, info, req.apiVersion));
+        const { finalizers: _old, ...rest } = meta;
+        void _old;
         const next: KubeObject = {
           ...current,
-          metadata: { ...meta, deletionTimestamp, deletionGracePeriodSeconds: graceful },
+          metadata: {
+            ...rest,
+            ...(finalizers.length > 0 ? { finalizers } : {}),
+            deletionTimestamp: keepsTimestamp ? meta.deletionTimestamp : timestamp(this.now() + graceful * 1000),
+            deletionGracePeriodSeconds: keepsTimestamp ? meta.deletionGracePeriodSeconds : graceful,
+          },
           ...(info.resource === 'namespaces' ? { status: { ...((current.status as object) ?? {}), phase: 'Terminating' } } : {}),
         };
         return this.casWrite(p, key, current, next, (stored) => this.respond(req, 200, m.convert(stored, info, req.apiVersion)));
@@ -911,6 +936,57 @@ function conflictStatus(message: string): ApiStatus {
 
 function notFoundResource(req: ApiRequest): ApiStatus {
   return { apiVersion: 'v1', kind: 'Status', status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', code: 404, details: { kind: req.resource } };
+}
+
+const FINALIZER_ORPHAN = 'orphan';
+const FINALIZER_FOREGROUND = 'foregroundDeletion';
+type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
+
+/**
+ * The kind's DefaultGarbageCollectionPolicy: Orphan for ReplicationControllers and for the
+ * workload kinds served from legacy group versions (extensions/v1beta1, apps/v1beta1,
+ * apps/v1beta2); Background for everything else.
+ */
+export function defaultPropagationPolicy(info: ResourceInfo, apiVersion: string): PropagationPolicy {
+  if (info.resource === 'replicationcontrollers') return 'Orphan';
+  if (['extensions/v1beta1', 'apps/v1beta1', 'apps/v1beta2'].includes(apiVersion) && ['deployments', 'replicasets', 'daemonsets', 'statefulsets'].includes(info.resource)) return 'Orphan';
+  return 'Background';
+}
+
+/**
+ * deletionFinalizersForGarbageCollection: an explicit policy sets `orphan` or `foregroundDeletion`
+ * (and drops the other; Background drops both); without one, finalizers already there stay, and
+ * the default policy adds `orphan` when it is Orphan.
+ */
+export function gcFinalizers(current: readonly string[], policy: PropagationPolicy, explicit: boolean): string[] {
+  const hasGc = current.includes(FINALIZER_ORPHAN) || current.includes(FINALIZER_FOREGROUND);
+  if (!explicit && hasGc) return [...current];
+  const rest = current.filter((f) => f !== FINALIZER_ORPHAN && f !== FINALIZER_FOREGROUND);
+  if (policy === 'Orphan') return [...rest, FINALIZER_ORPHAN];
+  if (policy === 'Foreground') return [...rest, FINALIZER_FOREGROUND];
+  return rest;
+}
+
+function namespaceFinalizers(ns: KubeObject): string[] {
+  const f = (ns.spec as { finalizers?: unknown } | undefined)?.finalizers;
+  return Array.isArray(f) ? f.filter((x): x is string => typeof x === 'string') : [];
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * An update that leaves an object being deleted without finalizers deletes it (store.Update's
+ * ShouldDeleteDuringUpdate); pods also wait for a zero grace period (their kubelet's last delete).
+ */
+export function shouldDeleteDuringUpdate(info: ResourceInfo, obj: KubeObject): boolean {
+  const meta = obj.metadata ?? {};
+  if (!meta.deletionTimestamp) return false;
+  if ((meta.finalizers?.length ?? 0) > 0) return false;
+  if (info.resource === 'namespaces' && namespaceFinalizers(obj).length > 0) return false;
+  if (info.resource === 'pods' && (meta.deletionGracePeriodSeconds ?? 0) !== 0) return false;
+  return true;
 }
 
 function hasStatusSubresource(info: ResourceInfo): boolean {
