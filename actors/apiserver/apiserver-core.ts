@@ -109,7 +109,7 @@ export class ApiServerCore {
         if (!c) return [];
         const out: KubeObject[] = [];
         for (const item of c.cache.objects.values()) {
-          if (namespace === undefined || item.object.metadata?.namespace === namespace) out.push(item.object);
+          if (namespace === undefined || item.object.metadata?.namespace === namespace) out.push(resource === 'resourcequotas' ? this.quotaWithCharges(item.object) : item.object);
         }
         return out;
       },
@@ -653,10 +653,11 @@ export class ApiServerCore {
     const admitted = m.admitValidating({ ...attrs, object }, this.lookup);
     if (admitted.error) return this.respond(req, admitted.error.code, admitted.error);
     if (req.options?.dryRun) return this.respond(req, 201, m.convert(object, info, req.apiVersion));
+    // The quota is charged before the object is stored (CheckRequest), so concurrent creates see it.
+    for (const usage of admitted.quotaUsage ?? []) this.writeQuotaUsage(usage);
     this.etcdCreate(info, p.namespace, name, object, (result) => {
       if (result === 'exists') return this.respond(req, 409, alreadyExists(info.resource, info.group, name));
       if (isFailure(result)) return this.respond(req, 500, etcdError(result));
-      for (const usage of admitted.quotaUsage ?? []) this.writeQuotaUsage(usage);
       this.respond(req, 201, m.convert(result, info, req.apiVersion));
     });
   }
@@ -673,15 +674,80 @@ export class ApiServerCore {
     );
   }
 
+  /**
+   * Quota charges (the admission plugin's quotaUsage): the newest `status.used` this apiserver
+   * charged per quota is what admission reads until the watch cache has its write, and the writes
+   * go one at a time per quota (each a compare-and-swap on the last one's revision, re-read on a
+   * conflict), so a burst of creates is charged in full — the quota evaluator's serialized
+   * UpdateStatus.
+   */
+  private readonly quotaCharges = new Map<string, { used: Record<string, string>; inFlight: boolean; dirty: boolean; writtenRv: number }>();
+
+  private quotaWithCharges(quota: KubeObject): KubeObject {
+    const key = `${quota.metadata?.namespace ?? ''}/${quota.metadata?.name ?? ''}`;
+    const charge = this.quotaCharges.get(key);
+    if (!charge) return quota;
+    const rv = Number(quota.metadata?.resourceVersion ?? 0);
+    if (!charge.inFlight && !charge.dirty && rv >= charge.writtenRv) {
+      this.quotaCharges.delete(key);
+      return quota;
+    }
+    return { ...quota, status: { ...((quota.status as object) ?? {}), used: charge.used } };
+  }
+
   private writeQuotaUsage(usage: { namespace: string; quota: string; used: Record<string, string> }): void {
-    const info = this.caches.get('resourcequotas')?.info;
-    if (!info) return;
+    const key = `${usage.namespace}/${usage.quota}`;
+    const charge = this.quotaCharges.get(key) ?? { used: usage.used, inFlight: false, dirty: false, writtenRv: 0 };
+    charge.used = usage.used;
+    this.quotaCharges.set(key, charge);
+    if (charge.inFlight) {
+      charge.dirty = true;
+      return;
+    }
     const current = this.lookup.get('resourcequotas', usage.namespace, usage.quota);
-    if (!current) return;
-    const next = { ...current, status: { ...((current.status as object) ?? {}), used: usage.used } };
-    const key = this.config.machinery.etcdKey(info, usage.namespace, usage.quota);
-    const rv = Number(current.metadata?.resourceVersion ?? 0);
-    this.etcd.txn({ compare: [{ key, target: 'mod', result: '=', value: rv }], success: [{ op: 'put', key, value: encode(stripRv(next)) }], failure: [] }, () => undefined);
+    this.flushQuotaCharge(usage.namespace, usage.quota, Math.max(charge.writtenRv, Number(current?.metadata?.resourceVersion ?? 0)), 0);
+  }
+
+  private flushQuotaCharge(namespace: string, name: string, rv: number, attempt: number): void {
+    const info = this.caches.get('resourcequotas')?.info;
+    const charge = this.quotaCharges.get(`${namespace}/${name}`);
+    if (!info || !charge) return;
+    const key = this.config.machinery.etcdKey(info, namespace, name);
+    charge.inFlight = true;
+    charge.dirty = false;
+    const used = charge.used;
+    const write = (base: KubeObject, baseRv: number): void => {
+      const next = { ...base, status: { ...((base.status as object) ?? {}), used } };
+      this.etcd.txn({ compare: [{ key, target: 'mod', result: '=', value: baseRv }], success: [{ op: 'put', key, value: encode(stripRv(next)) }], failure: [{ op: 'range', key }] }, (r) => {
+        if (isFailure(r)) {
+          charge.inFlight = false;
+          return;
+        }
+        if (!r.succeeded) {
+          const range = r.responses[0];
+          const kv = range && range.op === 'range' ? range.kvs[0] : undefined;
+          if (!kv || attempt >= UPDATE_RETRIES) {
+            charge.inFlight = false;
+            return;
+          }
+          return this.flushQuotaCharge(namespace, name, kv.modRevision, attempt + 1);
+        }
+        charge.writtenRv = r.revision;
+        charge.inFlight = false;
+        if (charge.dirty) this.flushQuotaCharge(namespace, name, r.revision, 0);
+      });
+    };
+    // The base object: the cache's if it is at `rv`, otherwise a fresh read.
+    const cached = this.caches.get('resourcequotas')!.cache.objects.get(key)?.object;
+    if (cached && Number(cached.metadata?.resourceVersion ?? 0) === rv) return write(cached, rv);
+    this.etcd.range(key, { consistency: 'linearizable' }, (r) => {
+      const kv = !isFailure(r) ? r.kvs[0] : undefined;
+      if (!kv) {
+        charge.inFlight = false;
+        return;
+      }
+      write(decode(kv), kv.modRevision);
+    });
   }
 
   /** The object an update or patch stores, given the current one. Returns a Status to refuse. */
@@ -947,7 +1013,7 @@ type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
  * workload kinds served from legacy group versions (extensions/v1beta1, apps/v1beta1,
  * apps/v1beta2); Background for everything else.
  */
-export function defaultPropagationPolicy(info: ResourceInfo, apiVersion: string): PropagationPolicy {
+export function defaultPropagationPolicy(info: { resource: string }, apiVersion: string): PropagationPolicy {
   if (info.resource === 'replicationcontrollers') return 'Orphan';
   if (['extensions/v1beta1', 'apps/v1beta1', 'apps/v1beta2'].includes(apiVersion) && ['deployments', 'replicasets', 'daemonsets', 'statefulsets'].includes(info.resource)) return 'Orphan';
   return 'Background';

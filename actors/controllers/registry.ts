@@ -4,6 +4,7 @@ import type { AnyController } from './host/types.ts';
 import { namespaceController } from './namespace/controller.ts';
 import { nodeLifecycleController } from './node-lifecycle/controller.ts';
 import { replicaSetController } from './replicaset/controller.ts';
+import { resourceQuotaController } from './resourcequota/controller.ts';
 import { serviceAccountController } from './serviceaccount/controller.ts';
 import { taintEvictionController } from './taint-eviction/controller.ts';
 
@@ -19,4 +20,5 @@ export const CONTROLLERS: readonly AnyController[] = [
   deploymentController,
   garbageCollectorController,
   namespaceController,
+  resourceQuotaController,
 ];
