@@ -98,7 +98,7 @@ describe('namespace controller', { timeout: 30_000 }, () => {
     const ws = writes(syncNamespace('team', ctx));
     assert.deepEqual(ws.map((x) => `${x.request.verb} ${x.request.resource}${x.request.subresource ? '/' + x.request.subresource : ''} ${x.request.name}`), ['update namespaces/status team', 'delete replicasets web', 'delete pods a']);
     const conditions = ((ws[0]!.request.body as KubeObject).status as { conditions: { type: string; status: string; message: string }[] }).conditions;
-    assert.deepEqual(conditions.find((c) => c.type === 'NamespaceContentRemaining'), { type: 'NamespaceContentRemaining', status: 'True', reason: 'SomeResourcesRemain', message: 'Some resources are remaining: pods has 1 resource instances', lastTransitionTime: '2025-01-01T00:00:00Z' });
+    assert.deepEqual(conditions.find((c) => c.type === 'NamespaceContentRemaining'), { type: 'NamespaceContentRemaining', status: 'True', reason: 'SomeResourcesRemain', message: 'Some resources are remaining: pods. has 1 resource instances', lastTransitionTime: '2025-01-01T00:00:00Z' });
     assert.ok(ctx.queued.includes('team after 5000'));
     const empty = writes(syncNamespace('team', ctxWith({ namespaces: [ns()] })));
     assert.deepEqual(empty.map((x) => `${x.request.verb} ${x.request.subresource}`), ['update status', 'update finalize']);

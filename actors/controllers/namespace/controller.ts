@@ -22,8 +22,9 @@ const RECHECK_MS = 5_000;
 const NS_W = WATCHED.find((w) => w.info.resource === 'namespaces' && w.info.group === '')!;
 const NAMESPACED = WATCHED.filter((w) => w.info.namespaced);
 
+/** How the deleter names a resource in its conditions: `pods.` (core group), `deployments.apps`. */
 function groupResource(w: WatchedResource): string {
-  return w.info.group === '' ? w.info.resource : `${w.info.resource}.${w.info.group}`;
+  return `${w.info.resource}.${w.info.group}`;
 }
 
 /** Whether the deleter's delete leaves the object in place for a while (a bound pod's grace, finalizers). */

@@ -15,7 +15,7 @@ export interface NamespaceCondition {
 }
 
 export interface ContentSummary {
-  /** GroupResource string ("pods", "deployments.apps") → objects left. */
+  /** `<resource>.<group>` ("pods.", "deployments.apps") → objects left. */
   remaining: Map<string, number>;
   /** finalizer → objects left that carry it. */
   finalizers: Map<string, number>;
