@@ -57,13 +57,13 @@ export interface ApiRequest {
   apiVersion: string;
   /** Plural lower-case resource, e.g. "pods", "deployments". */
   resource: string;
-  subresource?: 'status' | 'binding' | 'scale';
+  subresource?: 'status' | 'binding' | 'scale' | 'finalize';
   namespace?: string;
   name?: string;
   body?: KubeObject;
   /** For patch: a JSON merge patch (RFC 7386), or a strategic-merge subset kubesim models the same way. */
   patchType?: 'merge';
-  options?: ListOptions & { gracePeriodSeconds?: number; dryRun?: boolean };
+  options?: ListOptions & { gracePeriodSeconds?: number; dryRun?: boolean; propagationPolicy?: 'Background' | 'Foreground' | 'Orphan' };
   /** When the apiserver's host is down the kernel answers with this (a TCP reset). */
   refusedReply?: { type: 'ApiConnectionRefused'; from: string; reqId: number };
 }

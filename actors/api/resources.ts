@@ -23,7 +23,7 @@ export interface ResourceInfo {
   readonly namespaced: boolean;
   readonly shortNames: readonly string[];
   /** Subresources kubesim models. */
-  readonly subresources: readonly ('status' | 'binding' | 'scale')[];
+  readonly subresources: readonly ('status' | 'binding' | 'scale' | 'finalize')[];
   /** Etcd key prefix without the trailing slash: "/registry/pods". */
   readonly etcdPrefix: string;
   /**
@@ -67,7 +67,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   entry('Endpoints', 'endpoints', '', ['v1'], { namespaced: true, short: ['ep'], prefix: 'services/endpoints' }),
   entry('Event', 'events', '', ['v1'], { namespaced: true, short: ['ev'] }),
   entry('LimitRange', 'limitranges', '', ['v1'], { namespaced: true, short: ['limits'] }),
-  entry('Namespace', 'namespaces', '', ['v1'], { namespaced: false, short: ['ns'], sub: ['status'] }),
+  entry('Namespace', 'namespaces', '', ['v1'], { namespaced: false, short: ['ns'], sub: ['status', 'finalize'] }),
   entry('Node', 'nodes', '', ['v1'], { namespaced: false, short: ['no'], sub: ['status'], prefix: 'minions' }),
   entry('Pod', 'pods', '', ['v1'], { namespaced: true, short: ['po'], sub: ['status', 'binding'], generation: true }),
   entry('ResourceQuota', 'resourcequotas', '', ['v1'], { namespaced: true, short: ['quota'], sub: ['status'] }),

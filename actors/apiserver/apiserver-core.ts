@@ -109,7 +109,7 @@ export class ApiServerCore {
         if (!c) return [];
         const out: KubeObject[] = [];
         for (const item of c.cache.objects.values()) {
-          if (namespace === undefined || item.object.metadata?.namespace === namespace) out.push(item.object);
+          if (namespace === undefined || item.object.metadata?.namespace === namespace) out.push(resource === 'resourcequotas' ? this.quotaWithCharges(item.object) : item.object);
         }
         return out;
       },
@@ -653,10 +653,11 @@ export class ApiServerCore {
     const admitted = m.admitValidating({ ...attrs, object }, this.lookup);
     if (admitted.error) return this.respond(req, admitted.error.code, admitted.error);
     if (req.options?.dryRun) return this.respond(req, 201, m.convert(object, info, req.apiVersion));
+    // The quota is charged before the object is stored (CheckRequest), so concurrent creates see it.
+    for (const usage of admitted.quotaUsage ?? []) this.writeQuotaUsage(usage);
     this.etcdCreate(info, p.namespace, name, object, (result) => {
       if (result === 'exists') return this.respond(req, 409, alreadyExists(info.resource, info.group, name));
       if (isFailure(result)) return this.respond(req, 500, etcdError(result));
-      for (const usage of admitted.quotaUsage ?? []) this.writeQuotaUsage(usage);
       this.respond(req, 201, m.convert(result, info, req.apiVersion));
     });
   }
@@ -673,15 +674,80 @@ export class ApiServerCore {
     );
   }
 
+  /**
+   * Quota charges (the admission plugin's quotaUsage): the newest `status.used` this apiserver
+   * charged per quota is what admission reads until the watch cache has its write, and the writes
+   * go one at a time per quota (each a compare-and-swap on the last one's revision, re-read on a
+   * conflict), so a burst of creates is charged in full — the quota evaluator's serialized
+   * UpdateStatus.
+   */
+  private readonly quotaCharges = new Map<string, { used: Record<string, string>; inFlight: boolean; dirty: boolean; writtenRv: number }>();
+
+  private quotaWithCharges(quota: KubeObject): KubeObject {
+    const key = `${quota.metadata?.namespace ?? ''}/${quota.metadata?.name ?? ''}`;
+    const charge = this.quotaCharges.get(key);
+    if (!charge) return quota;
+    const rv = Number(quota.metadata?.resourceVersion ?? 0);
+    if (!charge.inFlight && !charge.dirty && rv >= charge.writtenRv) {
+      this.quotaCharges.delete(key);
+      return quota;
+    }
+    return { ...quota, status: { ...((quota.status as object) ?? {}), used: charge.used } };
+  }
+
   private writeQuotaUsage(usage: { namespace: string; quota: string; used: Record<string, string> }): void {
-    const info = this.caches.get('resourcequotas')?.info;
-    if (!info) return;
+    const key = `${usage.namespace}/${usage.quota}`;
+    const charge = this.quotaCharges.get(key) ?? { used: usage.used, inFlight: false, dirty: false, writtenRv: 0 };
+    charge.used = usage.used;
+    this.quotaCharges.set(key, charge);
+    if (charge.inFlight) {
+      charge.dirty = true;
+      return;
+    }
     const current = this.lookup.get('resourcequotas', usage.namespace, usage.quota);
-    if (!current) return;
-    const next = { ...current, status: { ...((current.status as object) ?? {}), used: usage.used } };
-    const key = this.config.machinery.etcdKey(info, usage.namespace, usage.quota);
-    const rv = Number(current.metadata?.resourceVersion ?? 0);
-    this.etcd.txn({ compare: [{ key, target: 'mod', result: '=', value: rv }], success: [{ op: 'put', key, value: encode(stripRv(next)) }], failure: [] }, () => undefined);
+    this.flushQuotaCharge(usage.namespace, usage.quota, Math.max(charge.writtenRv, Number(current?.metadata?.resourceVersion ?? 0)), 0);
+  }
+
+  private flushQuotaCharge(namespace: string, name: string, rv: number, attempt: number): void {
+    const info = this.caches.get('resourcequotas')?.info;
+    const charge = this.quotaCharges.get(`${namespace}/${name}`);
+    if (!info || !charge) return;
+    const key = this.config.machinery.etcdKey(info, namespace, name);
+    charge.inFlight = true;
+    charge.dirty = false;
+    const used = charge.used;
+    const write = (base: KubeObject, baseRv: number): void => {
+      const next = { ...base, status: { ...((base.status as object) ?? {}), used } };
+      this.etcd.txn({ compare: [{ key, target: 'mod', result: '=', value: baseRv }], success: [{ op: 'put', key, value: encode(stripRv(next)) }], failure: [{ op: 'range', key }] }, (r) => {
+        if (isFailure(r)) {
+          charge.inFlight = false;
+          return;
+        }
+        if (!r.succeeded) {
+          const range = r.responses[0];
+          const kv = range && range.op === 'range' ? range.kvs[0] : undefined;
+          if (!kv || attempt >= UPDATE_RETRIES) {
+            charge.inFlight = false;
+            return;
+          }
+          return this.flushQuotaCharge(namespace, name, kv.modRevision, attempt + 1);
+        }
+        charge.writtenRv = r.revision;
+        charge.inFlight = false;
+        if (charge.dirty) this.flushQuotaCharge(namespace, name, r.revision, 0);
+      });
+    };
+    // The base object: the cache's if it is at `rv`, otherwise a fresh read.
+    const cached = this.caches.get('resourcequotas')!.cache.objects.get(key)?.object;
+    if (cached && Number(cached.metadata?.resourceVersion ?? 0) === rv) return write(cached, rv);
+    this.etcd.range(key, { consistency: 'linearizable' }, (r) => {
+      const kv = !isFailure(r) ? r.kvs[0] : undefined;
+      if (!kv) {
+        charge.inFlight = false;
+        return;
+      }
+      write(decode(kv), kv.modRevision);
+    });
   }
 
   /** The object an update or patch stores, given the current one. Returns a Status to refuse. */
@@ -692,8 +758,15 @@ export class ApiServerCore {
     const cur = current;
     if (req.subresource === 'status') {
       next = { ...cur, status: next.status };
+    } else if (req.subresource === 'finalize') {
+      // namespaces/finalize changes spec.finalizers and nothing else (namespaceFinalizeStrategy).
+      next = { ...cur, spec: { ...((cur.spec as object) ?? {}), finalizers: namespaceFinalizers(next) } };
     } else if (hasStatusSubresource(info)) {
       next = { ...next, status: cur.status };
+    }
+    if (info.resource === 'namespaces' && req.subresource !== 'finalize') {
+      // namespaceStrategy.PrepareForUpdate: spec.finalizers only change through /finalize.
+      next = { ...next, spec: { ...((next.spec as object) ?? {}), finalizers: namespaceFinalizers(cur) } };
     }
     const meta = { ...(next.metadata ?? {}) };
     // An unconditional update (no resourceVersion) takes the stored object's (registry store.Update).
@@ -746,8 +819,10 @@ export class ApiServerCore {
     const next = mutate(current);
     if (isStatus(next)) return this.respond(req, next.code, next);
     if (req.options?.dryRun) return this.respond(req, 200, m.convert(next, info, req.apiVersion));
+    // ShouldDeleteDuringUpdate: the last finalizer of an object being deleted is gone.
+    const deleting = shouldDeleteDuringUpdate(info, next);
     this.etcd.txn(
-      { compare: [{ key, target: 'mod', result: '=', value: Number(currentRv) }], success: [{ op: 'put', key, value: encode(stripRv(next)) }], failure: [{ op: 'range', key }] },
+      { compare: [{ key, target: 'mod', result: '=', value: Number(currentRv) }], success: [deleting ? { op: 'delete', key } : { op: 'put', key, value: encode(stripRv(next)) }], failure: [{ op: 'range', key }] },
       (r) => {
         if (isFailure(r)) return this.respond(req, 500, etcdError(r));
         if (r.succeeded) return this.respond(req, 200, m.convert(withRv(next, r.revision), info, req.apiVersion));
@@ -793,6 +868,13 @@ export class ApiServerCore {
     );
   }
 
+  /**
+   * DELETE (registry store.Delete): the garbage-collection finalizers the request's
+   * propagationPolicy (or the kind's default) asks for are set first; an object left with
+   * finalizers (or a pod bound to a node, which waits for its kubelet) gets a deletionTimestamp and
+   * stays until its last finalizer goes (see `shouldDeleteDuringUpdate`); anything else is deleted.
+   * A namespace with spec.finalizers becomes Terminating.
+   */
   private delete(p: Pending): void {
     const { req, info } = p;
     const m = this.config.machinery;
@@ -804,13 +886,22 @@ export class ApiServerCore {
       if (admitted.error) return this.respond(req, admitted.error.code, admitted.error);
       const meta = current.metadata ?? {};
       const graceful = this.gracePeriodFor(info, current, req.options?.gracePeriodSeconds);
-      const hasFinalizers = (meta.finalizers?.length ?? 0) > 0 || (info.resource === 'namespaces' && (((current.spec as { finalizers?: string[] } | undefined)?.finalizers?.length ?? 0) > 0));
+      const finalizers = gcFinalizers(meta.finalizers ?? [], req.options?.propagationPolicy ?? defaultPropagationPolicy(info, req.apiVersion), req.options?.propagationPolicy !== undefined);
+      const finalizersChanged = !sameList(finalizers, meta.finalizers ?? []);
+      const hasFinalizers = finalizers.length > 0 || (info.resource === 'namespaces' && namespaceFinalizers(current).length > 0);
       if (graceful > 0 || hasFinalizers) {
-        if (meta.deletionTimestamp && graceful >= (meta.deletionGracePeriodSeconds ?? Infinity)) return this.respond(req, 200, m.convert(current, info, req.apiVersion));
-        const deletionTimestamp = timestamp(this.now() + graceful * 1000);
+        const keepsTimestamp = meta.deletionTimestamp !== undefined && graceful >= (meta.deletionGracePeriodSeconds ?? Infinity);
+        if (keepsTimestamp && !finalizersChanged) return this.respond(req, 200, m.convert(current, info, req.apiVersion));
+        const { finalizers: _old, ...rest } = meta;
+        void _old;
         const next: KubeObject = {
           ...current,
-          metadata: { ...meta, deletionTimestamp, deletionGracePeriodSeconds: graceful },
+          metadata: {
+            ...rest,
+            ...(finalizers.length > 0 ? { finalizers } : {}),
+            deletionTimestamp: keepsTimestamp ? meta.deletionTimestamp : timestamp(this.now() + graceful * 1000),
+            deletionGracePeriodSeconds: keepsTimestamp ? meta.deletionGracePeriodSeconds : graceful,
+          },
           ...(info.resource === 'namespaces' ? { status: { ...((current.status as object) ?? {}), phase: 'Terminating' } } : {}),
         };
         return this.casWrite(p, key, current, next, (stored) => this.respond(req, 200, m.convert(stored, info, req.apiVersion)));
@@ -911,6 +1002,57 @@ function conflictStatus(message: string): ApiStatus {
 
 function notFoundResource(req: ApiRequest): ApiStatus {
   return { apiVersion: 'v1', kind: 'Status', status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', code: 404, details: { kind: req.resource } };
+}
+
+const FINALIZER_ORPHAN = 'orphan';
+const FINALIZER_FOREGROUND = 'foregroundDeletion';
+type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
+
+/**
+ * The kind's DefaultGarbageCollectionPolicy: Orphan for ReplicationControllers and for the
+ * workload kinds served from legacy group versions (extensions/v1beta1, apps/v1beta1,
+ * apps/v1beta2); Background for everything else.
+ */
+export function defaultPropagationPolicy(info: { resource: string }, apiVersion: string): PropagationPolicy {
+  if (info.resource === 'replicationcontrollers') return 'Orphan';
+  if (['extensions/v1beta1', 'apps/v1beta1', 'apps/v1beta2'].includes(apiVersion) && ['deployments', 'replicasets', 'daemonsets', 'statefulsets'].includes(info.resource)) return 'Orphan';
+  return 'Background';
+}
+
+/**
+ * deletionFinalizersForGarbageCollection: an explicit policy sets `orphan` or `foregroundDeletion`
+ * (and drops the other; Background drops both); without one, finalizers already there stay, and
+ * the default policy adds `orphan` when it is Orphan.
+ */
+export function gcFinalizers(current: readonly string[], policy: PropagationPolicy, explicit: boolean): string[] {
+  const hasGc = current.includes(FINALIZER_ORPHAN) || current.includes(FINALIZER_FOREGROUND);
+  if (!explicit && hasGc) return [...current];
+  const rest = current.filter((f) => f !== FINALIZER_ORPHAN && f !== FINALIZER_FOREGROUND);
+  if (policy === 'Orphan') return [...rest, FINALIZER_ORPHAN];
+  if (policy === 'Foreground') return [...rest, FINALIZER_FOREGROUND];
+  return rest;
+}
+
+function namespaceFinalizers(ns: KubeObject): string[] {
+  const f = (ns.spec as { finalizers?: unknown } | undefined)?.finalizers;
+  return Array.isArray(f) ? f.filter((x): x is string => typeof x === 'string') : [];
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * An update that leaves an object being deleted without finalizers deletes it (store.Update's
+ * ShouldDeleteDuringUpdate); pods also wait for a zero grace period (their kubelet's last delete).
+ */
+export function shouldDeleteDuringUpdate(info: ResourceInfo, obj: KubeObject): boolean {
+  const meta = obj.metadata ?? {};
+  if (!meta.deletionTimestamp) return false;
+  if ((meta.finalizers?.length ?? 0) > 0) return false;
+  if (info.resource === 'namespaces' && namespaceFinalizers(obj).length > 0) return false;
+  if (info.resource === 'pods' && (meta.deletionGracePeriodSeconds ?? 0) !== 0) return false;
+  return true;
 }
 
 function hasStatusSubresource(info: ResourceInfo): boolean {

@@ -1,7 +1,10 @@
 import { deploymentController } from './deployment/controller.ts';
+import { garbageCollectorController } from './garbagecollector/controller.ts';
 import type { AnyController } from './host/types.ts';
+import { namespaceController } from './namespace/controller.ts';
 import { nodeLifecycleController } from './node-lifecycle/controller.ts';
 import { replicaSetController } from './replicaset/controller.ts';
+import { resourceQuotaController } from './resourcequota/controller.ts';
 import { serviceAccountController } from './serviceaccount/controller.ts';
 import { taintEvictionController } from './taint-eviction/controller.ts';
 
@@ -15,4 +18,7 @@ export const CONTROLLERS: readonly AnyController[] = [
   taintEvictionController,
   replicaSetController,
   deploymentController,
+  garbageCollectorController,
+  namespaceController,
+  resourceQuotaController,
 ];
