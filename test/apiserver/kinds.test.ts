@@ -161,6 +161,9 @@ describe('apiserver: workload, batch, config and storage kinds', { timeout: 240_
     assert.equal(pvc.code, 201, show(pvc));
     assert.deepEqual((pvc.body as Any).status, { phase: 'Pending' });
     assert.equal((pvc.body as Any).spec.volumeMode, 'Filesystem');
+    assert.equal((pvc.body as Any).spec.storageClassName, 'standard', 'DefaultStorageClass admission');
+    const none = create({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'none' }, spec: { storageClassName: '', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
+    assert.equal((none.body as Any).spec.storageClassName, '', 'an explicit "" asks for no class');
     assert.deepEqual(fields({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'x' }, spec: { resources: { requests: { storage: '1Gi' } } } }), [
       'spec.accessModes: Required value: at least 1 access mode is required',
     ]);
