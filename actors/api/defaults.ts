@@ -590,3 +590,17 @@ export function nextGeneration(newObj: KubeObject, oldObj: KubeObject): number |
   const base = typeof oldGeneration === 'number' ? oldGeneration : 1;
   return canonicalJson(newObj['spec'] ?? null) === canonicalJson(oldObj['spec'] ?? null) ? base : base + 1;
 }
+
+/**
+ * The kinds' PrepareForUpdate beyond the generation rule, on the object about to be stored: a
+ * DaemonSet whose pod template changed gets the next template generation (apps/v1 carries it in
+ * the `deprecated.daemonset.template.generation` annotation); otherwise the stored one is kept.
+ */
+export function prepareForUpdate(newObj: KubeObject, oldObj: KubeObject): KubeObject {
+  if (newObj.kind !== 'DaemonSet') return newObj;
+  const oldGeneration = Number(oldObj.metadata?.annotations?.[DAEMONSET_TEMPLATE_GENERATION] ?? '0') || 0;
+  const changed = canonicalJson((newObj['spec'] as Json | undefined)?.['template'] ?? null) !== canonicalJson((oldObj['spec'] as Json | undefined)?.['template'] ?? null);
+  const next = changed ? oldGeneration + 1 : oldGeneration;
+  if (next === 0) return newObj;
+  return { ...newObj, metadata: { ...newObj.metadata, annotations: { ...(newObj.metadata?.annotations ?? {}), [DAEMONSET_TEMPLATE_GENERATION]: String(next) } } };
+}

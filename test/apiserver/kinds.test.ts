@@ -246,5 +246,12 @@ describe('apiserver: workload, batch, config and storage kinds', { timeout: 240_
     const bumped = h.call({ verb: 'update', ...target, body: spec });
     assert.equal(bumped.code, 200, show(bumped));
     assert.equal((bumped.body as Any).metadata.generation, 2);
+    assert.equal((bumped.body as Any).metadata.annotations['deprecated.daemonset.template.generation'], '1', 'the template did not change');
+    const image = structuredClone(bumped.body as Any);
+    image.spec.template.spec.containers[0].image = 'quay.io/fluentd_elasticsearch/fluentd:v2.6.0';
+    const rolled = h.call({ verb: 'update', ...target, body: image });
+    assert.equal(rolled.code, 200, show(rolled));
+    assert.equal((rolled.body as Any).metadata.generation, 3);
+    assert.equal((rolled.body as Any).metadata.annotations['deprecated.daemonset.template.generation'], '2');
   });
 });
