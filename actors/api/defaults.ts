@@ -243,6 +243,130 @@ function defaultBinding(binding: Json): void {
   }
 }
 
+/** SetDefaults_PersistentVolumeClaimSpec (volumeMode Filesystem) and SetDefaults_PersistentVolumeClaim (phase Pending). */
+function defaultPersistentVolumeClaim(pvc: Json): void {
+  setIfAbsent(child(pvc, 'spec'), 'volumeMode', 'Filesystem');
+  setIfAbsent(child(pvc, 'status'), 'phase', 'Pending');
+}
+
+/** SetDefaults_PersistentVolume: phase Pending, reclaim policy Retain, volumeMode Filesystem. */
+function defaultPersistentVolume(pv: Json): void {
+  const spec = child(pv, 'spec');
+  setIfAbsent(spec, 'persistentVolumeReclaimPolicy', 'Retain');
+  setIfAbsent(spec, 'volumeMode', 'Filesystem');
+  setIfAbsent(child(pv, 'status'), 'phase', 'Pending');
+}
+
+/** SetDefaults_ReplicationController: selector and object labels from the template's labels; replicas 1. */
+function defaultReplicationController(rc: Json): void {
+  const spec = child(rc, 'spec');
+  const labels = spec['template']?.metadata?.labels;
+  if (isObject(labels)) {
+    if (!isObject(spec['selector']) || Object.keys(spec['selector']).length === 0) spec['selector'] = { ...labels };
+    const meta = child(rc, 'metadata');
+    if (!isObject(meta['labels']) || Object.keys(meta['labels']).length === 0) meta['labels'] = { ...labels };
+  }
+  if (typeof spec['replicas'] !== 'number') spec['replicas'] = 1;
+  defaultTemplate(spec);
+}
+
+/** SetDefaults_DaemonSet (apps/v1): RollingUpdate with maxUnavailable 1 and maxSurge 0; 10 revisions. */
+function defaultDaemonSet(ds: Json): void {
+  const spec = child(ds, 'spec');
+  const strategy = child(spec, 'updateStrategy');
+  setIfAbsent(strategy, 'type', 'RollingUpdate');
+  if (strategy['type'] === 'RollingUpdate') {
+    const rolling = child(strategy, 'rollingUpdate');
+    if (rolling['maxUnavailable'] === undefined || rolling['maxUnavailable'] === null) rolling['maxUnavailable'] = 1;
+    if (rolling['maxSurge'] === undefined || rolling['maxSurge'] === null) rolling['maxSurge'] = 0;
+  }
+  if (typeof spec['revisionHistoryLimit'] !== 'number') spec['revisionHistoryLimit'] = 10;
+  defaultTemplate(spec);
+}
+
+/**
+ * SetDefaults_StatefulSet (apps/v1): OrderedReady, RollingUpdate with partition 0, the PVC
+ * retention policy Retain/Retain (StatefulSetAutoDeletePVC, GA), 1 replica, 10 revisions; each
+ * volumeClaimTemplate gets a PVC's defaults.
+ */
+function defaultStatefulSet(sts: Json): void {
+  const spec = child(sts, 'spec');
+  setIfAbsent(spec, 'podManagementPolicy', 'OrderedReady');
+  const strategy = child(spec, 'updateStrategy');
+  if (strategy['type'] === undefined || strategy['type'] === '') {
+    strategy['type'] = 'RollingUpdate';
+    if (!isObject(strategy['rollingUpdate'])) strategy['rollingUpdate'] = {};
+  }
+  if (strategy['type'] === 'RollingUpdate' && isObject(strategy['rollingUpdate'])) {
+    if (typeof strategy['rollingUpdate']['partition'] !== 'number') strategy['rollingUpdate']['partition'] = 0;
+  }
+  const retention = child(spec, 'persistentVolumeClaimRetentionPolicy');
+  setIfAbsent(retention, 'whenDeleted', 'Retain');
+  setIfAbsent(retention, 'whenScaled', 'Retain');
+  if (typeof spec['replicas'] !== 'number') spec['replicas'] = 1;
+  if (typeof spec['revisionHistoryLimit'] !== 'number') spec['revisionHistoryLimit'] = 10;
+  if (Array.isArray(spec['volumeClaimTemplates'])) for (const t of spec['volumeClaimTemplates']) if (isObject(t)) defaultPersistentVolumeClaim(t);
+  defaultTemplate(spec);
+}
+
+/**
+ * SetDefaults_Job (batch/v1): completions and parallelism 1 when both are unset, else
+ * parallelism 1; backoffLimit 6 (MaxInt32 with backoffLimitPerIndex); object labels from the
+ * template's; NonIndexed; not suspended; podReplacementPolicy TerminatingOrFailed (Failed with a
+ * podFailurePolicy); manualSelector false.
+ */
+function defaultJobSpec(spec: Json): void {
+  if (typeof spec['completions'] !== 'number' && typeof spec['parallelism'] !== 'number') {
+    spec['completions'] = 1;
+    spec['parallelism'] = 1;
+  }
+  if (typeof spec['parallelism'] !== 'number') spec['parallelism'] = 1;
+  if (typeof spec['backoffLimit'] !== 'number') spec['backoffLimit'] = typeof spec['backoffLimitPerIndex'] === 'number' ? 2_147_483_647 : 6;
+  setIfAbsent(spec, 'completionMode', 'NonIndexed');
+  if (typeof spec['suspend'] !== 'boolean') spec['suspend'] = false;
+  setIfAbsent(spec, 'podReplacementPolicy', isObject(spec['podFailurePolicy']) ? 'Failed' : 'TerminatingOrFailed');
+  if (typeof spec['manualSelector'] !== 'boolean') spec['manualSelector'] = false;
+}
+
+function defaultJob(job: Json): void {
+  const spec = child(job, 'spec');
+  defaultJobSpec(spec);
+  const labels = spec['template']?.metadata?.labels;
+  const meta = child(job, 'metadata');
+  if (isObject(labels) && (!isObject(meta['labels']) || Object.keys(meta['labels']).length === 0)) meta['labels'] = { ...labels };
+  defaultTemplate(spec);
+}
+
+/**
+ * SetDefaults_CronJob: Allow, not suspended, 3 successful and 1 failed job kept. The job
+ * template gets only its pod spec's defaults (SetDefaults_Job is for Jobs, not templates).
+ */
+function defaultCronJob(cj: Json): void {
+  const spec = child(cj, 'spec');
+  setIfAbsent(spec, 'concurrencyPolicy', 'Allow');
+  if (typeof spec['suspend'] !== 'boolean') spec['suspend'] = false;
+  if (typeof spec['successfulJobsHistoryLimit'] !== 'number') spec['successfulJobsHistoryLimit'] = 3;
+  if (typeof spec['failedJobsHistoryLimit'] !== 'number') spec['failedJobsHistoryLimit'] = 1;
+  const jobSpec = spec['jobTemplate']?.spec;
+  if (isObject(jobSpec)) defaultTemplate(jobSpec);
+}
+
+/** SetDefaults_Secret (type Opaque); the v1 → internal conversion folds stringData into data, base64-encoded. */
+function defaultSecret(secret: Json): void {
+  setIfAbsent(secret, 'type', 'Opaque');
+  if (isObject(secret['stringData'])) {
+    const data = child(secret, 'data');
+    for (const [k, v] of Object.entries(secret['stringData'] as Json)) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+    delete secret['stringData'];
+  }
+}
+
+/** SetDefaults_StorageClass (storage.k8s.io/v1): reclaimPolicy Delete, volumeBindingMode Immediate. */
+function defaultStorageClass(sc: Json): void {
+  setIfAbsent(sc, 'reclaimPolicy', 'Delete');
+  setIfAbsent(sc, 'volumeBindingMode', 'Immediate');
+}
+
 /**
  * The defaults the apiserver applies when it decodes `obj` in its own apiVersion. Returns a new
  * object; kinds without modeled defaults come back as a plain copy.
@@ -260,6 +384,15 @@ export function applyDefaults(obj: KubeObject): KubeObject {
     case 'PriorityClass': defaultPriorityClass(out); break;
     case 'RoleBinding':
     case 'ClusterRoleBinding': defaultBinding(out); break;
+    case 'PersistentVolumeClaim': defaultPersistentVolumeClaim(out); break;
+    case 'PersistentVolume': defaultPersistentVolume(out); break;
+    case 'ReplicationController': defaultReplicationController(out); break;
+    case 'Secret': defaultSecret(out); break;
+    case 'DaemonSet': if (apiVersion === 'apps/v1') defaultDaemonSet(out); break;
+    case 'StatefulSet': if (apiVersion === 'apps/v1') defaultStatefulSet(out); break;
+    case 'Job': if (apiVersion === 'batch/v1') defaultJob(out); break;
+    case 'CronJob': if (apiVersion === 'batch/v1') defaultCronJob(out); break;
+    case 'StorageClass': defaultStorageClass(out); break;
     case 'Deployment': {
       const d = defaultsFor(apiVersion);
       if (d) defaultDeployment(out, d);
@@ -297,6 +430,34 @@ export function generateName(base: string, randomInt: (maxExclusive: number) => 
   let suffix = '';
   for (let i = 0; i < 5; i++) suffix += NAME_ALPHABET[randomInt(NAME_ALPHABET.length)] ?? NAME_ALPHABET[0];
   return prefix + suffix;
+}
+
+/** The annotation apps/v1 DaemonSets carry the internal spec.templateGeneration in. */
+export const DAEMONSET_TEMPLATE_GENERATION = 'deprecated.daemonset.template.generation';
+export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
+export const LEGACY_JOB_NAME_LABEL = 'job-name';
+export const CONTROLLER_UID_LABEL = 'batch.kubernetes.io/controller-uid';
+export const LEGACY_CONTROLLER_UID_LABEL = 'controller-uid';
+
+/**
+ * The Job strategy's generateSelector (manualSelector false): the template gets the job-name and
+ * controller-uid labels, legacy and batch.kubernetes.io/ forms, unless the user set them, and the
+ * selector matches batch.kubernetes.io/controller-uid. Upstream's object labels alias the
+ * template's label map when SetDefaults_Job copied it, and the object is defaulted again when
+ * read back from etcd, so an unlabeled Job ends with the template's labels: kubesim copies them.
+ */
+function generateJobSelector(job: Json): void {
+  const meta = child(job, 'metadata');
+  const spec = child(job, 'spec');
+  const templateMeta = child(child(spec, 'template'), 'metadata');
+  const labels = child(templateMeta, 'labels');
+  const aliased = !isObject(meta['labels']) || Object.keys(meta['labels']).length === 0 || canonicalJson(meta['labels']) === canonicalJson(labels);
+  for (const key of [LEGACY_JOB_NAME_LABEL, JOB_NAME_LABEL]) if (labels[key] === undefined) labels[key] = String(meta['name'] ?? '');
+  for (const key of [LEGACY_CONTROLLER_UID_LABEL, CONTROLLER_UID_LABEL]) if (labels[key] === undefined) labels[key] = String(meta['uid'] ?? '');
+  const selector = child(spec, 'selector');
+  const matchLabels = child(selector, 'matchLabels');
+  if (matchLabels[CONTROLLER_UID_LABEL] === undefined) matchLabels[CONTROLLER_UID_LABEL] = String(meta['uid'] ?? '');
+  if (aliased) meta['labels'] = { ...labels };
 }
 
 export type QOSClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
@@ -375,7 +536,34 @@ export function prepareForCreate(obj: KubeObject, ctx: CreateContext): KubeObjec
     case 'Deployment':
     case 'ReplicaSet':
     case 'ResourceQuota':
+    case 'CronJob':
       out['status'] = {};
+      break;
+    // Go's non-omitempty int32 status fields come back as 0 from a fresh status.
+    case 'ReplicationController':
+      out['status'] = { replicas: 0 };
+      break;
+    case 'StatefulSet':
+      out['status'] = { replicas: 0, availableReplicas: 0 };
+      break;
+    case 'DaemonSet': {
+      out['status'] = { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
+      // apps/v1 carries the internal spec.templateGeneration in this annotation.
+      child(meta, 'annotations')[DAEMONSET_TEMPLATE_GENERATION] = '1';
+      break;
+    }
+    case 'PodDisruptionBudget':
+      out['status'] = { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 };
+      break;
+    case 'PersistentVolumeClaim':
+      out['status'] = { phase: 'Pending' };
+      break;
+    case 'PersistentVolume':
+      out['status'] = { phase: 'Pending' };
+      break;
+    case 'Job':
+      out['status'] = {};
+      if (out['spec']?.manualSelector !== true) generateJobSelector(out);
       break;
     case 'Service':
       out['status'] = { loadBalancer: {} };
@@ -401,4 +589,18 @@ export function nextGeneration(newObj: KubeObject, oldObj: KubeObject): number |
   if (!info?.tracksGeneration) return newObj.metadata?.generation;
   const base = typeof oldGeneration === 'number' ? oldGeneration : 1;
   return canonicalJson(newObj['spec'] ?? null) === canonicalJson(oldObj['spec'] ?? null) ? base : base + 1;
+}
+
+/**
+ * The kinds' PrepareForUpdate beyond the generation rule, on the object about to be stored: a
+ * DaemonSet whose pod template changed gets the next template generation (apps/v1 carries it in
+ * the `deprecated.daemonset.template.generation` annotation); otherwise the stored one is kept.
+ */
+export function prepareForUpdate(newObj: KubeObject, oldObj: KubeObject): KubeObject {
+  if (newObj.kind !== 'DaemonSet') return newObj;
+  const oldGeneration = Number(oldObj.metadata?.annotations?.[DAEMONSET_TEMPLATE_GENERATION] ?? '0') || 0;
+  const changed = canonicalJson((newObj['spec'] as Json | undefined)?.['template'] ?? null) !== canonicalJson((oldObj['spec'] as Json | undefined)?.['template'] ?? null);
+  const next = changed ? oldGeneration + 1 : oldGeneration;
+  if (next === 0) return newObj;
+  return { ...newObj, metadata: { ...newObj.metadata, annotations: { ...(newObj.metadata?.annotations ?? {}), [DAEMONSET_TEMPLATE_GENERATION]: String(next) } } };
 }

@@ -7,7 +7,7 @@
  * apps/v1; core and events.k8s.io Events share /registry/events, in v1). Most prefixes are
  * `/registry/<resource>`; the exceptions are kube-apiserver's SpecialDefaultResourcePrefixes
  * (pkg/kubeapiserver/default_storage_factory_builder.go): nodes → `minions`, services →
- * `services/specs`, endpoints → `services/endpoints`.
+ * `services/specs`, endpoints → `services/endpoints`, replicationcontrollers → `controllers`.
  */
 
 export interface ResourceInfo {
@@ -64,15 +64,29 @@ function entry(
 
 /** Every resource kubesim serves, sorted by (group, resource). */
 export const RESOURCES: readonly ResourceInfo[] = [
+  entry('ConfigMap', 'configmaps', '', ['v1'], { namespaced: true, short: ['cm'] }),
   entry('Endpoints', 'endpoints', '', ['v1'], { namespaced: true, short: ['ep'], prefix: 'services/endpoints' }),
   entry('Event', 'events', '', ['v1'], { namespaced: true, short: ['ev'] }),
   entry('LimitRange', 'limitranges', '', ['v1'], { namespaced: true, short: ['limits'] }),
   entry('Namespace', 'namespaces', '', ['v1'], { namespaced: false, short: ['ns'], sub: ['status', 'finalize'] }),
   entry('Node', 'nodes', '', ['v1'], { namespaced: false, short: ['no'], sub: ['status'], prefix: 'minions' }),
+  entry('PersistentVolumeClaim', 'persistentvolumeclaims', '', ['v1'], { namespaced: true, short: ['pvc'], sub: ['status'] }),
+  entry('PersistentVolume', 'persistentvolumes', '', ['v1'], { namespaced: false, short: ['pv'], sub: ['status'] }),
   entry('Pod', 'pods', '', ['v1'], { namespaced: true, short: ['po'], sub: ['status', 'binding'], generation: true }),
+  // kube-apiserver's SpecialDefaultResourcePrefixes: replicationcontrollers → `controllers`.
+  entry('ReplicationController', 'replicationcontrollers', '', ['v1'], {
+    namespaced: true,
+    short: ['rc'],
+    sub: ['status', 'scale'],
+    prefix: 'controllers',
+    generation: true,
+  }),
   entry('ResourceQuota', 'resourcequotas', '', ['v1'], { namespaced: true, short: ['quota'], sub: ['status'] }),
+  entry('Secret', 'secrets', '', ['v1'], { namespaced: true }),
   entry('ServiceAccount', 'serviceaccounts', '', ['v1'], { namespaced: true, short: ['sa'] }),
   entry('Service', 'services', '', ['v1'], { namespaced: true, short: ['svc'], sub: ['status'], prefix: 'services/specs' }),
+  entry('ControllerRevision', 'controllerrevisions', 'apps', ['v1'], { namespaced: true }),
+  entry('DaemonSet', 'daemonsets', 'apps', ['v1'], { namespaced: true, short: ['ds'], sub: ['status'], generation: true }),
   entry('Deployment', 'deployments', 'apps', ['v1'], {
     namespaced: true,
     short: ['deploy'],
@@ -85,6 +99,14 @@ export const RESOURCES: readonly ResourceInfo[] = [
     sub: ['status', 'scale'],
     generation: true,
   }),
+  entry('StatefulSet', 'statefulsets', 'apps', ['v1'], {
+    namespaced: true,
+    short: ['sts'],
+    sub: ['status', 'scale'],
+    generation: true,
+  }),
+  entry('CronJob', 'cronjobs', 'batch', ['v1'], { namespaced: true, short: ['cj'], sub: ['status'], generation: true }),
+  entry('Job', 'jobs', 'batch', ['v1'], { namespaced: true, sub: ['status'], generation: true }),
   entry('Lease', 'leases', 'coordination.k8s.io', ['v1'], { namespaced: true }),
   entry('Event', 'events', 'events.k8s.io', ['v1'], { namespaced: true, short: ['ev'], storage: 'v1' }),
   entry('Deployment', 'deployments', 'extensions', ['v1beta1'], {
@@ -101,11 +123,13 @@ export const RESOURCES: readonly ResourceInfo[] = [
     storage: 'apps/v1',
     generation: true,
   }),
+  entry('PodDisruptionBudget', 'poddisruptionbudgets', 'policy', ['v1'], { namespaced: true, short: ['pdb'], sub: ['status'], generation: true }),
   entry('ClusterRoleBinding', 'clusterrolebindings', 'rbac.authorization.k8s.io', ['v1'], { namespaced: false }),
   entry('ClusterRole', 'clusterroles', 'rbac.authorization.k8s.io', ['v1'], { namespaced: false }),
   entry('RoleBinding', 'rolebindings', 'rbac.authorization.k8s.io', ['v1'], { namespaced: true }),
   entry('Role', 'roles', 'rbac.authorization.k8s.io', ['v1'], { namespaced: true }),
   entry('PriorityClass', 'priorityclasses', 'scheduling.k8s.io', ['v1'], { namespaced: false, short: ['pc'] }),
+  entry('StorageClass', 'storageclasses', 'storage.k8s.io', ['v1'], { namespaced: false, short: ['sc'] }),
 ];
 
 /** "apps/v1" → {group: "apps", version: "v1"}; "v1" → {group: "", version: "v1"}. */

@@ -3,7 +3,7 @@ import type { ApiRequest, ApiResponse, ApiStatus, ApiWatchEvent, ApiWatchMessage
 import { goQuote } from '../api/field-errors.ts';
 import { mergePatch, type JsonValue } from '../api/merge-patch.ts';
 import { decodeErrorMessage } from '../api/validation/decode.ts';
-import { nextGeneration } from '../api/defaults.ts';
+import { nextGeneration, prepareForUpdate } from '../api/defaults.ts';
 import { timestamp } from '../api/time.ts';
 import { newOutput, type Output } from '../kernel/output.ts';
 import { ERR_COMPACTED, type KeyValue, type WatchEvent } from '../etcd/mvcc.ts';
@@ -781,7 +781,7 @@ export class ApiServerCore {
     // bumps the generation of kinds that track it; a status update never changes the spec.
     const generation = nextGeneration({ ...next, metadata: meta }, cur);
     if (generation !== undefined) meta.generation = generation;
-    next = { ...next, metadata: meta };
+    next = req.subresource === 'status' ? { ...next, metadata: meta } : prepareForUpdate({ ...next, metadata: meta }, cur);
     const attrs = { operation: 'UPDATE' as const, info, ...(req.subresource ? { subresource: req.subresource } : {}), namespace: p.namespace, name: meta.name ?? '', oldObject: cur, user: p.user };
     const mutated = m.admitMutating({ ...attrs, object: next }, this.lookup);
     if (mutated.error) return mutated.error;

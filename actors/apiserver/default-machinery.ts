@@ -51,6 +51,20 @@ function apiInfo(info: ResourceInfo): ApiResourceInfo {
   return BY_INFO.get(info) ?? RESOURCES.find((r) => r.resource === info.resource && r.group === info.group)!;
 }
 
+/**
+ * The cluster's default StorageClass, as kind and minikube ship one named `standard`: claims
+ * without a storageClassName get it (the DefaultStorageClass admission plugin), and binding waits
+ * for the first pod that uses the claim.
+ */
+export const DEFAULT_STORAGE_CLASS = {
+  apiVersion: 'storage.k8s.io/v1',
+  kind: 'StorageClass',
+  metadata: { name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+  provisioner: 'kubesim.io/simulated',
+  reclaimPolicy: 'Delete',
+  volumeBindingMode: 'WaitForFirstConsumer',
+} as const;
+
 export function defaultMachinery(tokens: ReadonlyMap<string, TokenEntry>): ApiMachinery {
   const rbacFrom = (lookup: Lookup) => ({
     roles: lookup.list('roles') as never[],
@@ -144,7 +158,8 @@ export function defaultMachinery(tokens: ReadonlyMap<string, TokenEntry>): ApiMa
       const roles = rbac.clusterRoles.map((object) => ({ info: find('clusterroles', 'rbac.authorization.k8s.io'), object: object as unknown as KubeObject }));
       const bindings = rbac.clusterRoleBindings.map((object) => ({ info: find('clusterrolebindings', 'rbac.authorization.k8s.io'), object: object as unknown as KubeObject }));
       const priorities = SYSTEM_PRIORITY_CLASSES.map((object) => ({ info: find('priorityclasses', 'scheduling.k8s.io'), object: object as unknown as KubeObject }));
-      return [...namespaces, ...serviceAccounts, ...roles, ...bindings, ...priorities];
+      const storageClasses = [DEFAULT_STORAGE_CLASS].map((object) => ({ info: find('storageclasses', 'storage.k8s.io'), object: structuredClone(object) as KubeObject }));
+      return [...namespaces, ...serviceAccounts, ...roles, ...bindings, ...priorities, ...storageClasses];
     },
     createPrecondition(object) {
       const error = resourceVersionSetOnCreate(object);

@@ -117,7 +117,7 @@ function next(k: KubectlState, step: Step, out: Output): void {
       const name = obj.metadata?.name ?? '';
       const namespace = ref?.namespaced ? (obj.metadata?.namespace ?? 'default') : undefined;
       if (!ref) {
-        trace(k, out, step.id, 'apply', { resource: obj.kind ?? '', name }, 404, notFoundKind(obj));
+        trace(k, out, step.id, 'apply', { resource: obj.kind ?? '', name }, 404, noKindMatch(obj));
         step.queue.shift();
         return next(k, step, out);
       }
@@ -374,6 +374,11 @@ export function onApiRefused(k: KubectlState, reqId: number, out: Output): void 
 export function onApiTimeout(k: KubectlState, reqId: number, out: Output): void {
   const result = onRequestTimeout(k.client, reqId);
   if (result) onResult(k, result, out);
+}
+
+/** What `kubectl apply` says of a manifest whose (apiVersion, kind) the server does not serve (meta.NoKindMatchError). */
+function noKindMatch(obj: { kind?: string; apiVersion?: string }): ApiStatus {
+  return { apiVersion: 'v1', kind: 'Status', status: 'Failure', message: `no matches for kind "${obj.kind ?? ''}" in version "${obj.apiVersion ?? ''}"`, reason: 'NotFound', code: 404 };
 }
 
 function notFoundKind(obj: { kind?: string }): ApiStatus {

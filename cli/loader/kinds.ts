@@ -53,6 +53,18 @@ export const KINDS: readonly KindInfo[] = [
   k('ClusterRole', 'rbac.authorization.k8s.io', 'clusterroles', false),
   k('RoleBinding', 'rbac.authorization.k8s.io', 'rolebindings', true),
   k('ClusterRoleBinding', 'rbac.authorization.k8s.io', 'clusterrolebindings', false),
+  k('DaemonSet', 'apps', 'daemonsets', true, ['ds']),
+  k('StatefulSet', 'apps', 'statefulsets', true, ['sts']),
+  k('ControllerRevision', 'apps', 'controllerrevisions', true),
+  k('ReplicationController', '', 'replicationcontrollers', true, ['rc']),
+  k('ConfigMap', '', 'configmaps', true, ['cm']),
+  k('Secret', '', 'secrets', true),
+  k('PersistentVolume', '', 'persistentvolumes', false, ['pv']),
+  k('PersistentVolumeClaim', '', 'persistentvolumeclaims', true, ['pvc']),
+  k('StorageClass', 'storage.k8s.io', 'storageclasses', false, ['sc']),
+  k('Job', 'batch', 'jobs', true),
+  k('CronJob', 'batch', 'cronjobs', true, ['cj']),
+  k('PodDisruptionBudget', 'policy', 'poddisruptionbudgets', true, ['pdb']),
 ];
 
 /** Every word kubectl accepts for a kind (lower case), → its entry. */

@@ -32,7 +32,7 @@ const priorityClass = (name: string, value: number, extra: Record<string, unknow
 
 describe('admission chain', () => {
   it('runs the mutating plugins, then the validating ones, in upstream order', () => {
-    assert.deepEqual(MUTATING_ORDER, ['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'NodeRestriction', 'Priority', 'DefaultTolerationSeconds']);
+    assert.deepEqual(MUTATING_ORDER, ['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'NodeRestriction', 'Priority', 'DefaultTolerationSeconds', 'DefaultStorageClass']);
     assert.deepEqual(VALIDATING_ORDER, ['LimitRanger', 'ServiceAccount', 'Priority', 'ResourceQuota']);
     assert.equal(VALIDATING_ORDER.at(-1), 'ResourceQuota');
     assert.deepEqual(DEFAULT_CHAIN.mutatingOrder, MUTATING_ORDER);

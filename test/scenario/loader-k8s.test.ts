@@ -536,7 +536,7 @@ describe('Kubernetes errors', () => {
       'kinds: namespace, node, pod,',
       'did you mean "pod/web"?',
     ]);
-    assertProblem(textError(HEAD + '  expect: [{name: x, at: 2s, that: {object: {object: configmap/x, exists: true}}}]\n'), INLINE, 11, 54, ['unknown kind "configmap"']);
+    assertProblem(textError(HEAD + '  expect: [{name: x, at: 2s, that: {object: {object: ingress/x, exists: true}}}]\n'), INLINE, 11, 54, ['unknown kind "ingress"']);
     assertProblem(textError(HEAD + '  timeline: [{at: 1s, delete: web}]\n'), INLINE, 11, 31, ['not an object reference: it has no kind', 'like pod/web']);
     assertProblem(textError(HEAD + '  timeline: [{at: 1s, scale: {object: pod/web, replicas: 2}}]\n'), INLINE, 11, 39, ['is a pod, which cannot be scaled']);
     assertProblem(textError(HEAD + '  timeline: [{at: 1s, delete: {object: node/worker-0, namespace: x}}]\n'), INLINE, 11, 55, ['a node is not in a namespace', 'remove namespace']);

@@ -6,6 +6,7 @@
  * Order is upstream's (pkg/kubeapiserver/options/plugins.go AllOrderedPlugins) whatever order the
  * plugins are enabled in, as kube-apiserver's --enable-admission-plugins does.
  */
+import { DefaultStorageClass } from './default-storage-class.ts';
 import { DefaultTolerationSeconds } from './default-toleration-seconds.ts';
 import { LimitRanger } from './limit-ranger.ts';
 import { NamespaceLifecycle } from './namespace-lifecycle.ts';
@@ -25,6 +26,7 @@ export const PLUGIN_ORDER: readonly string[] = Object.freeze([
   'TaintNodesByCondition',
   'Priority',
   'DefaultTolerationSeconds',
+  'DefaultStorageClass',
   'ResourceQuota',
 ]);
 
@@ -36,6 +38,7 @@ export const PLUGINS: Readonly<Record<string, AdmissionPlugin>> = Object.freeze(
   TaintNodesByCondition,
   Priority,
   DefaultTolerationSeconds,
+  DefaultStorageClass,
   ResourceQuota,
 });
 

@@ -124,7 +124,7 @@ const CONTROLLER_MANAGER_RULES: PolicyRule[] = [
   // kubesim: the system:controller:* roles folded in (garbage collector and namespace
   // controller: read, modify and delete anything; the others: create what they own).
   rule(['get', 'list', 'watch', 'patch', 'update', 'delete', 'deletecollection'], ['*'], ['*']),
-  rule(['create'], [''], ['pods', 'endpoints', 'configmaps', 'replicationcontrollers', 'persistentvolumeclaims']),
+  rule(['create'], [''], ['pods', 'endpoints', 'configmaps', 'replicationcontrollers', 'persistentvolumeclaims', 'persistentvolumes']),
   rule(['create'], ['apps'], ['replicasets', 'controllerrevisions']),
   rule(['create'], ['discovery.k8s.io'], ['endpointslices']),
   rule(['create'], ['batch'], ['jobs']),

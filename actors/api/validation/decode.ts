@@ -93,9 +93,65 @@ class Decoder {
     if (isObject(template)) this.podSpec(template['spec']);
   }
 
+  /** A map of []byte, which JSON carries base64-encoded (a Secret's data, a ConfigMap's binaryData). */
+  bytes(parent: Json, key: string): void {
+    const map = parent[key];
+    if (!isObject(map)) return;
+    for (const value of Object.values(map)) {
+      if (value === null) continue;
+      if (typeof value !== 'string') {
+        this.error ??= 'json: cannot unmarshal into Go value of type []uint8';
+        continue;
+      }
+      const offset = base64ErrorOffset(value);
+      if (offset !== undefined) this.error ??= `illegal base64 data at input byte ${offset}`;
+    }
+  }
+
   claimSpec(spec: unknown): void {
     if (isObject(spec)) this.requirements(spec, 'resources');
   }
+}
+
+const BASE64_ALPHABET = /^[A-Za-z0-9+/]$/;
+
+/**
+ * Where Go's base64.StdEncoding.Decode (what encoding/json uses for []byte) reports a
+ * CorruptInputError, or undefined when `s` decodes: quanta of 4, `=` padding only at the end,
+ * `\r` and `\n` skipped, non-zero trailing bits tolerated.
+ */
+export function base64ErrorOffset(s: string): number | undefined {
+  let si = 0;
+  const skipNewlines = (): void => {
+    while (si < s.length && (s[si] === '\n' || s[si] === '\r')) si++;
+  };
+  while (si < s.length) {
+    for (let j = 0; j < 4; j++) {
+      if (si === s.length) {
+        if (j === 0) return undefined;
+        return si - j;
+      }
+      const c = s[si]!;
+      si++;
+      if (BASE64_ALPHABET.test(c)) continue;
+      if (c === '\n' || c === '\r') {
+        j--;
+        continue;
+      }
+      if (c !== '=') return si - 1;
+      // Padding: only after 2 or 3 characters of a quantum, then nothing but newlines.
+      if (j === 0 || j === 1) return si - 1;
+      if (j === 2) {
+        skipNewlines();
+        if (si === s.length) return s.length;
+        if (s[si] !== '=') return si - 1;
+        si++;
+      }
+      skipNewlines();
+      return si < s.length ? si : undefined;
+    }
+  }
+  return undefined;
 }
 
 const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
@@ -161,6 +217,12 @@ export function decodeQuantities(obj: KubeObject): DecodeResult {
       break;
     case 'PersistentVolume':
       if (spec) d.list(spec, 'capacity');
+      break;
+    case 'Secret':
+      d.bytes(out, 'data');
+      break;
+    case 'ConfigMap':
+      d.bytes(out, 'binaryData');
       break;
   }
   return d.error !== undefined ? { error: d.error } : { object: out as KubeObject };

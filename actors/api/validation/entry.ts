@@ -12,6 +12,29 @@ import { validateNode } from './node.ts';
 import { validateEndpoints, validateLease, validatePriorityClass, validateResourceQuota, validateRoleBinding } from './others.ts';
 import { validatePodCreate, validatePodStatusUpdate, validatePodUpdate } from './pod.ts';
 import { nodePortAllocationError, validateService } from './service.ts';
+import { CRON_TZ_IN_SCHEDULE } from './cron.ts';
+import {
+  dataImmutable,
+  persistentVolumeClaimUpdate,
+  storageClassUpdate,
+  validateConfigMap,
+  validatePersistentVolume,
+  validatePersistentVolumeClaim,
+  validateSecret,
+  validateStorageClass,
+} from './storage.ts';
+import {
+  controllerRevisionImmutable,
+  jobSpecImmutable,
+  statefulSetSpecImmutable,
+  validateControllerRevision,
+  validateCronJobSpec,
+  validateDaemonSetSpec,
+  validateJobSpec,
+  validatePodDisruptionBudgetSpec,
+  validateReplicationControllerSpec,
+  validateStatefulSetSpec,
+} from './workloads.ts';
 
 export interface ValidationOptions {
   /**
@@ -54,6 +77,37 @@ export function validateCreate(obj: KubeObject): FieldCause[] {
       return validateRoleBinding(obj, true);
     case 'Endpoints':
       return validateEndpoints(obj);
+    case 'DaemonSet':
+      return [...validateObjectMeta(obj.metadata, true, nameIsDNSSubdomain), ...validateDaemonSetSpec(spec)];
+    case 'StatefulSet':
+      return [...validateObjectMeta(obj.metadata, true, nameIsDNSSubdomain), ...validateStatefulSetSpec(spec)];
+    case 'ControllerRevision':
+      return [...validateObjectMeta(obj.metadata, true, nameIsDNSSubdomain), ...validateControllerRevision(obj)];
+    case 'ReplicationController':
+      return [...validateObjectMeta(obj.metadata, true, nameIsDNSSubdomain), ...validateReplicationControllerSpec(spec)];
+    case 'Job':
+      return [...validateObjectMeta(obj.metadata, true, nameIsDNSSubdomain), ...validateJobSpec(spec)];
+    case 'CronJob': {
+      const causes = [...validateObjectMeta(obj.metadata, true, nameIsDNSSubdomain), ...validateCronJobSpec(spec)];
+      // ValidateCronJobCreate: the name becomes a Job's name plus an 11-character suffix.
+      const name = obj.metadata?.name ?? '';
+      if (name.length > 52) causes.push(invalid('metadata.name', name, 'must be no more than 52 characters'));
+      const schedule = typeof spec['schedule'] === 'string' ? spec['schedule'] : '';
+      if (schedule.includes('TZ')) causes.push(invalid('spec.schedule', schedule, CRON_TZ_IN_SCHEDULE));
+      return causes;
+    }
+    case 'PodDisruptionBudget':
+      return [...validateObjectMeta(obj.metadata, true, nameIsDNSSubdomain), ...validatePodDisruptionBudgetSpec(spec)];
+    case 'ConfigMap':
+      return [...validateObjectMeta(obj.metadata, true, nameIsDNSSubdomain), ...validateConfigMap(obj)];
+    case 'Secret':
+      return [...validateObjectMeta(obj.metadata, true, nameIsDNSSubdomain), ...validateSecret(obj)];
+    case 'PersistentVolume':
+      return [...validateObjectMeta(obj.metadata, false, nameIsDNSSubdomain), ...validatePersistentVolume(obj)];
+    case 'PersistentVolumeClaim':
+      return [...validateObjectMeta(obj.metadata, true, nameIsDNSSubdomain), ...validatePersistentVolumeClaim(obj)];
+    case 'StorageClass':
+      return [...validateObjectMeta(obj.metadata, false, nameIsDNSSubdomain), ...validateStorageClass(obj)];
     default: {
       const info = lookupByKind(obj.apiVersion ?? '', obj.kind ?? '');
       return validateObjectMeta(obj.metadata, info?.namespaced ?? true, nameValidatorFor(obj.kind ?? ''));
@@ -83,6 +137,30 @@ export function validateUpdate(newObj: KubeObject, oldObj: KubeObject, opts: Val
     }
     case 'Namespace':
       return meta;
+    case 'DaemonSet':
+      return [...meta, ...validateDaemonSetSpec(spec), ...selectorImmutable(newObj, oldObj, opts)];
+    case 'StatefulSet':
+      return [...meta, ...validateStatefulSetSpec(spec), ...statefulSetSpecImmutable(spec, rec(oldObj['spec']))];
+    case 'ControllerRevision':
+      return [...meta, ...validateControllerRevision(newObj), ...controllerRevisionImmutable(newObj, oldObj)];
+    case 'ReplicationController':
+      return [...meta, ...validateReplicationControllerSpec(spec)];
+    case 'Job':
+      return [...meta, ...validateJobSpec(spec), ...jobSpecImmutable(spec, rec(oldObj['spec']))];
+    case 'CronJob':
+      return [...meta, ...validateCronJobSpec(spec)];
+    case 'PodDisruptionBudget':
+      return [...meta, ...validatePodDisruptionBudgetSpec(spec)];
+    case 'ConfigMap':
+      return [...meta, ...validateConfigMap(newObj), ...dataImmutable(newObj, oldObj, ['data', 'binaryData'])];
+    case 'Secret':
+      return [...meta, ...validateSecret(newObj), ...dataImmutable(newObj, oldObj, ['data'])];
+    case 'PersistentVolume':
+      return [...meta, ...validatePersistentVolume(newObj)];
+    case 'PersistentVolumeClaim':
+      return [...meta, ...validatePersistentVolumeClaim(newObj), ...persistentVolumeClaimUpdate(newObj, oldObj)];
+    case 'StorageClass':
+      return [...meta, ...validateStorageClass(newObj), ...storageClassUpdate(newObj, oldObj)];
     case 'PriorityClass': {
       const causes = [...meta, ...validatePriorityClass(newObj)];
       // text unverified: scheduling ValidatePriorityClassUpdate, from memory.
