@@ -112,8 +112,15 @@ function byCreation(a: RsJson, b: RsJson): number {
   return (creationMs(a) ?? 0) - (creationMs(b) ?? 0) || ((a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1);
 }
 
+/**
+ * A ReplicaSet's counts for the rolling arithmetic. Its availability is capped at its spec: the
+ * ReplicaSet controller writes status from the pods it saw before its own deletions (as upstream's
+ * calculateStatus does), so one just scaled down reports pods it is deleting as available for a
+ * sync; counting them would let a rolling update scale the old ReplicaSets down twice for the same
+ * pods and break available ≥ replicas − maxUnavailable (deployment-rolling-update.yaml seed 1).
+ */
 function counts(rs: RsJson): ReplicaSetCounts {
-  return { name: rs.metadata?.name ?? '', replicas: rsReplicas(rs), available: rs.status?.availableReplicas ?? 0, creationMs: creationMs(rs) ?? 0 };
+  return { name: rs.metadata?.name ?? '', replicas: rsReplicas(rs), available: Math.min(rs.status?.availableReplicas ?? 0, rsReplicas(rs)), creationMs: creationMs(rs) ?? 0 };
 }
 
 /** `claimReplicaSets`: owned ReplicaSets, plus matching orphans (adopted with a patch). */
