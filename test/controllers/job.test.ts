@@ -20,7 +20,7 @@ function job(spec: Record<string, unknown> = {}, status?: Record<string, unknown
     metadata: { name: 'pi', namespace: 'default', uid: 'job-uid' },
     spec: { template: { metadata: { labels: { app: 'pi' } }, spec: { restartPolicy: 'Never', containers: [{ name: 'pi', image: 'perl' }] } }, ...spec },
     ...(status ? { status } : {}),
-  } as JobJson;
+  } as unknown as JobJson;
 }
 
 const owner = { apiVersion: 'batch/v1', kind: 'Job', name: 'pi', uid: 'job-uid', controller: true, blockOwnerDeletion: true };

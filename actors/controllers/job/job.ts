@@ -70,7 +70,7 @@ export interface JobJson extends KubeObject {
     activeDeadlineSeconds?: number;
     ttlSecondsAfterFinished?: number;
     completionMode?: 'NonIndexed' | 'Indexed';
-    template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: { restartPolicy?: string; containers?: { env?: unknown[] }[]; initContainers?: { env?: unknown[] }[] } & Record<string, unknown> };
+    template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: { restartPolicy?: string; containers?: ({ env?: unknown[] } & Record<string, unknown>)[]; initContainers?: ({ env?: unknown[] } & Record<string, unknown>)[] } & Record<string, unknown> };
   };
   status?: JobStatus;
 }
