@@ -28,9 +28,11 @@ export const TOO_MANY_MISSED = 100;
 export interface CronJobState {
   /** CronJob key → virtual ms to sync it again (the next schedule time). */
   readonly wakeAt: Map<string, number>;
+  /** Uids of active jobs the apiserver said (GET 404) are gone: dropped from status.active next sync. */
+  readonly missing: Set<string>;
 }
 
-export const newCronJobState = (): CronJobState => ({ wakeAt: new Map() });
+export const newCronJobState = (): CronJobState => ({ wakeAt: new Map(), missing: new Set() });
 
 type Ctx = ControllerContext<CronJobState>;
 type Act = Action<CronJobState>;
@@ -202,7 +204,7 @@ export function syncCronJob(key: string, ctx: Ctx): Act[] {
   let lastSuccessfulTime = cj.status?.lastSuccessfulTime;
   const lastScheduleMs = cj.status?.lastScheduleTime ? parseTimestamp(cj.status.lastScheduleTime) : undefined;
   for (const j of [...owned].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))) {
-    const inList = active.some((r) => r.uid === j.metadata?.uid);
+    const inList = active.some((r) => (r.uid ?? '') === (j.metadata?.uid ?? ''));
     const finished = finishedCondition(j as JobJson);
     if (!inList && !finished) {
       // A job of ours not in the list (its status write was lost): take it back if it is newer.
@@ -210,7 +212,7 @@ export function syncCronJob(key: string, ctx: Ctx): Act[] {
       const schedMs = sched ? parseTimestamp(sched) : Number.NaN;
       if (lastScheduleMs === undefined || (!Number.isNaN(schedMs) && schedMs > lastScheduleMs)) active.push(refOf(j));
     } else if (inList && finished) {
-      active = active.filter((r) => r.uid !== j.metadata?.uid);
+      active = active.filter((r) => (r.uid ?? '') !== (j.metadata?.uid ?? ''));
       actions.push(event('Normal', 'SawCompletedJob', `Saw completed job: ${j.metadata?.name}, condition: ${finished.type}`));
       if (finished.type === 'Complete') {
         const done = (j as JobJson).status?.completionTime;
@@ -220,10 +222,24 @@ export function syncCronJob(key: string, ctx: Ctx): Act[] {
   }
   for (const r of [...active]) {
     const j = jobsCache.get(`${ns}/${r.name}`);
-    if (!j || j.metadata?.uid !== r.uid) {
+    if (j && (j.metadata?.uid ?? '') === (r.uid ?? '')) continue;
+    if (ctx.state.missing.delete(r.uid ?? '')) {
       active = active.filter((x) => x.uid !== r.uid);
       actions.push(event('Normal', 'MissingJob', `Active job went missing: ${r.name}`));
+      continue;
     }
+    // Not in the cache: ask the apiserver (a slow watch must not make a job look missing).
+    actions.push({
+      kind: 'write',
+      request: { verb: 'get', apiVersion: 'batch/v1', resource: 'jobs', namespace: ns, name: r.name ?? '' },
+      tolerate: [404],
+      onResult: (res, c) => {
+        if (res.code === 404) {
+          c.state.missing.add(r.uid ?? '');
+          c.enqueue(key);
+        }
+      },
+    });
   }
   const status = (): NonNullable<CronJobJson['status']> => cleanStatus({ active, lastScheduleTime: cj.status?.lastScheduleTime, lastSuccessfulTime });
 
