@@ -1,5 +1,9 @@
+import { cronJobController } from './cronjob/controller.ts';
+import { daemonSetController } from './daemonset/controller.ts';
 import { deploymentController } from './deployment/controller.ts';
 import type { AnyController } from './host/types.ts';
+import { jobController } from './job/controller.ts';
+import { ttlAfterFinishedController } from './job/ttl-after-finished.ts';
 import { nodeLifecycleController } from './node-lifecycle/controller.ts';
 import { replicaSetController } from './replicaset/controller.ts';
 import { serviceAccountController } from './serviceaccount/controller.ts';
@@ -15,4 +19,8 @@ export const CONTROLLERS: readonly AnyController[] = [
   taintEvictionController,
   replicaSetController,
   deploymentController,
+  daemonSetController,
+  jobController,
+  cronJobController,
+  ttlAfterFinishedController,
 ];
