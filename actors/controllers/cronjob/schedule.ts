@@ -6,7 +6,9 @@ import { VIRTUAL_EPOCH_UNIX_MS } from '../../api/time.ts';
  * computation is given an explicit current time (virtual ms, mapped to Unix ms through
  * VIRTUAL_EPOCH_UNIX_MS) and the UTC zone, and a fixed `hashSeed` (without one the library
  * seeds its `H` expansion from Math.random) — so the library never reads real time or
- * randomness, and no Date is built here.
+ * randomness, and no Date is built here. (Luxon, under cron-parser, may read its clock once to
+ * guess a zone's offset when it builds a time from fields; for the fixed UTC zone the offset is 0
+ * whatever it reads, so no result depends on real time.)
  *
  * Accepted forms are robfig/cron's `ParseStandard` (what the CronJob controller uses): five
  * fields (minute hour day-of-month month day-of-week) and the descriptors @yearly, @annually,
