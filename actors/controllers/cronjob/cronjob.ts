@@ -8,6 +8,9 @@ import { creationMs } from '../host/workload.ts';
 import { finishedCondition, type JobJson } from '../job/job.ts';
 import { parseSchedule, type CronSchedule } from './schedule.ts';
 
+/** Code-unit string order (never locale-dependent). */
+const cmpStr = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * The CronJob controller (pkg/controller/cronjob/cronjob_controllerv2.go `syncCronJob`, utils.go):
  * reconcile `status.active` with the jobs it owns (finished ones leave it, `SawCompletedJob`;
@@ -146,7 +149,7 @@ export function byJobStartTime(a: KubeObject, b: KubeObject): number {
   if (sa === undefined && sb !== undefined) return 1;
   if (sa !== undefined && sb === undefined) return -1;
   if (sa !== undefined && sb !== undefined && sa !== sb) return sa - sb;
-  return (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '');
+  return cmpStr(a.metadata?.name ?? '', b.metadata?.name ?? '');
 }
 
 /** The finished jobs to delete beyond the history limits (oldest first). */
@@ -203,7 +206,7 @@ export function syncCronJob(key: string, ctx: Ctx): Act[] {
   let active = [...(cj.status?.active ?? [])];
   let lastSuccessfulTime = cj.status?.lastSuccessfulTime;
   const lastScheduleMs = cj.status?.lastScheduleTime ? parseTimestamp(cj.status.lastScheduleTime) : undefined;
-  for (const j of [...owned].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))) {
+  for (const j of [...owned].sort((a, b) => cmpStr(a.metadata?.name ?? '', b.metadata?.name ?? ''))) {
     const inList = active.some((r) => (r.uid ?? '') === (j.metadata?.uid ?? ''));
     const finished = finishedCondition(j as JobJson);
     if (!inList && !finished) {
@@ -292,7 +295,7 @@ export function syncCronJob(key: string, ctx: Ctx): Act[] {
     return finish();
   }
   if (policy === 'Replace') {
-    for (const r of [...active].sort((a, b) => (a.name ?? '').localeCompare(b.name ?? ''))) {
+    for (const r of [...active].sort((a, b) => cmpStr(a.name ?? '', b.name ?? ''))) {
       const j = jobsCache.get(`${ns}/${r.name}`);
       if (j && finishedCondition(j as JobJson)) continue;
       actions.push(deleteJob(cj, { name: r.name ?? '', namespace: ns }));

@@ -13,6 +13,9 @@ import { creationMs, isPodAvailable, isPodReady, podPhase } from '../host/worklo
 import { slowStartBatches } from '../replicaset/slow-start.ts';
 import { compileNodeSelectorMap, compileNodeSelectorTerms } from '../../scheduler/plugins/helper/node-selector.ts';
 
+/** Code-unit string order (never locale-dependent). */
+const cmpStr = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * The DaemonSet controller (pkg/controller/daemon/daemon_controller.go, update.go,
  * util/daemonset_util.go): one pod per node that should run it — nodeSelector and required node
@@ -166,7 +169,7 @@ export function targetNodeName(pod: KubeObject): string | undefined {
 
 /** Oldest first, ties by name (`podByCreationTimestampAndPhase` without the phase). */
 function byAge(a: KubeObject, b: KubeObject): number {
-  return (creationMs(a) ?? 0) - (creationMs(b) ?? 0) || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '');
+  return (creationMs(a) ?? 0) - (creationMs(b) ?? 0) || cmpStr(a.metadata?.name ?? '', b.metadata?.name ?? '');
 }
 
 export interface NodePlan {
@@ -193,7 +196,7 @@ export function planNodes(ds: DaemonSetJson, nodes: readonly KubeObject[], byNod
       if (running.length > 1) plan.delete.push(...running.sort(byAge).slice(1));
     } else plan.delete.push(...pods);
   }
-  for (const [name, pods] of [...byNode].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, pods] of [...byNode].sort(([a], [b]) => cmpStr(a, b))) {
     if (!known.has(name)) plan.delete.push(...pods.filter((p) => !p.metadata?.deletionTimestamp));
   }
   return plan;

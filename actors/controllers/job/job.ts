@@ -10,6 +10,9 @@ import { creationMs, isPodActive, isPodReady, podNodeNameOf, podPhase, podRestar
 import { BURST_REPLICAS, slowStartBatches } from '../replicaset/slow-start.ts';
 import { remainingBackoffMs, type FinishedPod } from './backoff.ts';
 
+/** Code-unit string order (never locale-dependent). */
+const cmpStr = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * The Job controller's sync (pkg/controller/job/job_controller.go `syncJob` / `manageJob`):
  * count the job's pods (active, succeeded, failed), fail the job past its backoffLimit or its
@@ -167,7 +170,7 @@ export function rankActiveForDeletion(pods: readonly KubeObject[]): KubeObject[]
     const ra = rank(a);
     const rb = rank(b);
     for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i]! - rb[i]!;
-    return (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '');
+    return cmpStr(a.metadata?.name ?? '', b.metadata?.name ?? '');
   });
 }
 
