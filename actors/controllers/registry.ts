@@ -1,7 +1,11 @@
+import { cronJobController } from './cronjob/controller.ts';
+import { daemonSetController } from './daemonset/controller.ts';
 import { deploymentController } from './deployment/controller.ts';
 import { garbageCollectorController } from './garbagecollector/controller.ts';
 import type { AnyController } from './host/types.ts';
 import { namespaceController } from './namespace/controller.ts';
+import { jobController } from './job/controller.ts';
+import { ttlAfterFinishedController } from './job/ttl-after-finished.ts';
 import { nodeLifecycleController } from './node-lifecycle/controller.ts';
 import { replicaSetController } from './replicaset/controller.ts';
 import { resourceQuotaController } from './resourcequota/controller.ts';
@@ -21,4 +25,8 @@ export const CONTROLLERS: readonly AnyController[] = [
   garbageCollectorController,
   namespaceController,
   resourceQuotaController,
+  daemonSetController,
+  jobController,
+  cronJobController,
+  ttlAfterFinishedController,
 ];

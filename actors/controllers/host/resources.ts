@@ -25,3 +25,6 @@ export const PODS: InformerSpec = { apiVersion: 'v1', resource: 'pods', indexers
 export const NODE_LEASES: InformerSpec = { apiVersion: 'coordination.k8s.io/v1', resource: 'leases', namespace: 'kube-node-lease', name: 'node-leases' };
 export const REPLICA_SETS: InformerSpec = { apiVersion: 'apps/v1', resource: 'replicasets', indexers: { [BY_CONTROLLER_UID]: controllerUidIndex } };
 export const DEPLOYMENTS: InformerSpec = { apiVersion: 'apps/v1', resource: 'deployments' };
+export const JOBS: InformerSpec = { apiVersion: 'batch/v1', resource: 'jobs', indexers: { [BY_CONTROLLER_UID]: controllerUidIndex } };
+export const CRON_JOBS: InformerSpec = { apiVersion: 'batch/v1', resource: 'cronjobs' };
+export const DAEMON_SETS: InformerSpec = { apiVersion: 'apps/v1', resource: 'daemonsets' };

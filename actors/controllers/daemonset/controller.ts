@@ -1,0 +1,70 @@
+import type { KubeObject } from '../../api/protocol.ts';
+import { objectKey } from '../../client/informer.ts';
+import { DAEMON_SETS, NODES, PODS } from '../host/resources.ts';
+import { defineController, type ControllerContext } from '../host/types.ts';
+import { controllingDaemonSet, newDaemonSetState, syncDaemonSet, type DaemonSetState } from './daemonset.ts';
+
+/**
+ * The DaemonSet controller (pkg/controller/daemon): its queue holds DaemonSet keys. Pod events
+ * count off expectations and queue the owner; a node added, relabelled or (un)tainted queues
+ * every DaemonSet (upstream filters by nodeShouldRunDaemonPod; a sync that changes nothing writes
+ * nothing). 2 workers (--concurrent-daemonset-syncs).
+ */
+
+type Ctx = ControllerContext<DaemonSetState>;
+
+function podDeleted(pod: KubeObject, ctx: Ctx): void {
+  const key = controllingDaemonSet(pod, ctx);
+  if (!key) return;
+  ctx.state.expectations.deletionObserved(key, objectKey(pod));
+  ctx.enqueue(key);
+}
+
+function podAdded(pod: KubeObject, ctx: Ctx): void {
+  if (pod.metadata?.deletionTimestamp) return podDeleted(pod, ctx);
+  const key = controllingDaemonSet(pod, ctx);
+  if (!key) return;
+  ctx.state.expectations.creationObserved(key);
+  ctx.enqueue(key);
+}
+
+function podUpdated(old: KubeObject, pod: KubeObject, ctx: Ctx): void {
+  if (old.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
+  if (pod.metadata?.deletionTimestamp && !old.metadata?.deletionTimestamp) return podDeleted(pod, ctx);
+  const key = controllingDaemonSet(pod, ctx);
+  if (key) ctx.enqueue(key);
+}
+
+function enqueueAll(ctx: Ctx): void {
+  for (const k of ctx.cache(DAEMON_SETS).keys()) ctx.enqueue(k);
+}
+
+const nodeShape = (n: KubeObject): string => JSON.stringify([n.metadata?.labels ?? {}, (n.spec as { taints?: unknown } | undefined)?.taints ?? []]);
+
+export const daemonSetController = defineController<DaemonSetState>({
+  name: 'daemonset',
+  reporter: 'daemonset-controller',
+  informers: [DAEMON_SETS, NODES, PODS],
+  handlers: [
+    {
+      informer: DAEMON_SETS,
+      onAdd: (ds, ctx) => ctx.enqueue(objectKey(ds)),
+      onUpdate: (_old, ds, ctx) => ctx.enqueue(objectKey(ds)),
+      onDelete: (ds, ctx) => {
+        ctx.state.expectations.delete(objectKey(ds));
+        ctx.enqueue(objectKey(ds));
+      },
+    },
+    {
+      informer: NODES,
+      onAdd: (_n, ctx) => enqueueAll(ctx),
+      onUpdate: (old, n, ctx) => {
+        if (nodeShape(old) !== nodeShape(n)) enqueueAll(ctx);
+      },
+      onDelete: (_n, ctx) => enqueueAll(ctx),
+    },
+    { informer: PODS, onAdd: podAdded, onUpdate: podUpdated, onDelete: podDeleted },
+  ],
+  queues: [{ workers: 2, sync: syncDaemonSet }],
+  newState: newDaemonSetState,
+});
