@@ -880,6 +880,7 @@ export class ApiServerCore {
     const m = this.config.machinery;
     const name = req.name ?? '';
     const key = m.etcdKey(info, p.namespace, name);
+    let attempts = 0;
     const withCurrent = (current: KubeObject | null): void => {
       if (!current) return this.out404(p, name);
       const admitted = m.admitMutating({ operation: 'DELETE', info, namespace: p.namespace, name, oldObject: current, user: p.user }, this.lookup);
@@ -904,7 +905,18 @@ export class ApiServerCore {
           },
           ...(info.resource === 'namespaces' ? { status: { ...((current.status as object) ?? {}), phase: 'Terminating' } } : {}),
         };
-        return this.casWrite(p, key, current, next, (stored) => this.respond(req, 200, m.convert(stored, info, req.apiVersion)));
+        // GuaranteedUpdate: a concurrent write (the kubelet's status, a binding) is not the
+        // client's conflict — read the object again and retry, a bounded number of times.
+        const rv0 = Number(meta.resourceVersion ?? 0);
+        this.etcd.txn({ compare: [{ key, target: 'mod', result: '=', value: rv0 }], success: [{ op: 'put', key, value: encode(stripRv(next)) }], failure: [{ op: 'range', key }] }, (r) => {
+          if (isFailure(r)) return this.respond(req, 500, etcdError(r));
+          if (r.succeeded) return this.respond(req, 200, m.convert(withRv(next, r.revision), info, req.apiVersion));
+          if (++attempts > DELETE_CONFLICT_RETRIES_MAX) return this.respond(req, 409, conflict(info.resource, info.group, name));
+          const range = r.responses[0];
+          const kv = range && range.op === 'range' ? range.kvs[0] : undefined;
+          withCurrent(kv ? decode(kv) : null);
+        });
+        return;
       }
       const rv = Number(meta.resourceVersion ?? 0);
       this.etcd.txn({ compare: [{ key, target: 'mod', result: '=', value: rv }], success: [{ op: 'delete', key }], failure: [{ op: 'range', key }] }, (r) => {
@@ -930,21 +942,15 @@ export class ApiServerCore {
     return Math.max(0, requested ?? spec.terminationGracePeriodSeconds ?? 30);
   }
 
-  private casWrite(p: Pending, key: string, current: KubeObject, next: KubeObject, done: (stored: KubeObject) => void): void {
-    const rv = Number(current.metadata?.resourceVersion ?? 0);
-    this.etcd.txn({ compare: [{ key, target: 'mod', result: '=', value: rv }], success: [{ op: 'put', key, value: encode(stripRv(next)) }], failure: [] }, (r) => {
-      if (isFailure(r)) return this.respond(p.req, 500, etcdError(r));
-      if (!r.succeeded) return this.respond(p.req, 409, conflict(p.info.resource, p.info.group, current.metadata?.name ?? ''));
-      done(withRv(next, r.revision));
-    });
-  }
-
   // -------------------------------------------------------------------------------------------
 
   onHealthz(): boolean {
     return this.ready;
   }
 }
+
+/** A graceful delete re-reads and retries this often when concurrent writers keep moving the object. */
+const DELETE_CONFLICT_RETRIES_MAX = 10;
 
 interface Pending {
   req: ApiRequest;
