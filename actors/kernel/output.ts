@@ -7,7 +7,7 @@ import type { Message } from './network.ts';
  * order, so a timer id cancelled and re-armed in the same step ends armed.
  */
 export interface TimerRequest {
-  /** Explicit and unique per host, so XState never draws an id from Math.random. */
+  /** Explicit and unique per host, so XState never draws a random id of its own. */
   id: string;
   delayMs: number;
   event: { type: string; [field: string]: unknown };

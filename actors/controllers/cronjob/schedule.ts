@@ -5,7 +5,7 @@ import { VIRTUAL_EPOCH_UNIX_MS } from '../../api/time.ts';
  * Cron schedules on the virtual clock: the one wrapper around the `cron-parser` library. Every
  * computation is given an explicit current time (virtual ms, mapped to Unix ms through
  * VIRTUAL_EPOCH_UNIX_MS) and the UTC zone, and a fixed `hashSeed` (without one the library
- * seeds its `H` expansion from Math.random) — so the library never reads real time or
+ * seeds its `H` expansion from an unseeded random source) — so the library never reads real time or
  * randomness, and no Date is built here. (Luxon, under cron-parser, may read its clock once to
  * guess a zone's offset when it builds a time from fields; for the fixed UTC zone the offset is 0
  * whatever it reads, so no result depends on real time.)

@@ -1,7 +1,6 @@
 import type { V1NodeSelectorTerm, V1Taint, V1Toleration } from '@kubernetes/client-node';
-import type { ApiStatus, KubeObject } from '../../api/protocol.ts';
+import type { KubeObject } from '../../api/protocol.ts';
 import { findMatchingUntoleratedTaint } from '../../api/taints.ts';
-import type { ApiResult } from '../../client/api-client.ts';
 import { objectKey } from '../../client/informer.ts';
 import { scaledValue, type IntOrPercent } from '../deployment/rolling.ts';
 import { podTemplateHash } from '../deployment/template-hash.ts';
@@ -9,7 +8,7 @@ import { Expectations } from '../host/expectations.ts';
 import { controllerRefOf, newControllerRef } from '../host/owners.ts';
 import { BY_CONTROLLER_UID, DAEMON_SETS, NODES, PODS } from '../host/resources.ts';
 import type { Action, ControllerContext } from '../host/types.ts';
-import { creationMs, isPodAvailable, isPodReady, podPhase } from '../host/workload.ts';
+import { creationMs, isPodAvailable, isPodReady, podPhase, deletePodAction, errorMessage, ok } from '../host/workload.ts';
 import { slowStartBatches } from '../replicaset/slow-start.ts';
 import { compileNodeSelectorMap, compileNodeSelectorTerms } from '../../scheduler/plugins/helper/node-selector.ts';
 
@@ -78,8 +77,6 @@ interface NodeJson extends KubeObject {
   spec?: { taints?: V1Taint[]; unschedulable?: boolean };
 }
 
-const ok = (r: ApiResult): boolean => r.code === 200 || r.code === 201;
-const errorMessage = (r: ApiResult): string => (r.body as ApiStatus).message ?? `code ${r.code}`;
 
 /** The tolerations every daemon pod gets (`AddOrUpdateDaemonPodTolerations`). */
 export function daemonPodTolerations(hostNetwork: boolean): V1Toleration[] {
@@ -305,19 +302,7 @@ function createBatches(ds: DaemonSetJson, dsKey: string, nodeNames: readonly str
 }
 
 function deletePod(ds: DaemonSetJson, dsKey: string, pod: KubeObject): Act {
-  const name = pod.metadata?.name ?? '';
-  const podKey = objectKey(pod);
-  return {
-    kind: 'write',
-    request: { verb: 'delete', apiVersion: 'v1', resource: 'pods', namespace: pod.metadata?.namespace ?? 'default', name },
-    tolerate: [404],
-    onResult: (r, c) => {
-      if (ok(r)) return [{ kind: 'event', object: ds, objectKind: 'DaemonSet', type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${name}` }];
-      c.state.expectations.deletionObserved(dsKey, podKey);
-      if (r.code === 404) return [];
-      return [{ kind: 'event', object: ds, objectKind: 'DaemonSet', type: 'Warning', reason: 'FailedDelete', message: `Error deleting: ${errorMessage(r)}` }];
-    },
-  };
+  return deletePodAction(ds, 'DaemonSet', dsKey, pod);
 }
 
 function sameStatus(a: DaemonSetStatus | undefined, b: DaemonSetStatus): boolean {

@@ -1,4 +1,8 @@
-import type { KubeObject } from '../../api/protocol.ts';
+import type { ApiStatus, KubeObject } from '../../api/protocol.ts';
+import type { ApiResult } from '../../client/api-client.ts';
+import { objectKey } from '../../client/informer.ts';
+import type { Expectations } from './expectations.ts';
+import type { Action } from './types.ts';
 import { parseTimestamp } from '../../api/time.ts';
 import { isSelectorError, matches, selectorFromLabelSelector } from '../../api/labels.ts';
 
@@ -91,4 +95,30 @@ export function creationMs(obj: KubeObject): number | null {
 export function keysInNamespace(keys: readonly string[], namespace: string): string[] {
   const prefix = `${namespace}/`;
   return keys.filter((k) => k.startsWith(prefix));
+}
+
+/** A write the API answered with success. */
+export const ok = (r: ApiResult): boolean => r.code === 200 || r.code === 201;
+
+/** The API error's message, as the workload controllers' events quote it. */
+export const errorMessage = (r: ApiResult): string => (r.body as ApiStatus).message ?? `code ${r.code}`;
+
+/**
+ * Deleting one of a workload controller's pods (controller_utils DeletePod): a
+ * `SuccessfulDelete`/`FailedDelete` event on the owner; a failed delete is no longer expected.
+ */
+export function deletePodAction<S extends { expectations: Expectations }>(owner: KubeObject, ownerKind: string, ownerKey: string, pod: KubeObject): Action<S> {
+  const name = pod.metadata?.name ?? '';
+  const podKey = objectKey(pod);
+  return {
+    kind: 'write',
+    request: { verb: 'delete', apiVersion: 'v1', resource: 'pods', namespace: pod.metadata?.namespace ?? 'default', name },
+    tolerate: [404],
+    onResult: (r, c) => {
+      if (ok(r)) return [{ kind: 'event', object: owner, objectKind: ownerKind, type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${name}` }];
+      c.state.expectations.deletionObserved(ownerKey, podKey);
+      if (r.code === 404) return [];
+      return [{ kind: 'event', object: owner, objectKind: ownerKind, type: 'Warning', reason: 'FailedDelete', message: `Error deleting: ${errorMessage(r)}` }];
+    },
+  };
 }

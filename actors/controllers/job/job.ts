@@ -1,12 +1,11 @@
-import type { ApiStatus, KubeObject } from '../../api/protocol.ts';
+import type { KubeObject } from '../../api/protocol.ts';
 import { parseTimestamp, timestamp } from '../../api/time.ts';
-import type { ApiResult } from '../../client/api-client.ts';
 import { objectKey } from '../../client/informer.ts';
 import { Expectations } from '../host/expectations.ts';
 import { controllerRefOf, newControllerRef } from '../host/owners.ts';
 import { BY_CONTROLLER_UID, JOBS, PODS } from '../host/resources.ts';
 import type { Action, ControllerContext } from '../host/types.ts';
-import { creationMs, isPodActive, isPodReady, podNodeNameOf, podPhase, podRestarts } from '../host/workload.ts';
+import { creationMs, isPodActive, isPodReady, podNodeNameOf, podPhase, podRestarts, deletePodAction, errorMessage, ok } from '../host/workload.ts';
 import { BURST_REPLICAS, slowStartBatches } from '../replicaset/slow-start.ts';
 import { remainingBackoffMs, type FinishedPod } from './backoff.ts';
 
@@ -78,8 +77,6 @@ export interface JobJson extends KubeObject {
   status?: JobStatus;
 }
 
-const ok = (r: ApiResult): boolean => r.code === 200 || r.code === 201;
-const errorMessage = (r: ApiResult): string => (r.body as ApiStatus).message ?? `code ${r.code}`;
 
 /** The `Complete` or `Failed` condition with status True, if the job finished (`IsJobFinished`). */
 export function finishedCondition(job: JobJson): JobCondition | undefined {
@@ -246,19 +243,7 @@ function condition(type: string, reason: string, message: string, nowMs: number)
 }
 
 function deletePod(job: JobJson, jobKey: string, pod: KubeObject): Act {
-  const name = pod.metadata?.name ?? '';
-  const podKey = objectKey(pod);
-  return {
-    kind: 'write',
-    request: { verb: 'delete', apiVersion: 'v1', resource: 'pods', namespace: pod.metadata?.namespace ?? 'default', name },
-    tolerate: [404],
-    onResult: (r, c) => {
-      if (ok(r)) return [{ kind: 'event', object: job, objectKind: 'Job', type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${name}` }];
-      c.state.expectations.deletionObserved(jobKey, podKey);
-      if (r.code === 404) return [];
-      return [{ kind: 'event', object: job, objectKind: 'Job', type: 'Warning', reason: 'FailedDelete', message: `Error deleting: ${errorMessage(r)}` }];
-    },
-  };
+  return deletePodAction(job, 'Job', jobKey, pod);
 }
 
 /** Creates in slow-start batches (each batch after the previous fully succeeded). */

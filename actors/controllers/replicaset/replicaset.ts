@@ -1,5 +1,4 @@
-import type { ApiStatus, KubeObject } from '../../api/protocol.ts';
-import type { ApiResult } from '../../client/api-client.ts';
+import type { KubeObject } from '../../api/protocol.ts';
 import { objectKey } from '../../client/informer.ts';
 import { Expectations } from '../host/expectations.ts';
 import { controllerRefOf, newControllerRef, type OwnerReference } from '../host/owners.ts';
@@ -17,6 +16,9 @@ import {
   podRestarts,
   selectorMatches,
   type LabelSelectorJson,
+  deletePodAction,
+  errorMessage,
+  ok,
 } from '../host/workload.ts';
 import { deletionCostOf, podsToDelete } from './deletion-ranking.ts';
 import { BURST_REPLICAS, replicaDiff, slowStartBatches } from './slow-start.ts';
@@ -59,8 +61,6 @@ export interface ReplicaSetStatus {
   conditions?: unknown[];
 }
 
-const ok = (r: ApiResult): boolean => r.code === 200 || r.code === 201;
-const errorMessage = (r: ApiResult): string => (r.body as ApiStatus).message ?? `code ${r.code}`;
 
 /** `GetPodFromTemplate`: the pod a ReplicaSet creates. */
 export function podFromTemplate(rs: ReplicaSetJson): KubeObject {
@@ -198,21 +198,7 @@ function manageReplicas(rs: ReplicaSetJson, rsKey: string, active: readonly Kube
     );
     const victims = ranked.map((r) => byUid.get(r.uid)!);
     ctx.state.expectations.expectDeletions(rsKey, victims.map(objectKey), ctx.nowMs);
-    return victims.map((pod): Act => {
-      const name = pod.metadata?.name ?? '';
-      const podKey = objectKey(pod);
-      return {
-        kind: 'write',
-        request: { verb: 'delete', apiVersion: 'v1', resource: 'pods', namespace: pod.metadata?.namespace ?? 'default', name },
-        tolerate: [404],
-        onResult: (r, c) => {
-          if (ok(r)) return [{ kind: 'event', object: rs, objectKind: 'ReplicaSet', type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${name}` }];
-          c.state.expectations.deletionObserved(rsKey, podKey);
-          if (r.code === 404) return [];
-          return [{ kind: 'event', object: rs, objectKind: 'ReplicaSet', type: 'Warning', reason: 'FailedDelete', message: `Error deleting: ${errorMessage(r)}` }];
-        },
-      };
-    });
+    return victims.map((pod): Act => deletePodAction(rs, 'ReplicaSet', rsKey, pod));
   }
   return [];
 }
