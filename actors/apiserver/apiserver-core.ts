@@ -757,7 +757,11 @@ export class ApiServerCore {
     let next = m.convert(m.applyDefaults(incoming, info, req.apiVersion), info, info.storageVersion);
     const cur = current;
     if (req.subresource === 'status') {
-      next = { ...cur, status: next.status };
+      // deploymentStatusStrategy resets only spec and labels: the Deployment controller writes the
+      // revision annotation through /status. Other kinds here keep the stored metadata.
+      const annotations = info.resource === 'deployments' ? next.metadata?.annotations : cur.metadata?.annotations;
+      next = { ...cur, metadata: { ...cur.metadata, ...(annotations ? { annotations } : {}) }, status: next.status };
+      if (!annotations) delete next.metadata!.annotations;
     } else if (req.subresource === 'finalize') {
       // namespaces/finalize changes spec.finalizers and nothing else (namespaceFinalizeStrategy).
       next = { ...cur, spec: { ...((cur.spec as object) ?? {}), finalizers: namespaceFinalizers(next) } };

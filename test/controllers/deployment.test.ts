@@ -5,7 +5,7 @@ import { timestamp } from '../../actors/api/time.ts';
 import type { ApiResult } from '../../actors/client/api-client.ts';
 import { DEPLOYMENTS, PODS, REPLICA_SETS } from '../../actors/controllers/host/resources.ts';
 import type { Action, WriteAction } from '../../actors/controllers/host/types.ts';
-import { newDeploymentState, syncDeployment, type DeploymentJson, type DeploymentState, type RsJson } from '../../actors/controllers/deployment/deployment.ts';
+import { newDeploymentState, newReplicaSetFor, syncDeployment, type DeploymentJson, type DeploymentState, type RsJson } from '../../actors/controllers/deployment/deployment.ts';
 import { podTemplateHash } from '../../actors/controllers/deployment/template-hash.ts';
 import { fakeContext } from './fake-context.ts';
 
@@ -152,6 +152,7 @@ describe('deployment sync', () => {
 
   it('no progress for progressDeadlineSeconds: Progressing=False ProgressDeadlineExceeded', T, () => {
     const d = deployment(2, 'nginx:1.25', { type: 'RollingUpdate' }, { progressDeadlineSeconds: 600 });
+    d.metadata!.annotations = { 'deployment.kubernetes.io/revision': '1' };
     const rs = oldReplicaSet(d, 2);
     rs.metadata!.annotations = { 'deployment.kubernetes.io/revision': '1', 'deployment.kubernetes.io/desired-replicas': '2', 'deployment.kubernetes.io/max-replicas': '3' };
     rs.status = { replicas: 2, readyReplicas: 0, availableReplicas: 0, observedGeneration: 1 };
@@ -171,5 +172,54 @@ describe('deployment sync', () => {
     assert.equal(cond.status, 'False');
     assert.equal(cond.reason, 'ProgressDeadlineExceeded');
     assert.equal(cond.message, `ReplicaSet "${rs.metadata!.name}" has timed out progressing.`);
+  });
+
+  it('a Deployment scaled mid-rollout resizes its ReplicaSets in proportion (10 → 20 with 8 old + 5 new: 15 + 10)', T, () => {
+    // maxSurge 25% of 10 = 3 when both were sized; at 20 it is 5, so 25 pods may exist: 12 more, shared 7 / 5.
+    const d = deployment(20, 'nginx:1.26', { type: 'RollingUpdate' });
+    d.metadata!.annotations = { 'deployment.kubernetes.io/revision': '2' };
+    const old = oldReplicaSet(d, 8);
+    old.metadata!.annotations = { 'deployment.kubernetes.io/revision': '1', 'deployment.kubernetes.io/desired-replicas': '10', 'deployment.kubernetes.io/max-replicas': '13' };
+    const fresh = newReplicaSetFor({ ...d, spec: { ...d.spec, replicas: 10 } }, 5, 2);
+    fresh.metadata = { ...fresh.metadata, uid: 'rs-new', creationTimestamp: timestamp(30_000) };
+    fresh.status = { replicas: 5, readyReplicas: 0, availableReplicas: 0, observedGeneration: 1 };
+    const ctx = fakeContext(newDeploymentState(), [[DEPLOYMENTS, [d]], [REPLICA_SETS, [old, fresh]], [PODS, []]], 60_000);
+    const sizes = Object.fromEntries(
+      writes(syncDeployment('default/web', ctx))
+        .filter((w) => w.request.resource === 'replicasets')
+        .map((w) => [w.request.name, [(w.request.body as RsJson).spec?.replicas, (w.request.body as RsJson).metadata?.annotations?.['deployment.kubernetes.io/max-replicas']]]),
+    );
+    assert.deepEqual(sizes, { [old.metadata!.name!]: [15, '25'], [fresh.metadata!.name!]: [10, '25'] });
+  });
+
+  it('the Deployment carries its new ReplicaSet\'s revision annotation, written through /status', T, () => {
+    const d = deployment(3, 'nginx:1.26', { type: 'RollingUpdate' });
+    const ctx = fakeContext(newDeploymentState(), [[DEPLOYMENTS, [d]], [REPLICA_SETS, [oldReplicaSet(d, 3)]], [PODS, []]], 60_000);
+    const w = writes(syncDeployment('default/web', ctx));
+    const status = w.find((x) => x.request.resource === 'deployments')!;
+    assert.equal(status.request.subresource, 'status');
+    assert.equal(status.request.body?.metadata?.annotations?.['deployment.kubernetes.io/revision'], '2');
+  });
+
+  it('a ReplicaSet of the new name with another template (hash collision) bumps status.collisionCount', T, () => {
+    const d = deployment(3, 'nginx:1.26', { type: 'RollingUpdate' });
+    d.metadata!.annotations = { 'kubernetes.io/change-cause': 'set image' };
+    const ctx = fakeContext(newDeploymentState(), [[DEPLOYMENTS, [d]], [REPLICA_SETS, [oldReplicaSet(d, 3)]], [PODS, []]], 60_000);
+    const create = writes(syncDeployment('default/web', ctx)).find((w) => w.request.verb === 'create')!;
+    const wanted = create.request.body as RsJson;
+    assert.equal(wanted.metadata?.annotations?.['kubernetes.io/change-cause'], 'set image', 'annotations are copied to a new ReplicaSet');
+    // Someone else's ReplicaSet already holds the name.
+    const squatter: RsJson = { ...wanted, metadata: { ...wanted.metadata, uid: 'other', ownerReferences: [] }, spec: { ...wanted.spec, template: template('busybox') } };
+    const later = fakeContext(newDeploymentState(), [[DEPLOYMENTS, [d]], [REPLICA_SETS, [oldReplicaSet(d, 3), squatter]], [PODS, []]], 61_000);
+    const more = create.onResult!({ tag: 't', reqId: 1, code: 409, body: {} } as unknown as ApiResult, later);
+    const patch = writes(more)[0]!;
+    assert.equal(patch.request.subresource, 'status');
+    assert.deepEqual(patch.request.body, { status: { collisionCount: 1 } });
+    // With collisionCount 1 the hash, hence the name, changes.
+    const bumped = { ...d, status: { collisionCount: 1 } };
+    assert.notEqual(newReplicaSetFor(bumped, 1, 2).metadata?.name, wanted.metadata?.name);
+    // Our own ReplicaSet seen late is no collision.
+    const own = fakeContext(newDeploymentState(), [[DEPLOYMENTS, [d]], [REPLICA_SETS, [oldReplicaSet(d, 3), wanted]], [PODS, []]], 61_000);
+    assert.deepEqual(create.onResult!({ tag: 't', reqId: 1, code: 409, body: {} } as unknown as ApiResult, own), []);
   });
 });

@@ -8,6 +8,7 @@ import { BY_CONTROLLER_UID, DEPLOYMENTS, PODS, REPLICA_SETS } from '../host/reso
 import type { Action, ControllerContext } from '../host/types.ts';
 import { creationMs, keysInNamespace, podPhase, selectorMatches, selectsEverything, type LabelSelectorJson } from '../host/workload.ts';
 import { newReplicaSetReplicas, reconcileOldReplicaSets, resolveFenceposts, type IntOrPercent, type ReplicaSetCounts } from './rolling.ts';
+import { proportionalScale, type ScalableReplicaSet } from './proportional.ts';
 import { podTemplateHash } from './template-hash.ts';
 
 /**
@@ -172,6 +173,16 @@ function scaleReplicaSet(rs: RsJson, newScale: number, d: DeploymentJson, extraA
   ];
 }
 
+/**
+ * Annotations of a Deployment its ReplicaSets do not inherit (`skipCopyAnnotation`); the rest
+ * (`kubernetes.io/change-cause`, what `kubectl rollout history` prints) is copied on creation.
+ */
+const ANNOTATIONS_NOT_COPIED = new Set(['kubectl.kubernetes.io/last-applied-configuration', REVISION_ANNOTATION, 'deployment.kubernetes.io/revision-history', DESIRED_REPLICAS_ANNOTATION, MAX_REPLICAS_ANNOTATION, 'deprecated.deployment.rollback.to']);
+
+function copiedAnnotations(d: DeploymentJson): Record<string, string> {
+  return Object.fromEntries(Object.entries(d.metadata?.annotations ?? {}).filter(([k]) => !ANNOTATIONS_NOT_COPIED.has(k)));
+}
+
 /** The new ReplicaSet kube would create for `d` with `replicas` (`getNewReplicaSet`). */
 export function newReplicaSetFor(d: DeploymentJson, replicas: number, revision: number): RsJson {
   const hash = podTemplateHash(d.spec?.template ?? {}, d.status?.collisionCount ?? 0);
@@ -187,7 +198,7 @@ export function newReplicaSetFor(d: DeploymentJson, replicas: number, revision: 
       name: `${d.metadata?.name ?? ''}-${hash}`,
       namespace: d.metadata?.namespace ?? 'default',
       labels: { ...template.metadata.labels },
-      annotations: { [REVISION_ANNOTATION]: String(revision), [DESIRED_REPLICAS_ANNOTATION]: String(replicasOf(d)), [MAX_REPLICAS_ANNOTATION]: String(replicasOf(d) + surge) },
+      annotations: { ...copiedAnnotations(d), [REVISION_ANNOTATION]: String(revision), [DESIRED_REPLICAS_ANNOTATION]: String(replicasOf(d)), [MAX_REPLICAS_ANNOTATION]: String(replicasOf(d) + surge) },
       ownerReferences: [newControllerRef(d, 'apps/v1', 'Deployment')],
     },
     spec: { replicas, minReadySeconds: d.spec?.minReadySeconds ?? 0, selector, template },
@@ -302,6 +313,70 @@ function cleanup(d: DeploymentJson, old: readonly RsJson[]): Act[] {
   return actions;
 }
 
+/**
+ * `isScalingEvent`: an active ReplicaSet was last sized for another spec.replicas (its
+ * desired-replicas annotation), so the Deployment was scaled, not (only) edited.
+ */
+function isScalingEvent(d: DeploymentJson, rsList: readonly RsJson[]): boolean {
+  return rsList.some((rs) => {
+    if (rsReplicas(rs) === 0) return false;
+    const desired = rs.metadata?.annotations?.[DESIRED_REPLICAS_ANNOTATION];
+    return desired !== undefined && Number(desired) !== replicasOf(d);
+  });
+}
+
+/** `IsSaturated`: the new ReplicaSet has all the replicas, sized for this spec, all available. */
+function isSaturated(d: DeploymentJson, rs: RsJson | undefined): boolean {
+  if (!rs) return false;
+  const desired = rs.metadata?.annotations?.[DESIRED_REPLICAS_ANNOTATION];
+  return rsReplicas(rs) === replicasOf(d) && desired !== undefined && Number(desired) === replicasOf(d) && (rs.status?.availableReplicas ?? 0) === replicasOf(d);
+}
+
+function scalable(rs: RsJson): ScalableReplicaSet {
+  const max = Number(rs.metadata?.annotations?.[MAX_REPLICAS_ANNOTATION]);
+  return { name: rs.metadata?.name ?? '', replicas: rsReplicas(rs), creationMs: creationMs(rs) ?? 0, ...(Number.isInteger(max) ? { maxReplicasAnnotation: max } : {}) };
+}
+
+/** `sync`: a paused Deployment or a scaling event only resizes, proportionally. Returns whether a size changed. */
+function scaleProportionally(d: DeploymentJson, newRs: RsJson | undefined, old: readonly RsJson[], newRsAnnotations: Record<string, string>, actions: Act[]): boolean {
+  const [maxSurge] = fenceposts(d);
+  const target = { replicas: replicasOf(d), maxSurge, statusReplicas: d.status?.replicas ?? 0, rolling: isRolling(d) };
+  const sizes = proportionalScale(target, newRs && scalable(newRs), old.map(scalable), isSaturated(d, newRs));
+  let scaled = false;
+  for (const rs of [...(newRs ? [newRs] : []), ...old]) {
+    const size = sizes.get(rs.metadata?.name ?? '');
+    if (size === undefined) continue;
+    actions.push(...scaleReplicaSet(rs, size, d, rs === newRs ? newRsAnnotations : {}));
+    if (size !== rsReplicas(rs)) scaled = true;
+  }
+  return scaled;
+}
+
+/**
+ * `getNewReplicaSet` on AlreadyExists: the name `<deployment>-<hash>` is taken. If the cache shows
+ * a ReplicaSet of that name that is not this Deployment's template (a hash collision, or a
+ * user's ReplicaSet), status.collisionCount grows so the next hash differs. A name not yet in the
+ * cache is most likely this Deployment's own creation seen late: the next sync decides.
+ */
+function collisionActions(d: DeploymentJson, wanted: RsJson, ctx: Ctx): Act[] {
+  const existing = ctx.cache(REPLICA_SETS).get(objectKey(wanted)) as RsJson | undefined;
+  if (!existing) return [];
+  const ours = controllerRefOf(existing)?.uid === d.metadata?.uid && templateKey(existing.spec?.template) === templateKey(d.spec?.template);
+  if (ours) return [];
+  const collisionCount = (d.status?.collisionCount ?? 0) + 1;
+  return [
+    {
+      kind: 'write',
+      request: {
+        verb: 'patch', apiVersion: 'apps/v1', resource: 'deployments', subresource: 'status', namespace: d.metadata?.namespace ?? 'default', name: d.metadata?.name ?? '', patchType: 'merge',
+        body: { status: { collisionCount } } as unknown as KubeObject,
+      },
+      tolerate: [404],
+      traces: [{ action: 'hash-collision', object: `deployment/${objectKey(d)}`, detail: `replicaset ${wanted.metadata?.name ?? ''} exists with another template; collisionCount ${collisionCount}` }],
+    },
+  ];
+}
+
 /** `syncDeployment(key)`. */
 export function syncDeployment(key: string, ctx: Ctx): Act[] {
   const d = ctx.cache(DEPLOYMENTS).get(key) as DeploymentJson | undefined;
@@ -331,13 +406,12 @@ export function syncDeployment(key: string, ctx: Ctx): Act[] {
   let scaled = false;
   let created: RsJson | undefined;
   const deleting = !!d.metadata?.deletionTimestamp;
-  if (!deleting && paused) {
-    // sync: a paused deployment is only scaled (the new ReplicaSet, when it is the only active one).
-    if (newRs && old.every((rs) => rsReplicas(rs) === 0)) actions.push(...scaleReplicaSet(newRs, desired, d));
+  const maxOld = Math.max(0, ...old.map(revisionOf));
+  const revision = maxOld + 1;
+  const revisionAnnotation: Record<string, string> = newRs && revisionOf(newRs) < revision ? { [REVISION_ANNOTATION]: String(revision) } : {};
+  if (!deleting && (paused || isScalingEvent(d, rsList))) {
+    scaled = scaleProportionally(d, newRs, old, revisionAnnotation, actions);
   } else if (!deleting) {
-    const maxOld = Math.max(0, ...old.map(revisionOf));
-    const revision = maxOld + 1;
-    const revisionAnnotation: Record<string, string> = newRs && revisionOf(newRs) < revision ? { [REVISION_ANNOTATION]: String(revision) } : {};
     if (isRolling(d)) {
       const [surge] = fenceposts(d);
       if (!newRs) {
@@ -381,7 +455,10 @@ export function syncDeployment(key: string, ctx: Ctx): Act[] {
         request: { verb: 'create', apiVersion: 'apps/v1', resource: 'replicasets', namespace: d.metadata?.namespace ?? 'default', body: created },
         tolerate: [409],
         traces: [{ action: 'replicaset-created', object: `replicaset/${d.metadata?.namespace ?? 'default'}/${name}`, detail: `revision ${revision} of deployment ${d.metadata?.name ?? ''}` }],
-        onResult: (r) => (ok(r) && n > 0 ? [{ kind: 'event', object: d, objectKind: 'Deployment', type: 'Normal', reason: 'ScalingReplicaSet', message: `Scaled up replica set ${name} from 0 to ${n}` }] : []),
+        onResult: (r, c) => {
+          if (r.code === 409) return collisionActions(d, created!, c);
+          return ok(r) && n > 0 ? [{ kind: 'event', object: d, objectKind: 'Deployment', type: 'Normal', reason: 'ScalingReplicaSet', message: `Scaled up replica set ${name} from 0 to ${n}` }] : [];
+        },
       });
     } else if (newRs && !condition(pre, 'Progressing')) {
       setCondition(pre, { type: 'Progressing', status: 'True', reason: 'FoundNewReplicaSet', message: `Found new replica set "${newRs.metadata?.name ?? ''}"` }, ctx.nowMs);
@@ -394,10 +471,16 @@ export function syncDeployment(key: string, ctx: Ctx): Act[] {
     if (!scaled && !created && deploymentComplete(d, status)) actions.push(...cleanup(d, old));
     rolloutStatus(d, status, newRs, key, ctx);
   }
-  if (canonicalJson(status) !== canonicalJson(d.status ?? {})) {
+  // SetDeploymentRevision: the Deployment carries its new ReplicaSet's revision (written through /status, as upstream).
+  const newRevision = created ? revision : newRs ? Math.max(revisionOf(newRs), Number(revisionAnnotation[REVISION_ANNOTATION] ?? 0)) : undefined;
+  const annotations = { ...(d.metadata?.annotations ?? {}) };
+  const revisionChanged = !deleting && newRevision !== undefined && annotations[REVISION_ANNOTATION] !== String(newRevision);
+  if (revisionChanged) annotations[REVISION_ANNOTATION] = String(newRevision);
+  if (revisionChanged || canonicalJson(status) !== canonicalJson(d.status ?? {})) {
+    const metadata = revisionChanged ? { ...d.metadata, annotations } : d.metadata;
     actions.push({
       kind: 'write',
-      request: { verb: 'update', apiVersion: 'apps/v1', resource: 'deployments', subresource: 'status', namespace: d.metadata?.namespace ?? 'default', name: d.metadata?.name ?? '', body: { ...d, status } as KubeObject },
+      request: { verb: 'update', apiVersion: 'apps/v1', resource: 'deployments', subresource: 'status', namespace: d.metadata?.namespace ?? 'default', name: d.metadata?.name ?? '', body: { ...d, metadata, status } as KubeObject },
       tolerate: [404],
     });
   }
