@@ -186,6 +186,38 @@ test('ReplicaSet templates must restart Always', () => {
   assert.deepEqual(lines(validateCreate(bad)), ['spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"']);
 });
 
+test('Job podFailurePolicy: restartPolicy Never, one matcher per rule, exit codes ordered and not 0 with In', () => {
+  const job = (restartPolicy: string, rules: unknown[]) =>
+    prepareForCreate(
+      applyDefaults({
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: 'pi', namespace: 'default' },
+        spec: { podFailurePolicy: { rules }, template: { spec: { restartPolicy, containers: [nginx] } } },
+      }),
+      ctx,
+    );
+  const ok = job('Never', [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [1, 42] } }, { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }]);
+  assert.deepEqual(lines(validateCreate(ok)), []);
+  const bad = job('OnFailure', [
+    { action: 'Explode', onExitCodes: { operator: 'In', values: [0, 42, 3, 3] } },
+    { action: 'Count' },
+    { action: 'FailIndex', onExitCodes: { operator: 'Is', values: [1] }, onPodConditions: [{ type: 'X', status: 'Maybe' }] },
+  ]);
+  assert.deepEqual(lines(validateCreate(bad)), [
+    'spec.template.spec.restartPolicy: Unsupported value: "OnFailure": supported values: "Never"',
+    'spec.podFailurePolicy.rules[0].action: Unsupported value: "Explode": supported values: "Count", "FailIndex", "FailJob", "Ignore"',
+    'spec.podFailurePolicy.rules[0].onExitCodes.values[0]: Invalid value: 0: must not be 0 for the In operator',
+    'spec.podFailurePolicy.rules[0].onExitCodes.values[2]: Invalid value: 3: must be ordered',
+    'spec.podFailurePolicy.rules[0].onExitCodes.values[3]: Duplicate value: 3',
+    'spec.podFailurePolicy.rules[1]: Invalid value: specifying one of OnExitCodes and OnPodConditions is required',
+    'spec.podFailurePolicy.rules[2].action: Invalid value: "FailIndex": requires the backoffLimitPerIndex to be set',
+    'spec.podFailurePolicy.rules[2]: Invalid value: specifying both OnExitCodes and OnPodConditions is not supported',
+    'spec.podFailurePolicy.rules[2].onExitCodes.operator: Unsupported value: "Is": supported values: "In", "NotIn"',
+    'spec.podFailurePolicy.rules[2].onPodConditions[0].status: Unsupported value: "Maybe": supported values: "True", "False", "Unknown"',
+  ]);
+});
+
 test('Deployment rolling update bounds', () => {
   const d = prepareForCreate(
     applyDefaults({

@@ -211,7 +211,7 @@ describe('deployment sync', () => {
     // Someone else's ReplicaSet already holds the name.
     const squatter: RsJson = { ...wanted, metadata: { ...wanted.metadata, uid: 'other', ownerReferences: [] }, spec: { ...wanted.spec, template: template('busybox') } };
     const later = fakeContext(newDeploymentState(), [[DEPLOYMENTS, [d]], [REPLICA_SETS, [oldReplicaSet(d, 3), squatter]], [PODS, []]], 61_000);
-    const more = create.onResult!({ tag: 't', reqId: 1, code: 409, body: {} } as unknown as ApiResult, later);
+    const more = create.onResult!({ tag: "t", reqId: 1, code: 409, body: {} } as unknown as ApiResult, later) ?? [];
     const patch = writes(more)[0]!;
     assert.equal(patch.request.subresource, 'status');
     assert.deepEqual(patch.request.body, { status: { collisionCount: 1 } });

@@ -172,6 +172,75 @@ describe('job sync', () => {
   });
 });
 
+describe('job suspend', () => {
+  it('created suspended: no pods, no startTime, Suspended=True JobSuspended and a Suspended event', T, () => {
+    const j = job({ suspend: true, activeDeadlineSeconds: 10 });
+    const ctx = fakeContext(newJobState(), [[JOBS, [j]], [PODS, []]], 50_000);
+    const acts = syncJob('default/pi', ctx);
+    assert.equal(creates(acts).length, 0);
+    const st = statusOf(acts)!;
+    assert.equal(st.startTime, undefined);
+    assert.deepEqual(st.conditions!.map((c) => [c.type, c.status, c.reason, c.message]), [['Suspended', 'True', 'JobSuspended', 'Job suspended']]);
+    assert.ok(acts.some((a) => a.kind === 'event' && a.reason === 'Suspended' && a.message === 'Job suspended'));
+    assert.deepEqual(ctx.queued, [], 'no deadline runs while suspended');
+  });
+  it('suspending a running job deletes its active pods; they are not counted as failed', T, () => {
+    const j = job({ suspend: true, parallelism: 2, completions: 4 }, { startTime: timestamp(0), active: 2 });
+    const acts = syncJob('default/pi', fakeContext(newJobState(), [[JOBS, [j]], [PODS, [pod('a', 'Running'), pod('b', 'Running')]]], 5000));
+    assert.deepEqual(deletes(acts).map((d) => d.request.name).sort(), ['a', 'b']);
+    const st = statusOf(acts)!;
+    assert.equal(st.active, 0);
+    assert.equal(st.failed, 0);
+  });
+  it('resumed: Suspended=False JobResumed, startTime reset to now, pods created', T, () => {
+    const t = timestamp(0);
+    const j = job({ suspend: false, activeDeadlineSeconds: 30 }, { startTime: t, conditions: [{ type: 'Suspended', status: 'True', reason: 'JobSuspended', message: 'Job suspended', lastProbeTime: t, lastTransitionTime: t }] });
+    const ctx = fakeContext(newJobState(), [[JOBS, [j]], [PODS, []]], 100_000);
+    const acts = syncJob('default/pi', ctx);
+    const st = statusOf(acts)!;
+    assert.equal(st.startTime, timestamp(100_000));
+    assert.deepEqual(st.conditions!.map((c) => [c.type, c.status, c.reason]), [['Suspended', 'False', 'JobResumed']]);
+    assert.ok(acts.some((a) => a.kind === 'event' && a.reason === 'Resumed'));
+    assert.equal(creates(acts).length, 1, 'not failed by a deadline counted from the old startTime');
+    assert.deepEqual(ctx.queued, ['default/pi after 30000']);
+  });
+});
+
+describe('job podFailurePolicy', () => {
+  const policy = {
+    rules: [
+      { action: 'FailJob', onExitCodes: { containerName: 'pi', operator: 'In', values: [42] } },
+      { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] },
+    ],
+  };
+  const failedWith = (name: string, exitCode: number, conditions: unknown[] = []): KubeObject => {
+    const p = pod(name, 'Failed', 1000);
+    (p.status as Record<string, unknown>).containerStatuses = [{ name: 'pi', restartCount: 0, state: { terminated: { exitCode, finishedAt: timestamp(1000) } } }];
+    (p.status as Record<string, unknown>).conditions = conditions;
+    return p;
+  };
+  it('exit code 42 matches the FailJob rule: the job fails at once with reason PodFailurePolicy and upstream\'s message', T, () => {
+    const j = job({ podFailurePolicy: policy, backoffLimit: 6 }, { startTime: timestamp(0) });
+    const acts = syncJob('default/pi', fakeContext(newJobState(), [[JOBS, [j]], [PODS, [failedWith('a', 42)]]], 5000));
+    const failed = statusOf(acts)!.conditions!.find((c) => c.type === 'Failed')!;
+    assert.equal(failed.reason, 'PodFailurePolicy');
+    assert.equal(failed.message, 'Container pi for pod default/a failed with exit code 42 matching FailJob rule at index 0');
+  });
+  it('a pod failed by a disruption (DisruptionTarget) is ignored: not counted, replaced without backoff', T, () => {
+    const j = job({ podFailurePolicy: policy, backoffLimit: 0 }, { startTime: timestamp(0) });
+    const acts = syncJob('default/pi', fakeContext(newJobState(), [[JOBS, [j]], [PODS, [failedWith('a', 137, [{ type: 'DisruptionTarget', status: 'True' }])]]], 5000));
+    const st = statusOf(acts)!;
+    assert.equal(st.failed, 0);
+    assert.equal((st.conditions ?? []).length, 0);
+    assert.equal(creates(acts).length, 1);
+  });
+  it('an exit code no rule matches counts toward backoffLimit as usual', T, () => {
+    const j = job({ podFailurePolicy: policy, backoffLimit: 0 }, { startTime: timestamp(0) });
+    const acts = syncJob('default/pi', fakeContext(newJobState(), [[JOBS, [j]], [PODS, [failedWith('a', 1)]]], 5000));
+    assert.equal(statusOf(acts)!.conditions![0]!.reason, 'BackoffLimitExceeded');
+  });
+});
+
 describe('ttl-after-finished', () => {
   it('deletes a finished job ttlSecondsAfterFinished after it finished', T, () => {
     const t = timestamp(10_000);

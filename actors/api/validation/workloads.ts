@@ -7,7 +7,7 @@
  */
 
 import type { FieldCause } from '../errors.ts';
-import { forbidden, goStruct, invalid, notSupported, required } from '../field-errors.ts';
+import { duplicate as duplicateValue, forbidden, goStruct, invalid, notSupported, required } from '../field-errors.ts';
 import { selectorFromLabelSelector, validateLabelSelector, type LabelSelector } from '../labels/label-selector.ts';
 import { validateLabels } from '../labels/names.ts';
 import { matches } from '../labels/selector-match.ts';
@@ -204,6 +204,61 @@ function validateJobSpecCommon(spec: Json, path: string): FieldCause[] {
   causes.push(...validatePodTemplate(template, `${path}.template`));
   const restartPolicy = str(rec(template['spec'])['restartPolicy']);
   if (restartPolicy !== 'OnFailure' && restartPolicy !== 'Never') causes.push(notSupported(`${path}.template.spec.restartPolicy`, restartPolicy, ['OnFailure', 'Never']));
+  if (spec['podFailurePolicy'] !== undefined && spec['podFailurePolicy'] !== null) causes.push(...validatePodFailurePolicy(spec, path, restartPolicy));
+  return causes;
+}
+
+const POD_FAILURE_POLICY_ACTIONS = ['Count', 'FailIndex', 'FailJob', 'Ignore'];
+const EXIT_CODE_OPERATORS = ['In', 'NotIn'];
+const CONDITION_STATUSES = ['True', 'False', 'Unknown'];
+
+/** field.Invalid with field.OmitValueType: the message names no value. */
+const invalidOmitted = (field: string, detail: string): FieldCause => ({ field, reason: 'FieldValueInvalid', message: `Invalid value: ${detail}` });
+
+/** validatePodFailurePolicy (pkg/apis/batch/validation). */
+function validatePodFailurePolicy(spec: Json, path: string, restartPolicy: string): FieldCause[] {
+  const causes: FieldCause[] = [];
+  const policyPath = `${path}.podFailurePolicy`;
+  if (restartPolicy !== 'Never') causes.push(notSupported(`${path}.template.spec.restartPolicy`, restartPolicy, ['Never']));
+  const rules = arr(rec(spec['podFailurePolicy'])['rules']);
+  if (rules.length > 20) causes.push({ field: `${policyPath}.rules`, reason: 'FieldValueTooMany', message: `Too many: ${rules.length}: must have at most 20 items` });
+  rules.forEach((raw, i) => {
+    const rule = rec(raw);
+    const rulePath = `${policyPath}.rules[${i}]`;
+    const action = rule['action'];
+    if (!POD_FAILURE_POLICY_ACTIONS.includes(str(action))) causes.push(notSupported(`${rulePath}.action`, action ?? '', POD_FAILURE_POLICY_ACTIONS));
+    else if (action === 'FailIndex' && spec['backoffLimitPerIndex'] === undefined) causes.push(invalid(`${rulePath}.action`, action, 'requires the backoffLimitPerIndex to be set'));
+    const exit = rule['onExitCodes'];
+    const conds = rule['onPodConditions'];
+    const hasExit = isObject(exit);
+    const hasConds = Array.isArray(conds) && conds.length > 0;
+    if (hasExit && hasConds) causes.push(invalidOmitted(rulePath, 'specifying both OnExitCodes and OnPodConditions is not supported'));
+    else if (!hasExit && !hasConds) causes.push(invalidOmitted(rulePath, 'specifying one of OnExitCodes and OnPodConditions is required'));
+    if (hasExit) {
+      const exitPath = `${rulePath}.onExitCodes`;
+      const req = rec(exit);
+      const operator = req['operator'];
+      if (!EXIT_CODE_OPERATORS.includes(str(operator))) causes.push(notSupported(`${exitPath}.operator`, operator ?? '', EXIT_CODE_OPERATORS));
+      const values = arr(req['values']);
+      if (values.length === 0) causes.push(invalid(`${exitPath}.values`, values, 'at least one value is required'));
+      else if (values.length > 255) causes.push({ field: `${exitPath}.values`, reason: 'FieldValueTooMany', message: `Too many: ${values.length}: must have at most 255 items` });
+      const seen = new Set<unknown>();
+      values.forEach((v, j) => {
+        const valuePath = `${exitPath}.values[${j}]`;
+        if (operator === 'In' && v === 0) causes.push(invalid(valuePath, 0, 'must not be 0 for the In operator'));
+        if (seen.has(v)) causes.push(duplicateValue(valuePath, v));
+        seen.add(v);
+        if (j > 0 && typeof v === 'number' && typeof values[j - 1] === 'number' && (values[j - 1] as number) > v) causes.push(invalid(valuePath, v, 'must be ordered'));
+      });
+    }
+    if (hasConds) {
+      (conds as unknown[]).forEach((c, j) => {
+        const status = rec(c)['status'] ?? 'True';
+        if (!CONDITION_STATUSES.includes(str(status))) causes.push(notSupported(`${rulePath}.onPodConditions[${j}].status`, status, CONDITION_STATUSES));
+        if (str(rec(c)['type']) === '') causes.push(required(`${rulePath}.onPodConditions[${j}].type`));
+      });
+    }
+  });
   return causes;
 }
 

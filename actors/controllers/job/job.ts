@@ -8,6 +8,7 @@ import type { Action, ControllerContext } from '../host/types.ts';
 import { creationMs, isPodActive, isPodReady, podNodeNameOf, podPhase, podRestarts, deletePodAction, errorMessage, ok } from '../host/workload.ts';
 import { BURST_REPLICAS, slowStartBatches } from '../replicaset/slow-start.ts';
 import { remainingBackoffMs, type FinishedPod } from './backoff.ts';
+import { matchPodFailurePolicy, type PodFailurePolicy } from './pod-failure-policy.ts';
 
 /** Code-unit string order (never locale-dependent). */
 const cmpStr = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -21,8 +22,8 @@ const cmpStr = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  * conditions `Complete` / `Failed`, completedIndexes (Indexed mode).
  *
  * Simplifications (named): succeeded/failed are counted from the pods present (the pre-1.26
- * behaviour without the `batch.kubernetes.io/job-tracking` finalizer); no podFailurePolicy,
- * successPolicy, backoffLimitPerIndex, podReplacementPolicy or suspend; orphans are not adopted
+ * behaviour without the `batch.kubernetes.io/job-tracking` finalizer); podFailurePolicy's FailIndex
+ * counts like Count (no backoffLimitPerIndex); no successPolicy or podReplacementPolicy; orphans are not adopted
  * (the apiserver-generated selector names the job's uid, so only its own pods match anyway);
  * the `Failed` condition is set directly (no `FailureTarget` step).
  */
@@ -72,6 +73,8 @@ export interface JobJson extends KubeObject {
     activeDeadlineSeconds?: number;
     ttlSecondsAfterFinished?: number;
     completionMode?: 'NonIndexed' | 'Indexed';
+    suspend?: boolean;
+    podFailurePolicy?: PodFailurePolicy;
     template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: { restartPolicy?: string; containers?: ({ env?: unknown[] } & Record<string, unknown>)[]; initContainers?: ({ env?: unknown[] } & Record<string, unknown>)[] } & Record<string, unknown> };
   };
   status?: JobStatus;
@@ -180,6 +183,8 @@ export interface PodCounts {
   /** Sum of restarts of active pods (restartPolicy OnFailure counts them toward backoffLimit). */
   activeRestarts: number;
   finished: FinishedPod[];
+  /** The first failed pod a FailJob rule of the podFailurePolicy matched: the Failed condition's message. */
+  failJobMessage?: string;
   succeededIndexes: number[];
   activeIndexes: number[];
 }
@@ -196,6 +201,9 @@ export function countPods(job: JobJson, pods: readonly KubeObject[]): PodCounts 
       out.finished.push({ finishedMs: podFinishedMs(p), succeeded: true });
       if (idx !== undefined) succeededIdx.add(idx);
     } else if (phase === 'Failed') {
+      const match = matchPodFailurePolicy(job.spec?.podFailurePolicy, p);
+      if (match?.action === 'Ignore') continue;
+      if (match?.action === 'FailJob' && out.failJobMessage === undefined) out.failJobMessage = match.message;
       out.failed++;
       out.finished.push({ finishedMs: podFinishedMs(p), succeeded: false });
     } else if (isPodActive(p)) {
@@ -224,8 +232,13 @@ export function isComplete(job: JobJson, counts: Pick<PodCounts, 'active' | 'suc
   return counts.succeeded >= completions;
 }
 
-/** The failure, if any: BackoffLimitExceeded or DeadlineExceeded (`pastBackoffLimit`, `pastActiveDeadline`). */
-export function jobFailure(job: JobJson, counts: PodCounts, startMs: number, nowMs: number): { reason: string; message: string } | undefined {
+/**
+ * The failure, if any, in upstream's order: a FailJob rule of the podFailurePolicy, then
+ * BackoffLimitExceeded, then DeadlineExceeded (`pastBackoffLimit`, `pastActiveDeadline`; the
+ * deadline does not run while the job is suspended or before it first started: `startMs` undefined).
+ */
+export function jobFailure(job: JobJson, counts: PodCounts, startMs: number | undefined, nowMs: number): { reason: string; message: string } | undefined {
+  if (counts.failJobMessage !== undefined) return { reason: 'PodFailurePolicy', message: counts.failJobMessage };
   const { backoffLimit } = jobSpecDefaults(job);
   const onFailure = job.spec?.template?.spec?.restartPolicy === 'OnFailure';
   const pastOnFailure = onFailure && (backoffLimit === 0 ? counts.activeRestarts > 0 : counts.activeRestarts >= backoffLimit);
@@ -233,7 +246,7 @@ export function jobFailure(job: JobJson, counts: PodCounts, startMs: number, now
     return { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
   }
   const ads = job.spec?.activeDeadlineSeconds;
-  if (ads !== undefined && nowMs - startMs >= ads * 1000) return { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
+  if (ads !== undefined && startMs !== undefined && job.spec?.suspend !== true && nowMs - startMs >= ads * 1000) return { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
   return undefined;
 }
 
@@ -309,9 +322,23 @@ export function syncJob(key: string, ctx: Ctx): Act[] {
   const { completions, indexed } = jobSpecDefaults(job);
   const counts = countPods(job, jobPods(job, ctx));
   const actions: Act[] = [];
-  const startTime = job.status?.startTime ?? timestamp(ctx.nowMs);
-  const startMs = parseTimestamp(startTime);
+  const suspended = job.spec?.suspend === true;
   const conditions = [...(job.status?.conditions ?? [])];
+  // A job created suspended has no startTime until it is resumed; resuming resets it, so
+  // activeDeadlineSeconds counts only the time the job was allowed to run.
+  let startTime = job.status?.startTime ?? (suspended ? undefined : timestamp(ctx.nowMs));
+  const suspendedCondition = conditions.findIndex((c) => c.type === 'Suspended');
+  if (suspended && conditions[suspendedCondition]?.status !== 'True') {
+    const c = condition('Suspended', 'JobSuspended', 'Job suspended', ctx.nowMs);
+    if (suspendedCondition >= 0) conditions[suspendedCondition] = c;
+    else conditions.push(c);
+    actions.push({ kind: 'event', object: job, objectKind: 'Job', type: 'Normal', reason: 'Suspended', message: 'Job suspended' });
+  } else if (!suspended && conditions[suspendedCondition]?.status === 'True') {
+    conditions[suspendedCondition] = { ...condition('Suspended', 'JobResumed', 'Job resumed', ctx.nowMs), status: 'False' };
+    actions.push({ kind: 'event', object: job, objectKind: 'Job', type: 'Normal', reason: 'Resumed', message: 'Job resumed' });
+    startTime = timestamp(ctx.nowMs);
+  }
+  const startMs = startTime === undefined ? undefined : parseTimestamp(startTime);
   let completionTime: string | undefined;
   let active = counts.active.length;
 
@@ -333,7 +360,7 @@ export function syncJob(key: string, ctx: Ctx): Act[] {
     conditions.push({ type: 'Complete', status: 'True', lastProbeTime: t, lastTransitionTime: t });
     actions.push({ kind: 'event', object: job, objectKind: 'Job', type: 'Normal', reason: 'Completed', message: 'Job completed' });
   } else if (ctx.state.expectations.satisfied(key, ctx.nowMs)) {
-    const want = wantActive(job, counts);
+    const want = suspended ? 0 : wantActive(job, counts);
     const diff = active - want;
     if (diff > 0) {
       const victims = rankActiveForDeletion(counts.active).slice(0, Math.min(diff, BURST_REPLICAS));
@@ -360,12 +387,12 @@ export function syncJob(key: string, ctx: Ctx): Act[] {
     }
     // Wake at the deadline.
     const ads = job.spec?.activeDeadlineSeconds;
-    if (ads !== undefined) ctx.enqueueAfter(key, Math.max(0, startMs + ads * 1000 - ctx.nowMs));
+    if (ads !== undefined && startMs !== undefined && !suspended) ctx.enqueueAfter(key, Math.max(0, startMs + ads * 1000 - ctx.nowMs));
   }
 
   const status: JobStatus = {
     ...(conditions.length > 0 ? { conditions } : {}),
-    startTime,
+    ...(startTime !== undefined ? { startTime } : {}),
     ...(completionTime ? { completionTime } : {}),
     active,
     ready: counts.ready,
