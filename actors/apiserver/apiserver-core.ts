@@ -11,6 +11,7 @@ import type { Rng } from '../kernel/rng.ts';
 import { isFailure, type EtcdFailure, type EtcdPort } from './etcd-port.ts';
 import type { ApiMachinery, Lookup, ResourceInfo, UserInfo } from './machinery.ts';
 import { WatchCache, type CacheEvent } from './watch-cache.ts';
+import { allocateService, allocationKeys, type Allocation, CLUSTER_IP_KEY_PREFIX, DEFAULT_SERVICE_ALLOCATION, indexedIp, NODE_PORT_KEY_PREFIX, parseCidr, type ServiceAllocationConfig, type TakenAddresses } from './service-allocation.ts';
 
 /**
  * kube-apiserver's request pipeline and storage layer as a deterministic core: authentication,
@@ -32,6 +33,8 @@ export interface ApiServerConfig {
   cacheWaitMs: number;
   /** Watches are closed after a random time in [min, 2·min) (the client then re-watches). */
   watchTimeoutMinMs: number;
+  /** --service-cluster-ip-range and --service-node-port-range. */
+  serviceAllocation: ServiceAllocationConfig;
 }
 
 export const DEFAULT_APISERVER_CONFIG = {
@@ -40,6 +43,7 @@ export const DEFAULT_APISERVER_CONFIG = {
   requestTimeoutMs: 60_000,
   cacheWaitMs: 3_000,
   watchTimeoutMinMs: 300_000,
+  serviceAllocation: DEFAULT_SERVICE_ALLOCATION,
 };
 
 interface Cacher {
@@ -218,7 +222,7 @@ export class ApiServerCore {
   /** Post-start hooks: default namespaces, bootstrap RBAC roles, system priority classes. */
   private bootstrap(): void {
     const m = this.config.machinery;
-    for (const { info, object } of m.bootstrapObjects()) {
+    for (const { info, object } of [...m.bootstrapObjects(), ...this.kubernetesService()]) {
       const ns = object.metadata?.namespace;
       const name = object.metadata?.name ?? '';
       if (this.lookup.get(info.resource, ns, name)) continue;
@@ -227,11 +231,29 @@ export class ApiServerCore {
       this.etcdCreate(info, ns, name, prepared, (r) => {
         this.bootstrapPending--;
         // A failed hook (etcd unavailable) runs again: the apiserver stays unready until it succeeds.
+        if (r === 'address-taken') return this.checkReady();
         if (r !== 'exists' && isFailure(r)) this.bootstrapped = false;
         else if (r !== 'exists') this.bootstrapRevisions.set(info.resource, Math.max(this.bootstrapRevisions.get(info.resource) ?? 0, Number(r.metadata?.resourceVersion ?? 0)));
         this.checkReady();
       });
     }
+  }
+
+  /**
+   * The `default/kubernetes` Service at the first address of the service range, port 443 → the
+   * apiservers' 6443 (pkg/controlplane's kubernetes service controller, a post-start hook here).
+   */
+  private kubernetesService(): { info: ResourceInfo; object: KubeObject }[] {
+    const info = this.caches.get('services')?.info;
+    if (!info) return [];
+    const clusterIP = indexedIp(parseCidr(this.config.serviceAllocation.serviceClusterIpRange), 1);
+    const object: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+      spec: { type: 'ClusterIP', clusterIP, clusterIPs: [clusterIP], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', sessionAffinity: 'None', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }] },
+    };
+    return [{ info, object }];
   }
 
   private onEtcdEvents(c: Cacher, events: WatchEvent[]): void {
@@ -648,6 +670,12 @@ export class ApiServerCore {
     // The rbac registry checks for escalation with the name the request gave (none for generateName).
     const escalation = m.checkEscalation({ ...attrs, name: body.metadata?.name ?? '', object }, this.lookup);
     if (escalation) return this.respond(req, escalation.code, escalation);
+    if (info.resource === 'services') {
+      // BeginCreate: the registry allocates the ClusterIP and node ports before validation.
+      const allocated = this.allocate(object);
+      if (allocated.error) return this.respond(req, 422, invalid(info.kind, info.group, name, [allocated.error]));
+      object = allocated.service;
+    }
     const causes = m.validateCreate(object, info, info.storageVersion);
     if (causes.length > 0) return this.respond(req, 422, invalid(info.kind, info.group, name, causes));
     const admitted = m.admitValidating({ ...attrs, object }, this.lookup);
@@ -657,21 +685,62 @@ export class ApiServerCore {
     for (const usage of admitted.quotaUsage ?? []) this.writeQuotaUsage(usage);
     this.etcdCreate(info, p.namespace, name, object, (result) => {
       if (result === 'exists') return this.respond(req, 409, alreadyExists(info.resource, info.group, name));
+      // Another apiserver gave one of these addresses at the same moment: allocate again (bounded).
+      if (result === 'address-taken') return (p.allocationAttempts = (p.allocationAttempts ?? 0) + 1) > ALLOCATION_RETRIES_MAX ? this.respond(req, 409, conflict(info.resource, info.group, name)) : this.create(p);
       if (isFailure(result)) return this.respond(req, 500, etcdError(result));
       this.respond(req, 201, m.convert(result, info, req.apiVersion));
     });
   }
 
-  private etcdCreate(info: ResourceInfo, namespace: string | undefined, name: string, object: KubeObject, done: (r: KubeObject | 'exists' | EtcdFailure) => void): void {
+  private etcdCreate(info: ResourceInfo, namespace: string | undefined, name: string, object: KubeObject, done: (r: KubeObject | 'exists' | 'address-taken' | EtcdFailure) => void): void {
     const key = this.config.machinery.etcdKey(info, namespace, name);
+    const claims = info.resource === 'services' ? allocationKeys(object) : [];
+    const holder = encode({ service: `${namespace ?? ''}/${name}` } as KubeObject);
     this.etcd.txn(
-      { compare: [{ key, target: 'create', result: '=', value: 0 }], success: [{ op: 'put', key, value: encode(object) }], failure: [] },
+      {
+        compare: [{ key, target: 'create', result: '=', value: 0 }, ...claims.map((k) => ({ key: k, target: 'create' as const, result: '=' as const, value: 0 }))],
+        success: [{ op: 'put', key, value: encode(object) }, ...claims.map((k) => ({ op: 'put' as const, key: k, value: holder }))],
+        failure: claims.length > 0 ? [{ op: 'range', key }] : [],
+      },
       (r) => {
         if (isFailure(r)) return done(r);
-        if (!r.succeeded) return done('exists');
+        if (!r.succeeded) {
+          const range = r.responses[0];
+          if (claims.length === 0 || (range && range.op === 'range' && range.kvs.length > 0)) return done('exists');
+          return done('address-taken');
+        }
+        for (const k of claims) this.claimedAt.set(k, r.revision);
         done(withRv(object, r.revision));
       },
     );
+  }
+
+  /**
+   * Addresses this apiserver stored claims for, by the revision of the write: the services cache
+   * may not show them yet, and until it does they count as taken here.
+   */
+  private readonly claimedAt = new Map<string, number>();
+
+  /** What the other Services hold: the services cache, plus claims written but not yet seen. */
+  private takenAddresses(): TakenAddresses {
+    const clusterIps = new Set<string>();
+    const nodePorts = new Set<number>();
+    const add = (key: string): void => {
+      if (key.startsWith(CLUSTER_IP_KEY_PREFIX)) clusterIps.add(key.slice(CLUSTER_IP_KEY_PREFIX.length));
+      else if (key.startsWith(NODE_PORT_KEY_PREFIX)) nodePorts.add(Number(key.slice(NODE_PORT_KEY_PREFIX.length)));
+    };
+    const services = this.caches.get('services');
+    for (const item of services?.cache.objects.values() ?? []) for (const k of allocationKeys(item.object)) add(k);
+    const seen = services?.cache.revision ?? 0;
+    for (const [k, revision] of this.claimedAt) {
+      if (revision <= seen) this.claimedAt.delete(k);
+      else add(k);
+    }
+    return { clusterIps, nodePorts };
+  }
+
+  private allocate(svc: KubeObject, old?: KubeObject): Allocation {
+    return allocateService(svc, old, this.takenAddresses(), this.config.serviceAllocation, (n) => this.rng.int(0, n));
   }
 
   /**
@@ -792,6 +861,11 @@ export class ApiServerCore {
     next = mutated.object ?? next;
     const escalation = m.checkEscalation({ ...attrs, object: next }, this.lookup);
     if (escalation) return escalation;
+    if (info.resource === 'services' && req.subresource === undefined) {
+      const allocated = this.allocate(next, cur);
+      if (allocated.error) return invalid(info.kind, info.group, meta.name ?? '', [allocated.error]);
+      next = allocated.service;
+    }
     const causes = m.validateUpdate(next, cur, info, req.subresource);
     if (causes.length > 0) return invalid(info.kind, info.group, meta.name ?? '', causes);
     const admitted = m.admitValidating({ ...attrs, object: next }, this.lookup);
@@ -825,11 +899,19 @@ export class ApiServerCore {
     if (req.options?.dryRun) return this.respond(req, 200, m.convert(next, info, req.apiVersion));
     // ShouldDeleteDuringUpdate: the last finalizer of an object being deleted is gone.
     const deleting = shouldDeleteDuringUpdate(info, next);
+    const claims = this.claimChanges(info, current, deleting ? null : next, name);
     this.etcd.txn(
-      { compare: [{ key, target: 'mod', result: '=', value: Number(currentRv) }], success: [deleting ? { op: 'delete', key } : { op: 'put', key, value: encode(stripRv(next)) }], failure: [{ op: 'range', key }] },
+      {
+        compare: [{ key, target: 'mod', result: '=', value: Number(currentRv) }, ...claims.compare],
+        success: [deleting ? { op: 'delete', key } : { op: 'put', key, value: encode(stripRv(next)) }, ...claims.ops],
+        failure: [{ op: 'range', key }],
+      },
       (r) => {
         if (isFailure(r)) return this.respond(req, 500, etcdError(r));
-        if (r.succeeded) return this.respond(req, 200, m.convert(withRv(next, r.revision), info, req.apiVersion));
+        if (r.succeeded) {
+          for (const k of claims.claimed) this.claimedAt.set(k, r.revision);
+          return this.respond(req, 200, m.convert(withRv(next, r.revision), info, req.apiVersion));
+        }
         const range = r.responses[0];
         const kv = range && range.op === 'range' ? range.kvs[0] : undefined;
         if (!kv) return this.out404(p, name);
@@ -923,7 +1005,8 @@ export class ApiServerCore {
         return;
       }
       const rv = Number(meta.resourceVersion ?? 0);
-      this.etcd.txn({ compare: [{ key, target: 'mod', result: '=', value: rv }], success: [{ op: 'delete', key }], failure: [{ op: 'range', key }] }, (r) => {
+      const released = this.claimChanges(info, current, null, name).ops;
+      this.etcd.txn({ compare: [{ key, target: 'mod', result: '=', value: rv }], success: [{ op: 'delete', key }, ...released], failure: [{ op: 'range', key }] }, (r) => {
         if (isFailure(r)) return this.respond(req, 500, etcdError(r));
         if (r.succeeded) return this.respond(req, 200, info.resource === 'pods' ? m.convert(current, info, req.apiVersion) : success());
         const range = r.responses[0];
@@ -934,6 +1017,27 @@ export class ApiServerCore {
     const cached = this.caches.get(info.resource)!.cache.objects.get(key)?.object;
     if (cached) withCurrent(cached);
     else this.readFresh(p, key, withCurrent);
+  }
+
+  /**
+   * The address keys a Service write takes and gives back, in the same transaction as the Service:
+   * new addresses must be free (created), dropped ones are deleted (released), `next` null when the
+   * Service goes.
+   */
+  private claimChanges(info: ResourceInfo, current: KubeObject, next: KubeObject | null, name: string) {
+    const none = { compare: [] as { key: string; target: 'create'; result: '='; value: number }[], ops: [] as ({ op: 'put'; key: string; value: string } | { op: 'delete'; key: string })[], claimed: [] as string[] };
+    if (info.resource !== 'services') return none;
+    const before = new Set(allocationKeys(current));
+    const after = new Set(next ? allocationKeys(next) : []);
+    const holder = encode({ service: `${current.metadata?.namespace ?? ''}/${name}` } as KubeObject);
+    for (const k of after) {
+      if (before.has(k)) continue;
+      none.compare.push({ key: k, target: 'create', result: '=', value: 0 });
+      none.ops.push({ op: 'put', key: k, value: holder });
+      none.claimed.push(k);
+    }
+    for (const k of before) if (!after.has(k)) none.ops.push({ op: 'delete', key: k });
+    return none;
   }
 
   /** Seconds of graceful deletion: only pods bound to a node wait for their kubelet. */
@@ -953,6 +1057,9 @@ export class ApiServerCore {
   }
 }
 
+/** A Service create allocates again this often when another apiserver took its addresses first. */
+const ALLOCATION_RETRIES_MAX = 5;
+
 /** A graceful delete re-reads and retries this often when concurrent writers keep moving the object. */
 const DELETE_CONFLICT_RETRIES_MAX = 10;
 
@@ -961,6 +1068,8 @@ interface Pending {
   info: ResourceInfo;
   namespace: string | undefined;
   user: UserInfo;
+  /** A Service create's allocations lost to another apiserver so far. */
+  allocationAttempts?: number;
 }
 
 function requestKey(req: ApiRequest): string {
