@@ -108,6 +108,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   entry('CronJob', 'cronjobs', 'batch', ['v1'], { namespaced: true, short: ['cj'], sub: ['status'], generation: true }),
   entry('Job', 'jobs', 'batch', ['v1'], { namespaced: true, sub: ['status'], generation: true }),
   entry('Lease', 'leases', 'coordination.k8s.io', ['v1'], { namespaced: true }),
+  entry('EndpointSlice', 'endpointslices', 'discovery.k8s.io', ['v1'], { namespaced: true }),
   entry('Event', 'events', 'events.k8s.io', ['v1'], { namespaced: true, short: ['ev'], storage: 'v1' }),
   entry('Deployment', 'deployments', 'extensions', ['v1beta1'], {
     namespaced: true,

@@ -1,6 +1,8 @@
 import { cronJobController } from './cronjob/controller.ts';
 import { daemonSetController } from './daemonset/controller.ts';
 import { deploymentController } from './deployment/controller.ts';
+import { endpointsController } from './endpoints/controller.ts';
+import { endpointSliceController } from './endpointslice/controller.ts';
 import { garbageCollectorController } from './garbagecollector/controller.ts';
 import type { AnyController } from './host/types.ts';
 import { namespaceController } from './namespace/controller.ts';
@@ -29,4 +31,6 @@ export const CONTROLLERS: readonly AnyController[] = [
   jobController,
   cronJobController,
   ttlAfterFinishedController,
+  endpointsController,
+  endpointSliceController,
 ];

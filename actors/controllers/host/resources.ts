@@ -28,3 +28,14 @@ export const DEPLOYMENTS: InformerSpec = { apiVersion: 'apps/v1', resource: 'dep
 export const JOBS: InformerSpec = { apiVersion: 'batch/v1', resource: 'jobs', indexers: { [BY_CONTROLLER_UID]: controllerUidIndex } };
 export const CRON_JOBS: InformerSpec = { apiVersion: 'batch/v1', resource: 'cronjobs' };
 export const DAEMON_SETS: InformerSpec = { apiVersion: 'apps/v1', resource: 'daemonsets' };
+
+export const SERVICES: InformerSpec = { apiVersion: 'v1', resource: 'services' };
+export const ENDPOINTS: InformerSpec = { apiVersion: 'v1', resource: 'endpoints' };
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+/** EndpointSlices by `namespace/<kubernetes.io/service-name>`. */
+export const BY_SERVICE = 'serviceName';
+export const ENDPOINT_SLICES: InformerSpec = {
+  apiVersion: 'discovery.k8s.io/v1',
+  resource: 'endpointslices',
+  indexers: { [BY_SERVICE]: (o) => (o.metadata?.labels?.[SERVICE_NAME_LABEL] !== undefined ? [`${o.metadata?.namespace ?? ''}/${o.metadata.labels[SERVICE_NAME_LABEL]}`] : []) },
+};
