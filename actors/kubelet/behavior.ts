@@ -91,6 +91,16 @@ export function defaultInitBehavior(): ContainerBehavior {
   return { ...defaultBehavior(), lifecycle: [{ action: { kind: 'exit', code: 0, after: fixed(1000) } }] };
 }
 
+/**
+ * Regular containers of a pod that is not restarted (restartPolicy Never or OnFailure: a Job's
+ * pod, a one-off task) that say nothing run to completion: `exit 0 after 5s`. `run forever` would
+ * leave the Kubernetes documentation's Job `pi` running for ever.
+ */
+export const TASK_DURATION_MS = 5000;
+export function defaultTaskBehavior(): ContainerBehavior {
+  return { ...defaultBehavior(), lifecycle: [{ action: { kind: 'exit', code: 0, after: fixed(TASK_DURATION_MS) } }] };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Durations
 // ---------------------------------------------------------------------------------------------
@@ -403,8 +413,9 @@ export interface PodBehaviors {
 
 /**
  * Reads every behavior annotation of a pod. A container uses `kubesim.io/behavior.<name>`, else
- * the pod-wide `kubesim.io/behavior`, else the default (`run forever`; init containers
- * `exit 0 after 1s`). The pod-wide key applies to regular containers only.
+ * the pod-wide `kubesim.io/behavior`, else the default (`run forever`, or `exit 0 after 5s` in a pod
+ * whose restartPolicy is Never or OnFailure; init containers `exit 0 after 1s`). The pod-wide key
+ * applies to regular containers only.
  */
 export function parsePodBehaviors(pod: V1Pod): PodBehaviors {
   const annotations = pod.metadata?.annotations ?? {};
@@ -430,10 +441,12 @@ export function parsePodBehaviors(pod: V1Pod): PodBehaviors {
   const consider = (c: { name: string; readinessProbe?: unknown; livenessProbe?: unknown; startupProbe?: unknown }, isInit: boolean): void => {
     const own = annotations[BEHAVIOR_ANNOTATION_PREFIX + c.name];
     const base = isInit ? defaultInitBehavior() : defaultBehavior();
+    // Only a container that says nothing at all is taken for a task; a clause like `fail liveness` keeps `run forever`.
+    const task = !isInit && (pod.spec?.restartPolicy ?? 'Always') !== 'Always';
     let result: BehaviorResult;
     if (own !== undefined) result = parseBehavior(own, { annotation: BEHAVIOR_ANNOTATION_PREFIX + c.name, container: c.name, base });
     else if (podWide !== undefined && !isInit) result = parseBehavior(podWide, { annotation: BEHAVIOR_ANNOTATION, container: c.name, base });
-    else result = { ok: true, behavior: base };
+    else result = { ok: true, behavior: task ? defaultTaskBehavior() : base };
     byContainer.set(c.name, result);
     if (result.ok) {
       const probeOf: Record<ProbeKind, unknown> = { readiness: c.readinessProbe, liveness: c.livenessProbe, startup: c.startupProbe };

@@ -407,7 +407,7 @@ test('a sidecar (restartable init container) only has to start; it is stopped wh
 });
 
 test('a crashing sidecar is restarted with back-off whatever the pod restartPolicy; the pod stays Initialized', () => {
-  const pod = kpod('s').initContainer('proxy', 'busybox:1.36', { restartPolicy: 'Always' }).container('web').behavior('proxy', 'crash after 3s').restartPolicy('Never').obj();
+  const pod = kpod('s').initContainer('proxy', 'busybox:1.36', { restartPolicy: 'Always' }).container('web').behavior('proxy', 'crash after 3s').behavior('web', 'run forever').restartPolicy('Never').obj();
   const tl = drive(pod, 30_000, { images: preloaded() });
   const proxyStarts = tl.events.filter((e) => e.reason === 'Started' && e.fieldPath === 'spec.initContainers{proxy}').map((e) => e.atMs);
   assert.deepEqual(proxyStarts, [0, 3000, 16_000]);
@@ -541,4 +541,12 @@ test('the kubelet keeps conditions it does not own (the scheduler\'s DisruptionT
   assert.equal(cond(s, 'DisruptionTarget').reason, 'PreemptionByScheduler');
   assert.equal(cond(s, 'Ready').status, 'True');
   assert.equal(s.conditions?.filter((c) => c.type === 'DisruptionTarget').length, 1);
+});
+
+test('a container of a restartPolicy Never pod that says nothing is a task: Succeeded 5 s after it started', () => {
+  const tl = drive(kpod('t').container('work').restartPolicy('Never').obj(), 60_000, { images: preloaded() });
+  assert.deepEqual(times(tl, 'Started'), [0]);
+  assert.equal(phaseAt(tl, 'Succeeded'), 5000);
+  const forever = drive(kpod('f').container('web').obj(), 60_000, { images: preloaded() });
+  assert.equal(phaseAt(forever, 'Succeeded'), undefined, 'restartPolicy Always: run forever');
 });
