@@ -1,0 +1,135 @@
+import type { KubeObject } from '../api/protocol.ts';
+
+/**
+ * What kube-proxy programs, read off Services and EndpointSlices (pkg/proxy servicechangetracker,
+ * endpointschangetracker and topology.go `CategorizeEndpoints`): one entry per service port, with
+ * the backends traffic may go to — the ready endpoints, or, when none is ready, the serving ones
+ * that are terminating (ProxyTerminatingEndpoints) — and, for externalTrafficPolicy Local, the
+ * ones on this node. Pure; the same input gives the same table, in a stable order.
+ */
+
+export interface Backend {
+  ip: string;
+  port: number;
+  nodeName?: string;
+  pod?: string;
+  ready: boolean;
+  serving: boolean;
+  terminating: boolean;
+}
+
+export type SessionAffinity = { kind: 'None' } | { kind: 'ClientIP'; timeoutSeconds: number };
+
+export interface ServicePortEntry {
+  /** `namespace/name:portName` (upstream's ServicePortName). */
+  id: string;
+  service: string;
+  portName: string;
+  protocol: string;
+  clusterIp?: string;
+  port: number;
+  nodePort?: number;
+  externalIps: string[];
+  loadBalancerIps: string[];
+  sessionAffinity: SessionAffinity;
+  externalTrafficPolicyLocal: boolean;
+  internalTrafficPolicyLocal: boolean;
+  /** Backends for traffic to the ClusterIP (and for NodePorts with the Cluster policy). */
+  clusterBackends: Backend[];
+  /** Backends on this node (externalTrafficPolicy / internalTrafficPolicy Local). */
+  localBackends: Backend[];
+}
+
+/** Default (and maximum) ClientIP affinity: 3 h (core/v1 DefaultClientIPServiceAffinitySeconds). */
+export const DEFAULT_CLIENT_IP_AFFINITY_SECONDS = 10_800;
+
+interface ServiceSpec {
+  type?: string;
+  clusterIP?: string;
+  ports?: { name?: string; port?: number; protocol?: string; nodePort?: number }[];
+  externalIPs?: string[];
+  sessionAffinity?: string;
+  sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } };
+  externalTrafficPolicy?: string;
+  internalTrafficPolicy?: string;
+}
+
+interface SliceJson extends KubeObject {
+  endpoints?: { addresses?: string[]; conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean }; nodeName?: string; targetRef?: { name?: string } }[] | null;
+  ports?: { name?: string; port?: number; protocol?: string }[] | null;
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+
+/** The usable backends: ready ones, else serving-and-terminating ones. */
+export function usableBackends(all: readonly Backend[]): Backend[] {
+  const ready = all.filter((b) => b.ready);
+  if (ready.length > 0) return ready;
+  return all.filter((b) => b.serving && b.terminating);
+}
+
+export function buildServiceTable(services: readonly KubeObject[], slices: readonly KubeObject[], nodeName: string): ServicePortEntry[] {
+  const slicesByService = new Map<string, SliceJson[]>();
+  for (const s of slices as SliceJson[]) {
+    const name = s.metadata?.labels?.[SERVICE_NAME_LABEL];
+    if (name === undefined) continue;
+    const key = `${s.metadata?.namespace ?? 'default'}/${name}`;
+    slicesByService.set(key, [...(slicesByService.get(key) ?? []), s]);
+  }
+  const out: ServicePortEntry[] = [];
+  for (const svc of services) {
+    const spec = (svc['spec'] ?? {}) as ServiceSpec;
+    if (spec.type === 'ExternalName') continue;
+    const headless = spec.clusterIP === 'None';
+    if (headless) continue;
+    const service = `${svc.metadata?.namespace ?? 'default'}/${svc.metadata?.name ?? ''}`;
+    const lb = ((svc['status'] as { loadBalancer?: { ingress?: { ip?: string }[] } } | undefined)?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '').filter((ip) => ip !== '');
+    for (const p of spec.ports ?? []) {
+      const portName = p.name ?? '';
+      const protocol = p.protocol ?? 'TCP';
+      const all: Backend[] = [];
+      const seen = new Set<string>();
+      for (const slice of slicesByService.get(service) ?? []) {
+        const sp = (slice.ports ?? []).find((x) => (x.name ?? '') === portName && (x.protocol ?? 'TCP') === protocol);
+        if (!sp || sp.port === undefined) continue;
+        for (const e of slice.endpoints ?? []) {
+          const ip = e.addresses?.[0];
+          if (!ip || seen.has(`${ip}:${sp.port}`)) continue;
+          seen.add(`${ip}:${sp.port}`);
+          const c = e.conditions ?? {};
+          all.push({
+            ip,
+            port: sp.port,
+            ...(e.nodeName ? { nodeName: e.nodeName } : {}),
+            ...(e.targetRef?.name ? { pod: e.targetRef.name } : {}),
+            ready: c.ready ?? true,
+            serving: c.serving ?? c.ready ?? true,
+            terminating: c.terminating ?? false,
+          });
+        }
+      }
+      all.sort((a, b) => cmp(a.ip, b.ip) || a.port - b.port);
+      const clusterBackends = usableBackends(all);
+      const localBackends = usableBackends(all.filter((b) => b.nodeName === nodeName));
+      const timeoutSeconds = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_CLIENT_IP_AFFINITY_SECONDS;
+      out.push({
+        id: `${service}:${portName}`,
+        service,
+        portName,
+        protocol,
+        ...(spec.clusterIP ? { clusterIp: spec.clusterIP } : {}),
+        port: p.port ?? 0,
+        ...(p.nodePort ? { nodePort: p.nodePort } : {}),
+        externalIps: [...(spec.externalIPs ?? [])],
+        loadBalancerIps: lb,
+        sessionAffinity: spec.sessionAffinity === 'ClientIP' ? { kind: 'ClientIP', timeoutSeconds } : { kind: 'None' },
+        externalTrafficPolicyLocal: spec.externalTrafficPolicy === 'Local',
+        internalTrafficPolicyLocal: spec.internalTrafficPolicy === 'Local',
+        clusterBackends,
+        localBackends,
+      });
+    }
+  }
+  return out.sort((a, b) => cmp(a.id, b.id) || cmp(a.protocol, b.protocol));
+}
