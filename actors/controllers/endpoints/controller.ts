@@ -1,7 +1,6 @@
-import type { KubeObject } from '../../api/protocol.ts';
 import { objectKey } from '../../client/informer.ts';
 import { ENDPOINTS, PODS, SERVICES } from '../host/resources.ts';
-import { managesEndpoints, selectsPod, serviceSelector, servicesSelecting, type ServiceJson } from '../host/service-endpoints.ts';
+import { managesEndpoints, selectsPod, serviceAndPodHandlers, serviceSelector, type ServiceJson } from '../host/service-endpoints.ts';
 import { defineController, type Action, type ControllerContext } from '../host/types.ts';
 import { keysInNamespace } from '../host/workload.ts';
 import { desiredEndpoints, endpointsEqual, type EndpointsJson } from './endpoints.ts';
@@ -16,15 +15,6 @@ import { desiredEndpoints, endpointsEqual, type EndpointsJson } from './endpoint
  */
 
 type Ctx = ControllerContext<null>;
-
-function servicesIn(ctx: Ctx, namespace: string): ServiceJson[] {
-  const cache = ctx.cache(SERVICES);
-  return keysInNamespace(cache.keys(), namespace).map((k) => cache.get(k) as ServiceJson);
-}
-
-function enqueueServicesOf(pod: KubeObject, ctx: Ctx): void {
-  for (const key of servicesSelecting(pod, servicesIn(ctx, pod.metadata?.namespace ?? 'default'))) ctx.enqueue(key);
-}
 
 export function syncEndpoints(key: string, ctx: Ctx): Action<null>[] {
   const slash = key.indexOf('/');
@@ -65,25 +55,7 @@ export const endpointsController = defineController<null>({
   name: 'endpoints',
   reporter: 'endpoint-controller',
   informers: [SERVICES, PODS, ENDPOINTS],
-  handlers: [
-    {
-      informer: SERVICES,
-      onAdd: (svc, ctx) => ctx.enqueue(objectKey(svc)),
-      onUpdate: (_old, svc, ctx) => ctx.enqueue(objectKey(svc)),
-      onDelete: (svc, ctx) => ctx.enqueue(objectKey(svc)),
-    },
-    {
-      informer: PODS,
-      onAdd: enqueueServicesOf,
-      onUpdate: (old, pod, ctx) => {
-        if (old.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
-        enqueueServicesOf(pod, ctx);
-        if (JSON.stringify(old.metadata?.labels ?? {}) !== JSON.stringify(pod.metadata?.labels ?? {})) enqueueServicesOf(old, ctx);
-      },
-      onDelete: enqueueServicesOf,
-    },
-    { informer: ENDPOINTS, onDelete: (ep, ctx) => ctx.enqueue(objectKey(ep)) },
-  ],
+  handlers: [...serviceAndPodHandlers<null>(), { informer: ENDPOINTS, onDelete: (ep, ctx) => ctx.enqueue(objectKey(ep)) }],
   queues: [{ workers: 5, sync: syncEndpoints }],
   newState: () => null,
 });

@@ -2,7 +2,7 @@ import type { KubeObject } from '../../api/protocol.ts';
 import type { ApiResult } from '../../client/api-client.ts';
 import { objectKey } from '../../client/informer.ts';
 import { BY_SERVICE, ENDPOINT_SLICES, NODES, PODS, SERVICE_NAME_LABEL, SERVICES } from '../host/resources.ts';
-import { managesEndpoints, selectsPod, serviceSelector, servicesSelecting, type ServiceJson } from '../host/service-endpoints.ts';
+import { managesEndpoints, selectsPod, serviceAndPodHandlers, serviceSelector, type ServiceJson } from '../host/service-endpoints.ts';
 import { defineController, type Action, type ControllerContext } from '../host/types.ts';
 import { keysInNamespace, ok } from '../host/workload.ts';
 import { desiredGroups, MANAGED_BY, MANAGED_BY_LABEL, reconcileSlices, ZONE_LABEL, type EndpointSliceJson } from './reconcile.ts';
@@ -21,12 +21,6 @@ interface SliceState {
 }
 type Ctx = ControllerContext<SliceState>;
 type Act = Action<SliceState>;
-
-function enqueueServicesOf(pod: KubeObject, ctx: Ctx): void {
-  const cache = ctx.cache(SERVICES);
-  const services = keysInNamespace(cache.keys(), pod.metadata?.namespace ?? 'default').map((k) => cache.get(k) as ServiceJson);
-  for (const key of servicesSelecting(pod, services)) ctx.enqueue(key);
-}
 
 function enqueueServiceOfSlice(slice: KubeObject, ctx: Ctx): void {
   const labels = slice.metadata?.labels ?? {};
@@ -100,22 +94,7 @@ export const endpointSliceController = defineController<SliceState>({
   reporter: 'endpoint-slice-controller',
   informers: [SERVICES, PODS, ENDPOINT_SLICES, NODES],
   handlers: [
-    {
-      informer: SERVICES,
-      onAdd: (svc, ctx) => ctx.enqueue(objectKey(svc)),
-      onUpdate: (_old, svc, ctx) => ctx.enqueue(objectKey(svc)),
-      onDelete: (svc, ctx) => ctx.enqueue(objectKey(svc)),
-    },
-    {
-      informer: PODS,
-      onAdd: enqueueServicesOf,
-      onUpdate: (old, pod, ctx) => {
-        if (old.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
-        enqueueServicesOf(pod, ctx);
-        if (JSON.stringify(old.metadata?.labels ?? {}) !== JSON.stringify(pod.metadata?.labels ?? {})) enqueueServicesOf(old, ctx);
-      },
-      onDelete: enqueueServicesOf,
-    },
+    ...serviceAndPodHandlers<SliceState>(),
     { informer: ENDPOINT_SLICES, onAdd: enqueueServiceOfSlice, onUpdate: (_o, s, ctx) => enqueueServiceOfSlice(s, ctx), onDelete: enqueueServiceOfSlice },
   ],
   queues: [{ workers: 5, sync: syncEndpointSlices }],

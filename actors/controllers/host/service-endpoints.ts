@@ -1,6 +1,8 @@
 import type { KubeObject } from '../../api/protocol.ts';
 import { objectKey } from '../../client/informer.ts';
-import { isPodReady, podPhase } from './workload.ts';
+import { PODS, SERVICES } from './resources.ts';
+import type { ControllerContext, EventHandler } from './types.ts';
+import { isPodReady, keysInNamespace, podPhase } from './workload.ts';
 
 /**
  * How a Service's endpoints are read off its pods, shared by the Endpoints and EndpointSlice
@@ -97,4 +99,37 @@ export function servicesSelecting(pod: KubeObject, services: readonly ServiceJso
     if (selector && selectsPod(selector, pod)) out.push(objectKey(svc));
   }
   return out;
+}
+
+/** Queues the Services of the pod's namespace whose selector matches it. */
+function enqueueServicesOf<S>(pod: KubeObject, ctx: ControllerContext<S>): void {
+  const cache = ctx.cache(SERVICES);
+  const services = keysInNamespace(cache.keys(), pod.metadata?.namespace ?? 'default').map((k) => cache.get(k) as ServiceJson);
+  for (const key of servicesSelecting(pod, services)) ctx.enqueue(key);
+}
+
+/**
+ * The handlers the Endpoints and EndpointSlice controllers share: a Service added, changed or
+ * deleted queues itself; a pod added, changed or deleted queues the Services selecting it, before
+ * and after a label change (`getPodServiceMemberships` of the old and the new pod).
+ */
+export function serviceAndPodHandlers<S>(): EventHandler<S>[] {
+  return [
+    {
+      informer: SERVICES,
+      onAdd: (svc, ctx) => ctx.enqueue(objectKey(svc)),
+      onUpdate: (_old, svc, ctx) => ctx.enqueue(objectKey(svc)),
+      onDelete: (svc, ctx) => ctx.enqueue(objectKey(svc)),
+    },
+    {
+      informer: PODS,
+      onAdd: enqueueServicesOf,
+      onUpdate: (old, pod, ctx) => {
+        if (old.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
+        enqueueServicesOf(pod, ctx);
+        if (JSON.stringify(old.metadata?.labels ?? {}) !== JSON.stringify(pod.metadata?.labels ?? {})) enqueueServicesOf(old, ctx);
+      },
+      onDelete: enqueueServicesOf,
+    },
+  ];
 }
