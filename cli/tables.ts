@@ -3,10 +3,13 @@ import { parseTimestamp } from '../actors/api/time.ts';
 import { describeActor } from '../actors/kernel/core-actor.ts';
 import type { Simulation } from '../actors/kernel/simulation.ts';
 import type { ClusterState } from '../actors/scenario/cluster-state.ts';
+import { coreStateOf } from '../actors/kernel/core-actor.ts';
+import { renderIptables } from '../actors/kube-proxy/iptables.ts';
+import type { KubeProxyState } from '../actors/kube-proxy/kube-proxy-core.ts';
 
 /** `kubectl get`-style tables of the cluster's committed state at the end of a run. */
 
-export const SHOWABLE = ['nodes', 'pods', 'events', 'components'] as const;
+export const SHOWABLE = ['nodes', 'pods', 'services', 'endpoints', 'events', 'components', 'proxy-rules'] as const;
 export type Showable = (typeof SHOWABLE)[number];
 
 /** A plain-text table: columns as wide as their widest cell, `gap` between them (kubectl uses three spaces). */
@@ -80,6 +83,49 @@ function eventsTable(state: ClusterState): string {
   return table(['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'], rows);
 }
 
+interface ServiceJson {
+  spec?: { type?: string; clusterIP?: string; externalIPs?: string[]; externalName?: string; ports?: { port?: number; nodePort?: number; protocol?: string }[] };
+  status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
+}
+
+/** kubectl get services: TYPE, CLUSTER-IP, EXTERNAL-IP and PORT(S) as kubectl prints them. */
+function servicesTable(state: ClusterState, nowMs: number): string {
+  const rows = state.list('services').map((svc) => {
+    const { spec = {}, status = {} } = svc as ServiceJson;
+    const type = spec.type ?? 'ClusterIP';
+    const ingress = (status.loadBalancer?.ingress ?? []).map((i) => i.ip ?? i.hostname ?? '');
+    const external = type === 'ExternalName' ? (spec.externalName ?? '') : [...ingress, ...(spec.externalIPs ?? [])].join(',') || (type === 'LoadBalancer' ? '<pending>' : '<none>');
+    const ports = (spec.ports ?? []).map((p) => `${p.port ?? 0}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(',') || '<none>';
+    return [svc.metadata?.namespace ?? '', svc.metadata?.name ?? '', type, spec.clusterIP ?? '<none>', external, ports, age(svc, nowMs)];
+  });
+  return table(['NAMESPACE', 'NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE'], rows);
+}
+
+/** kubectl get endpoints: the first three ready `ip:port`s, then `+ N more...`, as kubectl shortens them. */
+function endpointsTable(state: ClusterState, nowMs: number): string {
+  const rows = state.list('endpoints').map((ep) => {
+    const all: string[] = [];
+    for (const s of (ep['subsets'] ?? []) as { addresses?: { ip: string }[]; ports?: { port: number }[] }[]) {
+      for (const a of s.addresses ?? []) for (const p of s.ports ?? [{ port: 0 }]) all.push(p.port ? `${a.ip}:${p.port}` : a.ip);
+    }
+    const text = all.length === 0 ? '<none>' : all.length > 3 ? `${all.slice(0, 3).join(',')} + ${all.length - 3} more...` : all.join(',');
+    return [ep.metadata?.namespace ?? '', ep.metadata?.name ?? '', text, age(ep, nowMs)];
+  });
+  return table(['NAMESPACE', 'NAME', 'ENDPOINTS', 'AGE'], rows);
+}
+
+/** Each node's kube-proxy rules as last programmed, as `iptables-save -t nat` would print them. */
+function proxyRules(sim: Simulation): string {
+  const out: string[] = [];
+  for (const name of sim.hostNames()) {
+    const actor = sim.actorOf(name);
+    if (describeActor(actor)?.component !== 'kube-proxy') continue;
+    const p = coreStateOf(actor!) as KubeProxyState;
+    out.push(`# ${p.node} (kube-proxy ${p.config.mode} mode, ${p.syncs} syncs)`, ...renderIptables(p.table), '');
+  }
+  return out.join('\n');
+}
+
 /** Every host's component and the phase its machine is in (kubesim's own view; kubectl has none). */
 export function componentsTable(sim: Simulation): string {
   const rows = sim.hostNames().map((name) => {
@@ -99,8 +145,13 @@ export function showTables(state: ClusterState, kinds: readonly Showable[], nowM
       out.push('');
       continue;
     }
-    out.push(`$ kubectl get ${kind === 'pods' ? 'pods -A -o wide' : kind === 'events' ? 'events -A' : kind}`);
-    out.push(kind === 'nodes' ? nodesTable(state, nowMs) : kind === 'pods' ? podsTable(state, nowMs) : eventsTable(state));
+    if (kind === 'proxy-rules') {
+      out.push('$ iptables-save -t nat   # on every node');
+      out.push(proxyRules(sim));
+      continue;
+    }
+    out.push(`$ kubectl get ${kind === 'pods' ? 'pods -A -o wide' : kind === 'nodes' ? kind : `${kind} -A`}`);
+    out.push(kind === 'nodes' ? nodesTable(state, nowMs) : kind === 'pods' ? podsTable(state, nowMs) : kind === 'services' ? servicesTable(state, nowMs) : kind === 'endpoints' ? endpointsTable(state, nowMs) : eventsTable(state));
     out.push('');
   }
   return out.join('\n');

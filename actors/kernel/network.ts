@@ -39,6 +39,8 @@ export interface NetworkHooks {
   /** Hands a message to its destination; returns the reason when it cannot be delivered. */
   deliver(from: string, to: string, msg: Message): DropReason | null;
   dropped(from: string, to: string, msg: Message, reason: DropReason): void;
+  /** The machine a host runs on: faults are between machines, and a machine reaches itself. */
+  machineOf?(host: string): string;
 }
 
 /**
@@ -48,6 +50,7 @@ export interface NetworkHooks {
  *
  * Reachability: a partition splits the actors it names into groups (actors it does not name are
  * unaffected); a cut blocks one direction between two actors; an isolated actor reaches nobody.
+ * Names are machines: hosts on one machine (`HostSpec.machine`) share its faults.
  */
 export class Network {
   private options: NetworkOptions;
@@ -118,8 +121,12 @@ export class Network {
     else this.messagesDelivered++;
   }
 
-  canReach(from: string, to: string): boolean {
-    if (this.faultCount === 0 || from === to) return true;
+  canReach(fromHost: string, toHost: string): boolean {
+    if (this.faultCount === 0 || fromHost === toHost) return true;
+    const machineOf = this.hooks.machineOf;
+    const from = machineOf ? machineOf(fromHost) : fromHost;
+    const to = machineOf ? machineOf(toHost) : toHost;
+    if (from === to) return true;
     if (this.isolated.has(from) || this.isolated.has(to)) return false;
     if (this.cuts.has(linkKey(from, to))) return false;
     const a = this.groupOf.get(from);

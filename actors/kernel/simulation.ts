@@ -35,6 +35,12 @@ export interface HostSpec<Disk> {
    * Cheaper than re-arming an XState `after` on every message; starts at a seeded phase.
    */
   tickIntervalMs?: number;
+  /**
+   * The machine the host runs on (default: its own name). Hosts of one machine — a node's
+   * kubelet and kube-proxy — crash and restart together when the machine is named, are
+   * partitioned with it, and always reach each other (loopback).
+   */
+  machine?: string;
 }
 
 interface Host {
@@ -78,6 +84,7 @@ export class Simulation {
     this.network = new Network(this.clock, this.rng.fork('network'), options.network ?? {}, {
       deliver: (from, to, msg) => this.deliver(from, to, msg),
       dropped: (from, to, msg, reason) => this.trace.record('net.drop', { from, to, type: msg.type, reason }),
+      machineOf: (host) => this.machineOf(host),
     });
   }
 
@@ -131,7 +138,26 @@ export class Simulation {
     return this.deliver(null, name, msg) === null;
   }
 
+  /** The hosts a name stands for: the host itself, plus every other host on the machine it names. */
+  private hostsNamed(name: string): string[] {
+    const out = this.hosts.has(name) ? [name] : [];
+    for (const [other, h] of this.hosts) if (other !== name && h.spec.machine === name) out.push(other);
+    return out;
+  }
+
+  /** The machine a host runs on (its own name unless it was given one). */
+  machineOf(name: string): string {
+    return this.hosts.get(name)?.spec.machine ?? name;
+  }
+
+  /** Crashes a host, or every host of the machine the name is. */
   crash(name: string): void {
+    const named = this.hostsNamed(name);
+    if (named.length === 0) this.requireHost(name);
+    for (const h of named) this.crashHost(h);
+  }
+
+  private crashHost(name: string): void {
     const host = this.requireHost(name);
     if (!host.alive) return;
     host.alive = false;
@@ -140,7 +166,14 @@ export class Simulation {
     host.actor = null;
   }
 
+  /** Restarts a host, or every host of the machine the name is. */
   restart(name: string): void {
+    const named = this.hostsNamed(name);
+    if (named.length === 0) this.requireHost(name);
+    for (const h of named) this.restartHost(h);
+  }
+
+  private restartHost(name: string): void {
     const host = this.requireHost(name);
     if (host.alive) return;
     this.boot(host);

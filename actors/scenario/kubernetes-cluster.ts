@@ -1,3 +1,4 @@
+import { DEFAULT_KUBE_PROXY_CONFIG, startKubeProxy } from '../kube-proxy/kube-proxy-core.ts';
 import type { TokenEntry } from '../api/auth/authenticate.ts';
 import type { KubeObject } from '../api/protocol.ts';
 import { resolveResourceName, lookupByKind } from '../api/resources.ts';
@@ -14,6 +15,14 @@ import { parseSchedulerConfiguration, type SchedulerConfiguration } from '../sch
 import { startControllerManager } from '../controllers/controller-manager.ts';
 import type { Simulation } from '../kernel/simulation.ts';
 import type { KubernetesSpec, NodeSpec, ScenarioSpec } from './spec.ts';
+
+
+const KUBE_PROXY_TOKEN = 'kube-proxy-token';
+
+/** The kube-proxy host of a node (on the node's machine). */
+export function kubeProxyName(node: string): string {
+  return `kube-proxy-${node}`;
+}
 
 /**
  * Builds the Kubernetes control plane and nodes of a scenario on the kernel: apiservers behind
@@ -65,6 +74,7 @@ export class KubernetesCluster {
     if (!spec.users.some((u) => u.name === ADMIN)) this.tokens.set('admin-token', { name: ADMIN, groups: ['system:masters'] });
     for (let i = 0; i < spec.schedulers; i++) this.tokens.set(`${schedulerName(i)}-token`, { name: 'system:kube-scheduler', groups: [] });
     for (let i = 0; i < spec.controllerManagers; i++) this.tokens.set(`${controllerManagerName(i)}-token`, { name: 'system:kube-controller-manager', groups: [] });
+    this.tokens.set(KUBE_PROXY_TOKEN, { name: 'system:kube-proxy', groups: [] });
   }
 
   build(): void {
@@ -121,6 +131,13 @@ export class KubernetesCluster {
         disk: null,
         create: (env) => startKubelet(env, params, { imagePullBandwidthBytesPerSec: node.imagePullBytesPerSecond }, { ...API_CLIENT, token: `${node.name}-token` }),
       });
+      // kube-proxy runs on the node's machine: it crashes, restarts and is partitioned with it.
+      this.sim.addHost({
+        name: kubeProxyName(node.name),
+        machine: node.name,
+        disk: null,
+        create: (env) => startKubeProxy(env, node.name, DEFAULT_KUBE_PROXY_CONFIG, { ...API_CLIENT, token: KUBE_PROXY_TOKEN }),
+      });
     }
   }
 
@@ -134,6 +151,6 @@ export class KubernetesCluster {
     const hosts = [VIP, ...Array.from({ length: Math.max(1, this.spec.apiservers) }, (_, i) => apiserverName(i))];
     for (let i = 0; i < this.spec.schedulers; i++) hosts.push(schedulerName(i));
     for (let i = 0; i < this.spec.controllerManagers; i++) hosts.push(controllerManagerName(i));
-    return [...hosts, ...this.nodeNames, ...this.spec.users.map((u) => u.name), ADMIN];
+    return [...hosts, ...this.nodeNames, ...this.nodeNames.map(kubeProxyName), ...this.spec.users.map((u) => u.name), ADMIN];
   }
 }

@@ -339,3 +339,35 @@ describe('Simulation: run loop', () => {
     assert.notEqual(run('x'), run('y'));
   });
 });
+
+describe('Simulation: machines', () => {
+  function withSidecar() {
+    const t = newSim({}, ['node', 'other']);
+    t.sim.addHost<Disk>({ name: 'node-proxy', machine: 'node', disk: { writes: 0 }, create: (env) => createActor(hostMachine, { clock: env.clock, input: { env } }) });
+    return t;
+  }
+
+  it('crashing or restarting a machine takes every host on it; a host alone can still be crashed', () => {
+    const { sim } = withSidecar();
+    sim.runUntil(10);
+    sim.crash('node');
+    assert.deepEqual([sim.isAlive('node'), sim.isAlive('node-proxy'), sim.isAlive('other')], [false, false, true]);
+    sim.restart('node');
+    assert.deepEqual([sim.isAlive('node'), sim.isAlive('node-proxy')], [true, true]);
+    sim.crash('node-proxy');
+    assert.deepEqual([sim.isAlive('node'), sim.isAlive('node-proxy')], [true, false]);
+  });
+
+  it('a partition of the machine cuts its hosts off; hosts of one machine always reach each other', () => {
+    const { sim, ctx, ping, drops } = withSidecar();
+    sim.runUntil(10);
+    sim.network.partition([['node'], ['other']]);
+    ping('other', 'node-proxy');
+    ping('node', 'node-proxy');
+    sim.runUntil(100);
+    assert.equal(drops('partition').length, 1);
+    assert.deepEqual(ctx('node-proxy').received, ['PING from node']);
+    assert.equal(sim.machineOf('node-proxy'), 'node');
+    assert.equal(sim.machineOf('other'), 'other');
+  });
+});
