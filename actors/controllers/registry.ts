@@ -1,6 +1,7 @@
 import { cronJobController } from './cronjob/controller.ts';
 import { daemonSetController } from './daemonset/controller.ts';
 import { deploymentController } from './deployment/controller.ts';
+import { disruptionController } from './disruption/controller.ts';
 import { garbageCollectorController } from './garbagecollector/controller.ts';
 import type { AnyController } from './host/types.ts';
 import { namespaceController } from './namespace/controller.ts';
@@ -29,4 +30,5 @@ export const CONTROLLERS: readonly AnyController[] = [
   jobController,
   cronJobController,
   ttlAfterFinishedController,
+  disruptionController,
 ];

@@ -28,3 +28,7 @@ export const DEPLOYMENTS: InformerSpec = { apiVersion: 'apps/v1', resource: 'dep
 export const JOBS: InformerSpec = { apiVersion: 'batch/v1', resource: 'jobs', indexers: { [BY_CONTROLLER_UID]: controllerUidIndex } };
 export const CRON_JOBS: InformerSpec = { apiVersion: 'batch/v1', resource: 'cronjobs' };
 export const DAEMON_SETS: InformerSpec = { apiVersion: 'apps/v1', resource: 'daemonsets' };
+export const REPLICATION_CONTROLLERS: InformerSpec = { apiVersion: 'v1', resource: 'replicationcontrollers', indexers: { [BY_CONTROLLER_UID]: controllerUidIndex } };
+export const STATEFUL_SETS: InformerSpec = { apiVersion: 'apps/v1', resource: 'statefulsets' };
+export const POD_DISRUPTION_BUDGETS: InformerSpec = { apiVersion: 'policy/v1', resource: 'poddisruptionbudgets' };
+export const SECRETS: InformerSpec = { apiVersion: 'v1', resource: 'secrets' };
