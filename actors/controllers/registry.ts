@@ -8,7 +8,7 @@ import { namespaceController } from './namespace/controller.ts';
 import { jobController } from './job/controller.ts';
 import { ttlAfterFinishedController } from './job/ttl-after-finished.ts';
 import { nodeLifecycleController } from './node-lifecycle/controller.ts';
-import { replicaSetController } from './replicaset/controller.ts';
+import { replicaSetController, replicationControllerController } from './replicaset/controller.ts';
 import { resourceQuotaController } from './resourcequota/controller.ts';
 import { serviceAccountController } from './serviceaccount/controller.ts';
 import { taintEvictionController } from './taint-eviction/controller.ts';
@@ -22,6 +22,7 @@ export const CONTROLLERS: readonly AnyController[] = [
   nodeLifecycleController,
   taintEvictionController,
   replicaSetController,
+  replicationControllerController,
   deploymentController,
   garbageCollectorController,
   namespaceController,
