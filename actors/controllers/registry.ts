@@ -11,6 +11,7 @@ import { nodeLifecycleController } from './node-lifecycle/controller.ts';
 import { replicaSetController, replicationControllerController } from './replicaset/controller.ts';
 import { resourceQuotaController } from './resourcequota/controller.ts';
 import { serviceAccountController } from './serviceaccount/controller.ts';
+import { tokensController } from './serviceaccount/tokens-controller.ts';
 import { taintEvictionController } from './taint-eviction/controller.ts';
 
 /**
@@ -19,6 +20,7 @@ import { taintEvictionController } from './taint-eviction/controller.ts';
  */
 export const CONTROLLERS: readonly AnyController[] = [
   serviceAccountController,
+  tokensController,
   nodeLifecycleController,
   taintEvictionController,
   replicaSetController,
