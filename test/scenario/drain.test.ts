@@ -9,7 +9,11 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { KubeObject } from '../../actors/api/protocol.ts';
 import type { TraceEvent } from '../../actors/kernel/trace.ts';
+import type { ApiResult } from '../../actors/client/api-client.ts';
+import { newApiClient } from '../../actors/client/api-client.ts';
+import { newOutput } from '../../actors/kernel/output.ts';
 import { goDuration, selectPodsToEvict } from '../../actors/kubectl/drain.ts';
+import { invoke, newKubectl, onDrainTimeout, onDrainTimer, onResult } from '../../actors/kubectl/kubectl-core.ts';
 import { runScenario } from '../../actors/scenario/runner.ts';
 import { ScenarioError, loadScenarioText } from '../../cli/loader/index.ts';
 
@@ -114,5 +118,54 @@ describe('kubectl drain: a run against a PodDisruptionBudget', () => {
     }
     const last = requests[requests.length - 1]!;
     assert.deepEqual([last.code, last.message], [200, 'node/worker-0 drained']);
+  });
+});
+
+describe('kubectl drain: the steps of the kubectl core', () => {
+  /** A kubectl core whose requests are collected; answers are fed back by hand. */
+  function drainCore(timeoutSeconds = 600) {
+    const k = newKubectl({ user: 'admin', resolveKind: () => undefined }, newApiClient({ name: 'admin', token: 't', server: 'kube-apiserver', requestTimeoutMs: 30_000, watchIdleTimeoutMs: 60_000 }));
+    const out = newOutput();
+    invoke(k, { type: 'KubectlInvoke', id: 'd', command: { type: 'drain', node: 'worker-0', timeoutSeconds, ...NONE } }, out);
+    const sent = () => out.sends.map((s) => (s.msg as unknown as { verb: string; resource: string; subresource?: string; name?: string }));
+    const lines = () => out.traces.filter((t) => t.kind === 'k8s.request').map((t) => `${String(t.fields.code)} ${String(t.fields.message)}`);
+    const answer = (phase: string, code: number, body: unknown = {}) => onResult(k, { tag: `kubectl:d:${phase}`, reqId: 0, code, body } as ApiResult, out);
+    return { k, out, sent, lines, answer };
+  }
+
+  it('cordons, lists the node, evicts, waits until the pod is gone, then reports the node drained', () => {
+    const d = drainCore();
+    assert.deepEqual(d.sent().map((m) => `${m.verb} ${m.resource}`), ['patch nodes']);
+    d.answer('drain-cordon', 200);
+    d.answer('drain-list', 200, { items: [pod('web', { owner: 'ReplicaSet' })] });
+    assert.deepEqual(d.sent().slice(-1).map((m) => `${m.verb} ${m.resource}/${m.subresource} ${m.name}`), ['create pods/eviction web']);
+    d.answer('drain-evict-0', 201);
+    d.answer('drain-wait-0', 200, pod('web', { owner: 'ReplicaSet' }));
+    assert.equal(d.out.timers.filter((t) => t.id.startsWith('kubectl-drain-d-0-')).length, 1, 'polls again a second later');
+    d.answer('drain-wait-0', 404);
+    assert.deepEqual(d.lines(), ['200 node/worker-0 cordoned', '201 evicting pod default/web', '200 pod/web evicted', '200 node/worker-0 drained']);
+    assert.equal(d.k.steps.size, 0);
+  });
+
+  it('retries a 429 after 5 s, and fails what is not done when the timeout passes', () => {
+    const d = drainCore(60);
+    d.answer('drain-cordon', 200);
+    d.answer('drain-list', 200, { items: [pod('web', { owner: 'ReplicaSet' })] });
+    d.answer('drain-evict-0', 429, { apiVersion: 'v1', kind: 'Status', status: 'Failure', code: 429, reason: 'TooManyRequests', message: "Cannot evict pod as it would violate the pod's disruption budget." });
+    const retry = d.out.timers.find((t) => t.id === 'kubectl-drain-d-0-1')!;
+    assert.deepEqual([retry.delayMs, retry.event], [5_000, { type: 'KubectlDrain', id: 'd', pod: 0, action: 'evict' }]);
+    onDrainTimer(d.k, 'd', 0, 'evict', d.out);
+    assert.equal(d.sent().filter((m) => m.subresource === 'eviction').length, 2, 'evicted again');
+    onDrainTimeout(d.k, 'd', d.out);
+    assert.deepEqual(d.lines().slice(-1), ['400 error: unable to drain node "worker-0" due to error: error when evicting pods/"web" -n "default": global timeout reached: 1m0s, continuing command...']);
+    assert.equal(d.k.steps.size, 0);
+  });
+
+  it('stops before evicting anything when a pod cannot be drained', () => {
+    const d = drainCore();
+    d.answer('drain-cordon', 200);
+    d.answer('drain-list', 200, { items: [pod('web', { owner: 'ReplicaSet' }), pod('bare')] });
+    assert.equal(d.sent().filter((m) => m.subresource === 'eviction').length, 0);
+    assert.deepEqual(d.lines().slice(-1), ['400 error: unable to drain node "worker-0" due to error: cannot delete Pods that declare no controller (use --force to override): default/bare, continuing command...']);
   });
 });
