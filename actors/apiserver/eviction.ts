@@ -56,7 +56,11 @@ export function budgetsForPod(pod: KubeObject, budgets: readonly BudgetLike[]): 
       if (isSelectorError(selector) || isEverything(selector)) return false;
       return matches(selector, pod.metadata?.labels);
     })
-    .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+    .sort((a, b) => {
+      const x = a.metadata?.name ?? '';
+      const y = b.metadata?.name ?? '';
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
 }
 
 /** An unready pod leaves the budget untouched while the healthy pods already suffice. */
