@@ -917,7 +917,8 @@ export class ApiServerCore {
       const range = r.responses[0];
       const kv = range && range.op === 'range' ? range.kvs[0] : undefined;
       if (!kv) return this.respond(p.req, 404, notFound('poddisruptionbudgets', 'policy', budget.metadata?.name ?? ''));
-      if (attempt + 1 >= EVICTION_RETRIES) return this.respond(p.req, 504, timeout(`couldn't update PodDisruptionBudget "${budget.metadata?.name ?? ''}" due to conflicts`));
+      // retry.RetryOnConflict gives up with the last conflict.
+      if (attempt + 1 >= EVICTION_RETRIES) return this.respond(p.req, 409, conflict('poddisruptionbudgets', 'policy', budget.metadata?.name ?? ''));
       this.decrementBudget(p, decode(kv) as BudgetLike, podName, attempt + 1, then);
     });
   }
