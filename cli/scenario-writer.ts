@@ -148,6 +148,18 @@ function action(a: TimelineAction, groups: Map<string, number>): Yaml {
       const extras = kubectlExtras(a);
       return { [a.verb]: Object.keys(extras).length === 0 ? a.node : { node: a.node, ...extras } };
     }
+    case 'drain':
+      return {
+        drain: {
+          node: a.node,
+          ...(a.ignoreDaemonsets ? { ignoreDaemonsets: true } : {}),
+          ...(a.deleteEmptydirData ? { deleteEmptydirData: true } : {}),
+          ...(a.force ? { force: true } : {}),
+          timeout: d(a.timeoutSeconds * 1000),
+          ...(a.gracePeriodSeconds !== undefined ? { gracePeriod: d(a.gracePeriodSeconds * 1000) } : {}),
+          ...kubectlExtras(a),
+        },
+      };
     case 'add-nodes': {
       const entries = nodeEntries(a.nodes, groups);
       if (entries.length !== 1) {

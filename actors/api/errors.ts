@@ -87,6 +87,17 @@ export function internalError(message: string): ApiStatus {
   return status(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ reason: '', message, field: '' }] });
 }
 
+/**
+ * errors.NewTooManyRequests: 429, reason TooManyRequests, `retryAfterSeconds` in the details
+ * when above 0, and the causes (the eviction API's DisruptionBudget cause).
+ */
+export function tooManyRequests(message: string, retryAfterSeconds: number, causes: { reason: string; message: string }[] = []): ApiStatus {
+  return status(429, 'TooManyRequests', message, {
+    ...(retryAfterSeconds > 0 ? { retryAfterSeconds } : {}),
+    ...(causes.length > 0 ? { causes: causes.map((c) => ({ ...c, field: '' })) } : {}),
+  });
+}
+
 /** errors.NewServiceUnavailable: 503, reason ServiceUnavailable. */
 export function serviceUnavailable(message: string): ApiStatus {
   return status(503, 'ServiceUnavailable', message);

@@ -57,7 +57,7 @@ export interface ApiRequest {
   apiVersion: string;
   /** Plural lower-case resource, e.g. "pods", "deployments". */
   resource: string;
-  subresource?: 'status' | 'binding' | 'scale' | 'finalize';
+  subresource?: 'status' | 'binding' | 'scale' | 'finalize' | 'eviction';
   namespace?: string;
   name?: string;
   body?: KubeObject;
@@ -76,7 +76,7 @@ export interface ApiStatus {
   message: string;
   reason: string;
   code: number;
-  details?: { name?: string; group?: string; kind?: string; causes?: { reason: string; message: string; field: string }[] };
+  details?: { name?: string; group?: string; kind?: string; causes?: { reason: string; message: string; field: string }[]; retryAfterSeconds?: number };
 }
 
 export interface ApiResponse {

@@ -23,7 +23,7 @@ export interface ResourceInfo {
   readonly namespaced: boolean;
   readonly shortNames: readonly string[];
   /** Subresources kubesim models. */
-  readonly subresources: readonly ('status' | 'binding' | 'scale' | 'finalize')[];
+  readonly subresources: readonly ('status' | 'binding' | 'scale' | 'finalize' | 'eviction')[];
   /** Etcd key prefix without the trailing slash: "/registry/pods". */
   readonly etcdPrefix: string;
   /**
@@ -72,7 +72,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   entry('Node', 'nodes', '', ['v1'], { namespaced: false, short: ['no'], sub: ['status'], prefix: 'minions' }),
   entry('PersistentVolumeClaim', 'persistentvolumeclaims', '', ['v1'], { namespaced: true, short: ['pvc'], sub: ['status'] }),
   entry('PersistentVolume', 'persistentvolumes', '', ['v1'], { namespaced: false, short: ['pv'], sub: ['status'] }),
-  entry('Pod', 'pods', '', ['v1'], { namespaced: true, short: ['po'], sub: ['status', 'binding'], generation: true }),
+  entry('Pod', 'pods', '', ['v1'], { namespaced: true, short: ['po'], sub: ['status', 'binding', 'eviction'], generation: true }),
   // kube-apiserver's SpecialDefaultResourcePrefixes: replicationcontrollers → `controllers`.
   entry('ReplicationController', 'replicationcontrollers', '', ['v1'], {
     namespaced: true,

@@ -12,6 +12,7 @@ import { isFailure, type EtcdFailure, type EtcdPort } from './etcd-port.ts';
 import type { ApiMachinery, Lookup, ResourceInfo, UserInfo } from './machinery.ts';
 import { WatchCache, type CacheEvent } from './watch-cache.ts';
 import { allocateService, allocationKeys, type Allocation, CLUSTER_IP_KEY_PREFIX, DEFAULT_SERVICE_ALLOCATION, indexedIp, NODE_PORT_KEY_PREFIX, parseCidr, type ServiceAllocationConfig, type TakenAddresses } from './service-allocation.ts';
+import { budgetsForPod, canIgnoreBudget, checkAndDecrement, EVICTION_RETRIES, MORE_THAN_ONE_BUDGET, unreadyPodNeedsNoBudget, type BudgetLike } from './eviction.ts';
 
 /**
  * kube-apiserver's request pipeline and storage layer as a deterministic core: authentication,
@@ -345,6 +346,7 @@ export class ApiServerCore {
       case 'watch':
         return this.watch(pending);
       case 'create':
+        if (req.subresource === 'eviction') return this.evict(pending);
         return req.subresource === 'binding' ? this.bind(pending) : this.create(pending);
       case 'update': {
         const decoded = this.decodeBody(pending);
@@ -955,22 +957,75 @@ export class ApiServerCore {
   }
 
   /**
+   * POST pods/<name>/eviction (EvictionREST.Create): a pod that is terminal, pending or already
+   * being deleted is deleted at once; otherwise its one PodDisruptionBudget must allow a
+   * disruption, which is taken off the budget's status by a compare-and-swap (retried on a
+   * conflict from a fresh read) before the pod is deleted with the eviction's deleteOptions.
+   * Answers 201 with a Success Status, 429 when the budget refuses.
+   */
+  private evict(p: Pending): void {
+    const { req, info } = p;
+    const m = this.config.machinery;
+    const name = req.name ?? '';
+    const eviction = (req.body ?? {}) as { metadata?: { name?: string }; deleteOptions?: { gracePeriodSeconds?: number; propagationPolicy?: 'Background' | 'Foreground' | 'Orphan' } };
+    if (eviction.metadata?.name !== undefined && eviction.metadata.name !== name) return this.respond(req, 400, badRequest('name in URL does not match name in Eviction object'));
+    const options = eviction.deleteOptions ?? {};
+    const deleteReq: ApiRequest = {
+      ...req,
+      verb: 'delete',
+      subresource: undefined,
+      body: undefined,
+      options: { ...(options.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {}), ...(options.propagationPolicy ? { propagationPolicy: options.propagationPolicy } : {}) },
+    };
+    const deletePod = (): void =>
+      this.delete({ ...p, req: deleteReq }, (code, body) => (code < 300 ? this.respond(req, 201, { ...success(), code: 201 }) : this.respond(req, code, body)));
+    this.readFresh(p, m.etcdKey(info, p.namespace, name), (pod) => {
+      if (!pod) return this.out404(p, name);
+      if (canIgnoreBudget(pod)) return deletePod();
+      const budgets = budgetsForPod(pod, this.lookup.list('poddisruptionbudgets', pod.metadata?.namespace) as BudgetLike[]);
+      if (budgets.length > 1) return this.respond(req, 500, { apiVersion: 'v1', kind: 'Status', status: 'Failure', message: MORE_THAN_ONE_BUDGET, reason: '', code: 500 });
+      const budget = budgets[0];
+      if (!budget || unreadyPodNeedsNoBudget(pod, budget)) return deletePod();
+      this.decrementBudget(p, budget, name, 0, deletePod);
+    });
+  }
+
+  /** checkAndDecrement, then UpdateStatus on the budget: a compare-and-swap, re-read and retried on a conflict. */
+  private decrementBudget(p: Pending, budget: BudgetLike, podName: string, attempt: number, then: () => void): void {
+    const checked = checkAndDecrement(budget, podName, this.now());
+    if ('refusal' in checked) return this.respond(p.req, checked.refusal.code, checked.refusal);
+    const pdbInfo = this.caches.get('poddisruptionbudgets')!.info;
+    const key = this.config.machinery.etcdKey(pdbInfo, budget.metadata?.namespace, budget.metadata?.name ?? '');
+    const rv = Number(budget.metadata?.resourceVersion ?? 0);
+    this.etcd.txn({ compare: [{ key, target: 'mod', result: '=', value: rv }], success: [{ op: 'put', key, value: encode(stripRv(checked.budget)) }], failure: [{ op: 'range', key }] }, (r) => {
+      if (isFailure(r)) return this.respond(p.req, 500, etcdError(r));
+      if (r.succeeded) return then();
+      const range = r.responses[0];
+      const kv = range && range.op === 'range' ? range.kvs[0] : undefined;
+      if (!kv) return this.respond(p.req, 404, notFound('poddisruptionbudgets', 'policy', budget.metadata?.name ?? ''));
+      // retry.RetryOnConflict gives up with the last conflict.
+      if (attempt + 1 >= EVICTION_RETRIES) return this.respond(p.req, 409, conflict('poddisruptionbudgets', 'policy', budget.metadata?.name ?? ''));
+      this.decrementBudget(p, decode(kv) as BudgetLike, podName, attempt + 1, then);
+    });
+  }
+
+  /**
    * DELETE (registry store.Delete): the garbage-collection finalizers the request's
    * propagationPolicy (or the kind's default) asks for are set first; an object left with
    * finalizers (or a pod bound to a node, which waits for its kubelet) gets a deletionTimestamp and
    * stays until its last finalizer goes (see `shouldDeleteDuringUpdate`); anything else is deleted.
    * A namespace with spec.finalizers becomes Terminating.
    */
-  private delete(p: Pending): void {
+  private delete(p: Pending, answer: (code: number, body: KubeObject | ApiStatus) => void = (code, body) => this.respond(p.req, code, body)): void {
     const { req, info } = p;
     const m = this.config.machinery;
     const name = req.name ?? '';
     const key = m.etcdKey(info, p.namespace, name);
     let attempts = 0;
     const withCurrent = (current: KubeObject | null): void => {
-      if (!current) return this.out404(p, name);
+      if (!current) return answer(404, notFound(info.resource, info.group, name));
       const admitted = m.admitMutating({ operation: 'DELETE', info, namespace: p.namespace, name, oldObject: current, user: p.user }, this.lookup);
-      if (admitted.error) return this.respond(req, admitted.error.code, admitted.error);
+      if (admitted.error) return answer(admitted.error.code, admitted.error);
       const meta = current.metadata ?? {};
       const graceful = this.gracePeriodFor(info, current, req.options?.gracePeriodSeconds);
       const finalizers = gcFinalizers(meta.finalizers ?? [], req.options?.propagationPolicy ?? defaultPropagationPolicy(info, req.apiVersion), req.options?.propagationPolicy !== undefined);
@@ -978,7 +1033,7 @@ export class ApiServerCore {
       const hasFinalizers = finalizers.length > 0 || (info.resource === 'namespaces' && namespaceFinalizers(current).length > 0);
       if (graceful > 0 || hasFinalizers) {
         const keepsTimestamp = meta.deletionTimestamp !== undefined && graceful >= (meta.deletionGracePeriodSeconds ?? Infinity);
-        if (keepsTimestamp && !finalizersChanged) return this.respond(req, 200, m.convert(current, info, req.apiVersion));
+        if (keepsTimestamp && !finalizersChanged) return answer(200, m.convert(current, info, req.apiVersion));
         const { finalizers: _old, ...rest } = meta;
         void _old;
         const next: KubeObject = {
@@ -995,9 +1050,9 @@ export class ApiServerCore {
         // client's conflict — read the object again and retry, a bounded number of times.
         const rv0 = Number(meta.resourceVersion ?? 0);
         this.etcd.txn({ compare: [{ key, target: 'mod', result: '=', value: rv0 }], success: [{ op: 'put', key, value: encode(stripRv(next)) }], failure: [{ op: 'range', key }] }, (r) => {
-          if (isFailure(r)) return this.respond(req, 500, etcdError(r));
-          if (r.succeeded) return this.respond(req, 200, m.convert(withRv(next, r.revision), info, req.apiVersion));
-          if (++attempts > DELETE_CONFLICT_RETRIES_MAX) return this.respond(req, 409, conflict(info.resource, info.group, name));
+          if (isFailure(r)) return answer(500, etcdError(r));
+          if (r.succeeded) return answer(200, m.convert(withRv(next, r.revision), info, req.apiVersion));
+          if (++attempts > DELETE_CONFLICT_RETRIES_MAX) return answer(409, conflict(info.resource, info.group, name));
           const range = r.responses[0];
           const kv = range && range.op === 'range' ? range.kvs[0] : undefined;
           withCurrent(kv ? decode(kv) : null);
@@ -1007,8 +1062,8 @@ export class ApiServerCore {
       const rv = Number(meta.resourceVersion ?? 0);
       const released = this.claimChanges(info, current, null, name).ops;
       this.etcd.txn({ compare: [{ key, target: 'mod', result: '=', value: rv }], success: [{ op: 'delete', key }, ...released], failure: [{ op: 'range', key }] }, (r) => {
-        if (isFailure(r)) return this.respond(req, 500, etcdError(r));
-        if (r.succeeded) return this.respond(req, 200, info.resource === 'pods' ? m.convert(current, info, req.apiVersion) : success());
+        if (isFailure(r)) return answer(500, etcdError(r));
+        if (r.succeeded) return answer(200, info.resource === 'pods' ? m.convert(current, info, req.apiVersion) : success());
         const range = r.responses[0];
         const kv = range && range.op === 'range' ? range.kvs[0] : undefined;
         withCurrent(kv ? decode(kv) : null);

@@ -3,15 +3,17 @@ import { daemonSetController } from './daemonset/controller.ts';
 import { deploymentController } from './deployment/controller.ts';
 import { endpointsController } from './endpoints/controller.ts';
 import { endpointSliceController } from './endpointslice/controller.ts';
+import { disruptionController } from './disruption/controller.ts';
 import { garbageCollectorController } from './garbagecollector/controller.ts';
 import type { AnyController } from './host/types.ts';
 import { namespaceController } from './namespace/controller.ts';
 import { jobController } from './job/controller.ts';
 import { ttlAfterFinishedController } from './job/ttl-after-finished.ts';
 import { nodeLifecycleController } from './node-lifecycle/controller.ts';
-import { replicaSetController } from './replicaset/controller.ts';
+import { replicaSetController, replicationControllerController } from './replicaset/controller.ts';
 import { resourceQuotaController } from './resourcequota/controller.ts';
 import { serviceAccountController } from './serviceaccount/controller.ts';
+import { tokensController } from './serviceaccount/tokens-controller.ts';
 import { taintEvictionController } from './taint-eviction/controller.ts';
 
 /**
@@ -20,9 +22,11 @@ import { taintEvictionController } from './taint-eviction/controller.ts';
  */
 export const CONTROLLERS: readonly AnyController[] = [
   serviceAccountController,
+  tokensController,
   nodeLifecycleController,
   taintEvictionController,
   replicaSetController,
+  replicationControllerController,
   deploymentController,
   garbageCollectorController,
   namespaceController,
@@ -33,4 +37,5 @@ export const CONTROLLERS: readonly AnyController[] = [
   ttlAfterFinishedController,
   endpointsController,
   endpointSliceController,
+  disruptionController,
 ];

@@ -4,6 +4,7 @@ import type { ApiStatus, KubeObject } from '../api/protocol.ts';
 import { onConnectionRefused, onRequestTimeout, onResponse, request, type ApiClientState, type ApiResult, type RequestSpec } from '../client/api-client.ts';
 import type { Output } from '../kernel/output.ts';
 import type { ApiResponse } from '../api/protocol.ts';
+import { DELETE_POLL_MS, drainMessages, EVICTION_RETRY_MS, selectPodsToEvict, type DrainOptions } from './drain.ts';
 
 /**
  * A user at a terminal running kubectl: each timeline step is one command (apply, delete, patch,
@@ -37,7 +38,9 @@ export type KubectlCommand =
   /** kubectl rollout undo: get the Deployment, list its ReplicaSets, patch the template of the revision back. */
   | { type: 'undo'; kind: string; name: string; namespace?: string; toRevision?: number }
   /** kubectl set image: get the object, patch the named container's image in its pod template. */
-  | { type: 'set-image'; kind: string; name: string; namespace?: string; container: string; image: string };
+  | { type: 'set-image'; kind: string; name: string; namespace?: string; container: string; image: string }
+  /** kubectl drain: cordon, list the node's pods, evict them (429s retried every 5 s), wait until they are gone. */
+  | ({ type: 'drain'; node: string; timeoutSeconds: number; gracePeriodSeconds?: number } & DrainOptions);
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
 
@@ -62,6 +65,16 @@ interface Step {
   attempts: number;
   /** The object a multi-request command read first (undo, set-image). */
   live?: KubeObject;
+  /** A drain's pods, once listed. */
+  drain?: DrainPod[];
+}
+
+interface DrainPod {
+  pod: KubeObject;
+  phase: 'evicting' | 'waiting' | 'done';
+  /** Retries and polls so far (names the timers). */
+  attempts: number;
+  error?: string;
 }
 
 export interface KubectlState {
@@ -169,6 +182,8 @@ function next(k: KubectlState, step: Step, out: Output): void {
     case 'cordon':
     case 'uncordon':
       return send(k, step, { verb: 'patch', patchType: 'merge', apiVersion: 'v1', resource: 'nodes', name: c.node, body: { spec: { unschedulable: c.type === 'cordon' ? true : null } } }, `${tag}:final`, out);
+    case 'drain':
+      return send(k, step, { verb: 'patch', patchType: 'merge', apiVersion: 'v1', resource: 'nodes', name: c.node, body: { spec: { unschedulable: true } } }, `${tag}:drain-cordon`, out);
   }
 }
 
@@ -194,6 +209,7 @@ export function onResult(k: KubectlState, result: ApiResult, out: Output): void 
     }
   }
   const c = step.command;
+  if (c.type === 'drain') return drainResult(k, step, c, phase ?? '', result, out);
   if (c.type === 'apply') {
     const obj = step.queue[0]!;
     const ref = refOf(k, obj.kind ?? '', obj.apiVersion)!;
@@ -383,4 +399,128 @@ function noKindMatch(obj: { kind?: string; apiVersion?: string }): ApiStatus {
 
 function notFoundKind(obj: { kind?: string }): ApiStatus {
   return { apiVersion: 'v1', kind: 'Status', status: 'Failure', message: `the server doesn't have a resource type "${obj.kind ?? ''}"`, reason: 'NotFound', code: 404 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// kubectl drain
+
+type DrainCommand = Extract<KubectlCommand, { type: 'drain' }>;
+
+function drainTrace(k: KubectlState, out: Output, step: Step, ref: { resource: string; namespace?: string; name: string }, code: number, message: string): void {
+  trace(k, out, step.id, 'drain', ref, code, null, message);
+}
+
+function podRef(pod: KubeObject): { resource: string; namespace: string; name: string } {
+  return { resource: 'pods', namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '' };
+}
+
+function sendEviction(k: KubectlState, step: Step, c: DrainCommand, i: number, out: Output): void {
+  const pod = step.drain![i]!.pod;
+  const namespace = pod.metadata?.namespace ?? 'default';
+  const name = pod.metadata?.name ?? '';
+  const body = { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace }, ...(c.gracePeriodSeconds !== undefined ? { deleteOptions: { gracePeriodSeconds: c.gracePeriodSeconds } } : {}) } as KubeObject;
+  send(k, step, { verb: 'create', apiVersion: 'v1', resource: 'pods', subresource: 'eviction', namespace, name, body }, `kubectl:${step.id}:drain-evict-${i}`, out);
+}
+
+function sendPoll(k: KubectlState, step: Step, i: number, out: Output): void {
+  const pod = step.drain![i]!.pod;
+  send(k, step, { verb: 'get', apiVersion: 'v1', resource: 'pods', namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '' }, `kubectl:${step.id}:drain-wait-${i}`, out);
+}
+
+function later(step: Step, i: number, action: 'evict' | 'poll', delayMs: number, out: Output): void {
+  const dp = step.drain![i]!;
+  dp.attempts++;
+  out.timers.push({ id: `kubectl-drain-${step.id}-${i}-${dp.attempts}`, delayMs, event: { type: 'KubectlDrain', id: step.id, pod: i, action } });
+}
+
+/** The answers of a drain: cordon, then the list, then each pod's evictions and polls. */
+function drainResult(k: KubectlState, step: Step, c: DrainCommand, phase: string, result: ApiResult, out: Output): void {
+  const node = { resource: 'nodes', name: c.node };
+  if (phase === 'drain-cordon') {
+    if (result.code !== 200) return endDrain(k, step, c, result.code, isStatus(result.body) ? result.body.message : `unable to cordon node "${c.node}"`, out);
+    drainTrace(k, out, step, node, 200, drainMessages.cordoned(c.node));
+    out.timers.push({ id: `kubectl-drain-timeout-${step.id}`, delayMs: c.timeoutSeconds * 1000, event: { type: 'KubectlDrainTimeout', id: step.id } });
+    return send(k, step, { verb: 'list', apiVersion: 'v1', resource: 'pods', options: { fieldSelector: `spec.nodeName=${c.node}` } }, `kubectl:${step.id}:drain-list`, out);
+  }
+  if (phase === 'drain-list') {
+    if (result.code !== 200 || isStatus(result.body)) return endDrain(k, step, c, result.code, isStatus(result.body) ? result.body.message : 'unable to list pods', out);
+    const items = (result.body as { items?: KubeObject[] }).items ?? [];
+    const selection = selectPodsToEvict(items, c);
+    if (selection.errors.length > 0) return endDrain(k, step, c, 400, drainMessages.failed(c.node, selection.errors), out);
+    for (const w of selection.warnings) drainTrace(k, out, step, node, 200, w);
+    step.drain = selection.evict.map((pod) => ({ pod, phase: 'evicting', attempts: 0 }));
+    if (step.drain.length === 0) return finishDrain(k, step, c, out);
+    for (let i = 0; i < step.drain.length; i++) sendEviction(k, step, c, i, out);
+    return;
+  }
+  const match = /^drain-(evict|wait)-(\d+)$/.exec(phase);
+  const dp = match ? step.drain?.[Number(match[2])] : undefined;
+  if (!match || !dp || dp.phase === 'done') return;
+  const i = Number(match[2]);
+  const message = isStatus(result.body) ? result.body.message : '';
+  if (match[1] === 'evict') {
+    if (result.code === 200 || result.code === 201) {
+      drainTrace(k, out, step, podRef(dp.pod), result.code, drainMessages.evicting(dp.pod));
+      dp.phase = 'waiting';
+      sendPoll(k, step, i, out);
+      return;
+    }
+    if (result.code === 404) {
+      dp.phase = 'done';
+      return finishDrain(k, step, c, out);
+    }
+    if (result.code === 429) {
+      drainTrace(k, out, step, podRef(dp.pod), 429, drainMessages.retry(dp.pod, message));
+      return later(step, i, 'evict', EVICTION_RETRY_MS, out);
+    }
+    dp.phase = 'done';
+    dp.error = drainMessages.evictFailed(dp.pod, message || `code ${result.code}`);
+    drainTrace(k, out, step, podRef(dp.pod), result.code, dp.error);
+    return finishDrain(k, step, c, out);
+  }
+  // waitForDelete: gone, or replaced by a pod of the same name (another uid).
+  const gone = result.code === 404 || (result.code === 200 && !isStatus(result.body) && result.body.metadata?.uid !== dp.pod.metadata?.uid);
+  if (!gone) return later(step, i, 'poll', DELETE_POLL_MS, out);
+  drainTrace(k, out, step, podRef(dp.pod), 200, drainMessages.evicted(dp.pod));
+  dp.phase = 'done';
+  finishDrain(k, step, c, out);
+}
+
+/** When every pod is done: `node/<node> drained`, or the errors of the pods that failed. */
+function finishDrain(k: KubectlState, step: Step, c: DrainCommand, out: Output): void {
+  const pods = step.drain ?? [];
+  if (pods.some((p) => p.phase !== 'done')) return;
+  const errors = pods.filter((p) => p.error !== undefined).map((p) => p.error!);
+  if (errors.length > 0) return endDrain(k, step, c, 400, drainMessages.failed(c.node, errors), out);
+  endDrain(k, step, c, 200, drainMessages.drained(c.node), out);
+}
+
+function endDrain(k: KubectlState, step: Step, c: DrainCommand, code: number, message: string, out: Output): void {
+  drainTrace(k, out, step, { resource: 'nodes', name: c.node }, code, message);
+  out.cancels.push(`kubectl-drain-timeout-${step.id}`);
+  k.steps.delete(step.id);
+}
+
+/** A drain's timer: retry an eviction answered 429, or poll an evicted pod again. */
+export function onDrainTimer(k: KubectlState, id: string, i: number, action: 'evict' | 'poll', out: Output): void {
+  const step = k.steps.get(id);
+  const c = step?.command;
+  if (!step || c?.type !== 'drain' || step.drain?.[i]?.phase === 'done') return;
+  if (action === 'evict') sendEviction(k, step, c, i, out);
+  else sendPoll(k, step, i, out);
+}
+
+/** The drain's --timeout: every pod not yet done fails with kubectl's "global timeout reached". */
+export function onDrainTimeout(k: KubectlState, id: string, out: Output): void {
+  const step = k.steps.get(id);
+  const c = step?.command;
+  if (!step || c?.type !== 'drain') return;
+  const reason = drainMessages.timeout(c.timeoutSeconds);
+  for (const dp of step.drain ?? []) {
+    if (dp.phase === 'done') continue;
+    dp.error = dp.phase === 'evicting' ? drainMessages.evictFailed(dp.pod, reason) : drainMessages.waitFailed(dp.pod, reason);
+    dp.phase = 'done';
+  }
+  if (!step.drain) return endDrain(k, step, c, 400, drainMessages.failed(c.node, [reason]), out);
+  finishDrain(k, step, c, out);
 }

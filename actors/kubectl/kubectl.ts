@@ -3,7 +3,7 @@ import { newApiClient, type ApiClientConfig } from '../client/api-client.ts';
 import { coreMachine, startCore, type ComponentCore } from '../kernel/core-actor.ts';
 import { newOutput } from '../kernel/output.ts';
 import type { HostEnv } from '../kernel/simulation.ts';
-import { invoke, newKubectl, onApiRefused, onApiResponse, onApiTimeout, onRetry, type KubectlConfig, type KubectlInvoke, type KubectlState } from './kubectl-core.ts';
+import { invoke, newKubectl, onApiRefused, onApiResponse, onApiTimeout, onDrainTimeout, onDrainTimer, onRetry, type KubectlConfig, type KubectlInvoke, type KubectlState } from './kubectl-core.ts';
 
 /** A kubectl-like user's inputs: the scenario's commands, API answers, its own timers. */
 export type KubectlInput =
@@ -11,7 +11,9 @@ export type KubectlInput =
   | ApiResponse
   | { type: 'ApiConnectionRefused'; reqId: number }
   | { type: 'ApiRequestTimeout'; reqId: number }
-  | { type: 'KubectlRetry'; id: string };
+  | { type: 'KubectlRetry'; id: string }
+  | { type: 'KubectlDrain'; id: string; pod: number; action: 'evict' | 'poll' }
+  | { type: 'KubectlDrainTimeout'; id: string };
 
 /** A user has no lifecycle of its own: one phase. */
 export const kubectlCore: ComponentCore<KubectlState, KubectlInput, 'ready'> = {
@@ -35,6 +37,12 @@ export const kubectlCore: ComponentCore<KubectlState, KubectlInput, 'ready'> = {
         break;
       case 'KubectlRetry':
         onRetry(k, input.id, out);
+        break;
+      case 'KubectlDrain':
+        onDrainTimer(k, input.id, input.pod, input.action, out);
+        break;
+      case 'KubectlDrainTimeout':
+        onDrainTimeout(k, input.id, out);
         break;
     }
     return out;

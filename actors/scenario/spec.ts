@@ -160,6 +160,8 @@ export type TimelineAction =
   | { verb: 'set-image'; user: string; object: ObjectRef; container: string; image: string; id?: string }
   /** kubectl cordon / uncordon. */
   | { verb: 'cordon' | 'uncordon'; user: string; node: string; id?: string }
+  /** kubectl drain (cordon, then evict the node's pods through the eviction API, 429s retried). */
+  | { verb: 'drain'; user: string; node: string; ignoreDaemonsets: boolean; deleteEmptydirData: boolean; force: boolean; timeoutSeconds: number; gracePeriodSeconds?: number; id?: string }
   /** Adds nodes (a new group, or more of a group) at this time: their kubelets start and register. */
   | { verb: 'add-nodes'; nodes: NodeSpec[] };
 

@@ -83,6 +83,16 @@ export function scheduleTimeline(spec: ScenarioSpec, world: World, outcomes: Out
       case 'cordon':
       case 'uncordon':
         return kube?.kubectl(a.user, a.id, { type: a.verb, node: a.node });
+      case 'drain':
+        return kube?.kubectl(a.user, a.id, {
+          type: 'drain',
+          node: a.node,
+          ignoreDaemonsets: a.ignoreDaemonsets,
+          deleteEmptydirData: a.deleteEmptydirData,
+          force: a.force,
+          timeoutSeconds: a.timeoutSeconds,
+          ...(a.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: a.gracePeriodSeconds } : {}),
+        });
       case 'add-nodes':
         kube?.addNodes(a.nodes);
         sim.trace.record('fault', { action: 'add-nodes', targets: a.nodes.map((n) => n.name) });

@@ -51,6 +51,7 @@ export const VERB_KEYS = {
   patch: opt('{object: node/worker-1, patch: {spec: {unschedulable: true}}}'),
   cordon: opt('worker-1'),
   uncordon: opt('worker-1'),
+  drain: opt('{node: worker-1, ignoreDaemonsets: true}'),
   rollout: opt('{undo: deployment/web}'),
   'set-image': opt('{object: deployment/web, container: web, image: nginx:1.26}'),
   'add-nodes': opt('{name: big, count: 1}'),
@@ -295,6 +296,18 @@ export const SHAPES = {
       node: req('worker-1'),
       user: opt('alice'),
       id: opt('c1'),
+    },
+  },
+  drain: {
+    keys: {
+      node: req('worker-1'),
+      ignoreDaemonsets: opt('true'),
+      deleteEmptydirData: opt('true'),
+      force: opt('true'),
+      timeout: opt('10m'),
+      gracePeriod: opt('5s'),
+      user: opt('alice'),
+      id: opt('d1'),
     },
   },
   cut: {

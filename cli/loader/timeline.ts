@@ -27,7 +27,7 @@ import {
   type State,
   type TargetUse,
 } from './targets.ts';
-import { closest, listItems, openMap, type Fields, readDuration, readEnum, readInt, readString, wrongType, type Ctx, type Val } from './tree.ts';
+import { closest, listItems, openMap, type Fields, readBool, readDuration, readEnum, readInt, readString, wrongType, type Ctx, type Val } from './tree.ts';
 
 interface StepInfo {
   index: number;
@@ -287,6 +287,7 @@ const VERBS: Record<VerbName, VerbDecoder> = {
 
   cordon: (cx, st, v, step) => cordon(cx, st, v, step, 'cordon'),
   uncordon: (cx, st, v, step) => cordon(cx, st, v, step, 'uncordon'),
+  drain,
 
   'add-nodes'(cx, st, v, step) {
     if (!st.kubernetes) return kubernetesOff(cx, v);
@@ -346,6 +347,49 @@ function cordon(cx: Ctx, st: State, v: Val, step: StepInfo, verb: 'cordon' | 'un
   const node = nodeV && readNodeRef(cx, st, nodeV, step);
   if (!common || node === undefined) return undefined;
   return { action: { verb, user: common.user, node, ...common.extra }, binds: noTargets(verb) };
+}
+
+/** kubectl drain's default --timeout is 0 (no limit); a drain here gives up after this. */
+export const DRAIN_TIMEOUT_DEFAULT_MS = 600_000;
+
+function drain(cx: Ctx, st: State, v: Val, step: StepInfo): Decoded | undefined {
+  if (!st.kubernetes) return kubernetesOff(cx, v);
+  const flags = { ignoreDaemonsets: false, deleteEmptydirData: false, force: false };
+  if (isScalar(v.node)) {
+    const node = readNodeRef(cx, st, v, step);
+    return node === undefined ? undefined : { action: { verb: 'drain', user: 'admin', node, ...flags, timeoutSeconds: DRAIN_TIMEOUT_DEFAULT_MS / 1000 }, binds: noTargets('drain') };
+  }
+  const f = openMap(cx, v, SHAPES.drain, 'a node name, or a map {node, ignoreDaemonsets, deleteEmptydirData, force, timeout, gracePeriod, user, id}');
+  if (!f) return undefined;
+  const common = kubectlCommon(cx, st, f, 'drain');
+  const nodeV = f.get('node');
+  const node = nodeV && readNodeRef(cx, st, nodeV, step);
+  let ok = true;
+  for (const flag of ['ignoreDaemonsets', 'deleteEmptydirData', 'force'] as const) {
+    const fv = f.get(flag);
+    if (!fv) continue;
+    const b = readBool(cx, fv);
+    if (b === undefined) ok = false;
+    else flags[flag] = b;
+  }
+  const seconds = (name: 'timeout' | 'gracePeriod', min: number): number | undefined | null => {
+    const dv = f.get(name);
+    if (!dv) return undefined;
+    const ms = readDuration(cx, dv);
+    if (ms === undefined) return null;
+    if (ms % 1000 !== 0 || ms < min * 1000) {
+      cx.report(dv.node, `${dv.path} is ${formatDuration(ms)}, not a whole number of seconds of at least ${min}s`, 'kubectl counts it in seconds', `write ${name}: ${formatDuration(Math.max(min, Math.round(ms / 1000)) * 1000)}`);
+      return null;
+    }
+    return ms / 1000;
+  };
+  const timeoutSeconds = seconds('timeout', 1);
+  const gracePeriodSeconds = seconds('gracePeriod', 0);
+  if (!common || node === undefined || !ok || timeoutSeconds === null || gracePeriodSeconds === null) return undefined;
+  return {
+    action: { verb: 'drain', user: common.user, node, ...flags, timeoutSeconds: timeoutSeconds ?? DRAIN_TIMEOUT_DEFAULT_MS / 1000, ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}), ...common.extra },
+    binds: noTargets('drain'),
+  };
 }
 
 /** `user` (default admin) and `id`, which every kubectl-like verb takes. */

@@ -51,7 +51,7 @@ test('lookups by (apiVersion, kind) and (group, resource)', () => {
   assert.equal(lookupByKind('scheduling.k8s.io/v1', 'PriorityClass')!.namespaced, false);
   assert.equal(lookupByResource('rbac.authorization.k8s.io', 'clusterrolebindings')!.kind, 'ClusterRoleBinding');
   assert.equal(lookupByResource('', 'deployments'), undefined, 'deployments are not in the core group');
-  assert.deepEqual(lookupByResource('', 'pods')!.subresources, ['status', 'binding']);
+  assert.deepEqual(lookupByResource('', 'pods')!.subresources, ['status', 'binding', 'eviction']);
   assert.equal(lookupRequest('extensions/v1beta1', 'replicasets')!.kind, 'ReplicaSet');
   assert.equal(lookupRequest('extensions/v1', 'replicasets'), undefined);
   assert.deepEqual(parseApiVersion('apps/v1'), { group: 'apps', version: 'v1' });

@@ -39,3 +39,7 @@ export const ENDPOINT_SLICES: InformerSpec = {
   resource: 'endpointslices',
   indexers: { [BY_SERVICE]: (o) => (o.metadata?.labels?.[SERVICE_NAME_LABEL] !== undefined ? [`${o.metadata?.namespace ?? ''}/${o.metadata.labels[SERVICE_NAME_LABEL]}`] : []) },
 };
+export const REPLICATION_CONTROLLERS: InformerSpec = { apiVersion: 'v1', resource: 'replicationcontrollers', indexers: { [BY_CONTROLLER_UID]: controllerUidIndex } };
+export const STATEFUL_SETS: InformerSpec = { apiVersion: 'apps/v1', resource: 'statefulsets' };
+export const POD_DISRUPTION_BUDGETS: InformerSpec = { apiVersion: 'policy/v1', resource: 'poddisruptionbudgets' };
+export const SECRETS: InformerSpec = { apiVersion: 'v1', resource: 'secrets' };

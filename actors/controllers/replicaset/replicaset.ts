@@ -3,7 +3,7 @@ import { objectKey } from '../../client/informer.ts';
 import { Expectations } from '../host/expectations.ts';
 import { controllerRefOf, newControllerRef, type OwnerReference } from '../host/owners.ts';
 import { BY_CONTROLLER_UID, PODS } from '../host/resources.ts';
-import type { Action, ControllerContext, WriteAction } from '../host/types.ts';
+import type { Action, ControllerContext, InformerSpec, WriteAction } from '../host/types.ts';
 import {
   creationMs,
   isPodActive,
@@ -31,7 +31,37 @@ import { BURST_REPLICAS, replicaDiff, slowStartBatches } from './slow-start.ts';
  */
 
 export { REPLICA_SETS as RS } from '../host/resources.ts';
-import { REPLICA_SETS as RS } from '../host/resources.ts';
+import { REPLICA_SETS as RS, REPLICATION_CONTROLLERS } from '../host/resources.ts';
+
+/**
+ * The kind a replica controller manages. kube's ReplicationController controller is the
+ * ReplicaSet controller over ReplicationControllers converted to ReplicaSets
+ * (pkg/controller/replication: its selector map becomes matchLabels); the same sync runs
+ * here with the kind's informer, API path and names, and the object seen as a ReplicaSet.
+ */
+export interface ReplicaKind {
+  informer: InformerSpec;
+  apiVersion: string;
+  kind: 'ReplicaSet' | 'ReplicationController';
+  resource: string;
+  /** The object as the sync reads it (a ReplicaSet's shape). */
+  asReplicaSet(obj: KubeObject): ReplicaSetJson;
+}
+
+export const REPLICA_SET_KIND: ReplicaKind = { informer: RS, apiVersion: 'apps/v1', kind: 'ReplicaSet', resource: 'replicasets', asReplicaSet: (obj) => obj as ReplicaSetJson };
+
+export const REPLICATION_CONTROLLER_KIND: ReplicaKind = {
+  informer: REPLICATION_CONTROLLERS,
+  apiVersion: 'v1',
+  kind: 'ReplicationController',
+  resource: 'replicationcontrollers',
+  asReplicaSet: (obj) => {
+    const spec = (obj.spec ?? {}) as { selector?: Record<string, string> | null } & Omit<NonNullable<ReplicaSetJson['spec']>, 'selector'>;
+    // An absent selector was defaulted from the template's labels by the apiserver; null selects nothing.
+    const selector = spec.selector ? { matchLabels: spec.selector } : undefined;
+    return { ...obj, spec: { ...spec, selector } } as ReplicaSetJson;
+  },
+};
 
 export interface ReplicaSetState {
   readonly expectations: Expectations;
@@ -63,7 +93,7 @@ export interface ReplicaSetStatus {
 
 
 /** `GetPodFromTemplate`: the pod a ReplicaSet creates. */
-export function podFromTemplate(rs: ReplicaSetJson): KubeObject {
+export function podFromTemplate(rs: ReplicaSetJson, kind: ReplicaKind = REPLICA_SET_KIND): KubeObject {
   const t = rs.spec?.template ?? {};
   const meta = t.metadata ?? {};
   return {
@@ -75,18 +105,19 @@ export function podFromTemplate(rs: ReplicaSetJson): KubeObject {
       ...(meta.labels ? { labels: { ...meta.labels } } : {}),
       ...(meta.annotations ? { annotations: { ...meta.annotations } } : {}),
       ...(meta.finalizers ? { finalizers: [...meta.finalizers] } : {}),
-      ownerReferences: [newControllerRef(rs, 'apps/v1', 'ReplicaSet')],
+      ownerReferences: [newControllerRef(rs, kind.apiVersion, kind.kind)],
     },
     spec: structuredClone(t.spec ?? {}),
   } as KubeObject;
 }
 
 /** The pods of ReplicaSets with the same controller owner as `rs` (`getIndirectlyRelatedPods`). */
-function relatedPods(rs: KubeObject, ctx: Ctx): KubeObject[] {
+function relatedPods(rs: KubeObject, kind: ReplicaKind, ctx: Ctx): KubeObject[] {
   const pods = ctx.cache(PODS);
   const owner = controllerRefOf(rs);
+  const owners = ctx.cache(kind.informer);
   const rsUids = owner
-    ? ctx.cache(RS).byIndex(BY_CONTROLLER_UID, owner.uid).map((k) => ctx.cache(RS).get(k)?.metadata?.uid).filter((u): u is string => !!u)
+    ? owners.byIndex(BY_CONTROLLER_UID, owner.uid).map((k) => owners.get(k)?.metadata?.uid).filter((u): u is string => !!u)
     : [rs.metadata?.uid ?? ''];
   const out: KubeObject[] = [];
   for (const uid of rsUids) for (const k of pods.byIndex(BY_CONTROLLER_UID, uid)) out.push(pods.get(k)!);
@@ -112,7 +143,7 @@ function ownerPatch(pod: KubeObject, refs: readonly OwnerReference[]): WriteActi
 }
 
 /** `claimPods` over the active pods of the namespace: the pods this ReplicaSet counts. */
-function claimPods(rs: ReplicaSetJson, ctx: Ctx, actions: Act[]): KubeObject[] {
+function claimPods(rs: ReplicaSetJson, kind: ReplicaKind, ctx: Ctx, actions: Act[]): KubeObject[] {
   const pods = ctx.cache(PODS);
   const ns = rs.metadata?.namespace ?? 'default';
   const deleting = !!rs.metadata?.deletionTimestamp;
@@ -129,15 +160,15 @@ function claimPods(rs: ReplicaSetJson, ctx: Ctx, actions: Act[]): KubeObject[] {
       continue;
     }
     if (!matches || deleting) continue;
-    actions.push(ownerPatch(pod, [...(pod.metadata?.ownerReferences ?? []), newControllerRef(rs, 'apps/v1', 'ReplicaSet')]));
-    actions.push({ kind: 'trace', action: 'pod-adopted', object: `pod/${key}`, detail: `matches the selector of replicaset ${objectKey(rs)}` });
+    actions.push(ownerPatch(pod, [...(pod.metadata?.ownerReferences ?? []), newControllerRef(rs, kind.apiVersion, kind.kind)]));
+    actions.push({ kind: 'trace', action: 'pod-adopted', object: `pod/${key}`, detail: `matches the selector of ${kind.kind.toLowerCase()} ${objectKey(rs)}` });
     claimed.push(pod);
   }
   return claimed;
 }
 
 /** The create requests of one slow-start batch and the ones after it, chained through onResult. */
-function createBatches(rs: ReplicaSetJson, rsKey: string, batches: readonly number[], index: number, total: number, sent: number): Act[] {
+function createBatches(rs: ReplicaSetJson, kind: ReplicaKind, rsKey: string, batches: readonly number[], index: number, total: number, sent: number): Act[] {
   if (index >= batches.length) return [];
   const size = batches[index]!;
   const batch = { left: size, failed: false };
@@ -146,16 +177,16 @@ function createBatches(rs: ReplicaSetJson, rsKey: string, batches: readonly numb
   for (let i = 0; i < size; i++) {
     actions.push({
       kind: 'write',
-      request: { verb: 'create', apiVersion: 'v1', resource: 'pods', namespace: ns, body: podFromTemplate(rs) },
+      request: { verb: 'create', apiVersion: 'v1', resource: 'pods', namespace: ns, body: podFromTemplate(rs, kind) },
       onResult: (r, c) => {
         const out: Act[] = [];
         if (ok(r)) {
           const name = (r.body as KubeObject).metadata?.name ?? '';
-          out.push({ kind: 'event', object: rs, objectKind: 'ReplicaSet', type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${name}` });
+          out.push({ kind: 'event', object: rs, objectKind: kind.kind, type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${name}` });
         } else {
           batch.failed = true;
           c.state.expectations.creationObserved(rsKey);
-          out.push({ kind: 'event', object: rs, objectKind: 'ReplicaSet', type: 'Warning', reason: 'FailedCreate', message: `Error creating: ${errorMessage(r)}` });
+          out.push({ kind: 'event', object: rs, objectKind: kind.kind, type: 'Warning', reason: 'FailedCreate', message: `Error creating: ${errorMessage(r)}` });
         }
         if (--batch.left > 0) return out;
         if (batch.failed) {
@@ -163,7 +194,7 @@ function createBatches(rs: ReplicaSetJson, rsKey: string, batches: readonly numb
           for (let k = sent + size; k < total; k++) c.state.expectations.creationObserved(rsKey);
           return out;
         }
-        return [...out, ...createBatches(rs, rsKey, batches, index + 1, total, sent + size)];
+        return [...out, ...createBatches(rs, kind, rsKey, batches, index + 1, total, sent + size)];
       },
     });
   }
@@ -171,16 +202,16 @@ function createBatches(rs: ReplicaSetJson, rsKey: string, batches: readonly numb
 }
 
 /** `manageReplicas`: creates (slow start) or deletes (ranked) toward spec.replicas. */
-function manageReplicas(rs: ReplicaSetJson, rsKey: string, active: readonly KubeObject[], ctx: Ctx): Act[] {
+function manageReplicas(rs: ReplicaSetJson, kind: ReplicaKind, rsKey: string, active: readonly KubeObject[], ctx: Ctx): Act[] {
   const desired = rs.spec?.replicas ?? 1;
   const diff = replicaDiff(active.length, desired, BURST_REPLICAS);
   if (diff > 0) {
     ctx.state.expectations.expectCreations(rsKey, diff, ctx.nowMs);
-    return createBatches(rs, rsKey, slowStartBatches(diff), 0, diff, 0);
+    return createBatches(rs, kind, rsKey, slowStartBatches(diff), 0, diff, 0);
   }
   if (diff < 0) {
     const byUid = new Map(active.map((p) => [p.metadata?.uid ?? '', p]));
-    const related = relatedPods(rs, ctx).filter(isPodActive).map(podNodeNameOf);
+    const related = relatedPods(rs, kind, ctx).filter(isPodActive).map(podNodeNameOf);
     const ranked = podsToDelete(
       active.map((p) => ({
         uid: p.metadata?.uid ?? '',
@@ -198,7 +229,7 @@ function manageReplicas(rs: ReplicaSetJson, rsKey: string, active: readonly Kube
     );
     const victims = ranked.map((r) => byUid.get(r.uid)!);
     ctx.state.expectations.expectDeletions(rsKey, victims.map(objectKey), ctx.nowMs);
-    return victims.map((pod): Act => deletePodAction(rs, 'ReplicaSet', rsKey, pod));
+    return victims.map((pod): Act => deletePodAction(rs, kind.kind, rsKey, pod));
   }
   return [];
 }
@@ -230,22 +261,29 @@ function sameStatus(a: ReplicaSetStatus | undefined, b: ReplicaSetStatus): boole
   );
 }
 
-/** `syncReplicaSet(key)`. */
-export function syncReplicaSet(key: string, ctx: Ctx): Act[] {
-  const rs = ctx.cache(RS).get(key) as ReplicaSetJson | undefined;
-  if (!rs) {
+/** `syncReplicaSet(key)` for the kind's objects. */
+export function syncReplicas(kind: ReplicaKind): (key: string, ctx: Ctx) => Act[] {
+  return (key, ctx) => syncOne(kind, key, ctx);
+}
+
+export const syncReplicaSet = syncReplicas(REPLICA_SET_KIND);
+
+function syncOne(kind: ReplicaKind, key: string, ctx: Ctx): Act[] {
+  const stored = ctx.cache(kind.informer).get(key);
+  if (!stored) {
     ctx.state.expectations.delete(key);
     return [];
   }
+  const rs = kind.asReplicaSet(stored);
   const actions: Act[] = [];
   const needsSync = ctx.state.expectations.satisfied(key, ctx.nowMs) && !rs.metadata?.deletionTimestamp;
-  const claimed = claimPods(rs, ctx, actions);
-  if (needsSync) actions.push(...manageReplicas(rs, key, claimed, ctx));
+  const claimed = claimPods(rs, kind, ctx, actions);
+  if (needsSync) actions.push(...manageReplicas(rs, kind, key, claimed, ctx));
   const status = replicaSetStatus(rs, claimed, ctx.nowMs);
   if (!sameStatus(rs.status, status)) {
     actions.push({
       kind: 'write',
-      request: { verb: 'update', apiVersion: 'apps/v1', resource: 'replicasets', subresource: 'status', namespace: rs.metadata?.namespace ?? 'default', name: rs.metadata?.name ?? '', body: { ...rs, status } as KubeObject },
+      request: { verb: 'update', apiVersion: kind.apiVersion, resource: kind.resource, subresource: 'status', namespace: rs.metadata?.namespace ?? 'default', name: rs.metadata?.name ?? '', body: { ...stored, status } as KubeObject },
       tolerate: [404],
     });
   }
@@ -257,18 +295,18 @@ export function syncReplicaSet(key: string, ctx: Ctx): Act[] {
   return actions;
 }
 
-/** The ReplicaSet that controls `pod`, by its controller reference. */
-export function controllingReplicaSet(pod: KubeObject, ctx: Ctx): string | undefined {
+/** The object of the kind that controls `pod`, by its controller reference. */
+export function controllingOwner(kind: ReplicaKind, pod: KubeObject, ctx: Ctx): string | undefined {
   const ref = controllerRefOf(pod);
-  if (!ref || ref.kind !== 'ReplicaSet') return undefined;
+  if (!ref || ref.kind !== kind.kind) return undefined;
   const key = `${pod.metadata?.namespace ?? 'default'}/${ref.name}`;
-  const rs = ctx.cache(RS).get(key);
+  const rs = ctx.cache(kind.informer).get(key);
   return rs && rs.metadata?.uid === ref.uid ? key : undefined;
 }
 
-/** The ReplicaSets whose selector matches an orphan pod (`getPodReplicaSets`). */
-export function matchingReplicaSets(pod: KubeObject, ctx: Ctx): string[] {
-  const cache = ctx.cache(RS);
-  return keysInNamespace(cache.keys(), pod.metadata?.namespace ?? 'default').filter((k) => selectorMatches((cache.get(k) as ReplicaSetJson).spec?.selector, pod.metadata?.labels));
+/** The objects of the kind whose selector matches an orphan pod (`getPodReplicaSets`). */
+export function matchingOwners(kind: ReplicaKind, pod: KubeObject, ctx: Ctx): string[] {
+  const cache = ctx.cache(kind.informer);
+  return keysInNamespace(cache.keys(), pod.metadata?.namespace ?? 'default').filter((k) => selectorMatches(kind.asReplicaSet(cache.get(k)!).spec?.selector, pod.metadata?.labels));
 }
 
