@@ -10,6 +10,7 @@ import { nodeLifecycleController } from './node-lifecycle/controller.ts';
 import { replicaSetController } from './replicaset/controller.ts';
 import { resourceQuotaController } from './resourcequota/controller.ts';
 import { serviceAccountController } from './serviceaccount/controller.ts';
+import { statefulSetController } from './statefulset/controller.ts';
 import { taintEvictionController } from './taint-eviction/controller.ts';
 
 /**
@@ -29,4 +30,5 @@ export const CONTROLLERS: readonly AnyController[] = [
   jobController,
   cronJobController,
   ttlAfterFinishedController,
+  statefulSetController,
 ];
