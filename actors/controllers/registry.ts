@@ -7,6 +7,7 @@ import { namespaceController } from './namespace/controller.ts';
 import { jobController } from './job/controller.ts';
 import { ttlAfterFinishedController } from './job/ttl-after-finished.ts';
 import { nodeLifecycleController } from './node-lifecycle/controller.ts';
+import { persistentVolumeController } from './persistentvolume/controller.ts';
 import { replicaSetController } from './replicaset/controller.ts';
 import { resourceQuotaController } from './resourcequota/controller.ts';
 import { serviceAccountController } from './serviceaccount/controller.ts';
@@ -31,4 +32,5 @@ export const CONTROLLERS: readonly AnyController[] = [
   cronJobController,
   ttlAfterFinishedController,
   statefulSetController,
+  persistentVolumeController,
 ];
