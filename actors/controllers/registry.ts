@@ -10,10 +10,12 @@ import { namespaceController } from './namespace/controller.ts';
 import { jobController } from './job/controller.ts';
 import { ttlAfterFinishedController } from './job/ttl-after-finished.ts';
 import { nodeLifecycleController } from './node-lifecycle/controller.ts';
+import { persistentVolumeController } from './persistentvolume/controller.ts';
 import { replicaSetController, replicationControllerController } from './replicaset/controller.ts';
 import { resourceQuotaController } from './resourcequota/controller.ts';
 import { serviceAccountController } from './serviceaccount/controller.ts';
 import { tokensController } from './serviceaccount/tokens-controller.ts';
+import { statefulSetController } from './statefulset/controller.ts';
 import { taintEvictionController } from './taint-eviction/controller.ts';
 
 /**
@@ -38,4 +40,6 @@ export const CONTROLLERS: readonly AnyController[] = [
   endpointsController,
   endpointSliceController,
   disruptionController,
+  statefulSetController,
+  persistentVolumeController,
 ];

@@ -8,6 +8,7 @@ import type { Output } from '../kernel/output.ts';
 import { admitPod } from './admission.ts';
 import { newImageCache, type ImageCacheState } from './images.ts';
 import { newPodRuntimeState, step, type KubeletConfig, type KubeletEvent, type PodEvent, type PodRuntimeState } from './pod-worker.ts';
+import { failedMountMessage, isClaimBound, podClaimVolumes, VOLUME_MOUNT_TIMEOUT_MS, VOLUME_POLL_MS } from './volumes.ts';
 import { allocatePodIP, nodeAllocatable, nodeInternalIP, nodeObject, nodeStatus, type NodeConditionJson, type NodeParams } from './status.ts';
 
 /**
@@ -41,6 +42,19 @@ interface Worker {
   /** Status changes not yet sent because one is in flight: only the last matters. */
   pendingStatus: Record<string, unknown> | null;
   statusInFlight: boolean;
+  /** Waiting for the pod's claims to be Bound before its containers start (volumes.ts). */
+  volumeWait: VolumeWait | null;
+}
+
+interface VolumeWait {
+  /** Claim names not yet seen Bound. */
+  readonly unbound: Set<string>;
+  /** GETs in flight. */
+  inFlight: number;
+  readonly sinceMs: number;
+  reported: boolean;
+  /** The PodBound event, delivered once every claim is Bound. */
+  readonly bound: PodEvent;
 }
 
 export interface KubeletState {
@@ -190,6 +204,8 @@ export function onApiResult(k: KubeletState, result: ApiResult, nowMs: number, o
       return;
     case 'pod-status':
       return onPodStatusResult(k, detail ?? '', result, out);
+    case 'pvc':
+      return onClaimResult(k, result.tag.slice('pvc:'.length), result, nowMs, out);
     default:
       return;
   }
@@ -232,6 +248,12 @@ function onPodDeltas(k: KubeletState, deltas: Delta[], nowMs: number, out: Outpu
       startWorker(k, key, pod, nowMs, out);
     } else {
       current.pod = { ...pod, status: current.pod.status } as V1Pod;
+      if (pod.metadata?.deletionTimestamp && current.volumeWait) {
+        // Its containers never started: nothing to stop, the object can go.
+        removeWorker(k, current, out);
+        deletePod(k, key, pod, out);
+        continue;
+      }
       if (pod.metadata?.deletionTimestamp && !current.deleteRequested) {
         current.deleteRequested = true;
         const grace = pod.metadata.deletionGracePeriodSeconds;
@@ -248,9 +270,45 @@ function startWorker(k: KubeletState, key: string, pod: V1Pod, nowMs: number, ou
   // The node's labels as registered (kubernetes.io/hostname and the rest), for nodeSelector checks.
   const labels = (nodeObject(k.params, nowMs).metadata as { labels?: Record<string, string> }).labels;
   const admission = admitPod(nodeAllocatable(k.params) as never, [...k.workers.values()].map((w) => w.pod), pod, labels);
-  const worker: Worker = { key, pod, state: newPodRuntimeState(pod), ipSlot: slot, deleteRequested: false, deleteSent: false, pendingStatus: null, statusInFlight: false };
+  const worker: Worker = { key, pod, state: newPodRuntimeState(pod), ipSlot: slot, deleteRequested: false, deleteSent: false, pendingStatus: null, statusInFlight: false, volumeWait: null };
   k.workers.set(key, worker);
-  stepWorker(k, worker, { type: 'PodBound', hostIP: nodeInternalIP(k.params), podIP: allocatePodIP(k.params.index, slot), admission }, nowMs, out);
+  const bound: PodEvent = { type: 'PodBound', hostIP: nodeInternalIP(k.params), podIP: allocatePodIP(k.params.index, slot), admission };
+  const claims = podClaimVolumes(pod).map(([, claim]) => claim);
+  // A pod admission rejects is rejected at once; volumes are waited for only by an admitted pod.
+  if (claims.length === 0 || !admission.ok) return stepWorker(k, worker, bound, nowMs, out);
+  worker.volumeWait = { unbound: new Set(claims), inFlight: 0, sinceMs: nowMs, reported: false, bound };
+  readClaims(k, worker, out);
+}
+
+/** GETs every claim of a waiting pod not yet seen Bound. */
+function readClaims(k: KubeletState, worker: Worker, out: Output): void {
+  const wait = worker.volumeWait!;
+  const ns = worker.pod.metadata?.namespace ?? 'default';
+  for (const claim of [...wait.unbound].sort()) {
+    wait.inFlight++;
+    request(k.client, { verb: 'get', apiVersion: 'v1', resource: 'persistentvolumeclaims', namespace: ns, name: claim }, `pvc:${worker.key}|${worker.pod.metadata?.uid ?? ''}|${claim}`, out);
+  }
+}
+
+function onClaimResult(k: KubeletState, detail: string, result: ApiResult, nowMs: number, out: Output): void {
+  const [key = '', uid = '', claim = ''] = detail.split('|');
+  const worker = k.workers.get(key);
+  const wait = worker?.volumeWait;
+  // An answer for an earlier pod of the same name (a StatefulSet's replacement) is not this one's.
+  if (!worker || !wait || (worker.pod.metadata?.uid ?? '') !== uid) return;
+  wait.inFlight--;
+  if (isClaimBound(result.code, result.body)) wait.unbound.delete(claim);
+  if (wait.inFlight > 0) return;
+  if (wait.unbound.size === 0) {
+    worker.volumeWait = null;
+    return stepWorker(k, worker, wait.bound, nowMs, out);
+  }
+  if (!wait.reported && nowMs - wait.sinceMs >= VOLUME_MOUNT_TIMEOUT_MS) {
+    wait.reported = true;
+    const unmounted = podClaimVolumes(worker.pod).filter(([, claim]) => wait.unbound.has(claim)).map(([volume]) => volume);
+    postEvent(k, worker.pod, { atMs: nowMs, type: 'Warning', reason: 'FailedMount', message: failedMountMessage(unmounted) }, out);
+  }
+  out.timers.push({ id: wakeTimerId(worker.key), delayMs: VOLUME_POLL_MS, event: { type: 'KubeletPodWake', key: worker.key } });
 }
 
 function removeWorker(k: KubeletState, worker: Worker, out: Output): void {
@@ -266,7 +324,9 @@ function wakeTimerId(key: string): string {
 /** The pod's wake-up timer fired. */
 export function onPodWake(k: KubeletState, key: string, nowMs: number, out: Output): void {
   const worker = k.workers.get(key);
-  if (worker) stepWorker(k, worker, { type: 'Tick' }, nowMs, out);
+  if (!worker) return;
+  if (worker.volumeWait) return readClaims(k, worker, out);
+  stepWorker(k, worker, { type: 'Tick' }, nowMs, out);
 }
 
 function stepWorker(k: KubeletState, worker: Worker, event: PodEvent, nowMs: number, out: Output): void {

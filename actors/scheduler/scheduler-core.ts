@@ -9,6 +9,7 @@ import { AssumeCache } from './assume.ts';
 import { buildSnapshot, INITIAL_ROTATION, scheduleOne, type Rotation, type Snapshot } from './framework/index.ts';
 import { podKey } from './framework/pod-info.ts';
 import { defaultProfile } from './plugins/registry.ts';
+import { ANN_SELECTED_NODE, claimsToAnnotate } from './plugins/volume-binding.ts';
 import { SchedulingQueue, type QueuedPodInfo } from './queue.ts';
 import { Nominator } from './nominator.ts';
 import type { PodInfo, Profile } from './framework/index.ts';
@@ -34,6 +35,8 @@ interface InFlightBinding {
   info: QueuedPodInfo;
   pod: V1Pod;
   node: string;
+  /** VolumeBinding's PreBind: claim annotations still to be answered before the pod is bound. */
+  claimsPending: number;
 }
 
 /** One victim being preempted: its status patch, then its deletion, then the event. */
@@ -52,6 +55,10 @@ export interface SchedulerState {
   readonly client: ApiClientState;
   readonly nodes: InformerState;
   readonly pods: InformerState;
+  /** VolumeBinding's listers: claims, volumes, storage classes (into `snapshot.volumes`). */
+  readonly claims: InformerState;
+  readonly volumes: InformerState;
+  readonly storageClasses: InformerState;
   readonly leader: LeaderElectionState;
   /** Profiles by schedulerName (KubeSchedulerConfiguration); pods naming another scheduler are not ours. */
   readonly profiles: ReadonlyMap<string, Profile>;
@@ -96,6 +103,9 @@ export function newScheduler(
     client,
     nodes: newInformer({ name: 'nodes', apiVersion: 'v1', resource: 'nodes' }),
     pods: newInformer({ name: 'pods', apiVersion: 'v1', resource: 'pods', fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' }),
+    claims: newInformer({ name: 'persistentvolumeclaims', apiVersion: 'v1', resource: 'persistentvolumeclaims' }),
+    volumes: newInformer({ name: 'persistentvolumes', apiVersion: 'v1', resource: 'persistentvolumes' }),
+    storageClasses: newInformer({ name: 'storageclasses', apiVersion: 'storage.k8s.io/v1', resource: 'storageclasses' }),
     leader: newLeaderElection({ identity, namespace: 'kube-system', leaseName: 'kube-scheduler', ...DEFAULT_LEADER_ELECTION }),
     profiles,
     namespaces: newInformer({ name: 'namespaces', apiVersion: 'v1', resource: 'namespaces' }),
@@ -120,6 +130,9 @@ export function start(s: SchedulerState, nowMs: number, out: Output): void {
   startInformer(s.namespaces, s.client, out);
   startInformer(s.nodes, s.client, out);
   startInformer(s.pods, s.client, out);
+  startInformer(s.storageClasses, s.client, out);
+  startInformer(s.volumes, s.client, out);
+  startInformer(s.claims, s.client, out);
   tryAcquireOrRenew(s.leader, nowMs, s.client, out);
 }
 
@@ -142,6 +155,11 @@ export function onApiResult(s: SchedulerState, result: ApiResult, nowMs: number,
     onPodDeltas(s, informerResult(s.pods, result, s.client, out), nowMs, out);
     return ensureCycle(s, out, nowMs);
   }
+  for (const informer of [s.claims, s.volumes, s.storageClasses]) {
+    if (!ownsTag(informer, result.tag)) continue;
+    onStorageDeltas(s, informer, informerResult(informer, result, s.client, out), nowMs, out);
+    return ensureCycle(s, out, nowMs);
+  }
   if (leaseOwnsTag(result.tag)) {
     const change = onLeaseResult(s.leader, result, nowMs, s.client, out);
     if (change === 'acquired') {
@@ -152,6 +170,7 @@ export function onApiResult(s: SchedulerState, result: ApiResult, nowMs: number,
   }
   const [kind, key] = result.tag.split('|');
   if (kind === 'bind') onBindResult(s, key ?? '', result, nowMs, out);
+  else if (kind === 'volume') onClaimAnnotated(s, key ?? '', result, nowMs, out);
   else if (kind === 'preempt-status') onVictimStatusResult(s, key ?? '', result, nowMs, out);
   else if (kind === 'preempt-delete') onVictimDeleteResult(s, key ?? '', result, nowMs, out);
 }
@@ -160,11 +179,33 @@ export function onApiWatch(s: SchedulerState, delivery: WatchDelivery, nowMs: nu
   if (ownsTag(s.namespaces, delivery.tag)) onNamespaceDeltas(s, informerWatch(s.namespaces, delivery, s.client, out));
   else if (ownsTag(s.nodes, delivery.tag)) onNodeDeltas(s, informerWatch(s.nodes, delivery, s.client, out), nowMs, out);
   else if (ownsTag(s.pods, delivery.tag)) onPodDeltas(s, informerWatch(s.pods, delivery, s.client, out), nowMs, out);
+  else for (const informer of [s.claims, s.volumes, s.storageClasses]) if (ownsTag(informer, delivery.tag)) onStorageDeltas(s, informer, informerWatch(informer, delivery, s.client, out), nowMs, out);
 }
 
 export function onInformerRetry(s: SchedulerState, informer: string, what: 'list' | 'watch', out: Output): void {
-  informerRetry(informer === 'nodes' ? s.nodes : informer === 'namespaces' ? s.namespaces : s.pods, what, s.client, out);
+  const byName: Record<string, InformerState> = { nodes: s.nodes, namespaces: s.namespaces, persistentvolumeclaims: s.claims, persistentvolumes: s.volumes, storageclasses: s.storageClasses };
+  informerRetry(byName[informer] ?? s.pods, what, s.client, out);
 }
+
+/** Claims, volumes and classes into the snapshot's VolumeStore; a change may let waiting pods fit. */
+function onStorageDeltas(s: SchedulerState, informer: InformerState, deltas: Delta[], nowMs: number, out: Output): void {
+  if (deltas.length === 0) return;
+  const store = s.snapshot.volumes;
+  for (const d of deltas) {
+    const deleted = d.type === 'deleted';
+    if (informer === s.claims) deleted ? store.removeClaim(d.object) : store.setClaim(d.object);
+    else if (informer === s.volumes) deleted ? store.removeVolume(d.object) : store.setVolume(d.object);
+    else deleted ? store.removeClass(d.object) : store.setClass(d.object);
+  }
+  s.queue.onClusterEvent(nowMs);
+  ensureCycle(s, out, nowMs);
+}
+
+/**
+ * Cycles wait for the node and pod informers only: a pod whose claim the storage informers have not
+ * listed yet is unschedulable (`not found`) until their list arrives, which retries it.
+ */
+const informersSynced = (s: SchedulerState): boolean => s.nodes.synced && s.pods.synced;
 
 /** Namespace labels, for inter-pod affinity's namespaceSelector. */
 function onNamespaceDeltas(s: SchedulerState, deltas: Delta[]): void {
@@ -225,7 +266,7 @@ function onPodDeltas(s: SchedulerState, deltas: Delta[], nowMs: number, out: Out
  * while the node and pod informers have not synced (their sync calls this again).
  */
 function ensureCycle(s: SchedulerState, out: Output, nowMs: number): void {
-  if (!s.leader.isLeader || !s.nodes.synced || !s.pods.synced) return;
+  if (!s.leader.isLeader || !informersSynced(s)) return;
   if (s.queue.sizes.active > 0) return scheduleSoon(s, out, 0, nowMs);
   const wake = s.queue.nextWakeMs();
   if (wake !== undefined) scheduleSoon(s, out, Math.max(0, wake - nowMs), nowMs);
@@ -249,7 +290,7 @@ function scheduleSoon(s: SchedulerState, out: Output, delayMs: number, nowMs = s
 export function onCycle(s: SchedulerState, nowMs: number, out: Output): void {
   s.cycleAtMs = null;
   s.cycleTimer = null;
-  if (!s.leader.isLeader || !s.nodes.synced || !s.pods.synced) return;
+  if (!s.leader.isLeader || !informersSynced(s)) return;
   const info = s.queue.pop(nowMs);
   if (!info) {
     const wake = s.queue.nextWakeMs();
@@ -284,14 +325,18 @@ export function onCycle(s: SchedulerState, nowMs: number, out: Output): void {
   if ('node' in result) {
     s.nominator.delete(key);
     s.cache.assume(info.podInfo, result.node);
-    s.bindings.set(key, { info, pod, node: result.node });
-    const meta = pod.metadata ?? {};
-    request(
-      s.client,
-      { verb: 'create', apiVersion: 'v1', resource: 'pods', subresource: 'binding', namespace: meta.namespace ?? 'default', name: meta.name ?? '', body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: meta.name, namespace: meta.namespace }, target: { apiVersion: 'v1', kind: 'Node', name: result.node } } as KubeObject },
-      `bind|${key}`,
-      out,
-    );
+    const claims = claimsToAnnotate(pod, s.snapshot, result.node);
+    s.bindings.set(key, { info, pod, node: result.node, claimsPending: claims.length });
+    // VolumeBinding's PreBind: the delayed claims learn their node before the pod is bound.
+    for (const claim of claims) {
+      request(
+        s.client,
+        { verb: 'patch', patchType: 'merge', apiVersion: 'v1', resource: 'persistentvolumeclaims', namespace: claim.metadata?.namespace ?? 'default', name: claim.metadata?.name ?? '', body: { metadata: { annotations: { [ANN_SELECTED_NODE]: result.node } } } as unknown as KubeObject },
+        `volume|${key}`,
+        out,
+      );
+    }
+    if (claims.length === 0) sendBinding(s, key, pod, result.node, out);
   } else if ('unschedulable' in result) {
     const u = result.unschedulable;
     if (preemption) prepareCandidate(s, info.podInfo, u.nominatedNodeName!, u.victims!, out);
@@ -302,6 +347,32 @@ export function onCycle(s: SchedulerState, nowMs: number, out: Output): void {
     s.queue.requeueAfterError(info, nowMs);
     postEvent(s, pod, 'Warning', 'FailedScheduling', result.error, nowMs, out);
   }
+  scheduleSoon(s, out, 0);
+}
+
+function sendBinding(s: SchedulerState, key: string, pod: V1Pod, node: string, out: Output): void {
+  const meta = pod.metadata ?? {};
+  request(
+    s.client,
+    { verb: 'create', apiVersion: 'v1', resource: 'pods', subresource: 'binding', namespace: meta.namespace ?? 'default', name: meta.name ?? '', body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: meta.name, namespace: meta.namespace }, target: { apiVersion: 'v1', kind: 'Node', name: node } } as KubeObject },
+    `bind|${key}`,
+    out,
+  );
+}
+
+/** A claim's selected-node annotation was answered: bind once all are; a failure un-assumes and retries. */
+function onClaimAnnotated(s: SchedulerState, key: string, result: ApiResult, nowMs: number, out: Output): void {
+  const binding = s.bindings.get(key);
+  if (!binding) return;
+  if (result.code === 200) {
+    if (--binding.claimsPending === 0) sendBinding(s, key, binding.pod, binding.node, out);
+    return;
+  }
+  s.bindings.delete(key);
+  s.cache.forget(key);
+  const message = (result.body as { message?: string }).message ?? `code ${result.code}`;
+  postEvent(s, binding.pod, 'Warning', 'FailedScheduling', `running PreBind plugin "VolumeBinding": ${message}`, nowMs, out);
+  s.queue.requeueAfterError(binding.info, nowMs);
   scheduleSoon(s, out, 0);
 }
 

@@ -8,13 +8,14 @@ import {
   daemonPod,
   daemonPodTolerations,
   daemonSetHash,
+  daemonSetHistory,
   newDaemonSetState,
   nodeShouldRunDaemonPod,
   syncDaemonSet,
   type DaemonSetJson,
   type DaemonSetState,
 } from '../../actors/controllers/daemonset/daemonset.ts';
-import { DAEMON_SETS, NODES, PODS } from '../../actors/controllers/host/resources.ts';
+import { CONTROLLER_REVISIONS, DAEMON_SETS, NODES, PODS } from '../../actors/controllers/host/resources.ts';
 import type { Action, WriteAction } from '../../actors/controllers/host/types.ts';
 import { fakeContext } from './fake-context.ts';
 
@@ -52,7 +53,7 @@ const statusOf = (a: readonly A[]) => (writes(a).find((w) => w.request.subresour
 /** Answers every create (and the batches they chain); returns the nodes the pods were pinned to. */
 function answerCreates(acts: readonly A[], ctx: Parameters<typeof syncDaemonSet>[1]): string[] {
   const pinned: string[] = [];
-  let pending = writes(acts).filter((w) => w.request.verb === 'create');
+  let pending = writes(acts).filter((w) => w.request.verb === 'create' && w.request.resource === 'pods');
   let i = 0;
   while (pending.length > 0) {
     const next: WriteAction<DaemonSetState>[] = [];
@@ -60,7 +61,7 @@ function answerCreates(acts: readonly A[], ctx: Parameters<typeof syncDaemonSet>
       const body = w.request.body as KubeObject & { spec: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: { matchFields: { values: string[] }[] }[] } } } } };
       pinned.push(body.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]!.matchFields[0]!.values[0]!);
       const more = w.onResult?.({ tag: 't', reqId: ++i, code: 201, body: { ...body, metadata: { ...body.metadata, name: `agent-${i}` } } } as ApiResult, ctx) ?? [];
-      next.push(...writes(more).filter((x) => x.request.verb === 'create'));
+      next.push(...writes(more).filter((x) => x.request.verb === 'create' && x.request.resource === 'pods'));
     }
     pending = next;
   }
@@ -120,7 +121,7 @@ describe('daemonset sync', () => {
       node('n3'),
       node('n4', { labels: { role: 'worker' } }),
     ];
-    const ctx = fakeContext(newDaemonSetState(), [[DAEMON_SETS, [d]], [NODES, nodes], [PODS, []]], 1000);
+    const ctx = fakeContext(newDaemonSetState(), [[DAEMON_SETS, [d]], [NODES, nodes], [PODS, []], [CONTROLLER_REVISIONS, []]], 1000);
     const acts = syncDaemonSet('kube-system/agent', ctx);
     assert.deepEqual(answerCreates(acts, ctx), ['n1', 'n4']);
     assert.deepEqual(statusOf(acts), { desiredNumberScheduled: 2, currentNumberScheduled: 0, numberReady: 0, numberAvailable: 0, numberUnavailable: 2, updatedNumberScheduled: 0, numberMisscheduled: 0, observedGeneration: 1 });
@@ -130,7 +131,7 @@ describe('daemonset sync', () => {
     const h = daemonSetHash(d);
     const nodes = [node('n1', { labels: { role: 'worker' } }), node('n2'), node('n5', { labels: { role: 'worker' } })];
     const pods = [pod('agent-a', 'n1', h), pod('agent-b', 'n2', h)];
-    const ctx = fakeContext(newDaemonSetState(), [[DAEMON_SETS, [d]], [NODES, nodes], [PODS, pods]], 1000);
+    const ctx = fakeContext(newDaemonSetState(), [[DAEMON_SETS, [d]], [NODES, nodes], [PODS, pods], [CONTROLLER_REVISIONS, []]], 1000);
     const acts = syncDaemonSet('kube-system/agent', ctx);
     assert.deepEqual(writes(acts).filter((w) => w.request.verb === 'delete').map((w) => w.request.name), ['agent-b']);
     const st = statusOf(acts)!;
@@ -141,7 +142,7 @@ describe('daemonset sync', () => {
     assert.equal(st.updatedNumberScheduled, 1);
     // Once the deletion is seen, the new node gets its pod.
     ctx.state.expectations.deletionObserved('kube-system/agent', 'kube-system/agent-b');
-    const ctx2 = fakeContext(ctx.state, [[DAEMON_SETS, [d]], [NODES, nodes], [PODS, [pods[0]!]]], 2000);
+    const ctx2 = fakeContext(ctx.state, [[DAEMON_SETS, [d]], [NODES, nodes], [PODS, [pods[0]!]], [CONTROLLER_REVISIONS, []]], 2000);
     assert.deepEqual(answerCreates(syncDaemonSet('kube-system/agent', ctx2), ctx2), ['n5']);
   });
   it('rolling update: old pods replaced at most maxUnavailable at a time', T, () => {
@@ -149,7 +150,7 @@ describe('daemonset sync', () => {
     const nodes = ['n1', 'n2', 'n3', 'n4'].map((n) => node(n));
     const old = nodes.map((n, i) => pod(`old-${i}`, n.metadata!.name!, 'oldhash'));
     const run = (extra: Record<string, unknown>, pods: KubeObject[]) => {
-      const ctx = fakeContext(newDaemonSetState(), [[DAEMON_SETS, [{ ...d, spec: { ...d.spec, ...extra } } as DaemonSetJson]], [NODES, nodes], [PODS, pods]], 1000);
+      const ctx = fakeContext(newDaemonSetState(), [[DAEMON_SETS, [{ ...d, spec: { ...d.spec, ...extra } } as DaemonSetJson]], [NODES, nodes], [PODS, pods], [CONTROLLER_REVISIONS, []]], 1000);
       return writes(syncDaemonSet('kube-system/agent', ctx)).filter((w) => w.request.verb === 'delete').map((w) => w.request.name);
     };
     assert.deepEqual(run({}, old), ['old-0']);
@@ -164,7 +165,27 @@ describe('daemonset sync', () => {
     const d = ds();
     const h = daemonSetHash(d);
     const pods = [pod('agent-f', 'n1', h, { phase: 'Failed' }), pod('agent-old', 'n2', h, { createdMs: 0 }), pod('agent-new', 'n2', h, { createdMs: 5000 })];
-    const ctx = fakeContext(newDaemonSetState(), [[DAEMON_SETS, [d]], [NODES, [node('n1'), node('n2')]], [PODS, pods]], 10_000);
+    const ctx = fakeContext(newDaemonSetState(), [[DAEMON_SETS, [d]], [NODES, [node('n1'), node('n2')]], [PODS, pods], [CONTROLLER_REVISIONS, []]], 10_000);
     assert.deepEqual(writes(syncDaemonSet('kube-system/agent', ctx)).filter((w) => w.request.verb === 'delete').map((w) => w.request.name), ['agent-f', 'agent-new']);
+  });
+});
+
+describe('daemonset revisions (constructHistory, cleanupHistory)', () => {
+  const rev = (name: string, hash: string, revision: number) => ({ apiVersion: 'apps/v1', kind: 'ControllerRevision', metadata: { name, namespace: 'kube-system', labels: { 'controller-revision-hash': hash } }, revision }) as KubeObject;
+  it('creates `<ds>-<hash>` for a new template, numbered after the newest, holding the template', T, () => {
+    const d = ds();
+    const h = daemonSetHistory(d, [rev('agent-old', 'old', 4)], []);
+    assert.equal(h.create?.metadata?.name, `agent-${daemonSetHash(d)}`);
+    assert.equal((h.create as { revision?: number }).revision, 5);
+    assert.deepEqual((h.create as { data?: { spec?: { template?: { $patch?: string } } } }).data?.spec?.template?.$patch, 'replace');
+    assert.equal(daemonSetHistory(d, [rev(`agent-${daemonSetHash(d)}`, daemonSetHash(d), 1)], []).create, undefined);
+  });
+  it('deletes old revisions no pod uses beyond revisionHistoryLimit, oldest first', T, () => {
+    const d = ds({}, { revisionHistoryLimit: 1 });
+    const current = rev(`agent-${daemonSetHash(d)}`, daemonSetHash(d), 9);
+    const revisions = [rev('agent-a', 'a', 1), rev('agent-b', 'b', 2), rev('agent-c', 'c', 3), rev('agent-d', 'd', 4), current];
+    const h = daemonSetHistory(d, revisions, [pod('p', 'n1', 'b')]);
+    // Old and unused: a, c, d; keep the newest one (d).
+    assert.deepEqual(h.delete.map((r) => r.metadata?.name), ['agent-a', 'agent-c']);
   });
 });

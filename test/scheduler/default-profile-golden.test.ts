@@ -105,7 +105,7 @@ describe('the default profile: weighted total and chosen node (golden)', () => {
     );
     assert.deepEqual(
       r.explanation!.preFilter.map((v) => `${v.plugin}:${v.code}`),
-      ['NodeAffinity:Skip', 'NodePorts:Skip', 'PodTopologySpread:Skip', 'InterPodAffinity:Skip'],
+      ['NodeAffinity:Skip', 'NodePorts:Skip', 'VolumeBinding:Skip', 'PodTopologySpread:Skip', 'InterPodAffinity:Skip'],
     );
   });
 });

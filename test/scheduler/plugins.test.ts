@@ -250,6 +250,7 @@ describe('profiles', () => {
         'NodeAffinity',
         'NodePorts',
         'NodeResourcesFit',
+        'VolumeBinding',
         'PodTopologySpread',
         'InterPodAffinity',
         'DefaultPreemption',
@@ -261,7 +262,7 @@ describe('profiles', () => {
   });
 
   it('rejects unknown and duplicate plugins, and bad weights', () => {
-    assert.throws(() => buildProfile({ plugins: [{ name: 'VolumeBinding' }] }), /plugin "VolumeBinding" does not exist/);
+    assert.throws(() => buildProfile({ plugins: [{ name: 'VolumeZone' }] }), /plugin "VolumeZone" does not exist/);
     assert.throws(() => buildProfile({ plugins: [{ name: 'NodeName' }, { name: 'NodeName' }] }), /enabled twice/);
     assert.throws(() => buildProfile({ plugins: [{ name: 'TaintToleration', weight: 101 }] }), /weight 101/);
   });

@@ -130,6 +130,7 @@ describe('scheduleOne: golden scores on a 3-node cluster', () => {
       [
         ['NodeAffinity', 'Skip'],
         ['NodePorts', 'Skip'],
+        ['VolumeBinding', 'Skip'],
         ['PodTopologySpread', 'Skip'],
         ['InterPodAffinity', 'Skip'],
       ],

@@ -139,6 +139,12 @@ const NODE_PROXIER_RULES: PolicyRule[] = [
   rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
 ];
 
+/** system:volume-scheduler (bound to the scheduler): VolumeBinding's listers and its PreBind writes. */
+const VOLUME_SCHEDULER_RULES: PolicyRule[] = [
+  rule(['get', 'list', 'watch', 'patch', 'update'], [''], ['persistentvolumes', 'persistentvolumeclaims']),
+  rule(READ, ['storage.k8s.io'], ['storageclasses']),
+];
+
 /** system:kube-dns (bound to service account kube-system/kube-dns). */
 const KUBE_DNS_RULES: PolicyRule[] = [rule(['list', 'watch'], [''], ['endpoints', 'services'])];
 
@@ -149,6 +155,7 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly ClusterRole[] = Object.freeze([
   clusterRole('view', VIEW_RULES, { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' }),
   clusterRole('system:kube-scheduler', SCHEDULER_RULES),
   clusterRole('system:kube-controller-manager', CONTROLLER_MANAGER_RULES),
+  clusterRole('system:volume-scheduler', VOLUME_SCHEDULER_RULES),
   // Upstream no longer binds system:node (the Node authorizer replaces it); kept for reference.
   clusterRole('system:node', NODE_RULES.map((r) => ({ ...r, verbs: [...r.verbs], apiGroups: [...(r.apiGroups ?? [])], resources: [...(r.resources ?? [])] }))),
   clusterRole('system:node-proxier', NODE_PROXIER_RULES),
@@ -159,6 +166,7 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = Ob
   clusterRoleBinding('cluster-admin', 'cluster-admin', { kind: 'Group', name: SYSTEM_MASTERS }),
   clusterRoleBinding('system:kube-scheduler', 'system:kube-scheduler', { kind: 'User', name: KUBE_SCHEDULER_USER }),
   clusterRoleBinding('system:kube-controller-manager', 'system:kube-controller-manager', { kind: 'User', name: KUBE_CONTROLLER_MANAGER_USER }),
+  clusterRoleBinding('system:volume-scheduler', 'system:volume-scheduler', { kind: 'User', name: KUBE_SCHEDULER_USER }),
   clusterRoleBinding('system:node-proxier', 'system:node-proxier', { kind: 'User', name: 'system:kube-proxy' }),
   clusterRoleBinding('system:kube-dns', 'system:kube-dns', { kind: 'ServiceAccount', name: 'kube-dns', namespace: 'kube-system' }),
 ]);

@@ -1,6 +1,6 @@
 import type { KubeObject } from '../../api/protocol.ts';
 import { objectKey } from '../../client/informer.ts';
-import { DAEMON_SETS, NODES, PODS } from '../host/resources.ts';
+import { CONTROLLER_REVISIONS, DAEMON_SETS, NODES, PODS } from '../host/resources.ts';
 import { defineController, type ControllerContext } from '../host/types.ts';
 import { controllingDaemonSet, newDaemonSetState, syncDaemonSet, type DaemonSetState } from './daemonset.ts';
 
@@ -44,7 +44,7 @@ const nodeShape = (n: KubeObject): string => JSON.stringify([n.metadata?.labels 
 export const daemonSetController = defineController<DaemonSetState>({
   name: 'daemonset',
   reporter: 'daemonset-controller',
-  informers: [DAEMON_SETS, NODES, PODS],
+  informers: [DAEMON_SETS, NODES, PODS, CONTROLLER_REVISIONS],
   handlers: [
     {
       informer: DAEMON_SETS,

@@ -6,7 +6,7 @@ import { scaledValue, type IntOrPercent } from '../deployment/rolling.ts';
 import { podTemplateHash } from '../deployment/template-hash.ts';
 import { Expectations } from '../host/expectations.ts';
 import { controllerRefOf, newControllerRef } from '../host/owners.ts';
-import { BY_CONTROLLER_UID, DAEMON_SETS, NODES, PODS } from '../host/resources.ts';
+import { BY_CONTROLLER_UID, CONTROLLER_REVISIONS, DAEMON_SETS, NODES, PODS } from '../host/resources.ts';
 import type { Action, ControllerContext } from '../host/types.ts';
 import { creationMs, isPodAvailable, isPodReady, podPhase, deletePodAction, errorMessage, ok } from '../host/workload.ts';
 import { slowStartBatches } from '../replicaset/slow-start.ts';
@@ -26,8 +26,11 @@ const cmpStr = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  * (maxSurge 0) replaces old pods at most maxUnavailable (default 1) at a time; OnDelete leaves
  * them. Status: desired/current/ready/available/updated/misscheduled/unavailable.
  *
- * Simplifications (named): the pod's revision is the template hash in `controller-revision-hash`
- * (no ControllerRevision objects); no maxSurge; failed pods are replaced without the
+ * Revisions (update.go `constructHistory`): a ControllerRevision `<ds>-<hash>` per template, the
+ * pods labelled `controller-revision-hash: <hash>`; old revisions no pod uses are deleted beyond
+ * revisionHistoryLimit (default 10), oldest first.
+ *
+ * Simplifications (named): an equal earlier revision is not renumbered on rollback; no maxSurge; failed pods are replaced without the
  * failed-pod backoff; no orphan adoption.
  */
 
@@ -311,6 +314,38 @@ function sameStatus(a: DaemonSetStatus | undefined, b: DaemonSetStatus): boolean
   return keys.every((k) => (a[k] ?? 0) === (b[k] ?? 0));
 }
 
+/** The ControllerRevision of the current template (`dsc.snapshot`): the template as a replace patch. */
+export function daemonSetRevision(ds: DaemonSetJson, revision: number): KubeObject {
+  const hash = daemonSetHash(ds);
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ControllerRevision',
+    metadata: {
+      name: `${ds.metadata?.name ?? ''}-${hash}`,
+      namespace: ds.metadata?.namespace ?? 'default',
+      labels: { ...(ds.spec?.template?.metadata?.labels ?? {}), [REVISION_HASH_LABEL]: hash },
+      ownerReferences: [newControllerRef(ds, 'apps/v1', 'DaemonSet')],
+    },
+    data: { spec: { template: { ...structuredClone(ds.spec?.template ?? {}), $patch: 'replace' } } },
+    revision,
+  } as KubeObject;
+}
+
+const revisionNumber = (r: KubeObject): number => (r as { revision?: number }).revision ?? 0;
+
+/** `constructHistory` + `cleanupHistory`: the revision to create, the old ones to delete. */
+export function daemonSetHistory(ds: DaemonSetJson, revisions: readonly KubeObject[], pods: readonly KubeObject[]): { create?: KubeObject; delete: KubeObject[] } {
+  const hash = daemonSetHash(ds);
+  const current = `${ds.metadata?.name ?? ''}-${hash}`;
+  const create = revisions.some((r) => r.metadata?.name === current) ? undefined : daemonSetRevision(ds, Math.max(0, ...revisions.map(revisionNumber)) + 1);
+  const live = new Set([hash, ...pods.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata?.labels?.[REVISION_HASH_LABEL] ?? '')]);
+  const old = revisions
+    .filter((r) => r.metadata?.name !== current && !live.has(r.metadata?.labels?.[REVISION_HASH_LABEL] ?? ''))
+    .sort((a, b) => revisionNumber(a) - revisionNumber(b) || cmpStr(a.metadata?.name ?? '', b.metadata?.name ?? ''));
+  const limit = (ds.spec as { revisionHistoryLimit?: number } | undefined)?.revisionHistoryLimit ?? 10;
+  return { ...(create ? { create } : {}), delete: old.slice(0, Math.max(0, old.length - limit)) };
+}
+
 /** `syncDaemonSet(key)`. */
 export function syncDaemonSet(key: string, ctx: Ctx): Act[] {
   const ds = ctx.cache(DAEMON_SETS).get(key) as DaemonSetJson | undefined;
@@ -322,6 +357,14 @@ export function syncDaemonSet(key: string, ctx: Ctx): Act[] {
   const nodes = nodesCache.keys().map((k) => nodesCache.get(k)!);
   const byNode = podsByNode(ds, ctx);
   const actions: Act[] = [];
+  if (!ds.metadata?.deletionTimestamp) {
+    const revCache = ctx.cache(CONTROLLER_REVISIONS);
+    const revisions = revCache.byIndex(BY_CONTROLLER_UID, ds.metadata?.uid ?? '').map((k) => revCache.get(k)!).filter((r) => r.metadata?.namespace === ds.metadata?.namespace);
+    const history = daemonSetHistory(ds, revisions, [...byNode.values()].flat());
+    const ns = ds.metadata?.namespace ?? 'default';
+    if (history.create) actions.push({ kind: 'write', request: { verb: 'create', apiVersion: 'apps/v1', resource: 'controllerrevisions', namespace: ns, body: history.create }, tolerate: [409] });
+    for (const r of history.delete) actions.push({ kind: 'write', request: { verb: 'delete', apiVersion: 'apps/v1', resource: 'controllerrevisions', namespace: ns, name: r.metadata?.name ?? '' }, tolerate: [404] });
+  }
   if (!ds.metadata?.deletionTimestamp && ctx.state.expectations.satisfied(key, ctx.nowMs)) {
     const plan = planNodes(ds, nodes, byNode);
     let deletions = plan.delete;

@@ -43,3 +43,7 @@ export const REPLICATION_CONTROLLERS: InformerSpec = { apiVersion: 'v1', resourc
 export const STATEFUL_SETS: InformerSpec = { apiVersion: 'apps/v1', resource: 'statefulsets' };
 export const POD_DISRUPTION_BUDGETS: InformerSpec = { apiVersion: 'policy/v1', resource: 'poddisruptionbudgets' };
 export const SECRETS: InformerSpec = { apiVersion: 'v1', resource: 'secrets' };
+export const CONTROLLER_REVISIONS: InformerSpec = { apiVersion: 'apps/v1', resource: 'controllerrevisions', indexers: { [BY_CONTROLLER_UID]: controllerUidIndex } };
+export const PVCS: InformerSpec = { apiVersion: 'v1', resource: 'persistentvolumeclaims' };
+export const PVS: InformerSpec = { apiVersion: 'v1', resource: 'persistentvolumes' };
+export const STORAGE_CLASSES: InformerSpec = { apiVersion: 'storage.k8s.io/v1', resource: 'storageclasses' };

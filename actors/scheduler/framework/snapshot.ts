@@ -14,6 +14,7 @@ import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { LabelSelector } from '../../api/labels.ts';
 import { NodeInfo } from './node-info.ts';
 import { newPodInfo, podKey, type PodInfo } from './pod-info.ts';
+import { VolumeStore } from './volume-store.ts';
 
 const ZONE_LABEL = 'topology.kubernetes.io/zone';
 const REGION_LABEL = 'topology.kubernetes.io/region';
@@ -40,6 +41,8 @@ export interface ImageState {
 export type WorkloadKind = 'ReplicaSet' | 'StatefulSet' | 'ReplicationController';
 
 export class Snapshot {
+  /** Claims, volumes and storage classes (VolumeBinding's listers). */
+  readonly volumes = new VolumeStore();
   private readonly byName = new Map<string, NodeInfo>();
   /** zone key → node names in order of addition; `zones` keeps the zones' first-seen order. */
   private readonly zoneNodes = new Map<string, string[]>();

@@ -14,7 +14,7 @@
  * `pluginConfig` is a map name → args or kube's list `[{name, args}]`.
  *
  * Plugins of kube's default profile that kubesim does not model (SchedulingGates, PrioritySort,
- * the volume plugins, DynamicResources, DefaultBinder) are accepted by name and ignored; the
+ * the volume plugins but VolumeBinding, DynamicResources, DefaultBinder) are accepted by name and ignored; the
  * queue's PrioritySort order and the actor's binding stand in for them.
  */
 import type { FieldCause } from '../../api/errors.ts';
@@ -42,6 +42,7 @@ import {
 } from './plugin-args.ts';
 import { Name as PodTopologySpreadName, newPodTopologySpread, type PodTopologySpreadArgs } from './pod-topology-spread.ts';
 import { Name as TaintTolerationName, newTaintToleration, type TaintTolerationArgs } from './taint-toleration.ts';
+import { Name as VolumeBindingName, newVolumeBinding } from './volume-binding.ts';
 
 /** Builds a plugin from its (optional) args object. */
 export type PluginFactory = (args?: unknown) => Plugin;
@@ -58,6 +59,7 @@ export const inTreeRegistry: Readonly<Record<string, PluginFactory>> = Object.fr
   [DefaultPreemptionName]: (args) => newDefaultPreemption(args as DefaultPreemptionArgs | undefined),
   [BalancedAllocationName]: (args) => newBalancedAllocation(args as BalancedAllocationArgs | undefined),
   [ImageLocalityName]: () => newImageLocality(),
+  [VolumeBindingName]: () => newVolumeBinding(),
 });
 
 /** Args checks per in-tree plugin (strict: unknown fields are errors). */
@@ -73,6 +75,7 @@ export const inTreeArgsValidators: Readonly<Record<string, ArgsValidator>> = Obj
   [DefaultPreemptionName]: validateDefaultPreemption,
   [BalancedAllocationName]: validateBalancedAllocation,
   [ImageLocalityName]: validateNoArgs,
+  [VolumeBindingName]: validateNoArgs,
 });
 
 /** kube plugins kubesim does not model: accepted in configurations, then ignored. */
@@ -85,7 +88,6 @@ export const UNMODELLED_PLUGINS: ReadonlySet<string> = new Set([
   'NodeVolumeLimits',
   'AzureDiskLimits',
   'CinderLimits',
-  'VolumeBinding',
   'VolumeZone',
   'DynamicResources',
   'DefaultBinder',
@@ -125,6 +127,8 @@ const KUBE_POINTS: Readonly<Record<string, readonly ConfigExtensionPoint[]>> = {
   [DefaultPreemptionName]: ['preEnqueue', 'postFilter'],
   [BalancedAllocationName]: ['preScore', 'score'],
   [ImageLocalityName]: ['score'],
+  // Upstream also scores (StorageCapacityScoring, off by default); kubesim's VolumeBinding does not.
+  [VolumeBindingName]: ['preFilter', 'filter', 'reserve', 'preBind'],
 };
 
 /** One enabled plugin in a profile. `weight` matters for score plugins only (0/absent → 1). */
@@ -167,7 +171,8 @@ export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 /**
  * The default profile's plugins in MultiPoint order with their score weights
  * (default_plugins.go): SchedulingGates, PrioritySort, NodeUnschedulable, NodeName,
- * TaintToleration(3), NodeAffinity(2), NodePorts, NodeResourcesFit(1), volume plugins,
+ * TaintToleration(3), NodeAffinity(2), NodePorts, NodeResourcesFit(1), VolumeBinding (the other
+ * volume plugins are not modelled),
  * PodTopologySpread(2), InterPodAffinity(2), DefaultPreemption,
  * NodeResourcesBalancedAllocation(1), ImageLocality(1), DefaultBinder — without the ones kubesim
  * does not model (PrioritySort is the queue's order, binding is the actor's).
@@ -179,6 +184,7 @@ export const DEFAULT_PLUGINS: readonly PluginConfig[] = Object.freeze([
   { name: NodeAffinityName, weight: 2 },
   { name: NodePortsName },
   { name: NodeResourcesFitName, weight: 1 },
+  { name: VolumeBindingName },
   { name: PodTopologySpreadName, weight: 2 },
   { name: InterPodAffinityName, weight: 2 },
   { name: DefaultPreemptionName },
