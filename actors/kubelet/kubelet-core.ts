@@ -7,7 +7,7 @@ import { newInformer, objectKey, onResult as informerResult, onRetry as informer
 import type { Output } from '../kernel/output.ts';
 import { admitPod } from './admission.ts';
 import { newImageCache, type ImageCacheState } from './images.ts';
-import { newPodRuntimeState, step, type KubeletConfig, type KubeletEvent, type PodEvent, type PodRuntimeState } from './pod-worker.ts';
+import { newPodRuntimeState, runningContainerCount, step, type KubeletConfig, type KubeletEvent, type PodEvent, type PodRuntimeState } from './pod-worker.ts';
 import { allocatePodIP, nodeAllocatable, nodeInternalIP, nodeObject, nodeStatus, type NodeConditionJson, type NodeParams } from './status.ts';
 
 /**
@@ -41,6 +41,8 @@ interface Worker {
   /** Status changes not yet sent because one is in flight: only the last matters. */
   pendingStatus: Record<string, unknown> | null;
   statusInFlight: boolean;
+  /** Containers alive in the runtime (running, or stopping within their grace period), as last traced. */
+  runningContainers: number;
 }
 
 export interface KubeletState {
@@ -248,12 +250,15 @@ function startWorker(k: KubeletState, key: string, pod: V1Pod, nowMs: number, ou
   // The node's labels as registered (kubernetes.io/hostname and the rest), for nodeSelector checks.
   const labels = (nodeObject(k.params, nowMs).metadata as { labels?: Record<string, string> }).labels;
   const admission = admitPod(nodeAllocatable(k.params) as never, [...k.workers.values()].map((w) => w.pod), pod, labels);
-  const worker: Worker = { key, pod, state: newPodRuntimeState(pod), ipSlot: slot, deleteRequested: false, deleteSent: false, pendingStatus: null, statusInFlight: false };
+  const worker: Worker = { key, pod, state: newPodRuntimeState(pod), ipSlot: slot, deleteRequested: false, deleteSent: false, pendingStatus: null, statusInFlight: false, runningContainers: 0 };
   k.workers.set(key, worker);
   stepWorker(k, worker, { type: 'PodBound', hostIP: nodeInternalIP(k.params), podIP: allocatePodIP(k.params.index, slot), admission }, nowMs, out);
 }
 
 function removeWorker(k: KubeletState, worker: Worker, out: Output): void {
+  // The pod is gone from the API (or replaced by another uid): the kubelet kills what still runs
+  // (HandlePodRemoves), at once.
+  traceRunning(k, worker, 0, out);
   k.workers.delete(worker.key);
   k.usedIpSlots.delete(worker.ipSlot);
   out.cancels.push(wakeTimerId(worker.key));
@@ -273,6 +278,7 @@ function stepWorker(k: KubeletState, worker: Worker, event: PodEvent, nowMs: num
   const r = step(worker.state, event, nowMs, { images: k.images, config: k.config, randomInt: k.randomInt });
   worker.state = r.state;
   k.images = r.images;
+  traceRunning(k, worker, runningContainerCount(worker.state), out);
   for (const e of r.events) postEvent(k, worker.pod, e, out);
   if (r.status !== undefined) {
     const before = podSummary(worker.pod);
@@ -290,6 +296,30 @@ function stepWorker(k: KubeletState, worker: Worker, event: PodEvent, nowMs: num
     worker.deleteSent = true;
     deletePod(k, worker.key, worker.pod, out);
   }
+}
+
+/**
+ * `k8s.running`: what the node's container runtime runs, whether or not the apiserver hears of
+ * it — a partitioned node's containers keep running. Traced on every change of a pod's count of
+ * live containers; scenario expectations (`that.running`) add these up across nodes.
+ */
+function traceRunning(k: KubeletState, worker: Worker, running: number, out: Output): void {
+  if (running === worker.runningContainers) return;
+  worker.runningContainers = running;
+  const meta = worker.pod.metadata ?? {};
+  const controller = (meta.ownerReferences ?? []).find((o) => o.controller);
+  const templateHash = meta.labels?.['pod-template-hash'];
+  out.traces.push({
+    kind: 'k8s.running',
+    fields: {
+      node: k.params.name,
+      namespace: meta.namespace ?? 'default',
+      pod: meta.name ?? '',
+      ...(controller ? { controller: `${controller.kind}/${controller.name}` } : {}),
+      ...(templateHash !== undefined ? { templateHash } : {}),
+      running,
+    },
+  });
 }
 
 function sendPodStatus(k: KubeletState, worker: Worker, status: Record<string, unknown>, out: Output): void {
