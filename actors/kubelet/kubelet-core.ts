@@ -6,6 +6,7 @@ import { cancelWatch, request, type ApiClientState, type ApiResult, type WatchDe
 import { newInformer, objectKey, onResult as informerResult, onRetry as informerRetry, onWatch as informerWatch, ownsTag, startInformer, type Delta, type InformerState } from '../client/informer.ts';
 import type { Output } from '../kernel/output.ts';
 import { admitPod } from './admission.ts';
+import { statusNeedsReconcile } from './status-reconcile.ts';
 import { newImageCache, type ImageCacheState } from './images.ts';
 import { newPodRuntimeState, runningContainerCount, step, type KubeletConfig, type KubeletEvent, type PodEvent, type PodRuntimeState } from './pod-worker.ts';
 import { allocatePodIP, nodeAllocatable, nodeInternalIP, nodeObject, nodeStatus, type NodeConditionJson, type NodeParams } from './status.ts';
@@ -233,7 +234,11 @@ function onPodDeltas(k: KubeletState, deltas: Delta[], nowMs: number, out: Outpu
       }
       startWorker(k, key, pod, nowMs, out);
     } else {
+      const apiStatus = pod.status;
       current.pod = { ...pod, status: current.pod.status } as V1Pod;
+      if (!current.statusInFlight && !current.deleteSent && statusNeedsReconcile(apiStatus, current.pod.status)) {
+        sendPodStatus(k, current, current.pod.status as unknown as Record<string, unknown>, out);
+      }
       if (pod.metadata?.deletionTimestamp && !current.deleteRequested) {
         current.deleteRequested = true;
         const grace = pod.metadata.deletionGracePeriodSeconds;
