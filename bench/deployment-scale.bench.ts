@@ -17,7 +17,10 @@ import { runScenario } from '../actors/scenario/runner.ts';
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a whole number ≥ 1, got ${process.argv[i + 1]}`);
+  if (!Number.isInteger(v) || v < 1) {
+    process.stderr.write(`--${name} must be a whole number ≥ 1, got ${JSON.stringify(process.argv[i + 1] ?? '')}\n`);
+    process.exit(2);
+  }
   return v;
 }
 
@@ -68,6 +71,8 @@ interface Trial {
   virtualSecondsToAllRunning: number | null;
   virtualSeconds: number;
   wallSeconds: number;
+  /** Process CPU time (user + system): what the run cost when other processes share the cores. */
+  cpuSeconds: number;
   events: number;
   eventsPerSecond: number;
 }
@@ -77,6 +82,7 @@ function scaleTrial(r: number, n: number): Trial {
   const spec = loadScenarioText(scenario(r, n, true, LIMIT_S), '<bench>');
   const running = new Set<string>();
   let doneAtMs: number | null = null;
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const { result } = runScenario(spec, {
     onTrace: (e) => {
@@ -95,6 +101,7 @@ function scaleTrial(r: number, n: number): Trial {
     virtualSecondsToAllRunning: doneAtMs === null ? null : (doneAtMs - SCALE_AT_S * 1000) / 1000,
     virtualSeconds: result.virtualMs / 1000,
     wallSeconds,
+    cpuSeconds: cpuSecondsSince(cpu),
     events: result.events,
     eventsPerSecond: Math.round(result.events / wallSeconds),
   };
@@ -103,10 +110,16 @@ function scaleTrial(r: number, n: number): Trial {
 /** The same cluster, idle (replicas 0), over `virtualSeconds`: what the control plane costs without the workload. */
 function idleTrial(n: number, virtualSeconds: number): Trial {
   const spec = loadScenarioText(scenario(0, n, false, Math.max(1, Math.ceil(virtualSeconds))), '<bench>');
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const { result } = runScenario(spec);
   const wallSeconds = (performance.now() - started) / 1000;
-  return { virtualSecondsToAllRunning: null, virtualSeconds: result.virtualMs / 1000, wallSeconds, events: result.events, eventsPerSecond: Math.round(result.events / wallSeconds) };
+  return { virtualSecondsToAllRunning: null, virtualSeconds: result.virtualMs / 1000, wallSeconds, cpuSeconds: cpuSecondsSince(cpu), events: result.events, eventsPerSecond: Math.round(result.events / wallSeconds) };
+}
+
+function cpuSecondsSince(from: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1e6;
 }
 
 function median(xs: number[]): number {
@@ -137,10 +150,12 @@ console.log(
       allRunning: toRunning.every((v) => v !== null),
       virtualSecondsToAllRunning: toRunning.every((v) => v !== null) ? median(toRunning as number[]) : null,
       wallSeconds: { median: Number(wall.toFixed(3)), min: Number(Math.min(...runs.map((t) => t.wallSeconds)).toFixed(3)), max: Number(Math.max(...runs.map((t) => t.wallSeconds)).toFixed(3)) },
+      cpuSeconds: { median: Number(median(runs.map((t) => t.cpuSeconds)).toFixed(3)), min: Number(Math.min(...runs.map((t) => t.cpuSeconds)).toFixed(3)), max: Number(Math.max(...runs.map((t) => t.cpuSeconds)).toFixed(3)) },
       events: median(runs.map((t) => t.events)),
       eventsPerSecond: median(runs.map((t) => t.eventsPerSecond)),
-      idleBaseline: { virtualSeconds: idle.virtualSeconds, wallSeconds: Number(idle.wallSeconds.toFixed(3)), events: idle.events },
+      idleBaseline: { virtualSeconds: idle.virtualSeconds, wallSeconds: Number(idle.wallSeconds.toFixed(3)), cpuSeconds: Number(idle.cpuSeconds.toFixed(3)), events: idle.events },
       workloadWallSeconds: Number((wall - idle.wallSeconds).toFixed(3)),
+      // maxRSS is in KiB, and the process's peak: the largest trial's.
       peakRssMiB: Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20),
       loadAverage1m: { start: Number(load1Start.toFixed(2)), end: Number(loadavg()[0]!.toFixed(2)) },
       totalWallSeconds: Number(((performance.now() - benchStarted) / 1000).toFixed(1)),
