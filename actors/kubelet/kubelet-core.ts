@@ -50,6 +50,8 @@ export interface KubeletState {
   readonly params: NodeParams;
   readonly client: ApiClientState;
   readonly pods: InformerState;
+  /** Its own Node as the API has it (field selector metadata.name): what others wrote into its status. */
+  readonly node: InformerState;
   readonly workers: Map<string, Worker>;
   readonly config: KubeletConfig;
   images: ImageCacheState;
@@ -71,6 +73,7 @@ export function newKubelet(params: NodeParams, client: ApiClientState, config: K
     params,
     client,
     pods: newInformer({ name: 'pods', apiVersion: 'v1', resource: 'pods', fieldSelector: `spec.nodeName=${params.name}` }),
+    node: newInformer({ name: 'node', apiVersion: 'v1', resource: 'nodes', fieldSelector: `metadata.name=${params.name}` }),
     workers: new Map(),
     config,
     images: newImageCache(),
@@ -90,6 +93,7 @@ export function newKubelet(params: NodeParams, client: ApiClientState, config: K
 export function start(k: KubeletState, nowMs: number, out: Output): void {
   register(k, nowMs, out);
   startInformer(k.pods, k.client, out);
+  startInformer(k.node, k.client, out);
   out.timers.push({ id: 'kubelet-lease', delayMs: 0, event: { type: 'KubeletLease' } });
   out.timers.push({ id: 'kubelet-node-status', delayMs: NODE_STATUS_UPDATE_MS, event: { type: 'KubeletNodeStatus' } });
 }
@@ -149,7 +153,21 @@ function retryLeaseWithBackoff(k: KubeletState, out: Output): void {
 
 export function onNodeStatusTimer(k: KubeletState, nowMs: number, out: Output): void {
   out.timers.push({ id: 'kubelet-node-status', delayMs: NODE_STATUS_UPDATE_MS, event: { type: 'KubeletNodeStatus' } });
-  postNodeStatus(k, nowMs, out, false);
+  postNodeStatus(k, nowMs, out, apiNodeDisagrees(k));
+}
+
+/**
+ * tryUpdateNodeStatus compares with the Node as the apiserver has it, not with what this kubelet
+ * last posted: the node lifecycle controller sets the conditions Unknown when the kubelet stops
+ * reporting, and after a partition heals the kubelet must post again at once (not after the
+ * 5-min report interval), or the node stays Unknown and tainted.
+ */
+function apiNodeDisagrees(k: KubeletState): boolean {
+  if (k.lastConditions.length === 0) return false;
+  const apiNode = [...k.node.store.values()][0] as { status?: { conditions?: { type: string; status: string }[] } } | undefined;
+  if (!apiNode) return false;
+  const api = new Map((apiNode.status?.conditions ?? []).map((c) => [c.type, c.status]));
+  return k.lastConditions.some((c) => api.get(c.type) !== c.status);
 }
 
 function postNodeStatus(k: KubeletState, nowMs: number, out: Output, force: boolean): void {
@@ -171,6 +189,10 @@ function postNodeStatus(k: KubeletState, nowMs: number, out: Output, force: bool
 
 export function onApiResult(k: KubeletState, result: ApiResult, nowMs: number, out: Output): void {
   if (ownsTag(k.pods, result.tag)) return onPodDeltas(k, informerResult(k.pods, result, k.client, out), nowMs, out);
+  if (ownsTag(k.node, result.tag)) {
+    informerResult(k.node, result, k.client, out);
+    return;
+  }
   const [kind, detail] = result.tag.split(':');
   switch (kind) {
     case 'register':
@@ -204,10 +226,11 @@ export function onRegisterRetry(k: KubeletState, nowMs: number, out: Output): vo
 
 export function onApiWatch(k: KubeletState, delivery: WatchDelivery, nowMs: number, out: Output): void {
   if (ownsTag(k.pods, delivery.tag)) onPodDeltas(k, informerWatch(k.pods, delivery, k.client, out), nowMs, out);
+  else if (ownsTag(k.node, delivery.tag)) informerWatch(k.node, delivery, k.client, out);
 }
 
-export function onInformerRetry(k: KubeletState, what: 'list' | 'watch', out: Output): void {
-  informerRetry(k.pods, what, k.client, out);
+export function onInformerRetry(k: KubeletState, informer: string, what: 'list' | 'watch', out: Output): void {
+  informerRetry(informer === k.node.config.name ? k.node : k.pods, what, k.client, out);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -383,6 +406,7 @@ function postEvent(k: KubeletState, pod: V1Pod, e: KubeletEvent, out: Output): v
 
 export function stopWatches(k: KubeletState, out: Output): void {
   if (k.pods.watchReqId !== null) cancelWatch(k.client, k.pods.watchReqId, out);
+  if (k.node.watchReqId !== null) cancelWatch(k.client, k.node.watchReqId, out);
 }
 
 function podSummary(pod: V1Pod): { phase: string; ready: boolean } {
