@@ -6,8 +6,9 @@ import { cancelWatch, request, type ApiClientState, type ApiResult, type WatchDe
 import { newInformer, objectKey, onResult as informerResult, onRetry as informerRetry, onWatch as informerWatch, ownsTag, startInformer, type Delta, type InformerState } from '../client/informer.ts';
 import type { Output } from '../kernel/output.ts';
 import { admitPod } from './admission.ts';
+import { statusNeedsReconcile } from './status-reconcile.ts';
 import { newImageCache, type ImageCacheState } from './images.ts';
-import { newPodRuntimeState, step, type KubeletConfig, type KubeletEvent, type PodEvent, type PodRuntimeState } from './pod-worker.ts';
+import { newPodRuntimeState, runningContainerCount, step, type KubeletConfig, type KubeletEvent, type PodEvent, type PodRuntimeState } from './pod-worker.ts';
 import { failedMountMessage, isClaimBound, podClaimVolumes, VOLUME_MOUNT_TIMEOUT_MS, VOLUME_POLL_MS } from './volumes.ts';
 import { allocatePodIP, nodeAllocatable, nodeInternalIP, nodeObject, nodeStatus, type NodeConditionJson, type NodeParams } from './status.ts';
 
@@ -42,6 +43,8 @@ interface Worker {
   /** Status changes not yet sent because one is in flight: only the last matters. */
   pendingStatus: Record<string, unknown> | null;
   statusInFlight: boolean;
+  /** Containers alive in the runtime (running, or stopping within their grace period), as last traced. */
+  runningContainers: number;
   /** Waiting for the pod's claims to be Bound before its containers start (volumes.ts). */
   volumeWait: VolumeWait | null;
 }
@@ -61,6 +64,8 @@ export interface KubeletState {
   readonly params: NodeParams;
   readonly client: ApiClientState;
   readonly pods: InformerState;
+  /** Its own Node as the API has it (field selector metadata.name): what others wrote into its status. */
+  readonly node: InformerState;
   readonly workers: Map<string, Worker>;
   readonly config: KubeletConfig;
   images: ImageCacheState;
@@ -82,6 +87,7 @@ export function newKubelet(params: NodeParams, client: ApiClientState, config: K
     params,
     client,
     pods: newInformer({ name: 'pods', apiVersion: 'v1', resource: 'pods', fieldSelector: `spec.nodeName=${params.name}` }),
+    node: newInformer({ name: 'node', apiVersion: 'v1', resource: 'nodes', fieldSelector: `metadata.name=${params.name}` }),
     workers: new Map(),
     config,
     images: newImageCache(),
@@ -101,6 +107,7 @@ export function newKubelet(params: NodeParams, client: ApiClientState, config: K
 export function start(k: KubeletState, nowMs: number, out: Output): void {
   register(k, nowMs, out);
   startInformer(k.pods, k.client, out);
+  startInformer(k.node, k.client, out);
   out.timers.push({ id: 'kubelet-lease', delayMs: 0, event: { type: 'KubeletLease' } });
   out.timers.push({ id: 'kubelet-node-status', delayMs: NODE_STATUS_UPDATE_MS, event: { type: 'KubeletNodeStatus' } });
 }
@@ -160,7 +167,21 @@ function retryLeaseWithBackoff(k: KubeletState, out: Output): void {
 
 export function onNodeStatusTimer(k: KubeletState, nowMs: number, out: Output): void {
   out.timers.push({ id: 'kubelet-node-status', delayMs: NODE_STATUS_UPDATE_MS, event: { type: 'KubeletNodeStatus' } });
-  postNodeStatus(k, nowMs, out, false);
+  postNodeStatus(k, nowMs, out, apiNodeDisagrees(k));
+}
+
+/**
+ * tryUpdateNodeStatus compares with the Node as the apiserver has it, not with what this kubelet
+ * last posted: the node lifecycle controller sets the conditions Unknown when the kubelet stops
+ * reporting, and after a partition heals the kubelet must post again at once (not after the
+ * 5-min report interval), or the node stays Unknown and tainted.
+ */
+function apiNodeDisagrees(k: KubeletState): boolean {
+  if (k.lastConditions.length === 0) return false;
+  const apiNode = [...k.node.store.values()][0] as { status?: { conditions?: { type: string; status: string }[] } } | undefined;
+  if (!apiNode) return false;
+  const api = new Map((apiNode.status?.conditions ?? []).map((c) => [c.type, c.status]));
+  return k.lastConditions.some((c) => api.get(c.type) !== c.status);
 }
 
 function postNodeStatus(k: KubeletState, nowMs: number, out: Output, force: boolean): void {
@@ -182,6 +203,10 @@ function postNodeStatus(k: KubeletState, nowMs: number, out: Output, force: bool
 
 export function onApiResult(k: KubeletState, result: ApiResult, nowMs: number, out: Output): void {
   if (ownsTag(k.pods, result.tag)) return onPodDeltas(k, informerResult(k.pods, result, k.client, out), nowMs, out);
+  if (ownsTag(k.node, result.tag)) {
+    informerResult(k.node, result, k.client, out);
+    return;
+  }
   const [kind, detail] = result.tag.split(':');
   switch (kind) {
     case 'register':
@@ -217,10 +242,11 @@ export function onRegisterRetry(k: KubeletState, nowMs: number, out: Output): vo
 
 export function onApiWatch(k: KubeletState, delivery: WatchDelivery, nowMs: number, out: Output): void {
   if (ownsTag(k.pods, delivery.tag)) onPodDeltas(k, informerWatch(k.pods, delivery, k.client, out), nowMs, out);
+  else if (ownsTag(k.node, delivery.tag)) informerWatch(k.node, delivery, k.client, out);
 }
 
-export function onInformerRetry(k: KubeletState, what: 'list' | 'watch', out: Output): void {
-  informerRetry(k.pods, what, k.client, out);
+export function onInformerRetry(k: KubeletState, informer: string, what: 'list' | 'watch', out: Output): void {
+  informerRetry(informer === k.node.config.name ? k.node : k.pods, what, k.client, out);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -247,12 +273,16 @@ function onPodDeltas(k: KubeletState, deltas: Delta[], nowMs: number, out: Outpu
       }
       startWorker(k, key, pod, nowMs, out);
     } else {
+      const apiStatus = pod.status;
       current.pod = { ...pod, status: current.pod.status } as V1Pod;
       if (pod.metadata?.deletionTimestamp && current.volumeWait) {
         // Its containers never started: nothing to stop, the object can go.
         removeWorker(k, current, out);
         deletePod(k, key, pod, out);
         continue;
+      }
+      if (!current.statusInFlight && !current.deleteSent && statusNeedsReconcile(apiStatus, current.pod.status)) {
+        sendPodStatus(k, current, current.pod.status as unknown as Record<string, unknown>, out);
       }
       if (pod.metadata?.deletionTimestamp && !current.deleteRequested) {
         current.deleteRequested = true;
@@ -270,7 +300,7 @@ function startWorker(k: KubeletState, key: string, pod: V1Pod, nowMs: number, ou
   // The node's labels as registered (kubernetes.io/hostname and the rest), for nodeSelector checks.
   const labels = (nodeObject(k.params, nowMs).metadata as { labels?: Record<string, string> }).labels;
   const admission = admitPod(nodeAllocatable(k.params) as never, [...k.workers.values()].map((w) => w.pod), pod, labels);
-  const worker: Worker = { key, pod, state: newPodRuntimeState(pod), ipSlot: slot, deleteRequested: false, deleteSent: false, pendingStatus: null, statusInFlight: false, volumeWait: null };
+  const worker: Worker = { key, pod, state: newPodRuntimeState(pod), ipSlot: slot, deleteRequested: false, deleteSent: false, pendingStatus: null, statusInFlight: false, volumeWait: null, runningContainers: 0 };
   k.workers.set(key, worker);
   const bound: PodEvent = { type: 'PodBound', hostIP: nodeInternalIP(k.params), podIP: allocatePodIP(k.params.index, slot), admission };
   const claims = podClaimVolumes(pod).map(([, claim]) => claim);
@@ -312,6 +342,9 @@ function onClaimResult(k: KubeletState, detail: string, result: ApiResult, nowMs
 }
 
 function removeWorker(k: KubeletState, worker: Worker, out: Output): void {
+  // The pod is gone from the API (or replaced by another uid): the kubelet kills what still runs
+  // (HandlePodRemoves), at once.
+  traceRunning(k, worker, 0, out);
   k.workers.delete(worker.key);
   k.usedIpSlots.delete(worker.ipSlot);
   out.cancels.push(wakeTimerId(worker.key));
@@ -333,6 +366,7 @@ function stepWorker(k: KubeletState, worker: Worker, event: PodEvent, nowMs: num
   const r = step(worker.state, event, nowMs, { images: k.images, config: k.config, randomInt: k.randomInt });
   worker.state = r.state;
   k.images = r.images;
+  traceRunning(k, worker, runningContainerCount(worker.state), out);
   for (const e of r.events) postEvent(k, worker.pod, e, out);
   if (r.status !== undefined) {
     const before = podSummary(worker.pod);
@@ -350,6 +384,30 @@ function stepWorker(k: KubeletState, worker: Worker, event: PodEvent, nowMs: num
     worker.deleteSent = true;
     deletePod(k, worker.key, worker.pod, out);
   }
+}
+
+/**
+ * `k8s.running`: what the node's container runtime runs, whether or not the apiserver hears of
+ * it — a partitioned node's containers keep running. Traced on every change of a pod's count of
+ * live containers; scenario expectations (`that.running`) add these up across nodes.
+ */
+function traceRunning(k: KubeletState, worker: Worker, running: number, out: Output): void {
+  if (running === worker.runningContainers) return;
+  worker.runningContainers = running;
+  const meta = worker.pod.metadata ?? {};
+  const controller = (meta.ownerReferences ?? []).find((o) => o.controller);
+  const templateHash = meta.labels?.['pod-template-hash'];
+  out.traces.push({
+    kind: 'k8s.running',
+    fields: {
+      node: k.params.name,
+      namespace: meta.namespace ?? 'default',
+      pod: meta.name ?? '',
+      ...(controller ? { controller: `${controller.kind}/${controller.name}` } : {}),
+      ...(templateHash !== undefined ? { templateHash } : {}),
+      running,
+    },
+  });
 }
 
 function sendPodStatus(k: KubeletState, worker: Worker, status: Record<string, unknown>, out: Output): void {
@@ -408,6 +466,7 @@ function postEvent(k: KubeletState, pod: V1Pod, e: KubeletEvent, out: Output): v
 
 export function stopWatches(k: KubeletState, out: Output): void {
   if (k.pods.watchReqId !== null) cancelWatch(k.client, k.pods.watchReqId, out);
+  if (k.node.watchReqId !== null) cancelWatch(k.client, k.node.watchReqId, out);
 }
 
 function podSummary(pod: V1Pod): { phase: string; ready: boolean } {

@@ -34,7 +34,7 @@ export const kubeletCore: ComponentCore<KubeletState, KubeletInput, 'registering
         start(k, now, out);
         break;
       case 'InformerRetry':
-        onInformerRetry(k, input.what, out);
+        onInformerRetry(k, input.informer, input.what, out);
         break;
       case 'KubeletLease':
         onLeaseTimer(k, now, out);

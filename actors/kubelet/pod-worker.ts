@@ -200,6 +200,13 @@ function cloneState(state: PodRuntimeState): PodRuntimeState {
   return { ...structuredClone(rest), pod };
 }
 
+/** Containers alive in the runtime: started and not yet exited (a stopping one counts until it exits). */
+export function runningContainerCount(state: PodRuntimeState): number {
+  let n = 0;
+  for (const c of state.containers) if (c.phase.kind === 'running') n++;
+  return n;
+}
+
 export function step(state: PodRuntimeState, event: PodEvent, nowMs: number, env: StepEnv): StepResult {
   const before = JSON.stringify(podStatus(state));
   const s = cloneState(state);

@@ -4,6 +4,7 @@ import { checkEtcd, checkOps, type ConditionContext, type LeaderSample, type Ver
 import { checkRequest } from './k8s-conditions.ts';
 import { KubeObserver } from './k8s-observer.ts';
 import type { Outcomes } from './outcomes.ts';
+import { checkRunning } from './running-pods.ts';
 import type { Expectation, ScenarioSpec, SourceRef } from './spec.ts';
 
 /**
@@ -126,6 +127,7 @@ export class ExpectationChecks {
     if (exp.etcd) verdicts.push(checkEtcd(exp.etcd, this.ctx));
     if (exp.op) verdicts.push(checkOps(exp.op, this.ctx));
     if (exp.request) verdicts.push(checkRequest(exp.request, this.outcomes.requests));
+    if (exp.running) verdicts.push(checkRunning(exp.running, this.outcomes.running));
     if (KubeObserver.concerns(exp)) verdicts.push(this.kubeVerdict(exp));
     const failed = verdicts.find((v) => !v.ok);
     return failed ?? { ok: true, detail: verdicts.map((v) => v.detail).join('; ') };

@@ -1,6 +1,7 @@
 import type { Simulation } from '../kernel/simulation.ts';
 import type { OpRecord } from './conditions.ts';
 import type { RequestRecord } from './k8s-conditions.ts';
+import { RunningPods } from './running-pods.ts';
 
 /**
  * What became of the requests a run made, read from its trace: every etcd client operation
@@ -14,8 +15,11 @@ export class Outcomes {
   /** Operations by the `id` the scenario gave them. */
   readonly opById = new Map<string, OpRecord>();
   readonly requests = new Map<string, RequestRecord>();
+  /** What the nodes' runtimes run (`that.running`). */
+  readonly running: RunningPods;
 
   constructor(sim: Simulation) {
+    this.running = new RunningPods(sim);
     sim.trace.subscribe((e) => {
       if (e.kind === 'etcd.op') {
         const key = `${e.client as string}#${e.id as number}`;

@@ -43,6 +43,8 @@ export interface RunOptions {
   explainPods?: readonly string[];
   /** Called after every kernel event (the CLI watches memory and trace writing); may end the run with `sim.stop(reason)`. */
   onEvent?: (sim: Simulation) => void;
+  /** Called once the world is built, before anything runs: property tests follow the committed state from here. */
+  onState?: (state: ClusterState) => void;
 }
 
 export interface Run {
@@ -61,6 +63,7 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Run {
   const invariants = new InvariantWatch(sim);
   const outcomes = new Outcomes(sim);
   const world = buildWorld(sim, spec, options.explainPods);
+  options.onState?.(world.state);
   const expectations = new ExpectationChecks(spec, world, outcomes);
   scheduleTimeline(spec, world, outcomes);
   expectations.schedule();

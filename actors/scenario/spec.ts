@@ -292,6 +292,17 @@ export interface RolloutCondition {
   object: ObjectRef;
 }
 
+/**
+ * A workload's pods as the nodes' container runtimes run them (kubelet traces, not the API):
+ * how many run now, and the most that ever ran at once.
+ */
+export interface RunningCondition {
+  /** A pod controller (lower-case canonical kind) or a Deployment. */
+  object: ObjectRef;
+  count?: CountMatch;
+  maxAtOnce?: CountMatch;
+}
+
 /** The outcome of a kubectl-like step, by its id. */
 export interface RequestCondition {
   id: string;
@@ -322,6 +333,7 @@ export interface Expectation {
   event?: EventCondition;
   workload?: WorkloadCondition;
   rollout?: RolloutCondition;
+  running?: RunningCondition;
   source: SourceRef;
 }
 

@@ -121,7 +121,27 @@ const SUBJECTS: Record<SubjectName, (cx: Ctx, st: State, v: Val, use: TargetUse)
     );
     return object && { rollout: { object } };
   }),
+  running: k8s((cx, _st, v) => {
+    const f = openMap(cx, v, SHAPES.runningCondition, 'a map like {object: deployment/web, maxAtOnce: {atMost: 4}}');
+    if (!f) return undefined;
+    let kind: string | undefined;
+    const object = readObjectField(cx, f, (info, objectV) => {
+      kind = info.kind.toLowerCase();
+      return RUNNING_KINDS.includes(kind)
+        ? true
+        : cx.report(objectV.node, `${objectV.path} is a ${kind}, which runs no pods of its own`, `that.running counts the pods of a ${RUNNING_KINDS.join(', ')}`, 'name a workload, like deployment/web');
+    });
+    const countV = f.get('count');
+    const maxV = f.get('maxAtOnce');
+    const count = countV && readCountMatch(cx, countV);
+    const maxAtOnce = maxV && readCountMatch(cx, maxV);
+    if (!object || !kind || (countV && count === undefined) || (maxV && maxAtOnce === undefined)) return undefined;
+    return { running: { object: { ...object, kind }, ...(count !== undefined ? { count } : {}), ...(maxAtOnce !== undefined ? { maxAtOnce } : {}) } };
+  }),
 };
+
+/** Kinds whose pods `that.running` counts (a pod counts for its controller; a ReplicaSet's for its Deployment). */
+const RUNNING_KINDS = ['deployment', 'replicaset', 'statefulset', 'daemonset', 'replicationcontroller', 'job'];
 
 const MAX_WORKLOAD_COUNT = 1_000_000;
 

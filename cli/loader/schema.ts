@@ -71,6 +71,7 @@ export const SUBJECT_KEYS = {
   event: opt('{reason: FailedScheduling}'),
   workload: opt('{object: deployment/web, available: 3}'),
   rollout: opt('{object: deployment/web}'),
+  running: opt('{object: deployment/web, maxAtOnce: {atMost: 6}}'),
 } as const satisfies Record<string, KeyRule>;
 
 /** The fields of a node entry: in spec.cluster.nodes and in add-nodes. */
@@ -466,6 +467,15 @@ export const SHAPES = {
       atLeast: opt('2'),
       atMost: opt('5'),
     },
+  },
+  runningCondition: {
+    keys: {
+      object: req('deployment/web'),
+      namespace: opt('default'),
+      count: opt('3'),
+      maxAtOnce: opt('{atMost: 4}'),
+    },
+    constraints: [{ rule: 'atLeastOne', keys: ['count', 'maxAtOnce'], label: 'assertion' }],
   },
   rolloutCondition: {
     keys: {

@@ -4,7 +4,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { admitPod } from '../../actors/kubelet/admission.ts';
 import { drivePod, type DriveOptions, type Timeline } from '../../actors/kubelet/driver.ts';
 import { newImageCache } from '../../actors/kubelet/images.ts';
-import { newPodRuntimeState, step, type KubeletEvent } from '../../actors/kubelet/pod-worker.ts';
+import { newPodRuntimeState, runningContainerCount, step, type KubeletEvent } from '../../actors/kubelet/pod-worker.ts';
 import type { ContainerStatusJson, PodConditionJson, PodStatusJson } from '../../actors/kubelet/status.ts';
 import { kpod } from '../../actors/kubelet/testing.ts';
 
@@ -549,4 +549,30 @@ test('a container of a restartPolicy Never pod that says nothing is a task: Succ
   assert.equal(phaseAt(tl, 'Succeeded'), 5000);
   const forever = drive(kpod('f').container('web').obj(), 60_000, { images: preloaded() });
   assert.equal(phaseAt(forever, 'Succeeded'), undefined, 'restartPolicy Always: run forever');
+});
+
+// ---------------------------------------------------------------------------------------------
+// Live containers (the kubelet's `k8s.running` trace)
+// ---------------------------------------------------------------------------------------------
+
+test('runningContainerCount: both containers count from their start until they exit, a stopping one included', () => {
+  const pod = kpod('two').container('a', 'nginx:1.25').container('b', 'nginx:1.25').behavior(undefined, 'on SIGTERM exit 0 after 5s').obj();
+  let images = preloaded();
+  let state = newPodRuntimeState(pod);
+  const run = (event: Parameters<typeof step>[1], nowMs: number): number | undefined => {
+    const r = step(state, event, nowMs, { images });
+    state = r.state;
+    images = r.images;
+    return r.wakeAtMs;
+  };
+  assert.equal(runningContainerCount(state), 0);
+  let wake = run({ type: 'PodBound', hostIP: '10.0.0.1', podIP: '10.244.0.2', admission: admitPod({ cpu: '4', memory: '8Gi', pods: 110 }, [], pod) }, 0);
+  // Images are present: the containers start at once or on the next wake-ups.
+  for (let i = 0; i < 10 && wake !== undefined && wake <= 1_000; i++) wake = run({ type: 'Tick' }, wake);
+  assert.equal(runningContainerCount(state), 2);
+  wake = run({ type: 'DeleteRequested', gracePeriodSeconds: 30 }, 10_000);
+  // SIGTERM sent: they run on until they exit 5 s later.
+  assert.equal(runningContainerCount(state), 2);
+  for (let i = 0; i < 10 && wake !== undefined && wake <= 20_000; i++) wake = run({ type: 'Tick' }, wake);
+  assert.equal(runningContainerCount(state), 0);
 });

@@ -92,6 +92,15 @@ describe('loading the verbs', () => {
     assert.match(exp(`{workload: {object: deployment/x, ready: {atLeast: 3, atMost: 2}}}`), /atLeast 3 above atMost 2/);
     assert.match(exp(`{rollout: {object: replicaset/x}}`), /rollout bounds are a Deployment/);
   });
+
+  it('reads and checks that.running', T, () => {
+    const spec = loadScenarioText(`${HEAD}  expect:\n    - name: n\n      at: 10s\n      that: {running: {object: deploy/web, count: 6, maxAtOnce: {atLeast: 7}}}\n`, FILE);
+    assert.deepEqual(spec.expectations[0]!.running, { object: { kind: 'deployment', name: 'web', namespace: 'default' }, count: 6, maxAtOnce: { atLeast: 7 } });
+    const exp = (that: string) => problem(`  expect:\n    - name: x\n      at: 10s\n      that: ${that}\n`);
+    assert.match(exp(`{running: {object: node/worker-0, count: 1}}`), /is a node, which runs no pods of its own/);
+    assert.match(exp(`{running: {object: deployment/x}}`), /assertion/);
+    assert.match(exp(`{running: {object: deployment/x, maxAtOnce: {atLeast: 3, atMost: 2}}}`), /atLeast 3 above atMost 2/);
+  });
 });
 
 describe('the scenario writer', () => {
