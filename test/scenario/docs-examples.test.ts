@@ -16,7 +16,11 @@ interface Example {
   file: string;
   duration: string;
   expect: Record<string, unknown>[];
+  /** What the example assumes the cluster already has (the StatefulSet's `my-storage-class`). */
+  given?: Record<string, unknown>[];
 }
+
+const MY_STORAGE_CLASS = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'my-storage-class' }, provisioner: 'kubesim.io/simulated', volumeBindingMode: 'Immediate' };
 
 const within = (limit: string) => ({ after: '0s', limit });
 
@@ -25,7 +29,7 @@ const EXAMPLES: Example[] = [
   { file: 'replicaset-frontend.yaml', duration: '60s', expect: [{ name: 'three ready', within: within('50s'), that: { workload: { object: 'replicaset/frontend', ready: 3 } } }] },
   { file: 'replicationcontroller-nginx.yaml', duration: '60s', expect: [{ name: 'three running', within: within('50s'), that: { pods: { selector: 'app=nginx', phase: 'Running', ready: true, count: 3 } } }] },
   { file: 'daemonset-fluentd-elasticsearch.yaml', duration: '60s', expect: [{ name: 'one per node', within: within('50s'), that: { workload: { object: 'daemonset/fluentd-elasticsearch', namespace: 'kube-system', ready: 3 } } }] },
-  { file: 'statefulset-web.yaml', duration: '120s', expect: [{ name: 'web-0..2 ready', within: within('110s'), that: { workload: { object: 'statefulset/web', ready: 3 } } }] },
+  { file: 'statefulset-web.yaml', duration: '120s', given: [MY_STORAGE_CLASS], expect: [{ name: 'web-0..2 ready', within: within('110s'), that: { workload: { object: 'statefulset/web', ready: 3 } } }] },
   { file: 'job-pi.yaml', duration: '120s', expect: [{ name: 'complete', within: within('110s'), that: { workload: { object: 'job/pi', condition: { type: 'Complete', status: 'True' } } } }] },
   { file: 'cronjob-hello.yaml', duration: '150s', expect: [{ name: 'a Job of the CronJob succeeded', within: within('140s'), that: { event: { reason: 'SawCompletedJob', messageContains: 'condition: Complete', object: 'cronjob/hello' } } }] },
   { file: 'pdb-zk.yaml', duration: '30s', expect: [{ name: 'status computed: needs 2, has none', within: within('20s'), that: { object: { object: 'poddisruptionbudget/zk-pdb', field: 'status.desiredHealthy', equals: 2 } } }] },
@@ -40,7 +44,7 @@ function scenarioText(example: Example): string {
       seed: 1,
       duration: example.duration,
       cluster: { etcd: { members: 3 }, controlPlane: { apiservers: 1, schedulers: 1, controllerManagers: 1 }, nodes: [{ name: 'worker', count: 3 }] },
-      workload: [{ path: `manifests/docs/${example.file}` }],
+      workload: [...(example.given ?? []), { path: `manifests/docs/${example.file}` }],
       expect: example.expect,
     },
   });
