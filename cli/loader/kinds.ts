@@ -8,6 +8,7 @@
  * to reject at run time, which is an outcome, not a load error.
  */
 
+import { formatApiVersion, RESOURCES } from '../../actors/api/resources.ts';
 import type { ObjectRef } from '../../actors/scenario/spec.ts';
 
 export interface KindInfo {
@@ -21,51 +22,19 @@ export interface KindInfo {
   namespaced: boolean;
 }
 
-const k = (kind: string, group: string, resource: string, namespaced: boolean, shortNames: string[] = []): KindInfo => ({
-  kind,
-  group,
-  version: 'v1',
-  resource,
-  shortNames,
-  namespaced,
-});
-
-export const KINDS: readonly KindInfo[] = [
-  k('Namespace', '', 'namespaces', false, ['ns']),
-  k('Node', '', 'nodes', false, ['no']),
-  k('Pod', '', 'pods', true, ['po']),
-  k('Lease', 'coordination.k8s.io', 'leases', true),
-  k('Event', '', 'events', true, ['ev']),
-  k('Service', '', 'services', true, ['svc']),
-  k('Endpoints', '', 'endpoints', true, ['ep']),
-  k('ReplicaSet', 'apps', 'replicasets', true, ['rs']),
-  k('Deployment', 'apps', 'deployments', true, ['deploy']),
-  k('StatefulSet', 'apps', 'statefulsets', true, ['sts']),
-  k('DaemonSet', 'apps', 'daemonsets', true, ['ds']),
-  k('ReplicationController', '', 'replicationcontrollers', true, ['rc']),
-  k('Job', 'batch', 'jobs', true),
-  k('CronJob', 'batch', 'cronjobs', true, ['cj']),
-  k('ResourceQuota', '', 'resourcequotas', true, ['quota']),
-  k('LimitRange', '', 'limitranges', true, ['limits']),
-  k('ServiceAccount', '', 'serviceaccounts', true, ['sa']),
-  k('PriorityClass', 'scheduling.k8s.io', 'priorityclasses', false, ['pc']),
-  k('Role', 'rbac.authorization.k8s.io', 'roles', true),
-  k('ClusterRole', 'rbac.authorization.k8s.io', 'clusterroles', false),
-  k('RoleBinding', 'rbac.authorization.k8s.io', 'rolebindings', true),
-  k('ClusterRoleBinding', 'rbac.authorization.k8s.io', 'clusterrolebindings', false),
-  k('DaemonSet', 'apps', 'daemonsets', true, ['ds']),
-  k('StatefulSet', 'apps', 'statefulsets', true, ['sts']),
-  k('ControllerRevision', 'apps', 'controllerrevisions', true),
-  k('ReplicationController', '', 'replicationcontrollers', true, ['rc']),
-  k('ConfigMap', '', 'configmaps', true, ['cm']),
-  k('Secret', '', 'secrets', true),
-  k('PersistentVolume', '', 'persistentvolumes', false, ['pv']),
-  k('PersistentVolumeClaim', '', 'persistentvolumeclaims', true, ['pvc']),
-  k('StorageClass', 'storage.k8s.io', 'storageclasses', false, ['sc']),
-  k('Job', 'batch', 'jobs', true),
-  k('CronJob', 'batch', 'cronjobs', true, ['cj']),
-  k('PodDisruptionBudget', 'policy', 'poddisruptionbudgets', true, ['pdb']),
-];
+/**
+ * The kinds the apiserver serves (actors/api/resources.ts, the one table), each in its own group's
+ * first version; the aliases kept for old clients (Deployments in extensions/v1beta1, Events in
+ * events.k8s.io) are left out, so `deployment` means apps/v1.
+ */
+export const KINDS: readonly KindInfo[] = RESOURCES.filter((r) => r.storageApiVersion === formatApiVersion(r.group, r.versions[0]!)).map((r) => ({
+  kind: r.kind,
+  group: r.group,
+  version: r.versions[0]!,
+  resource: r.resource,
+  shortNames: r.shortNames,
+  namespaced: r.namespaced,
+}));
 
 /** Every word kubectl accepts for a kind (lower case), → its entry. */
 const WORDS = new Map<string, KindInfo>();
@@ -99,7 +68,9 @@ export function kindWords(): string[] {
 
 /** The kinds, for messages: `pod (po, pods), deployment (deploy), …`. */
 export function kindList(): string {
-  return KINDS.map((i) => i.kind.toLowerCase()).join(', ');
+  return KINDS.map((i) => i.kind.toLowerCase())
+    .sort()
+    .join(', ');
 }
 
 export type RefParse =

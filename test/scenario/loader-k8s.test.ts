@@ -533,7 +533,7 @@ describe('Kubernetes errors', () => {
   it('unknown kind in an object reference', () => {
     assertProblem(textError(HEAD + '  timeline: [{at: 1s, delete: pood/web}]\n'), INLINE, 11, 31, [
       'unknown kind "pood" in spec.timeline[0].delete ("pood/web")',
-      'kinds: namespace, node, pod,',
+      'kinds: clusterrole, clusterrolebinding, configmap, controllerrevision, cronjob, daemonset, deployment, endpoints, endpointslice,',
       'did you mean "pod/web"?',
     ]);
     assertProblem(textError(HEAD + '  expect: [{name: x, at: 2s, that: {object: {object: ingress/x, exists: true}}}]\n'), INLINE, 11, 54, ['unknown kind "ingress"']);
