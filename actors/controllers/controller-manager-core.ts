@@ -73,10 +73,13 @@ interface PendingWrite {
 export interface ControllerManagerOptions {
   /** The controllers to host (default: the registry). */
   controllers?: readonly AnyController[];
+  /** The component the host is: its Lease in kube-system and its traces (default kube-controller-manager). */
+  component?: string;
   config?: Partial<ControllerManagerConfig>;
 }
 
 export interface ControllerManagerState {
+  readonly component: string;
   readonly identity: string;
   readonly client: ApiClientState;
   readonly leader: LeaderElectionState;
@@ -132,10 +135,12 @@ export function newControllerManager(identity: string, client: ApiClientState, o
     }
     controllers.push(controller);
   }
+  const component = options.component ?? COMPONENT;
   return {
+    component,
     identity,
     client,
-    leader: newLeaderElection({ identity, namespace: 'kube-system', leaseName: COMPONENT, ...DEFAULT_LEADER_ELECTION }),
+    leader: newLeaderElection({ identity, namespace: 'kube-system', leaseName: component, ...DEFAULT_LEADER_ELECTION }),
     config,
     informers,
     controllers,
@@ -208,7 +213,7 @@ export function onLeaderRetry(s: ControllerManagerState, nowMs: number, out: Out
 
 function onAcquired(s: ControllerManagerState, nowMs: number, out: Output): void {
   s.term++;
-  out.traces.push({ kind: 'k8s.leader', fields: { component: COMPONENT, identity: s.identity, leader: true } });
+  out.traces.push({ kind: 'k8s.leader', fields: { component: s.component, identity: s.identity, leader: true } });
   // As upstream's OnStartedLeading: the shared informers start with the first term (the lease
   // write just succeeded, so the apiserver serves us) and keep running after it.
   if (!s.informersStarted) {
@@ -230,7 +235,7 @@ function onAcquired(s: ControllerManagerState, nowMs: number, out: Output): void
 
 function onLost(s: ControllerManagerState, out: Output): void {
   s.term++;
-  out.traces.push({ kind: 'k8s.leader', fields: { component: COMPONENT, identity: s.identity, leader: false } });
+  out.traces.push({ kind: 'k8s.leader', fields: { component: s.component, identity: s.identity, leader: false } });
   for (const q of s.queues) {
     q.wq.clear();
     q.active = 0;
@@ -329,7 +334,7 @@ function drain(s: ControllerManagerState, nowMs: number, out: Output): void {
     while (q.active < q.spec.workers) {
       const key = q.wq.get();
       if (key === undefined) break;
-      if (++syncs > MAX_SYNCS_PER_STEP) throw new Error(`${COMPONENT}: more than ${MAX_SYNCS_PER_STEP} syncs in one step (queue ${q.name} re-adds its keys at once?)`);
+      if (++syncs > MAX_SYNCS_PER_STEP) throw new Error(`${s.component}: more than ${MAX_SYNCS_PER_STEP} syncs in one step (queue ${q.name} re-adds its keys at once?)`);
       runSync(s, q, key, nowMs, out);
     }
   }

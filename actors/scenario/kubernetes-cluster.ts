@@ -1,3 +1,4 @@
+import { startCloudControllerManager } from '../cloud-controller-manager/cloud-controller-manager.ts';
 import { DEFAULT_KUBE_PROXY_CONFIG, startKubeProxy } from '../kube-proxy/kube-proxy-core.ts';
 import type { TokenEntry } from '../api/auth/authenticate.ts';
 import type { KubeObject } from '../api/protocol.ts';
@@ -18,6 +19,8 @@ import type { KubernetesSpec, NodeSpec, ScenarioSpec } from './spec.ts';
 
 
 const KUBE_PROXY_TOKEN = 'kube-proxy-token';
+const CLOUD_CONTROLLER_MANAGER_TOKEN = 'cloud-controller-manager-token';
+export const CLOUD_CONTROLLER_MANAGER_HOST = 'cloud-controller-manager-0';
 
 /** The kube-proxy host of a node (on the node's machine). */
 export function kubeProxyName(node: string): string {
@@ -75,6 +78,7 @@ export class KubernetesCluster {
     for (let i = 0; i < spec.schedulers; i++) this.tokens.set(`${schedulerName(i)}-token`, { name: 'system:kube-scheduler', groups: [] });
     for (let i = 0; i < spec.controllerManagers; i++) this.tokens.set(`${controllerManagerName(i)}-token`, { name: 'system:kube-controller-manager', groups: [] });
     this.tokens.set(KUBE_PROXY_TOKEN, { name: 'system:kube-proxy', groups: [] });
+    this.tokens.set(CLOUD_CONTROLLER_MANAGER_TOKEN, { name: 'system:cloud-controller-manager', groups: [] });
   }
 
   build(): void {
@@ -104,6 +108,8 @@ export class KubernetesCluster {
       const name = controllerManagerName(i);
       this.sim.addHost({ name, disk: null, create: (env) => startControllerManager(env, { ...API_CLIENT, token: `${name}-token` }) });
     }
+    // The simulated cloud's controller manager: LoadBalancer Services get an address from its pool.
+    this.sim.addHost({ name: CLOUD_CONTROLLER_MANAGER_HOST, disk: null, create: (env) => startCloudControllerManager(env, { ...API_CLIENT, token: CLOUD_CONTROLLER_MANAGER_TOKEN }) });
     const users = this.spec.users.some((u) => u.name === ADMIN) ? this.spec.users : [{ name: ADMIN, token: 'admin-token', groups: ['system:masters'] }, ...this.spec.users];
     for (const user of users) {
       this.sim.addHost({ name: user.name, disk: null, create: (env) => startKubectl(env, { user: user.name, resolveKind }, { ...USER_CLIENT, token: user.token }) });
@@ -151,6 +157,7 @@ export class KubernetesCluster {
     const hosts = [VIP, ...Array.from({ length: Math.max(1, this.spec.apiservers) }, (_, i) => apiserverName(i))];
     for (let i = 0; i < this.spec.schedulers; i++) hosts.push(schedulerName(i));
     for (let i = 0; i < this.spec.controllerManagers; i++) hosts.push(controllerManagerName(i));
+    hosts.push(CLOUD_CONTROLLER_MANAGER_HOST);
     return [...hosts, ...this.nodeNames, ...this.nodeNames.map(kubeProxyName), ...this.spec.users.map((u) => u.name), ADMIN];
   }
 }

@@ -145,6 +145,16 @@ const VOLUME_SCHEDULER_RULES: PolicyRule[] = [
   rule(READ, ['storage.k8s.io'], ['storageclasses']),
 ];
 
+/** system:cloud-controller-manager (upstream's cloud-provider role, bound to its user here). */
+const CLOUD_CONTROLLER_MANAGER_RULES: PolicyRule[] = [
+  EVENTS,
+  rule(['create'], ['coordination.k8s.io'], ['leases']),
+  rule(['get', 'update'], ['coordination.k8s.io'], ['leases'], ['cloud-controller-manager']),
+  rule(['get', 'list', 'watch', 'patch', 'update'], [''], ['services', 'nodes']),
+  rule(['patch', 'update'], [''], ['services/status', 'nodes/status']),
+  rule(['list', 'watch'], [''], ['endpoints']),
+];
+
 /** system:kube-dns (bound to service account kube-system/kube-dns). */
 const KUBE_DNS_RULES: PolicyRule[] = [rule(['list', 'watch'], [''], ['endpoints', 'services'])];
 
@@ -160,6 +170,7 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly ClusterRole[] = Object.freeze([
   clusterRole('system:node', NODE_RULES.map((r) => ({ ...r, verbs: [...r.verbs], apiGroups: [...(r.apiGroups ?? [])], resources: [...(r.resources ?? [])] }))),
   clusterRole('system:node-proxier', NODE_PROXIER_RULES),
   clusterRole('system:kube-dns', KUBE_DNS_RULES),
+  clusterRole('system:cloud-controller-manager', CLOUD_CONTROLLER_MANAGER_RULES),
 ]);
 
 export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = Object.freeze([
@@ -169,6 +180,7 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = Ob
   clusterRoleBinding('system:volume-scheduler', 'system:volume-scheduler', { kind: 'User', name: KUBE_SCHEDULER_USER }),
   clusterRoleBinding('system:node-proxier', 'system:node-proxier', { kind: 'User', name: 'system:kube-proxy' }),
   clusterRoleBinding('system:kube-dns', 'system:kube-dns', { kind: 'ServiceAccount', name: 'kube-dns', namespace: 'kube-system' }),
+  clusterRoleBinding('system:cloud-controller-manager', 'system:cloud-controller-manager', { kind: 'User', name: 'system:cloud-controller-manager' }),
 ]);
 
 /** Everything above as RbacObjects (no namespaced Roles or RoleBindings), for tests and bootstrap. */
