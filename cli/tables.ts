@@ -6,10 +6,11 @@ import type { ClusterState } from '../actors/scenario/cluster-state.ts';
 import { coreStateOf } from '../actors/kernel/core-actor.ts';
 import { renderIptables } from '../actors/kube-proxy/iptables.ts';
 import type { KubeProxyState } from '../actors/kube-proxy/kube-proxy-core.ts';
+import { podServiceEnvironments, type KubeletState } from '../actors/kubelet/kubelet-core.ts';
 
 /** `kubectl get`-style tables of the cluster's committed state at the end of a run. */
 
-export const SHOWABLE = ['nodes', 'pods', 'services', 'endpoints', 'events', 'components', 'proxy-rules'] as const;
+export const SHOWABLE = ['nodes', 'pods', 'services', 'endpoints', 'events', 'components', 'proxy-rules', 'env'] as const;
 export type Showable = (typeof SHOWABLE)[number];
 
 /** A plain-text table: columns as wide as their widest cell, `gap` between them (kubectl uses three spaces). */
@@ -126,6 +127,19 @@ function proxyRules(sim: Simulation): string {
   return out.join('\n');
 }
 
+/** Every running pod's service environment variables, as `kubectl exec POD -- env | sort` would show them. */
+function serviceEnv(sim: Simulation): string {
+  const out: string[] = [];
+  for (const name of sim.hostNames()) {
+    const actor = sim.actorOf(name);
+    if (describeActor(actor)?.component !== 'kubelet') continue;
+    for (const { pod, env } of podServiceEnvironments(coreStateOf(actor!) as KubeletState)) {
+      out.push(`# ${pod} (on ${name})`, ...env.map((v) => `${v.name}=${v.value}`), '');
+    }
+  }
+  return out.join('\n');
+}
+
 /** Every host's component and the phase its machine is in (kubesim's own view; kubectl has none). */
 export function componentsTable(sim: Simulation): string {
   const rows = sim.hostNames().map((name) => {
@@ -143,6 +157,11 @@ export function showTables(state: ClusterState, kinds: readonly Showable[], nowM
       out.push('$ kubesim components');
       out.push(componentsTable(sim));
       out.push('');
+      continue;
+    }
+    if (kind === 'env') {
+      out.push('$ kubectl exec POD -- env   # every pod: the variables its Services gave it when it started');
+      out.push(serviceEnv(sim));
       continue;
     }
     if (kind === 'proxy-rules') {

@@ -9,6 +9,7 @@ import { admitPod } from './admission.ts';
 import { statusNeedsReconcile } from './status-reconcile.ts';
 import { newImageCache, type ImageCacheState } from './images.ts';
 import { newPodRuntimeState, runningContainerCount, step, type KubeletConfig, type KubeletEvent, type PodEvent, type PodRuntimeState } from './pod-worker.ts';
+import { podServiceEnv, type EnvVar } from './service-env.ts';
 import { failedMountMessage, isClaimBound, podClaimVolumes, VOLUME_MOUNT_TIMEOUT_MS, VOLUME_POLL_MS } from './volumes.ts';
 import { allocatePodIP, nodeAllocatable, nodeInternalIP, nodeObject, nodeStatus, type NodeConditionJson, type NodeParams } from './status.ts';
 
@@ -45,6 +46,8 @@ interface Worker {
   statusInFlight: boolean;
   /** Containers alive in the runtime (running, or stopping within their grace period), as last traced. */
   runningContainers: number;
+  /** The service environment variables its containers got when the pod started here. */
+  readonly serviceEnv: readonly EnvVar[];
   /** Waiting for the pod's claims to be Bound before its containers start (volumes.ts). */
   volumeWait: VolumeWait | null;
 }
@@ -66,6 +69,8 @@ export interface KubeletState {
   readonly pods: InformerState;
   /** Its own Node as the API has it (field selector metadata.name): what others wrote into its status. */
   readonly node: InformerState;
+  /** Every Service (the kubelet's service lister): a pod's service environment variables. */
+  readonly services: InformerState;
   readonly workers: Map<string, Worker>;
   readonly config: KubeletConfig;
   images: ImageCacheState;
@@ -88,6 +93,7 @@ export function newKubelet(params: NodeParams, client: ApiClientState, config: K
     client,
     pods: newInformer({ name: 'pods', apiVersion: 'v1', resource: 'pods', fieldSelector: `spec.nodeName=${params.name}` }),
     node: newInformer({ name: 'node', apiVersion: 'v1', resource: 'nodes', fieldSelector: `metadata.name=${params.name}` }),
+    services: newInformer({ name: 'services', apiVersion: 'v1', resource: 'services' }),
     workers: new Map(),
     config,
     images: newImageCache(),
@@ -108,6 +114,7 @@ export function start(k: KubeletState, nowMs: number, out: Output): void {
   register(k, nowMs, out);
   startInformer(k.pods, k.client, out);
   startInformer(k.node, k.client, out);
+  startInformer(k.services, k.client, out);
   out.timers.push({ id: 'kubelet-lease', delayMs: 0, event: { type: 'KubeletLease' } });
   out.timers.push({ id: 'kubelet-node-status', delayMs: NODE_STATUS_UPDATE_MS, event: { type: 'KubeletNodeStatus' } });
 }
@@ -198,6 +205,11 @@ function postNodeStatus(k: KubeletState, nowMs: number, out: Output, force: bool
   request(k.client, { verb: 'patch', patchType: 'merge', apiVersion: 'v1', resource: 'nodes', name: k.params.name, subresource: 'status', body: { status } as unknown as KubeObject }, 'node-status', out);
 }
 
+/** Each running pod's service environment variables (`kubectl exec POD -- env`, for `--show env`). */
+export function podServiceEnvironments(k: KubeletState): { pod: string; env: readonly EnvVar[] }[] {
+  return [...k.workers.values()].map((w) => ({ pod: w.key, env: w.serviceEnv })).sort((a, b) => (a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : 0));
+}
+
 // ---------------------------------------------------------------------------------------------
 // API results
 
@@ -205,6 +217,10 @@ export function onApiResult(k: KubeletState, result: ApiResult, nowMs: number, o
   if (ownsTag(k.pods, result.tag)) return onPodDeltas(k, informerResult(k.pods, result, k.client, out), nowMs, out);
   if (ownsTag(k.node, result.tag)) {
     informerResult(k.node, result, k.client, out);
+    return;
+  }
+  if (ownsTag(k.services, result.tag)) {
+    informerResult(k.services, result, k.client, out);
     return;
   }
   const [kind, detail] = result.tag.split(':');
@@ -243,10 +259,12 @@ export function onRegisterRetry(k: KubeletState, nowMs: number, out: Output): vo
 export function onApiWatch(k: KubeletState, delivery: WatchDelivery, nowMs: number, out: Output): void {
   if (ownsTag(k.pods, delivery.tag)) onPodDeltas(k, informerWatch(k.pods, delivery, k.client, out), nowMs, out);
   else if (ownsTag(k.node, delivery.tag)) informerWatch(k.node, delivery, k.client, out);
+  else if (ownsTag(k.services, delivery.tag)) informerWatch(k.services, delivery, k.client, out);
 }
 
 export function onInformerRetry(k: KubeletState, informer: string, what: 'list' | 'watch', out: Output): void {
-  informerRetry(informer === k.node.config.name ? k.node : k.pods, what, k.client, out);
+  const inf = [k.node, k.services].find((i) => i.config.name === informer) ?? k.pods;
+  informerRetry(inf, what, k.client, out);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -300,7 +318,9 @@ function startWorker(k: KubeletState, key: string, pod: V1Pod, nowMs: number, ou
   // The node's labels as registered (kubernetes.io/hostname and the rest), for nodeSelector checks.
   const labels = (nodeObject(k.params, nowMs).metadata as { labels?: Record<string, string> }).labels;
   const admission = admitPod(nodeAllocatable(k.params) as never, [...k.workers.values()].map((w) => w.pod), pod, labels);
-  const worker: Worker = { key, pod, state: newPodRuntimeState(pod), ipSlot: slot, deleteRequested: false, deleteSent: false, pendingStatus: null, statusInFlight: false, volumeWait: null, runningContainers: 0 };
+  // makeEnvironmentVariables: the Services that exist now, and only those, give the pod variables.
+  const serviceEnv = podServiceEnv([...k.services.store.values()], pod.metadata?.namespace ?? 'default', pod.spec?.enableServiceLinks !== false);
+  const worker: Worker = { key, pod, state: newPodRuntimeState(pod), ipSlot: slot, deleteRequested: false, deleteSent: false, pendingStatus: null, statusInFlight: false, volumeWait: null, runningContainers: 0, serviceEnv };
   k.workers.set(key, worker);
   const bound: PodEvent = { type: 'PodBound', hostIP: nodeInternalIP(k.params), podIP: allocatePodIP(k.params.index, slot), admission };
   const claims = podClaimVolumes(pod).map(([, claim]) => claim);
