@@ -11,7 +11,7 @@ import type { Rng } from '../kernel/rng.ts';
 import { isFailure, type EtcdFailure, type EtcdPort } from './etcd-port.ts';
 import type { ApiMachinery, Lookup, ResourceInfo, UserInfo } from './machinery.ts';
 import { WatchCache, type CacheEvent } from './watch-cache.ts';
-import { allocateService, allocationKeys, type Allocation, CLUSTER_IP_KEY_PREFIX, DEFAULT_SERVICE_ALLOCATION, indexedIp, NODE_PORT_KEY_PREFIX, parseCidr, type ServiceAllocationConfig, type TakenAddresses } from './service-allocation.ts';
+import { allocateService, allocationKeys, dropTypeDependentFields, type Allocation, CLUSTER_IP_KEY_PREFIX, DEFAULT_SERVICE_ALLOCATION, indexedIp, NODE_PORT_KEY_PREFIX, parseCidr, type ServiceAllocationConfig, type TakenAddresses } from './service-allocation.ts';
 import { budgetsForPod, canIgnoreBudget, checkAndDecrement, EVICTION_RETRIES, MORE_THAN_ONE_BUDGET, unreadyPodNeedsNoBudget, type BudgetLike } from './eviction.ts';
 
 /**
@@ -864,7 +864,7 @@ export class ApiServerCore {
     const escalation = m.checkEscalation({ ...attrs, object: next }, this.lookup);
     if (escalation) return escalation;
     if (info.resource === 'services' && req.subresource === undefined) {
-      const allocated = this.allocate(next, cur);
+      const allocated = this.allocate(dropTypeDependentFields(next, cur), cur);
       if (allocated.error) return invalid(info.kind, info.group, meta.name ?? '', [allocated.error]);
       next = allocated.service;
     }

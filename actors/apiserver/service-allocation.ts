@@ -128,6 +128,34 @@ export function allocationKeys(svc: KubeObject): string[] {
  * kept when the new object leaves it out, as `patchAllocatedValues`), or the field error of an
  * address that cannot be given. Node port range errors are validation's (they come first).
  */
+/**
+ * dropTypeDependentFields (the service registry's update): when an update changes the type, the
+ * fields only the old type used — node ports, externalTrafficPolicy, healthCheckNodePort, the load
+ * balancer's — are cleared if the update left them as they were, so `kubectl patch -p
+ * '{"spec":{"type":"ClusterIP"}}'` works on a NodePort Service.
+ */
+export function dropTypeDependentFields(svc: KubeObject, old: KubeObject): KubeObject {
+  const spec: ServiceSpec = structuredClone(specOf(svc));
+  const oldSpec = specOf(old);
+  if (spec.type === oldSpec.type) return svc;
+  const same = (field: string): boolean => JSON.stringify(spec[field]) === JSON.stringify(oldSpec[field]);
+  if (!usesNodePorts(spec.type) && usesNodePorts(oldSpec.type)) {
+    for (const p of spec.ports ?? []) {
+      const before = (oldSpec.ports ?? []).find((o) => o.port === p.port && (o.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
+      if (p.nodePort !== undefined && p.nodePort === before?.nodePort) delete p.nodePort;
+    }
+  }
+  const externallyAccessible = usesNodePorts(spec.type) || (spec.externalIPs as unknown[] | undefined)?.length;
+  if (!externallyAccessible && same('externalTrafficPolicy')) delete spec.externalTrafficPolicy;
+  if (spec.type !== 'LoadBalancer') {
+    for (const f of ['healthCheckNodePort', 'allocateLoadBalancerNodePorts', 'loadBalancerClass']) if (same(f)) delete spec[f];
+  }
+  if (spec.type === 'ExternalName') {
+    for (const f of ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy']) if (same(f)) delete spec[f];
+  }
+  return { ...svc, spec } as KubeObject;
+}
+
 export type Allocation = { service: KubeObject; error?: undefined } | { error: FieldCause };
 
 export function allocateService(svc: KubeObject, old: KubeObject | undefined, taken: TakenAddresses, config: ServiceAllocationConfig, random: (n: number) => number): Allocation {
@@ -144,6 +172,10 @@ export function allocateService(svc: KubeObject, old: KubeObject | undefined, ta
     }
     const held = oldSpec?.clusterIPs ?? (oldSpec?.clusterIP ? [oldSpec.clusterIP] : []);
     const requested = spec.clusterIP ?? spec.clusterIPs?.[0];
+    // validateUpgradeDowngradeClusterIPs: the primary address of a Service that has one stays.
+    if (oldSpec && oldSpec.type !== 'ExternalName' && held.length > 0 && requested !== undefined && requested !== held[0]) {
+      return { error: invalid('spec.clusterIPs[0]', spec.clusterIPs ?? [requested], 'may not change once set') };
+    }
     if (requested === 'None') {
       spec.clusterIP = 'None';
       spec.clusterIPs = ['None'];

@@ -51,4 +51,22 @@ describe('apiserver: Service addresses', { timeout: 180_000 }, () => {
     assert.equal(codes[0], 201);
     assert.ok(codes[1] === 409 || codes[1] === 422, `the other: ${codes[1]}`);
   });
+
+  it('the ClusterIP may not change once set; changing the type to ClusterIP drops the node ports it left as they were', { timeout: 120_000 }, () => {
+    const h = new Harness({ seed: 'services-update' });
+    h.waitReady();
+    const a = h.call({ verb: 'create', ...SERVICES, namespace: 'default', body: nodePortService('a') });
+    assert.equal(a.code, 201, show(a));
+    const cur = a.body as Svc;
+    const moved = h.call({ verb: 'update', ...SERVICES, namespace: 'default', name: 'a', body: { ...cur, spec: { ...cur.spec, clusterIP: '10.96.5.5', clusterIPs: ['10.96.5.5'] } } });
+    assert.equal(moved.code, 422, show(moved));
+    assert.equal((moved.body as { message: string }).message, 'Service "a" is invalid: spec.clusterIPs[0]: Invalid value: ["10.96.5.5"]: may not change once set');
+    const typed = h.call({ verb: 'patch', ...SERVICES, namespace: 'default', name: 'a', patchType: 'merge', body: { spec: { type: 'ClusterIP' } } as unknown as KubeObject });
+    assert.equal(typed.code, 200, show(typed));
+    assert.equal((typed.body as Svc).spec.ports[0]!.nodePort, undefined);
+    assert.equal((typed.body as Svc).spec.clusterIP, cur.spec.clusterIP, 'the address stays');
+    // The node port it gave back can be asked for by another Service.
+    const b = h.call({ verb: 'create', ...SERVICES, namespace: 'default', body: nodePortService('b', cur.spec.ports[0]!.nodePort) });
+    assert.equal(b.code, 201, show(b));
+  });
 });
