@@ -11,6 +11,7 @@ import type { Rng } from '../kernel/rng.ts';
 import { isFailure, type EtcdFailure, type EtcdPort } from './etcd-port.ts';
 import type { ApiMachinery, Lookup, ResourceInfo, UserInfo } from './machinery.ts';
 import { WatchCache, type CacheEvent } from './watch-cache.ts';
+import { ENDPOINT_INTERVAL_MS, kubernetesEndpoints, kubernetesEndpointSlice, liveMasterAddresses, MASTER_LEASE_PREFIX, masterLeaseKey, masterLeaseValue, sameEndpoints } from './endpoint-reconciler.ts';
 import { allocateService, allocationKeys, dropTypeDependentFields, type Allocation, CLUSTER_IP_KEY_PREFIX, DEFAULT_SERVICE_ALLOCATION, indexedIp, NODE_PORT_KEY_PREFIX, parseCidr, type ServiceAllocationConfig, type TakenAddresses } from './service-allocation.ts';
 import { budgetsForPod, canIgnoreBudget, checkAndDecrement, EVICTION_RETRIES, MORE_THAN_ONE_BUDGET, unreadyPodNeedsNoBudget, type BudgetLike } from './eviction.ts';
 
@@ -36,6 +37,8 @@ export interface ApiServerConfig {
   watchTimeoutMinMs: number;
   /** --service-cluster-ip-range and --service-node-port-range. */
   serviceAllocation: ServiceAllocationConfig;
+  /** --advertise-address: this apiserver's address in the `kubernetes` Service's endpoints (none: not advertised). */
+  advertiseAddress?: string;
 }
 
 export const DEFAULT_APISERVER_CONFIG = {
@@ -153,6 +156,49 @@ export class ApiServerCore {
     for (const c of this.caches.values()) this.relist(c);
     this.out.timers.push({ id: 'apiserver-compaction', delayMs: this.config.compactionIntervalMs, event: { type: 'ApiServerCompaction' } });
     this.out.timers.push({ id: 'apiserver-bookmarks', delayMs: this.config.bookmarkIntervalMs, event: { type: 'ApiServerBookmarks' } });
+    if (this.config.advertiseAddress) this.out.timers.push({ id: 'apiserver-endpoints', delayMs: 0, event: { type: 'ApiServerEndpoints' } });
+  }
+
+  /**
+   * The lease endpoint reconciler (endpoint-reconciler.ts): renew this apiserver's master lease,
+   * read every live one, and write the `kubernetes` Endpoints and EndpointSlice when they differ.
+   * Every 10 s; nothing until the apiserver is ready. A lost race is mended on the next tick.
+   */
+  onEndpointTick(): void {
+    const ip = this.config.advertiseAddress;
+    if (!ip) return;
+    this.out.timers.push({ id: 'apiserver-endpoints', delayMs: this.ready ? ENDPOINT_INTERVAL_MS : 1_000, event: { type: 'ApiServerEndpoints' } });
+    if (!this.ready) return;
+    this.etcd.txn({ compare: [], success: [{ op: 'put', key: masterLeaseKey(ip), value: masterLeaseValue(this.now()) }], failure: [] }, (r) => {
+      if (isFailure(r)) return;
+      this.etcd.range(MASTER_LEASE_PREFIX, { prefix: true, consistency: 'linearizable' }, (leases) => {
+        if (isFailure(leases)) return;
+        const ips = liveMasterAddresses(leases.kvs, this.now());
+        this.writeKubernetesEndpoints('endpoints', kubernetesEndpoints(ips));
+        this.writeKubernetesEndpoints('endpointslices', kubernetesEndpointSlice(ips));
+      });
+    });
+  }
+
+  private writeKubernetesEndpoints(resource: string, want: KubeObject): void {
+    const c = this.caches.get(resource);
+    if (!c) return;
+    const m = this.config.machinery;
+    const key = m.etcdKey(c.info, 'default', 'kubernetes');
+    const stored = c.cache.objects.get(key)?.object;
+    if (sameEndpoints(stored, want)) return;
+    if (!stored) {
+      this.etcdCreate(c.info, 'default', 'kubernetes', m.prepareCreate(m.applyDefaults(want, c.info, c.info.storageVersion), c.info, this.defaultingContext()), () => undefined);
+      return;
+    }
+    const { metadata: _meta, apiVersion: _v, kind: _k, ...fields } = want;
+    void _meta;
+    void _v;
+    void _k;
+    const base: KubeObject = { ...stored };
+    delete base['subsets'];
+    const next: KubeObject = { ...base, ...fields };
+    this.etcd.txn({ compare: [{ key, target: 'mod', result: '=', value: Number(stored.metadata?.resourceVersion ?? 0) }], success: [{ op: 'put', key, value: encode(stripRv(next)) }], failure: [] }, () => undefined);
   }
 
   // -------------------------------------------------------------------------------------------

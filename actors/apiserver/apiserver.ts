@@ -14,7 +14,8 @@ type OwnTimer =
   | { type: 'ApiServerCacheWait' }
   | { type: 'ApiServerWatchTimeout'; client: string; reqId: number }
   | { type: 'ApiServerBookmarks' }
-  | { type: 'ApiServerCompaction' };
+  | { type: 'ApiServerCompaction' }
+  | { type: 'ApiServerEndpoints' };
 
 /** kube-apiserver's inputs: API requests, VIP probes, its embedded etcd client's traffic, its timers. */
 export type ApiServerInput = ApiRequest | ApiWatchCancel | Healthz | ClientInbound | OwnTimer | { type: 'ApiServerStart' };
@@ -72,6 +73,8 @@ export const apiServerCore: ComponentCore<ApiServerHostState, ApiServerInput, 's
           return core.onBookmarkTick();
         case 'ApiServerCompaction':
           return core.onCompactionTick();
+        case 'ApiServerEndpoints':
+          return core.onEndpointTick();
       }
     });
   },

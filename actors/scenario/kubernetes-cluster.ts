@@ -84,14 +84,16 @@ export class KubernetesCluster {
   build(): void {
     const machinery = defaultMachinery(this.tokens);
     const apiservers = Array.from({ length: Math.max(1, this.spec.apiservers) }, (_, i) => apiserverName(i));
-    for (const name of apiservers) {
+    apiservers.forEach((name, i) => {
+      // Control-plane addresses beside the nodes' 172.18.x.y (kind's network), from the top of it.
+      const advertiseAddress = `172.18.255.${i + 2}`;
       this.sim.addHost({
         name,
         disk: null,
         create: (env) =>
-          startApiServer(env, { config: { ...DEFAULT_APISERVER_CONFIG, machinery }, etcdEndpoints: this.etcdMembers, etcdRequestTimeoutMs: this.scenario.cluster.etcd.requestTimeoutMs }),
+          startApiServer(env, { config: { ...DEFAULT_APISERVER_CONFIG, machinery, advertiseAddress }, etcdEndpoints: this.etcdMembers, etcdRequestTimeoutMs: this.scenario.cluster.etcd.requestTimeoutMs }),
       });
-    }
+    });
     this.sim.addHost({ name: VIP, disk: null, create: (env) => startVip(env, apiservers) });
     let schedulerConfig: SchedulerConfiguration | undefined;
     if (this.spec.schedulerConfiguration) {
