@@ -1,6 +1,7 @@
 import type { KubeObject } from '../../api/protocol.ts';
 import { objectKey } from '../../client/informer.ts';
 import { CONTROLLER_REVISIONS, DAEMON_SETS, NODES, PODS } from '../host/resources.ts';
+import { ownedPodHandlers } from '../host/owned-pods.ts';
 import { defineController, type ControllerContext } from '../host/types.ts';
 import { controllingDaemonSet, newDaemonSetState, syncDaemonSet, type DaemonSetState } from './daemonset.ts';
 
@@ -13,27 +14,6 @@ import { controllingDaemonSet, newDaemonSetState, syncDaemonSet, type DaemonSetS
 
 type Ctx = ControllerContext<DaemonSetState>;
 
-function podDeleted(pod: KubeObject, ctx: Ctx): void {
-  const key = controllingDaemonSet(pod, ctx);
-  if (!key) return;
-  ctx.state.expectations.deletionObserved(key, objectKey(pod));
-  ctx.enqueue(key);
-}
-
-function podAdded(pod: KubeObject, ctx: Ctx): void {
-  if (pod.metadata?.deletionTimestamp) return podDeleted(pod, ctx);
-  const key = controllingDaemonSet(pod, ctx);
-  if (!key) return;
-  ctx.state.expectations.creationObserved(key);
-  ctx.enqueue(key);
-}
-
-function podUpdated(old: KubeObject, pod: KubeObject, ctx: Ctx): void {
-  if (old.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
-  if (pod.metadata?.deletionTimestamp && !old.metadata?.deletionTimestamp) return podDeleted(pod, ctx);
-  const key = controllingDaemonSet(pod, ctx);
-  if (key) ctx.enqueue(key);
-}
 
 function enqueueAll(ctx: Ctx): void {
   for (const k of ctx.cache(DAEMON_SETS).keys()) ctx.enqueue(k);
@@ -63,7 +43,7 @@ export const daemonSetController = defineController<DaemonSetState>({
       },
       onDelete: (_n, ctx) => enqueueAll(ctx),
     },
-    { informer: PODS, onAdd: podAdded, onUpdate: podUpdated, onDelete: podDeleted },
+    ownedPodHandlers(controllingDaemonSet),
   ],
   queues: [{ workers: 2, sync: syncDaemonSet }],
   newState: newDaemonSetState,

@@ -1,8 +1,7 @@
 import { objectKey } from '../../client/informer.ts';
 import { ENDPOINTS, PODS, SERVICES } from '../host/resources.ts';
-import { managesEndpoints, selectsPod, serviceAndPodHandlers, serviceSelector, type ServiceJson } from '../host/service-endpoints.ts';
+import { managesEndpoints, selectedPods, serviceAndPodHandlers, type ServiceJson } from '../host/service-endpoints.ts';
 import { defineController, type Action, type ControllerContext } from '../host/types.ts';
-import { keysInNamespace } from '../host/workload.ts';
 import { desiredEndpoints, endpointsEqual, type EndpointsJson } from './endpoints.ts';
 
 /**
@@ -27,11 +26,7 @@ export function syncEndpoints(key: string, ctx: Ctx): Action<null>[] {
     return [{ kind: 'write', request: { verb: 'delete', apiVersion: 'v1', resource: 'endpoints', namespace, name }, tolerate: [404], traces: [{ action: 'endpoints-deleted', object: `endpoints/${key}`, detail: 'its service is gone' }] }];
   }
   if (!managesEndpoints(svc)) return [];
-  const selector = serviceSelector(svc)!;
-  const pods = ctx.cache(PODS);
-  const selected = keysInNamespace(pods.keys(), namespace)
-    .map((k) => pods.get(k)!)
-    .filter((p) => selectsPod(selector, p));
+  const selected = selectedPods(svc, ctx);
   const want = desiredEndpoints(svc, selected);
   const ready = (want.subsets ?? []).reduce((n, s) => n + (s.addresses?.length ?? 0), 0);
   const notReady = (want.subsets ?? []).reduce((n, s) => n + (s.notReadyAddresses?.length ?? 0), 0);

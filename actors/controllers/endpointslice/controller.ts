@@ -2,9 +2,9 @@ import type { KubeObject } from '../../api/protocol.ts';
 import type { ApiResult } from '../../client/api-client.ts';
 import { objectKey } from '../../client/informer.ts';
 import { BY_SERVICE, ENDPOINT_SLICES, NODES, PODS, SERVICE_NAME_LABEL, SERVICES } from '../host/resources.ts';
-import { managesEndpoints, selectsPod, serviceAndPodHandlers, serviceSelector, type ServiceJson } from '../host/service-endpoints.ts';
+import { managesEndpoints, selectedPods, serviceAndPodHandlers, type ServiceJson } from '../host/service-endpoints.ts';
 import { defineController, type Action, type ControllerContext } from '../host/types.ts';
-import { keysInNamespace, ok } from '../host/workload.ts';
+import { ok } from '../host/workload.ts';
 import { desiredGroups, MANAGED_BY, MANAGED_BY_LABEL, reconcileSlices, ZONE_LABEL, type EndpointSliceJson } from './reconcile.ts';
 import { SliceTracker } from './tracker.ts';
 
@@ -45,11 +45,7 @@ export function syncEndpointSlices(key: string, ctx: Ctx): Act[] {
   if (ctx.state.tracker.stale(key, present)) return [{ kind: 'fail' }];
 
   const namespace = svc.metadata?.namespace ?? 'default';
-  const selector = serviceSelector(svc)!;
-  const pods = ctx.cache(PODS);
-  const selected = keysInNamespace(pods.keys(), namespace)
-    .map((k) => pods.get(k)!)
-    .filter((p) => selectsPod(selector, p));
+  const selected = selectedPods(svc, ctx);
   const nodes = ctx.cache(NODES);
   const zoneOf = (node: string): string | undefined => nodes.get(node)?.metadata?.labels?.[ZONE_LABEL];
   const changes = reconcileSlices(svc, desiredGroups(svc, selected, zoneOf), existing);

@@ -12,6 +12,9 @@ import type { InformerSpec } from './types.ts';
 export const BY_NODE = 'nodeName';
 /** Objects by the uid of their controller owner reference. */
 export const BY_CONTROLLER_UID = 'controllerUid';
+/** Namespaced objects by namespace (a Service's pods without sorting every pod's key). */
+export const BY_NAMESPACE = 'namespace';
+const namespaceOf = (o: KubeObject): readonly string[] => (o.metadata?.namespace ? [o.metadata.namespace] : []);
 
 export function podNodeName(pod: KubeObject): readonly string[] {
   const node = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
@@ -21,7 +24,7 @@ export function podNodeName(pod: KubeObject): readonly string[] {
 export const NAMESPACES: InformerSpec = { apiVersion: 'v1', resource: 'namespaces' };
 export const SERVICE_ACCOUNTS: InformerSpec = { apiVersion: 'v1', resource: 'serviceaccounts' };
 export const NODES: InformerSpec = { apiVersion: 'v1', resource: 'nodes' };
-export const PODS: InformerSpec = { apiVersion: 'v1', resource: 'pods', indexers: { [BY_NODE]: podNodeName, [BY_CONTROLLER_UID]: controllerUidIndex } };
+export const PODS: InformerSpec = { apiVersion: 'v1', resource: 'pods', indexers: { [BY_NODE]: podNodeName, [BY_CONTROLLER_UID]: controllerUidIndex, [BY_NAMESPACE]: namespaceOf } };
 export const NODE_LEASES: InformerSpec = { apiVersion: 'coordination.k8s.io/v1', resource: 'leases', namespace: 'kube-node-lease', name: 'node-leases' };
 export const REPLICA_SETS: InformerSpec = { apiVersion: 'apps/v1', resource: 'replicasets', indexers: { [BY_CONTROLLER_UID]: controllerUidIndex } };
 export const DEPLOYMENTS: InformerSpec = { apiVersion: 'apps/v1', resource: 'deployments' };
@@ -29,7 +32,7 @@ export const JOBS: InformerSpec = { apiVersion: 'batch/v1', resource: 'jobs', in
 export const CRON_JOBS: InformerSpec = { apiVersion: 'batch/v1', resource: 'cronjobs' };
 export const DAEMON_SETS: InformerSpec = { apiVersion: 'apps/v1', resource: 'daemonsets' };
 
-export const SERVICES: InformerSpec = { apiVersion: 'v1', resource: 'services' };
+export const SERVICES: InformerSpec = { apiVersion: 'v1', resource: 'services', indexers: { [BY_NAMESPACE]: namespaceOf } };
 export const ENDPOINTS: InformerSpec = { apiVersion: 'v1', resource: 'endpoints' };
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 /** EndpointSlices by `namespace/<kubernetes.io/service-name>`. */

@@ -1,8 +1,8 @@
 import type { KubeObject } from '../../api/protocol.ts';
 import { objectKey } from '../../client/informer.ts';
-import { PODS, SERVICES } from './resources.ts';
+import { BY_NAMESPACE, PODS, SERVICES } from './resources.ts';
 import type { ControllerContext, EventHandler } from './types.ts';
-import { isPodReady, keysInNamespace, podPhase } from './workload.ts';
+import { isPodReady, podPhase } from './workload.ts';
 
 /**
  * How a Service's endpoints are read off its pods, shared by the Endpoints and EndpointSlice
@@ -101,10 +101,21 @@ export function servicesSelecting(pod: KubeObject, services: readonly ServiceJso
   return out;
 }
 
+/** The pods of the Service's namespace its selector matches (none for a selector-less Service), in key order. */
+export function selectedPods<S>(svc: ServiceJson, ctx: ControllerContext<S>): KubeObject[] {
+  const selector = serviceSelector(svc);
+  if (!selector) return [];
+  const pods = ctx.cache(PODS);
+  return pods
+    .byIndex(BY_NAMESPACE, svc.metadata?.namespace ?? 'default')
+    .map((k) => pods.get(k)!)
+    .filter((p) => selectsPod(selector, p));
+}
+
 /** Queues the Services of the pod's namespace whose selector matches it. */
 function enqueueServicesOf<S>(pod: KubeObject, ctx: ControllerContext<S>): void {
   const cache = ctx.cache(SERVICES);
-  const services = keysInNamespace(cache.keys(), pod.metadata?.namespace ?? 'default').map((k) => cache.get(k) as ServiceJson);
+  const services = cache.byIndex(BY_NAMESPACE, pod.metadata?.namespace ?? 'default').map((k) => cache.get(k) as ServiceJson);
   for (const key of servicesSelecting(pod, services)) ctx.enqueue(key);
 }
 

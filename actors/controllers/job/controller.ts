@@ -1,7 +1,7 @@
-import type { KubeObject } from '../../api/protocol.ts';
 import { objectKey } from '../../client/informer.ts';
 import { JOBS, PODS } from '../host/resources.ts';
-import { defineController, type ControllerContext } from '../host/types.ts';
+import { ownedPodHandlers } from '../host/owned-pods.ts';
+import { defineController } from '../host/types.ts';
 import { controllingJob, newJobState, syncJob, type JobState } from './job.ts';
 
 /**
@@ -9,31 +9,6 @@ import { controllingJob, newJobState, syncJob, type JobState } from './job.ts';
  * expectations (a pod with a deletionTimestamp counts as deleted) and queue the owning job.
  * 5 workers (--concurrent-job-syncs).
  */
-
-type Ctx = ControllerContext<JobState>;
-
-function podDeleted(pod: KubeObject, ctx: Ctx): void {
-  const key = controllingJob(pod, ctx);
-  if (!key) return;
-  ctx.state.expectations.deletionObserved(key, objectKey(pod));
-  ctx.enqueue(key);
-}
-
-function podAdded(pod: KubeObject, ctx: Ctx): void {
-  if (pod.metadata?.deletionTimestamp) return podDeleted(pod, ctx);
-  const key = controllingJob(pod, ctx);
-  if (!key) return;
-  ctx.state.expectations.creationObserved(key);
-  ctx.enqueue(key);
-}
-
-function podUpdated(old: KubeObject, pod: KubeObject, ctx: Ctx): void {
-  if (old.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
-  if (pod.metadata?.deletionTimestamp && !old.metadata?.deletionTimestamp) return podDeleted(pod, ctx);
-  const key = controllingJob(pod, ctx);
-  if (key) ctx.enqueue(key);
-}
-
 export const jobController = defineController<JobState>({
   name: 'job',
   reporter: 'job-controller',
@@ -48,7 +23,7 @@ export const jobController = defineController<JobState>({
         ctx.enqueue(objectKey(job));
       },
     },
-    { informer: PODS, onAdd: podAdded, onUpdate: podUpdated, onDelete: podDeleted },
+    ownedPodHandlers(controllingJob),
   ],
   queues: [{ workers: 5, sync: syncJob }],
   newState: newJobState,
