@@ -4,21 +4,29 @@ import { newInformer, onResult as informerResult, onRetry as informerRetry, onWa
 import { coreMachine, startCore, type ComponentCore } from '../kernel/core-actor.ts';
 import { newOutput, type Output } from '../kernel/output.ts';
 import type { HostEnv } from '../kernel/simulation.ts';
+import type { AddressPlan } from '../traffic/addresses.ts';
+import { isTrafficRequest, isTrafficResponse, type BackendRef, type TrafficRequest, type TrafficResponse } from '../traffic/protocol.ts';
 import type { IpvsScheduler } from './ipvs.ts';
-import { buildServiceTable, type ServicePortEntry } from './service-table.ts';
+import { backendKey, forgetAffinity, indexTable, newRouterState, route, type ProxyMode, type RouterState, type TableIndex } from './router.ts';
+import { buildServiceTable, type Backend, type ServicePortEntry } from './service-table.ts';
+
+export type { ProxyMode } from './router.ts';
 
 /**
  * kube-proxy on one node: watches Services and EndpointSlices through the apiserver and
  * reprograms its node's rules — at most once per minSyncPeriod (1 s) after a change, and every
  * syncPeriod (30 s) regardless, as upstream's BoundedFrequencyRunner. Each sync is traced with
- * what it programmed. It proxies nothing yet: the table is what traffic will be routed by.
+ * what it programmed. Traffic is routed by the table as last programmed (router.ts): a request
+ * to a service address is forwarded to a backend's node with this proxy as the return path
+ * (conntrack), so it can count ipvs' open connections and, in userspace mode, dial the next
+ * backend after a failed one (250 ms, 500 ms, 1 s, 2 s: upstream's EndpointDialTimeouts).
  */
-
-export type ProxyMode = 'iptables' | 'ipvs' | 'userspace';
 
 export interface KubeProxyConfig {
   mode: ProxyMode;
   ipvsScheduler: IpvsScheduler;
+  /** The node cannot run ipvs (kernel modules missing): kube-proxy falls back to iptables, as upstream did. */
+  ipvsUnavailable?: boolean;
   minSyncPeriodMs: number;
   syncPeriodMs: number;
 }
@@ -37,12 +45,58 @@ export interface KubeProxyState {
   lastSyncMs: number;
   syncArmed: boolean;
   syncs: number;
+  /** The mode actually running (ipvs falls back to iptables where unavailable). */
+  readonly mode: ProxyMode;
+  readonly addresses: AddressPlan;
+  readonly nodeIp: string;
+  index: TableIndex;
+  readonly router: RouterState;
+  /** Connections this proxy forwarded and awaits the answer of, by request id. */
+  readonly conntrack: Map<string, Connection>;
+  random: () => number;
 }
 
-export type KubeProxyInput = { type: 'KubeProxyStart' } | ApiClientEvent | { type: 'InformerRetry'; informer: string; what: 'list' | 'watch' } | { type: 'KubeProxySync'; periodic: boolean };
+/** One forwarded connection: who to answer and what was dialled. */
+interface Connection {
+  request: TrafficRequest;
+  entryId: string;
+  /** Userspace: the backends still to dial, in order; the others: the one dialled. */
+  dialOrder: Backend[];
+  attempt: number;
+  backend: Backend;
+  openedAtMs: number;
+  /** Userspace: the backend accepted the connection (its dial timer is void). */
+  accepted: boolean;
+}
 
-export function newKubeProxy(node: string, config: KubeProxyConfig, client: ApiClientState): KubeProxyState {
+/** Upstream userspace proxy's dial timeouts, one per attempt. */
+export const USERSPACE_DIAL_TIMEOUTS_MS = [250, 500, 1000, 2000] as const;
+/** A connection never answered is forgotten after this (conntrack's bound, not a timeout anyone sees). */
+const CONNTRACK_FORGET_MS = 300_000;
+const CONNTRACK_MAX = 65_536;
+
+export type KubeProxyInput =
+  | { type: 'KubeProxyStart' }
+  | ApiClientEvent
+  | { type: 'InformerRetry'; informer: string; what: 'list' | 'watch' }
+  | { type: 'KubeProxySync'; periodic: boolean }
+  | TrafficRequest
+  | TrafficResponse
+  | { type: 'KubeProxyDialTimeout'; id: string; attempt: number };
+
+export function effectiveMode(config: KubeProxyConfig): ProxyMode {
+  return config.mode === 'ipvs' && config.ipvsUnavailable ? 'iptables' : config.mode;
+}
+
+export function newKubeProxy(node: string, config: KubeProxyConfig, client: ApiClientState, addresses: AddressPlan, random: () => number): KubeProxyState {
   return {
+    mode: effectiveMode(config),
+    addresses,
+    nodeIp: addresses.nodeIp(node) ?? '',
+    index: indexTable([]),
+    router: newRouterState(),
+    conntrack: new Map(),
+    random,
     node,
     config,
     client,
@@ -64,10 +118,127 @@ function requestSync(p: KubeProxyState, nowMs: number, out: Output): void {
 
 function sync(p: KubeProxyState, nowMs: number, out: Output): void {
   p.table = buildServiceTable([...p.services.store.values()], [...p.slices.store.values()], p.node);
+  p.index = indexTable(p.table);
   p.lastSyncMs = nowMs;
   p.syncs++;
   const endpoints = p.table.reduce((n, e) => n + e.clusterBackends.length, 0);
-  out.traces.push({ kind: 'k8s.proxy', fields: { node: p.node, mode: p.config.mode, servicePorts: p.table.length, endpoints } });
+  out.traces.push({ kind: 'k8s.proxy', fields: { node: p.node, mode: p.mode, servicePorts: p.table.length, endpoints } });
+  forgetStale(p, nowMs);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Traffic
+// ---------------------------------------------------------------------------------------------
+
+const refuse = (req: TrafficRequest, reason: string, out: Output, extra: Partial<TrafficResponse> = {}): void => {
+  out.sends.push({ to: req.replyTo, msg: { type: 'TrafficResponse', id: req.id, outcome: 'refused', reason, ...extra } satisfies TrafficResponse });
+};
+
+const backendRef = (b: Backend): BackendRef => ({ ip: b.ip, port: b.port, ...(b.nodeName ? { node: b.nodeName } : {}), ...(b.pod ? { pod: b.pod } : {}) });
+
+function onTrafficRequest(p: KubeProxyState, req: TrafficRequest, nowMs: number, out: Output): void {
+  const fromInsideCluster = p.addresses.isClusterSource(req.sourceIp);
+  const decision = route(p.index, p.router, req.dst, req.sourceIp, { mode: p.mode, ipvsScheduler: p.config.ipvsScheduler, nodeIp: p.nodeIp, fromInsideCluster, nowMs, random: p.random });
+  switch (decision.kind) {
+    case 'direct': {
+      const to = p.addresses.route(req.dst.ip);
+      if (to && !(to.kind === 'node' && to.node === p.node)) out.sends.push({ to: to.host, msg: req });
+      return;
+    }
+    case 'reject':
+      refuse(req, decision.reason, out);
+      return;
+    case 'drop':
+      return;
+    case 'forward': {
+      if (p.conntrack.size >= CONNTRACK_MAX) forgetOldest(p);
+      const [first, ...rest] = decision.backends;
+      const conn: Connection = { request: req, entryId: decision.entry.id, dialOrder: rest, attempt: 1, backend: first!, openedAtMs: nowMs, accepted: false };
+      p.conntrack.set(req.id, conn);
+      dial(p, conn, out);
+      return;
+    }
+  }
+}
+
+/** Sends the connection to its current backend's node, this proxy as the return path. */
+function dial(p: KubeProxyState, conn: Connection, out: Output): void {
+  const b = conn.backend;
+  const key = backendKey(b);
+  p.router.activeConnections.set(key, (p.router.activeConnections.get(key) ?? 0) + 1);
+  const forwarded: TrafficRequest = { ...conn.request, dst: { ...conn.request.dst, ip: b.ip, port: b.port }, replyTo: kubeProxySelf(p), ...(p.mode === 'userspace' ? { handshake: true } : {}) };
+  const to = p.addresses.route(b.ip);
+  if (to) out.sends.push({ to: to.host, msg: forwarded });
+  if (p.mode === 'userspace') {
+    const timeoutMs = USERSPACE_DIAL_TIMEOUTS_MS[Math.min(conn.attempt, USERSPACE_DIAL_TIMEOUTS_MS.length) - 1]!;
+    out.timers.push({ id: `dial:${conn.request.id}`, delayMs: timeoutMs, event: { type: 'KubeProxyDialTimeout', id: conn.request.id, attempt: conn.attempt } });
+  }
+}
+
+const kubeProxySelf = (p: KubeProxyState): string => `kube-proxy-${p.node}`;
+
+function release(p: KubeProxyState, conn: Connection): void {
+  const key = backendKey(conn.backend);
+  const n = (p.router.activeConnections.get(key) ?? 1) - 1;
+  if (n > 0) p.router.activeConnections.set(key, n);
+  else p.router.activeConnections.delete(key);
+}
+
+/** Userspace: the dial failed (refused or timed out): the next backend, up to four attempts, else the client's connection is closed. */
+function redial(p: KubeProxyState, conn: Connection, reason: string, nowMs: number, out: Output): void {
+  release(p, conn);
+  forgetAffinity(p.router, conn.entryId, conn.request.sourceIp, nowMs);
+  const next = conn.dialOrder.shift();
+  if (next === undefined || conn.attempt >= USERSPACE_DIAL_TIMEOUTS_MS.length) {
+    p.conntrack.delete(conn.request.id);
+    refuse(conn.request, `failed to connect to an endpoint (${reason})`, out, { backend: backendRef(conn.backend), attempts: conn.attempt });
+    return;
+  }
+  conn.attempt++;
+  conn.backend = next;
+  dial(p, conn, out);
+}
+
+function onTrafficResponse(p: KubeProxyState, res: TrafficResponse, nowMs: number, out: Output): void {
+  const conn = p.conntrack.get(res.id);
+  if (!conn) return;
+  if (res.outcome === 'accepted') {
+    conn.accepted = true;
+    out.cancels.push(`dial:${res.id}`);
+    return;
+  }
+  if (p.mode === 'userspace' && res.outcome === 'refused' && !conn.accepted) {
+    out.cancels.push(`dial:${res.id}`);
+    redial(p, conn, res.reason ?? 'refused', nowMs, out);
+    return;
+  }
+  release(p, conn);
+  p.conntrack.delete(res.id);
+  const relayed: TrafficResponse = { ...res, backend: res.backend ?? backendRef(conn.backend), attempts: conn.attempt };
+  out.sends.push({ to: conn.request.replyTo, msg: relayed });
+}
+
+function onDialTimeout(p: KubeProxyState, id: string, attempt: number, nowMs: number, out: Output): void {
+  const conn = p.conntrack.get(id);
+  if (!conn || conn.accepted || conn.attempt !== attempt) return;
+  redial(p, conn, 'dial timeout', nowMs, out);
+}
+
+function forgetOldest(p: KubeProxyState): void {
+  const oldest = p.conntrack.keys().next();
+  if (oldest.done) return;
+  const conn = p.conntrack.get(oldest.value)!;
+  release(p, conn);
+  p.conntrack.delete(oldest.value);
+}
+
+/** Connections never answered (the backend's node died with them) stop counting as open. */
+function forgetStale(p: KubeProxyState, nowMs: number): void {
+  for (const [id, conn] of p.conntrack) {
+    if (nowMs - conn.openedAtMs < CONNTRACK_FORGET_MS) break;
+    release(p, conn);
+    p.conntrack.delete(id);
+  }
 }
 
 function onResult(p: KubeProxyState, r: ApiResult, nowMs: number, out: Output): void {
@@ -95,6 +266,14 @@ export const kubeProxyCore: ComponentCore<KubeProxyState, KubeProxyInput, 'synci
       routeApiEvent(p.client, input, out, { onResult: (r) => onResult(p, r, now, out), onWatch: (d) => onWatch(p, d, now, out) });
       return out;
     }
+    if (isTrafficRequest(input)) {
+      onTrafficRequest(p, input, now, out);
+      return out;
+    }
+    if (isTrafficResponse(input)) {
+      onTrafficResponse(p, input, now, out);
+      return out;
+    }
     switch (input.type) {
       case 'KubeProxyStart':
         startInformer(p.services, p.client, out);
@@ -109,6 +288,9 @@ export const kubeProxyCore: ComponentCore<KubeProxyState, KubeProxyInput, 'synci
         else p.syncArmed = false;
         if (p.services.synced && p.slices.synced) sync(p, now, out);
         break;
+      case 'KubeProxyDialTimeout':
+        onDialTimeout(p, input.id, input.attempt, now, out);
+        break;
     }
     return out;
   },
@@ -116,6 +298,7 @@ export const kubeProxyCore: ComponentCore<KubeProxyState, KubeProxyInput, 'synci
 
 export const kubeProxyMachine = coreMachine(kubeProxyCore);
 
-export function startKubeProxy(env: HostEnv<null>, node: string, config: KubeProxyConfig, api: Omit<ApiClientConfig, 'name'>) {
-  return startCore(kubeProxyMachine, env, newKubeProxy(node, config, newApiClient({ ...api, name: env.name })));
+export function startKubeProxy(env: HostEnv<null>, node: string, config: KubeProxyConfig, api: Omit<ApiClientConfig, 'name'>, addresses: AddressPlan) {
+  const rng = env.rng.fork(`kube-proxy#${env.incarnation}`);
+  return startCore(kubeProxyMachine, env, newKubeProxy(node, config, newApiClient({ ...api, name: env.name }), addresses, () => rng.float()));
 }

@@ -31,6 +31,10 @@ export interface ServicePortEntry {
   nodePort?: number;
   externalIps: string[];
   loadBalancerIps: string[];
+  /** Sources allowed to a load balancer address (empty: all). */
+  loadBalancerSourceRanges: string[];
+  /** The port a cloud load balancer health-checks for externalTrafficPolicy Local. */
+  healthCheckNodePort?: number;
   sessionAffinity: SessionAffinity;
   externalTrafficPolicyLocal: boolean;
   internalTrafficPolicyLocal: boolean;
@@ -52,6 +56,8 @@ interface ServiceSpec {
   sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } };
   externalTrafficPolicy?: string;
   internalTrafficPolicy?: string;
+  loadBalancerSourceRanges?: string[];
+  healthCheckNodePort?: number;
 }
 
 interface SliceJson extends KubeObject {
@@ -123,6 +129,8 @@ export function buildServiceTable(services: readonly KubeObject[], slices: reado
         ...(p.nodePort ? { nodePort: p.nodePort } : {}),
         externalIps: [...(spec.externalIPs ?? [])],
         loadBalancerIps: lb,
+        loadBalancerSourceRanges: [...(spec.loadBalancerSourceRanges ?? [])],
+        ...(spec.healthCheckNodePort ? { healthCheckNodePort: spec.healthCheckNodePort } : {}),
         sessionAffinity: spec.sessionAffinity === 'ClientIP' ? { kind: 'ClientIP', timeoutSeconds } : { kind: 'None' },
         externalTrafficPolicyLocal: spec.externalTrafficPolicy === 'Local',
         internalTrafficPolicyLocal: spec.internalTrafficPolicy === 'Local',

@@ -10,6 +10,8 @@ import { statusNeedsReconcile } from './status-reconcile.ts';
 import { newImageCache, type ImageCacheState } from './images.ts';
 import { newPodRuntimeState, runningContainerCount, step, type KubeletConfig, type KubeletEvent, type PodEvent, type PodRuntimeState } from './pod-worker.ts';
 import { podServiceEnv, type EnvVar } from './service-env.ts';
+import { isDnsServerPod } from './serve.ts';
+import { noteDnsPods } from './traffic.ts';
 import { failedMountMessage, isClaimBound, podClaimVolumes, VOLUME_MOUNT_TIMEOUT_MS, VOLUME_POLL_MS } from './volumes.ts';
 import { allocatePodIP, nodeAllocatable, nodeInternalIP, nodeObject, nodeStatus, type NodeConditionJson, type NodeParams } from './status.ts';
 
@@ -34,7 +36,7 @@ export const REGISTER_RETRY_MS = 1_000;
 export const LEASE_RETRY_INITIAL_MS = 100;
 export const LEASE_RETRY_MAX_MS = 7_000;
 
-interface Worker {
+export interface Worker {
   key: string;
   pod: V1Pod;
   state: PodRuntimeState;
@@ -85,6 +87,8 @@ export interface KubeletState {
   usedIpSlots: Set<number>;
   eventCounter: number;
   randomInt: (n: number) => number;
+  /** CoreDNS pods serving on this node, as last told to the node's cluster-DNS server. */
+  dnsPodsRunning: number;
 }
 
 export function newKubelet(params: NodeParams, client: ApiClientState, config: KubeletConfig, randomInt: (n: number) => number): KubeletState {
@@ -106,6 +110,7 @@ export function newKubelet(params: NodeParams, client: ApiClientState, config: K
     lastStatusPostMs: -Infinity,
     usedIpSlots: new Set(),
     eventCounter: 0,
+    dnsPodsRunning: 0,
     randomInt,
   };
 }
@@ -387,6 +392,7 @@ function stepWorker(k: KubeletState, worker: Worker, event: PodEvent, nowMs: num
   worker.state = r.state;
   k.images = r.images;
   traceRunning(k, worker, runningContainerCount(worker.state), out);
+  if (isDnsServerPod(worker.pod)) noteDnsPods(k, nowMs, out);
   for (const e of r.events) postEvent(k, worker.pod, e, out);
   if (r.status !== undefined) {
     const before = podSummary(worker.pod);

@@ -6,6 +6,8 @@ import type { HostEnv } from '../kernel/simulation.ts';
 import { newKubelet, onApiResult, onApiWatch, onInformerRetry, onLeaseTimer, onNodeStatusTimer, onPodWake, onRegisterRetry, start, type KubeletState } from './kubelet-core.ts';
 import type { KubeletConfig } from './pod-worker.ts';
 import type { NodeParams } from './status.ts';
+import { isTrafficRequest, type TrafficRequest } from '../traffic/protocol.ts';
+import { onTrafficDone, onTrafficRequest, type KubeletTrafficInput } from './traffic.ts';
 
 /** The kubelet's inputs: API answers and watch messages, and its own timers. */
 export type KubeletInput =
@@ -15,7 +17,9 @@ export type KubeletInput =
   | { type: 'KubeletLease' }
   | { type: 'KubeletNodeStatus' }
   | { type: 'KubeletRegister' }
-  | { type: 'KubeletPodWake'; key: string };
+  | { type: 'KubeletPodWake'; key: string }
+  | TrafficRequest
+  | KubeletTrafficInput;
 
 /** The kubelet of one node as a component core: registering until its Node exists, then ready. */
 export const kubeletCore: ComponentCore<KubeletState, KubeletInput, 'registering' | 'ready'> = {
@@ -27,6 +31,10 @@ export const kubeletCore: ComponentCore<KubeletState, KubeletInput, 'registering
     const out = newOutput();
     if (isApiClientEvent(input)) {
       routeApiEvent(k.client, input, out, { onResult: (r) => onApiResult(k, r, now, out), onWatch: (d) => onApiWatch(k, d, now, out) });
+      return out;
+    }
+    if (isTrafficRequest(input)) {
+      onTrafficRequest(k, input, now, out);
       return out;
     }
     switch (input.type) {
@@ -47,6 +55,9 @@ export const kubeletCore: ComponentCore<KubeletState, KubeletInput, 'registering
         break;
       case 'KubeletPodWake':
         onPodWake(k, input.key, now, out);
+        break;
+      case 'KubeletTrafficDone':
+        onTrafficDone(k, input, out);
         break;
     }
     return out;

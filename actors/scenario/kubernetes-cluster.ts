@@ -1,5 +1,11 @@
 import { startCloudControllerManager } from '../cloud-controller-manager/cloud-controller-manager.ts';
-import { DEFAULT_KUBE_PROXY_CONFIG, startKubeProxy } from '../kube-proxy/kube-proxy-core.ts';
+import { DEFAULT_KUBE_PROXY_CONFIG, startKubeProxy, type KubeProxyConfig } from '../kube-proxy/kube-proxy-core.ts';
+import { CLUSTER_DNS_IP, dnsAddonManifests } from '../dns/addon.ts';
+import { startClusterDns } from '../dns/dns-core.ts';
+import { AddressPlan, CLOUD_LOAD_BALANCER_HOST, clusterDnsHost, externalClientIp, nodeClientIp } from '../traffic/addresses.ts';
+import { startCloudLoadBalancer } from '../traffic/cloud-load-balancer.ts';
+import { startExternalServer } from '../traffic/external-server.ts';
+import { startTrafficClient } from '../traffic/client-core.ts';
 import type { TokenEntry } from '../api/auth/authenticate.ts';
 import type { KubeObject } from '../api/protocol.ts';
 import { resolveResourceName, lookupByKind } from '../api/resources.ts';
@@ -15,7 +21,7 @@ import { startScheduler } from '../scheduler/scheduler.ts';
 import { parseSchedulerConfiguration, type SchedulerConfiguration } from '../scheduler/plugins/scheduler-config.ts';
 import { startControllerManager } from '../controllers/controller-manager.ts';
 import type { Simulation } from '../kernel/simulation.ts';
-import type { KubernetesSpec, NodeSpec, ScenarioSpec } from './spec.ts';
+import type { KubernetesSpec, NodeSpec, ScenarioSpec, TrafficSpec } from './spec.ts';
 
 
 const KUBE_PROXY_TOKEN = 'kube-proxy-token';
@@ -25,6 +31,11 @@ export const CLOUD_CONTROLLER_MANAGER_HOST = 'cloud-controller-manager-0';
 /** The kube-proxy host of a node (on the node's machine). */
 export function kubeProxyName(node: string): string {
   return `kube-proxy-${node}`;
+}
+
+/** The host of a traffic source. */
+export function trafficClientName(source: string): string {
+  return `traffic-${source}`;
 }
 
 /**
@@ -65,6 +76,9 @@ export class KubernetesCluster {
   private nodeIndex = 0;
   private commandCounter = 0;
   readonly tokens = new Map<string, TokenEntry>();
+  /** The fabric's routing table: node, pod, external and load balancer addresses. */
+  readonly addresses = new AddressPlan();
+  private externalClients = 0;
 
   constructor(
     private readonly sim: Simulation,
@@ -116,16 +130,60 @@ export class KubernetesCluster {
     for (const user of users) {
       this.sim.addHost({ name: user.name, disk: null, create: (env) => startKubectl(env, { user: user.name, resolveKind }, { ...USER_CLIENT, token: user.token }) });
     }
-    this.addNodes(this.spec.nodes);
-    if (this.spec.workload.length > 0) {
-      this.sim.clock.at(0, () => this.kubectl(ADMIN, 'workload', { type: 'apply', objects: this.spec.workload.map((d) => d.object as KubeObject) }, true));
+    for (const server of this.spec.externalServers ?? []) {
+      this.addresses.addExternal(server.ip, server.name);
+      this.sim.addHost({ name: server.name, disk: null, create: (env) => startExternalServer(env, server.name, server.ip) });
     }
+    this.sim.addHost({ name: CLOUD_LOAD_BALANCER_HOST, disk: null, create: (env) => startCloudLoadBalancer(env, this.addresses) });
+    this.addNodes(this.spec.nodes);
+    for (const t of this.scenario.traffic ?? []) this.addTrafficSource(t);
+    const dns = this.spec.dns;
+    const objects = [...(dns?.enabled ? dnsAddonManifests(dns.replicas) : []), ...this.spec.workload.map((d) => d.object)];
+    if (objects.length > 0) {
+      this.sim.clock.at(0, () => this.kubectl(ADMIN, 'workload', { type: 'apply', objects: objects as KubeObject[] }, true));
+    }
+  }
+
+  /** A traffic source's host: on its node's machine (sending through that node's kube-proxy), or outside the cluster. */
+  private addTrafficSource(t: TrafficSpec): void {
+    const name = trafficClientName(t.name);
+    let sourceIps: string[];
+    let proxyHost: string | undefined;
+    let machine: string | undefined;
+    let host = t.to.host;
+    if ('node' in t.from) {
+      const index = this.addresses.nodeIndex(t.from.node);
+      sourceIps = Array.from({ length: t.clients }, (_, k) => nodeClientIp(index, k));
+      proxyHost = kubeProxyName(t.from.node);
+      machine = t.from.node;
+    } else {
+      sourceIps = Array.from({ length: t.clients }, () => externalClientIp(this.externalClients++));
+      // Outside the cluster a node is reached by its address, as an operator would find it.
+      host = this.addresses.nodeIp(host) ?? host;
+    }
+    const config = {
+      source: t.name,
+      sourceIps,
+      ...(proxyHost ? { proxyHost } : {}),
+      namespace: t.namespace,
+      target: { host, port: t.to.port, protocol: t.protocol },
+      dnsServerIp: CLUSTER_DNS_IP,
+      ratePerSecond: t.ratePerSecond,
+      arrival: t.arrival,
+      startMs: t.startMs,
+      stopMs: t.stopMs,
+      timeoutMs: t.timeoutMs,
+      holdMs: t.holdMs,
+      addresses: this.addresses,
+    };
+    this.sim.addHost({ name, ...(machine ? { machine } : {}), disk: null, create: (env) => startTrafficClient(env, config) });
   }
 
   addNodes(nodes: readonly NodeSpec[]): void {
     for (const node of nodes) {
       const index = this.nodeIndex++;
       this.nodeNames.push(node.name);
+      this.addresses.addNode(node.name, index);
       this.tokens.set(`${node.name}-token`, { name: `system:node:${node.name}`, groups: ['system:nodes'] });
       const params: NodeParams = {
         name: node.name,
@@ -139,13 +197,18 @@ export class KubernetesCluster {
         disk: null,
         create: (env) => startKubelet(env, params, { imagePullBandwidthBytesPerSec: node.imagePullBytesPerSecond }, { ...API_CLIENT, token: `${node.name}-token` }),
       });
+      const proxyConfig: KubeProxyConfig = node.kubeProxy ? { ...DEFAULT_KUBE_PROXY_CONFIG, ...node.kubeProxy } : DEFAULT_KUBE_PROXY_CONFIG;
       // kube-proxy runs on the node's machine: it crashes, restarts and is partitioned with it.
       this.sim.addHost({
         name: kubeProxyName(node.name),
         machine: node.name,
         disk: null,
-        create: (env) => startKubeProxy(env, node.name, DEFAULT_KUBE_PROXY_CONFIG, { ...API_CLIENT, token: KUBE_PROXY_TOKEN }),
+        create: (env) => startKubeProxy(env, node.name, proxyConfig, { ...API_CLIENT, token: KUBE_PROXY_TOKEN }, this.addresses),
       });
+      if (this.spec.dns?.enabled) {
+        // The node's DNS server answers for the CoreDNS pods the kubelet runs there.
+        this.sim.addHost({ name: clusterDnsHost(node.name), machine: node.name, disk: null, create: (env) => startClusterDns(env, node.name, { ...API_CLIENT, token: KUBE_PROXY_TOKEN }) });
+      }
     }
   }
 
@@ -159,7 +222,10 @@ export class KubernetesCluster {
     const hosts = [VIP, ...Array.from({ length: Math.max(1, this.spec.apiservers) }, (_, i) => apiserverName(i))];
     for (let i = 0; i < this.spec.schedulers; i++) hosts.push(schedulerName(i));
     for (let i = 0; i < this.spec.controllerManagers; i++) hosts.push(controllerManagerName(i));
-    hosts.push(CLOUD_CONTROLLER_MANAGER_HOST);
-    return [...hosts, ...this.nodeNames, ...this.nodeNames.map(kubeProxyName), ...this.spec.users.map((u) => u.name), ADMIN];
+    hosts.push(CLOUD_CONTROLLER_MANAGER_HOST, CLOUD_LOAD_BALANCER_HOST);
+    const dnsHosts = this.spec.dns?.enabled ? this.nodeNames.map(clusterDnsHost) : [];
+    const traffic = (this.scenario.traffic ?? []).map((t) => trafficClientName(t.name));
+    const external = (this.spec.externalServers ?? []).map((e) => e.name);
+    return [...hosts, ...this.nodeNames, ...this.nodeNames.map(kubeProxyName), ...dnsHosts, ...traffic, ...external, ...this.spec.users.map((u) => u.name), ADMIN];
   }
 }

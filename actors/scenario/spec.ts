@@ -24,6 +24,8 @@ export interface ScenarioSpec {
   maxEvents: number;
   cluster: ClusterSpec;
   clients: ClientSpec[];
+  /** Simulated request sources (empty without the control plane). */
+  traffic?: TrafficSpec[];
   timeline: TimelineStep[];
   expectations: Expectation[];
 }
@@ -57,6 +59,53 @@ export interface KubernetesSpec {
   users: UserSpec[];
   /** Manifests applied at t=0 by the cluster admin, in order (documents of every `workload` entry). */
   workload: ManifestDoc[];
+  /**
+   * Cluster DNS: a CoreDNS Deployment in kube-system behind the kube-dns Service (10.96.0.10),
+   * installed at t=0 like kubeadm's addon. On when the scenario sends traffic, unless turned off.
+   */
+  dns?: { enabled: boolean; replicas: number };
+  /** Servers outside the cluster (a selector-less Service's hand-written Endpoints may point at them). */
+  externalServers?: ExternalServerSpec[];
+}
+
+export interface ExternalServerSpec {
+  name: string;
+  ip: string;
+  /** A name the cluster DNS's upstream resolves to `ip` (an ExternalName Service may point at it). */
+  dnsName?: string;
+  source: SourceRef;
+}
+
+/** kube-proxy's settings on a node (KubeProxyConfiguration). */
+export interface KubeProxySpec {
+  mode: 'iptables' | 'ipvs' | 'userspace';
+  ipvsScheduler: 'rr' | 'lc' | 'dh' | 'sh' | 'sed' | 'nq';
+  /** The node cannot load ipvs: kube-proxy falls back to iptables. */
+  ipvsUnavailable: boolean;
+}
+
+/**
+ * A traffic source: `clients` simulated clients on a node (in-cluster, through that node's
+ * kube-proxy) or outside the cluster, sending requests to `to` (a DNS name or an address, and a
+ * port) at `ratePerSecond`, from `startMs` to `stopMs`.
+ */
+export interface TrafficSpec {
+  name: string;
+  from: { node: string } | { external: true };
+  clients: number;
+  /** `host` is a name resolved through cluster DNS, an IPv4 address, or (external clients) a node name. */
+  to: { host: string; port: number };
+  protocol: 'TCP' | 'UDP';
+  /** The namespace whose DNS search path resolves short names. */
+  namespace: string;
+  ratePerSecond: number;
+  arrival: 'constant' | 'poisson';
+  startMs: number;
+  stopMs: number;
+  timeoutMs: number;
+  /** How long a backend works on a request before it answers. */
+  holdMs: number;
+  source: SourceRef;
 }
 
 export interface NodeSpec {
@@ -66,6 +115,8 @@ export interface NodeSpec {
   taints: { key: string; value?: string; effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
   /** Image pull bandwidth, bytes per second. */
   imagePullBytesPerSecond: number;
+  /** kube-proxy's mode on this node (iptables, the default, when absent). */
+  kubeProxy?: KubeProxySpec;
   source: SourceRef;
 }
 
@@ -334,7 +385,37 @@ export interface Expectation {
   workload?: WorkloadCondition;
   rollout?: RolloutCondition;
   running?: RunningCondition;
+  traffic?: TrafficCondition;
   source: SourceRef;
+}
+
+/**
+ * What requests of a traffic source (or all of them) met over a window of the run (`window`,
+ * default: from the start to the check's time): counts by result, the success rate, how they
+ * spread over backend pods, latency percentiles.
+ */
+export interface TrafficCondition {
+  /** A traffic entry's name; all entries when absent. */
+  source?: string;
+  /** Requests that started in [fromMs, toMs); toMs absent: up to the check. */
+  window?: { fromMs: number; toMs?: number };
+  requests?: CountMatch;
+  ok?: CountMatch;
+  failed?: CountMatch;
+  /** Successful requests / requests, in [0, 1]. */
+  successRate?: { atLeast?: number; atMost?: number };
+  /** Distinct pods that answered. */
+  backends?: CountMatch;
+  /** Each pod's share of the successful requests lies within ±tolerance of 1/backends. */
+  evenlySpread?: { tolerance: number };
+  /** Every client (source address) was answered by one pod only. */
+  sticky?: boolean;
+  /** Requests answered by pods whose names start with this prefix. */
+  servedByPrefix?: { prefix: string; count: CountMatch };
+  /** Latency percentile bounds over successful requests: `{p50: 20, p99: 200}` (ms). */
+  latencyMsAtMost?: Partial<Record<'p50' | 'p90' | 'p99' | 'max', number>>;
+  /** Failures by result: refused, timeout, nxdomain, dns-error, dns-timeout. */
+  results?: Partial<Record<string, CountMatch>>;
 }
 
 export const SUPPORTED_ETCD_MEMBER_COUNTS = [3, 5] as const;

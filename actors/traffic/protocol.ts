@@ -58,9 +58,12 @@ export interface TrafficRequest {
   holdMs: number;
   /** A DNS query (to port 53) instead of an application request. */
   dns?: DnsQuestion;
+  /** Answer `accepted` as soon as the connection is taken (a userspace proxy's dial). */
+  handshake?: boolean;
 }
 
-export type TrafficOutcome = 'ok' | 'refused';
+/** `accepted`: the backend took the connection (sent only when the request asks for a handshake). */
+export type TrafficOutcome = 'ok' | 'refused' | 'accepted';
 
 export interface TrafficResponse {
   type: 'TrafficResponse';
