@@ -18,9 +18,7 @@ import { answerQuestion, buildDnsView, DEFAULT_DNS_CONFIG, type DnsConfig, type 
  * query. Queries are not traced here: the client traces what it asked and got.
  */
 
-export function clusterDnsName(node: string): string {
-  return `cluster-dns-${node}`;
-}
+export { clusterDnsHost as clusterDnsName } from '../traffic/addresses.ts';
 
 export type ClusterDnsPhase = 'idle' | 'syncing' | 'serving';
 

@@ -22,6 +22,11 @@ export interface DnsConfig {
   clusterDomain: string;
   /** TTL of every record, and of negative answers (the plugin's SOA minimum is the same ttl). */
   ttlSeconds: number;
+  /**
+   * What the Corefile's `forward . /etc/resolv.conf` reaches: names outside the cluster domain
+   * known to the world outside (a scenario's external servers), name → IPv4 address.
+   */
+  upstream?: ReadonlyMap<string, string>;
 }
 
 /** The kubernetes plugin's own default TTL (plugin/kubernetes `defaultTTL`). */
@@ -262,7 +267,11 @@ export function answerQuestion(q: DnsQuestion, view: DnsView, config: DnsConfig 
     if (!targets) return nxdomain();
     return q.qtype === 'PTR' ? { rcode: 'NOERROR', answers: targets.map((t) => record('PTR', absolute(t))) } : nodata();
   }
-  if (name !== domain && !name.endsWith(`.${domain}`)) return nxdomain();
+  if (name !== domain && !name.endsWith(`.${domain}`)) {
+    const ip = config.upstream?.get(name);
+    if (ip === undefined) return nxdomain();
+    return q.qtype === 'A' ? { rcode: 'NOERROR', answers: [record('A', ip)] } : nodata();
+  }
   const relative = name === domain ? '' : name.slice(0, -(domain.length + 1));
   if (relative === '') return nodata(); // the zone's apex (SOA, NS): nothing of the types served here
   const labels = relative.split('.');

@@ -2,6 +2,7 @@ import { startCloudControllerManager } from '../cloud-controller-manager/cloud-c
 import { DEFAULT_KUBE_PROXY_CONFIG, startKubeProxy, type KubeProxyConfig } from '../kube-proxy/kube-proxy-core.ts';
 import { CLUSTER_DNS_IP, dnsAddonManifests } from '../dns/addon.ts';
 import { startClusterDns } from '../dns/dns-core.ts';
+import { DEFAULT_DNS_CONFIG, type DnsConfig } from '../dns/zone.ts';
 import { AddressPlan, CLOUD_LOAD_BALANCER_HOST, clusterDnsHost, externalClientIp, nodeClientIp } from '../traffic/addresses.ts';
 import { startCloudLoadBalancer } from '../traffic/cloud-load-balancer.ts';
 import { startExternalServer } from '../traffic/external-server.ts';
@@ -79,6 +80,7 @@ export class KubernetesCluster {
   /** The fabric's routing table: node, pod, external and load balancer addresses. */
   readonly addresses = new AddressPlan();
   private externalClients = 0;
+  private readonly dnsConfig: DnsConfig;
 
   constructor(
     private readonly sim: Simulation,
@@ -93,6 +95,8 @@ export class KubernetesCluster {
     for (let i = 0; i < spec.controllerManagers; i++) this.tokens.set(`${controllerManagerName(i)}-token`, { name: 'system:kube-controller-manager', groups: [] });
     this.tokens.set(KUBE_PROXY_TOKEN, { name: 'system:kube-proxy', groups: [] });
     this.tokens.set(CLOUD_CONTROLLER_MANAGER_TOKEN, { name: 'system:cloud-controller-manager', groups: [] });
+    const upstream = new Map((spec.externalServers ?? []).filter((e) => e.dnsName).map((e) => [e.dnsName!.toLowerCase().replace(/\.$/, ''), e.ip]));
+    this.dnsConfig = { ...DEFAULT_DNS_CONFIG, upstream };
   }
 
   build(): void {
@@ -207,7 +211,7 @@ export class KubernetesCluster {
       });
       if (this.spec.dns?.enabled) {
         // The node's DNS server answers for the CoreDNS pods the kubelet runs there.
-        this.sim.addHost({ name: clusterDnsHost(node.name), machine: node.name, disk: null, create: (env) => startClusterDns(env, node.name, { ...API_CLIENT, token: KUBE_PROXY_TOKEN }) });
+        this.sim.addHost({ name: clusterDnsHost(node.name), machine: node.name, disk: null, create: (env) => startClusterDns(env, node.name, { ...API_CLIENT, token: KUBE_PROXY_TOKEN }, this.dnsConfig) });
       }
     }
   }

@@ -411,7 +411,7 @@ export interface TrafficCondition {
   /** Every client (source address) was answered by one pod only. */
   sticky?: boolean;
   /** Requests answered by pods whose names start with this prefix. */
-  servedByPrefix?: { prefix: string; count: CountMatch };
+  servedBy?: { prefix: string; count: CountMatch };
   /** Latency percentile bounds over successful requests: `{p50: 20, p99: 200}` (ms). */
   latencyMsAtMost?: Partial<Record<'p50' | 'p90' | 'p99' | 'max', number>>;
   /** Failures by result: refused, timeout, nxdomain, dns-error, dns-timeout. */

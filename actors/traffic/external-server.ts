@@ -28,7 +28,10 @@ export const externalServerCore: ComponentCore<ExternalServerState, Input, 'serv
   step(s, input) {
     const out = newOutput();
     if (input.type === 'TrafficRequest') {
-      if (input.handshake) out.sends.push({ to: input.replyTo, msg: { type: 'TrafficResponse', id: input.id, outcome: 'accepted' } satisfies TrafficResponse });
+      if (input.handshake) {
+        const accepted: TrafficResponse = { type: 'TrafficResponse', id: input.id, outcome: 'accepted' };
+        out.sends.push({ to: input.replyTo, msg: accepted });
+      }
       if (input.holdMs <= 0) out.sends.push(answer(s, input));
       else out.timers.push({ id: `done:${input.id}`, delayMs: input.holdMs, event: { type: 'ExternalServerDone', request: input } });
     } else {

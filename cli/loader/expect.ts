@@ -24,6 +24,7 @@ import type {
 import { formatDuration } from './durations.ts';
 import { selectorProblem } from './labels.ts';
 import { SHAPES, SUBJECT_NAMES, type SubjectName } from './schema.ts';
+import { readTrafficCondition } from './traffic.ts';
 import { ETCD_ID_VERBS, kubernetesOff, readClientRef, readNodeRef, readTarget, readTargets, type State, type TargetUse } from './targets.ts';
 import { WORKLOAD_FIELDS } from '../../actors/scenario/workload-conditions.ts';
 import { WORKLOAD_COUNTS, type CountMatch, type WorkloadCondition } from '../../actors/scenario/spec.ts';
@@ -138,6 +139,10 @@ const SUBJECTS: Record<SubjectName, (cx: Ctx, st: State, v: Val, use: TargetUse)
     if (!object || !kind || (countV && count === undefined) || (maxV && maxAtOnce === undefined)) return undefined;
     return { running: { object: { ...object, kind }, ...(count !== undefined ? { count } : {}), ...(maxAtOnce !== undefined ? { maxAtOnce } : {}) } };
   }),
+  traffic: k8s((cx, st, v) => {
+    const traffic = readTrafficCondition(cx, st, v, st.trafficSources, readCountMatch);
+    return traffic && { traffic };
+  }),
 };
 
 /** Kinds whose pods `that.running` counts (a pod counts for its controller; a ReplicaSet's for its Deployment). */
@@ -188,7 +193,7 @@ function readWorkloadCondition(cx: Ctx, v: Val): WorkloadCondition | undefined {
 }
 
 /** A count: a number, {not: …}, {in: […]}, or {atLeast: n, atMost: m} (either or both). */
-function readCountMatch(cx: Ctx, v: Val): CountMatch | undefined {
+export function readCountMatch(cx: Ctx, v: Val): CountMatch | undefined {
   const one = (x: Val): number | undefined => readInt(cx, x, 0, MAX_WORKLOAD_COUNT);
   if (isMap(v.node) && v.node.items.some((p) => isScalar(p.key) && (p.key.value === 'atLeast' || p.key.value === 'atMost'))) {
     const f = openMap(cx, v, SHAPES.countBound, 'a number, {not: n}, {in: [a, b]}, or {atLeast: n, atMost: m}');

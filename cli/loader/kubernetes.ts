@@ -7,6 +7,7 @@
  * etcd clients must all differ, and differ from etcd members, roles and groups (targets.ts).
  */
 
+import { readKubeProxy } from './traffic.ts';
 import { isMap, isScalar, type Node } from 'yaml';
 import { parseSchedulerConfiguration } from '../../actors/scheduler/plugins/scheduler-config.ts';
 import { scenarioPlace, toJson } from './manifests.ts';
@@ -163,6 +164,9 @@ export function readNodeEntry(cx: Ctx, st: State, v: Val, added?: AddedBy): R<No
   const taints = taintsV ? readTaints(cx, taintsV) : template ? template.taints.map((t) => ({ ...t })) : [];
   const bandwidthV = f.get('imagePullBandwidth');
   const bandwidth = bandwidthV ? readQuantityField(cx, bandwidthV, 'bytes') : (template?.imagePullBytesPerSecond ?? K8S_DEFAULTS.imagePullBytesPerSecond);
+  const kubeProxyV = f.get('kubeProxy');
+  const kubeProxy = kubeProxyV ? readKubeProxy(cx, kubeProxyV) : template?.kubeProxy;
+  if (kubeProxyV && !kubeProxy) return undefined;
   if (zoneV && zone === undefined) labels = undefined;
 
   // Names: checked even when other fields are bad, so that references to them are not also reported.
@@ -170,7 +174,7 @@ export function readNodeEntry(cx: Ctx, st: State, v: Val, added?: AddedBy): R<No
   if (base !== undefined && nameV && (countV === undefined || count !== undefined)) {
     names = nodeNames(cx, st, nameV, base, count, group && added ? group.next : 0, added);
     if (names && count !== undefined) {
-      const spec = capacity && labels && taints && bandwidth !== undefined ? { capacity, labels, taints, imagePullBytesPerSecond: bandwidth } : undefined;
+      const spec = capacity && labels && taints && bandwidth !== undefined ? { capacity, labels, taints, imagePullBytesPerSecond: bandwidth, ...(kubeProxy ? { kubeProxy } : {}) } : undefined;
       if (group && added) {
         group.next += count;
       } else {
@@ -186,6 +190,7 @@ export function readNodeEntry(cx: Ctx, st: State, v: Val, added?: AddedBy): R<No
     labels: { ...labels },
     taints: taints.map((t) => ({ ...t })),
     imagePullBytesPerSecond: bandwidth,
+    ...(kubeProxy ? { kubeProxy: { ...kubeProxy } } : {}),
     source,
   }));
 }

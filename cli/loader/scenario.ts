@@ -12,6 +12,7 @@ import {
   type ClientSpec,
   type ClusterSpec,
   type EtcdClusterSpec,
+  type ExternalServerSpec,
   type KubernetesSpec,
   type NetworkSpec,
   type ScenarioSpec,
@@ -23,6 +24,7 @@ import { readManifestList } from './manifests.ts';
 import { SHAPES } from './schema.ts';
 import { State, isDnsLabel, kubernetesOff, memberRange, nameClash } from './targets.ts';
 import { readTimeline } from './timeline.ts';
+import { readDns, readExternalServers, readTraffic, TRAFFIC_DEFAULTS } from './traffic.ts';
 import {
   listItems,
   openMap,
@@ -142,6 +144,16 @@ export function readScenario(cx: Ctx, root: Node | null, overrides: { seed?: str
     }
   }
 
+  // Traffic sources live on nodes: read after the cluster, before expectations name them.
+  const trafficV = spec.get('traffic');
+  let traffic = trafficV ? (st.kubernetes ? readTraffic(cx, st, trafficV) : kubernetesOff(cx, trafficV)) : [];
+  for (const t of traffic ?? []) st.trafficSources.add(t.name);
+  if (cluster?.kubernetes && traffic) {
+    // kubeadm's CoreDNS addon: on when traffic runs, unless the scenario says otherwise.
+    cluster.kubernetes.dns = read?.dns ?? { enabled: traffic.length > 0, replicas: TRAFFIC_DEFAULTS.dnsReplicas };
+    cluster.kubernetes.externalServers = read?.externalServers ?? [];
+  } else if (!traffic) traffic = undefined;
+
   const timelineV = spec.get('timeline');
   const timeline = timelineV ? readTimeline(cx, st, timelineV) : [];
 
@@ -161,6 +173,7 @@ export function readScenario(cx: Ctx, root: Node | null, overrides: { seed?: str
     maxEvents === undefined ||
     !cluster ||
     !clients ||
+    !traffic ||
     !timeline ||
     !expectations
   ) {
@@ -176,6 +189,7 @@ export function readScenario(cx: Ctx, root: Node | null, overrides: { seed?: str
     maxEvents,
     cluster,
     clients,
+    ...(traffic.length > 0 ? { traffic } : {}),
     timeline,
     expectations,
   };
@@ -244,6 +258,8 @@ interface ClusterRead {
   network: NetworkSpec;
   /** null when the Kubernetes control plane is off; undefined when it is on but something in it is bad. */
   kubernetes: Omit<KubernetesSpec, 'users' | 'workload'> | null | undefined;
+  dns?: { enabled: boolean; replicas: number };
+  externalServers?: ExternalServerSpec[];
 }
 
 function readCluster(cx: Ctx, st: State, v: Val): R<ClusterRead> {
@@ -257,8 +273,12 @@ function readCluster(cx: Ctx, st: State, v: Val): R<ClusterRead> {
   const nodesV = f.get('nodes');
   const nodes = nodesV ? readNodes(cx, st, nodesV) : [];
   const kubernetes = controlPlane === null ? null : controlPlane && nodes ? { ...controlPlane, nodes } : undefined;
-  if (!etcd || !network) return undefined;
-  return { etcd, network, kubernetes };
+  const dnsV = f.get('dns');
+  const serversV = f.get('externalServers');
+  const dns = dnsV && (kubernetes === null ? kubernetesOff(cx, dnsV) : readDns(cx, dnsV));
+  const externalServers = serversV && (kubernetes === null ? kubernetesOff(cx, serversV) : readExternalServers(cx, st, serversV));
+  if (!etcd || !network || (dnsV && !dns) || (serversV && !externalServers)) return undefined;
+  return { etcd, network, kubernetes, ...(dns ? { dns } : {}), ...(externalServers ? { externalServers } : {}) };
 }
 
 function readEtcd(cx: Ctx, st: State, v: Val): R<EtcdClusterSpec> {

@@ -72,6 +72,7 @@ export const SUBJECT_KEYS = {
   workload: opt('{object: deployment/web, available: 3}'),
   rollout: opt('{object: deployment/web}'),
   running: opt('{object: deployment/web, maxAtOnce: {atMost: 6}}'),
+  traffic: opt('{source: shoppers, successRate: {atLeast: 0.99}}'),
 } as const satisfies Record<string, KeyRule>;
 
 /** The fields of a node entry: in spec.cluster.nodes and in add-nodes. */
@@ -83,6 +84,7 @@ const NODE_KEYS = {
   taints: opt('[{key: dedicated, value: gpu, effect: NoSchedule}]'),
   zone: opt('zone-a'),
   imagePullBandwidth: opt('50Mi'),
+  kubeProxy: opt('{mode: ipvs, ipvsScheduler: rr}'),
 } as const satisfies Record<string, KeyRule>;
 
 export type SubjectName = keyof typeof SUBJECT_KEYS;
@@ -116,6 +118,7 @@ export const SHAPES = {
       users: opt('[{name: alice, groups: [developers]}]'),
       workload: opt('[{path: manifests/web.yaml}]'),
       timeline: opt('[{at: 10s, crash: leader}]'),
+      traffic: opt('[{name: shoppers, from: {node: worker-0}, to: web:80, rate: 20/s}]'),
       expect: opt('[{name: a leader is elected, within: {after: 0s, limit: 5s}, that: {etcd: {leader: any}}}]'),
     },
   },
@@ -125,6 +128,85 @@ export const SHAPES = {
       network: opt('{latency: 1ms-5ms}'),
       controlPlane: opt('{apiservers: 1, schedulers: 1, controllerManagers: 1}'),
       nodes: opt('[{name: worker, count: 3}]'),
+      dns: opt('{enabled: true, replicas: 2}'),
+      externalServers: opt('[{name: billing-db, ip: 192.0.2.10, dnsName: db.example.com}]'),
+    },
+  },
+  kubeProxy: {
+    keys: {
+      mode: opt('ipvs'),
+      ipvsScheduler: opt('rr'),
+      ipvsUnavailable: opt('false'),
+    },
+  },
+  dns: {
+    keys: {
+      enabled: opt('true'),
+      replicas: opt('2'),
+    },
+  },
+  externalServer: {
+    keys: {
+      name: req('billing-db'),
+      ip: req('192.0.2.10'),
+      dnsName: opt('db.example.com'),
+    },
+  },
+  trafficSource: {
+    keys: {
+      name: req('shoppers'),
+      from: req('{node: worker-0}'),
+      to: req('web:80'),
+      rate: req('20/s'),
+      clients: opt('4'),
+      arrival: opt('poisson'),
+      protocol: opt('TCP'),
+      namespace: opt('default'),
+      start: opt('10s'),
+      stop: opt('60s'),
+      timeout: opt('2s'),
+      hold: opt('20ms'),
+    },
+  },
+  trafficFrom: {
+    keys: {
+      node: req('worker-0'),
+    },
+  },
+  trafficCondition: {
+    keys: {
+      source: opt('shoppers'),
+      window: opt('{from: 10s, to: 60s}'),
+      requests: opt('{atLeast: 100}'),
+      ok: opt('{atLeast: 100}'),
+      failed: opt('0'),
+      successRate: opt('{atLeast: 0.99}'),
+      backends: opt('3'),
+      evenlySpread: opt('{tolerance: 0.1}'),
+      sticky: opt('true'),
+      servedBy: opt('{prefix: web-v2, count: {atLeast: 1}}'),
+      latencyMsAtMost: opt('{p99: 50}'),
+      results: opt('{refused: 0, timeout: {atMost: 5}}'),
+    },
+  },
+  evenlySpread: { keys: { tolerance: req('0.1') } },
+  servedBy: { keys: { prefix: req('web-v2'), count: req('{atLeast: 1}') } },
+  latencyBounds: { keys: { p50: opt('10'), p90: opt('20'), p99: opt('50'), max: opt('2000') } },
+  trafficResults: {
+    keys: {
+      ok: opt('{atLeast: 1}'),
+      refused: opt('0'),
+      timeout: opt('{atMost: 5}'),
+      nxdomain: opt('0'),
+      'dns-error': opt('0'),
+      'dns-timeout': opt('0'),
+      dropped: opt('0'),
+    },
+  },
+  trafficWindow: {
+    keys: {
+      from: req('10s'),
+      to: opt('60s'),
     },
   },
   controlPlane: {

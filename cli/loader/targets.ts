@@ -76,6 +76,8 @@ export class State {
   readonly users = new Map<string, { line: number }>();
   /** Node entries with `count`, by name: add-nodes of the same name continues their numbering. */
   readonly nodeGroups = new Map<string, NodeGroup>();
+  /** spec.traffic's source names (read before the expectations). */
+  readonly trafficSources = new Set<string>();
 }
 
 /** A counted node entry (`name: worker, count: 3` → worker-0..worker-2). */
