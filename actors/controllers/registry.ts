@@ -3,6 +3,7 @@ import { daemonSetController } from './daemonset/controller.ts';
 import { deploymentController } from './deployment/controller.ts';
 import { endpointsController } from './endpoints/controller.ts';
 import { endpointSliceController } from './endpointslice/controller.ts';
+import { endpointSliceMirroringController } from './endpointslicemirroring/controller.ts';
 import { disruptionController } from './disruption/controller.ts';
 import { garbageCollectorController } from './garbagecollector/controller.ts';
 import type { AnyController } from './host/types.ts';
@@ -39,6 +40,7 @@ export const CONTROLLERS: readonly AnyController[] = [
   ttlAfterFinishedController,
   endpointsController,
   endpointSliceController,
+  endpointSliceMirroringController,
   disruptionController,
   statefulSetController,
   persistentVolumeController,
