@@ -2,6 +2,7 @@ import type { Simulation } from '../kernel/simulation.ts';
 import type { OpRecord } from './conditions.ts';
 import type { RequestRecord } from './k8s-conditions.ts';
 import { RunningPods } from './running-pods.ts';
+import { TrafficLog } from './traffic-log.ts';
 
 /**
  * What became of the requests a run made, read from its trace: every etcd client operation
@@ -17,9 +18,12 @@ export class Outcomes {
   readonly requests = new Map<string, RequestRecord>();
   /** What the nodes' runtimes run (`that.running`). */
   readonly running: RunningPods;
+  /** How simulated requests ended (`that.traffic`, `--show traffic`). */
+  readonly traffic: TrafficLog;
 
   constructor(sim: Simulation) {
     this.running = new RunningPods(sim);
+    this.traffic = new TrafficLog(sim);
     sim.trace.subscribe((e) => {
       if (e.kind === 'etcd.op') {
         const key = `${e.client as string}#${e.id as number}`;
