@@ -83,7 +83,7 @@ function runOpened(spec: ScenarioSpec, file: string, traceFile: TraceFile | unde
     console.log('');
   }
   const heap = new HeapWatch();
-  const { sim, result, state } = runScenario(spec, {
+  const { sim, result, state, outcomes } = runScenario(spec, {
     ...(options.explain ? { explainPods: options.explain.split(',').map((p) => (p.includes('/') ? p : `default/${p}`)) } : {}),
     onTrace: (e: TraceEvent) => {
       traceFile?.write(e);
@@ -128,7 +128,7 @@ function runOpened(spec: ScenarioSpec, file: string, traceFile: TraceFile | unde
   }
 
   console.log('');
-  if (options.show && options.show.length > 0) console.log(showTables(state, options.show, result.virtualMs, sim));
+  if (options.show && options.show.length > 0) console.log(showTables(state, options.show, result.virtualMs, sim, outcomes.traffic));
   const passed = result.expectations.filter((x) => x.ok).length;
   console.log(`expectations: ${passed}/${result.expectations.length} hold`);
   for (const x of result.expectations) {

@@ -122,6 +122,8 @@ function action(a: TimelineAction, groups: Map<string, number>): Yaml {
       const { verb, via, ...fields } = a;
       return { [verb]: { ...fields, ...(via ? { via: targets(via) } : {}) } };
     }
+    case 'dig':
+      return { dig: { node: a.node, name: a.name, type: a.qtype, id: a.id } };
     case 'apply':
       return { apply: { manifests: a.manifests.map((m) => m.object), ...kubectlExtras(a) } };
     case 'kubectl-delete': {

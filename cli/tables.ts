@@ -5,12 +5,14 @@ import type { Simulation } from '../actors/kernel/simulation.ts';
 import type { ClusterState } from '../actors/scenario/cluster-state.ts';
 import { coreStateOf } from '../actors/kernel/core-actor.ts';
 import { renderIptables } from '../actors/kube-proxy/iptables.ts';
+import { renderIpvs } from '../actors/kube-proxy/ipvs.ts';
+import { summarize, type TrafficLog } from '../actors/scenario/traffic-log.ts';
 import type { KubeProxyState } from '../actors/kube-proxy/kube-proxy-core.ts';
 import { podServiceEnvironments, type KubeletState } from '../actors/kubelet/kubelet-core.ts';
 
 /** `kubectl get`-style tables of the cluster's committed state at the end of a run. */
 
-export const SHOWABLE = ['nodes', 'pods', 'services', 'endpoints', 'events', 'components', 'proxy-rules', 'env'] as const;
+export const SHOWABLE = ['nodes', 'pods', 'services', 'endpoints', 'events', 'components', 'proxy-rules', 'env', 'traffic'] as const;
 export type Showable = (typeof SHOWABLE)[number];
 
 /** A plain-text table: columns as wide as their widest cell, `gap` between them (kubectl uses three spaces). */
@@ -122,7 +124,16 @@ function proxyRules(sim: Simulation): string {
     const actor = sim.actorOf(name);
     if (describeActor(actor)?.component !== 'kube-proxy') continue;
     const p = coreStateOf(actor!) as KubeProxyState;
-    out.push(`# ${p.node} (kube-proxy ${p.config.mode} mode, ${p.syncs} syncs)`, ...renderIptables(p.table), '');
+    const fellBack = p.mode !== p.config.mode ? `, ${p.config.mode} unavailable` : '';
+    if (p.mode === 'ipvs') {
+      out.push(`# ${p.node} (kube-proxy ipvs mode, scheduler ${p.config.ipvsScheduler}, ${p.syncs} syncs): ipvsadm -Ln`, ...renderIpvs(p.table, p.config.ipvsScheduler, p.nodeIp, p.router.activeConnections), '');
+    } else if (p.mode === 'userspace') {
+      out.push(`# ${p.node} (kube-proxy userspace mode, ${p.syncs} syncs): the proxy accepts each service port and dials a backend, round robin`);
+      for (const e of p.table) out.push(`${e.id} ${e.clusterIp ?? ''}:${e.port}/${e.protocol} -> ${e.clusterBackends.map((b) => `${b.ip}:${b.port}`).join(' ') || '(no endpoints: refused)'}`);
+      out.push('');
+    } else {
+      out.push(`# ${p.node} (kube-proxy iptables mode${fellBack}, ${p.syncs} syncs): iptables-save -t nat`, ...renderIptables(p.table), '');
+    }
   }
   return out.join('\n');
 }
@@ -150,9 +161,32 @@ export function componentsTable(sim: Simulation): string {
   return table(['HOST', 'COMPONENT', 'STATE', 'RESTARTS'], rows);
 }
 
-export function showTables(state: ClusterState, kinds: readonly Showable[], nowMs: number, sim: Simulation): string {
+/** Per traffic source: how its requests ended, latency, and which pods answered how many. */
+export function trafficTable(log: TrafficLog): string {
+  const sources = [...new Set(log.records.map((r) => r.source))].sort();
+  if (sources.length === 0) return '(no traffic)';
+  const rows: string[][] = [];
+  const spread: string[] = [];
+  for (const source of sources) {
+    const s = summarize(log.records.filter((r) => r.source === source));
+    const n = (k: string) => String(s.byResult.get(k) ?? 0);
+    const dns = (s.byResult.get('nxdomain') ?? 0) + (s.byResult.get('dns-error') ?? 0) + (s.byResult.get('dns-timeout') ?? 0);
+    const pct = s.requests === 0 ? '-' : `${((100 * s.ok) / s.requests).toFixed(2)}%`;
+    rows.push([source, String(s.requests), n('ok'), n('refused'), n('timeout'), String(dns), pct, s.latencyMs ? `${s.latencyMs.p50}` : '-', s.latencyMs ? `${s.latencyMs.p99}` : '-', s.latencyMs ? `${s.latencyMs.max}` : '-']);
+    spread.push(`${source}: ${[...s.byPod].map(([pod, c]) => `${pod} ${c} (${((100 * c) / Math.max(1, s.ok)).toFixed(1)}%)`).join(', ') || 'no pod answered'}`);
+  }
+  return [table(['SOURCE', 'REQUESTS', 'OK', 'REFUSED', 'TIMEOUT', 'DNS-FAILED', 'SUCCESS', 'P50-MS', 'P99-MS', 'MAX-MS'], rows), '', 'answered by:', ...spread].join('\n');
+}
+
+export function showTables(state: ClusterState, kinds: readonly Showable[], nowMs: number, sim: Simulation, traffic?: TrafficLog): string {
   const out: string[] = [];
   for (const kind of kinds) {
+    if (kind === 'traffic') {
+      out.push('$ kubesim traffic   # every request of every traffic source, by how it ended');
+      out.push(traffic ? trafficTable(traffic) : '(no traffic)');
+      out.push('');
+      continue;
+    }
     if (kind === 'components') {
       out.push('$ kubesim components');
       out.push(componentsTable(sim));
@@ -165,7 +199,7 @@ export function showTables(state: ClusterState, kinds: readonly Showable[], nowM
       continue;
     }
     if (kind === 'proxy-rules') {
-      out.push('$ iptables-save -t nat   # on every node');
+      out.push('$ kube-proxy rules   # on every node, as its mode programs them');
       out.push(proxyRules(sim));
       continue;
     }

@@ -89,3 +89,26 @@ function shortestExpectedDelay(servers: readonly RealServer[]): number {
   for (let i = 1; i < servers.length; i++) if (servers[i]!.activeConnections + 1 < servers[best]!.activeConnections + 1) best = i;
   return best;
 }
+
+/** The virtual servers as `ipvsadm -Ln` lists them (the `--show proxy-rules` view of ipvs mode). */
+export function renderIpvs(
+  table: readonly { clusterIp?: string; port: number; protocol: string; nodePort?: number; clusterBackends: readonly Backend[]; sessionAffinity: { kind: string } }[],
+  scheduler: IpvsScheduler,
+  nodeIp: string,
+  activeConnections: ReadonlyMap<string, number>,
+): string[] {
+  const lines = ['IP Virtual Server version 1.2.1 (size=4096)', 'Prot LocalAddress:Port Scheduler Flags', '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn'];
+  const server = (proto: string, address: string, flags: string, backends: readonly Backend[]) => {
+    lines.push(`${proto.padEnd(4)} ${address} ${scheduler}${flags}`);
+    for (const b of backends) {
+      const active = activeConnections.get(`${b.ip}:${b.port}`) ?? 0;
+      lines.push(`  -> ${`${b.ip}:${b.port}`.padEnd(28)} Masq    1      ${String(active).padEnd(10)} 0`);
+    }
+  };
+  for (const e of table) {
+    const flags = e.sessionAffinity.kind === 'ClientIP' ? ' persistent 10800' : '';
+    if (e.clusterIp) server(e.protocol, `${e.clusterIp}:${e.port}`, flags, e.clusterBackends);
+    if (e.nodePort && nodeIp) server(e.protocol, `${nodeIp}:${e.nodePort}`, flags, e.clusterBackends);
+  }
+  return lines;
+}

@@ -5,7 +5,8 @@ import { checkRequest } from './k8s-conditions.ts';
 import { KubeObserver } from './k8s-observer.ts';
 import type { Outcomes } from './outcomes.ts';
 import { checkRunning } from './running-pods.ts';
-import { checkTraffic } from './traffic-conditions.ts';
+import { checkDns, checkTraffic } from './traffic-conditions.ts';
+import { checkEnv } from './env-conditions.ts';
 import type { Expectation, ScenarioSpec, SourceRef } from './spec.ts';
 
 /**
@@ -130,6 +131,8 @@ export class ExpectationChecks {
     if (exp.request) verdicts.push(checkRequest(exp.request, this.outcomes.requests));
     if (exp.running) verdicts.push(checkRunning(exp.running, this.outcomes.running));
     if (exp.traffic) verdicts.push(checkTraffic(exp.traffic, this.outcomes.traffic, this.sim.now()));
+    if (exp.dns) verdicts.push(checkDns(exp.dns, this.outcomes.digs));
+    if (exp.env) verdicts.push(checkEnv(exp.env, this.sim));
     if (KubeObserver.concerns(exp)) verdicts.push(this.kubeVerdict(exp));
     const failed = verdicts.find((v) => !v.ok);
     return failed ?? { ok: true, detail: verdicts.map((v) => v.detail).join('; ') };

@@ -7,6 +7,7 @@ import { AddressPlan, CLOUD_LOAD_BALANCER_HOST, clusterDnsHost, externalClientIp
 import { startCloudLoadBalancer } from '../traffic/cloud-load-balancer.ts';
 import { startExternalServer } from '../traffic/external-server.ts';
 import { startTrafficClient } from '../traffic/client-core.ts';
+import { startDig } from '../traffic/dig.ts';
 import type { TokenEntry } from '../api/auth/authenticate.ts';
 import type { KubeObject } from '../api/protocol.ts';
 import { resolveResourceName, lookupByKind } from '../api/resources.ts';
@@ -32,6 +33,11 @@ export const CLOUD_CONTROLLER_MANAGER_HOST = 'cloud-controller-manager-0';
 /** The kube-proxy host of a node (on the node's machine). */
 export function kubeProxyName(node: string): string {
   return `kube-proxy-${node}`;
+}
+
+/** The host `dig` steps on a node run from. */
+export function digHostName(node: string): string {
+  return `dig-${node}`;
 }
 
 /** The host of a traffic source. */
@@ -141,11 +147,22 @@ export class KubernetesCluster {
     this.sim.addHost({ name: CLOUD_LOAD_BALANCER_HOST, disk: null, create: (env) => startCloudLoadBalancer(env, this.addresses) });
     this.addNodes(this.spec.nodes);
     for (const t of this.scenario.traffic ?? []) this.addTrafficSource(t);
+    for (const node of this.digNodes()) {
+      const ip = nodeClientIp(this.addresses.nodeIndex(node), 253);
+      this.sim.addHost({ name: digHostName(node), machine: node, disk: null, create: (env) => startDig(env, kubeProxyName(node), ip, CLUSTER_DNS_IP) });
+    }
     const dns = this.spec.dns;
     const objects = [...(dns?.enabled ? dnsAddonManifests(dns.replicas) : []), ...this.spec.workload.map((d) => d.object)];
     if (objects.length > 0) {
       this.sim.clock.at(0, () => this.kubectl(ADMIN, 'workload', { type: 'apply', objects: objects as KubeObject[] }, true));
     }
+  }
+
+  /** Nodes some `dig` step runs on (they get a dig host). */
+  private digNodes(): string[] {
+    const nodes = new Set<string>();
+    for (const step of this.scenario.timeline) if (step.action.verb === 'dig') nodes.add(step.action.node);
+    return [...nodes].sort();
   }
 
   /** A traffic source's host: on its node's machine (sending through that node's kube-proxy), or outside the cluster. */
@@ -229,7 +246,7 @@ export class KubernetesCluster {
     hosts.push(CLOUD_CONTROLLER_MANAGER_HOST, CLOUD_LOAD_BALANCER_HOST);
     const dnsHosts = this.spec.dns?.enabled ? this.nodeNames.map(clusterDnsHost) : [];
     const traffic = (this.scenario.traffic ?? []).map((t) => trafficClientName(t.name));
-    const external = (this.spec.externalServers ?? []).map((e) => e.name);
+    const external = [...(this.spec.externalServers ?? []).map((e) => e.name), ...this.digNodes().map(digHostName)];
     return [...hosts, ...this.nodeNames, ...this.nodeNames.map(kubeProxyName), ...dnsHosts, ...traffic, ...external, ...this.spec.users.map((u) => u.name), ADMIN];
   }
 }

@@ -20,6 +20,8 @@ export class Outcomes {
   readonly running: RunningPods;
   /** How simulated requests ended (`that.traffic`, `--show traffic`). */
   readonly traffic: TrafficLog;
+  /** Answers to `dig` steps, by id. */
+  readonly digs = new Map<string, { rcode: string; answers: string[]; atMs: number }>();
 
   constructor(sim: Simulation) {
     this.running = new RunningPods(sim);
@@ -40,6 +42,8 @@ export class Outcomes {
           else if (record.op === 'get' && record.result === 'ok') record.readValue = null;
           if (typeof e.revision === 'number') record.revision = e.revision;
         }
+      } else if (e.kind === 'k8s.dig') {
+        this.digs.set(e.id as string, { rcode: e.rcode as string, answers: e.answers as string[], atMs: e.t });
       } else if (e.kind === 'k8s.request' && typeof e.id === 'string') {
         this.requests.set(e.id, { id: e.id, code: e.code as number, ...(typeof e.message === 'string' ? { message: e.message } : {}), atMs: e.t });
       }

@@ -52,6 +52,8 @@ export interface Run {
   readonly result: RunResult;
   /** The committed cluster state (for tables at the end of a run). */
   readonly state: ClusterState;
+  /** What became of the run's requests (operations, kubectl steps, traffic). */
+  readonly outcomes: Outcomes;
 }
 
 export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Run {
@@ -91,5 +93,5 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Run {
     violations,
     messages: { sent: sim.network.messagesSent, delivered: sim.network.messagesDelivered },
   };
-  return { sim, result, state: world.state };
+  return { sim, result, state: world.state, outcomes };
 }

@@ -213,6 +213,8 @@ export type TimelineAction =
   | { verb: 'cordon' | 'uncordon'; user: string; node: string; id?: string }
   /** kubectl drain (cordon, then evict the node's pods through the eviction API, 429s retried). */
   | { verb: 'drain'; user: string; node: string; ignoreDaemonsets: boolean; deleteEmptydirData: boolean; force: boolean; timeoutSeconds: number; gracePeriodSeconds?: number; id?: string }
+  /** A DNS query from a node, as `dig` in a pod there would send it (no search path); traced as `k8s.dig` under `id`. */
+  | { verb: 'dig'; node: string; name: string; qtype: 'A' | 'AAAA' | 'SRV' | 'PTR' | 'CNAME'; id: string }
   /** Adds nodes (a new group, or more of a group) at this time: their kubelets start and register. */
   | { verb: 'add-nodes'; nodes: NodeSpec[] };
 
@@ -386,7 +388,29 @@ export interface Expectation {
   rollout?: RolloutCondition;
   running?: RunningCondition;
   traffic?: TrafficCondition;
+  env?: EnvCondition;
+  dns?: DnsCondition;
   source: SourceRef;
+}
+
+/** The service environment variables of running pods (kubelet's view). */
+export interface EnvCondition {
+  namespace?: string;
+  selector?: string;
+  has?: string[];
+  lacks?: string[];
+}
+
+/** The answer to a `dig` step, by its id. */
+export interface DnsCondition {
+  id: string;
+  rcode?: 'NOERROR' | 'NXDOMAIN' | 'SERVFAIL' | 'timeout';
+  /** How many records answered. */
+  answers?: CountMatch;
+  /** The type of every answer record. */
+  type?: 'A' | 'AAAA' | 'SRV' | 'PTR' | 'CNAME';
+  /** A substring one of the answers' data contains. */
+  contains?: string;
 }
 
 /**

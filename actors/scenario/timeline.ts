@@ -1,3 +1,4 @@
+import { digHostName } from './kubernetes-cluster.ts';
 import type { KubeObject } from '../api/protocol.ts';
 import { timestamp } from '../api/time.ts';
 import type { World } from './build.ts';
@@ -93,6 +94,9 @@ export function scheduleTimeline(spec: ScenarioSpec, world: World, outcomes: Out
           timeoutSeconds: a.timeoutSeconds,
           ...(a.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: a.gracePeriodSeconds } : {}),
         });
+      case 'dig':
+        sim.inject(digHostName(a.node), { type: 'Dig', id: a.id, question: { name: a.name, qtype: a.qtype } } as { type: string });
+        return;
       case 'add-nodes':
         kube?.addNodes(a.nodes);
         sim.trace.record('fault', { action: 'add-nodes', targets: a.nodes.map((n) => n.name) });

@@ -1,5 +1,5 @@
 import type { Verdict } from './conditions.ts';
-import type { TrafficCondition } from './spec.ts';
+import type { DnsCondition, TrafficCondition } from './spec.ts';
 import { summarize, type TrafficLog } from './traffic-log.ts';
 import { describeCount, matchCount } from './workload-conditions.ts';
 
@@ -58,5 +58,17 @@ export function checkTraffic(cond: TrafficCondition, log: TrafficLog, nowMs: num
   for (const [k, m] of Object.entries(cond.results ?? {})) {
     if (m !== undefined && !matchCount(m, s.byResult.get(k) ?? 0)) return fail(`${describeCount(m)} ${k}`);
   }
+  return { ok: true, detail };
+}
+
+/** `that.dns`: the answer a `dig` step got. */
+export function checkDns(cond: DnsCondition, digs: ReadonlyMap<string, { rcode: string; answers: string[] }>): Verdict {
+  const d = digs.get(cond.id);
+  if (!d) return { ok: false, detail: `dig ${cond.id}: no answer yet` };
+  const detail = `dig ${cond.id}: ${d.rcode}${d.answers.length ? ` — ${d.answers.join('; ')}` : ', no records'}`;
+  if (cond.rcode !== undefined && d.rcode !== cond.rcode) return { ok: false, detail: `${detail}; expected ${cond.rcode}` };
+  if (cond.answers !== undefined && !matchCount(cond.answers, d.answers.length)) return { ok: false, detail: `${detail}; expected ${describeCount(cond.answers)} records` };
+  if (cond.type !== undefined && (d.answers.length === 0 || d.answers.some((a) => !a.startsWith(`${cond.type} `)))) return { ok: false, detail: `${detail}; expected ${cond.type} records` };
+  if (cond.contains !== undefined && !d.answers.some((a) => a.includes(cond.contains!))) return { ok: false, detail: `${detail}; expected an answer containing "${cond.contains}"` };
   return { ok: true, detail };
 }

@@ -139,6 +139,42 @@ const SUBJECTS: Record<SubjectName, (cx: Ctx, st: State, v: Val, use: TargetUse)
     if (!object || !kind || (countV && count === undefined) || (maxV && maxAtOnce === undefined)) return undefined;
     return { running: { object: { ...object, kind }, ...(count !== undefined ? { count } : {}), ...(maxAtOnce !== undefined ? { maxAtOnce } : {}) } };
   }),
+  env: k8s((cx, _st, v) => {
+    const f = openMap(cx, v, SHAPES.envCondition, 'a map like {selector: app=client, has: [WEB_SERVICE_HOST]}');
+    if (!f) return undefined;
+    const namespaceV = f.get('namespace');
+    const namespace = namespaceV ? readNamespace(cx, namespaceV) : 'default';
+    const selectorV = f.get('selector');
+    const selector = selectorV ? readSelector(cx, selectorV) : undefined;
+    const names = (key: 'has' | 'lacks') => {
+      const x = f.get(key);
+      return x ? readList(cx, x, (item) => readString(cx, item, { nonEmpty: true }), 'a list of variable names') : [];
+    };
+    const has = names('has');
+    const lacks = names('lacks');
+    if (namespace === undefined || (selectorV && selector === undefined) || !has || !lacks) return undefined;
+    return { env: { namespace, ...(selector !== undefined ? { selector } : {}), has, lacks } };
+  }),
+  dns: k8s((cx, st, v) => {
+    const f = openMap(cx, v, SHAPES.dnsCondition, 'a map like {id: q1, rcode: NOERROR, answers: 1}');
+    if (!f) return undefined;
+    const idV = f.get('id');
+    let id = idV && readString(cx, idV, { nonEmpty: true });
+    if (idV && id !== undefined && st.ids.get(id)?.verb !== 'dig') {
+      const digs = [...st.ids].filter(([, i]) => i.verb === 'dig').map(([k]) => k);
+      id = cx.report(idV.node, `${idV.path}: "${id}" is not the id of a dig step`, digs.length ? `dig steps: ${digs.join(', ')}` : 'no dig step defines an id', 'add a dig step with this id');
+    }
+    const rcodeV = f.get('rcode');
+    const rcode = rcodeV ? readEnum(cx, rcodeV, ['NOERROR', 'NXDOMAIN', 'SERVFAIL', 'timeout'] as const) : undefined;
+    const answersV = f.get('answers');
+    const answers = answersV ? readCountMatch(cx, answersV) : undefined;
+    const typeV = f.get('type');
+    const type = typeV ? readEnum(cx, typeV, ['A', 'AAAA', 'SRV', 'PTR', 'CNAME'] as const) : undefined;
+    const containsV = f.get('contains');
+    const contains = containsV ? readString(cx, containsV, { nonEmpty: true }) : undefined;
+    if (id === undefined || (rcodeV && !rcode) || (answersV && answers === undefined) || (typeV && !type) || (containsV && contains === undefined)) return undefined;
+    return { dns: { id, ...(rcode ? { rcode } : {}), ...(answers !== undefined ? { answers } : {}), ...(type ? { type } : {}), ...(contains ? { contains } : {}) } };
+  }),
   traffic: k8s((cx, st, v) => {
     const traffic = readTrafficCondition(cx, st, v, st.trafficSources, readCountMatch);
     return traffic && { traffic };

@@ -52,6 +52,7 @@ export const VERB_KEYS = {
   cordon: opt('worker-1'),
   uncordon: opt('worker-1'),
   drain: opt('{node: worker-1, ignoreDaemonsets: true}'),
+  dig: opt('{node: worker-0, name: web.default.svc.cluster.local, type: A, id: q1}'),
   rollout: opt('{undo: deployment/web}'),
   'set-image': opt('{object: deployment/web, container: web, image: nginx:1.26}'),
   'add-nodes': opt('{name: big, count: 1}'),
@@ -73,6 +74,8 @@ export const SUBJECT_KEYS = {
   rollout: opt('{object: deployment/web}'),
   running: opt('{object: deployment/web, maxAtOnce: {atMost: 6}}'),
   traffic: opt('{source: shoppers, successRate: {atLeast: 0.99}}'),
+  env: opt('{selector: app=client, has: [WEB_SERVICE_HOST], lacks: [LATE_SERVICE_HOST]}'),
+  dns: opt('{id: q1, rcode: NOERROR, answers: 1, type: A}'),
 } as const satisfies Record<string, KeyRule>;
 
 /** The fields of a node entry: in spec.cluster.nodes and in add-nodes. */
@@ -201,6 +204,32 @@ export const SHAPES = {
       'dns-error': opt('0'),
       'dns-timeout': opt('0'),
       dropped: opt('0'),
+    },
+  },
+  dig: {
+    keys: {
+      node: req('worker-0'),
+      name: req('web.default.svc.cluster.local'),
+      type: opt('SRV'),
+      id: req('q1'),
+    },
+  },
+  envCondition: {
+    keys: {
+      namespace: opt('default'),
+      selector: opt('app=client'),
+      has: opt('[WEB_SERVICE_HOST]'),
+      lacks: opt('[LATE_SERVICE_HOST]'),
+    },
+    constraints: [{ rule: 'atLeastOne', keys: ['has', 'lacks'], label: 'assertion' }],
+  },
+  dnsCondition: {
+    keys: {
+      id: req('q1'),
+      rcode: opt('NOERROR'),
+      answers: opt('{atLeast: 1}'),
+      type: opt('A'),
+      contains: opt('web.default.svc.cluster.local'),
     },
   },
   trafficWindow: {

@@ -47,7 +47,7 @@ export interface Binding {
 }
 
 /** Verbs that define ids: etcd client ops (`that.op`) and kubectl-like steps (`that.request`). */
-export type IdVerb = 'put' | 'get' | 'delete' | 'apply' | 'kubectl-delete' | 'patch' | 'scale' | 'cordon' | 'uncordon' | 'rollout' | 'set-image' | 'drain';
+export type IdVerb = 'put' | 'get' | 'delete' | 'apply' | 'kubectl-delete' | 'patch' | 'scale' | 'cordon' | 'uncordon' | 'rollout' | 'set-image' | 'drain' | 'dig';
 export const ETCD_ID_VERBS: readonly IdVerb[] = ['put', 'get', 'delete'];
 
 export interface OpInfo {

@@ -285,6 +285,24 @@ const VERBS: Record<VerbName, VerbDecoder> = {
     return { action: { verb: 'set-image', user: common.user, object, container, image, ...common.extra }, binds: noTargets('set-image') };
   },
 
+  dig(cx, st, v, step) {
+    if (!st.kubernetes) return kubernetesOff(cx, v);
+    const f = openMap(cx, v, SHAPES.dig, 'a map {node, name, type, id}');
+    if (!f) return undefined;
+    const nodeV = f.get('node');
+    const node = nodeV && readNodeRef(cx, st, nodeV, step);
+    const nameV = f.get('name');
+    let name = nameV && readString(cx, nameV, { nonEmpty: true });
+    if (nameV && name !== undefined && !/^[A-Za-z0-9_]([-A-Za-z0-9_]*)(\.[-A-Za-z0-9_]+)*\.?$/.test(name)) {
+      name = cx.report(nameV.node, `${nameV.path} is "${name}", not a DNS name`, 'a name like web.default.svc.cluster.local or _http._tcp.web.default.svc.cluster.local', 'write the fully qualified name (dig uses no search list)');
+    }
+    const typeV = f.get('type');
+    const qtype = typeV ? readEnum(cx, typeV, ['A', 'AAAA', 'SRV', 'PTR', 'CNAME'] as const) : 'A';
+    const idV = f.get('id');
+    const id = idV && defineId(cx, st, idV, 'dig');
+    if (node === undefined || name === undefined || qtype === undefined || id === undefined) return undefined;
+    return { action: { verb: 'dig', node, name, qtype, id }, binds: noTargets('dig') };
+  },
   cordon: (cx, st, v, step) => cordon(cx, st, v, step, 'cordon'),
   uncordon: (cx, st, v, step) => cordon(cx, st, v, step, 'uncordon'),
   drain,
