@@ -112,6 +112,8 @@ interface ServiceSpec {
 
 const specOf = (svc: KubeObject): ServiceSpec => (svc['spec'] ?? {}) as ServiceSpec;
 const usesNodePorts = (type: string | undefined): boolean => type === 'NodePort' || type === 'LoadBalancer';
+/** A LoadBalancer Service with externalTrafficPolicy Local gets a node port for the cloud's health checks. */
+const needsHealthCheckNodePort = (spec: ServiceSpec): boolean => spec.type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local';
 
 /** The etcd keys of the addresses a stored Service holds (its ClusterIP, its node ports). */
 export function allocationKeys(svc: KubeObject): string[] {
@@ -120,6 +122,7 @@ export function allocationKeys(svc: KubeObject): string[] {
   const keys: string[] = [];
   for (const ip of spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])) if (ip && ip !== 'None') keys.push(`${CLUSTER_IP_KEY_PREFIX}${ip}`);
   if (usesNodePorts(spec.type)) for (const p of spec.ports ?? []) if (p.nodePort) keys.push(`${NODE_PORT_KEY_PREFIX}${p.nodePort}`);
+  if (needsHealthCheckNodePort(spec) && typeof spec.healthCheckNodePort === 'number') keys.push(`${NODE_PORT_KEY_PREFIX}${spec.healthCheckNodePort}`);
   return [...new Set(keys)].sort();
 }
 
@@ -220,6 +223,21 @@ export function allocateService(svc: KubeObject, old: KubeObject | undefined, ta
       if (offset === undefined) return { error: invalid(`spec.ports[${i}].nodePort`, 0, 'failed to allocate a nodePort: range is full') };
       p.nodePort = base + offset;
       mine.add(p.nodePort);
+    }
+    // allocHealthCheckNodePort: kept across updates, honoured when requested, else allocated;
+    // released when the Service stops needing it (dropTypeDependentFields).
+    if (!needsHealthCheckNodePort(spec) && oldSpec && spec.healthCheckNodePort === oldSpec.healthCheckNodePort) delete spec.healthCheckNodePort;
+    if (needsHealthCheckNodePort(spec)) {
+      const held = oldSpec && needsHealthCheckNodePort(oldSpec) && typeof oldSpec.healthCheckNodePort === 'number' ? oldSpec.healthCheckNodePort : undefined;
+      if (spec.healthCheckNodePort === undefined && held !== undefined) spec.healthCheckNodePort = held;
+      const requested = spec.healthCheckNodePort;
+      if (typeof requested === 'number' && requested > 0) {
+        if (requested !== held && (mine.has(requested) || taken.nodePorts.has(requested))) return { error: invalid('spec.healthCheckNodePort', requested, 'provided port is already allocated') };
+      } else {
+        const offset = chooseOffset(size, (o) => taken.nodePorts.has(base + o) || mine.has(base + o), random);
+        if (offset === undefined) return { error: invalid('spec.healthCheckNodePort', 0, 'failed to allocate a nodePort: range is full') };
+        spec.healthCheckNodePort = base + offset;
+      }
     }
   }
   return { service: { ...svc, spec } as KubeObject };

@@ -5,7 +5,7 @@ import { coreMachine, startCore, type ComponentCore } from '../kernel/core-actor
 import { newOutput, type Output } from '../kernel/output.ts';
 import type { HostEnv } from '../kernel/simulation.ts';
 import type { AddressPlan } from '../traffic/addresses.ts';
-import { isTrafficRequest, isTrafficResponse, type BackendRef, type TrafficRequest, type TrafficResponse } from '../traffic/protocol.ts';
+import { isTrafficRequest, isTrafficResponse, KUBE_PROXY_HEALTHZ_PORT, type BackendRef, type HealthProbe, type HealthProbeResult, type TrafficRequest, type TrafficResponse } from '../traffic/protocol.ts';
 import type { IpvsScheduler } from './ipvs.ts';
 import { backendKey, forgetAffinity, indexTable, newRouterState, route, type ProxyMode, type RouterState, type TableIndex } from './router.ts';
 import { buildServiceTable, type Backend, type ServicePortEntry } from './service-table.ts';
@@ -82,6 +82,7 @@ export type KubeProxyInput =
   | { type: 'KubeProxySync'; periodic: boolean }
   | TrafficRequest
   | TrafficResponse
+  | HealthProbe
   | { type: 'KubeProxyDialTimeout'; id: string; attempt: number };
 
 export function effectiveMode(config: KubeProxyConfig): ProxyMode {
@@ -224,6 +225,21 @@ function onDialTimeout(p: KubeProxyState, id: string, attempt: number, nowMs: nu
   redial(p, conn, 'dial timeout', nowMs, out);
 }
 
+/** healthz: up once the rules are programmed; a healthCheckNodePort: healthy while this node has a local endpoint (pkg/proxy/healthcheck). */
+function onHealthProbe(p: KubeProxyState, probe: HealthProbe, out: Output): void {
+  let healthy: boolean;
+  let localEndpoints = 0;
+  if (probe.port === KUBE_PROXY_HEALTHZ_PORT) healthy = p.syncs > 0;
+  else {
+    const entries = p.table.filter((e) => e.healthCheckNodePort === probe.port);
+    if (entries.length === 0) return; // nothing listens there: the probe times out
+    localEndpoints = Math.max(...entries.map((e) => e.localBackends.length));
+    healthy = localEndpoints > 0;
+  }
+  const result: HealthProbeResult = { type: 'HealthProbeResult', node: p.node, port: probe.port, seq: probe.seq, healthy, localEndpoints };
+  out.sends.push({ to: probe.replyTo, msg: result });
+}
+
 function forgetOldest(p: KubeProxyState): void {
   const oldest = p.conntrack.keys().next();
   if (oldest.done) return;
@@ -290,6 +306,9 @@ export const kubeProxyCore: ComponentCore<KubeProxyState, KubeProxyInput, 'synci
         break;
       case 'KubeProxyDialTimeout':
         onDialTimeout(p, input.id, input.attempt, now, out);
+        break;
+      case 'HealthProbe':
+        onHealthProbe(p, input, out);
         break;
     }
     return out;

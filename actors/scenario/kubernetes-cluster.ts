@@ -144,7 +144,8 @@ export class KubernetesCluster {
       this.addresses.addExternal(server.ip, server.name);
       this.sim.addHost({ name: server.name, disk: null, create: (env) => startExternalServer(env, server.name, server.ip) });
     }
-    this.sim.addHost({ name: CLOUD_LOAD_BALANCER_HOST, disk: null, create: (env) => startCloudLoadBalancer(env, this.addresses) });
+    // The cloud's load balancers carry traffic: they exist when the scenario sends some.
+    if (this.hasTraffic()) this.sim.addHost({ name: CLOUD_LOAD_BALANCER_HOST, disk: null, create: (env) => startCloudLoadBalancer(env, this.addresses, { ...API_CLIENT, token: CLOUD_CONTROLLER_MANAGER_TOKEN }) });
     this.addNodes(this.spec.nodes);
     for (const t of this.scenario.traffic ?? []) this.addTrafficSource(t);
     for (const node of this.digNodes()) {
@@ -156,6 +157,10 @@ export class KubernetesCluster {
     if (objects.length > 0) {
       this.sim.clock.at(0, () => this.kubectl(ADMIN, 'workload', { type: 'apply', objects: objects as KubeObject[] }, true));
     }
+  }
+
+  private hasTraffic(): boolean {
+    return (this.scenario.traffic ?? []).length > 0;
   }
 
   /** Nodes some `dig` step runs on (they get a dig host). */
@@ -243,7 +248,8 @@ export class KubernetesCluster {
     const hosts = [VIP, ...Array.from({ length: Math.max(1, this.spec.apiservers) }, (_, i) => apiserverName(i))];
     for (let i = 0; i < this.spec.schedulers; i++) hosts.push(schedulerName(i));
     for (let i = 0; i < this.spec.controllerManagers; i++) hosts.push(controllerManagerName(i));
-    hosts.push(CLOUD_CONTROLLER_MANAGER_HOST, CLOUD_LOAD_BALANCER_HOST);
+    hosts.push(CLOUD_CONTROLLER_MANAGER_HOST);
+    if (this.hasTraffic()) hosts.push(CLOUD_LOAD_BALANCER_HOST);
     const dnsHosts = this.spec.dns?.enabled ? this.nodeNames.map(clusterDnsHost) : [];
     const traffic = (this.scenario.traffic ?? []).map((t) => trafficClientName(t.name));
     const external = [...(this.spec.externalServers ?? []).map((e) => e.name), ...this.digNodes().map(digHostName)];

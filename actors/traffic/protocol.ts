@@ -90,6 +90,30 @@ export interface DnsServerPods {
   running: number;
 }
 
+/**
+ * A cloud load balancer's health check of a node: kube-proxy's healthz (port 10256: the proxy is
+ * up and has programmed its rules) or a Service's healthCheckNodePort (200 when this node has a
+ * local endpoint of the Service, 503 otherwise).
+ */
+export interface HealthProbe {
+  type: 'HealthProbe';
+  port: number;
+  replyTo: string;
+  seq: number;
+}
+
+export interface HealthProbeResult {
+  type: 'HealthProbeResult';
+  node: string;
+  port: number;
+  seq: number;
+  healthy: boolean;
+  localEndpoints: number;
+}
+
+/** kube-proxy's healthz port (KubeProxyConfiguration healthzBindAddress 0.0.0.0:10256). */
+export const KUBE_PROXY_HEALTHZ_PORT = 10256;
+
 export type TrafficMessage = TrafficRequest | TrafficResponse;
 
 export function isTrafficRequest(m: { type: string }): m is TrafficRequest {

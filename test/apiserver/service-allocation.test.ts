@@ -82,3 +82,31 @@ describe('service address allocation', () => {
     assert.ok(ipv4ToInt(s.clusterIP)! > 0);
   });
 });
+
+describe('healthCheckNodePort', () => {
+  const lb = (extra: Record<string, unknown> = {}) => service({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: [{ port: 80, protocol: 'TCP', nodePort: 30080 }], ...extra });
+  const hc = (r: ReturnType<typeof allocateService>) => (spec(r) as unknown as { healthCheckNodePort?: number }).healthCheckNodePort;
+  const obj = (r: ReturnType<typeof allocateService>): KubeObject => {
+    if (r.error) throw new Error(r.error.message);
+    return r.service;
+  };
+
+  it('a LoadBalancer with externalTrafficPolicy Local gets one from the node port range, and holds it in etcd', T, () => {
+    const r = allocateService(lb(), undefined, none, DEFAULT_SERVICE_ALLOCATION, first);
+    const port = hc(r)!;
+    assert.ok(port >= 30000 && port <= 32767 && port !== 30080, String(port));
+    assert.ok(allocationKeys(obj(r)).includes(`/registry/servicenodeports/${port}`));
+  });
+
+  it('kept on update, refused when taken, dropped when the policy becomes Cluster; none for Cluster or NodePort', T, () => {
+    const created = allocateService(lb({ healthCheckNodePort: 31000 }), undefined, none, DEFAULT_SERVICE_ALLOCATION, first);
+    assert.equal(hc(created), 31000);
+    const kept = allocateService(lb(), obj(created), { clusterIps: new Set(), nodePorts: new Set([31000]) }, DEFAULT_SERVICE_ALLOCATION, first);
+    assert.equal(hc(kept), 31000);
+    const taken = allocateService(lb({ healthCheckNodePort: 31000 }), undefined, { clusterIps: new Set(), nodePorts: new Set([31000]) }, DEFAULT_SERVICE_ALLOCATION, first);
+    assert.equal(errorLine(taken), 'spec.healthCheckNodePort: Invalid value: 31000: provided port is already allocated');
+    const cluster = allocateService(lb({ externalTrafficPolicy: 'Cluster', healthCheckNodePort: 31000 }), obj(created), none, DEFAULT_SERVICE_ALLOCATION, first);
+    assert.equal(hc(cluster), undefined);
+    assert.equal(hc(allocateService(service({ type: 'NodePort', externalTrafficPolicy: 'Local' }), undefined, none, DEFAULT_SERVICE_ALLOCATION, first)), undefined);
+  });
+});
