@@ -34,6 +34,8 @@ export interface GuestbookOptions {
   /** More timeline steps and expectations, as in a scenario file. */
   timeline?: Record<string, unknown>[];
   expect?: Record<string, unknown>[];
+  /** Traffic sources, as spec.traffic in a scenario file. */
+  traffic?: Record<string, unknown>[];
   seed?: number;
 }
 
@@ -50,6 +52,7 @@ export function guestbookScenarioText(options: GuestbookOptions = {}): string {
       workload: GUESTBOOK_MANIFESTS.map((path) => ({ path })),
       ...(options.timeline ? { timeline: options.timeline } : {}),
       ...(options.expect ? { expect: options.expect } : {}),
+      ...(options.traffic ? { traffic: options.traffic } : {}),
     },
   });
 }

@@ -29,7 +29,12 @@ describe('the guestbook example on a 3-worker cluster', { timeout: 300_000 }, ()
   let run: Run;
   before(() => {
     run = runGuestbook({
-      expect: [{ name: 'all six pods Running and Ready', within: { after: '0s', limit: '80s' }, that: { pods: { phase: 'Running', ready: true, count: 6 } } }],
+      expect: [
+        { name: 'all six pods Running and Ready', within: { after: '0s', limit: '80s' }, that: { pods: { phase: 'Running', ready: true, count: 6 } } },
+        { name: 'clients reach the frontend through its Service', at: '90s', that: { traffic: { source: 'visitors', requests: 100, successRate: { atLeast: 1 }, backends: 3 } } },
+      ],
+      // A client on a worker asks for the front end by its Service name: DNS, kube-proxy, a frontend pod.
+      traffic: [{ name: 'visitors', from: { node: 'worker-0' }, clients: 2, to: 'frontend:80', rate: '5/s', start: '60s', stop: '80s' }],
     });
   });
 
@@ -37,6 +42,12 @@ describe('the guestbook example on a 3-worker cluster', { timeout: 300_000 }, ()
     assert.deepEqual(run.result.expectations.filter((x) => !x.ok).map((x) => `${x.name}: ${x.detail}`), []);
     assert.deepEqual(run.result.violations, []);
     assert.equal(run.result.status, 'done');
+  });
+
+  it('a client request through the frontend Service succeeds, answered by each of the 3 frontend pods', () => {
+    const traffic = run.result.expectations.find((x) => x.name === 'clients reach the frontend through its Service');
+    assert.ok(traffic?.ok, traffic?.detail);
+    assert.match(traffic!.detail, /100 request\(s\) \(ok 100\)/);
   });
 
   it('every pod is Running and Ready: 1 redis master, 2 replicas, 3 frontends, on the three workers', () => {
