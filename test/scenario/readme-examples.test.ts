@@ -49,12 +49,14 @@ function context(): { spec: Yaml; cluster: Yaml; baseSteps: Yaml[]; idSteps: Yam
     cluster,
     users: [{ name: 'alice', groups: ['developers'] }],
     clients: [{ name: 'app', kind: 'etcd' }],
+    traffic: [{ name: 'shoppers', from: { node: 'worker-0' }, to: 'web:80', rate: '1/s' }],
   };
   const baseSteps = [{ at: '10s', partition: [['leader', 'a follower'], 'rest'], as: ['minority', 'majority'] }];
   const idSteps = [
     { at: '11s', put: { client: 'app', key: '/demo/b', value: '2', via: 'minority', id: 'w2' } },
     { at: '16s', get: { client: 'app', key: '/demo/a', consistency: 'serializable', id: 'stale-read' } },
     { at: '20s', delete: { object: 'pod/web-0', namespace: 'batch', user: 'alice', id: 'd1' } },
+    { at: '25s', dig: { node: 'worker-0', name: 'web.default.svc.cluster.local', id: 'q1' } },
   ];
   return { spec, cluster, baseSteps, idSteps };
 }
@@ -64,19 +66,20 @@ function embed(fragment: unknown): { text: string } | { error: string } {
   const { spec, cluster, baseSteps, idSteps } = context();
   const isMap = (v: unknown): v is Yaml => typeof v === 'object' && v !== null && !Array.isArray(v);
   let steps = baseSteps;
-  if (Array.isArray(fragment) && fragment.every((x) => isMap(x) && 'at' in x)) {
-    steps = [...baseSteps, ...fragment];
-  } else if (Array.isArray(fragment) && fragment.every((x) => isMap(x) && 'name' in x && 'that' in x)) {
+  if (Array.isArray(fragment) && fragment.every((x) => isMap(x) && 'name' in x && 'that' in x)) {
     steps = [...baseSteps, ...idSteps];
     spec['expect'] = fragment;
+  } else if (Array.isArray(fragment) && fragment.every((x) => isMap(x) && 'at' in x)) {
+    steps = [...baseSteps, ...fragment];
   } else if (isMap(fragment)) {
     for (const [key, value] of Object.entries(fragment)) {
-      if (key === 'nodes' || key === 'network' || key === 'controlPlane') cluster[key] = value;
+      if (key === 'nodes' || key === 'network' || key === 'controlPlane' || key === 'dns' || key === 'externalServers') cluster[key] = value;
+      else if (key === 'cluster') Object.assign(cluster, value);
       else if (key === 'timeline') steps = [...baseSteps, ...(value as Yaml[])];
       else if (key === 'expect') {
         steps = [...baseSteps, ...idSteps];
         spec['expect'] = value;
-      } else if (['users', 'clients', 'workload'].includes(key)) spec[key] = value;
+      } else if (['users', 'clients', 'workload', 'traffic'].includes(key)) spec[key] = value;
       else return { error: `unknown fragment key "${key}"` };
     }
   } else {
