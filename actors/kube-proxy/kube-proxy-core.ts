@@ -7,7 +7,7 @@ import type { HostEnv } from '../kernel/simulation.ts';
 import type { AddressPlan } from '../traffic/addresses.ts';
 import { isTrafficRequest, isTrafficResponse, KUBE_PROXY_HEALTHZ_PORT, type BackendRef, type HealthProbe, type HealthProbeResult, type TrafficRequest, type TrafficResponse } from '../traffic/protocol.ts';
 import type { IpvsScheduler } from './ipvs.ts';
-import { backendKey, forgetAffinity, indexTable, newRouterState, route, type ProxyMode, type RouterState, type TableIndex } from './router.ts';
+import { backendKey, forgetAffinity, indexTable, newRouterState, recordClosedConnection, route, type ProxyMode, type RouterState, type TableIndex } from './router.ts';
 import { buildServiceTable, type Backend, type ServicePortEntry } from './service-table.ts';
 
 export type { ProxyMode } from './router.ts';
@@ -152,7 +152,7 @@ function onTrafficRequest(p: KubeProxyState, req: TrafficRequest, nowMs: number,
     case 'drop':
       return;
     case 'forward': {
-      if (p.conntrack.size >= CONNTRACK_MAX) forgetOldest(p);
+      if (p.conntrack.size >= CONNTRACK_MAX) forgetOldest(p, nowMs);
       const [first, ...rest] = decision.backends;
       const conn: Connection = { request: req, entryId: decision.entry.id, dialOrder: rest, attempt: 1, backend: first!, openedAtMs: nowMs, accepted: false };
       p.conntrack.set(req.id, conn);
@@ -178,16 +178,18 @@ function dial(p: KubeProxyState, conn: Connection, out: Output): void {
 
 const kubeProxySelf = (p: KubeProxyState): string => `kube-proxy-${p.node}`;
 
-function release(p: KubeProxyState, conn: Connection): void {
+/** The connection is no longer open; in ipvs it lingers as an inactive one (what lc weighs). */
+function release(p: KubeProxyState, conn: Connection, nowMs: number): void {
   const key = backendKey(conn.backend);
   const n = (p.router.activeConnections.get(key) ?? 1) - 1;
   if (n > 0) p.router.activeConnections.set(key, n);
   else p.router.activeConnections.delete(key);
+  if (p.mode === 'ipvs') recordClosedConnection(p.router, key, nowMs);
 }
 
 /** Userspace: the dial failed (refused or timed out): the next backend, up to four attempts, else the client's connection is closed. */
 function redial(p: KubeProxyState, conn: Connection, reason: string, nowMs: number, out: Output): void {
-  release(p, conn);
+  release(p, conn, nowMs);
   forgetAffinity(p.router, conn.entryId, conn.request.sourceIp, nowMs);
   const next = conn.dialOrder.shift();
   if (next === undefined || conn.attempt >= USERSPACE_DIAL_TIMEOUTS_MS.length) {
@@ -213,7 +215,7 @@ function onTrafficResponse(p: KubeProxyState, res: TrafficResponse, nowMs: numbe
     redial(p, conn, res.reason ?? 'refused', nowMs, out);
     return;
   }
-  release(p, conn);
+  release(p, conn, nowMs);
   p.conntrack.delete(res.id);
   const relayed: TrafficResponse = { ...res, backend: res.backend ?? backendRef(conn.backend), attempts: conn.attempt };
   out.sends.push({ to: conn.request.replyTo, msg: relayed });
@@ -240,11 +242,11 @@ function onHealthProbe(p: KubeProxyState, probe: HealthProbe, out: Output): void
   out.sends.push({ to: probe.replyTo, msg: result });
 }
 
-function forgetOldest(p: KubeProxyState): void {
+function forgetOldest(p: KubeProxyState, nowMs: number): void {
   const oldest = p.conntrack.keys().next();
   if (oldest.done) return;
   const conn = p.conntrack.get(oldest.value)!;
-  release(p, conn);
+  release(p, conn, nowMs);
   p.conntrack.delete(oldest.value);
 }
 
@@ -252,7 +254,7 @@ function forgetOldest(p: KubeProxyState): void {
 function forgetStale(p: KubeProxyState, nowMs: number): void {
   for (const [id, conn] of p.conntrack) {
     if (nowMs - conn.openedAtMs < CONNTRACK_FORGET_MS) break;
-    release(p, conn);
+    release(p, conn, nowMs);
     p.conntrack.delete(id);
   }
 }

@@ -27,9 +27,38 @@ export interface RouterState {
   readonly affinity: Map<string, ClientIpAffinity>;
   /** Open connections per backend (`ip:port`), what ipvs' lc, sed and nq weigh. */
   readonly activeConnections: Map<string, number>;
+  /** When each backend's connections closed, oldest first, over the last IPVS_INACTIVE_MS: ipvs' inactive connections, which lc weighs too. */
+  readonly closedAtMs: Map<string, number[]>;
 }
 
-export const newRouterState = (): RouterState => ({ ipvs: new Map(), userspace: new Map(), affinity: new Map(), activeConnections: new Map() });
+export const newRouterState = (): RouterState => ({ ipvs: new Map(), userspace: new Map(), affinity: new Map(), activeConnections: new Map(), closedAtMs: new Map() });
+
+/**
+ * How long a closed connection stays in ipvs' connection table, counted as inactive (inactconns):
+ * its TIME_WAIT timeout, 2 min (ip_vs_proto_tcp.c tcp_timeouts; kube-proxy's --ipvs-tcpfin-timeout
+ * 0 leaves it). lc ranks servers by active·256 + inactive, so with no connection open the server
+ * with the fewest recent ones gets the next, not always the first.
+ */
+export const IPVS_INACTIVE_MS = 120_000;
+
+/** An ipvs connection to `backend` (`ip:port`) closed: it counts as inactive for IPVS_INACTIVE_MS. */
+export function recordClosedConnection(state: RouterState, backend: string, nowMs: number): void {
+  const times = state.closedAtMs.get(backend);
+  if (times) times.push(nowMs);
+  else state.closedAtMs.set(backend, [nowMs]);
+  inactiveConnections(state, backend, nowMs);
+}
+
+/** The backend's inactive connections now (expired ones forgotten). */
+export function inactiveConnections(state: RouterState, backend: string, nowMs: number): number {
+  const times = state.closedAtMs.get(backend);
+  if (!times) return 0;
+  let expired = 0;
+  while (expired < times.length && nowMs - times[expired]! >= IPVS_INACTIVE_MS) expired++;
+  if (expired > 0) times.splice(0, expired);
+  if (times.length === 0) state.closedAtMs.delete(backend);
+  return times.length;
+}
 
 export type RouteDecision =
   /** Dial these backends in order (one for iptables and ipvs; userspace retries down the list). */
@@ -100,7 +129,7 @@ export function route(index: TableIndex, state: RouterState, dst: Destination, s
     chosen = [sticky];
   } else if (cx.mode === 'ipvs') {
     const vs = state.ipvs.get(entry.id) ?? state.ipvs.set(entry.id, newVirtualServerState()).get(entry.id)!;
-    const servers = backends.map((b) => ({ backend: b, activeConnections: state.activeConnections.get(backendKey(b)) ?? 0, inactiveConnections: 0 }));
+    const servers = backends.map((b) => ({ backend: b, activeConnections: state.activeConnections.get(backendKey(b)) ?? 0, inactiveConnections: inactiveConnections(state, backendKey(b), cx.nowMs) }));
     chosen = [backends[chooseIpvs(cx.ipvsScheduler, servers, vs, sourceIp, dst.ip)]!];
   } else {
     const c = chooseIptables(backends, hit.position, cx.random);

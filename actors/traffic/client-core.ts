@@ -65,6 +65,8 @@ export interface TrafficClientState {
   readonly caches: DnsCache[];
   random: () => number;
   done: boolean;
+  /** Arrivals so far (the index of the next one). */
+  arrivals: number;
 }
 
 export type TrafficClientInput =
@@ -74,24 +76,22 @@ export type TrafficClientInput =
   | TrafficResponse;
 
 export function newTrafficClient(host: string, config: TrafficClientConfig, random: () => number): TrafficClientState {
-  return { config, host, seq: 0, pending: new Map(), caches: config.sourceIps.map(() => new DnsCache(1024)), random, done: false };
+  return { config, host, seq: 0, pending: new Map(), caches: config.sourceIps.map(() => new DnsCache(1024)), random, done: false, arrivals: 0 };
 }
 
-/** Milliseconds to the next arrival. */
-function nextGapMs(c: TrafficClientState): number {
-  const mean = 1000 / c.config.ratePerSecond;
-  if (c.config.arrival === 'constant') return Math.max(1, Math.round(mean));
-  // Exponential inter-arrival times: a Poisson process of the given rate.
-  return Math.max(0, Math.round(-Math.log(1 - c.random()) * mean));
-}
-
+/**
+ * Arms the next arrival. Constant: arrival k at start + round(k · 1000 / rate), so the stated
+ * rate holds even when 1000 / rate is not a whole number of milliseconds. Poisson: exponential
+ * gaps (a Poisson process of the rate) from the host's seeded stream.
+ */
 function arm(c: TrafficClientState, nowMs: number, out: Output): void {
-  const gap = nextGapMs(c);
-  if (nowMs + gap >= c.config.stopMs) {
+  const mean = 1000 / c.config.ratePerSecond;
+  const atMs = c.config.arrival === 'constant' ? c.config.startMs + Math.round(c.arrivals * mean) : Math.max(nowMs, c.config.startMs) + Math.round(-Math.log(1 - c.random()) * mean);
+  if (atMs >= c.config.stopMs) {
     c.done = true;
     return;
   }
-  out.timers.push({ id: 'arrival', delayMs: gap, event: { type: 'TrafficArrival' } });
+  out.timers.push({ id: 'arrival', delayMs: Math.max(0, atMs - nowMs), event: { type: 'TrafficArrival' } });
 }
 
 function finish(c: TrafficClientState, p: Pending, nowMs: number, result: string, out: Output, res?: TrafficResponse, reason?: string): void {
@@ -207,6 +207,7 @@ function request(c: TrafficClientState, p: Pending, ip: string, out: Output, now
 }
 
 function onArrival(c: TrafficClientState, nowMs: number, out: Output): void {
+  c.arrivals++;
   arm(c, nowMs, out);
   const seq = ++c.seq;
   const client = (seq - 1) % c.config.sourceIps.length;
@@ -252,8 +253,9 @@ export const trafficClientCore: ComponentCore<TrafficClientState, TrafficClientI
     const out = newOutput();
     switch (input.type) {
       case 'TrafficStart':
-        if (c.config.stopMs > c.config.startMs) out.timers.push({ id: 'arrival', delayMs: Math.max(0, c.config.startMs - now), event: { type: 'TrafficArrival' } });
-        else c.done = true;
+        // Restarted after a crash: carry on from the next arrival due, not from the first.
+        if (now > c.config.startMs) c.arrivals = Math.ceil(((now - c.config.startMs) * c.config.ratePerSecond) / 1000);
+        arm(c, now, out);
         break;
       case 'TrafficArrival':
         onArrival(c, now, out);
