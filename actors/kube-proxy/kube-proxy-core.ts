@@ -67,6 +67,8 @@ interface Connection {
   openedAtMs: number;
   /** Userspace: the backend accepted the connection (its dial timer is void). */
   accepted: boolean;
+  /** The source address the backend sees: the client's, or this node's when masqueraded (and always in userspace mode, where the proxy dials). */
+  sourceIp: string;
 }
 
 /** Upstream userspace proxy's dial timeouts, one per attempt. */
@@ -154,7 +156,8 @@ function onTrafficRequest(p: KubeProxyState, req: TrafficRequest, nowMs: number,
     case 'forward': {
       if (p.conntrack.size >= CONNTRACK_MAX) forgetOldest(p, nowMs);
       const [first, ...rest] = decision.backends;
-      const conn: Connection = { request: req, entryId: decision.entry.id, dialOrder: rest, attempt: 1, backend: first!, openedAtMs: nowMs, accepted: false };
+      const sourceIp = decision.masquerade || p.mode === 'userspace' ? p.nodeIp : req.sourceIp;
+      const conn: Connection = { request: req, entryId: decision.entry.id, dialOrder: rest, attempt: 1, backend: first!, openedAtMs: nowMs, accepted: false, sourceIp };
       p.conntrack.set(req.id, conn);
       dial(p, conn, out);
       return;
@@ -167,7 +170,7 @@ function dial(p: KubeProxyState, conn: Connection, out: Output): void {
   const b = conn.backend;
   const key = backendKey(b);
   p.router.activeConnections.set(key, (p.router.activeConnections.get(key) ?? 0) + 1);
-  const forwarded: TrafficRequest = { ...conn.request, dst: { ...conn.request.dst, ip: b.ip, port: b.port }, replyTo: kubeProxySelf(p), ...(p.mode === 'userspace' ? { handshake: true } : {}) };
+  const forwarded: TrafficRequest = { ...conn.request, sourceIp: conn.sourceIp, dst: { ...conn.request.dst, ip: b.ip, port: b.port }, replyTo: kubeProxySelf(p), ...(p.mode === 'userspace' ? { handshake: true } : {}) };
   const to = p.addresses.route(b.ip);
   if (to) out.sends.push({ to: to.host, msg: forwarded });
   if (p.mode === 'userspace') {

@@ -62,7 +62,7 @@ export function inactiveConnections(state: RouterState, backend: string, nowMs: 
 
 export type RouteDecision =
   /** Dial these backends in order (one for iptables and ipvs; userspace retries down the list). */
-  | { kind: 'forward'; entry: ServicePortEntry; backends: Backend[]; rulesTraversed: number }
+  | { kind: 'forward'; entry: ServicePortEntry; backends: Backend[]; rulesTraversed: number; masquerade: boolean }
   | { kind: 'reject'; entry: ServicePortEntry; reason: string }
   | { kind: 'drop'; entry: ServicePortEntry; reason: string }
   /** Not a service address: routed to its destination unchanged. */
@@ -137,7 +137,10 @@ export function route(index: TableIndex, state: RouterState, dst: Destination, s
     rulesTraversed = c.rulesTraversed;
   }
   if (entry.sessionAffinity.kind === 'ClientIP') affinityOf(state, entry).record(sourceIp, backendKey(chosen[0]!), cx.nowMs);
-  return { kind: 'forward', entry, backends: chosen, rulesTraversed };
+  // KUBE-MARK-MASQ: external traffic under the Cluster policy leaves with the node's address (so
+  // the answer comes back through this node); Local keeps the client's.
+  const masquerade = hit.external && !externalLocal && !cx.fromInsideCluster;
+  return { kind: 'forward', entry, backends: chosen, rulesTraversed, masquerade };
 }
 
 function affinityOf(state: RouterState, entry: ServicePortEntry): ClientIpAffinity {

@@ -15,7 +15,8 @@ import { isDnsServerPod, podAlive, podServes } from './serve.ts';
 export type KubeletTrafficInput = { type: 'KubeletTrafficDone'; request: TrafficRequest; backend: BackendRef; key: string };
 
 function respond(req: TrafficRequest, outcome: TrafficResponse['outcome'], out: Output, backend?: BackendRef, reason?: string): void {
-  const msg: TrafficResponse = { type: 'TrafficResponse', id: req.id, outcome, ...(reason ? { reason } : {}), ...(backend ? { backend } : {}) };
+  const seen = outcome === 'ok' ? { seenSourceIp: req.sourceIp } : {};
+  const msg: TrafficResponse = { type: 'TrafficResponse', id: req.id, outcome, ...(reason ? { reason } : {}), ...(backend ? { backend } : {}), ...seen };
   out.sends.push({ to: req.replyTo, msg });
 }
 

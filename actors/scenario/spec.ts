@@ -434,6 +434,8 @@ export interface TrafficCondition {
   evenlySpread?: { tolerance: number };
   /** Every client (source address) was answered by one pod only. */
   sticky?: boolean;
+  /** true: every answering backend saw the client's own address; false: none did (masqueraded to a node's). */
+  sourcePreserved?: boolean;
   /** Requests answered by pods whose names start with this prefix. */
   servedBy?: { prefix: string; count: CountMatch };
   /** Latency percentile bounds over successful requests: `{p50: 20, p99: 200}` (ms). */

@@ -44,6 +44,13 @@ export function checkTraffic(cond: TrafficCondition, log: TrafficLog, nowMs: num
     if (cond.sticky && moved.length > 0) return fail(`every client answered by one pod (${moved.join(', ')} moved)`);
     if (!cond.sticky && moved.length === 0 && s.podsByClient.size > 0) return fail('clients answered by more than one pod');
   }
+  if (cond.sourcePreserved !== undefined) {
+    const okRecords = records.filter((r) => r.result === 'ok');
+    const masqueraded = okRecords.filter((r) => r.seenAs !== undefined);
+    if (okRecords.length === 0) return fail('answered requests to tell the source address by');
+    if (cond.sourcePreserved && masqueraded.length > 0) return fail(`every backend to see the client's address (${masqueraded.length} saw ${masqueraded[0]!.seenAs})`);
+    if (!cond.sourcePreserved && masqueraded.length < okRecords.length) return fail(`no backend to see the client's address (${okRecords.length - masqueraded.length} did)`);
+  }
   if (cond.servedBy) {
     let n = 0;
     for (const [pod, count] of s.byPod) if (pod.startsWith(cond.servedBy.prefix)) n += count;

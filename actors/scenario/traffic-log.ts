@@ -15,6 +15,8 @@ export interface TrafficRecord {
   node?: string;
   reason?: string;
   attempts?: number;
+  /** The address the backend saw, when not the client's (masqueraded to a node's). */
+  seenAs?: string;
 }
 
 export class TrafficLog {
@@ -34,6 +36,7 @@ export class TrafficLog {
         ...(typeof e.node === 'string' ? { node: e.node } : {}),
         ...(typeof e.reason === 'string' ? { reason: e.reason } : {}),
         ...(typeof e.attempts === 'number' ? { attempts: e.attempts } : {}),
+        ...(typeof e.seenAs === 'string' ? { seenAs: e.seenAs } : {}),
       });
     });
   }

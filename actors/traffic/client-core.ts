@@ -110,6 +110,7 @@ function finish(c: TrafficClientState, p: Pending, nowMs: number, result: string
       ...(b?.node ? { node: b.node } : {}),
       ...(b ? { backend: `${b.ip}:${b.port}` } : {}),
       ...(res?.attempts && res.attempts > 1 ? { attempts: res.attempts } : {}),
+      ...(res?.seenSourceIp && res.seenSourceIp !== c.config.sourceIps[p.client] ? { seenAs: res.seenSourceIp } : {}),
       ...(p.dnsQueries > 0 ? { dnsQueries: p.dnsQueries } : {}),
       ...(reason ?? res?.reason ? { reason: reason ?? res?.reason } : {}),
     },

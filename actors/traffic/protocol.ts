@@ -74,6 +74,8 @@ export interface TrafficResponse {
   backend?: BackendRef;
   /** Connection attempts the proxy made (userspace retries another backend after a failure). */
   attempts?: number;
+  /** The source address the backend saw (a node's, when kube-proxy masqueraded the client). */
+  seenSourceIp?: string;
   dns?: DnsAnswer;
 }
 

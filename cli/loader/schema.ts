@@ -187,6 +187,7 @@ export const SHAPES = {
       backends: opt('3'),
       evenlySpread: opt('{tolerance: 0.1}'),
       sticky: opt('true'),
+      sourcePreserved: opt('true'),
       servedBy: opt('{prefix: web-v2, count: {atLeast: 1}}'),
       latencyMsAtMost: opt('{p99: 50}'),
       results: opt('{refused: 0, timeout: {atMost: 5}}'),

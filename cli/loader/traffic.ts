@@ -236,11 +236,12 @@ export function readTrafficCondition(cx: Ctx, st: State, v: Val, sources: Readon
     if (tolerance === undefined) bad = true;
     else out.evenlySpread = { tolerance };
   }
-  const stickyV = f.get('sticky');
-  if (stickyV) {
-    const b = readBool(cx, stickyV);
+  for (const key of ['sticky', 'sourcePreserved'] as const) {
+    const x = f.get(key);
+    if (!x) continue;
+    const b = readBool(cx, x);
     if (b === undefined) bad = true;
-    else out.sticky = b;
+    else out[key] = b;
   }
   const servedV = f.get('servedBy');
   if (servedV) {
