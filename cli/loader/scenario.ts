@@ -150,8 +150,9 @@ export function readScenario(cx: Ctx, root: Node | null, overrides: { seed?: str
   for (const t of traffic ?? []) st.trafficSources.add(t.name);
   if (cluster?.kubernetes && traffic) {
     // kubeadm's CoreDNS addon: on when traffic runs, unless the scenario says otherwise.
-    cluster.kubernetes.dns = read?.dns ?? { enabled: traffic.length > 0, replicas: TRAFFIC_DEFAULTS.dnsReplicas };
-    cluster.kubernetes.externalServers = read?.externalServers ?? [];
+    const dns = read?.dns ?? (traffic.length > 0 ? { enabled: true, replicas: TRAFFIC_DEFAULTS.dnsReplicas } : undefined);
+    if (dns) cluster.kubernetes.dns = dns;
+    if (read?.externalServers) cluster.kubernetes.externalServers = read.externalServers;
   } else if (!traffic) traffic = undefined;
 
   const timelineV = spec.get('timeline');
