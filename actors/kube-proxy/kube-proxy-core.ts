@@ -14,8 +14,9 @@ export type { ProxyMode } from './router.ts';
 
 /**
  * kube-proxy on one node: watches Services and EndpointSlices through the apiserver and
- * reprograms its node's rules — at most once per minSyncPeriod (1 s) after a change, and every
- * syncPeriod (30 s) regardless, as upstream's BoundedFrequencyRunner. Each sync is traced with
+ * reprograms its node's rules — at most once per minSyncPeriod (1 s) after a change, and
+ * syncPeriod (30 s) after the last sync when nothing changed, as upstream's BoundedFrequencyRunner
+ * (pkg/proxy/runner: the periodic timer restarts after every run). Each sync is traced with
  * what it programmed. Traffic is routed by the table as last programmed (router.ts): a request
  * to a service address is forwarded to a backend's node with this proxy as the return path
  * (conntrack), so it can count ipvs' open connections and, in userspace mode, dial the next
@@ -119,7 +120,14 @@ function requestSync(p: KubeProxyState, nowMs: number, out: Output): void {
   out.timers.push({ id: 'kube-proxy-sync', delayMs: Math.max(0, p.lastSyncMs + p.config.minSyncPeriodMs - nowMs), event: { type: 'KubeProxySync', periodic: false } });
 }
 
+/** The periodic sync comes syncPeriod after the last sync of any kind (upstream resets its maxInterval timer after each run). */
+function armPeriodic(p: KubeProxyState, out: Output): void {
+  out.cancels.push('kube-proxy-periodic');
+  out.timers.push({ id: 'kube-proxy-periodic', delayMs: p.config.syncPeriodMs, event: { type: 'KubeProxySync', periodic: true } });
+}
+
 function sync(p: KubeProxyState, nowMs: number, out: Output): void {
+  armPeriodic(p, out);
   p.table = buildServiceTable([...p.services.store.values()], [...p.slices.store.values()], p.node);
   p.index = indexTable(p.table);
   p.lastSyncMs = nowMs;
@@ -299,15 +307,15 @@ export const kubeProxyCore: ComponentCore<KubeProxyState, KubeProxyInput, 'synci
       case 'KubeProxyStart':
         startInformer(p.services, p.client, out);
         startInformer(p.slices, p.client, out);
-        out.timers.push({ id: 'kube-proxy-periodic', delayMs: p.config.syncPeriodMs, event: { type: 'KubeProxySync', periodic: true } });
+        armPeriodic(p, out);
         break;
       case 'InformerRetry':
         informerRetry(input.informer === 'services' ? p.services : p.slices, input.what, p.client, out);
         break;
       case 'KubeProxySync':
-        if (input.periodic) out.timers.push({ id: 'kube-proxy-periodic', delayMs: p.config.syncPeriodMs, event: { type: 'KubeProxySync', periodic: true } });
-        else p.syncArmed = false;
+        if (!input.periodic) p.syncArmed = false;
         if (p.services.synced && p.slices.synced) sync(p, now, out);
+        else if (input.periodic) armPeriodic(p, out);
         break;
       case 'KubeProxyDialTimeout':
         onDialTimeout(p, input.id, input.attempt, now, out);

@@ -13,7 +13,7 @@ import { podServiceEnv, type EnvVar } from './service-env.ts';
 import { isDnsServerPod } from './serve.ts';
 import { noteDnsPods } from './traffic.ts';
 import { failedMountMessage, isClaimBound, podClaimVolumes, VOLUME_MOUNT_TIMEOUT_MS, VOLUME_POLL_MS } from './volumes.ts';
-import { allocatePodIP, nodeAllocatable, nodeInternalIP, nodeObject, nodeStatus, type NodeConditionJson, type NodeParams } from './status.ts';
+import { allocatePodIP, nextPodIpSlot, nodeAllocatable, nodeInternalIP, nodeObject, nodeStatus, POD_IPS_PER_NODE, type NodeConditionJson, type NodeParams } from './status.ts';
 
 /**
  * The kubelet: registers its Node, creates its Lease at start-up (retrying with backoff while the
@@ -85,6 +85,8 @@ export interface KubeletState {
   lastPostedStatusJson: string;
   lastStatusPostMs: number;
   usedIpSlots: Set<number>;
+  /** The pod IP slot handed out last (host-local IPAM's last_reserved_ip); -1 before the first. */
+  lastIpSlot: number;
   eventCounter: number;
   randomInt: (n: number) => number;
   /** CoreDNS pods serving on this node, as last told to the node's cluster-DNS server. */
@@ -109,6 +111,7 @@ export function newKubelet(params: NodeParams, client: ApiClientState, config: K
     lastPostedStatusJson: '',
     lastStatusPostMs: -Infinity,
     usedIpSlots: new Set(),
+    lastIpSlot: -1,
     eventCounter: 0,
     dnsPodsRunning: 0,
     randomInt,
@@ -317,9 +320,11 @@ function onPodDeltas(k: KubeletState, deltas: Delta[], nowMs: number, out: Outpu
 }
 
 function startWorker(k: KubeletState, key: string, pod: V1Pod, nowMs: number, out: Output): void {
-  let slot = 0;
-  while (k.usedIpSlots.has(slot) && slot < 252) slot++;
+  const free = nextPodIpSlot(k.usedIpSlots, k.lastIpSlot);
+  // Every address taken (more pods than the /24 holds): the last slot, shared, as before.
+  const slot = free >= 0 ? free : POD_IPS_PER_NODE - 1;
   k.usedIpSlots.add(slot);
+  k.lastIpSlot = slot;
   // The node's labels as registered (kubernetes.io/hostname and the rest), for nodeSelector checks.
   const labels = (nodeObject(k.params, nowMs).metadata as { labels?: Record<string, string> }).labels;
   const admission = admitPod(nodeAllocatable(k.params) as never, [...k.workers.values()].map((w) => w.pod), pod, labels);

@@ -342,6 +342,20 @@ export function nodePodCIDR(nodeIndex: number): string {
   return `10.${(244 + Math.floor(nodeIndex / 256)) % 256}.${nodeIndex % 256}.0/24`;
 }
 
+/**
+ * The slot of a new pod's IP: the first free one after the last handed out, wrapping round — the
+ * CNI host-local IPAM's order (its allocator resumes after `last_reserved_ip`), so an address just
+ * freed is not given again until the range comes round, and a kube-proxy rule still pointing at a
+ * deleted pod does not reach the next pod on the node. -1 when every slot is taken.
+ */
+export function nextPodIpSlot(used: ReadonlySet<number>, lastSlot: number): number {
+  for (let i = 1; i <= POD_IPS_PER_NODE; i++) {
+    const slot = (((lastSlot + i) % POD_IPS_PER_NODE) + POD_IPS_PER_NODE) % POD_IPS_PER_NODE;
+    if (!used.has(slot)) return slot;
+  }
+  return -1;
+}
+
 /** The `n`-th pod IP (0-based) of node `nodeIndex`'s pod CIDR: 10.244.<i>.<n + 2>. */
 export function allocatePodIP(nodeIndex: number, n: number): string {
   if (!Number.isInteger(n) || n < 0 || n >= POD_IPS_PER_NODE) throw new RangeError(`pod IP slot ${n} is outside 0..${POD_IPS_PER_NODE - 1}`);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { drivePod } from '../../actors/kubelet/driver.ts';
 import { newImageCache, planImagePull } from '../../actors/kubelet/images.ts';
 import { newPodRuntimeState, step } from '../../actors/kubelet/pod-worker.ts';
-import { allocatePodIP, nodeAllocatable, nodeObject, nodePodCIDR, nodeStatus, podPhase, qosClass, type NodeParams } from '../../actors/kubelet/status.ts';
+import { allocatePodIP, nextPodIpSlot, nodeAllocatable, nodeObject, nodePodCIDR, nodeStatus, podPhase, qosClass, type NodeParams } from '../../actors/kubelet/status.ts';
 import { kpod } from '../../actors/kubelet/testing.ts';
 
 test('the first status: Pending, the kubelet conditions in order, waiting ContainerCreating', () => {
@@ -180,4 +180,17 @@ test('memory pressure from the memory the node’s pods request; node images', (
   assert.equal(nodeStatus(params, done, 0).conditions[0]!.status, 'False');
   const images = planImagePull(newImageCache(), 'nginx:1.25', 'IfNotPresent', 0).cache;
   assert.deepEqual(nodeStatus(params, [], 5000, { images }).images, [{ names: ['docker.io/library/nginx:1.25'], sizeBytes: 70_000_000 }]);
+});
+
+test('a new pod gets the next free IP after the last one handed out, so a freed address is not reused at once', () => {
+  assert.equal(nextPodIpSlot(new Set(), -1), 0, 'the first pod: .2');
+  // Slots 0..2 handed out, slot 1's pod deleted: the next pod gets 3 (.5), not the freed 1 (.3).
+  assert.equal(nextPodIpSlot(new Set([0, 2]), 2), 3);
+  // Taken slots are skipped.
+  assert.equal(nextPodIpSlot(new Set([0, 2, 3, 4]), 2), 5);
+  // At the end of the range it wraps round to the lowest free slot.
+  assert.equal(nextPodIpSlot(new Set([0, 252]), 252), 1);
+  assert.equal(nextPodIpSlot(new Set(), 252), 0);
+  const full = new Set(Array.from({ length: 253 }, (_, i) => i));
+  assert.equal(nextPodIpSlot(full, 17), -1, 'every address taken');
 });
