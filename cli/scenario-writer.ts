@@ -4,6 +4,7 @@ import type {
   EventCondition,
   Expectation,
   KubernetesSpec,
+  TrafficSpec,
   NodeSpec,
   ObjectRef,
   OpCondition,
@@ -54,7 +55,7 @@ function kubectlExtras(a: { user: string; id?: string }): Yaml {
 type NodeSettings = Omit<NodeSpec, 'name' | 'source'>;
 
 function settingsOf(n: NodeSpec): NodeSettings {
-  return { capacity: n.capacity, labels: n.labels, taints: n.taints, imagePullBytesPerSecond: n.imagePullBytesPerSecond };
+  return { capacity: n.capacity, labels: n.labels, taints: n.taints, imagePullBytesPerSecond: n.imagePullBytesPerSecond, ...(n.kubeProxy ? { kubeProxy: n.kubeProxy } : {}) };
 }
 
 function sameSettings(a: NodeSpec, b: NodeSpec): boolean {
@@ -67,6 +68,7 @@ function nodeSettingsYaml(n: NodeSettings): Yaml {
     ...(Object.keys(n.labels).length > 0 ? { labels: { ...n.labels } } : {}),
     ...(n.taints.length > 0 ? { taints: n.taints.map((t) => ({ ...t })) } : {}),
     imagePullBandwidth: formatBytes(n.imagePullBytesPerSecond),
+    ...(n.kubeProxy ? { kubeProxy: { ...n.kubeProxy } } : {}),
   };
 }
 
@@ -241,6 +243,12 @@ function expectation(e: Expectation): Yaml {
   if (e.workload) that.workload = { ...objectFields(e.workload.object), ...e.workload.counts, ...(e.workload.condition ? { condition: { ...e.workload.condition } } : {}) };
   if (e.rollout) that.rollout = objectFields(e.rollout.object);
   if (e.running) that.running = { ...objectFields(e.running.object), ...(e.running.count !== undefined ? { count: e.running.count } : {}), ...(e.running.maxAtOnce !== undefined ? { maxAtOnce: e.running.maxAtOnce } : {}) };
+  if (e.traffic) {
+    const { window, ...rest } = e.traffic;
+    that.traffic = { ...rest, ...(window ? { window: { from: d(window.fromMs), ...(window.toMs !== undefined ? { to: d(window.toMs) } : {}) } } : {}) };
+  }
+  if (e.env) that.env = { ...e.env };
+  if (e.dns) that.dns = { ...e.dns };
   return { name: e.name, ...when, that };
 }
 
@@ -254,6 +262,25 @@ function kubernetesCluster(k: KubernetesSpec, groups: Map<string, number>): Yaml
   return {
     controlPlane: { apiservers: k.apiservers, schedulers: k.schedulers, controllerManagers: k.controllerManagers, ...(k.schedulerConfiguration ? { schedulerConfiguration: k.schedulerConfiguration } : {}) },
     ...(k.nodes.length > 0 ? { nodes: nodeEntries(k.nodes, groups) } : {}),
+    ...(k.dns ? { dns: { ...k.dns } } : {}),
+    ...(k.externalServers ? { externalServers: k.externalServers.map((e) => ({ name: e.name, ip: e.ip, ...(e.dnsName ? { dnsName: e.dnsName } : {}) })) } : {}),
+  };
+}
+
+function trafficSource(t: TrafficSpec): Yaml {
+  return {
+    name: t.name,
+    from: 'external' in t.from ? 'external' : { node: t.from.node },
+    clients: t.clients,
+    to: `${t.to.host}:${t.to.port}`,
+    rate: `${t.ratePerSecond}/s`,
+    arrival: t.arrival,
+    protocol: t.protocol,
+    namespace: t.namespace,
+    start: d(t.startMs),
+    stop: d(t.stopMs),
+    timeout: d(t.timeoutMs),
+    hold: d(t.holdMs),
   };
 }
 
@@ -294,6 +321,7 @@ export function toScenarioYaml(spec: ScenarioSpec, comment?: string): string {
         ? { clients: spec.clients.map((c) => ({ name: c.name, kind: c.kind, ...(c.endpoints.length > 0 ? { endpoints: c.endpoints } : {}) })) }
         : {}),
       ...(k8s && k8s.workload.length > 0 ? { workload: k8s.workload.map((m) => m.object) } : {}),
+      ...(spec.traffic && spec.traffic.length > 0 ? { traffic: spec.traffic.map(trafficSource) } : {}),
       ...(spec.timeline.length > 0 ? { timeline: timeline(spec.timeline, groups) } : {}),
       ...(spec.expectations.length > 0 ? { expect: spec.expectations.map(expectation) } : {}),
     },
