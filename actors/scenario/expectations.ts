@@ -31,6 +31,7 @@ export interface ExpectationResult {
 export class ExpectationChecks {
   private readonly results = new Map<Expectation, ExpectationResult>();
   private readonly active = new Set<Expectation>();
+  private readonly trafficSeen = new Map<Expectation, { count: number; verdict: Verdict }>();
   private readonly observers = new Map<Expectation, KubeObserver>();
   private readonly ctx: ConditionContext;
   private readonly sim: Simulation;
@@ -130,12 +131,26 @@ export class ExpectationChecks {
     if (exp.op) verdicts.push(checkOps(exp.op, this.ctx));
     if (exp.request) verdicts.push(checkRequest(exp.request, this.outcomes.requests));
     if (exp.running) verdicts.push(checkRunning(exp.running, this.outcomes.running));
-    if (exp.traffic) verdicts.push(checkTraffic(exp.traffic, this.outcomes.traffic, this.sim.now()));
+    if (exp.traffic) verdicts.push(this.trafficVerdict(exp, exp.traffic));
     if (exp.dns) verdicts.push(checkDns(exp.dns, this.outcomes.digs));
     if (exp.env) verdicts.push(checkEnv(exp.env, this.sim));
     if (KubeObserver.concerns(exp)) verdicts.push(this.kubeVerdict(exp));
     const failed = verdicts.find((v) => !v.ok);
     return failed ?? { ok: true, detail: verdicts.map((v) => v.detail).join('; ') };
+  }
+
+  /**
+   * Traffic records only grow, and a verdict depends on nothing but them (a request is recorded
+   * when it ends, so an open window's end, the check's time, adds nothing between records): after
+   * every event a pending traffic expectation is checked again only when a request has ended.
+   */
+  private trafficVerdict(exp: Expectation, cond: NonNullable<Expectation['traffic']>): Verdict {
+    const seen = this.trafficSeen.get(exp);
+    const count = this.outcomes.traffic.records.length;
+    if (seen && seen.count === count) return seen.verdict;
+    const verdict = checkTraffic(cond, this.outcomes.traffic, this.sim.now());
+    this.trafficSeen.set(exp, { count, verdict });
+    return verdict;
   }
 
   /** From the expectation's observer while it is pending; a one-off read otherwise (`at`). */
