@@ -84,14 +84,17 @@ function numbered(name: string): { base: string; index: number } | undefined {
  * continues (0 for a new one); any other node is an entry of its own name. `groups` tracks where
  * each counted group continues, as the loader does.
  */
-function nodeEntries(nodes: readonly NodeSpec[], groups: Map<string, number>): Yaml[] {
+function nodeEntries(nodes: readonly NodeSpec[], groups: Map<string, number>, initial: boolean): Yaml[] {
   const out: Yaml[] = [];
   let i = 0;
   while (i < nodes.length) {
     const first = nodes[i]!;
     const num = numbered(first.name);
     let j = i + 1;
-    if (num && (groups.get(num.base) ?? 0) === num.index) {
+    // spec.cluster.nodes may not name a group twice: there a counted entry starts a new group at 0;
+    // add-nodes continues a group's numbering.
+    const startsGroup = num && (initial ? num.index === 0 && !groups.has(num.base) : (groups.get(num.base) ?? 0) === num.index);
+    if (num && startsGroup) {
       while (j < nodes.length && nodes[j]!.name === `${num.base}-${num.index + (j - i)}` && sameSettings(first, nodes[j]!)) j++;
       out.push({ name: num.base, count: j - i, ...nodeSettingsYaml(first) });
       groups.set(num.base, num.index + (j - i));
@@ -165,7 +168,7 @@ function action(a: TimelineAction, groups: Map<string, number>): Yaml {
         },
       };
     case 'add-nodes': {
-      const entries = nodeEntries(a.nodes, groups);
+      const entries = nodeEntries(a.nodes, groups, false);
       if (entries.length !== 1) {
         throw new Error(`scenario writer: add-nodes of ${a.nodes.map((n) => n.name).join(', ')} is not one node entry (a name, or name-k.. with the same settings)`);
       }
@@ -261,7 +264,7 @@ function user(u: UserSpec): Yaml {
 function kubernetesCluster(k: KubernetesSpec, groups: Map<string, number>): Yaml {
   return {
     controlPlane: { apiservers: k.apiservers, schedulers: k.schedulers, controllerManagers: k.controllerManagers, ...(k.schedulerConfiguration ? { schedulerConfiguration: k.schedulerConfiguration } : {}) },
-    ...(k.nodes.length > 0 ? { nodes: nodeEntries(k.nodes, groups) } : {}),
+    ...(k.nodes.length > 0 ? { nodes: nodeEntries(k.nodes, groups, true) } : {}),
     ...(k.dns ? { dns: { ...k.dns } } : {}),
     ...(k.externalServers ? { externalServers: k.externalServers.map((e) => ({ name: e.name, ip: e.ip, ...(e.dnsName ? { dnsName: e.dnsName } : {}) })) } : {}),
   };

@@ -74,3 +74,24 @@ it('manifest values survive a write and a reload, whatever YAML 1.1 would make o
     { numRuns: 200 },
   );
 });
+
+it('numbered nodes whose settings differ (kube-proxy modes) are written so they load again', () => {
+  const text = `apiVersion: kubesim.io/v1alpha1
+kind: Scenario
+metadata: {name: modes}
+spec:
+  duration: 30s
+  cluster:
+    etcd: {members: 3}
+    nodes:
+      - {name: worker, count: 1}
+      - {name: worker-1, kubeProxy: {mode: userspace}}
+      - {name: worker-2, kubeProxy: {mode: ipvs, ipvsScheduler: sh}}
+  traffic:
+    - {name: s, from: {node: worker-2}, to: web:80, rate: 2/s}
+    - {name: x, from: external, to: "worker-1:30080", rate: 2/s}
+`;
+  const spec = loadScenarioText(text, 'modes.yaml');
+  assert.deepEqual(spec.cluster.kubernetes?.nodes.map((n) => [n.name, n.kubeProxy?.mode ?? 'iptables']), [['worker-0', 'iptables'], ['worker-1', 'userspace'], ['worker-2', 'ipvs']]);
+  assertRoundTrip(spec, 'modes.yaml');
+});
