@@ -28,6 +28,8 @@ export interface CloudLoadBalancerState {
   readonly health: Map<string, Map<number, boolean>>;
   /** Answers of the round under way. */
   readonly answers: Map<string, Map<number, boolean>>;
+  /** Each load balancer address's health-check port, as of the last round. */
+  portByIp: Map<string, number>;
   seq: number;
   forwarded: number;
 }
@@ -60,7 +62,8 @@ function checkPorts(lb: CloudLoadBalancerState): Map<string, number> {
 /** A round: the last round's answers become the health (no answer: failed), then every node is probed again. */
 function healthCheck(lb: CloudLoadBalancerState, out: Output): void {
   out.timers.push({ id: 'health-check', delayMs: HEALTH_CHECK_INTERVAL_MS, event: { type: 'LoadBalancerHealthCheck' } });
-  const ports = [...new Set(checkPorts(lb).values())].sort((a, b) => a - b);
+  lb.portByIp = checkPorts(lb);
+  const ports = [...new Set(lb.portByIp.values())].sort((a, b) => a - b);
   const nodes = lb.addresses.nodes();
   lb.health.clear();
   if (lb.seq > 0) {
@@ -79,7 +82,7 @@ function healthCheck(lb: CloudLoadBalancerState, out: Output): void {
 function forward(lb: CloudLoadBalancerState, req: TrafficRequest, out: Output): void {
   const nodes = lb.addresses.nodes();
   if (nodes.length === 0) return;
-  const port = checkPorts(lb).get(req.dst.ip) ?? KUBE_PROXY_HEALTHZ_PORT;
+  const port = lb.portByIp.get(req.dst.ip) ?? KUBE_PROXY_HEALTHZ_PORT;
   const healthy = nodes.filter((n) => lb.health.get(n)?.get(port) === true);
   const pool = healthy.length > 0 ? healthy : nodes;
   const node = pool[flowHash(`${req.sourceIp}|${req.dst.ip}:${req.dst.port}`) % pool.length]!;
@@ -132,6 +135,7 @@ export function startCloudLoadBalancer(env: HostEnv<null>, addresses: AddressPla
     services: newInformer({ name: 'services', apiVersion: 'v1', resource: 'services' }),
     health: new Map(),
     answers: new Map(),
+    portByIp: new Map(),
     seq: 0,
     forwarded: 0,
   });
