@@ -55,8 +55,8 @@ export function coreMachine<State, Input extends AnyInput, Phase extends string>
         const s = context.state;
         const before = core.phase(s);
         const out = core.step(s, event, context.now());
-        for (const t of out.traces) enqueue.emit({ type: 'trace', kind: t.kind, fields: t.fields });
-        for (const m of out.sends) enqueue.emit({ type: 'send', to: m.to, msg: m.msg });
+        // One emit for the whole step (traces, then sends): XState's cost is per action, not per message.
+        if (out.traces.length > 0 || out.sends.length > 0) enqueue.emit({ type: 'output', out });
         for (const id of out.cancels) enqueue.cancel(id);
         for (const t of out.timers) enqueue.raise(t.event, { delay: t.delayMs, id: t.id });
         if (core.phase(s) !== before) enqueue.raise({ type: PHASE_CHANGED });

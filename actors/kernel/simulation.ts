@@ -2,12 +2,15 @@ import type { AnyActorRef } from 'xstate';
 import { Network, type DropReason, type Message, type NetworkOptions } from './network.ts';
 import { Rng } from './rng.ts';
 import { TraceRecorder } from './trace.ts';
+import type { Output } from './output.ts';
 import { HostClock, VirtualClock } from './virtual-clock.ts';
 
 /** What a component's actor emits to reach the kernel (never another actor directly). */
 export type KernelEmitted =
   | { type: 'send'; to: string; msg: Message }
-  | { type: 'trace'; kind: string; fields: Record<string, unknown> };
+  | { type: 'trace'; kind: string; fields: Record<string, unknown> }
+  /** A component core's whole step output in one emit: its trace lines, then its sends (core-actor.ts). */
+  | { type: 'output'; out: Pick<Output, 'traces' | 'sends'> };
 
 /** What the kernel hands a component when it (re)starts it. */
 export interface HostEnv<Disk> {
@@ -229,6 +232,10 @@ export class Simulation {
     });
     actor.on('send', (e: { to: string; msg: Message }) => this.network.send(name, e.to, e.msg));
     actor.on('trace', (e: { kind: string; fields: Record<string, unknown> }) => this.trace.record(e.kind, e.fields));
+    actor.on('output', (e: { out: Pick<Output, 'traces' | 'sends'> }) => {
+      for (const t of e.out.traces) this.trace.record(t.kind, t.fields);
+      for (const m of e.out.sends) this.network.send(name, m.to, m.msg);
+    });
     // An error observer keeps XState from re-throwing through a real setTimeout.
     actor.subscribe({ error: (err: unknown) => this.stop(`internal error in ${name}: ${String(err)}`) });
     host.actor = actor;
