@@ -1,0 +1,95 @@
+/**
+ * `npm run bench`: every benchmark in turn, each printing its one JSON object on stdout (summaries
+ * on stderr), as before. With `--check` it runs the parts whose figures are ratios measured inside
+ * one run — XState and bare kernel delivery against the bare heap loop, the scheduler framework
+ * against its bare filter-and-score loop — compares them with `bench/baseline.json`, and exits 1
+ * when one fell by more than 25% (ratios, not times, since machines differ) or when the
+ * scheduler's placements stopped matching its baseline's. `--update-baseline` writes the file
+ * from a run of the same parts.
+ *
+ *   npm run bench                        # everything (a few minutes)
+ *   npm run bench -- --check             # the regression gate (3 runs of the gated parts, about a minute)
+ *   npm run bench -- --update-baseline   # after an intended change, on a quiet machine
+ *
+ * Only full sizes are gated: on this 2-core VM the kernel's `--quick` ratio varied from 0.065 to
+ * 0.241 between three runs, the full-size one from 0.074 to 0.075 (bench/README.md).
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { gate, median } from './regression.ts';
+
+const ALL: { name: string; args: string[] }[] = [
+  { name: 'kernel', args: ['bench/kernel.bench.ts'] },
+  { name: 'cluster', args: ['bench/cluster.bench.ts'] },
+  { name: 'deployment-scale', args: ['bench/deployment-scale.bench.ts'] },
+  { name: 'kube-proxy', args: ['bench/kube-proxy.bench.ts'] },
+  { name: 'scheduler', args: ['cli/main.ts', 'bench', 'scheduler', '--workload', 'SchedulingBasic', '--nodes', '500', '--pods', '1000', '--json'] },
+];
+
+const GATED: { name: string; args: string[] }[] = [
+  { name: 'kernel', args: ['bench/kernel.bench.ts', '--only=bare,delivery'] },
+  { name: 'scheduler', args: ['cli/main.ts', 'bench', 'scheduler', '--workload', 'SchedulingBasic', '--nodes', '500', '--pods', '1000', '--json'] },
+];
+
+/** A ratio may fall to this fraction of its baseline before the gate fails. */
+const TOLERANCE = 0.75;
+const BASELINE_FILE = 'bench/baseline.json';
+
+type Json = Record<string, unknown>;
+
+function run(args: string[]): Json {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) {
+    process.stderr.write(`bench: ${args.join(' ')} exited ${r.status}\n`);
+    process.exit(r.status ?? 1);
+  }
+  return JSON.parse(r.stdout) as Json;
+}
+
+const at = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Json)[k] : undefined), o);
+
+/** Runs of the gated parts; each ratio is the median over them (one run's ratios varied by up to 40% on the 2-core VM). */
+const RUNS = 3;
+
+/** The gated figures: per ratio the median of RUNS runs, and every run's placements. */
+function measure(): { ratios: Record<string, number>; decisions: { same: number; of: number }[]; runs: Record<string, number>[] } {
+  const runs = Array.from({ length: RUNS }, () => measureOnce());
+  const names = Object.keys(runs[0]!.ratios);
+  const ratios = Object.fromEntries(names.map((n) => [n, median(runs.map((r) => r.ratios[n]!))]));
+  return { ratios, decisions: runs.map((r) => r.decisions), runs: runs.map((r) => r.ratios) };
+}
+
+/** The gated figures of one run of the gated parts. */
+function measureOnce(): { ratios: Record<string, number>; decisions: { same: number; of: number } } {
+  const [kernel, scheduler] = GATED.map((b) => run(b.args));
+  const ratios: Record<string, number> = {
+    kernelXStateDeliveryToBareLoop: Number(at(kernel, 'results.kernelActorDelivery.ratioToBareLoop')),
+    kernelStubDeliveryToBareLoop: Number(at(kernel, 'results.kernelActorDelivery.stubActors.ratioToBareLoop')),
+    schedulerFrameworkToBaseline: Number(at(scheduler, 'ratioToBaseline')),
+  };
+  const decisions = (at(scheduler, 'decisionsMatchingBaseline') as { same: number; of: number } | null) ?? { same: 0, of: -1 };
+  return { ratios, decisions };
+}
+
+const argv = process.argv.slice(2);
+if (argv.includes('--update-baseline')) {
+  const m = measure();
+  const baseline = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', loadAverage: loadavg()[0], tolerance: TOLERANCE, runs: m.runs, ratios: m.ratios };
+  writeFileSync(BASELINE_FILE, `${JSON.stringify(baseline, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(baseline)}\n`);
+} else if (argv.includes('--check')) {
+  const baseline = JSON.parse(readFileSync(BASELINE_FILE, 'utf8')) as { ratios: Record<string, number> };
+  const loadBefore = loadavg()[0];
+  const m = measure();
+  const { ok, rows, decisionsOk } = gate(baseline.ratios, m.runs, m.decisions, TOLERANCE);
+  for (const r of rows) {
+    const each = m.runs.map((x) => (x[r.name] ?? NaN).toFixed(4)).join(', ');
+    process.stderr.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name}: median ${r.now.toFixed(4)} of ${each} (baseline ${r.baseline.toFixed(4)}, floor ${(r.baseline * TOLERANCE).toFixed(4)})\n`);
+  }
+  process.stderr.write(`${decisionsOk ? 'ok  ' : 'FAIL'} scheduler placements equal to the baseline's in every run: ${m.decisions.map((d) => `${d.same}/${d.of}`).join(', ')}\n`);
+  process.stdout.write(`${JSON.stringify({ ok, loadAverage: { start: loadBefore, end: loadavg()[0] }, ratios: rows, decisions: m.decisions })}\n`);
+  process.exit(ok ? 0 : 1);
+} else {
+  for (const b of ALL) process.stdout.write(`${JSON.stringify(run(b.args))}\n`);
+}
