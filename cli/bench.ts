@@ -10,6 +10,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { toMarkdown } from '../bench/scheduler/report.ts';
 import { BenchInputError, runSchedulerBench, type BenchMode } from '../bench/scheduler/run.ts';
 import { isWorkloadName, WORKLOAD_NAMES, WORKLOADS, type WorkloadName } from '../bench/scheduler/workloads.ts';
+import { runScale, scaleSvg, scaleTable } from '../bench/scale.ts';
+import { writeFileSync } from 'node:fs';
 
 const EXIT_FAILED = 1;
 const EXIT_BAD_INPUT = 2;
@@ -108,7 +110,33 @@ function benchScheduler(opts: SchedulerBenchCliOptions): number {
   return result.violations.length === 0 ? 0 : EXIT_FAILED;
 }
 
-/** Registers `kubesim bench scheduler`; `done` receives the exit code. */
+function parseSizes(value: string): number[] {
+  const sizes = value.split(',').map((x) => x.trim());
+  if (sizes.length === 0 || sizes.some((x) => !/^\d+$/.test(x))) throw new InvalidArgumentError(`--sizes must be whole numbers separated by commas, like 100,1000,5000; got "${value}"`);
+  const n = sizes.map(Number);
+  if (n.some((x) => x < 1 || x > MAX_NODES)) throw new InvalidArgumentError(`--sizes must be between 1 and ${MAX_NODES} nodes`);
+  if (n.some((x, i) => i > 0 && x <= n[i - 1]!)) throw new InvalidArgumentError('--sizes must grow: 100,1000,5000');
+  return n;
+}
+
+function benchScale(opts: { sizes: number[]; minutes: number; json?: boolean; svg?: string }): number {
+  const tty = !opts.json && process.stderr.isTTY && !process.env['CI'];
+  let result;
+  try {
+    result = runScale(opts.sizes, opts.minutes, (what, nodes) => {
+      if (tty) process.stderr.write(`${what} at ${nodes} nodes…\n`);
+    });
+  } catch (err) {
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_FAILED;
+  }
+  if (opts.svg) writeFileSync(opts.svg, `${scaleSvg(result)}\n`);
+  if (opts.json) console.log(JSON.stringify(result, null, 2));
+  else console.log(scaleTable(result));
+  return 0;
+}
+
+/** Registers `kubesim bench scheduler` and `kubesim bench scale`; `done` receives the exit code. */
 export function registerBench(program: Command, done: (exitCode: number) => void): void {
   const bench = program.command('bench').description('measure kubesim: scheduler throughput on scheduler_perf workloads');
   const defaults = WORKLOAD_NAMES.map((n) => `${n} ${WORKLOADS[n].defaultNodes}/${WORKLOADS[n].defaultMeasuredPods}`).join(', ');
@@ -125,5 +153,15 @@ export function registerBench(program: Command, done: (exitCode: number) => void
     .option('--json', 'print one JSON object instead of a markdown table')
     .action((opts: SchedulerBenchCliOptions) => {
       done(benchScheduler(opts));
+    });
+  bench
+    .command('scale')
+    .description('how cost grows with the cluster: an idle cluster and SchedulingBasic end to end at each size, wall time, events, peak memory and the growth exponent')
+    .option('--sizes <list>', 'node counts, growing, comma-separated', parseSizes, [100, 1000, 5000, 10_000])
+    .option('--minutes <m>', 'virtual minutes of the idle cluster', integer('--minutes', 1, 60), 2)
+    .option('--svg <file>', 'also write the curve as an SVG plot')
+    .option('--json', 'print one JSON object instead of a markdown table')
+    .action((opts: { sizes: number[]; minutes: number; json?: boolean; svg?: string }) => {
+      done(benchScale(opts));
     });
 }
