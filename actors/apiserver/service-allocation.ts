@@ -30,15 +30,9 @@ export const DEFAULT_SERVICE_ALLOCATION: ServiceAllocationConfig = {
 export const CLUSTER_IP_KEY_PREFIX = '/registry/ipaddresses/';
 export const NODE_PORT_KEY_PREFIX = '/registry/servicenodeports/';
 
-export function ipv4ToInt(ip: string): number | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4 || parts.some((p) => !/^(0|[1-9]\d{0,2})$/.test(p) || Number(p) > 255)) return undefined;
-  return parts.reduce((n, p) => n * 256 + Number(p), 0);
-}
+import { intToIpv4, ipv4ToInt } from '../api/ipv4.ts';
 
-export function intToIpv4(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
-}
+export { intToIpv4, ipv4ToInt };
 
 /** The usable addresses of an IPv4 CIDR: [first, first + size), network and broadcast excluded. */
 export interface Ipv4Range {

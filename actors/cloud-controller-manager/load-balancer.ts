@@ -1,4 +1,5 @@
-import { intToIpv4, ipv4ToInt, parseCidr } from '../apiserver/service-allocation.ts';
+import { intToIpv4, ipv4ToInt } from '../api/ipv4.ts';
+import { parseCidr } from '../apiserver/service-allocation.ts';
 
 /**
  * The simulated cloud's load balancers (what a cloud provider's `EnsureLoadBalancer` gives the

@@ -1,3 +1,4 @@
+import { ipv4ToInt } from '../api/ipv4.ts';
 import type { Backend } from './service-table.ts';
 
 /**
@@ -35,18 +36,14 @@ export const newVirtualServerState = (): VirtualServerState => ({ lastIndex: -1 
 const TABLE_BITS = 8;
 const TABLE_SIZE = 1 << TABLE_BITS;
 
-function ipv4ToUint(ip: string): number {
-  return ip.split('.').reduce((n, p) => ((n << 8) | (Number(p) & 255)) >>> 0, 0);
-}
-
 /** ip_vs_dh_hashkey: the address times 2654435761, its low 8 bits. */
 export function destinationBucket(ip: string): number {
-  return Math.imul(ipv4ToUint(ip), 2654435761) & (TABLE_SIZE - 1);
+  return Math.imul(ipv4ToInt(ip) ?? 0, 2654435761) & (TABLE_SIZE - 1);
 }
 
 /** ip_vs_sh_hashkey without the port flag: hash_32(address, 8) = (address · 0x61C88647) >> 24. */
 export function sourceBucket(ip: string): number {
-  return Math.imul(ipv4ToUint(ip), 0x61c88647) >>> (32 - TABLE_BITS);
+  return Math.imul(ipv4ToInt(ip) ?? 0, 0x61c88647) >>> (32 - TABLE_BITS);
 }
 
 /** The bucket table dh and sh build (ip_vs_*_reassign): bucket i holds the servers in turn, weight 1 each. */

@@ -4,7 +4,7 @@ import { newInformer, onResult as informerResult, onRetry as informerRetry, onWa
 import { coreMachine, startCore, type ComponentCore } from '../kernel/core-actor.ts';
 import { newOutput, type Output } from '../kernel/output.ts';
 import type { HostEnv } from '../kernel/simulation.ts';
-import type { AddressPlan } from '../traffic/addresses.ts';
+import { kubeProxyHost, type AddressPlan } from '../traffic/addresses.ts';
 import { isTrafficRequest, isTrafficResponse, KUBE_PROXY_HEALTHZ_PORT, type BackendRef, type HealthProbe, type HealthProbeResult, type TrafficRequest, type TrafficResponse } from '../traffic/protocol.ts';
 import type { IpvsScheduler } from './ipvs.ts';
 import { backendKey, forgetAffinity, indexTable, newRouterState, recordClosedConnection, route, type ProxyMode, type RouterState, type TableIndex } from './router.ts';
@@ -178,7 +178,7 @@ function dial(p: KubeProxyState, conn: Connection, out: Output): void {
   const b = conn.backend;
   const key = backendKey(b);
   p.router.activeConnections.set(key, (p.router.activeConnections.get(key) ?? 0) + 1);
-  const forwarded: TrafficRequest = { ...conn.request, sourceIp: conn.sourceIp, dst: { ...conn.request.dst, ip: b.ip, port: b.port }, replyTo: kubeProxySelf(p), ...(p.mode === 'userspace' ? { handshake: true } : {}) };
+  const forwarded: TrafficRequest = { ...conn.request, sourceIp: conn.sourceIp, dst: { ...conn.request.dst, ip: b.ip, port: b.port }, replyTo: kubeProxyHost(p.node), ...(p.mode === 'userspace' ? { handshake: true } : {}) };
   const to = p.addresses.route(b.ip);
   if (to) out.sends.push({ to: to.host, msg: forwarded });
   if (p.mode === 'userspace') {
@@ -187,7 +187,6 @@ function dial(p: KubeProxyState, conn: Connection, out: Output): void {
   }
 }
 
-const kubeProxySelf = (p: KubeProxyState): string => `kube-proxy-${p.node}`;
 
 /** The connection is no longer open; in ipvs it lingers as an inactive one (what lc weighs). */
 function release(p: KubeProxyState, conn: Connection, nowMs: number): void {

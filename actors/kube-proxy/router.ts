@@ -1,4 +1,4 @@
-import { ipInCidr } from '../traffic/addresses.ts';
+import { ipInCidr } from '../api/ipv4.ts';
 import type { Destination } from '../traffic/protocol.ts';
 import { ClientIpAffinity } from './affinity.ts';
 import { chooseIptables } from './iptables.ts';

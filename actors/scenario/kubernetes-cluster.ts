@@ -3,7 +3,7 @@ import { DEFAULT_KUBE_PROXY_CONFIG, startKubeProxy, type KubeProxyConfig } from 
 import { CLUSTER_DNS_IP, dnsAddonManifests } from '../dns/addon.ts';
 import { startClusterDns } from '../dns/dns-core.ts';
 import { DEFAULT_DNS_CONFIG, type DnsConfig } from '../dns/zone.ts';
-import { AddressPlan, CLOUD_LOAD_BALANCER_HOST, clusterDnsHost, externalClientIp, nodeClientIp } from '../traffic/addresses.ts';
+import { AddressPlan, CLOUD_LOAD_BALANCER_HOST, clusterDnsHost, kubeProxyHost, externalClientIp, nodeClientIp } from '../traffic/addresses.ts';
 import { startCloudLoadBalancer } from '../traffic/cloud-load-balancer.ts';
 import { startExternalServer } from '../traffic/external-server.ts';
 import { startTrafficClient } from '../traffic/client-core.ts';
@@ -31,9 +31,7 @@ const CLOUD_CONTROLLER_MANAGER_TOKEN = 'cloud-controller-manager-token';
 export const CLOUD_CONTROLLER_MANAGER_HOST = 'cloud-controller-manager-0';
 
 /** The kube-proxy host of a node (on the node's machine). */
-export function kubeProxyName(node: string): string {
-  return `kube-proxy-${node}`;
-}
+export const kubeProxyName = kubeProxyHost;
 
 /** The host `dig` steps on a node run from. */
 export function digHostName(node: string): string {

@@ -1,3 +1,4 @@
+import { ipv4ToInt } from '../api/ipv4.ts';
 import { nodeInternalIP } from '../kubelet/status.ts';
 
 /**
@@ -48,13 +49,6 @@ export function externalClientIp(client: number): string {
   return `203.0.113.${(client % 254) + 1}`;
 }
 
-function ipv4(ip: string): number[] | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return undefined;
-  const n = parts.map((p) => (/^\d{1,3}$/.test(p) ? Number(p) : NaN));
-  return n.every((x) => x >= 0 && x <= 255) ? n : undefined;
-}
-
 export class AddressPlan {
   private readonly nodesByIndex: string[] = [];
   private readonly nodeByIp = new Map<string, string>();
@@ -101,26 +95,15 @@ export class AddressPlan {
     const external = this.externalByIp.get(ip);
     if (external !== undefined) return { kind: 'external', host: external };
     if (ip.startsWith(LOAD_BALANCER_PREFIX)) return { kind: 'load-balancer', host: CLOUD_LOAD_BALANCER_HOST };
-    const o = ipv4(ip);
-    // 10.<244 + ⌊i/256⌋>.<i mod 256>.0/24 is node i's pod CIDR (kubelet/status.ts nodePodCIDR).
-    if (o && o[0] === 10 && o[1]! >= 244) {
-      const podNode = this.nodesByIndex[(o[1]! - 244) * 256 + o[2]!];
+    const n = ipv4ToInt(ip);
+    // 10.<244 + ⌊i/256⌋>.<i mod 256>.0/24 is node i's pod CIDR (kubelet/status.ts nodePodCIDR):
+    // 10.244.0.0 is 0x0af40000, and from there each /24 is one node.
+    if (n !== undefined && n >= 0x0af40000 && n < 0x0b000000) {
+      const podNode = this.nodesByIndex[Math.floor((n - 0x0af40000) / 256)];
       if (podNode !== undefined) return { kind: 'pod', host: podNode, node: podNode };
     }
     return undefined;
   }
-}
-
-/** Whether `ip` lies in `cidr` (IPv4, `a.b.c.d/n`); false for anything unparsable. */
-export function ipInCidr(ip: string, cidr: string): boolean {
-  const [base, bitsText] = cidr.split('/');
-  const a = ipv4(ip);
-  const b = ipv4(base ?? '');
-  const bits = bitsText === undefined ? 32 : Number(bitsText);
-  if (!a || !b || !Number.isInteger(bits) || bits < 0 || bits > 32) return false;
-  const toUint = (o: number[]) => ((o[0]! << 24) | (o[1]! << 16) | (o[2]! << 8) | o[3]!) >>> 0;
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  return (toUint(a) & mask) === (toUint(b) & mask);
 }
 
 /** The cluster-DNS server of a node (on the node's machine): it answers for the CoreDNS pods running there. */

@@ -60,12 +60,11 @@ interface Pending {
 export interface TrafficClientState {
   readonly config: TrafficClientConfig;
   readonly host: string;
-  seq: number;
   readonly pending: Map<string, Pending>;
   readonly caches: DnsCache[];
   random: () => number;
   done: boolean;
-  /** Arrivals so far (the index of the next one). */
+  /** Arrivals so far (the index of the next one); arrival k is request k (its `seq`). */
   arrivals: number;
 }
 
@@ -76,7 +75,7 @@ export type TrafficClientInput =
   | TrafficResponse;
 
 export function newTrafficClient(host: string, config: TrafficClientConfig, random: () => number): TrafficClientState {
-  return { config, host, seq: 0, pending: new Map(), caches: config.sourceIps.map(() => new DnsCache(1024)), random, done: false, arrivals: 0 };
+  return { config, host, pending: new Map(), caches: config.sourceIps.map(() => new DnsCache(1024)), random, done: false, arrivals: 0 };
 }
 
 /**
@@ -210,7 +209,7 @@ function request(c: TrafficClientState, p: Pending, ip: string, out: Output, now
 function onArrival(c: TrafficClientState, nowMs: number, out: Output): void {
   c.arrivals++;
   arm(c, nowMs, out);
-  const seq = ++c.seq;
+  const seq = c.arrivals;
   const client = (seq - 1) % c.config.sourceIps.length;
   const p: Pending = { seq, client, startedAtMs: nowMs, phase: 'dns', candidates: [], dnsQueries: 0, wireId: `${c.host}#${seq}` };
   if (c.pending.size >= MAX_IN_FLIGHT) {
@@ -249,7 +248,7 @@ export const trafficClientCore: ComponentCore<TrafficClientState, TrafficClientI
   id: 'traffic-client',
   phases: ['waiting', 'sending', 'done'],
   boot: { event: { type: 'TrafficStart' }, id: 'traffic-start' },
-  phase: (c) => (c.done && c.pending.size === 0 ? 'done' : c.seq > 0 ? 'sending' : 'waiting'),
+  phase: (c) => (c.done && c.pending.size === 0 ? 'done' : c.arrivals > 0 ? 'sending' : 'waiting'),
   step(c, input, now) {
     const out = newOutput();
     switch (input.type) {

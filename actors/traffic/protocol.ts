@@ -116,8 +116,6 @@ export interface HealthProbeResult {
 /** kube-proxy's healthz port (KubeProxyConfiguration healthzBindAddress 0.0.0.0:10256). */
 export const KUBE_PROXY_HEALTHZ_PORT = 10256;
 
-export type TrafficMessage = TrafficRequest | TrafficResponse;
-
 export function isTrafficRequest(m: { type: string }): m is TrafficRequest {
   return m.type === 'TrafficRequest';
 }
