@@ -3,12 +3,13 @@
  * on stderr), as before. With `--check` it runs the parts whose figures are ratios measured inside
  * one run — XState and bare kernel delivery against the bare heap loop, the scheduler framework
  * against its bare filter-and-score loop — compares them with `bench/baseline.json`, and exits 1
- * when one fell by more than 25% (ratios, not times, since machines differ) or when the
- * scheduler's placements stopped matching its baseline's. `--update-baseline` writes the file
- * from a run of the same parts.
+ * when one fell by more than 25% (ratios, not times, since machines differ) in two measurements
+ * in a row (the second is taken only when the first fails), or when the scheduler's placements
+ * stopped matching its baseline's. CI runs this gate after the tests (`npm run bench:check`).
+ * `--update-baseline` writes the file from a run of the same parts.
  *
  *   npm run bench                        # everything (a few minutes)
- *   npm run bench -- --check             # the regression gate (3 runs of the gated parts, about a minute)
+ *   npm run bench -- --check             # the regression gate (3 runs of the gated parts, 1–2 minutes; twice when the first fails)
  *   npm run bench -- --update-baseline   # after an intended change, on a quiet machine
  *
  * Only full sizes are gated: on this 2-core VM the kernel's `--quick` ratio varied from 0.065 to
@@ -17,13 +18,14 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { gate, median } from './regression.ts';
+import { confirmRegression, gate, median, type GateRow } from './regression.ts';
 
 const ALL: { name: string; args: string[] }[] = [
   { name: 'kernel', args: ['bench/kernel.bench.ts'] },
   { name: 'cluster', args: ['bench/cluster.bench.ts'] },
   { name: 'deployment-scale', args: ['bench/deployment-scale.bench.ts'] },
   { name: 'kube-proxy', args: ['bench/kube-proxy.bench.ts'] },
+  { name: 'expectations', args: ['bench/expectations.bench.ts', '--sizes', '200', '--runs', '3'] },
   { name: 'scheduler', args: ['cli/main.ts', 'bench', 'scheduler', '--workload', 'SchedulingBasic', '--nodes', '500', '--pods', '1000', '--json'] },
 ];
 
@@ -81,15 +83,29 @@ if (argv.includes('--update-baseline')) {
 } else if (argv.includes('--check')) {
   const baseline = JSON.parse(readFileSync(BASELINE_FILE, 'utf8')) as { ratios: Record<string, number> };
   const loadBefore = loadavg()[0];
-  const m = measure();
-  const { ok, rows, decisionsOk } = gate(baseline.ratios, m.runs, m.decisions, TOLERANCE);
-  for (const r of rows) {
-    const each = m.runs.map((x) => (x[r.name] ?? NaN).toFixed(4)).join(', ');
-    process.stderr.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name}: median ${r.now.toFixed(4)} of ${each} (baseline ${r.baseline.toFixed(4)}, floor ${(r.baseline * TOLERANCE).toFixed(4)})\n`);
+  const report = (label: string, m: ReturnType<typeof measure>, g: ReturnType<typeof gate>): void => {
+    for (const r of g.rows) {
+      const each = m.runs.map((x) => (x[r.name] ?? NaN).toFixed(4)).join(', ');
+      process.stderr.write(`${label}${r.ok ? 'ok  ' : 'FAIL'} ${r.name}: median ${r.now.toFixed(4)} of ${each} (baseline ${r.baseline.toFixed(4)}, floor ${(r.baseline * TOLERANCE).toFixed(4)})\n`);
+    }
+    process.stderr.write(`${label}${g.decisionsOk ? 'ok  ' : 'FAIL'} scheduler placements equal to the baseline's in every run: ${m.decisions.map((d) => `${d.same}/${d.of}`).join(', ')}\n`);
+  };
+  const first = measure();
+  const firstGate = gate(baseline.ratios, first.runs, first.decisions, TOLERANCE);
+  report('', first, firstGate);
+  let verdict: { ok: boolean; regressed: string[] } = { ok: firstGate.ok, regressed: [] };
+  let confirmation: { rows: GateRow[]; decisions: { same: number; of: number }[] } | undefined;
+  if (!firstGate.ok && firstGate.decisionsOk) {
+    process.stderr.write('a ratio fell below its floor: measuring again before deciding\n');
+    const second = measure();
+    const secondGate = gate(baseline.ratios, second.runs, second.decisions, TOLERANCE);
+    report('(again) ', second, secondGate);
+    verdict = confirmRegression(firstGate, secondGate);
+    confirmation = { rows: secondGate.rows, decisions: second.decisions };
+    if (!verdict.ok) process.stderr.write(`regressed in both measurements: ${verdict.regressed.join(', ') || 'placements'}\n`);
   }
-  process.stderr.write(`${decisionsOk ? 'ok  ' : 'FAIL'} scheduler placements equal to the baseline's in every run: ${m.decisions.map((d) => `${d.same}/${d.of}`).join(', ')}\n`);
-  process.stdout.write(`${JSON.stringify({ ok, loadAverage: { start: loadBefore, end: loadavg()[0] }, ratios: rows, decisions: m.decisions })}\n`);
-  process.exit(ok ? 0 : 1);
+  process.stdout.write(`${JSON.stringify({ ok: verdict.ok, loadAverage: { start: loadBefore, end: loadavg()[0] }, ratios: firstGate.rows, decisions: first.decisions, confirmation, regressed: verdict.regressed })}\n`);
+  process.exit(verdict.ok ? 0 : 1);
 } else {
   for (const b of ALL) process.stdout.write(`${JSON.stringify(run(b.args))}\n`);
 }

@@ -25,3 +25,15 @@ export function gate(
   const decisionsOk = decisions.length > 0 && decisions.every((d) => d.of > 0 && d.same === d.of);
   return { ok: decisionsOk && rows.every((r) => r.ok), rows, decisionsOk };
 }
+
+/**
+ * A second measurement before a red verdict: a ratio regressed only when it fell below its floor
+ * in both measurements (each a median of runs), since one median of three on a shared 2-core
+ * machine still fell by more than 25% now and then; placements are deterministic, so one mismatch
+ * fails.
+ */
+export function confirmRegression(first: { rows: GateRow[]; decisionsOk: boolean }, second: { rows: GateRow[]; decisionsOk: boolean }): { ok: boolean; regressed: string[] } {
+  const failedSecond = new Set(second.rows.filter((r) => !r.ok).map((r) => r.name));
+  const regressed = first.rows.filter((r) => !r.ok && failedSecond.has(r.name)).map((r) => r.name);
+  return { ok: first.decisionsOk && second.decisionsOk && regressed.length === 0, regressed };
+}

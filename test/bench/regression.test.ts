@@ -1,7 +1,7 @@
 /** The bench regression gate's decision (bench/regression.ts), on hand-made figures. */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { gate, median } from '../../bench/regression.ts';
+import { confirmRegression, gate, median } from '../../bench/regression.ts';
 
 const same = [{ same: 1000, of: 1000 }];
 
@@ -19,4 +19,16 @@ it('placements that differ from the baseline in any run fail; a missing ratio fa
   assert.equal(gate({ a: 0.2 }, [{ a: 0.2 }], [{ same: 1000, of: 1000 }, { same: 999, of: 1000 }], 0.75).ok, false);
   assert.equal(gate({ a: 0.2 }, [{ a: 0.2 }], [], 0.75).ok, false);
   assert.equal(gate({ a: 0.2, c: 1 }, [{ a: 0.2 }], same, 0.75).ok, false);
+});
+
+it('a ratio regresses only when it fails in both measurements; placements fail at once', () => {
+  const base = { a: 0.2, b: 0.4 };
+  const firstRun = gate(base, [{ a: 0.1, b: 0.4 }], same, 0.75);
+  assert.equal(firstRun.ok, false);
+  // a recovered in the confirmation, b fell there instead: noise on both sides, not a regression.
+  assert.deepEqual(confirmRegression(firstRun, gate(base, [{ a: 0.2, b: 0.1 }], same, 0.75)), { ok: true, regressed: [] });
+  // a fell again: regressed.
+  assert.deepEqual(confirmRegression(firstRun, gate(base, [{ a: 0.12, b: 0.4 }], same, 0.75)), { ok: false, regressed: ['a'] });
+  const mismatch = gate(base, [{ a: 0.2, b: 0.4 }], [{ same: 999, of: 1000 }], 0.75);
+  assert.equal(confirmRegression(mismatch, gate(base, [{ a: 0.2, b: 0.4 }], same, 0.75)).ok, false);
 });
