@@ -8,7 +8,8 @@
  * largest revision this key's linearized operations have shown so far. A later write must carry a
  * revision above the floor; a later read a header revision at or above it. That catches, e.g., a
  * read served from a store that had not applied a write acknowledged before the read began, even
- * when the value happens to match.
+ * when the value happens to match. A write whose revision is unknown (timed out) leaves the floor
+ * where it was: weaker than "some revision above it", but never wrong.
  *
  * Unknowns are allowed, because a trace does not always know everything: a put's value (a txn's
  * put: the trace leaves values out), a write's revision (it timed out), a read's value (a range
@@ -39,13 +40,13 @@ const ABSENT: KvState = { present: false, value: undefined, floor: 0 };
 
 function put(s: KvState, value: string | undefined, revision: number | undefined): KvState[] {
   if (revision !== undefined && revision <= s.floor) return [];
-  return [{ present: true, value, floor: revision ?? s.floor + 1 }];
+  return [{ present: true, value, floor: revision ?? s.floor }];
 }
 
 function del(s: KvState, revision: number | undefined, deleted: number | undefined): KvState[] {
   if (s.present) {
     if (deleted === 0 || (revision !== undefined && revision <= s.floor)) return [];
-    return [{ present: false, value: undefined, floor: revision ?? s.floor + 1 }];
+    return [{ present: false, value: undefined, floor: revision ?? s.floor }];
   }
   // Deleting nothing writes nothing: the answer carries the current revision, already >= the floor.
   if ((deleted !== undefined && deleted > 0) || (revision !== undefined && revision < s.floor)) return [];
@@ -93,7 +94,7 @@ export const kvModel: Model<KvState, KvOp> = {
   },
   describeState(s) {
     const v = s.present ? (s.value === undefined ? '(some value)' : JSON.stringify(s.value)) : '(absent)';
-    return `${v}, revision floor ${s.floor}`;
+    return s.floor > 0 ? `${v} (revision >= ${s.floor})` : v;
   },
 };
 

@@ -101,6 +101,15 @@ export function checkWatch(input: WatchCheckInput): WatchViolation[] {
   /** Every write below this revision should have been delivered (null: not known yet). */
   let position: number | null = null;
 
+  /**
+   * Gaps are judged at the end: a write missing when a later one arrives may still come (then the
+   * stream broke `ordered`, not `reliable`), so only writes never delivered at all count.
+   */
+  const gaps: { guarantee: WatchGuarantee; item: number; event: number; writes: WriteRecord[]; text: (missing: string) => string }[] = [];
+  const gap = (guarantee: WatchGuarantee, item: number, event: number, writes: WriteRecord[], text: (missing: string) => string): void => {
+    if (writes.length > 0) gaps.push({ guarantee, item, event, writes, text });
+  };
+
   /** The writes in [from, to) that were not delivered. */
   const missed = (from: number, to: number): WriteRecord[] => {
     if (writes === null) return [];
@@ -118,8 +127,7 @@ export function checkWatch(input: WatchCheckInput): WatchViolation[] {
         if (item.startRevision > 0) {
           if (position === null) position = item.startRevision;
           else if (item.startRevision > position) {
-            const gap = missed(position, item.startRevision);
-            if (gap.length > 0) report('resumable', i, -1, `resumed from revision ${item.startRevision}, but ${describeWrites(gap)} below it had not been delivered`);
+            gap('resumable', i, -1, missed(position, item.startRevision), (m) => `resumed from revision ${item.startRevision}, but ${m} below it had not been delivered`);
           }
         }
         break;
@@ -129,8 +137,7 @@ export function checkWatch(input: WatchCheckInput): WatchViolation[] {
           report('time-travel', i, -1, `progress notification at revision ${item.revision} after one at ${progressRevision}`);
         }
         if (position !== null) {
-          const gap = missed(position, item.revision + 1);
-          if (gap.length > 0) report('reliable', i, -1, `progress notification says everything up to revision ${item.revision} was sent, but ${describeWrites(gap)} never arrived`);
+          gap('reliable', i, -1, missed(position, item.revision + 1), (m) => `progress notification says everything up to revision ${item.revision} was sent, but ${m} never arrived`);
         }
         progressRevision = Math.max(progressRevision, item.revision);
         position = Math.max(position ?? 0, item.revision + 1);
@@ -155,11 +162,8 @@ export function checkWatch(input: WatchCheckInput): WatchViolation[] {
             const earlier = revisionItem.get(e.revision);
             if (earlier !== undefined && earlier !== i) report('atomic', i, j, `${eventName(e)} came in a later delivery than other events of revision ${e.revision} (item ${earlier})`);
             if (position !== null && !revisionsHere.has(e.revision) && e.revision >= position) {
-              const gap = missed(position, e.revision);
-              if (gap.length > 0) {
-                const guarantee: WatchGuarantee = segmentIsResume && !segmentHasEvents ? 'resumable' : 'reliable';
-                report(guarantee, i, j, `${eventName(e)} arrived, but ${describeWrites(gap)} before it never did`);
-              }
+              const guarantee: WatchGuarantee = segmentIsResume && !segmentHasEvents ? 'resumable' : 'reliable';
+              gap(guarantee, i, j, missed(position, e.revision), (m) => `${eventName(e)} arrived, but ${m} before it never did`);
             }
           }
           delivered.add(id);
@@ -181,6 +185,10 @@ export function checkWatch(input: WatchCheckInput): WatchViolation[] {
       }
     }
   });
+  for (const g of gaps) {
+    const never = g.writes.filter((w) => !delivered.has(`${w.revision}\u0000${w.key}`));
+    if (never.length > 0) report(g.guarantee, g.item, g.event, g.text(describeWrites(never)));
+  }
   return [...found.values()].sort((a, b) => a.item - b.item || a.event - b.event);
 }
 
