@@ -436,11 +436,23 @@ export class ApiServerCore {
 
   private respond(req: ApiRequest, code: number, body: KubeObject | ApiStatus): void {
     const key = requestKey(req);
-    if (this.inFlight.has(key)) {
-      this.inFlight.delete(key);
-      this.out.cancels.push(requestTimerId(req));
-    }
+    if (this.inFlight.has(key)) this.settle(req);
     this.sendResponse(req, code, body);
+  }
+
+  /**
+   * The request is no longer in flight: its timeout is disarmed. A request answered in the step
+   * that received it (a list from the cache, an established watch) drops the timer from this
+   * step's output instead: a cancel in the same output runs before the timer is armed, so the
+   * timer would stay armed and wake the apiserver 60 s later for nothing.
+   */
+  private settle(req: ApiRequest): void {
+    this.inFlight.delete(requestKey(req));
+    const id = requestTimerId(req);
+    const timers = this.out.timers;
+    const armedNow = timers.findIndex((t) => t.id === id);
+    if (armedNow >= 0) timers.splice(armedNow, 1);
+    else this.out.cancels.push(id);
   }
 
   private sendResponse(req: ApiRequest, code: number, body: KubeObject | ApiStatus): void {
@@ -614,8 +626,7 @@ export class ApiServerCore {
       const events = Number.isInteger(since) ? c.cache.eventsSince(since) : 'expired';
       if (events === 'expired') {
         // The watch is accepted, then ends with an ERROR event carrying 410, as the real cacher does.
-        this.inFlight.delete(requestKey(req));
-        this.out.cancels.push(requestTimerId(req));
+        this.settle(req);
         this.sendWatch(w, [{ type: 'ERROR', object: gone(`too old resource version: ${rv} (${c.cache.floor})`) }], true);
         return;
       }
@@ -624,8 +635,7 @@ export class ApiServerCore {
       initial.push(...(batches.get(w) ?? []));
     }
     // The watch is established: no response message, the stream carries everything.
-    this.inFlight.delete(requestKey(req));
-    this.out.cancels.push(requestTimerId(req));
+    this.settle(req);
     this.addWatcher(w);
     this.sendWatch(w, initial);
     const lifetime = this.config.watchTimeoutMinMs + this.rng.int(0, this.config.watchTimeoutMinMs);
