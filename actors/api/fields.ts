@@ -128,9 +128,22 @@ export function requiresExactMatch(selector: FieldSelector, field: string): stri
  * Undefined for anything else, including extra terms, which would still need filtering.
  */
 export function exactNodeName(selector: FieldSelector): string | undefined {
+  return exactSingleTerm(selector, 'spec.nodeName');
+}
+
+/**
+ * The name when the selector is exactly one term `metadata.name=<n>` (a kubelet watching its own
+ * Node), so a watch index keyed by name finds every watcher an object can match. Undefined for
+ * anything else.
+ */
+export function exactObjectName(selector: FieldSelector): string | undefined {
+  return exactSingleTerm(selector, 'metadata.name');
+}
+
+function exactSingleTerm(selector: FieldSelector, field: string): string | undefined {
   if (selector.terms.length !== 1) return undefined;
   const only = selector.terms[0]!;
-  return only.field === 'spec.nodeName' && only.op === '=' ? only.value : undefined;
+  return only.field === field && only.op === '=' ? only.value : undefined;
 }
 
 // --- per-kind field labels -------------------------------------------------------------------

@@ -65,6 +65,10 @@ interface ClientWatch {
   namespace?: string;
   matches: (obj: KubeObject) => boolean;
   nodeName?: string;
+  /** `metadata.name=<name>` alone: the watch is indexed by that name (the cacher's NameTriggerFunc for nodes). */
+  objectName?: string;
+  /** Registration order: fan-out visits watchers in it, whichever index holds them. */
+  order: number;
   bookmarks: boolean;
   seq: number;
   /** Changes at or below this revision are not sent (the client has them: it watched from here). */
@@ -88,6 +92,9 @@ export class ApiServerCore {
   private readonly watchers = new Map<string, ClientWatch>();
   private readonly watchersByResource = new Map<string, Set<ClientWatch>>();
   private readonly podWatchersByNode = new Map<string, Set<ClientWatch>>();
+  /** Per resource, per name: watchers pinned to one object by `metadata.name=` (not in watchersByResource). */
+  private readonly watchersByObjectName = new Map<string, Map<string, Set<ClientWatch>>>();
+  private watcherCount = 0;
   private readonly parked: ParkedList[] = [];
   private ready = false;
   private started = false;
@@ -318,7 +325,18 @@ export class ApiServerCore {
   }
 
   private fanOut(c: Cacher, event: CacheEvent, batches: Map<ClientWatch, ApiWatchEvent[]>): void {
-    this.fanOutTo(this.watchersByResource.get(c.info.resource) ?? [], event, batches);
+    const all = this.watchersByResource.get(c.info.resource) ?? [];
+    const byName = this.watchersByObjectName.get(c.info.resource);
+    if (byName === undefined) this.fanOutTo(all, event, batches);
+    else {
+      // Only the watchers pinned to this object's name can match it; merged with the others in
+      // registration order, so each watcher's events are sent in the order a full scan gives.
+      const pinned: ClientWatch[] = [];
+      for (const name of new Set([event.object.metadata?.name, event.previous?.metadata?.name])) {
+        if (name !== undefined) for (const w of byName.get(name) ?? []) pinned.push(w);
+      }
+      this.fanOutTo(pinned.length === 0 ? all : [...all, ...pinned].sort((a, b) => a.order - b.order), event, batches);
+    }
     if (c.info.resource !== 'pods') return;
     const nodes = new Set<string>();
     for (const o of [event.object, event.previous]) {
@@ -418,11 +436,23 @@ export class ApiServerCore {
 
   private respond(req: ApiRequest, code: number, body: KubeObject | ApiStatus): void {
     const key = requestKey(req);
-    if (this.inFlight.has(key)) {
-      this.inFlight.delete(key);
-      this.out.cancels.push(requestTimerId(req));
-    }
+    if (this.inFlight.has(key)) this.settle(req);
     this.sendResponse(req, code, body);
+  }
+
+  /**
+   * The request is no longer in flight: its timeout is disarmed. A request answered in the step
+   * that received it (a list from the cache, an established watch) drops the timer from this
+   * step's output instead: a cancel in the same output runs before the timer is armed, so the
+   * timer would stay armed and wake the apiserver 60 s later for nothing.
+   */
+  private settle(req: ApiRequest): void {
+    this.inFlight.delete(requestKey(req));
+    const id = requestTimerId(req);
+    const timers = this.out.timers;
+    const armedNow = timers.findIndex((t) => t.id === id);
+    if (armedNow >= 0) timers.splice(armedNow, 1);
+    else this.out.cancels.push(id);
   }
 
   private sendResponse(req: ApiRequest, code: number, body: KubeObject | ApiStatus): void {
@@ -579,6 +609,8 @@ export class ApiServerCore {
       ...(p.namespace !== undefined ? { namespace: p.namespace } : {}),
       matches: matcher,
       ...(info.resource === 'pods' && m.exactNodeName(req.options?.fieldSelector) !== undefined ? { nodeName: m.exactNodeName(req.options?.fieldSelector)! } : {}),
+      ...(m.exactObjectName(req.options?.fieldSelector) !== undefined ? { objectName: m.exactObjectName(req.options?.fieldSelector)! } : {}),
+      order: 0,
       bookmarks: req.options?.allowWatchBookmarks ?? false,
       seq: 0,
       startRevision: rv === '' || rv === '0' ? c.cache.revision : Number(rv),
@@ -594,8 +626,7 @@ export class ApiServerCore {
       const events = Number.isInteger(since) ? c.cache.eventsSince(since) : 'expired';
       if (events === 'expired') {
         // The watch is accepted, then ends with an ERROR event carrying 410, as the real cacher does.
-        this.inFlight.delete(requestKey(req));
-        this.out.cancels.push(requestTimerId(req));
+        this.settle(req);
         this.sendWatch(w, [{ type: 'ERROR', object: gone(`too old resource version: ${rv} (${c.cache.floor})`) }], true);
         return;
       }
@@ -604,8 +635,7 @@ export class ApiServerCore {
       initial.push(...(batches.get(w) ?? []));
     }
     // The watch is established: no response message, the stream carries everything.
-    this.inFlight.delete(requestKey(req));
-    this.out.cancels.push(requestTimerId(req));
+    this.settle(req);
     this.addWatcher(w);
     this.sendWatch(w, initial);
     const lifetime = this.config.watchTimeoutMinMs + this.rng.int(0, this.config.watchTimeoutMinMs);
@@ -645,7 +675,14 @@ export class ApiServerCore {
 
   private addWatcher(w: ClientWatch): void {
     this.watchers.set(`${w.client}#${w.reqId}`, w);
-    if (w.nodeName !== undefined) {
+    w.order = this.watcherCount++;
+    if (w.objectName !== undefined) {
+      let names = this.watchersByObjectName.get(w.info.resource);
+      if (!names) this.watchersByObjectName.set(w.info.resource, (names = new Map()));
+      let set = names.get(w.objectName);
+      if (!set) names.set(w.objectName, (set = new Set()));
+      set.add(w);
+    } else if (w.nodeName !== undefined) {
       let set = this.podWatchersByNode.get(w.nodeName);
       if (!set) this.podWatchersByNode.set(w.nodeName, (set = new Set()));
       set.add(w);
@@ -660,6 +697,12 @@ export class ApiServerCore {
     this.watchers.delete(`${w.client}#${w.reqId}`);
     this.watchersByResource.get(w.info.resource)?.delete(w);
     if (w.nodeName !== undefined) this.podWatchersByNode.get(w.nodeName)?.delete(w);
+    if (w.objectName !== undefined) {
+      const names = this.watchersByObjectName.get(w.info.resource);
+      const set = names?.get(w.objectName);
+      set?.delete(w);
+      if (set?.size === 0) names!.delete(w.objectName);
+    }
     this.out.cancels.push(`apiserver-watch-timeout-${w.client}-${w.reqId}`);
   }
 

@@ -7,7 +7,7 @@ import { bootstrapRbac } from '../api/auth/bootstrap.ts';
 import { checkRbacEscalation } from '../api/auth/escalation.ts';
 import { convert, isConversionError } from '../api/conversion.ts';
 import { applyDefaults, prepareForCreate } from '../api/defaults.ts';
-import { convertFieldSelector, exactNodeName, isFieldSelectorError, matchesObject, parseFieldSelector } from '../api/fields.ts';
+import { convertFieldSelector, exactNodeName, exactObjectName, isFieldSelectorError, matchesObject, parseFieldSelector } from '../api/fields.ts';
 import { isSelectorError, matches, parseSelector } from '../api/labels.ts';
 import type { ApiStatus, KubeObject } from '../api/protocol.ts';
 import { etcdKey, etcdListPrefix, lookupRequest, RESOURCES, type ResourceInfo as ApiResourceInfo } from '../api/resources.ts';
@@ -146,6 +146,11 @@ export function defaultMachinery(tokens: ReadonlyMap<string, TokenEntry>): ApiMa
       if (!fieldSelector) return undefined;
       const parsed = parseFieldSelector(fieldSelector);
       return isFieldSelectorError(parsed) ? undefined : exactNodeName(parsed);
+    },
+    exactObjectName(fieldSelector) {
+      if (!fieldSelector) return undefined;
+      const parsed = parseFieldSelector(fieldSelector);
+      return isFieldSelectorError(parsed) ? undefined : exactObjectName(parsed);
     },
     bootstrapObjects() {
       const find = (resource: string, group: string) => infoOf(RESOURCES.find((r) => r.resource === resource && r.group === group)!);

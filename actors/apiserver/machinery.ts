@@ -91,6 +91,8 @@ export interface ApiMachinery {
   selectorMatcher(labelSelector: string | undefined, fieldSelector: string | undefined): ((obj: KubeObject) => boolean) | ApiStatus;
   /** The node a fieldSelector pins a pod watch to (`spec.nodeName=X`), for the watch index. */
   exactNodeName(fieldSelector: string | undefined): string | undefined;
+  /** The name a fieldSelector pins a watch to (`metadata.name=X`), for the watch index. */
+  exactObjectName(fieldSelector: string | undefined): string | undefined;
   /** Bootstrap objects every apiserver makes sure exist (namespaces, RBAC roles, priority classes). */
   bootstrapObjects(): { info: ResourceInfo; object: KubeObject }[];
   /** A create that carries a resourceVersion: the storage layer's raw error, or null. */

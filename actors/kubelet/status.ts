@@ -514,7 +514,7 @@ export function nodeStatus(params: NodeParams, pods: readonly V1Pod[], nowMs: nu
     const p = prev.get(type);
     return { type, status, lastHeartbeatTime: now, lastTransitionTime: p !== undefined && p.status === status ? p.lastTransitionTime : now, reason, message };
   };
-  const hex = fakeHex64(`node/${params.name}`);
+  const identity = nodeIdentity(params.name, params.bootCount ?? 0);
   const out: NodeStatusJson = {
     capacity: {
       cpu: formatMilli(capacity.cpuMilli),
@@ -552,9 +552,9 @@ export function nodeStatus(params: NodeParams, pods: readonly V1Pod[], nowMs: nu
     ],
     daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
     nodeInfo: {
-      machineID: hex.slice(0, 32),
-      systemUUID: uuid(hex.slice(32, 64)),
-      bootID: uuid(fakeHex64(`boot/${params.name}/${params.bootCount ?? 0}`)),
+      machineID: identity.machineID,
+      systemUUID: identity.systemUUID,
+      bootID: identity.bootID,
       kernelVersion: params.kernelVersion ?? '6.8.0-1015-generic',
       osImage: params.osImage ?? 'Ubuntu 24.04.1 LTS',
       containerRuntimeVersion: params.containerRuntimeVersion ?? 'containerd://1.7.22',
@@ -566,6 +566,22 @@ export function nodeStatus(params: NodeParams, pods: readonly V1Pod[], nowMs: nu
   };
   if (options.images !== undefined) out.images = nodeImageList(options.images, nowMs);
   return out;
+}
+
+/**
+ * A node's machine ID, system UUID and boot ID: pure functions of its name and boot count, hashed
+ * once per boot rather than on every 10 s status sync (a memo: same input, same strings).
+ */
+const nodeIdentities = new Map<string, { machineID: string; systemUUID: string; bootID: string }>();
+function nodeIdentity(name: string, bootCount: number): { machineID: string; systemUUID: string; bootID: string } {
+  const key = `${name}/${bootCount}`;
+  let id = nodeIdentities.get(key);
+  if (id === undefined) {
+    const hex = fakeHex64(`node/${name}`);
+    id = { machineID: hex.slice(0, 32), systemUUID: uuid(hex.slice(32, 64)), bootID: uuid(fakeHex64(`boot/${name}/${bootCount}`)) };
+    nodeIdentities.set(key, id);
+  }
+  return id;
 }
 
 /** The Node object the kubelet registers (`initialNode`): labels, pod CIDR, taints, status. */

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   convertFieldSelector,
   exactNodeName,
+  exactObjectName,
   fieldSelectorToString,
   isFieldSelectorError,
   matchesObject,
@@ -65,6 +66,13 @@ test('exactNodeName says when the selector is exactly spec.nodeName=<n>', () => 
   assert.equal(exactNodeName(ok(parseFieldSelector(''))), undefined);
   // Go's RequiresExactMatch, by contrast, ignores the other terms.
   assert.equal(requiresExactMatch(ok(parseFieldSelector('spec.nodeName=node-a,status.phase=Running')), 'spec.nodeName'), 'node-a');
+});
+
+test('exactObjectName says when the selector is exactly metadata.name=<n>', () => {
+  assert.equal(exactObjectName(ok(parseFieldSelector('metadata.name=node-a'))), 'node-a');
+  assert.equal(exactObjectName(ok(parseFieldSelector('metadata.name!=node-a'))), undefined);
+  assert.equal(exactObjectName(ok(parseFieldSelector('metadata.name=node-a,spec.unschedulable=false'))), undefined, 'an extra term still needs filtering');
+  assert.equal(exactObjectName(ok(parseFieldSelector('spec.nodeName=node-a'))), undefined);
 });
 
 test('escaped commas and equals signs are data; bare ones are errors', () => {

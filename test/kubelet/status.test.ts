@@ -194,3 +194,18 @@ test('a new pod gets the next free IP after the last one handed out, so a freed 
   const full = new Set(Array.from({ length: 253 }, (_, i) => i));
   assert.equal(nextPodIpSlot(full, 17), -1, 'every address taken');
 });
+
+test('node identity: the machine ID and system UUID are the node’s for good, the boot ID is new on every boot', () => {
+  const boot0 = nodeStatus(params, [], 0).nodeInfo;
+  const again = nodeStatus(params, [], 10_000).nodeInfo;
+  const boot1 = nodeStatus({ ...params, bootCount: 1 }, [], 20_000).nodeInfo;
+  const other = nodeStatus({ ...params, name: 'worker-2' }, [], 0).nodeInfo;
+  assert.deepEqual(again, boot0, 'the same node and boot: the same identity');
+  assert.equal(boot1.machineID, boot0.machineID);
+  assert.equal(boot1.systemUUID, boot0.systemUUID);
+  assert.notEqual(boot1.bootID, boot0.bootID, 'a reboot has a new boot ID');
+  assert.notEqual(other.machineID, boot0.machineID);
+  assert.notEqual(other.bootID, boot0.bootID);
+  assert.match(boot0.machineID, /^[0-9a-f]{32}$/);
+  assert.match(boot0.bootID, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+});
