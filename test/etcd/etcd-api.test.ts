@@ -169,7 +169,8 @@ describe('client core: results as data', () => {
     const res: ClientResponse = { type: 'ClientResponse', from: 'etcd-1', reqId: 1, ok: false, error: ERR_COMPACTED, compactRevision: 5, leaderHint: 'etcd-1' };
     const done = onResponse(c, res);
     assert.deepEqual(done.completions, [{ reqId: 1, result: 'fail', response: res, error: ERR_COMPACTED }]);
-    assert.deepEqual(done.cancels, ['deadline-1']);
+    // The deadline and both attempts' read timers (the first redirected, the second answered): a finished read wakes nobody later.
+    assert.deepEqual(done.cancels, ['deadline-1', 'read-attempt-1-1', 'read-attempt-1-2']);
     assert.equal(done.traces[0]!.fields.compactRevision, 5);
   });
 
