@@ -9,10 +9,11 @@
  * Parts, each warmed up once and then measured (median, min, max of 3 trials):
  *   bareHeapLoop         a (atMs, seq) binary heap of closures, each event schedules one more at
  *                        now + U(0,10) ms from a seeded alea stream; 10k pending (performance.md §1)
- *   kernelActorDelivery  messages/s through Simulation + Network to XState actors that forward
- *                        each message to a random peer (`emit` of a `send`): a ping storm with a
- *                        constant number in flight; also the same storm on stub (non-XState)
- *                        actors, to split the kernel's own cost from XState's
+ *   kernelActorDelivery  messages/s through Simulation + Network to XState actors made by the
+ *                        kernel's one adapter (core-actor.ts) whose core forwards each message to
+ *                        a random peer: a ping storm with a constant number in flight; also the
+ *                        same storm on stub (non-XState) actors, to split the kernel's own cost
+ *                        from XState's, and on XState state machines (what a statechart step costs)
  *   idleEtcdHour         runScenario() of an idle 5-member etcd group for 1 h of virtual time
  */
 import os from 'node:os';
