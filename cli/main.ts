@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { checkTrace, readTraceFile, TraceFileError } from '../actors/checks/index.ts';
-import type { TraceEvent } from '../actors/kernel/trace.ts';
+import { canonicalJson } from '../actors/kernel/canonical-json.ts';
+import { TRACE_LEVELS, traceLineKept, type TraceEvent, type TraceLevel } from '../actors/kernel/trace.ts';
 import { runScenario, type RunResult } from '../actors/scenario/runner.ts';
 import { registerBench } from './bench.ts';
 import type { ScenarioSpec } from '../actors/scenario/spec.ts';
@@ -61,7 +62,9 @@ function describeCluster(spec: ScenarioSpec): string {
   return `etcd ${e.members} members (${switches}, heartbeat ${e.heartbeatIntervalMs} ms, election timeout ${e.electionTimeoutMs} ms); network ${n.latencyMsMin}-${n.latencyMsMax} ms${faults.length > 0 ? `, ${faults.join(', ')}` : ''}`;
 }
 
-function run(file: string, options: { seed?: string; trace?: string; json?: boolean; show?: Showable[]; explain?: string }): number {
+type RunCommandOptions = { seed?: string; trace?: string; traceLevel?: TraceLevel; json?: boolean; show?: Showable[]; explain?: string };
+
+function run(file: string, options: RunCommandOptions): number {
   const spec = loadScenarioFile(file, options.seed === undefined ? {} : { seed: options.seed });
   // Opened before the run: a path that cannot be written is reported before any work.
   const traceFile = options.trace !== undefined ? TraceFile.open(options.trace, file) : undefined;
@@ -73,9 +76,10 @@ function run(file: string, options: { seed?: string; trace?: string; json?: bool
   }
 }
 
-function runOpened(spec: ScenarioSpec, file: string, traceFile: TraceFile | undefined, options: { trace?: string; json?: boolean; show?: Showable[]; explain?: string }): number {
+function runOpened(spec: ScenarioSpec, file: string, traceFile: TraceFile | undefined, options: RunCommandOptions): number {
   const formatter = new TimelineFormatter(new Set(spec.clients.map((c) => c.name)));
   const live = !options.json;
+  const level = options.traceLevel ?? 'normal';
   if (live) {
     console.log(`kubesim run ${file}  (scenario ${spec.name}, seed ${spec.seed}, duration ${formatSeconds(spec.durationMs)})`);
     if (spec.description) console.log(`  ${spec.description}`);
@@ -85,10 +89,13 @@ function runOpened(spec: ScenarioSpec, file: string, traceFile: TraceFile | unde
   const heap = new HeapWatch();
   const { sim, result, state, outcomes } = runScenario(spec, {
     ...(options.explain ? { explainPods: options.explain.split(',').map((p) => (p.includes('/') ? p : `default/${p}`)) } : {}),
+    traceLevel: level,
     onTrace: (e: TraceEvent) => {
+      // The level picks what is written and printed; every line is fingerprinted regardless.
+      if (!traceLineKept(level, e.kind)) return;
       traceFile?.write(e);
       if (live) {
-        const line = formatter.line(e);
+        const line = formatter.line(e) ?? (level === 'debug' ? `${formatSeconds(e.t).padStart(10)}  ${canonicalJson(e)}` : null);
         if (line !== null) console.log(line);
       }
     },
@@ -210,12 +217,13 @@ function parseAndRun(argv: readonly string[]): number {
     .argument('<file>', 'scenario YAML file')
     .option('--seed <seed>', "replace the scenario's seed", parseSeed)
     .option('--trace <file>', 'write the trace as JSON lines to this file')
+    .addOption(new Option('--trace-level <level>', 'which trace lines are printed and written: summary (faults, leaders, expectations, violations), normal, debug (also every other line, as JSON); the fingerprint covers every line at every level').choices(TRACE_LEVELS).default('normal'))
     .option('--json', 'print one JSON object instead of the timeline')
     .option('--explain <pods>', 'record these pods\' scheduling decisions in full in the trace (k8s.explain), e.g. default/web')
     .option('--show <kinds>', `tables of the cluster at the end of the run, like kubectl get: ${SHOWABLE.join(',')}`, parseShow)
     .addOption(new Option('--seeds <list>', 'run once per seed, like 1-50 or 1,3,7-9, and print a table (with --json: one object)').argParser(parseSeedsOption).conflicts(['seed', 'trace', 'show', 'explain']))
     .option('--workers <n>', 'worker threads for --seeds (default: one per core, at most one per seed)', parseWorkersOption)
-    .action((file: string, opts: { seed?: string; trace?: string; json?: boolean; show?: Showable[]; explain?: string; seeds?: string[]; workers?: number }) => {
+    .action((file: string, opts: RunCommandOptions & { seeds?: string[]; workers?: number }) => {
       // A sweep runs on worker threads: it sets process.exitCode itself when the last seed is done.
       if (opts.seeds !== undefined) void runSeedsCommand(file, { seeds: opts.seeds, ...(opts.workers !== undefined ? { workers: opts.workers } : {}), json: opts.json ?? false }).then((code) => (process.exitCode = code));
       else exitCode = run(file, opts);

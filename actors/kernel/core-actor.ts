@@ -1,4 +1,4 @@
-import { createActor, enqueueActions, setup } from 'xstate';
+import { createActor, type ActorLogic, type ActorSystem } from 'xstate';
 import type { Output } from './output.ts';
 import type { HostEnv, KernelEmitted } from './simulation.ts';
 
@@ -27,9 +27,6 @@ export interface ComponentCore<State, Input extends { type: string }, Phase exte
   step(state: State, input: Input, nowMs: number): Output;
 }
 
-/** Raised by the adapter when a step moved the core to another phase. */
-const PHASE_CHANGED = 'kubesim.phaseChanged';
-
 interface CoreContext<State> {
   state: State;
   now: () => number;
@@ -37,39 +34,83 @@ interface CoreContext<State> {
 
 type AnyInput = { type: string };
 
-/** Builds the machine of a core; one per core, reused by every host that runs it. */
+/**
+ * The snapshot of a core's actor: `value` is the phase (as a machine's state value would be),
+ * `context.state` the core's state, `component` the core's id. The core state is mutated in
+ * place by `step`, as before; a new snapshot object is made only when the phase changes.
+ */
+export interface CoreSnapshot<State, Phase extends string = string> {
+  status: 'active' | 'stopped';
+  output: undefined;
+  error: undefined;
+  value: Phase;
+  context: CoreContext<State>;
+  component: string;
+}
+
+/** What one actor keeps besides its snapshot: the step output its deferred effects carry out. */
+interface Effects {
+  out: Output | null;
+  run: () => void;
+}
+
+/** XState's own stop event: the actor is being stopped (a crash); the core never sees it. */
+const XSTATE_STOP = 'xstate.stop';
+
+/**
+ * Builds the actor logic of a core; one per core, reused by every host that runs it.
+ *
+ * It is XState v5 actor logic (`ActorLogic`: transition, initial snapshot, start), run by XState's
+ * `createActor` — mailbox, observers, `emit`, and timers through the actor system's scheduler on
+ * the host's clock — but not a state machine: a statechart interpreter cost about 2 µs per event
+ * (macrostep, microstep, action resolution, a new snapshot per event) for a machine whose only
+ * job was one wildcard transition running `step`. The effects are the machine's, in its order:
+ * after the snapshot is set (XState's deferred effects), one `output` emit (traces, then sends),
+ * then the cancels, then the timers as delayed self-events with the core's ids; the phase is the
+ * snapshot's `value` (first phase until a step changes it, as the machine's state followed it).
+ */
 export function coreMachine<State, Input extends AnyInput, Phase extends string>(core: ComponentCore<State, Input, Phase>) {
-  const isInput = (event: AnyInput): event is Input => event.type !== PHASE_CHANGED;
-  const follow = core.phases.map((phase) => ({
-    guard: ({ context }: { context: CoreContext<State> }) => core.phase(context.state) === phase,
-    target: `.${phase}`,
-  }));
-  const states: Record<string, object> = {};
-  for (const phase of core.phases) states[phase] = {};
   const boot = core.boot;
-  return setup({
-    types: { context: {} as CoreContext<State>, events: {} as AnyInput, input: {} as CoreContext<State>, emitted: {} as KernelEmitted },
-    actions: {
-      step: enqueueActions(({ context, event, enqueue }) => {
-        if (!isInput(event)) return;
-        const s = context.state;
-        const before = core.phase(s);
-        const out = core.step(s, event, context.now());
-        // One emit for the whole step (traces, then sends): XState's cost is per action, not per message.
-        if (out.traces.length > 0 || out.sends.length > 0) enqueue.emit({ type: 'output', out });
-        for (const id of out.cancels) enqueue.cancel(id);
-        for (const t of out.timers) enqueue.raise(t.event, { delay: t.delayMs, id: t.id });
-        if (core.phase(s) !== before) enqueue.raise({ type: PHASE_CHANGED });
-      }),
+  const effectsOf = new WeakMap<object, Effects>();
+  const logic: ActorLogic<CoreSnapshot<State, Phase>, Input, CoreContext<State>, ActorSystem<any>, KernelEmitted> = {
+    config: core,
+    getInitialSnapshot(scope, input) {
+      const effects: Effects = {
+        out: null,
+        // Runs as XState's deferred effect of a step, after the new snapshot is in place.
+        run: () => {
+          const out = effects.out!;
+          effects.out = null;
+          if (out.traces.length > 0 || out.sends.length > 0) scope.emit({ type: 'output', out });
+          const scheduler = scope.system.scheduler;
+          const self = scope.self;
+          for (const id of out.cancels) scheduler.cancel(self, id);
+          for (const t of out.timers) scheduler.schedule(self, self, t.event, t.delayMs, t.id);
+        },
+      };
+      effectsOf.set(scope.self, effects);
+      return { status: 'active', output: undefined, error: undefined, value: core.phases[0], context: input, component: core.id };
     },
-  }).createMachine({
-    id: core.id,
-    context: ({ input }) => input,
-    initial: core.phases[0],
-    ...(boot ? { entry: enqueueActions(({ enqueue }) => enqueue.raise(boot.event, { delay: 0, id: boot.id })) } : {}),
-    on: { [PHASE_CHANGED]: follow, '*': { actions: 'step' } },
-    states,
-  });
+    start(_snapshot, scope) {
+      if (boot) scope.system.scheduler.schedule(scope.self, scope.self, boot.event, 0, boot.id);
+    },
+    transition(snapshot, event, scope) {
+      if (event.type === XSTATE_STOP) return { ...snapshot, status: 'stopped' };
+      const context = snapshot.context;
+      const s = context.state;
+      const before = core.phase(s);
+      const out = core.step(s, event, context.now());
+      const effects = effectsOf.get(scope.self)!;
+      if (out.traces.length > 0 || out.sends.length > 0 || out.cancels.length > 0 || out.timers.length > 0) {
+        effects.out = out;
+        scope.defer(effects.run);
+      }
+      const after = core.phase(s);
+      return after === before ? snapshot : { ...snapshot, value: after };
+    },
+    getPersistedSnapshot: (snapshot) => snapshot,
+  };
+  return logic;
 }
 
 /** Creates (not starts) a host's root actor running `core` from `state`. */
@@ -88,9 +129,9 @@ export function coreStateOf<State>(actor: { getSnapshot(): { context: unknown } 
 }
 
 /** Which core a running actor runs and the phase its machine is in (`--show components`). */
-export function describeActor(actor: { getSnapshot(): { value: unknown; machine?: { id: string } } } | null): { component: string; phase: string } | null {
+export function describeActor(actor: { getSnapshot(): { value?: unknown; component?: string; machine?: { id: string } } } | null): { component: string; phase: string } | null {
   if (!actor) return null;
   const snapshot = actor.getSnapshot();
   const value = snapshot.value;
-  return { component: snapshot.machine?.id ?? '?', phase: typeof value === 'string' ? value : JSON.stringify(value) };
+  return { component: snapshot.component ?? snapshot.machine?.id ?? '?', phase: typeof value === 'string' ? value : JSON.stringify(value) };
 }

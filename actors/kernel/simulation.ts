@@ -1,7 +1,7 @@
 import type { AnyActorRef } from 'xstate';
 import { Network, type DropReason, type Message, type NetworkOptions } from './network.ts';
 import { Rng } from './rng.ts';
-import { TraceRecorder } from './trace.ts';
+import { TraceRecorder, type TraceLevel } from './trace.ts';
 import type { Output } from './output.ts';
 import { HostClock, VirtualClock } from './virtual-clock.ts';
 
@@ -61,6 +61,8 @@ export interface SimulationOptions {
   /** The run stops with status 'event-limit' past this many events: nothing may hang. */
   maxEvents?: number;
   keepTraceLines?: boolean;
+  /** Which trace lines are kept (default normal: all); every line is fingerprinted at every level. */
+  traceLevel?: TraceLevel;
 }
 
 export type RunStatus = 'done' | 'event-limit' | 'stopped';
@@ -83,7 +85,7 @@ export class Simulation {
   constructor(options: SimulationOptions) {
     this.rng = new Rng(options.seed);
     this.maxEvents = options.maxEvents ?? 20_000_000;
-    this.trace = new TraceRecorder(() => this.clock.now(), { keepLines: options.keepTraceLines ?? false });
+    this.trace = new TraceRecorder(() => this.clock.now(), { keepLines: options.keepTraceLines ?? false, level: options.traceLevel ?? 'normal' });
     this.network = new Network(this.clock, this.rng.fork('network'), options.network ?? {}, {
       deliver: (from, to, msg) => this.deliver(from, to, msg),
       dropped: (from, to, msg, reason) => this.trace.record('net.drop', { from, to, type: msg.type, reason }),

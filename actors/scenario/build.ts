@@ -2,7 +2,7 @@ import { startEtcdClient } from '../etcd/client.ts';
 import { addEtcdGroup } from '../etcd/member.ts';
 import type { NetworkOptions } from '../kernel/network.ts';
 import { Simulation } from '../kernel/simulation.ts';
-import type { TraceEvent } from '../kernel/trace.ts';
+import type { TraceEvent, TraceLevel } from '../kernel/trace.ts';
 import { ClusterState } from './cluster-state.ts';
 import { EtcdView } from './cluster-view.ts';
 import { KubernetesCluster } from './kubernetes-cluster.ts';
@@ -41,11 +41,12 @@ export function networkOptions(network: NetworkSpec): NetworkOptions {
   };
 }
 
-export function createSimulation(spec: ScenarioSpec, options: { keepTraceLines?: boolean; onTrace?: (event: TraceEvent) => void }): Simulation {
+export function createSimulation(spec: ScenarioSpec, options: { keepTraceLines?: boolean; traceLevel?: TraceLevel; onTrace?: (event: TraceEvent) => void }): Simulation {
   const sim = new Simulation({
     seed: spec.seed,
     maxEvents: spec.maxEvents,
     keepTraceLines: options.keepTraceLines ?? false,
+    traceLevel: options.traceLevel ?? 'normal',
     network: networkOptions(spec.cluster.network),
   });
   if (options.onTrace) sim.trace.subscribe(options.onTrace);

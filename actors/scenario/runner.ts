@@ -1,6 +1,6 @@
 import type { Violation } from '../checks/index.ts';
 import type { RunStatus, Simulation } from '../kernel/simulation.ts';
-import type { TraceEvent } from '../kernel/trace.ts';
+import type { TraceEvent, TraceLevel } from '../kernel/trace.ts';
 import { buildWorld, createSimulation } from './build.ts';
 import type { ClusterState } from './cluster-state.ts';
 import { ExpectationChecks, type ExpectationResult } from './expectations.ts';
@@ -37,6 +37,8 @@ export interface RunResult {
 
 export interface RunOptions {
   keepTraceLines?: boolean;
+  /** Which trace lines the run keeps (kernel/trace.ts); the fingerprint covers every line at every level. */
+  traceLevel?: TraceLevel;
   /** Sees every trace event as it is recorded (the CLI's live timeline). */
   onTrace?: (event: TraceEvent) => void;
   /** Pods (namespace/name) whose scheduling decisions are recorded in full (`k8s.explain`). */

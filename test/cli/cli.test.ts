@@ -62,18 +62,48 @@ spec:
     assert.ok(r.stdout.includes(`replay: npx kubesim run ${file} --seed 5`), r.stdout);
   });
 
-  it('writes a trace that the offline checker accepts, whose hash is the fingerprint', async () => {
+  it('writes a trace that the offline checker accepts, whose lines give the fingerprint', async () => {
     const trace = join(scratch, 'split.jsonl');
     const r = kubesim('run', 'scenarios/etcd-split-brain.yaml', '--json', '--trace', trace);
     const result = JSON.parse(r.stdout);
     const text = readFileSync(trace, 'utf8');
-    const { createHash } = await import('node:crypto');
-    assert.equal(createHash('sha256').update(text).digest('hex'), result.fingerprint);
     const lines = text.trim().split('\n').map((l) => JSON.parse(l));
+    const { fingerprintOfLines } = await import('../../actors/kernel/trace.ts');
+    assert.equal(fingerprintOfLines(lines), result.fingerprint);
     assert.equal(lines.length, result.traceLines);
     assert.ok(lines.every((e, i) => typeof e.t === 'number' && e.seq === i && typeof e.kind === 'string'));
     const check = kubesim('check', trace);
     assert.equal(check.code, 0, check.stdout);
+  });
+
+  it('--trace-level picks the lines printed and written, never the fingerprint', () => {
+    const runAt = (level: string) => {
+      const trace = join(scratch, `level-${level}.jsonl`);
+      const r = kubesim('run', 'scenarios/etcd-split-brain.yaml', '--trace-level', level, '--trace', trace);
+      assert.equal(r.code, 0, r.stderr);
+      const kinds = readFileSync(trace, 'utf8').trim().split('\n').map((l) => JSON.parse(l).kind as string);
+      const timeline = r.stdout.split('\n').filter((l) => /^ +\d+\.\d{3}s  /.test(l));
+      return { fingerprint: /^fingerprint: ([0-9a-f]{64})$/m.exec(r.stdout)![1], kinds, timeline, stdout: r.stdout };
+    };
+    const summary = runAt('summary');
+    const normal = runAt('normal');
+    const debug = runAt('debug');
+    const byDefault = kubesim('run', 'scenarios/etcd-split-brain.yaml');
+    assert.equal(byDefault.stdout, normal.stdout.replace(` (written to ${join(scratch, 'level-normal.jsonl')})`, ''), 'normal is the default');
+    assert.equal(summary.fingerprint, normal.fingerprint);
+    assert.equal(debug.fingerprint, normal.fingerprint);
+    // summary: only the story (faults, leaders, verdicts), a strict subset of normal's lines.
+    assert.ok(summary.kinds.length > 0 && summary.kinds.length < normal.kinds.length);
+    assert.deepEqual([...new Set(summary.kinds)].sort(), ['expect', 'fault', 'raft.role']);
+    assert.ok(summary.timeline.some((l) => l.includes('becomes leader')) && summary.timeline.some((l) => l.includes('PASS expect')));
+    assert.ok(summary.timeline.length < normal.timeline.length, 'summary prints fewer lines (no client operations)');
+    // debug: normal's file, and every line printed, the unnamed ones as JSON.
+    assert.deepEqual(debug.kinds, normal.kinds);
+    assert.equal(debug.timeline.length, normal.kinds.length);
+    assert.ok(debug.timeline.some((l) => l.includes('{"') && l.includes('"kind":"net.drop"')));
+    const bad = kubesim('run', 'scenarios/etcd-split-brain.yaml', '--trace-level', 'loud');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /Allowed choices are summary, normal, debug/);
   });
 
   it('check exits 1 on a trace with two leaders in one term', () => {

@@ -117,4 +117,42 @@ describe('the core actor adapter', { timeout: 30_000 }, () => {
     assert.deepEqual(coreStateOf<CounterState>(sim.actorOf('a'))!.seen, ['Boot@1000']);
     assert.equal(sim.incarnationOf('a'), 2);
   });
+
+  it('is an XState actor: its snapshot value is the phase, and the trace of a step sees the phase it moved to', () => {
+    const { sim } = world();
+    const phasesSeen: string[] = [];
+    sim.trace.subscribe((e) => {
+      if (e.kind === 'test.count') phasesSeen.push(describeActor(sim.actorOf('a'))!.phase);
+    });
+    sim.runUntil(1);
+    const actor = sim.actorOf('a')!;
+    assert.equal(actor.getSnapshot().status, 'active');
+    assert.equal(actor.getSnapshot().value, 'low');
+    const before = actor.getSnapshot();
+    sim.inject('a', { type: 'Bump', by: 3 } as { type: string });
+    assert.equal(actor.getSnapshot(), before, 'no new snapshot when the phase stays');
+    sim.inject('a', { type: 'Bump', by: 7 } as { type: string });
+    assert.equal(actor.getSnapshot().value, 'high');
+    // Effects run after the new snapshot is in place (XState's deferred effects, as the machine did).
+    assert.deepEqual(phasesSeen, ['low', 'high']);
+  });
+
+  it('a step that throws stops the run with the component\'s name and error; the actor stops', () => {
+    const broken = coreMachine<null, { type: string }, 'up'>({
+      id: 'broken',
+      phases: ['up'],
+      phase: () => 'up',
+      step(_s, input) {
+        if (input.type === 'Boom') throw new Error('kaboom');
+        return newOutput();
+      },
+    });
+    const sim = new Simulation({ seed: 'core-actor' });
+    sim.addHost({ name: 'x', disk: null, create: (env) => startCore(broken, env, null) });
+    sim.inject('x', { type: 'Fine' });
+    assert.equal(sim.stoppedBecause, null);
+    sim.inject('x', { type: 'Boom' });
+    assert.match(sim.stoppedBecause ?? '', /internal error in x: Error: kaboom/);
+    assert.equal(sim.actorOf('x')!.getSnapshot().status, 'error');
+  });
 });

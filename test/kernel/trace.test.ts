@@ -1,12 +1,15 @@
 /**
- * The trace: canonical JSON lines (keys sorted at every level) and a SHA-256 fingerprint over the
- * lines, each followed by '\n', recomputed here independently with node:crypto.
+ * The trace: canonical JSON lines (keys sorted at every level) and a fingerprint over every line:
+ * SHA-256 over each line's 64-bit structural hash, which equals for lines with equal canonical
+ * JSON and differs for lines that differ. The fingerprint of the lines read back from their JSON
+ * is the run's.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { canonicalJson } from '../../actors/kernel/canonical-json.ts';
-import { TraceRecorder, type TraceEvent } from '../../actors/kernel/trace.ts';
+import { fingerprintOfLines, traceLineKept, TraceRecorder, type TraceEvent, type TraceLevel } from '../../actors/kernel/trace.ts';
+import { hashLanes, hashValue } from '../../actors/kernel/value-hash.ts';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -79,16 +82,30 @@ describe('TraceRecorder', () => {
     assert.equal(rec.getLines()[0], '{"kind":"real","seq":0,"t":42,"x":1}');
   });
 
-  it('fingerprint = sha256 of the lines, each followed by a newline', () => {
+  it('fingerprint = the fingerprint of its lines parsed back from their JSON', () => {
     const rec = record(sample);
-    const expected = sha256(rec.getLines().map((l) => `${l}\n`).join(''));
+    const expected = fingerprintOfLines(rec.getLines().map((l) => JSON.parse(l)));
     assert.equal(rec.fingerprint(), expected);
     assert.match(rec.fingerprint(), /^[0-9a-f]{64}$/);
     assert.equal(rec.fingerprint(), expected, 'stable when asked twice');
+    assert.notEqual(expected, fingerprintOfLines(rec.getLines().map((l) => JSON.parse(l)).reverse()), 'line order counts');
   });
 
-  it('an empty trace has the fingerprint of the empty string', () => {
+  it('an empty trace has the fingerprint of no line hashes: SHA-256 of nothing', () => {
     assert.equal(new TraceRecorder(() => 0).fingerprint(), sha256(''));
+  });
+
+  it('hashes in 64 KiB batches without changing the result (more lines than one buffer holds)', () => {
+    const many = Array.from({ length: 20_000 }, (_, i) => ({ t: i, seq: i, kind: 'k', n: i % 7 }));
+    const whole = fingerprintOfLines(many);
+    let now = 0;
+    const rec = new TraceRecorder(() => now);
+    for (const e of many) {
+      now = e.t;
+      rec.record('k', { n: e.n });
+    }
+    assert.equal(rec.fingerprint(), whole);
+    assert.notEqual(fingerprintOfLines(many.slice(0, 19_999)), whole);
   });
 
   it('does not need the lines kept to fingerprint them', () => {
@@ -122,6 +139,35 @@ describe('TraceRecorder', () => {
     assert.equal(new Set(prints).size, prints.length);
   });
 
+  it('a line with many fields hashes like the same line with its fields in another order', () => {
+    const fields = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f${i}`, { i, s: `v${i}` }]));
+    const reversed = Object.fromEntries(Object.entries(fields).reverse());
+    assert.equal(fingerprintOfLines([fields]), fingerprintOfLines([reversed]));
+  });
+
+  it('a trace level keeps some lines but fingerprints them all', () => {
+    const at = (level: TraceLevel) => {
+      let now = 0;
+      const rec = new TraceRecorder(() => now, { keepLines: true, level });
+      for (const [t, kind, fields] of sample) {
+        now = t;
+        rec.record(kind, fields);
+      }
+      return rec;
+    };
+    const summary = at('summary');
+    assert.deepEqual(summary.getLines().map((l) => JSON.parse(l).kind), ['raft.role', 'raft.role'], 'no net.drop, no etcd.op');
+    assert.equal(summary.count, 4);
+    assert.deepEqual(at('debug').getLines(), record(sample).getLines());
+    assert.equal(summary.fingerprint(), record(sample).fingerprint());
+    assert.equal(at('debug').fingerprint(), record(sample).fingerprint());
+    assert.deepEqual(
+      ['fault', 'raft.role', 'k8s.leader', 'expect', 'invariant', 'net.drop', 'etcd.op', 'k8s.request'].filter((k) => traceLineKept('summary', k)),
+      ['fault', 'raft.role', 'k8s.leader', 'expect', 'invariant'],
+    );
+    assert.ok(traceLineKept('normal', 'net.drop') && traceLineKept('debug', 'net.drop'));
+  });
+
   it('listeners see every event as recorded', () => {
     const rec = new TraceRecorder(() => 7);
     const seen: TraceEvent[] = [];
@@ -135,5 +181,52 @@ describe('TraceRecorder', () => {
     const rec = record(sample);
     rec.fingerprint();
     assert.throws(() => rec.record('late', {}));
+  });
+});
+
+/** The 64-bit structural hash behind the fingerprint, as a hex string. */
+function hashOf(value: unknown): string {
+  hashValue(value);
+  return `${(hashLanes.a >>> 0).toString(16)}:${(hashLanes.b >>> 0).toString(16)}`;
+}
+
+describe('the structural line hash', () => {
+  it('is equal for values with equal canonical JSON', () => {
+    const pairs: [unknown, unknown][] = [
+      [{ a: 1, b: { c: [1, 'x'] } }, { b: { c: [1, 'x'] }, a: 1 }],
+      [{ a: undefined, b: 2 }, { b: 2 }],
+      [[undefined, 1], [null, 1]],
+      [-0, 0],
+      [1.5, 3 / 2],
+      [{ big: 1e21, small: 1e-7 }, JSON.parse(canonicalJson({ small: 1e-7, big: 1e21 }))],
+    ];
+    for (const [x, y] of pairs) {
+      assert.equal(canonicalJson(x), canonicalJson(y), 'the pair is equal in canonical JSON');
+      assert.equal(hashOf(x), hashOf(y), canonicalJson(x));
+    }
+  });
+
+  it('differs for values that differ in type, order, nesting or split', () => {
+    const values: unknown[] = [
+      null, true, false, 0, 1, -1, 1.5, 2 ** 31, 2 ** 31 - 1, -(2 ** 31), -(2 ** 31) - 1, '', '0', '1', 'a', 'ab', 'ba', 'é', '\u0000',
+      [], [null], [0], ['0'], [1, 2], [2, 1], [[1], 2], [1, [2]], ['ab', 'c'], ['a', 'bc'],
+      {}, { a: null }, { a: 0 }, { a: '0' }, { b: 0 }, { a: 1, b: 2 }, { a: 2, b: 1 }, { a: { b: 1 } }, { a: [1] }, { ab: 'c' }, { a: 'bc' },
+      { a: 1, b: 1 }, { a: 2, b: 2 },
+    ];
+    const hashes = values.map(hashOf);
+    assert.equal(new Set(hashes).size, values.length, JSON.stringify(values.filter((_, i) => hashes.indexOf(hashes[i]!) !== i)));
+  });
+
+  it('gives different hashes for many nearby lines (no collision in 100,000)', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 100_000; i++) seen.add(hashOf({ t: i >> 4, seq: i, kind: 'k8s.op', member: `etcd-${i % 5}`, value: i * 0.5 }));
+    assert.equal(seen.size, 100_000);
+  });
+
+  it('rejects what canonical JSON rejects', () => {
+    assert.throws(() => hashValue({ x: Number.NaN }));
+    assert.throws(() => hashValue([Number.NEGATIVE_INFINITY]));
+    assert.throws(() => hashValue({ f: () => 1 }));
+    assert.throws(() => hashValue({ b: 10n }));
   });
 });
