@@ -73,6 +73,11 @@ export interface ScheduleOptions {
    * filtered, so the room preemption made is kept for them (`RunFilterPluginsWithNominatedPods`).
    */
   readonly nominatedPods?: (nodeName: string) => readonly PodInfo[];
+  /**
+   * Call every plugin for every node (no fused scan). The decisions are the same either way
+   * (test/scheduler/fused-path.test.ts); this exists to check that. `explain` implies it.
+   */
+  readonly plainPluginPath?: boolean;
 }
 
 /** A filter plugin's verdict on one node ('Success' = passed). */
@@ -397,7 +402,14 @@ export function scheduleOne(
     ex.startIndex = start;
   }
   const feasible: NodeInfo[] = [];
-  if (filterPlugins.length === 0) {
+  const fused = !explain && options.plainPluginPath !== true;
+  if (fused && filterPlugins.length > 0) {
+    const last = fusedFilterScan(filterPlugins, state, podInfo, nodes, start, numToFind, options.nominatedPods, filterNode, feasible, diagnosis);
+    if (last !== null) {
+      const processed = feasible.length + diagnosis.nodeToStatus.size + 1;
+      return finish({ error: `running Filter plugin "${last.plugin}": ${statusMessage(last)}` }, { nextStartNodeIndex: (rotation.nextStartNodeIndex + processed) % numAll }, processed, feasible.length);
+    }
+  } else if (filterPlugins.length === 0) {
     for (let i = 0; i < numToFind; i++) feasible.push(nodes[(start + i) % numNodes]!);
     if (ex) for (const ni of feasible) ex.nodes.push({ node: ni.name, filters: [], feasible: true });
   } else {
@@ -439,6 +451,18 @@ export function scheduleOne(
   const totals = new Array<number>(feasible.length).fill(0);
   if (fw.score.length === 0) {
     totals.fill(1); // kube: "If no priority configs are provided, then all nodes will have a score of one."
+  } else if (fused) {
+    for (const p of fw.preScore) {
+      const s = p.preScore!(state, podInfo, feasible, snapshot);
+      if (s === null || s.code === 'Success') continue;
+      if (s.code === 'Skip') {
+        state.skipScorePlugins.add(p.name);
+        continue;
+      }
+      return finish({ error: `running PreScore plugin "${p.name}": ${statusMessage(s)}` }, next, processed, feasible.length);
+    }
+    const err = fusedScore(fw, state, podInfo, feasible, totals);
+    if (err !== null) return finish({ error: err }, next, processed, feasible.length);
   } else {
     for (const p of fw.preScore) {
       const s = p.preScore!(state, podInfo, feasible, snapshot);
@@ -589,4 +613,225 @@ function runPostFilter(
   }
   diagnosis.postFilterMsg = reasons.join(', ');
   return kept?.nominatedNodeName !== undefined ? { nominatedNodeName: kept.nominatedNodeName } : {};
+}
+
+// --- The fused scan -------------------------------------------------------------------------------
+//
+// The same filters and scores as the plain path above, with the plugins that carry a FusionHint
+// checked inline, all in one loop per node: no call per plugin per node, no status per node
+// unless a node fails, no score array per plugin. Whenever the inline check cannot decide (a
+// node fails it, a plugin has no hint, a node has nominated pods), the plugins themselves run
+// for that node, so the statuses, reasons and scores are theirs.
+
+/**
+ * Filters nodes from `start` (wrapping) until `numToFind` are feasible, as the plain loop in
+ * `scheduleOne`: feasible nodes go to `feasible`, rejections to `diagnosis.nodeToStatus`; an
+ * Error status ends the scan and is returned (else null).
+ */
+function fusedFilterScan(
+  filterPlugins: readonly Plugin[],
+  state: CycleState,
+  pod: PodInfo,
+  nodes: readonly NodeInfo[],
+  start: number,
+  numToFind: number,
+  nominatedPods: ((nodeName: string) => readonly PodInfo[]) | undefined,
+  filterNode: (ni: NodeInfo) => Status | null,
+  feasible: NodeInfo[],
+  diagnosis: Diagnosis,
+): Status | null {
+  let checkUnschedulable = false;
+  let checkName = false;
+  let checkTaints = false;
+  let checkPorts = false;
+  let checkFit = false;
+  const rest: Plugin[] = [];
+  const req = pod.resources.requests;
+  for (const p of filterPlugins) {
+    const h = p.fusion;
+    if (h === undefined) {
+      rest.push(p);
+      continue;
+    }
+    switch (h.kind) {
+      case 'NodeUnschedulable':
+        checkUnschedulable = true;
+        break;
+      case 'NodeName':
+        if (pod.nodeName !== '') checkName = true;
+        break;
+      case 'TaintToleration':
+        checkTaints = true;
+        break;
+      case 'NodePorts':
+        if (pod.hostPorts.length > 0) checkPorts = true;
+        break;
+      case 'NodeResourcesFit':
+        if (req.scalar !== null && req.scalar.size > 0) rest.push(p);
+        else checkFit = true;
+        break;
+      default:
+        rest.push(p);
+    }
+  }
+  const podNodeName = pod.nodeName;
+  const cpu = req.milliCpu;
+  const memory = req.memory;
+  const ephemeral = req.ephemeralStorage;
+  const numNodes = nodes.length;
+  const nodeToStatus = diagnosis.nodeToStatus;
+  const restCount = rest.length;
+  let found = feasible.length;
+  for (let i = 0; i < numNodes && found < numToFind; i++) {
+    let k = start + i;
+    if (k >= numNodes) k -= numNodes;
+    const ni = nodes[k]!;
+    let s: Status | null;
+    if (nominatedPods !== undefined && nominatedPods(ni.name).length > 0) {
+      s = filterNode(ni);
+    } else {
+      let pass = !(checkUnschedulable && ni.unschedulable) && !(checkName && ni.name !== podNodeName) && !(checkTaints && ni.taints.length !== 0) && !(checkPorts && ni.usedPorts.size !== 0);
+      if (pass && checkFit) {
+        const alloc = ni.allocatable;
+        const used = ni.requested;
+        pass =
+          ni.pods.length + 1 <= alloc.allowedPodNumber &&
+          !(cpu > 0 && cpu > alloc.milliCpu - used.milliCpu) &&
+          !(memory > 0 && memory > alloc.memory - used.memory) &&
+          !(ephemeral > 0 && ephemeral > alloc.ephemeralStorage - used.ephemeralStorage);
+      }
+      // A node that fails the inline check runs every filter: the first failing plugin's status.
+      s = !pass ? runFilterPlugins(filterPlugins, state, pod, ni) : restCount === 0 ? null : runFilterPlugins(rest, state, pod, ni);
+    }
+    if (s === null) {
+      feasible.push(ni);
+      found++;
+      continue;
+    }
+    if (s.code === 'Error') return s;
+    nodeToStatus.set(ni.name, s);
+    if (isRejected(s)) diagnosis.unschedulablePlugins.add(s.plugin);
+  }
+  return null;
+}
+
+/**
+ * Score, NormalizeScore and weights for `feasible` after PreScore, adding into `totals`: the
+ * hinted plugins inline in one loop, the others as the plain path does. Returns the plain path's
+ * error message for an invalid score, else null.
+ */
+function fusedScore(fw: Compiled, state: CycleState, pod: PodInfo, feasible: readonly NodeInfo[], totals: number[]): string | null {
+  const n = feasible.length;
+  let offset = 0;
+  let fitCpuWeight = 0;
+  let fitMemoryWeight = 0;
+  let fitWeight = 0;
+  let balancedWeight = 0;
+  const generic: number[] = [];
+  for (let k = 0; k < fw.score.length; k++) {
+    const p = fw.score[k]!;
+    if (state.skipScorePlugins.has(p.name)) continue;
+    const weight = fw.weight[k]!;
+    const h = p.fusion;
+    switch (h?.kind) {
+      case 'NodeResourcesFit':
+        if (h.leastAllocated !== null && fitWeight === 0) {
+          fitCpuWeight = h.leastAllocated.cpuWeight;
+          fitMemoryWeight = h.leastAllocated.memoryWeight;
+          fitWeight = weight;
+          continue;
+        }
+        break;
+      case 'BalancedAllocation':
+        if (h.cpuMemory && balancedWeight === 0) {
+          balancedWeight = weight;
+          continue;
+        }
+        break;
+      case 'TaintToleration': {
+        // Raw 0 on every untainted node; when every feasible node is untainted, all normalize to 100.
+        let tainted = false;
+        for (let i = 0; i < n; i++) {
+          if (feasible[i]!.taints.length !== 0) {
+            tainted = true;
+            break;
+          }
+        }
+        if (!tainted) {
+          offset += MAX_SCORE * weight;
+          continue;
+        }
+        break;
+      }
+      case 'ImageLocality': {
+        const u = h.uniformScore(state);
+        if (u !== null && Number.isInteger(u) && u >= MIN_SCORE && u <= MAX_SCORE) {
+          offset += u * weight;
+          continue;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    generic.push(k);
+  }
+  for (const k of generic) {
+    const p = fw.score[k]!;
+    const weight = fw.weight[k]!;
+    const scores = new Array<number>(n);
+    for (let i = 0; i < n; i++) scores[i] = p.score!(state, pod, feasible[i]!);
+    if (p.normalizeScore) p.normalizeScore(state, pod, scores, feasible);
+    for (let i = 0; i < n; i++) {
+      const s = scores[i]!;
+      if (!Number.isInteger(s) || s < MIN_SCORE || s > MAX_SCORE) {
+        return `plugin "${p.name}" returns an invalid score ${s}, it should in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing`;
+      }
+      totals[i]! += s * weight;
+    }
+  }
+  const r = pod.resources;
+  const nzCpu = r.nonZeroMilliCpu;
+  const nzMemory = r.nonZeroMemory;
+  const cpu = r.requests.milliCpu;
+  const memory = r.requests.memory;
+  for (let i = 0; i < n; i++) {
+    const ni = feasible[i]!;
+    let total = totals[i]! + offset;
+    if (fitWeight !== 0 || balancedWeight !== 0) {
+      const alloc = ni.allocatable;
+      const ac = alloc.milliCpu;
+      const am = alloc.memory;
+      if (fitWeight !== 0) {
+        // noderesources LeastAllocated: Σ w·⌊(alloc − req)·100 / alloc⌋ / Σ w over resources with alloc ≠ 0.
+        let sum = 0;
+        let weights = 0;
+        if (ac !== 0) {
+          const q = ni.nonZeroRequested.milliCpu + nzCpu;
+          sum += (q > ac ? 0 : Math.floor(((ac - q) * MAX_SCORE) / ac)) * fitCpuWeight;
+          weights += fitCpuWeight;
+        }
+        if (am !== 0) {
+          const q = ni.nonZeroRequested.memory + nzMemory;
+          sum += (q > am ? 0 : Math.floor(((am - q) * MAX_SCORE) / am)) * fitMemoryWeight;
+          weights += fitMemoryWeight;
+        }
+        total += (weights === 0 ? 0 : Math.floor(sum / weights)) * fitWeight;
+      }
+      if (balancedWeight !== 0) {
+        // balancedResourceScorer with two resources: std = |f_cpu − f_mem| / 2 (one or none: 0).
+        let std = 0;
+        if (ac !== 0 && am !== 0) {
+          let f0 = (ni.requested.milliCpu + cpu) / ac;
+          if (f0 > 1) f0 = 1;
+          let f1 = (ni.requested.memory + memory) / am;
+          if (f1 > 1) f1 = 1;
+          std = Math.abs((f0 - f1) / 2);
+        }
+        total += Math.trunc((1 - std) * MAX_SCORE) * balancedWeight;
+      }
+    }
+    totals[i] = total;
+  }
+  return null;
 }
