@@ -172,7 +172,7 @@ interface Compiled {
   readonly fusedFit: number;
   readonly fusedBalanced: number;
   /** The fused scan's per-feasible-node raw scores, reused across cycles (grown as needed). */
-  readonly scratch: { fit: Float64Array; balanced: Float64Array };
+  readonly scratch: { fit: Float64Array; balanced: Float64Array; totals: Float64Array; tied: Int32Array };
 }
 
 const compiledProfiles = new WeakMap<Profile, Compiled>();
@@ -212,7 +212,7 @@ function compile(profile: Profile): Compiled {
     postFilter: at('postFilter', (p) => p.postFilter !== undefined),
     fusedFit,
     fusedBalanced,
-    scratch: { fit: new Float64Array(0), balanced: new Float64Array(0) },
+    scratch: { fit: new Float64Array(0), balanced: new Float64Array(0), totals: new Float64Array(0), tied: new Int32Array(0) },
   };
   compiledProfiles.set(profile, c);
   return c;
@@ -412,9 +412,9 @@ export function scheduleOne(
     ex.numNodesToFind = numToFind;
     ex.startIndex = start;
   }
-  const feasible: NodeInfo[] = [];
   // The fused scan also computes the hinted scores, so Score takes the fused path only after it.
   const fused = !explain && options.plainPluginPath !== true && filterPlugins.length > 0;
+  const feasible: NodeInfo[] = [];
   if (fused) {
     const last = fusedFilterScan(fw, filterPlugins, state, podInfo, snapshot, nodes, narrowed === null, start, numToFind, options.nominatedPods, filterNode, feasible, diagnosis);
     if (last !== null) {
@@ -460,10 +460,7 @@ export function scheduleOne(
   }
 
   // --- Score -----------------------------------------------------------------------------------
-  const totals = new Array<number>(feasible.length).fill(0);
-  if (fw.score.length === 0) {
-    totals.fill(1); // kube: "If no priority configs are provided, then all nodes will have a score of one."
-  } else if (fused) {
+  if (fused && fw.score.length > 0) {
     for (const p of fw.preScore) {
       const s = p.preScore!(state, podInfo, feasible, snapshot);
       if (s === null || s.code === 'Success') continue;
@@ -473,8 +470,29 @@ export function scheduleOne(
       }
       return finish({ error: `running PreScore plugin "${p.name}": ${statusMessage(s)}` }, next, processed, feasible.length);
     }
-    const err = fusedScore(fw, state, podInfo, feasible, totals);
+    const err = fusedScore(fw, state, podInfo, feasible);
     if (err !== null) return finish({ error: err }, next, processed, feasible.length);
+    // Select host as below: the highest total, ties in scan order broken by one draw.
+    const totals = fw.scratch.totals;
+    const tied = fw.scratch.tied;
+    let best = -Infinity;
+    let tiedCount = 0;
+    for (let i = 0; i < feasible.length; i++) {
+      const t = totals[i]!;
+      if (t > best) {
+        best = t;
+        tiedCount = 0;
+        tied[tiedCount++] = i;
+      } else if (t === best) {
+        tied[tiedCount++] = i;
+      }
+    }
+    const chosen = tiedCount > 1 ? tied[draw(tiedCount)]! : tied[0]!;
+    return finish({ node: feasible[chosen]!.name }, next, processed, feasible.length);
+  }
+  const totals = new Array<number>(feasible.length).fill(0);
+  if (fw.score.length === 0) {
+    totals.fill(1); // kube: "If no priority configs are provided, then all nodes will have a score of one."
   } else {
     for (const p of fw.preScore) {
       const s = p.preScore!(state, podInfo, feasible, snapshot);
@@ -718,6 +736,8 @@ function fusedFilterScan(
   if (scratch.fit.length < numToFind) {
     scratch.fit = new Float64Array(numToFind);
     scratch.balanced = new Float64Array(numToFind);
+    scratch.totals = new Float64Array(numToFind);
+    scratch.tied = new Int32Array(numToFind);
   }
   const fitRaw = scratch.fit;
   const balancedRaw = scratch.balanced;
@@ -796,12 +816,14 @@ function fusedFilterScan(
 }
 
 /**
- * Score, NormalizeScore and weights for `feasible` after PreScore, adding into `totals`: the
+ * Score, NormalizeScore and weights for `feasible` after PreScore, into `fw.scratch.totals`: the
  * hinted plugins from the scan's raw scores or a per-cycle constant, the others as the plain
  * path does. Returns the plain path's error message for an invalid score, else null.
  */
-function fusedScore(fw: Compiled, state: CycleState, pod: PodInfo, feasible: readonly NodeInfo[], totals: number[]): string | null {
+function fusedScore(fw: Compiled, state: CycleState, pod: PodInfo, feasible: readonly NodeInfo[]): string | null {
   const n = feasible.length;
+  const totals = fw.scratch.totals;
+  const generic: number[] = [];
   let offset = 0;
   let fitWeight = 0;
   let balancedWeight = 0;
@@ -838,6 +860,14 @@ function fusedScore(fw: Compiled, state: CycleState, pod: PodInfo, feasible: rea
         continue;
       }
     }
+    generic.push(k);
+  }
+  const fitRaw = fw.scratch.fit;
+  const balancedRaw = fw.scratch.balanced;
+  for (let i = 0; i < n; i++) totals[i] = offset + fitRaw[i]! * fitWeight + balancedRaw[i]! * balancedWeight;
+  for (const k of generic) {
+    const p = fw.score[k]!;
+    const weight = fw.weight[k]!;
     const scores = new Array<number>(n);
     for (let i = 0; i < n; i++) scores[i] = p.score!(state, pod, feasible[i]!);
     if (p.normalizeScore) p.normalizeScore(state, pod, scores, feasible);
@@ -846,11 +876,8 @@ function fusedScore(fw: Compiled, state: CycleState, pod: PodInfo, feasible: rea
       if (!Number.isInteger(s) || s < MIN_SCORE || s > MAX_SCORE) {
         return `plugin "${p.name}" returns an invalid score ${s}, it should in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing`;
       }
-      totals[i]! += s * weight;
+      totals[i] = totals[i]! + s * weight;
     }
   }
-  const fitRaw = fw.scratch.fit;
-  const balancedRaw = fw.scratch.balanced;
-  for (let i = 0; i < n; i++) totals[i] = totals[i]! + offset + fitRaw[i]! * fitWeight + balancedRaw[i]! * balancedWeight;
   return null;
 }
