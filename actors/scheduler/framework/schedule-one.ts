@@ -809,7 +809,7 @@ function fusedFilterScan(
       continue;
     }
     if (s.code === 'Error') return s;
-    nodeToStatus.set(nodes[k]!.name, s);
+    nodeToStatus.append(nodes[k]!.name, s);
     if (isRejected(s)) diagnosis.unschedulablePlugins.add(s.plugin);
   }
   return null;

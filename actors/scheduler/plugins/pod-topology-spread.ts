@@ -309,6 +309,8 @@ export function newPodTopologySpread(args: PodTopologySpreadArgs = {}): Plugin {
   const noState = errorStatus(Name, `reading "PreFilter${Name}" from cycleState: not found`);
   let lastFilterState: CycleState | undefined;
   let lastPre: SpreadPreFilterState | undefined;
+  let lastSelfMatch: number[] = [];
+  let lastSelfMatchPod: PodInfo | undefined;
   let lastScoreState: CycleState | undefined;
   let lastScore: SpreadPreScoreState | undefined;
 
@@ -398,6 +400,10 @@ export function newPodTopologySpread(args: PodTopologySpreadArgs = {}): Plugin {
       if (state !== lastFilterState) {
         lastFilterState = state;
         lastPre = state.read(preFilterKey);
+        // Whether the pod matches each constraint's selector: the same for every node of the cycle.
+        const podLabels = pod.pod.metadata?.labels;
+        lastSelfMatch = lastPre === undefined ? [] : lastPre.constraints.map((c) => (c.selector.matches(podLabels) ? 1 : 0));
+        lastSelfMatchPod = pod;
       }
       const s = lastPre;
       if (s === undefined) {
@@ -411,7 +417,7 @@ export function newPodTopologySpread(args: PodTopologySpreadArgs = {}): Plugin {
         const c = s.constraints[i]!;
         const value = labels[c.topologyKey];
         if (typeof value !== 'string') return missingLabel;
-        const selfMatch = c.selector.matches(podLabels) ? 1 : 0;
+        const selfMatch = lastSelfMatchPod === pod ? lastSelfMatch[i]! : c.selector.matches(podLabels) ? 1 : 0;
         const matchNum = s.tpValueToMatchNum[i]!.get(value) ?? 0;
         if (matchNum + selfMatch - s.minMatch(i) > c.maxSkew) return skewFail;
       }
