@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
-import { buildProfile, buildSnapshot, DEFAULT_PLUGINS, newPodInfo, scheduleOne, type PodInfo, type Profile, type Rotation, type Snapshot } from '../../actors/scheduler/index.ts';
+import { buildProfile, buildSnapshot, DEFAULT_PLUGINS, newPodInfo, podKey, scheduleOne, type PodInfo, type Profile, type Rotation, type Snapshot } from '../../actors/scheduler/index.ts';
 import { makeNode, makePod } from '../../actors/scheduler/testing/wrappers.ts';
 
 const ZONES = ['a', 'b', 'c'];
@@ -167,7 +167,7 @@ function run(s: Scenario, plainPluginPath: boolean): unknown[] {
     const names = snap.nodes.map((ni) => ni.name);
     switch (op.op) {
       case 'deletePod':
-        if (bound.length > 0) snap.removePod(bound.splice(op.which % bound.length, 1)[0]!);
+        if (bound.length > 0) assert.ok(snap.removePod(bound.splice(op.which % bound.length, 1)[0]!), 'the deleted pod was in the snapshot');
         return;
       case 'cordon': {
         if (names.length === 0) return;
@@ -191,7 +191,7 @@ function run(s: Scenario, plainPluginPath: boolean): unknown[] {
         rotation = r.rotation;
         if ('node' in r) {
           snap.addPod(pod, r.node);
-          bound.push(`default/p${step}`);
+          bound.push(podKey(pod));
           out.push({ step, node: r.node, rotation: r.rotation, evaluated: r.evaluatedNodes, feasible: r.feasibleNodes, draws: [...draws] });
         } else if ('unschedulable' in r) {
           const u = r.unschedulable;
