@@ -71,6 +71,8 @@ export interface LoopOptions {
   readonly windowPods: number;
   /** Called after each bound measured pod with (bound, total). */
   readonly onProgress?: (bound: number, total: number) => void;
+  /** Framework only: call every plugin for every node (scheduleOne's `plainPluginPath`), for an A/B of the fused scan. */
+  readonly plainPluginPath?: boolean;
 }
 
 /** The window size used when the caller asks for none: 500 pods, fewer for small runs. */
@@ -87,6 +89,7 @@ export function runFrameworkLoop(w: Workload, options: LoopOptions): FrameworkRu
   const rng = new Rng(w.seed, 'bench/scheduler');
   const randomInt = (n: number): number => rng.int(0, n);
   let rotation: Rotation = INITIAL_ROTATION;
+  const scheduleOptions = options.plainPluginPath === true ? { plainPluginPath: true } : {};
   let now = 0;
   const evictions: Eviction[] = [];
   const decisions = new Map<string, string>();
@@ -120,7 +123,7 @@ export function runFrameworkLoop(w: Workload, options: LoopOptions): FrameworkRu
   const cycle = (): string | null | undefined => {
     const info = queue.pop(now);
     if (!info) return undefined;
-    const r = scheduleOne(profile, snapshot, info.podInfo, rotation, randomInt);
+    const r = scheduleOne(profile, snapshot, info.podInfo, rotation, randomInt, scheduleOptions);
     rotation = r.rotation;
     now += CYCLE_VIRTUAL_MS;
     cycles++;

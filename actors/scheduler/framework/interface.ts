@@ -77,8 +77,41 @@ export interface PostFilterResult {
   readonly victims?: readonly PodInfo[];
 }
 
+/**
+ * What the framework's fused scan (schedule-one.ts) may assume about a built-in plugin, so it can
+ * check the common case inline over all such plugins in one pass per node instead of calling
+ * each plugin for each node. A hint only ever lets the framework skip a call whose answer it
+ * states; whenever the inline check cannot tell (a node fails it, the pod has extended
+ * resources, ...), the framework calls the plugin itself, so statuses and reasons are the
+ * plugin's own. test/scheduler/fused-path.test.ts checks the two paths agree on random clusters.
+ *
+ * - `NodeUnschedulable`: Filter passes on a node whose `unschedulable` is false.
+ * - `NodeName`: Filter passes when the pod's `nodeName` is "" or the node's name.
+ * - `TaintToleration`: Filter passes on a node without taints; Score is 0 on a node without
+ *   taints, and NormalizeScore is `defaultNormalizeScore(100, reverse)` (all 0 → all 100).
+ * - `NodePorts`: Filter passes when the pod has no host ports or the node uses none.
+ * - `NodeResourcesFit`: for a pod without extended resources, Filter passes iff pods + 1 ≤
+ *   allowed and each of cpu, memory, ephemeral storage requested > 0 fits in allocatable −
+ *   requested; `leastAllocated` (when set) says Score is LeastAllocated over cpu and memory
+ *   non-zero requests with these weights.
+ * - `BalancedAllocation`: `cpuMemory` says Score is the two-resource formula over cpu and memory
+ *   exact requests.
+ * - `ImageLocality`: `uniformScore(state)`, after PreScore: the score every node gets this
+ *   cycle, or null when it depends on the node.
+ */
+export type FusionHint =
+  | { readonly kind: 'NodeUnschedulable' }
+  | { readonly kind: 'NodeName' }
+  | { readonly kind: 'TaintToleration' }
+  | { readonly kind: 'NodePorts' }
+  | { readonly kind: 'NodeResourcesFit'; readonly leastAllocated: { readonly cpuWeight: number; readonly memoryWeight: number } | null }
+  | { readonly kind: 'BalancedAllocation'; readonly cpuMemory: boolean }
+  | { readonly kind: 'ImageLocality'; uniformScore(state: CycleState): number | null };
+
 export interface Plugin {
   readonly name: string;
+  /** Lets the framework's fused scan check this plugin inline (see FusionHint); optional. */
+  readonly fusion?: FusionHint;
   preFilter?(state: CycleState, pod: PodInfo, snapshot: Snapshot): PreFilterOutcome;
   /** AddPod / RemovePod for preemption (only plugins whose PreFilter state depends on other pods). */
   readonly preFilterExtensions?: PreFilterExtensions;

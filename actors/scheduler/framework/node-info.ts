@@ -110,6 +110,8 @@ export class NodeInfo {
   readonly podsWithRequiredAntiAffinity: PodInfo[] = [];
   /** Images on the node (`status.images`), name → sizeBytes, for ImageLocality. */
   imageSizes: ReadonlyMap<string, number> = NO_IMAGES;
+  /** Position in the owning snapshot's `nodes` (its NodeColumns row); -1 outside a snapshot's list (clones, removed nodes). */
+  index = -1;
   /** Bumped on every change; lets callers cache per-node derived data. */
   generation = 0;
   /** Called after every change (set by the owning Snapshot: its change log feeds TopologyIndex). */

@@ -7,21 +7,56 @@ import type { NodeInfo } from './node-info.ts';
 import { newStatus, type Code, type Status } from './status.ts';
 
 export class NodeToStatus {
-  /** Insertion-ordered: the order nodes were evaluated in. */
-  readonly explicit = new Map<string, Status>();
+  private readonly map = new Map<string, Status>();
+  /**
+   * Statuses appended by `append` and not yet in `map`: a cycle that finds a node never reads
+   * them, so the scan does not pay for a Map insert per rejected node.
+   */
+  private pendingNodes: string[] = [];
+  private pendingStatuses: Status[] = [];
   /** Status of nodes not in `explicit` (kube default: UnschedulableAndUnresolvable, no reasons). */
   absent: Status = newStatus('UnschedulableAndUnresolvable');
 
+  /** Insertion-ordered: the order nodes were evaluated in. */
+  get explicit(): ReadonlyMap<string, Status> {
+    this.flush();
+    return this.map;
+  }
+
   get size(): number {
-    return this.explicit.size;
+    return this.map.size + this.pendingNodes.length;
   }
 
   set(node: string, status: Status): void {
-    this.explicit.set(node, status);
+    this.flush();
+    this.map.set(node, status);
+  }
+
+  /**
+   * `set` for a node not set before in this cycle (a scan visits each node once); held back
+   * until read. Falls back to `set` once anything was set, so `size` never counts a node twice.
+   */
+  append(node: string, status: Status): void {
+    if (this.map.size > 0) {
+      this.set(node, status);
+      return;
+    }
+    this.pendingNodes.push(node);
+    this.pendingStatuses.push(status);
   }
 
   get(node: string): Status {
-    return this.explicit.get(node) ?? this.absent;
+    this.flush();
+    return this.map.get(node) ?? this.absent;
+  }
+
+  private flush(): void {
+    const nodes = this.pendingNodes;
+    if (nodes.length === 0) return;
+    const statuses = this.pendingStatuses;
+    this.pendingNodes = [];
+    this.pendingStatuses = [];
+    for (let i = 0; i < nodes.length; i++) this.map.set(nodes[i]!, statuses[i]!);
   }
 
   /**

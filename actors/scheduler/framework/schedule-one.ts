@@ -23,7 +23,8 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { CycleState } from './cycle-state.ts';
 import { fitErrorMessage, type Diagnosis } from './fit-error.ts';
-import { MAX_NODE_SCORE, MIN_NODE_SCORE, type ExtensionPoint, type Plugin, type PostFilterContext, type PostFilterResult, type Profile } from './interface.ts';
+import { MAX_NODE_SCORE, MIN_NODE_SCORE, type ExtensionPoint, type FusionHint, type Plugin, type PostFilterContext, type PostFilterResult, type Profile } from './interface.ts';
+import { FLAG_TAINTED, FLAG_UNSCHEDULABLE, FLAG_USES_HOST_PORTS } from './node-columns.ts';
 import type { NodeInfo } from './node-info.ts';
 import { NodeToStatus } from './node-to-status.ts';
 import { newPodInfo, type PodInfo } from './pod-info.ts';
@@ -73,6 +74,11 @@ export interface ScheduleOptions {
    * filtered, so the room preemption made is kept for them (`RunFilterPluginsWithNominatedPods`).
    */
   readonly nominatedPods?: (nodeName: string) => readonly PodInfo[];
+  /**
+   * Call every plugin for every node (no fused scan). The decisions are the same either way
+   * (test/scheduler/fused-path.test.ts); this exists to check that. `explain` implies it.
+   */
+  readonly plainPluginPath?: boolean;
 }
 
 /** A filter plugin's verdict on one node ('Success' = passed). */
@@ -162,6 +168,11 @@ interface Compiled {
   readonly score: readonly Plugin[];
   readonly weight: readonly number[];
   readonly postFilter: readonly Plugin[];
+  /** Index in `score` of the NodeResourcesFit / BalancedAllocation plugin the fused scan scores inline, or −1. */
+  readonly fusedFit: number;
+  readonly fusedBalanced: number;
+  /** The fused scan's per-feasible-node raw scores, reused across cycles (grown as needed). */
+  readonly scratch: { fit: Float64Array; balanced: Float64Array; totals: Float64Array; tied: Int32Array };
 }
 
 const compiledProfiles = new WeakMap<Profile, Compiled>();
@@ -183,6 +194,8 @@ function compile(profile: Profile): Compiled {
     return out;
   };
   const score = at('score', (p) => p.score !== undefined);
+  const fusedFit = score.findIndex((p) => p.fusion?.kind === 'NodeResourcesFit' && p.fusion.leastAllocated !== null);
+  const fusedBalanced = score.findIndex((p) => p.fusion?.kind === 'BalancedAllocation' && p.fusion.cpuMemory);
   const preFilter = at('preFilter', (p) => p.preFilter !== undefined);
   c = {
     preFilter,
@@ -197,6 +210,9 @@ function compile(profile: Profile): Compiled {
       return w === undefined || w === 0 ? 1 : w;
     }),
     postFilter: at('postFilter', (p) => p.postFilter !== undefined),
+    fusedFit,
+    fusedBalanced,
+    scratch: { fit: new Float64Array(0), balanced: new Float64Array(0), totals: new Float64Array(0), tied: new Int32Array(0) },
   };
   compiledProfiles.set(profile, c);
   return c;
@@ -396,8 +412,16 @@ export function scheduleOne(
     ex.numNodesToFind = numToFind;
     ex.startIndex = start;
   }
+  // The fused scan also computes the hinted scores, so Score takes the fused path only after it.
+  const fused = !explain && options.plainPluginPath !== true && filterPlugins.length > 0;
   const feasible: NodeInfo[] = [];
-  if (filterPlugins.length === 0) {
+  if (fused) {
+    const last = fusedFilterScan(fw, filterPlugins, state, podInfo, snapshot, nodes, narrowed === null, start, numToFind, options.nominatedPods, filterNode, feasible, diagnosis);
+    if (last !== null) {
+      const processed = feasible.length + diagnosis.nodeToStatus.size + 1;
+      return finish({ error: `running Filter plugin "${last.plugin}": ${statusMessage(last)}` }, { nextStartNodeIndex: (rotation.nextStartNodeIndex + processed) % numAll }, processed, feasible.length);
+    }
+  } else if (filterPlugins.length === 0) {
     for (let i = 0; i < numToFind; i++) feasible.push(nodes[(start + i) % numNodes]!);
     if (ex) for (const ni of feasible) ex.nodes.push({ node: ni.name, filters: [], feasible: true });
   } else {
@@ -436,6 +460,36 @@ export function scheduleOne(
   }
 
   // --- Score -----------------------------------------------------------------------------------
+  if (fused && fw.score.length > 0) {
+    for (const p of fw.preScore) {
+      const s = p.preScore!(state, podInfo, feasible, snapshot);
+      if (s === null || s.code === 'Success') continue;
+      if (s.code === 'Skip') {
+        state.skipScorePlugins.add(p.name);
+        continue;
+      }
+      return finish({ error: `running PreScore plugin "${p.name}": ${statusMessage(s)}` }, next, processed, feasible.length);
+    }
+    const err = fusedScore(fw, state, podInfo, feasible);
+    if (err !== null) return finish({ error: err }, next, processed, feasible.length);
+    // Select host as below: the highest total, ties in scan order broken by one draw.
+    const totals = fw.scratch.totals;
+    const tied = fw.scratch.tied;
+    let best = -Infinity;
+    let tiedCount = 0;
+    for (let i = 0; i < feasible.length; i++) {
+      const t = totals[i]!;
+      if (t > best) {
+        best = t;
+        tiedCount = 0;
+        tied[tiedCount++] = i;
+      } else if (t === best) {
+        tied[tiedCount++] = i;
+      }
+    }
+    const chosen = tiedCount > 1 ? tied[draw(tiedCount)]! : tied[0]!;
+    return finish({ node: feasible[chosen]!.name }, next, processed, feasible.length);
+  }
   const totals = new Array<number>(feasible.length).fill(0);
   if (fw.score.length === 0) {
     totals.fill(1); // kube: "If no priority configs are provided, then all nodes will have a score of one."
@@ -589,4 +643,241 @@ function runPostFilter(
   }
   diagnosis.postFilterMsg = reasons.join(', ');
   return kept?.nominatedNodeName !== undefined ? { nominatedNodeName: kept.nominatedNodeName } : {};
+}
+
+// --- The fused scan -------------------------------------------------------------------------------
+//
+// The same filters and scores as the plain path above, with the plugins that carry a FusionHint
+// checked inline over the snapshot's NodeColumns, all in one loop per node: no call per plugin per
+// node, no status per node unless a node fails, no score array per hinted plugin, no allocation
+// per node. Whenever the inline check cannot decide (a node fails it, a plugin has no hint, a
+// node has nominated pods), the plugins themselves run for that node, so the statuses, reasons
+// and scores are theirs. The hinted scores of a feasible node (LeastAllocated, BalancedAllocation)
+// are computed in the same pass, while its row is in cache, into `fw.scratch`; PreScore still
+// runs after the scan, with the feasible nodes, exactly as on the plain path.
+
+/**
+ * Filters nodes from `start` (wrapping) until `numToFind` are feasible, as the plain loop in
+ * `scheduleOne`: feasible nodes go to `feasible` (and their hinted raw scores to `fw.scratch`),
+ * rejections to `diagnosis.nodeToStatus`. An Error status ends the scan and is returned (else
+ * null). `wholeList` says `nodes` is `snapshot.nodes` itself (row k is node k).
+ */
+function fusedFilterScan(
+  fw: Compiled,
+  filterPlugins: readonly Plugin[],
+  state: CycleState,
+  pod: PodInfo,
+  snapshot: Snapshot,
+  nodes: readonly NodeInfo[],
+  wholeList: boolean,
+  start: number,
+  numToFind: number,
+  nominatedPods: ((nodeName: string) => readonly PodInfo[]) | undefined,
+  filterNode: (ni: NodeInfo) => Status | null,
+  feasible: NodeInfo[],
+  diagnosis: Diagnosis,
+): Status | null {
+  let flagMask = 0;
+  let checkName = false;
+  let checkFit = false;
+  const rest: Plugin[] = [];
+  const req = pod.resources.requests;
+  for (const p of filterPlugins) {
+    const h = p.fusion;
+    if (h === undefined) {
+      rest.push(p);
+      continue;
+    }
+    switch (h.kind) {
+      case 'NodeUnschedulable':
+        flagMask |= FLAG_UNSCHEDULABLE;
+        break;
+      case 'NodeName':
+        if (pod.nodeName !== '') checkName = true;
+        break;
+      case 'TaintToleration':
+        flagMask |= FLAG_TAINTED;
+        break;
+      case 'NodePorts':
+        if (pod.hostPorts.length > 0) flagMask |= FLAG_USES_HOST_PORTS;
+        break;
+      case 'NodeResourcesFit':
+        if (req.scalar !== null && req.scalar.size > 0) rest.push(p);
+        else checkFit = true;
+        break;
+      default:
+        rest.push(p);
+    }
+  }
+  const c = snapshot.columns;
+  const flags = c.flags;
+  const allocCpu = c.allocatableMilliCpu;
+  const allocMemory = c.allocatableMemory;
+  const allocEphemeral = c.allocatableEphemeralStorage;
+  const allowedPods = c.allowedPodNumber;
+  const usedCpu = c.requestedMilliCpu;
+  const usedMemory = c.requestedMemory;
+  const usedEphemeral = c.requestedEphemeralStorage;
+  const nzUsedCpu = c.nonZeroMilliCpu;
+  const nzUsedMemory = c.nonZeroMemory;
+  const podCount = c.podCount;
+
+  // Hinted scores, computed for each feasible node.
+  const scoreFit = fw.fusedFit >= 0;
+  const scoreBalanced = fw.fusedBalanced >= 0;
+  let fitCpuWeight = 0;
+  let fitMemoryWeight = 0;
+  if (scoreFit) {
+    const h = fw.score[fw.fusedFit]!.fusion as Extract<FusionHint, { kind: 'NodeResourcesFit' }>;
+    fitCpuWeight = h.leastAllocated!.cpuWeight;
+    fitMemoryWeight = h.leastAllocated!.memoryWeight;
+  }
+  const scratch = fw.scratch;
+  if (scratch.fit.length < numToFind) {
+    scratch.fit = new Float64Array(numToFind);
+    scratch.balanced = new Float64Array(numToFind);
+    scratch.totals = new Float64Array(numToFind);
+    scratch.tied = new Int32Array(numToFind);
+  }
+  const fitRaw = scratch.fit;
+  const balancedRaw = scratch.balanced;
+
+  const podNodeName = pod.nodeName;
+  const cpu = req.milliCpu;
+  const memory = req.memory;
+  const ephemeral = req.ephemeralStorage;
+  const nzCpu = pod.resources.nonZeroMilliCpu;
+  const nzMemory = pod.resources.nonZeroMemory;
+  const numNodes = nodes.length;
+  const nodeToStatus = diagnosis.nodeToStatus;
+  const restCount = rest.length;
+  let found = feasible.length;
+  for (let i = 0; i < numNodes && found < numToFind; i++) {
+    let k = start + i;
+    if (k >= numNodes) k -= numNodes;
+    const j = wholeList ? k : nodes[k]!.index;
+    let s: Status | null;
+    if (nominatedPods !== undefined && nominatedPods(nodes[k]!.name).length > 0) {
+      s = filterNode(nodes[k]!);
+    } else {
+      let pass = (flags[j]! & flagMask) === 0 && !(checkName && nodes[k]!.name !== podNodeName);
+      if (pass && checkFit) {
+        pass =
+          podCount[j]! + 1 <= allowedPods[j]! &&
+          !(cpu > 0 && cpu > allocCpu[j]! - usedCpu[j]!) &&
+          !(memory > 0 && memory > allocMemory[j]! - usedMemory[j]!) &&
+          !(ephemeral > 0 && ephemeral > allocEphemeral[j]! - usedEphemeral[j]!);
+      }
+      // A node that fails the inline check runs every filter: the first failing plugin's status.
+      s = !pass ? runFilterPlugins(filterPlugins, state, pod, nodes[k]!) : restCount === 0 ? null : runFilterPlugins(rest, state, pod, nodes[k]!);
+    }
+    if (s === null) {
+      if (scoreFit || scoreBalanced) {
+        const ac = allocCpu[j]!;
+        const am = allocMemory[j]!;
+        if (scoreFit) {
+          // noderesources LeastAllocated: Σ w·⌊(alloc − req)·100 / alloc⌋ / Σ w over resources with alloc ≠ 0.
+          let sum = 0;
+          let weights = 0;
+          if (ac !== 0) {
+            const q = nzUsedCpu[j]! + nzCpu;
+            sum += (q > ac ? 0 : Math.floor(((ac - q) * MAX_SCORE) / ac)) * fitCpuWeight;
+            weights += fitCpuWeight;
+          }
+          if (am !== 0) {
+            const q = nzUsedMemory[j]! + nzMemory;
+            sum += (q > am ? 0 : Math.floor(((am - q) * MAX_SCORE) / am)) * fitMemoryWeight;
+            weights += fitMemoryWeight;
+          }
+          fitRaw[found] = weights === 0 ? 0 : Math.floor(sum / weights);
+        }
+        if (scoreBalanced) {
+          // balancedResourceScorer, two resources: std = |f_cpu − f_mem| / 2 (one or none left: 0).
+          let std = 0;
+          if (ac !== 0 && am !== 0) {
+            let f0 = (usedCpu[j]! + cpu) / ac;
+            if (f0 > 1) f0 = 1;
+            let f1 = (usedMemory[j]! + memory) / am;
+            if (f1 > 1) f1 = 1;
+            std = Math.abs((f0 - f1) / 2);
+          }
+          balancedRaw[found] = Math.trunc((1 - std) * MAX_SCORE);
+        }
+      }
+      feasible.push(nodes[k]!);
+      found++;
+      continue;
+    }
+    if (s.code === 'Error') return s;
+    nodeToStatus.append(nodes[k]!.name, s);
+    if (isRejected(s)) diagnosis.unschedulablePlugins.add(s.plugin);
+  }
+  return null;
+}
+
+/**
+ * Score, NormalizeScore and weights for `feasible` after PreScore, into `fw.scratch.totals`: the
+ * hinted plugins from the scan's raw scores or a per-cycle constant, the others as the plain
+ * path does. Returns the plain path's error message for an invalid score, else null.
+ */
+function fusedScore(fw: Compiled, state: CycleState, pod: PodInfo, feasible: readonly NodeInfo[]): string | null {
+  const n = feasible.length;
+  const totals = fw.scratch.totals;
+  const generic: number[] = [];
+  let offset = 0;
+  let fitWeight = 0;
+  let balancedWeight = 0;
+  for (let k = 0; k < fw.score.length; k++) {
+    const p = fw.score[k]!;
+    if (state.skipScorePlugins.has(p.name)) continue;
+    const weight = fw.weight[k]!;
+    if (k === fw.fusedFit) {
+      fitWeight = weight;
+      continue;
+    }
+    if (k === fw.fusedBalanced) {
+      balancedWeight = weight;
+      continue;
+    }
+    const h = p.fusion;
+    if (h?.kind === 'TaintToleration') {
+      // Raw 0 on every untainted node; when every feasible node is untainted, all normalize to 100.
+      let tainted = false;
+      for (let i = 0; i < n; i++) {
+        if (feasible[i]!.taints.length !== 0) {
+          tainted = true;
+          break;
+        }
+      }
+      if (!tainted) {
+        offset += MAX_SCORE * weight;
+        continue;
+      }
+    } else if (h?.kind === 'ImageLocality') {
+      const u = h.uniformScore(state);
+      if (u !== null && Number.isInteger(u) && u >= MIN_SCORE && u <= MAX_SCORE) {
+        offset += u * weight;
+        continue;
+      }
+    }
+    generic.push(k);
+  }
+  const fitRaw = fw.scratch.fit;
+  const balancedRaw = fw.scratch.balanced;
+  for (let i = 0; i < n; i++) totals[i] = offset + fitRaw[i]! * fitWeight + balancedRaw[i]! * balancedWeight;
+  for (const k of generic) {
+    const p = fw.score[k]!;
+    const weight = fw.weight[k]!;
+    const scores = new Array<number>(n);
+    for (let i = 0; i < n; i++) scores[i] = p.score!(state, pod, feasible[i]!);
+    if (p.normalizeScore) p.normalizeScore(state, pod, scores, feasible);
+    for (let i = 0; i < n; i++) {
+      const s = scores[i]!;
+      if (!Number.isInteger(s) || s < MIN_SCORE || s > MAX_SCORE) {
+        return `plugin "${p.name}" returns an invalid score ${s}, it should in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing`;
+      }
+      totals[i] = totals[i]! + s * weight;
+    }
+  }
+  return null;
 }

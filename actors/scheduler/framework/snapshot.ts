@@ -12,6 +12,7 @@
  */
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { LabelSelector } from '../../api/labels.ts';
+import { NodeColumns } from './node-columns.ts';
 import { NodeInfo } from './node-info.ts';
 import { newPodInfo, podKey, type PodInfo } from './pod-info.ts';
 import { VolumeStore } from './volume-store.ts';
@@ -70,7 +71,10 @@ export class Snapshot {
   private readonly changeLog: NodeInfo[] = [];
   /** Absolute position of changeLog[0]; older entries were trimmed. */
   private changeLogBase = 0;
+  private readonly columnsStore = new NodeColumns();
   private readonly recordChange = (ni: NodeInfo): void => {
+    // A re-ordered list rewrites every row when it is next read; until then indices may be stale.
+    if (!this.listDirty && ni.index >= 0) this.columnsStore.write(ni.index, ni);
     const log = this.changeLog;
     log.push(ni);
     if (log.length > 4096 && log.length > 4 * this.byName.size) {
@@ -127,6 +131,12 @@ export class Snapshot {
   get nodes(): readonly NodeInfo[] {
     if (this.listDirty) this.rebuildList();
     return this.list;
+  }
+
+  /** The fused scan's per-node numbers, row j for `nodes[j]` (see NodeColumns). */
+  get columns(): NodeColumns {
+    if (this.listDirty) this.rebuildList();
+    return this.columnsStore;
   }
 
   get numNodes(): number {
@@ -283,6 +293,7 @@ export class Snapshot {
     if (!ni) return false;
     this.byName.delete(name);
     ni.onChange = null;
+    ni.index = -1;
     this.removeFromZone(name);
     this.removeImages(ni);
     this.withAffinity.delete(ni);
@@ -379,6 +390,12 @@ export class Snapshot {
     }
     this.list = out;
     this.listDirty = false;
+    const columns = this.columnsStore;
+    columns.resize(out.length);
+    for (let j = 0; j < out.length; j++) {
+      out[j]!.index = j;
+      columns.write(j, out[j]!);
+    }
   }
 }
 

@@ -67,6 +67,7 @@ export function newBalancedAllocation(args: BalancedAllocationArgs = {}): Plugin
   let lastRequests: readonly number[] = [];
   return {
     name: Name,
+    fusion: { kind: 'BalancedAllocation', cpuMemory: resources.length === 2 && resources[0]!.name === 'cpu' && resources[1]!.name === 'memory' },
     preScore(state, pod) {
       const podRequests = resources.map((r) => podRequestFor(pod, r.name, true));
       if (podRequests.every((v) => v === 0)) return skip;

@@ -104,6 +104,13 @@ export function newImageLocality(): Plugin {
   let last: PreScoreState | undefined;
   return {
     name: Name,
+    fusion: {
+      kind: 'ImageLocality',
+      uniformScore(state) {
+        const s = state.read(preScoreKey);
+        return s !== undefined && s.none ? calculatePriority(0, s.numContainers) : null;
+      },
+    },
     preScore(state, pod, nodes, snapshot) {
       state.write(preScoreKey, computeState(pod, nodes, snapshot));
       return null;

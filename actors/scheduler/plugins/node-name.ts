@@ -13,6 +13,7 @@ const REJECT = unresolvable(Name, ErrReason);
 export function newNodeName(): Plugin {
   return {
     name: Name,
+    fusion: { kind: 'NodeName' },
     filter(_state, pod, node) {
       return pod.nodeName === '' || pod.nodeName === node.name ? null : REJECT;
     },

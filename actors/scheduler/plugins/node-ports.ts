@@ -16,6 +16,7 @@ const SKIP = skipStatus(Name);
 export function newNodePorts(): Plugin {
   return {
     name: Name,
+    fusion: { kind: 'NodePorts' },
     preFilter(_state, pod) {
       return pod.hostPorts.length === 0 ? SKIP : null;
     },

@@ -297,6 +297,13 @@ export function newNodeResourcesFit(args: NodeResourcesFitArgs = {}): Plugin {
 
   return {
     name: Name,
+    fusion: {
+      kind: 'NodeResourcesFit',
+      leastAllocated:
+        type === 'LeastAllocated' && resources.length === 2 && resources[0]!.name === 'cpu' && resources[1]!.name === 'memory'
+          ? { cpuWeight: resources[0]!.weight, memoryWeight: resources[1]!.weight }
+          : null,
+    },
     filter(_state, pod, node) {
       const req = pod.resources.requests;
       if (req.scalar !== null && req.scalar.size > 0) {

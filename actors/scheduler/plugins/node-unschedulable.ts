@@ -17,6 +17,7 @@ const UNSCHEDULABLE_TAINT = { key: TaintNodeUnschedulable, effect: 'NoSchedule' 
 export function newNodeUnschedulable(): Plugin {
   return {
     name: Name,
+    fusion: { kind: 'NodeUnschedulable' },
     filter(_state, pod, node) {
       if (!node.unschedulable) return null;
       if (tolerationsTolerateTaint(pod.pod.spec?.tolerations ?? [], UNSCHEDULABLE_TAINT)) return null;

@@ -145,6 +145,84 @@ function podCounts(snapshot: Snapshot, selector: CompiledSelector, namespace: st
   return idx;
 }
 
+interface DomainRecord {
+  gen: number;
+  /** The node's value of the topology key, or null when the node lacks one of the constraints' keys. */
+  value: string | null;
+  count: number;
+}
+
+/**
+ * One constraint's PreFilter sums (kube `calPreFilterState`'s `TpValueToMatchNum`) kept across
+ * cycles: per topology value, the eligible nodes (carrying every key of the pod's constraints) and
+ * the pods on them the selector counts. Only the nodes changed since the last cycle are recounted
+ * (kube recounts every node every cycle; the sums are the same). Valid only when no inclusion
+ * policy can leave a node out for this pod (see `preFilterState`).
+ */
+class DomainCountIndex {
+  /** Topology value → eligible nodes with it and the matching pods on them. */
+  readonly totals = new Map<string, { nodes: number; sum: number }>();
+  private readonly byNode = new Map<NodeInfo, DomainRecord>();
+  private list: readonly NodeInfo[] | null = null;
+  private cursor = -1;
+
+  constructor(
+    private readonly keys: readonly SpreadConstraint[],
+    private readonly topologyKey: string,
+    private readonly count: (ni: NodeInfo) => number,
+  ) {}
+
+  private readonly visit = (ni: NodeInfo): void => {
+    const rec = this.byNode.get(ni);
+    if (rec !== undefined && rec.gen !== ni.generation) this.recount(ni, rec);
+  };
+
+  private add(rec: DomainRecord, sign: 1 | -1): void {
+    if (rec.value === null) return;
+    let t = this.totals.get(rec.value);
+    if (t === undefined) this.totals.set(rec.value, (t = { nodes: 0, sum: 0 }));
+    t.nodes += sign;
+    t.sum += sign * rec.count;
+    if (t.nodes === 0) this.totals.delete(rec.value);
+  }
+
+  private recount(ni: NodeInfo, rec: DomainRecord): void {
+    this.add(rec, -1);
+    rec.value = nodeHasAllKeys(ni.labels, this.keys) ? ni.labels[this.topologyKey]! : null;
+    rec.count = rec.value === null ? 0 : this.count(ni);
+    rec.gen = ni.generation;
+    this.add(rec, 1);
+  }
+
+  refreshFrom(snapshot: Snapshot): void {
+    const nodes = snapshot.nodes;
+    const cursor = snapshot.changeCursor;
+    if (nodes !== this.list || this.cursor < 0 || !snapshot.changesSince(this.cursor, this.visit)) {
+      this.byNode.clear();
+      this.totals.clear();
+      for (const ni of nodes) {
+        const rec: DomainRecord = { gen: Number.NaN, value: null, count: 0 };
+        this.byNode.set(ni, rec);
+        this.recount(ni, rec);
+      }
+      this.list = nodes;
+    }
+    this.cursor = cursor;
+  }
+}
+
+/** The DomainCountIndex for constraint `c` of `constraints`, refreshed. */
+function domainCounts(snapshot: Snapshot, namespace: string, constraints: readonly SpreadConstraint[], c: SpreadConstraint): DomainCountIndex {
+  const keys = constraints.map((x) => x.topologyKey).join('\u0000');
+  const selector = c.selector;
+  const idx = snapshot.memo(
+    `${Name}/domains/${namespace}/${selectorKey(selector)}/${c.topologyKey}/${keys}`,
+    () => new DomainCountIndex(constraints, c.topologyKey, (ni) => countPodsMatchSelector(ni.pods, selector, namespace)),
+  );
+  idx.refreshFrom(snapshot);
+  return idx;
+}
+
 /** Per-pod inclusion checks: required node affinity and untolerated taints. */
 interface Inclusion {
   readonly affinity: NodeMatcher;
@@ -231,6 +309,8 @@ export function newPodTopologySpread(args: PodTopologySpreadArgs = {}): Plugin {
   const noState = errorStatus(Name, `reading "PreFilter${Name}" from cycleState: not found`);
   let lastFilterState: CycleState | undefined;
   let lastPre: SpreadPreFilterState | undefined;
+  let lastSelfMatch: number[] = [];
+  let lastSelfMatchPod: PodInfo | undefined;
   let lastScoreState: CycleState | undefined;
   let lastScore: SpreadPreScoreState | undefined;
 
@@ -248,6 +328,19 @@ export function newPodTopologySpread(args: PodTopologySpreadArgs = {}): Plugin {
 
   /** `calPreFilterState`. */
   const preFilterState = (pod: PodInfo, snapshot: Snapshot, constraints: readonly SpreadConstraint[]): SpreadPreFilterState => {
+    const spec = pod.pod.spec;
+    const noRequiredNodeAffinity = spec?.nodeSelector == null && spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution == null;
+    if (constraints.every((c) => c.nodeTaintsPolicy !== 'Honor' && (c.nodeAffinityPolicy !== 'Honor' || noRequiredNodeAffinity))) {
+      // Every eligible node counts: the sums kept across cycles (the maps' order is irrelevant: read by value, min over all).
+      const counts = constraints.map((c) => {
+        const m = new Map<string, number>();
+        for (const [value, t] of domainCounts(snapshot, pod.namespace, constraints, c).totals) m.set(value, t.sum);
+        return m;
+      });
+      const s = new SpreadPreFilterState(constraints, counts, constraints.map(() => MAX_INT32));
+      for (let i = 0; i < constraints.length; i++) s.recomputeMin(i);
+      return s;
+    }
     const counts = constraints.map(() => new Map<string, number>());
     const inc: Inclusion = { affinity: requiredNodeAffinityMatcher(pod), pod: pod.pod };
     const perNode = constraints.map((c) => podCounts(snapshot, c.selector, pod.namespace));
@@ -307,6 +400,10 @@ export function newPodTopologySpread(args: PodTopologySpreadArgs = {}): Plugin {
       if (state !== lastFilterState) {
         lastFilterState = state;
         lastPre = state.read(preFilterKey);
+        // Whether the pod matches each constraint's selector: the same for every node of the cycle.
+        const podLabels = pod.pod.metadata?.labels;
+        lastSelfMatch = lastPre === undefined ? [] : lastPre.constraints.map((c) => (c.selector.matches(podLabels) ? 1 : 0));
+        lastSelfMatchPod = pod;
       }
       const s = lastPre;
       if (s === undefined) {
@@ -320,7 +417,7 @@ export function newPodTopologySpread(args: PodTopologySpreadArgs = {}): Plugin {
         const c = s.constraints[i]!;
         const value = labels[c.topologyKey];
         if (typeof value !== 'string') return missingLabel;
-        const selfMatch = c.selector.matches(podLabels) ? 1 : 0;
+        const selfMatch = lastSelfMatchPod === pod ? lastSelfMatch[i]! : c.selector.matches(podLabels) ? 1 : 0;
         const matchNum = s.tpValueToMatchNum[i]!.get(value) ?? 0;
         if (matchNum + selfMatch - s.minMatch(i) > c.maxSkew) return skewFail;
       }

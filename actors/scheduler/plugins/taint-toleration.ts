@@ -41,6 +41,7 @@ export function newTaintToleration(args: TaintTolerationArgs = {}): Plugin {
   const statuses = new Map<string, Status>();
   return {
     name: Name,
+    fusion: { kind: 'TaintToleration' },
     filter(_state, pod, node) {
       if (node.taints.length === 0) return null;
       const taint = findMatchingUntoleratedTaint(node.taints, pod.pod.spec?.tolerations ?? [], isDoNotScheduleTaint);
