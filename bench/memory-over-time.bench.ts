@@ -1,0 +1,136 @@
+/**
+ * Memory over virtual time: an idle 5-node Kubernetes cluster (5 kubelets renewing Leases and
+ * posting NodeStatus through one apiserver into a 5-member etcd, the invariant checkers on, as
+ * every run has them) for 24 virtual hours. Every virtual hour the heap is measured after a full
+ * garbage collection, so the figure is what the simulation retains, not garbage not yet
+ * collected. Target: the heap is flat within 20% after the first hour (Raft log compaction,
+ * snapshots, MVCC compaction and the event TTL bound everything that grows with time).
+ *
+ *   node --expose-gc --import tsx bench/memory-over-time.bench.ts [--hours 24] [--nodes 5]
+ *
+ * One JSON object on stdout.
+ */
+import { performance } from 'node:perf_hooks';
+import { cpus, loadavg } from 'node:os';
+import { runScenario } from '../actors/scenario/runner.ts';
+import type { NodeSpec, ScenarioSpec } from '../actors/scenario/spec.ts';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) {
+  console.error('run node with --expose-gc: node --expose-gc --import tsx bench/memory-over-time.bench.ts');
+  process.exit(2);
+}
+
+const HOUR_MS = 3_600_000;
+const hours = arg('hours', 24);
+const nodes = arg('nodes', 5);
+const source = { file: '<bench>', line: 0, column: 0 };
+
+const nodeSpecs: NodeSpec[] = Array.from({ length: nodes }, (_, i) => ({
+  name: `node-${i}`,
+  capacity: { cpuMilli: 4000, memoryBytes: 8 * 1024 ** 3, pods: 110 },
+  labels: { 'topology.kubernetes.io/zone': `zone-${i % 3}` },
+  taints: [],
+  imagePullBytesPerSecond: 50 * 1024 ** 2,
+  source,
+}));
+
+const spec: ScenarioSpec = {
+  apiVersion: 'kubesim.io/v1alpha1',
+  name: 'memory-over-time-bench',
+  description: '',
+  file: '<bench>',
+  seed: '1',
+  durationMs: hours * HOUR_MS,
+  maxEvents: 2_000_000_000,
+  cluster: {
+    etcd: { members: 5, preVote: true, checkQuorum: true, heartbeatIntervalMs: 100, electionTimeoutMs: 1000, requestTimeoutMs: 7000 },
+    network: { latencyMsMin: 1, latencyMsMax: 5, lossProbability: 0, duplicateProbability: 0, reorderProbability: 0 },
+    kubernetes: {
+      apiservers: 1,
+      schedulers: 1,
+      controllerManagers: 1,
+      nodes: nodeSpecs,
+      users: [{ name: 'admin', token: 'admin-token', groups: ['system:masters'], source }],
+      workload: [],
+    },
+  },
+  clients: [],
+  timeline: [],
+  expectations: [],
+};
+
+interface Sample {
+  virtualHour: number;
+  heapUsedMiB: number;
+  rssMiB: number;
+  wallSeconds: number;
+  events: number;
+}
+
+const mib = (bytes: number): number => Number((bytes / 2 ** 20).toFixed(2));
+const load0 = loadavg()[0]!;
+const samples: Sample[] = [];
+const started = performance.now();
+let nextSampleMs = HOUR_MS;
+
+function sample(virtualMs: number, events: number): void {
+  gc!();
+  const m = process.memoryUsage();
+  samples.push({ virtualHour: Math.round(virtualMs / HOUR_MS), heapUsedMiB: mib(m.heapUsed), rssMiB: mib(m.rss), wallSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), events });
+  process.stderr.write(`hour ${samples[samples.length - 1]!.virtualHour}: heap ${mib(m.heapUsed)} MiB\n`);
+}
+
+const { result } = runScenario(spec, {
+  // The first event at or after each hour boundary takes the sample: the kernel is between
+  // events there, so nothing is half-done.
+  onEvent: (sim) => {
+    if (sim.now() < nextSampleMs) return;
+    sample(nextSampleMs, sim.eventCount);
+    nextSampleMs += HOUR_MS;
+  },
+});
+if (samples.length < hours) sample(hours * HOUR_MS, result.events);
+const wallSeconds = (performance.now() - started) / 1000;
+
+/** Growth of the heap from the first hour's sample to the largest one after it, in %. */
+function growthAfterFirstHour(s: readonly Sample[]): number | null {
+  if (s.length < 2) return null;
+  const first = s[0]!.heapUsedMiB;
+  const max = Math.max(...s.slice(1).map((x) => x.heapUsedMiB));
+  return Number((((max - first) / first) * 100).toFixed(1));
+}
+
+const growth = growthAfterFirstHour(samples);
+const last = samples[samples.length - 1]!;
+const first = samples[0]!;
+console.log(
+  JSON.stringify(
+    {
+      bench: 'memory-over-time',
+      nodes,
+      etcdMembers: 5,
+      virtualHours: hours,
+      samples,
+      growthAfterFirstHourPercent: growth,
+      heapSlopeMiBPerHourAfterFirst: samples.length < 2 ? null : Number(((last.heapUsedMiB - first.heapUsedMiB) / (last.virtualHour - first.virtualHour)).toFixed(2)),
+      target: 'flat within 20% after the first hour',
+      meetsTarget: growth === null ? null : growth <= 20,
+      wallSeconds: Number(wallSeconds.toFixed(1)),
+      events: result.events,
+      ok: result.ok,
+      violations: result.violations.map((v) => `${v.invariant}: ${v.detail}`),
+      stopReason: result.stopReason,
+      loadAverage1m: [Number(load0.toFixed(2)), Number(loadavg()[0]!.toFixed(2))],
+      node: process.version,
+      cpus: cpus().length,
+    },
+    null,
+    2,
+  ),
+);
