@@ -72,7 +72,9 @@ export function termAt(m: MemberState, index: number): number | undefined {
 
 /** Ends with `its log ends at index n` or `its log starts after index n (compacted)`: for reports. */
 export function describeLogEnds(m: MemberState): string {
-  return m.logStart > 0 ? `its log holds indexes ${m.logStart + 1}..${lastIndexOf(m)} (compacted up to ${m.logStart})` : `its log ends at index ${m.log.length}`;
+  if (m.logStart === 0) return `its log ends at index ${m.log.length}`;
+  if (m.log.length === 0) return `its log is compacted up to index ${m.logStart} and holds nothing after it`;
+  return `its log holds indexes ${m.logStart + 1}..${lastIndexOf(m)} (compacted up to ${m.logStart})`;
 }
 
 export function describeCommitted(c: CommittedEntry): string {
