@@ -13,7 +13,9 @@
 import { performance } from 'node:perf_hooks';
 import { cpus, loadavg } from 'node:os';
 import { runScenario } from '../actors/scenario/runner.ts';
-import type { NodeSpec, ScenarioSpec } from '../actors/scenario/spec.ts';
+import { memberNames, type NodeSpec, type ScenarioSpec } from '../actors/scenario/spec.ts';
+import type { EtcdDisk } from '../actors/etcd/server.ts';
+import type { Simulation } from '../actors/kernel/simulation.ts';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -71,6 +73,8 @@ interface Sample {
   rssMiB: number;
   wallSeconds: number;
   events: number;
+  /** etcd-0's raft log: entries held, index compacted up to, applied index, MVCC keys revisions retained. */
+  etcd0: { logEntries: number; compactedIndex: number; applied: number; snapshotIndex: number; mvccEvents: number };
 }
 
 const mib = (bytes: number): number => Number((bytes / 2 ** 20).toFixed(2));
@@ -79,23 +83,31 @@ const samples: Sample[] = [];
 const started = performance.now();
 let nextSampleMs = HOUR_MS;
 
-function sample(virtualMs: number, events: number): void {
+function sample(sim: Simulation, virtualMs: number): void {
   gc!();
   const m = process.memoryUsage();
-  samples.push({ virtualHour: Math.round(virtualMs / HOUR_MS), heapUsedMiB: mib(m.heapUsed), rssMiB: mib(m.rss), wallSeconds: Number(((performance.now() - started) / 1000).toFixed(1)), events });
+  const disk = sim.diskOf<EtcdDisk>(memberNames(5)[0]!)!;
+  samples.push({
+    virtualHour: Math.round(virtualMs / HOUR_MS),
+    heapUsedMiB: mib(m.heapUsed),
+    rssMiB: mib(m.rss),
+    wallSeconds: Number(((performance.now() - started) / 1000).toFixed(1)),
+    events: sim.eventCount,
+    etcd0: { logEntries: disk.raft.entries.length, compactedIndex: disk.raft.compactedIndex, applied: disk.applied, snapshotIndex: disk.raft.snapshot?.index ?? 0, mvccEvents: disk.store.events.length },
+  });
   process.stderr.write(`hour ${samples[samples.length - 1]!.virtualHour}: heap ${mib(m.heapUsed)} MiB\n`);
 }
 
-const { result } = runScenario(spec, {
+const { result, sim } = runScenario(spec, {
   // The first event at or after each hour boundary takes the sample: the kernel is between
   // events there, so nothing is half-done.
   onEvent: (sim) => {
     if (sim.now() < nextSampleMs) return;
-    sample(nextSampleMs, sim.eventCount);
+    sample(sim, nextSampleMs);
     nextSampleMs += HOUR_MS;
   },
 });
-if (samples.length < hours) sample(hours * HOUR_MS, result.events);
+if (samples.length < hours) sample(sim, hours * HOUR_MS);
 const wallSeconds = (performance.now() - started) / 1000;
 
 /** Growth of the heap from the first hour's sample to the largest one after it, in %. */

@@ -17,6 +17,8 @@ import { lastIndex } from '../../actors/etcd/raft/log.ts';
 import { coreMachine, startCore, type ComponentCore } from '../../actors/kernel/core-actor.ts';
 import { Simulation } from '../../actors/kernel/simulation.ts';
 import type { TraceEvent } from '../../actors/kernel/trace.ts';
+import type { NetworkOptions } from '../../actors/kernel/network.ts';
+import seedrandom from 'seedrandom';
 
 const MEMBERS = ['etcd-0', 'etcd-1', 'etcd-2'];
 
@@ -38,8 +40,8 @@ const hostCore: ComponentCore<HostContext, Invoke | ClientInbound, 'serving'> = 
 };
 const hostMachine = coreMachine(hostCore);
 
-function cluster(seed: string) {
-  const sim = new Simulation({ seed, network: {}, maxEvents: 5_000_000 });
+function cluster(seed: string, network: Partial<NetworkOptions> = {}) {
+  const sim = new Simulation({ seed, network, maxEvents: 5_000_000 });
   const violations: Violation[] = [];
   const checker = new InvariantChecker();
   const trace: TraceEvent[] = [];
@@ -129,6 +131,41 @@ describe('raft snapshots in a simulated 3-member cluster', () => {
     const ref = k.disk(leaderOf(k)!);
     assert.equal(k.disk(crashed).applied, ref.applied);
     assert.equal(k.disk(crashed).store.revision, ref.store.revision);
+  });
+
+  it('random partitions, crashes, loss, duplicates and reordering with frequent snapshots: no violation, and the members converge', () => {
+    let restores = 0;
+    for (let seed = 1; seed <= 8; seed++) {
+      const k = cluster(`snap-faults-${seed}`, { lossProbability: 0.02, duplicateProbability: 0.02, reorderProbability: 0.05 });
+      const rng = seedrandom.alea(`schedule-${seed}`);
+      const pick = (): string => MEMBERS[Math.floor(rng() * MEMBERS.length)]!;
+      k.writeBetween(2_000, 24_000, 30);
+      for (let t = 3_000; t < 22_000; t += 2_000 + Math.floor(rng() * 2_000)) {
+        const target = pick();
+        const until = t + 1_000 + Math.floor(rng() * 3_000);
+        if (rng() < 0.5) {
+          k.sim.clock.at(t, () => k.sim.network.partition([[target], MEMBERS.filter((n) => n !== target).concat('writer')]));
+          k.sim.clock.at(until, () => k.sim.network.heal());
+        } else {
+          k.sim.clock.at(t, () => k.sim.actorOf(target) && k.sim.crash(target));
+          k.sim.clock.at(until, () => !k.sim.actorOf(target) && k.sim.restart(target));
+        }
+        t = until;
+      }
+      k.sim.clock.at(24_000, () => {
+        k.sim.network.heal();
+        for (const n of MEMBERS) if (!k.sim.actorOf(n)) k.sim.restart(n);
+      });
+      k.sim.runUntil(40_000);
+      assert.deepEqual(k.violations, [], `seed ${seed}`);
+      const ref = k.disk(MEMBERS[0]!);
+      for (const n of MEMBERS) {
+        assert.equal(k.disk(n).applied, ref.applied, `seed ${seed}: ${n} applied`);
+        assert.equal(k.disk(n).store.revision, ref.store.revision, `seed ${seed}: ${n} revision`);
+      }
+      restores += k.trace.filter((e) => e.kind === 'raft.snapshot').length;
+    }
+    assert.ok(restores > 0, 'some member was restored from a snapshot');
   });
 
   it('the checkers keep bounded state as the logs compact', () => {
