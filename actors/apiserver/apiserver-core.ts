@@ -11,6 +11,7 @@ import type { Rng } from '../kernel/rng.ts';
 import { isFailure, type EtcdFailure, type EtcdPort } from './etcd-port.ts';
 import type { ApiMachinery, Lookup, ResourceInfo, UserInfo } from './machinery.ts';
 import { WatchCache, type CacheEvent } from './watch-cache.ts';
+import { EventTtl } from './event-ttl.ts';
 import { ENDPOINT_INTERVAL_MS, kubernetesEndpoints, kubernetesEndpointSlice, liveMasterAddresses, MASTER_LEASE_PREFIX, masterLeaseKey, masterLeaseValue, sameEndpoints } from './endpoint-reconciler.ts';
 import { allocateService, allocationKeys, dropTypeDependentFields, type Allocation, CLUSTER_IP_KEY_PREFIX, DEFAULT_SERVICE_ALLOCATION, indexedIp, NODE_PORT_KEY_PREFIX, parseCidr, type ServiceAllocationConfig, type TakenAddresses } from './service-allocation.ts';
 import { budgetsForPod, canIgnoreBudget, checkAndDecrement, EVICTION_RETRIES, MORE_THAN_ONE_BUDGET, unreadyPodNeedsNoBudget, type BudgetLike } from './eviction.ts';
@@ -39,6 +40,8 @@ export interface ApiServerConfig {
   serviceAllocation: ServiceAllocationConfig;
   /** --advertise-address: this apiserver's address in the `kubernetes` Service's endpoints (none: not advertised). */
   advertiseAddress?: string;
+  /** --event-ttl: Events are deleted this long after their last write (1 h when absent; event-ttl.ts). */
+  eventTtlMs?: number;
 }
 
 export const DEFAULT_APISERVER_CONFIG = {
@@ -101,6 +104,7 @@ export class ApiServerCore {
   private bootstrapped = false;
   private uidCounter = 0;
   private revisionAtLastCompactionTick = 0;
+  private readonly eventTtl: EventTtl;
   readonly lookup: Lookup;
 
   constructor(
@@ -109,6 +113,7 @@ export class ApiServerCore {
     private readonly rng: Rng,
     private readonly now: () => number,
   ) {
+    this.eventTtl = new EventTtl(config.eventTtlMs);
     for (const info of config.machinery.allResources()) {
       const nodeNameOf = info.resource === 'pods' ? (o: KubeObject) => (o.spec as { nodeName?: string } | undefined)?.nodeName : null;
       this.caches.set(info.resource, { info, cache: new WatchCache(info.resource, nodeNameOf), etcdWatch: null, listing: false });
@@ -227,6 +232,7 @@ export class ApiServerCore {
         r.kvs.map((kv) => ({ key: kv.key, object: decode(kv), resourceVersion: kv.modRevision })),
         r.revision,
       );
+      this.eventTtl.relisted(c.info.resource, r.kvs.map((kv) => ({ key: kv.key, revision: kv.modRevision })), this.now());
       c.etcdWatch = this.etcd.watch(
         prefix,
         r.revision + 1,
@@ -317,6 +323,7 @@ export class ApiServerCore {
       const key = e.kv.key;
       const object = e.type === 'delete' ? null : decode(e.kv);
       const event = c.cache.apply(key, object, e.kv.modRevision, now);
+      this.eventTtl.observe(c.info.resource, key, object === null, e.kv.modRevision, now);
       if (event) this.fanOut(c, event, batches);
     }
     for (const [w, evs] of batches) this.sendWatch(w, evs);
@@ -670,6 +677,7 @@ export class ApiServerCore {
     for (const c of this.caches.values()) current = Math.max(current, c.cache.revision);
     this.revisionAtLastCompactionTick = current;
     if (target > 1) this.etcd.compact(target, () => undefined);
+    for (const txn of this.eventTtl.expire(this.now())) this.etcd.txn(txn, () => undefined);
     this.out.timers.push({ id: 'apiserver-compaction', delayMs: this.config.compactionIntervalMs, event: { type: 'ApiServerCompaction' } });
   }
 

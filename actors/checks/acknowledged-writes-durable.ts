@@ -13,6 +13,11 @@
  *   key changes nothing in the store and so emits no `etcd.apply` (its reply carries the current
  *   revision). A write acknowledged without a revision only needs to have been applied.
  * Only `put` and `delete` are writes; `get` and failed or timed-out writes are not tracked.
+ *
+ * With compacted logs (`onFloor`): an acknowledgement already satisfied (applied with its
+ * revision) is settled and forgotten, and what is kept per index or per entry below the floor is
+ * dropped, except the applies an unsettled acknowledgement still waits for. Assumed: a write is
+ * acknowledged before every log has compacted its entry away (thousands of entries later).
  */
 import type { Check, LateFinding } from './check.ts';
 import { entryAt, newEntryAt } from './model.ts';
@@ -40,8 +45,14 @@ export function acknowledgedWritesDurable(): Check {
   /** Protected index → the acknowledgement, and the term the entry there was committed in. */
   const ackedAt = new Map<number, { ack: Ack; commitTerm: number }>();
   const acks: Ack[] = [];
-  /** Entry id → revisions it produced when applied (on any member). */
-  const appliedRevisions = new Map<string, number[]>();
+  /** Entry id → revisions it produced when applied (on any member), and the last index it was applied at. */
+  const appliedRevisions = new Map<string, { revisions: number[]; index: number }>();
+
+  const settled = (a: Ack): boolean => {
+    const revs = appliedRevisions.get(a.entryId)?.revisions ?? [];
+    if (a.revision === undefined ? revs.length > 0 : revs.includes(a.revision)) return true;
+    return revs.length === 0 && a.op === 'delete';
+  };
 
   return {
     invariant: 'AcknowledgedWritesDurable',
@@ -56,10 +67,27 @@ export function acknowledgedWritesDurable(): Check {
       return null;
     },
     onApply(e) {
-      const revs = appliedRevisions.get(e.id);
-      if (revs === undefined) appliedRevisions.set(e.id, [e.revision]);
-      else if (!revs.includes(e.revision)) revs.push(e.revision);
+      const applied = appliedRevisions.get(e.id);
+      if (applied === undefined) appliedRevisions.set(e.id, { revisions: [e.revision], index: e.index });
+      else {
+        if (!applied.revisions.includes(e.revision)) applied.revisions.push(e.revision);
+        applied.index = Math.max(applied.index, e.index);
+      }
       return null;
+    },
+    onFloor(floor) {
+      for (const index of ackedAt.keys()) if (index <= floor) ackedAt.delete(index);
+      for (const [id, at] of committedAt) if (at.every((i) => i <= floor)) committedAt.delete(id);
+      // A delete nobody applied stays unsettled until the end (it may still be applied).
+      const waiting = new Set<string>();
+      let kept = 0;
+      for (const a of acks) {
+        if (settled(a) && appliedRevisions.has(a.entryId)) continue;
+        acks[kept++] = a;
+        waiting.add(a.entryId);
+      }
+      acks.length = kept;
+      for (const [id, applied] of appliedRevisions) if (applied.index <= floor && !waiting.has(id)) appliedRevisions.delete(id);
     },
     onOp(e, model) {
       if (e.phase !== 'complete' || e.result !== 'ok' || !WRITES.has(e.op)) return null;
@@ -96,9 +124,8 @@ export function acknowledgedWritesDurable(): Check {
     finish() {
       const out: LateFinding[] = [];
       for (const a of acks) {
-        const revs = appliedRevisions.get(a.entryId) ?? [];
-        if (a.revision === undefined ? revs.length > 0 : revs.includes(a.revision)) continue;
-        if (revs.length === 0 && a.op === 'delete') continue;
+        if (settled(a)) continue;
+        const revs = appliedRevisions.get(a.entryId)?.revisions ?? [];
         const seen = revs.length === 0 ? 'no member applied it' : `it was applied with revision ${revs.join(', ')}`;
         const never = a.revision === undefined ? 'was never applied' : 'was never applied with that revision';
         out.push({ t: a.t, seq: a.seq, detail: `${describeAck(a)} ${never}: ${seen}` });

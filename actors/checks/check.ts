@@ -7,7 +7,7 @@
  * Every hook must cost what the event changes (a few entries, one role), never the history.
  */
 import type { ApplyEvent, OpEvent, RoleEvent } from './events.ts';
-import type { ClusterModel, CommitChange, LogChange, MemberState } from './model.ts';
+import type { ClusterModel, CommitChange, LogChange, MemberState, PrefixChange } from './model.ts';
 import type { InvariantName } from './violation.ts';
 
 /** A violation found at the end of a run, placed at the event it is about. */
@@ -22,6 +22,13 @@ export interface Check {
   onRole?(e: RoleEvent, m: MemberState, model: ClusterModel): string | null;
   onLog?(c: LogChange, t: number, model: ClusterModel): string | null;
   onCommit?(c: CommitChange, t: number, model: ClusterModel): string | null;
+  /** A member compacted its log or restored a snapshot (model still as before it). */
+  onPrefix?(c: PrefixChange, t: number, model: ClusterModel): string | null;
+  /**
+   * No log holds an index at or below `floor` any more (`ClusterModel.floor` moved up): forget
+   * what is kept per index there. Never a violation.
+   */
+  onFloor?(floor: number, model: ClusterModel): void;
   onApply?(e: ApplyEvent, m: MemberState, model: ClusterModel): string | null;
   onOp?(e: OpEvent, model: ClusterModel): string | null;
   /** Called once, after the last event. */

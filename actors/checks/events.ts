@@ -38,6 +38,18 @@ export interface CommitEvent extends At {
   term: number;
 }
 
+/**
+ * `raft.compact`: the member dropped its log up to `index` (whose term, `term`, it keeps);
+ * `raft.snapshot`: it restored a snapshot at `index` (term `term`): its log is now empty after
+ * `index` and its commit index `index`.
+ */
+export interface PrefixEvent extends At {
+  kind: 'raft.compact' | 'raft.snapshot';
+  member: string;
+  index: number;
+  term: number;
+}
+
 /** `etcd.apply`: the member applied log entry `index` (payload `id`), producing `revision`. */
 export interface ApplyEvent extends At {
   kind: 'etcd.apply';
@@ -70,9 +82,9 @@ export interface FaultEvent extends At {
   targets: string[];
 }
 
-export type CheckedEvent = RoleEvent | LogEvent | CommitEvent | ApplyEvent | OpEvent | FaultEvent;
+export type CheckedEvent = RoleEvent | LogEvent | CommitEvent | PrefixEvent | ApplyEvent | OpEvent | FaultEvent;
 
-const CONSUMED: ReadonlySet<string> = new Set(['raft.role', 'raft.log', 'raft.commit', 'etcd.apply', 'etcd.op', 'fault']);
+const CONSUMED: ReadonlySet<string> = new Set(['raft.role', 'raft.log', 'raft.commit', 'raft.compact', 'raft.snapshot', 'etcd.apply', 'etcd.op', 'fault']);
 
 /** True for the kinds the checkers look at; every other kind is ignored without validation. */
 export function isConsumed(kind: string): boolean {
@@ -121,6 +133,14 @@ export function parseEvent(e: TraceEvent): CheckedEvent | string {
       const { member, index, term } = e;
       if (!isName(member)) return bad('no member');
       if (!isNat(index)) return bad('no valid index');
+      if (!isNat(term)) return bad('no valid term');
+      return { kind: e.kind, t, seq, member, index, term };
+    }
+    case 'raft.compact':
+    case 'raft.snapshot': {
+      const { member, index, term } = e;
+      if (!isName(member)) return bad('no member');
+      if (!isNat(index) || index < 1) return bad('no valid index');
       if (!isNat(term)) return bad('no valid term');
       return { kind: e.kind, t, seq, member, index, term };
     }

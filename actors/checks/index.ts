@@ -7,8 +7,8 @@
  * incremental: an event costs what it changes (its entries, one role, one commit advance), never
  * the history.
  *
- * Events consumed: `raft.role`, `raft.log`, `raft.commit`, `etcd.apply`, `etcd.op`, `fault`
- * (crash/restart). Other kinds are ignored. Ordering the producer must respect:
+ * Events consumed: `raft.role`, `raft.log`, `raft.commit`, `raft.compact`, `raft.snapshot`,
+ * `etcd.apply`, `etcd.op`, `fault` (crash/restart). Other kinds are ignored. Ordering the producer must respect:
  * - a member's `raft.log` comes before the `raft.commit` that commits those entries, and a
  *   `raft.commit` before the `etcd.apply` of the entries it commits;
  * - a write is acknowledged (`etcd.op` complete/ok) after its entry's `raft.commit` on some member;
@@ -52,6 +52,11 @@ export class InvariantChecker {
   ];
   private readonly found: Violation[] = [];
   private late: Violation[] | null = null;
+
+  /** What the checkers still keep per index (tests: memory stays bounded under compaction). */
+  retained(): { floor: number; committed: number } {
+    return { floor: this.model.floor, committed: this.model.committed.size };
+  }
 
   /** Every violation found so far, `finish()`'s included once it ran. */
   get violations(): readonly Violation[] {
@@ -105,6 +110,17 @@ export class InvariantChecker {
         }
         for (const c of this.checks) add(c.invariant, c.onCommit?.(change, e.t, model));
         model.applyCommit(change, e.t);
+        break;
+      }
+      case 'raft.compact':
+      case 'raft.snapshot': {
+        const change = model.describePrefix(model.member(e.member), e.kind === 'raft.compact' ? 'compact' : 'snapshot', e.index, e.term);
+        if (typeof change === 'string') {
+          add('TraceWellFormed', change);
+          break;
+        }
+        for (const c of this.checks) add(c.invariant, c.onPrefix?.(change, e.t, model));
+        if (model.applyPrefix(change, e.t)) for (const c of this.checks) c.onFloor?.(model.floor, model);
         break;
       }
       case 'etcd.apply': {

@@ -12,6 +12,11 @@ import { entriesCount, fmtEntry, fmtIndexed, ms } from './violation.ts';
 export function leaderAppendOnly(): Check {
   return {
     invariant: 'LeaderAppendOnly',
+    onPrefix(c) {
+      const m = c.member;
+      if (m.role !== 'leader' || c.kind !== 'snapshot') return null;
+      return `${m.name}, leader of term ${m.term} since ${ms(m.leaderSince)}, replaced its log by a snapshot at index ${c.index}`;
+    },
     onLog(c) {
       const m = c.member;
       if (m.role !== 'leader' || c.firstChanged > c.oldLen) return null;

@@ -15,15 +15,21 @@
  * - an entry becomes committed for the first time, in term t: every current leader of a term
  *   later than t must already hold it.
  * Between those moments a leader's log only grows (LeaderAppendOnly), so nothing else can break it.
+ * An index in a leader's compacted prefix counts as held: that prefix was committed on it
+ * (StateMachineSafety checks a compaction and a snapshot against what was committed).
  */
 import type { Check } from './check.ts';
-import { becomesLeader, describeCommitted, entryAt, type CommittedEntry, type MemberState } from './model.ts';
+import { becomesLeader, compactedAt, describeCommitted, describeLogEnds, entryAt, type CommittedEntry, type MemberState } from './model.ts';
 import { fmtEntry, ms, sameEntry } from './violation.ts';
 
 function lacks(m: MemberState, c: CommittedEntry): string {
   const has = entryAt(m, c.index);
-  const there = has === undefined ? `its log ends at index ${m.log.length}` : `its log has ${fmtEntry(has)} there`;
+  const there = has === undefined ? describeLogEnds(m) : `its log has ${fmtEntry(has)} there`;
   return `lacks ${describeCommitted(c)}: ${there}`;
+}
+
+function holds(m: MemberState, c: CommittedEntry): boolean {
+  return compactedAt(m, c.index) || sameEntry(entryAt(m, c.index), c.entry);
 }
 
 export function leaderCompleteness(): Check {
@@ -33,12 +39,13 @@ export function leaderCompleteness(): Check {
       if (!becomesLeader(m, e.role, e.term)) return null;
       const k = model.lastCommittedBefore(e.term);
       if (k === 0) return null;
+      if (compactedAt(m, k)) return null;
       const last = model.committed.get(k);
-      if (last !== undefined && sameEntry(entryAt(m, k), last.entry)) return null;
+      if (last !== undefined && holds(m, last)) return null;
       const becameLeader = `${e.member} became leader of term ${e.term} at ${ms(e.t)} but`;
       for (let i = 1; i < k; i++) {
         const c = model.committed.get(i);
-        if (c !== undefined && c.commitTerm < e.term && !sameEntry(entryAt(m, i), c.entry)) {
+        if (c !== undefined && c.commitTerm < e.term && !holds(m, c)) {
           return `${becameLeader} ${lacks(m, c)}`;
         }
       }
@@ -49,7 +56,7 @@ export function leaderCompleteness(): Check {
       for (const c of change.newlyCommitted) {
         if (model.committed.has(c.index)) continue; // not new: leaders were checked against it already
         for (const leader of model.leaders) {
-          if (leader.term <= c.commitTerm || sameEntry(entryAt(leader, c.index), c.entry)) continue;
+          if (leader.term <= c.commitTerm || holds(leader, c)) continue;
           return `${leader.name}, leader of term ${leader.term} since ${ms(leader.leaderSince)}, ${lacks(leader, c)}`;
         }
       }

@@ -13,12 +13,15 @@
  * means the log is rewritten from n-1, which re-enters index n as well and re-checks it), so
  * checking at entry time covers the whole life of every log.
  *
- * The record never expires because (index, term) names one entry forever in a correct raft: only
- * the leader of term t creates term-t entries, at most one per index (LeaderAppendOnly). The map
- * holds one record per entry ever created, which is as large as the logs are: small.
+ * The record is kept as long as some log may hold its index, because (index, term) names one
+ * entry forever in a correct raft: only the leader of term t creates term-t entries, at most one
+ * per index (LeaderAppendOnly). With compacted logs, the entry right after a member's compacted
+ * prefix is checked against the term the member kept for that prefix's last index; the prefix
+ * itself is committed, so StateMachineSafety vouches for it. Records at or below the model's floor
+ * (no log holds those indexes any more) are dropped, so the map is as large as the logs are.
  */
 import type { Check } from './check.ts';
-import { newEntryAt } from './model.ts';
+import { newEntryAt, newTermAt } from './model.ts';
 import { fmtIndexed, ms, quote } from './violation.ts';
 
 interface Seen {
@@ -36,7 +39,7 @@ export function logMatching(): Check {
       let detail: string | null = null;
       for (let i = c.firstChanged; i <= c.newLen; i++) {
         const entry = newEntryAt(c, i)!;
-        const prevTerm = i === 1 ? 0 : newEntryAt(c, i - 1)![0];
+        const prevTerm = newTermAt(c, i - 1)!;
         let byTerm = byIndex.get(i);
         if (byTerm === undefined) byIndex.set(i, (byTerm = new Map()));
         const seen = byTerm.get(entry[0]);
@@ -58,6 +61,9 @@ export function logMatching(): Check {
         }
       }
       return detail;
+    },
+    onFloor(floor) {
+      for (const index of byIndex.keys()) if (index <= floor) byIndex.delete(index);
     },
   };
 }

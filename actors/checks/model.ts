@@ -6,6 +6,12 @@
  *
  * Durability follows the contract: term, log and commit index survive a crash; the role does not
  * (`down` while crashed, `follower` after a restart until the member says otherwise).
+ *
+ * Compacted logs: a member's log may start after a prefix it compacted (`raft.compact`) or that a
+ * snapshot replaced (`raft.snapshot`). That prefix is committed (checked when it goes), so the
+ * checkers treat it as the committed prefix: they compare only indexes both sides still hold.
+ * Below the lowest compacted index of all members (`floor`) no log holds anything, and the
+ * checkers forget what they kept per index there (`Check.onFloor`): memory stays bounded.
  */
 import type { Role } from './events.ts';
 import { fmtIndexed, ms, sameEntry, type LogEntry } from './violation.ts';
@@ -17,8 +23,11 @@ export interface MemberState {
   term: number;
   /** When it became leader of `term` (meaningful while `role` is `leader`). */
   leaderSince: number;
-  /** `log[i - 1]` is the entry at index i. */
-  readonly log: LogEntry[];
+  /** Index and term of the last entry compacted away or covered by a restored snapshot (0, 0: none). */
+  logStart: number;
+  logStartTerm: number;
+  /** `log[i - logStart - 1]` is the entry at index i. */
+  log: LogEntry[];
   commitIndex: number;
   /** When the commit index last advanced (null: never). */
   commitAt: number | null;
@@ -42,7 +51,30 @@ export interface CommittedEntry {
 }
 
 export function entryAt(m: MemberState, index: number): LogEntry | undefined {
-  return index >= 1 ? m.log[index - 1] : undefined;
+  return index > m.logStart ? m.log[index - m.logStart - 1] : undefined;
+}
+
+export function lastIndexOf(m: MemberState): number {
+  return m.logStart + m.log.length;
+}
+
+/** True when `index` lies in the member's compacted (hence committed) prefix. */
+export function compactedAt(m: MemberState, index: number): boolean {
+  return index >= 1 && index <= m.logStart;
+}
+
+/** Term at `index` (0 at index 0, the compacted prefix's last term at logStart), or undefined. */
+export function termAt(m: MemberState, index: number): number | undefined {
+  if (index === 0) return 0;
+  if (index === m.logStart) return m.logStartTerm;
+  return entryAt(m, index)?.[0];
+}
+
+/** Ends with `its log ends at index n` or `its log starts after index n (compacted)`: for reports. */
+export function describeLogEnds(m: MemberState): string {
+  if (m.logStart === 0) return `its log ends at index ${m.log.length}`;
+  if (m.log.length === 0) return `its log is compacted up to index ${m.logStart} and holds nothing after it`;
+  return `its log holds indexes ${m.logStart + 1}..${lastIndexOf(m)} (compacted up to ${m.logStart})`;
 }
 
 export function describeCommitted(c: CommittedEntry): string {
@@ -69,6 +101,19 @@ export function newEntryAt(c: LogChange, index: number): LogEntry | undefined {
   return index < c.from ? entryAt(c.member, index) : c.entries[index - c.from];
 }
 
+/** Term at `index` in the log after the change (see termAt), or undefined. */
+export function newTermAt(c: LogChange, index: number): number | undefined {
+  return index < c.from ? termAt(c.member, index) : c.entries[index - c.from]?.[0];
+}
+
+/** A `raft.compact` (prefix up to `index` dropped) or `raft.snapshot` (log replaced by a snapshot at `index`). */
+export interface PrefixChange {
+  readonly member: MemberState;
+  readonly kind: 'compact' | 'snapshot';
+  readonly index: number;
+  readonly term: number;
+}
+
 /** One `raft.commit` event, measured against the member's commit index before it. */
 export interface CommitChange {
   readonly member: MemberState;
@@ -91,11 +136,13 @@ export class ClusterModel {
   private readonly commitRuns: { term: number; upTo: number }[] = [];
   /** Members whose role is `leader` right now (of possibly different terms). */
   readonly leaders = new Set<MemberState>();
+  /** No member's log holds an index at or below this: the lowest `logStart` of all members. */
+  floor = 0;
 
   member(name: string): MemberState {
     let m = this.members.get(name);
     if (m === undefined) {
-      m = { name, role: 'follower', term: 0, leaderSince: 0, log: [], commitIndex: 0, commitAt: null, restartedAt: null };
+      m = { name, role: 'follower', term: 0, leaderSince: 0, logStart: 0, logStartTerm: 0, log: [], commitIndex: 0, commitAt: null, restartedAt: null };
       this.members.set(name, m);
     }
     return m;
@@ -103,22 +150,61 @@ export class ClusterModel {
 
   /** Measures a `raft.log`; a string if it would leave a gap in the member's log. */
   describeLog(m: MemberState, from: number, entries: readonly LogEntry[]): LogChange | string {
-    const oldLen = m.log.length;
+    const oldLen = lastIndexOf(m);
     if (from > oldLen + 1) {
       return `${m.name} logged entries from index ${from} but its log ends at ${oldLen} (a gap)`;
+    }
+    if (from <= m.logStart) {
+      return `${m.name} logged entries from index ${from} but its log was compacted up to ${m.logStart}`;
     }
     const newLen = from - 1 + entries.length;
     let k = from;
     const common = Math.min(oldLen, newLen);
-    while (k <= common && sameEntry(m.log[k - 1], entries[k - from])) k++;
+    while (k <= common && sameEntry(entryAt(m, k), entries[k - from])) k++;
     return { member: m, from, entries, oldLen, newLen, firstChanged: k };
   }
 
   applyLog(c: LogChange): void {
-    const log = c.member.log;
+    const m = c.member;
     if (c.firstChanged > Math.max(c.oldLen, c.newLen)) return;
-    log.length = c.firstChanged - 1;
-    for (let i = c.firstChanged; i <= c.newLen; i++) log.push(c.entries[i - c.from]!);
+    m.log.length = c.firstChanged - 1 - m.logStart;
+    for (let i = c.firstChanged; i <= c.newLen; i++) m.log.push(c.entries[i - c.from]!);
+  }
+
+  /**
+   * Measures a `raft.compact` or `raft.snapshot`; a string if it is malformed: a compaction past
+   * the member's own log or with a term its log does not hold there.
+   */
+  describePrefix(m: MemberState, kind: 'compact' | 'snapshot', index: number, term: number): PrefixChange | string {
+    if (kind === 'compact') {
+      if (index > lastIndexOf(m)) return `${m.name} compacted its log up to ${index} but its log ends at ${lastIndexOf(m)}`;
+      const there = termAt(m, index);
+      if (there !== undefined && there !== term) return `${m.name} compacted up to index ${index} with term ${term}, but its log has term ${there} there`;
+    }
+    return { member: m, kind, index, term };
+  }
+
+  /** Applies a compaction or snapshot to the member's log (and commit index), then moves the floor. */
+  applyPrefix(c: PrefixChange, t: number): boolean {
+    const m = c.member;
+    if (c.kind === 'compact') {
+      if (c.index <= m.logStart) return false;
+      m.log = m.log.slice(c.index - m.logStart);
+    } else {
+      m.log = [];
+      if (c.index > m.commitIndex) {
+        m.commitIndex = c.index;
+        m.commitAt = t;
+      }
+    }
+    m.logStart = c.index;
+    m.logStartTerm = c.term;
+    let floor = Infinity;
+    for (const other of this.members.values()) floor = Math.min(floor, other.logStart);
+    if (floor <= this.floor) return false;
+    this.floor = floor;
+    for (const index of this.committed.keys()) if (index <= floor) this.committed.delete(index);
+    return true;
   }
 
   /**
@@ -127,18 +213,17 @@ export class ClusterModel {
    * newly committed) for `CommitIndexMonotonic` to judge.
    */
   describeCommit(m: MemberState, index: number, term: number, t: number): CommitChange | string {
-    if (index > m.log.length) {
-      return `${m.name} moved its commit index to ${index} but its log ends at ${m.log.length}`;
+    if (index > lastIndexOf(m)) {
+      return `${m.name} moved its commit index to ${index} but its log ends at ${lastIndexOf(m)}`;
     }
-    const there = entryAt(m, index);
-    const termThere = there === undefined ? 0 : there[0];
-    if (termThere !== term) {
+    const termThere = termAt(m, index);
+    if (termThere !== undefined && termThere !== term) {
       return `${m.name} committed index ${index} with term ${term}, but its log has term ${termThere} there`;
     }
     const newlyCommitted: CommittedEntry[] = [];
     const commitTerm = Math.max(m.term, term);
-    for (let i = m.commitIndex + 1; i <= index; i++) {
-      newlyCommitted.push({ index: i, entry: m.log[i - 1]!, commitTerm, member: m.name, t });
+    for (let i = Math.max(m.commitIndex, m.logStart) + 1; i <= index; i++) {
+      newlyCommitted.push({ index: i, entry: entryAt(m, i)!, commitTerm, member: m.name, t });
     }
     return { member: m, oldIndex: m.commitIndex, newIndex: index, newlyCommitted };
   }

@@ -57,5 +57,11 @@ export function revisionMonotonic(): Check {
       }
       return detail;
     },
+    // Below the floor no member applies again. Forgetting those records bounds memory; what is lost
+    // is only a cross-member reuse of a forgotten revision (a member's own going back, lastOf, stays).
+    onFloor(floor) {
+      for (const [index] of byIndex) if (index <= floor) byIndex.delete(index);
+      for (const [revision, a] of byRevision) if (a.index <= floor) byRevision.delete(revision);
+    },
   };
 }

@@ -4,7 +4,10 @@
  * - a member committing index i must have there the entry first committed at i anywhere;
  * - a member never removes or replaces an entry at or below its own (durable) commit index;
  * - a member applies only committed entries, the ones its log holds, and never a different entry
- *   at an index where another member applied something else.
+ *   at an index where another member applied something else;
+ * - a member compacts only entries it committed, and restores only a snapshot of committed state
+ *   (its last entry the one committed there), never one behind its own commit index (that would
+ *   drop committed entries it holds).
  */
 import type { Check } from './check.ts';
 import { describeCommitted, entryAt, newEntryAt } from './model.ts';
@@ -36,6 +39,22 @@ export function stateMachineSafety(): Check {
           ? `overwrote its committed entry ${fmtIndexed(d, old)} with ${fmtEntry(replacement)}`
           : `truncated its log to ${entriesCount(c.newLen)}, dropping committed entry ${fmtIndexed(d, old)}`;
       return `${m.name} ${what} (its commit index is ${m.commitIndex})`;
+    },
+    onPrefix(c, _t, model) {
+      const m = c.member;
+      if (c.kind === 'compact') {
+        if (c.index <= m.commitIndex) return null;
+        return `${m.name} compacted its log up to index ${c.index} but its commit index is only ${m.commitIndex}`;
+      }
+      const at = `${m.name} restored a snapshot at index ${c.index} (term ${c.term})`;
+      if (c.index > model.maxCommitted) return `${at} but nothing past index ${model.maxCommitted} was committed anywhere`;
+      if (c.index < m.commitIndex) return `${at} behind its own commit index ${m.commitIndex}, dropping committed entries`;
+      const committed = model.committed.get(c.index);
+      if (committed !== undefined && committed.entry[0] !== c.term) return `${at} but the entry there is ${describeCommitted(committed)}`;
+      return null;
+    },
+    onFloor(floor) {
+      for (const index of appliedAt.keys()) if (index <= floor) appliedAt.delete(index);
     },
     onApply(e, m, model) {
       let detail: string | null = null;

@@ -32,7 +32,7 @@ export type MemberInput = { type: 'TICK' } | RaftMessage | ClientRequest | Watch
 
 type MemberPhase = 'follower' | 'preCandidate' | 'candidate' | 'leader';
 
-const RAFT_MESSAGE_TYPES = new Set(['MsgVote', 'MsgVoteResp', 'MsgPreVote', 'MsgPreVoteResp', 'MsgApp', 'MsgAppResp', 'MsgHeartbeat', 'MsgHeartbeatResp']);
+const RAFT_MESSAGE_TYPES = new Set(['MsgVote', 'MsgVoteResp', 'MsgPreVote', 'MsgPreVoteResp', 'MsgApp', 'MsgAppResp', 'MsgHeartbeat', 'MsgHeartbeatResp', 'MsgSnap']);
 
 const PHASE_OF_ROLE: Record<string, MemberPhase> = { follower: 'follower', 'pre-candidate': 'preCandidate', candidate: 'candidate', leader: 'leader' };
 
@@ -89,6 +89,8 @@ export interface EtcdGroupOptions {
   electionTimeoutMs: number;
   preVote: boolean;
   checkQuorum: boolean;
+  /** Server settings (snapshot count, watch limits); etcd's defaults when absent. */
+  server?: Partial<ServerOptions>;
 }
 
 /** etcd's defaults: heartbeat 100 ms, election timeout 1000 ms, PreVote and CheckQuorum on. */
@@ -105,7 +107,8 @@ export function addEtcdGroup(sim: Simulation, members: readonly string[], option
       name,
       disk: newDisk(),
       tickIntervalMs: options.heartbeatIntervalMs,
-      create: (env) => startEtcdMember(env, { voters: members, electionTick, heartbeatTick: 1, preVote: options.preVote, checkQuorum: options.checkQuorum }),
+      create: (env) =>
+        startEtcdMember(env, { voters: members, electionTick, heartbeatTick: 1, preVote: options.preVote, checkQuorum: options.checkQuorum, ...(options.server && { server: options.server }) }),
     });
   }
 }

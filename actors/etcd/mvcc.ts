@@ -311,6 +311,19 @@ export function watchEvents(store: MvccStore, request: WatchRequest): WatchRespo
   return { events, revision: store.revision };
 }
 
+/**
+ * A copy that shares nothing mutable with `store` (its KeyValues and events are frozen, so they
+ * are shared): a raft snapshot of the backend, or a member's backend restored from one.
+ */
+export function cloneStore(store: MvccStore): MvccStore {
+  return {
+    revision: store.revision,
+    compactRevision: store.compactRevision,
+    keyChunks: store.keyChunks.map((chunk) => chunk.map((history) => ({ key: history.key, revisions: history.revisions.slice() }))),
+    events: store.events.slice(),
+  };
+}
+
 /** How much history the store retains, so tests and metrics can see compaction free memory. */
 export function historySize(store: MvccStore): { keys: number; keyRevisions: number; events: number } {
   let keys = 0;

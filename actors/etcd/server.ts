@@ -10,6 +10,7 @@ import {
   type MvccStore,
   type WatchEvent,
   firstEventAtOrAfter,
+  cloneStore,
 } from './mvcc.ts';
 import {
   ERR_NO_LEADER,
@@ -25,7 +26,8 @@ import {
   type WatchResponse,
 } from './protocol.ts';
 import { newRaft, propose, readIndex, step, takeChanges, tick, type Raft } from './raft/raft.ts';
-import type { RaftConfig, RaftMessage, RaftStorage } from './raft/types.ts';
+import { compact, createSnapshot, entryAt, termAt } from './raft/log.ts';
+import type { RaftConfig, RaftMessage, RaftStorage, Snapshot } from './raft/types.ts';
 import { newOutput, type Output } from '../kernel/output.ts';
 
 /**
@@ -39,12 +41,30 @@ export interface EtcdDisk {
   raft: RaftStorage;
   store: MvccStore;
   applied: number;
-  /** Entry ids already applied: a duplicated request must not write twice. */
-  appliedIds: Set<string>;
+  /**
+   * Entry id → the log index it was applied at: a duplicated request must not write twice. Ids
+   * applied more than `duplicateWindowEntries` entries ago are forgotten (see applyCommitted).
+   */
+  appliedIds: Map<string, number>;
 }
 
 export function newDisk(): EtcdDisk {
-  return { raft: { term: 0, vote: null, commit: 0, entries: [] }, store: createStore(), applied: 0, appliedIds: new Set() };
+  return {
+    raft: { term: 0, vote: null, commit: 0, compactedIndex: 0, compactedTerm: 0, entries: [], snapshot: null },
+    store: createStore(),
+    applied: 0,
+    appliedIds: new Map(),
+  };
+}
+
+/**
+ * What a member's raft snapshot holds: the backend as of the snapshot's index (etcd sends its
+ * whole bbolt file, server/etcdserver/snapshot_merge.go) and the duplicate-detection window, so a
+ * member restored from it skips exactly the entries every other member skips. Never mutated.
+ */
+export interface EtcdSnapshotData {
+  readonly store: MvccStore;
+  readonly appliedIds: readonly (readonly [string, number])[];
 }
 
 
@@ -66,6 +86,25 @@ export interface ServerOptions {
   watchSyncWatchersPerTickMax: number;
   /** Election timeouts without a leader after which require-leader watches are cancelled (etcd's maxNoLeaderCnt, 3). */
   noLeaderElectionsMax: number;
+  /**
+   * Applied entries between raft snapshots (etcd's --snapshot-count). etcd 3.2-3.5 defaulted to
+   * 100,000; 3.6 went back to 10,000 (etcd-io/etcd#15408, "we should consider checkpointing
+   * more frequently"), which kubeadm has always set. 10,000 here too: at 100,000 an idle cluster
+   * would keep about a day of log before its first snapshot.
+   */
+  snapshotCount: number;
+  /**
+   * Entries kept behind a snapshot when the log is compacted (etcd's SnapshotCatchUpEntries,
+   * 5,000), so a follower a little behind still gets appends rather than a whole snapshot.
+   */
+  snapshotCatchUpEntries: number;
+  /**
+   * A duplicated request (same client and request id) applied within this many entries of the
+   * first is skipped. etcd has no such check (a retried put writes twice); the simulator drops
+   * duplicates that its network or client retries create. Bounded so memory is, and equal to
+   * the catch-up window: a snapshot carries exactly the ids a restored member needs.
+   */
+  duplicateWindowEntries: number;
 }
 
 export const defaultServerOptions: ServerOptions = {
@@ -77,6 +116,9 @@ export const defaultServerOptions: ServerOptions = {
   watchSyncScanPerTickMax: 10_000,
   watchSyncWatchersPerTickMax: 512,
   noLeaderElectionsMax: 3,
+  snapshotCount: 10_000,
+  snapshotCatchUpEntries: 5_000,
+  duplicateWindowEntries: 5_000,
 };
 
 interface Waiter {
@@ -180,7 +222,7 @@ export function onClientRequest(m: MemberState, req: ClientRequest): Output {
     return flush(m);
   }
   // A duplicate of a request already in flight or applied must not be proposed again.
-  if (m.waiting.has(id) || m.disk.appliedIds.has(id)) return flush(m);
+  if (m.waiting.has(id) || isDuplicate(m, id, lastIndexOf(r.storage) + 1)) return flush(m);
   m.waiting.set(id, { client: req.from, reqId: req.reqId });
   propose(r, id, commandOf(request));
   return flush(m);
@@ -236,12 +278,13 @@ function flush(m: MemberState): Output {
     out.traces.push({ kind: 'raft.role', fields: { member: m.name, role: r.role, term: s.term } });
     if (r.role !== 'leader') failPendingOnStepDown(m);
   }
+  if (changes.snapshot !== null) restoreSnapshot(m, out, changes.snapshot);
   if (changes.logFrom !== null) {
-    const entries = s.entries.slice(changes.logFrom - 1).map((e) => [e.term, e.id]);
+    const entries = s.entries.slice(changes.logFrom - s.compactedIndex - 1).map((e) => [e.term, e.id]);
     out.traces.push({ kind: 'raft.log', fields: { member: m.name, from: changes.logFrom, entries } });
   }
-  if (changes.commit) {
-    out.traces.push({ kind: 'raft.commit', fields: { member: m.name, index: s.commit, term: s.entries[s.commit - 1]!.term } });
+  if (changes.commit && changes.snapshot === null) {
+    out.traces.push({ kind: 'raft.commit', fields: { member: m.name, index: s.commit, term: termAt(s, s.commit) } });
   }
   for (const msg of r.msgs) out.sends.push({ to: msg.to, msg });
   r.msgs = [];
@@ -255,16 +298,25 @@ function flush(m: MemberState): Output {
   return out;
 }
 
+function lastIndexOf(s: RaftStorage): number {
+  return s.compactedIndex + s.entries.length;
+}
+
+/** True when `id` was applied within the duplicate window before `index`. */
+function isDuplicate(m: MemberState, id: string, index: number): boolean {
+  const at = m.disk.appliedIds.get(id);
+  return at !== undefined && index - at <= m.options.duplicateWindowEntries;
+}
+
 function applyCommitted(m: MemberState, out: Output): void {
   const disk = m.disk;
-  const entries = disk.raft.entries;
   const revisionBefore = disk.store.revision;
   let events: WatchEvent[] | null = null;
   while (disk.applied < disk.raft.commit) {
-    const entry = entries[disk.applied]!;
+    const entry = entryAt(disk.raft, disk.applied + 1)!;
     disk.applied = entry.index;
-    if (entry.data === null || disk.appliedIds.has(entry.id)) continue;
-    disk.appliedIds.add(entry.id);
+    if (entry.data === null || isDuplicate(m, entry.id, entry.index)) continue;
+    disk.appliedIds.set(entry.id, entry.index);
     const before = disk.store.revision;
     const result = applyCommand(disk.store, entry.data as MvccCommand);
     const revision = disk.store.revision;
@@ -280,6 +332,44 @@ function applyCommitted(m: MemberState, out: Output): void {
     }
   }
   if (events !== null && m.watchers.size > 0) notifySynced(m, out, revisionBefore, events);
+  maybeSnapshot(m, out);
+}
+
+/**
+ * etcd's triggerSnapshot (server/etcdserver/server.go): once more than snapshotCount entries
+ * were applied since the last snapshot, snapshot the backend at the applied index and compact
+ * the raft log to snapshotCatchUpEntries behind it. Every member does this on its own, at the
+ * same indexes unless it restored a snapshot. The duplicate window is pruned at the same time.
+ */
+function maybeSnapshot(m: MemberState, out: Output): void {
+  const disk = m.disk;
+  const s = disk.raft;
+  const snapshotIndex = s.snapshot?.index ?? 0;
+  if (disk.applied - snapshotIndex <= m.options.snapshotCount) return;
+  const oldest = disk.applied - m.options.duplicateWindowEntries;
+  for (const [id, at] of disk.appliedIds) if (at < oldest) disk.appliedIds.delete(id);
+  const data: EtcdSnapshotData = { store: cloneStore(disk.store), appliedIds: [...disk.appliedIds] };
+  createSnapshot(s, disk.applied, data);
+  const compactTo = disk.applied - m.options.snapshotCatchUpEntries;
+  if (compactTo > 0 && compact(s, compactTo)) {
+    out.traces.push({ kind: 'raft.compact', fields: { member: m.name, index: compactTo, term: s.compactedTerm } });
+  }
+}
+
+/**
+ * Loads a snapshot raft restored (etcd's applySnapshot): the backend is replaced by the
+ * snapshot's, and every watcher goes back to catching up from history (watchableStore.Restore),
+ * since the events between the old and new revision were never applied here. Requests waiting
+ * for entries the snapshot covers get no answer; their clients time out, as in etcd.
+ */
+function restoreSnapshot(m: MemberState, out: Output, snapshot: Snapshot): void {
+  const disk = m.disk;
+  const data = snapshot.data as EtcdSnapshotData;
+  disk.store = cloneStore(data.store);
+  disk.appliedIds = new Map(data.appliedIds);
+  disk.applied = snapshot.index;
+  for (const key of m.watchers.keys()) m.unsynced.add(key);
+  out.traces.push({ kind: 'raft.snapshot', fields: { member: m.name, index: snapshot.index, term: snapshot.term, revision: disk.store.revision } });
 }
 
 function eventsOf(result: MvccApplyResult): readonly WatchEvent[] {

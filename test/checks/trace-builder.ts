@@ -53,6 +53,21 @@ export class TraceBuilder {
     return this;
   }
 
+  /** The member dropped its log up to `index` (term `term` there). */
+  compact(member: string, index: number, term: number): this {
+    return this.ev('raft.compact', { member, index, term });
+  }
+
+  compactAll(members: string[], index: number, term: number): this {
+    for (const m of members) this.compact(m, index, term);
+    return this;
+  }
+
+  /** The member restored a snapshot at `index` (term `term`): log empty after it, commit = index. */
+  snapshot(member: string, index: number, term: number): this {
+    return this.ev('raft.snapshot', { member, index, term });
+  }
+
   apply(member: string, index: number, revision: number, id: string): this {
     return this.ev('etcd.apply', { member, index, revision, id });
   }

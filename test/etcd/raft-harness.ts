@@ -48,7 +48,15 @@ export function logOf(...terms: number[]): Entry[] {
 }
 
 export function newStorage(init: Partial<RaftStorage> = {}): RaftStorage {
-  return { term: init.term ?? 0, vote: init.vote ?? null, commit: init.commit ?? 0, entries: init.entries ? [...init.entries] : [] };
+  return {
+    term: init.term ?? 0,
+    vote: init.vote ?? null,
+    commit: init.commit ?? 0,
+    compactedIndex: init.compactedIndex ?? 0,
+    compactedTerm: init.compactedTerm ?? 0,
+    entries: init.entries ? [...init.entries] : [],
+    snapshot: init.snapshot ?? null,
+  };
 }
 
 /** A lone raft (no network) among `voters`. */

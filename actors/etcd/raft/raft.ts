@@ -1,5 +1,5 @@
-import { appendFromLeader, isUpToDate, lastIndex, lastTerm, matchTerm, slice, termAt } from './log.ts';
-import type { Entry, RaftConfig, RaftMessage, RaftRole, RaftStorage, ReadState } from './types.ts';
+import { appendFromLeader, firstIndex, isUpToDate, lastIndex, lastTerm, matchTerm, slice, termAt } from './log.ts';
+import type { Entry, RaftConfig, RaftMessage, RaftRole, RaftStorage, ReadState, Snapshot } from './types.ts';
 
 /**
  * Raft as a deterministic core in the style of etcd-io/raft: no I/O, no clock, no randomness of
@@ -9,13 +9,23 @@ import type { Entry, RaftConfig, RaftMessage, RaftRole, RaftStorage, ReadState }
  * holds by construction.
  */
 
+/**
+ * The leader's view of one peer (etcd-io/raft tracker/progress.go). `probe`: one append in flight
+ * until the peer answers; `replicate`: send optimistically; `snapshot`: the peer's next entry was
+ * compacted, a snapshot is on its way and appends are paused until the peer acknowledges it.
+ */
+type ProgressState = 'probe' | 'replicate' | 'snapshot';
+
 interface Progress {
   /** Highest index known to be replicated on the peer. */
   match: number;
   /** Next index to send. */
   next: number;
-  /** Probing: one append in flight until the peer answers; replicating: send optimistically. */
-  probing: boolean;
+  state: ProgressState;
+  /** Index of the snapshot in flight while `state` is `snapshot` (0 otherwise). */
+  pendingSnapshot: number;
+  /** Leader ticks since that snapshot was sent. */
+  snapshotTicks: number;
   /** Heard from since the last CheckQuorum round. */
   recentActive: boolean;
 }
@@ -32,6 +42,12 @@ export interface RaftChanges {
   /** Lowest log index that was written (appended or overwritten), or null. */
   logFrom: number | null;
   commit: boolean;
+  /**
+   * A snapshot this member restored from (etcd's Ready.Snapshot): its log is now empty after the
+   * snapshot's index, its commit index that index, and the application must load the snapshot's
+   * data before applying anything after it.
+   */
+  snapshot: Snapshot | null;
 }
 
 export interface Raft {
@@ -70,7 +86,7 @@ export function newRaft(config: RaftConfig, storage: RaftStorage): Raft {
     readsAwaitingTermCommit: [],
     msgs: [],
     readStates: [],
-    changes: { role: true, logFrom: null, commit: false },
+    changes: { role: true, logFrom: null, commit: false, snapshot: null },
   };
   becomeFollower(r, storage.term, null);
   return r;
@@ -82,7 +98,7 @@ export function quorum(r: Raft): number {
 
 export function takeChanges(r: Raft): RaftChanges {
   const changes = r.changes;
-  r.changes = { role: false, logFrom: null, commit: false };
+  r.changes = { role: false, logFrom: null, commit: false, snapshot: null };
   return changes;
 }
 
@@ -133,7 +149,7 @@ function becomeLeader(r: Raft): void {
   r.lead = r.config.id;
   const next = lastIndex(r.storage) + 1;
   for (const peer of r.config.voters) {
-    r.progress.set(peer, { match: 0, next, probing: true, recentActive: peer === r.config.id });
+    r.progress.set(peer, { match: 0, next, state: 'probe', pendingSnapshot: 0, snapshotTicks: 0, recentActive: peer === r.config.id });
   }
   // The empty entry lets the new leader commit, and so learn the commit index, in its own term.
   appendEntry(r, '', null);
@@ -158,6 +174,7 @@ function tickElection(r: Raft): void {
 function tickHeartbeat(r: Raft): void {
   r.heartbeatElapsed++;
   r.electionElapsed++;
+  expireSnapshots(r);
   if (r.electionElapsed >= r.config.electionTick) {
     r.electionElapsed = 0;
     if (r.config.checkQuorum && !checkQuorumActive(r)) {
@@ -170,6 +187,27 @@ function tickHeartbeat(r: Raft): void {
     r.heartbeatElapsed = 0;
     broadcastHeartbeat(r, null);
   }
+}
+
+/**
+ * etcd's transport reports a snapshot it failed to send (ReportSnapshot(SnapshotFailure)), and
+ * the leader then probes the peer again. The simulated network reports nothing, so a snapshot not
+ * acknowledged within an election timeout counts as failed: lost on the way, or not restored.
+ */
+function expireSnapshots(r: Raft): void {
+  for (const pr of r.progress.values()) {
+    if (pr.state !== 'snapshot') continue;
+    if (++pr.snapshotTicks < r.config.electionTick) continue;
+    becomeProbe(pr);
+  }
+}
+
+function becomeProbe(pr: Progress): void {
+  // From a snapshot, probe right after it: whatever the peer holds, it held that much if it restored.
+  if (pr.state === 'snapshot') pr.next = Math.max(pr.match + 1, pr.pendingSnapshot + 1);
+  pr.state = 'probe';
+  pr.pendingSnapshot = 0;
+  pr.snapshotTicks = 0;
 }
 
 /** Counts peers heard from since the last round, then starts a new round. */
@@ -240,13 +278,13 @@ export function step(r: Raft, m: RaftMessage): void {
       // Never change term on a pre-vote request.
     } else if (m.type === 'MsgPreVoteResp' && !m.reject) {
       // A granted pre-vote carries the future term; we adopt it only if we win.
-    } else if (m.type === 'MsgApp' || m.type === 'MsgHeartbeat') {
+    } else if (m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap') {
       becomeFollower(r, m.term, m.from);
     } else {
       becomeFollower(r, m.term, null);
     }
   } else if (m.term < term) {
-    if ((r.config.checkQuorum || r.config.preVote) && (m.type === 'MsgHeartbeat' || m.type === 'MsgApp')) {
+    if ((r.config.checkQuorum || r.config.preVote) && (m.type === 'MsgHeartbeat' || m.type === 'MsgApp' || m.type === 'MsgSnap')) {
       // A stale leader cut off by a partition: tell it our term so it steps down.
       send(r, { type: 'MsgAppResp', from: r.config.id, to: m.from, term, index: 0, reject: false, rejectHint: 0 });
     } else if (m.type === 'MsgPreVote') {
@@ -299,14 +337,22 @@ function stepLeader(r: Raft, m: RaftMessage): void {
     case 'MsgAppResp': {
       pr.recentActive = true;
       if (m.reject) {
+        // A rejection sent before the snapshot arrived says nothing about the peer after it.
+        if (pr.state === 'snapshot') return;
         pr.next = Math.max(1, Math.min(m.index, m.rejectHint + 1));
-        pr.probing = true;
+        pr.state = 'probe';
         sendAppend(r, m.from);
         return;
       }
       if (m.index > pr.match) {
         pr.match = m.index;
-        pr.probing = false;
+        if (pr.state === 'snapshot') {
+          // The peer restored the snapshot (or caught up otherwise): resume appends once what it
+          // needs next is still in our log.
+          if (pr.match + 1 < firstIndex(r.storage)) return;
+          becomeProbe(pr);
+        }
+        pr.state = 'replicate';
         if (pr.next <= pr.match) pr.next = pr.match + 1;
         if (maybeCommit(r)) broadcastAppend(r);
         else if (pr.match < lastIndex(r.storage)) sendAppend(r, m.from);
@@ -315,10 +361,10 @@ function stepLeader(r: Raft, m: RaftMessage): void {
     }
     case 'MsgHeartbeatResp': {
       pr.recentActive = true;
-      if (pr.match < lastIndex(r.storage)) {
+      if (pr.match < lastIndex(r.storage) && pr.state !== 'snapshot') {
         // The peer may have lost an append: resend from what it is known to hold.
         pr.next = pr.match + 1;
-        pr.probing = true;
+        pr.state = 'probe';
         sendAppend(r, m.from);
       }
       if (m.context !== null) ackRead(r, m.from, m.context);
@@ -338,6 +384,10 @@ function stepCandidate(r: Raft, m: RaftMessage): void {
     case 'MsgHeartbeat':
       becomeFollower(r, m.term, m.from);
       handleHeartbeat(r, m);
+      return;
+    case 'MsgSnap':
+      becomeFollower(r, m.term, m.from);
+      handleSnapshot(r, m);
       return;
     case 'MsgVoteResp':
     case 'MsgPreVoteResp': {
@@ -372,6 +422,11 @@ function stepFollower(r: Raft, m: RaftMessage): void {
       r.lead = m.from;
       handleHeartbeat(r, m);
       return;
+    case 'MsgSnap':
+      r.electionElapsed = 0;
+      r.lead = m.from;
+      handleSnapshot(r, m);
+      return;
     default:
       return;
   }
@@ -394,6 +449,39 @@ function handleAppend(r: Raft, m: Extract<RaftMessage, { type: 'MsgApp' }>): voi
   const lastNew = m.index + m.entries.length;
   commitTo(r, Math.min(m.commit, lastNew));
   reply(lastNew, false);
+}
+
+/**
+ * raft.go handleSnapshot: restores from the leader's snapshot unless we already committed that
+ * far, and answers with the index we now hold, which lets the leader resume appends after it.
+ */
+function handleSnapshot(r: Raft, m: Extract<RaftMessage, { type: 'MsgSnap' }>): void {
+  const s = r.storage;
+  const index = restore(r, m.snapshot) ? lastIndex(s) : s.commit;
+  send(r, { type: 'MsgAppResp', from: r.config.id, to: m.from, term: s.term, index, reject: false, rejectHint: 0 });
+}
+
+/**
+ * raft.go restore: a snapshot at or below our commit index is stale. One whose last entry we hold
+ * (same index and term) only moves our commit index: by Log Matching our log already has its
+ * prefix. Otherwise the log is replaced by the snapshot: nothing after its index, commit = index.
+ */
+function restore(r: Raft, snapshot: Snapshot): boolean {
+  const s = r.storage;
+  if (snapshot.index <= s.commit) return false;
+  if (matchTerm(s, snapshot.index, snapshot.term)) {
+    commitTo(r, snapshot.index);
+    return false;
+  }
+  s.entries = [];
+  s.compactedIndex = snapshot.index;
+  s.compactedTerm = snapshot.term;
+  s.commit = snapshot.index;
+  s.snapshot = snapshot;
+  r.changes.snapshot = snapshot;
+  // Nothing above the snapshot is in the log any more: a later append re-reports from there.
+  r.changes.logFrom = null;
+  return true;
 }
 
 function handleHeartbeat(r: Raft, m: Extract<RaftMessage, { type: 'MsgHeartbeat' }>): void {
@@ -458,11 +546,32 @@ function broadcastAppend(r: Raft): void {
 
 function sendAppend(r: Raft, to: string): void {
   const pr = r.progress.get(to)!;
+  if (pr.state === 'snapshot') return;
   const s = r.storage;
   const prevIndex = pr.next - 1;
+  const prevTerm = termAt(s, prevIndex);
+  if (prevTerm < 0 || pr.next < firstIndex(s)) {
+    sendSnapshot(r, to, pr);
+    return;
+  }
   const entries = slice(s, pr.next, r.config.maxEntriesPerMsg);
-  send(r, { type: 'MsgApp', from: r.config.id, to, term: s.term, index: prevIndex, logTerm: termAt(s, prevIndex), entries, commit: s.commit });
-  if (!pr.probing && entries.length > 0) pr.next = entries[entries.length - 1]!.index + 1;
+  send(r, { type: 'MsgApp', from: r.config.id, to, term: s.term, index: prevIndex, logTerm: prevTerm, entries, commit: s.commit });
+  if (pr.state === 'replicate' && entries.length > 0) pr.next = entries[entries.length - 1]!.index + 1;
+}
+
+/**
+ * raft.go maybeSendSnapshot: the peer needs entries we compacted, so it gets our snapshot instead
+ * and appends pause until it answers (progress state Snapshot). As in etcd, only to a peer heard
+ * from recently: a snapshot is large, and a peer that is down would only drop it.
+ */
+function sendSnapshot(r: Raft, to: string, pr: Progress): void {
+  if (!pr.recentActive) return;
+  const snapshot = r.storage.snapshot;
+  if (snapshot === null) throw new Error(`raft: ${to} needs compacted entries from ${pr.next} but there is no snapshot`);
+  pr.state = 'snapshot';
+  pr.pendingSnapshot = snapshot.index;
+  pr.snapshotTicks = 0;
+  send(r, { type: 'MsgSnap', from: r.config.id, to, term: r.storage.term, snapshot });
 }
 
 function broadcastHeartbeat(r: Raft, context: string | null): void {

@@ -10,13 +10,31 @@ export interface Entry {
   readonly data: unknown;
 }
 
-/** What survives a crash (etcd's HardState plus the WAL's entries). Mutated in place = persisted. */
+/**
+ * The application's state as of an applied index (raftpb.Snapshot): what a follower whose next
+ * entry was compacted away restores from. `data` is opaque to Raft and never mutated once made.
+ */
+export interface Snapshot {
+  readonly index: number;
+  readonly term: number;
+  readonly data: unknown;
+}
+
+/**
+ * What survives a crash (etcd's HardState, the WAL's entries and the snapshot file). Mutated in
+ * place = persisted.
+ */
 export interface RaftStorage {
   term: number;
   vote: string | null;
   commit: number;
-  /** entries[i] has index i + 1; kubesim keeps the whole log (no raft snapshots). */
+  /** Index and term of the last entry compacted away (0 and 0 when none was; MemoryStorage's dummy ents[0]). */
+  compactedIndex: number;
+  compactedTerm: number;
+  /** entries[i] has index compactedIndex + i + 1. */
   entries: Entry[];
+  /** The latest snapshot, covering at least the compacted prefix (null before the first). */
+  snapshot: Snapshot | null;
 }
 
 interface Addressed {
@@ -36,6 +54,7 @@ export type RaftMessage =
       readonly entries: readonly Entry[];
       readonly commit: number;
     })
+  | (Addressed & { readonly type: 'MsgSnap'; readonly snapshot: Snapshot })
   | (Addressed & { readonly type: 'MsgAppResp'; readonly index: number; readonly reject: boolean; readonly rejectHint: number })
   | (Addressed & { readonly type: 'MsgHeartbeat'; readonly commit: number; readonly context: string | null })
   | (Addressed & { readonly type: 'MsgHeartbeatResp'; readonly context: string | null });
