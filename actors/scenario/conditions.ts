@@ -1,4 +1,5 @@
 import { range } from '../etcd/mvcc.ts';
+import { entryAt, firstIndex, lastIndex } from '../etcd/raft/log.ts';
 import type { EtcdView } from './cluster-view.ts';
 import { describeMatch, matchValue } from './match.ts';
 import type { EtcdCondition, Match, OpCondition } from './spec.ts';
@@ -103,7 +104,11 @@ export function checkEtcd(cond: EtcdCondition, ctx: ConditionContext): Verdict {
   return all(verdicts);
 }
 
-function checkLogsIdentical(view: EtcdView, names: readonly string[]): Verdict {
+/**
+ * Same last index, same commit index, and the same entries wherever both logs still hold them: a
+ * prefix compacted into a snapshot is committed, so it is the same on every member (log matching).
+ */
+export function checkLogsIdentical(view: EtcdView, names: readonly string[]): Verdict {
   const live = view.alive(names);
   const first = live[0];
   if (first === undefined) return { ok: false, detail: 'no live member to compare' };
@@ -113,18 +118,18 @@ function checkLogsIdentical(view: EtcdView, names: readonly string[]): Verdict {
     if (s.commit !== reference.commit) {
       return { ok: false, detail: `${name} committed ${s.commit}, ${first} committed ${reference.commit}` };
     }
-    if (s.entries.length !== reference.entries.length) {
-      return { ok: false, detail: `${name} has ${s.entries.length} entries, ${first} has ${reference.entries.length}` };
+    if (lastIndex(s) !== lastIndex(reference)) {
+      return { ok: false, detail: `${name} has ${lastIndex(s)} entries, ${first} has ${lastIndex(reference)}` };
     }
-    for (let i = 0; i < s.entries.length; i++) {
-      const a = s.entries[i]!;
-      const b = reference.entries[i]!;
+    for (let i = Math.max(firstIndex(s), firstIndex(reference)); i <= lastIndex(s); i++) {
+      const a = entryAt(s, i)!;
+      const b = entryAt(reference, i)!;
       if (a.term !== b.term || a.id !== b.id) {
-        return { ok: false, detail: `${name} and ${first} differ at index ${i + 1}` };
+        return { ok: false, detail: `${name} and ${first} differ at index ${i}` };
       }
     }
   }
-  return { ok: true, detail: `${live.length} live members hold the same ${reference.entries.length} entries, committed to ${reference.commit}` };
+  return { ok: true, detail: `${live.length} live members hold the same ${lastIndex(reference)} entries, committed to ${reference.commit}` };
 }
 
 /** What a linearizable read would return now: the value the current leader has applied. */

@@ -65,7 +65,7 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Run {
   const onEvent = options.onEvent;
   if (onEvent) sim.onAfterEvent(() => onEvent(sim));
   const invariants = new InvariantWatch(sim);
-  const outcomes = new Outcomes(sim);
+  const outcomes = new Outcomes(sim, spec.clients.map((c) => c.name));
   const world = buildWorld(sim, spec, options.explainPods);
   options.onState?.(world.state);
   const expectations = new ExpectationChecks(spec, world, outcomes);

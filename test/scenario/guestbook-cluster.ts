@@ -80,6 +80,6 @@ export function startGuestbook(options: GuestbookOptions = {}): RunningGuestbook
   const spec = guestbookSpec(options);
   const sim = createSimulation(spec, {});
   const world = buildWorld(sim, spec);
-  scheduleTimeline(spec, world, new Outcomes(sim));
+  scheduleTimeline(spec, world, new Outcomes(sim, spec.clients.map((c) => c.name)));
   return { sim, world, spec };
 }

@@ -186,7 +186,7 @@ describe('KubeObserver in a running cluster', () => {
     const spec = loadScenarioFile('scenarios/pod-lifecycle.yaml');
     const sim = createSimulation(spec, {});
     const world = buildWorld(sim, spec);
-    scheduleTimeline(spec, world, new Outcomes(sim));
+    scheduleTimeline(spec, world, new Outcomes(sim, spec.clients.map((c) => c.name)));
     const source = { file: '', line: 0, column: 0 };
     const pods: PodsCondition = { selector: 'app=web', phase: 'Running', ready: true, count: 1 };
     const scheduled: EventCondition = { reason: 'Scheduled', object: { kind: 'pod', name: 'web' } };
