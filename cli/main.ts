@@ -4,6 +4,7 @@ import { canonicalJson } from '../actors/kernel/canonical-json.ts';
 import { TRACE_LEVELS, traceLineKept, type TraceEvent, type TraceLevel } from '../actors/kernel/trace.ts';
 import { runScenario, type RunResult } from '../actors/scenario/runner.ts';
 import { registerBench } from './bench.ts';
+import { registerFuzz } from './fuzz/command.ts';
 import type { ScenarioSpec } from '../actors/scenario/spec.ts';
 import { loadScenarioFile, parseDuration, ScenarioError } from './loader/index.ts';
 import { explain } from './explain.ts';
@@ -253,6 +254,9 @@ function parseAndRun(argv: readonly string[]): number {
       exitCode = check(file);
     });
   registerBench(program, (code) => {
+    exitCode = code;
+  });
+  registerFuzz(program, (code) => {
     exitCode = code;
   });
   try {

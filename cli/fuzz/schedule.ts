@@ -1,0 +1,179 @@
+import fc from 'fast-check';
+import type { ObjectRef, ScenarioSpec, SourceRef, TimelineAction, TimelineStep } from '../../actors/scenario/spec.ts';
+import { healAtMs, type FuzzCluster } from './cluster.ts';
+
+/**
+ * Fault and workload schedules as fast-check values.
+ *
+ * Why a list of commands and not `fc.commands` (model-based testing): fc.commands runs each
+ * command against the real system as it is generated and checks it against a model in between,
+ * which needs a system that can be stepped from outside. A kubesim run is one deterministic
+ * timeline played by `runScenario` from start to end, and the counterexample must be an ordinary
+ * scenario file — a timeline. So a schedule is an array of commands, each "advance time, then
+ * act"; fast-check shrinks it as it shrinks any array (drop commands, shorten the waits, simplify
+ * each command), and the model (which hosts are down, which nodes are cordoned, how many replicas
+ * the Deployment wants) is a fold over the list (`modelOf`). It decides the final heal/restart
+ * steps and the liveness expectation.
+ *
+ * Network loss, duplication and reorder are not timeline verbs (no step changes them mid-run):
+ * on an etcd-only cluster each schedule draws run-wide probabilities instead, as
+ * test/property/fault-schedule.ts does. With Kubernetes they stay as the cluster file sets them
+ * (none by default): kubesim drops a lost message for good, but apiserver clients, kubelets and
+ * controllers talk over TCP, which retransmits — with loss on, a kubelet's lost status update is
+ * never resent and liveness fails for a reason no real cluster has (tried: a 1% loss run left a
+ * Deployment at 1 of 2 ready 44 s after the heal; the same schedule without loss settles in 0.2 s).
+ */
+
+export type Command = { waitMs: number; action: TimelineAction };
+
+export interface Schedule {
+  /** The simulation's seed (spec.seed): message latencies and losses. */
+  seed: number;
+  preVote: boolean;
+  lossPercent: number;
+  duplicatePercent: number;
+  reorderPercent: number;
+  commands: Command[];
+}
+
+export const GENERATED: SourceRef = { file: '<kubesim fuzz>', line: 0, column: 0 };
+const KEYS = ['/fuzz/a', '/fuzz/b', '/fuzz/c'];
+const MAX_COMMANDS = 12;
+
+function actionArb(c: FuzzCluster): fc.Arbitrary<TimelineAction> {
+  const hosts = [...c.members, ...c.apiservers, ...c.schedulers, ...c.controllerManagers, ...c.nodes];
+  const crashable = [...c.members, 'leader', ...c.apiservers, ...c.schedulers, ...c.controllerManagers, ...c.nodes];
+  const host = fc.constantFrom(...hosts);
+  const arbs: fc.Arbitrary<TimelineAction>[] = [
+    // symmetric partition: a nonempty proper subset against the rest of the hosts
+    fc.subarray(hosts, { minLength: 1, maxLength: hosts.length - 1 }).map((side): TimelineAction => ({ verb: 'partition', groups: [side, hosts.filter((h) => !side.includes(h))] })),
+    // one-way cut
+    fc.tuple(host, host).filter(([a, b]) => a !== b).map(([from, to]): TimelineAction => ({ verb: 'cut', from: [from], to: [to] })),
+    host.map((h): TimelineAction => ({ verb: 'isolate', targets: [h] })),
+    fc.constant<TimelineAction>({ verb: 'heal', targets: 'all' }),
+    fc.constantFrom(...crashable).map((h): TimelineAction => ({ verb: 'crash', targets: [h] })),
+    fc.constantFrom(...hosts).map((h): TimelineAction => ({ verb: 'restart', targets: [h] })),
+    fc.tuple(fc.constantFrom(...KEYS), fc.integer({ min: 0, max: 99 })).map(([key, v]): TimelineAction => ({ verb: 'put', client: c.etcdClient, key, value: String(v) })),
+    fc.constantFrom(...KEYS).map((key): TimelineAction => ({ verb: 'get', client: c.etcdClient, key, consistency: 'linearizable' })),
+  ];
+  const d = c.deployment;
+  if (d) {
+    const object: ObjectRef = { kind: 'deployment', name: d.name, ...(d.namespace !== 'default' ? { namespace: d.namespace } : {}) };
+    arbs.push(
+      fc.constant<TimelineAction>({ verb: 'apply', user: 'admin', manifests: [d.manifest] }),
+      fc.integer({ min: 0, max: 5 }).map((replicas): TimelineAction => ({ verb: 'scale', user: 'admin', object, replicas })),
+      fc.constant<TimelineAction>({ verb: 'kubectl-delete', user: 'admin', object }),
+    );
+  }
+  if (c.nodes.length > 0) {
+    const node = fc.constantFrom(...c.nodes);
+    arbs.push(
+      node.map((n): TimelineAction => ({ verb: 'cordon', user: 'admin', node: n })),
+      // kubectl drain's defaults but --ignore-daemonsets, and a 20-s timeout so it ends within the run
+      node.map((n): TimelineAction => ({ verb: 'drain', user: 'admin', node: n, ignoreDaemonsets: true, deleteEmptydirData: true, force: true, timeoutSeconds: 20 })),
+    );
+  }
+  return fc.oneof(...arbs);
+}
+
+export function scheduleArb(c: FuzzCluster): fc.Arbitrary<Schedule> {
+  const percent = c.base.cluster.kubernetes ? fc.constant(0) : fc.constantFrom(0, 0, 1, 2);
+  return fc.record({
+    seed: fc.integer({ min: 1, max: 1_000_000 }),
+    preVote: fc.boolean(),
+    lossPercent: percent,
+    duplicatePercent: percent,
+    reorderPercent: percent,
+    commands: fc.array(fc.record({ waitMs: fc.integer({ min: 0, max: 5_000 }), action: actionArb(c) }), { maxLength: MAX_COMMANDS }),
+  });
+}
+
+/**
+ * What the commands leave behind, for the final phase. The Deployment's desired state is not
+ * modelled: a kubectl step during a fault may time out having taken effect or not, so the final
+ * phase re-applies the manifest whenever a command touched the Deployment.
+ */
+export interface Model {
+  /** Hosts crashed and not restarted (`leader` stays symbolic: the final step restarts every member). */
+  down: Set<string>;
+  cordoned: Set<string>;
+  /** A command scaled, deleted or applied the Deployment. */
+  deploymentTouched: boolean;
+}
+
+export function modelOf(commands: readonly Command[]): Model {
+  const m: Model = { down: new Set(), cordoned: new Set(), deploymentTouched: false };
+  for (const { action: a } of commands) {
+    switch (a.verb) {
+      case 'crash':
+        for (const t of a.targets) m.down.add(t);
+        break;
+      case 'restart':
+        for (const t of a.targets) m.down.delete(t);
+        break;
+      case 'cordon':
+      case 'drain':
+        m.cordoned.add(a.node);
+        break;
+      case 'apply':
+      case 'scale':
+      case 'kubectl-delete':
+        m.deploymentTouched = true;
+        break;
+      default:
+        break;
+    }
+  }
+  return m;
+}
+
+/** The commands at their times: each waits, then acts; none later than the end of the fault phase. */
+export function timelineOf(c: FuzzCluster, commands: readonly Command[]): TimelineStep[] {
+  let atMs = c.faultStartMs;
+  return commands.map(({ waitMs, action }) => {
+    atMs = Math.min(c.faultEndMs, atMs + waitMs);
+    return { atMs, action, as: [], source: GENERATED };
+  });
+}
+
+/**
+ * The final phase: heal everything, restart every member and every crashed host, uncordon; and
+ * 5 s later (the restarted apiservers serve again) re-apply the Deployment if a command touched it.
+ */
+export function finalSteps(c: FuzzCluster, model: Model): TimelineStep[] {
+  const at = healAtMs(c);
+  const restart = ['all', ...[...model.down].filter((h) => h !== 'leader' && !c.members.includes(h)).sort()];
+  const steps: TimelineStep[] = [
+    { verb: 'heal', targets: 'all' } as TimelineAction,
+    { verb: 'restart', targets: restart } as TimelineAction,
+    ...[...model.cordoned].sort().map((node): TimelineAction => ({ verb: 'uncordon', user: 'admin', node })),
+  ].map((action) => ({ atMs: at, action, as: [], source: GENERATED }));
+  if (c.deployment && model.deploymentTouched) steps.push({ atMs: at + REAPPLY_AFTER_HEAL_MS, action: { verb: 'apply', user: 'admin', manifests: [c.deployment.manifest] }, as: [], source: GENERATED });
+  return steps;
+}
+
+export const REAPPLY_AFTER_HEAL_MS = 5_000;
+
+/** The scenario a schedule runs as (expectations are added by the selected properties). */
+export function specOf(c: FuzzCluster, s: Schedule): ScenarioSpec {
+  const model = modelOf(s.commands);
+  const network = c.base.cluster.kubernetes
+    ? c.base.cluster.network
+    : { ...c.base.cluster.network, lossProbability: s.lossPercent / 100, duplicateProbability: s.duplicatePercent / 100, reorderProbability: s.reorderPercent / 100 };
+  return {
+    ...c.base,
+    seed: String(s.seed),
+    cluster: { ...c.base.cluster, etcd: { ...c.base.cluster.etcd, preVote: s.preVote }, network },
+    timeline: [...timelineOf(c, s.commands), ...finalSteps(c, model)],
+    expectations: [],
+  };
+}
+
+/** One line per command, to read a schedule in a report. */
+export function describeSchedule(s: Schedule): string[] {
+  const network = s.lossPercent + s.duplicatePercent + s.reorderPercent > 0 ? `, loss ${s.lossPercent}%, duplication ${s.duplicatePercent}%, reorder ${s.reorderPercent}%` : '';
+  return [
+    `seed ${s.seed}, preVote ${s.preVote}${network}`,
+    ...s.commands.map((cmd) => `+${cmd.waitMs}ms ${JSON.stringify(cmd.action.verb === 'apply' ? { verb: 'apply' } : cmd.action)}`),
+  ];
+}
