@@ -102,7 +102,7 @@ const liveness: FuzzProperty = {
     ];
     const d = c.deployment;
     if (d) {
-      const object = { kind: 'deployment', name: d.name, ...(d.namespace !== 'default' ? { namespace: d.namespace } : {}) };
+      const object = { kind: 'deployment', name: d.name, namespace: d.namespace };
       // The final phase re-applies the manifest when a command touched the Deployment: its replicas are the target.
       out.push({ name: `liveness: deployment/${d.name} reaches ${d.replicas} ready`, when, workload: { object, counts: { ready: d.replicas } }, source: GENERATED });
     }

@@ -58,7 +58,8 @@ function actionArb(c: FuzzCluster): fc.Arbitrary<TimelineAction> {
   ];
   const d = c.deployment;
   if (d) {
-    const object: ObjectRef = { kind: 'deployment', name: d.name, ...(d.namespace !== 'default' ? { namespace: d.namespace } : {}) };
+    // With its namespace, as the loader reads `scale: deployment/web` back: the written file loads to this very step.
+    const object: ObjectRef = { kind: 'deployment', name: d.name, namespace: d.namespace };
     arbs.push(
       fc.constant<TimelineAction>({ verb: 'apply', user: 'admin', manifests: [d.manifest] }),
       fc.integer({ min: 0, max: 5 }).map((replicas): TimelineAction => ({ verb: 'scale', user: 'admin', object, replicas })),
