@@ -13,7 +13,7 @@ import { describe, it } from 'node:test';
 import { runScenario } from '../../actors/scenario/runner.ts';
 import { clusterFromFile, healAtMs, type FuzzCluster } from '../../cli/fuzz/cluster.ts';
 import { InvalidArgumentError } from 'commander';
-import { parseFuzzSeed, parseShard, runFuzzCommand, writeCounterexample } from '../../cli/fuzz/command.ts';
+import { parseFuzzSeed, parseShard, replayFile, runFuzzCommand, writeCounterexample } from '../../cli/fuzz/command.ts';
 import { InputError } from '../../cli/guard.ts';
 import { fuzz } from '../../cli/fuzz/engine.ts';
 import { judgeExpectations, PROPERTIES, type FuzzProperty } from '../../cli/fuzz/properties.ts';
@@ -127,6 +127,11 @@ describe('kubesim fuzz', { timeout: 180_000 }, () => {
       run.expectations.filter((x) => !x.ok).map((x) => x.name),
       ['planted: /fuzz/a is never written'],
     );
+    // fuzz --replay runs the file as it is and judges properties that are not expectations (linearizability).
+    const replayed = replayFile(written.file, [PROPERTIES[0]!, PROPERTIES[1]!]);
+    assert.equal(replayed.fingerprint, written.fingerprint);
+    assert.deepEqual(replayed.verdicts.map((v) => [v.property, v.status]), [['raft-safety', 'pass'], ['linearizability', 'pass']]);
+    assert.match(replayed.verdicts[1]!.detail, /^\d+ operations/);
   });
 
   it('shards 0/2 and 1/2 together run exactly the runs of one process, with the same results', () => {
@@ -151,6 +156,7 @@ describe('kubesim fuzz', { timeout: 180_000 }, () => {
       [['fuzz', '--runs', '0'], /--runs must be a whole number from 1/],
       [['fuzz', '--property', 'nope'], /no property "nope"; choose from raft-safety, linearizability, watch, liveness/],
       [['fuzz', '--shard', '0/2'], /--shard needs --seed/],
+      [['fuzz', '--replay', etcdClusterFile, '--runs', '3'], /cannot be used with option '--runs/],
     ];
     const results = await Promise.all(spawned.map(([args]) => kubesimAsync(args)));
     spawned.forEach(([args, message], i) => {
