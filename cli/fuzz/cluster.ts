@@ -41,7 +41,7 @@ export interface FuzzCluster {
 
 /**
  * 3 etcd members, 2 apiservers behind the VIP, a scheduler, a controller-manager, 3 workers and
- * a Deployment of 2 replicas. Small on purpose: a run of ~1 virtual minute costs ~2 s of CPU.
+ * a Deployment of 2 replicas. Small on purpose: a run is 1 virtual minute, about a second of CPU.
  */
 export const DEFAULT_CLUSTER_YAML = `apiVersion: kubesim.io/v1alpha1
 kind: Scenario
