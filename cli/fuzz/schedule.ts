@@ -11,17 +11,17 @@ import { healAtMs, type FuzzCluster } from './cluster.ts';
  * timeline played by `runScenario` from start to end, and the counterexample must be an ordinary
  * scenario file — a timeline. So a schedule is an array of commands, each "advance time, then
  * act"; fast-check shrinks it as it shrinks any array (drop commands, shorten the waits, simplify
- * each command), and the model (which hosts are down, which nodes are cordoned, how many replicas
- * the Deployment wants) is a fold over the list (`modelOf`). It decides the final heal/restart
- * steps and the liveness expectation.
+ * each command), and the model (which hosts are down, which nodes are cordoned, whether the
+ * Deployment was touched) is a fold over the list (`modelOf`). It decides the final phase.
  *
  * Network loss, duplication and reorder are not timeline verbs (no step changes them mid-run):
  * on an etcd-only cluster each schedule draws run-wide probabilities instead, as
  * test/property/fault-schedule.ts does. With Kubernetes they stay as the cluster file sets them
  * (none by default): kubesim drops a lost message for good, but apiserver clients, kubelets and
- * controllers talk over TCP, which retransmits — with loss on, a kubelet's lost status update is
- * never resent and liveness fails for a reason no real cluster has (tried: a 1% loss run left a
- * Deployment at 1 of 2 ready 44 s after the heal; the same schedule without loss settles in 0.2 s).
+ * controllers talk over TCP, which retransmits — with loss on, a lost request or watch event is
+ * never resent and liveness fails for a reason no real cluster has (tried: with 1% loss and 2%
+ * duplication a schedule left its Deployment at 1 of 2 ready 44 s after the heal; the same
+ * schedule without them settles 0.2 s after the re-apply).
  */
 
 export type Command = { waitMs: number; action: TimelineAction };
