@@ -3,9 +3,9 @@
  * log) and Filter's per-topology-value verdict table (LabelColumn ids kept current by the
  * snapshot) against a fresh count: after every random change to one snapshot (pods with and
  * without (anti-)affinity terms added and removed, nodes added, removed and relabelled), for each
- * of several incoming pods, PreFilter's three count maps, PreScore's topology score and every
- * node's Filter status on that snapshot (same plugin instance, as the scheduler runs it) must
- * equal those on a snapshot built afresh from the same nodes and pods (no history, so everything
+ * of several incoming pods, PreFilter's three count maps, PreScore's topology score, every node's
+ * raw Score (through the per-value score table) and every node's Filter status on that snapshot
+ * (same plugin instance, as the scheduler runs it) must equal those on a snapshot built afresh from the same nodes and pods (no history, so everything
  * is counted from every pod of every node), the fresh Filter statuses read straight from the
  * counts without the table. fast-check; on failure the message gives the seed and path.
  */
@@ -149,7 +149,25 @@ function decisions(incoming: PodInfo, snap: Snapshot, plugin?: ReturnType<typeof
     }
   }
   const score = computeTopologyScore(incoming, snap);
+  // Raw Score per node: through the plugin (PreScore, then its per-value table) or from the sums.
+  const nodeScores: Record<string, number> = {};
+  if (plugin !== undefined) {
+    const state = new CycleState();
+    const pre = plugin.preScore!(state, incoming, snap.nodes, snap);
+    for (const ni of snap.nodes) nodeScores[ni.name] = pre === null ? plugin.score!(state, incoming, ni) : 0;
+  } else {
+    const sums = score === null ? new Map<string, Map<string, number>>() : materializeTopologyScore(score);
+    for (const ni of snap.nodes) {
+      let total = 0;
+      for (const [key, values] of sums) {
+        const v = ni.labels[key];
+        if (typeof v === 'string') total += values.get(v) ?? 0;
+      }
+      nodeScores[ni.name] = total;
+    }
+  }
   return {
+    nodeScores,
     preFilter,
     existing: sorted(s.existingAntiAffinityCounts.materialize()),
     affinity: sorted(s.affinityCounts.materialize()),

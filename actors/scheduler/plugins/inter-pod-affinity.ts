@@ -526,7 +526,41 @@ export function normalizeInterPodAffinityScores(scores: number[]): void {
   }
 }
 
+/**
+ * Score per value of the one topology key all PreScore layers count at (a LabelColumn id), filled
+ * in the first time a value is met; NaN until then.
+ */
+interface ScoreTable {
+  readonly column: LabelColumn;
+  readonly nodes: readonly NodeInfo[];
+  readonly table: Float64Array;
+}
+
+/** The raw Score of a node with these labels (Σ over layers and topology keys). */
+function scoreOf(layers: readonly ScoreLayer[], labels: Labels): number {
+  let score = 0;
+  for (let i = 0; i < layers.length; i++) {
+    const l = layers[i]!;
+    for (const [key, values] of l.counts) {
+      const v = labels?.[key];
+      if (typeof v === 'string') score += l.multiplier * (values.get(v) ?? 0);
+    }
+  }
+  return score;
+}
+
+/** A ScoreTable when every layer counts at one and the same topology key, else null. */
+function scoreTableFor(layers: readonly ScoreLayer[], snapshot: Snapshot): ScoreTable | null {
+  let key: string | undefined;
+  for (const l of layers) for (const k of l.counts.keys()) if ((key ??= k) !== k) return null;
+  if (key === undefined) return null;
+  const column = snapshot.labelColumn(key);
+  if (column === null) return null;
+  return { column, nodes: snapshot.nodes, table: new Float64Array(column.values.length).fill(Number.NaN) };
+}
+
 const preFilterKey = stateKey<InterPodAffinityPreFilterState>('PreFilterInterPodAffinity');
+const scoreTableKey = stateKey<ScoreTable | null>('PreScoreInterPodAffinityTable');
 const preScoreKey = stateKey<readonly ScoreLayer[]>('PreScoreInterPodAffinity');
 
 export function newInterPodAffinity(args: InterPodAffinityArgs = {}): Plugin {
@@ -541,6 +575,7 @@ export function newInterPodAffinity(args: InterPodAffinityArgs = {}): Plugin {
   let lastPre: InterPodAffinityPreFilterState | undefined;
   let lastScoreState: CycleState | undefined;
   let lastScore: readonly ScoreLayer[] | undefined;
+  let lastScoreTable: ScoreTable | null = null;
 
   const extensions: PreFilterExtensions = {
     addPod(state, _pod, other, node) {
@@ -587,25 +622,31 @@ export function newInterPodAffinity(args: InterPodAffinityArgs = {}): Plugin {
       const layers = snapshot ? computeTopologyScore(pod, snapshot, args) : null;
       if (layers === null) return skip;
       state.write(preScoreKey, layers);
+      state.write(scoreTableKey, scoreTableFor(layers, snapshot!));
       return null;
     },
     score(state, _pod, node) {
       if (state !== lastScoreState) {
         lastScoreState = state;
         lastScore = state.read(preScoreKey);
+        lastScoreTable = state.read(scoreTableKey) ?? null;
       }
       const layers = lastScore;
       if (layers === undefined) return 0;
-      const labels = node.labels;
-      let score = 0;
-      for (let i = 0; i < layers.length; i++) {
-        const l = layers[i]!;
-        for (const [key, values] of l.counts) {
-          const v = labels[key];
-          if (typeof v === 'string') score += l.multiplier * (values.get(v) ?? 0);
+      // The score depends only on the node's value of the one key: compute it once per value.
+      const t = lastScoreTable;
+      if (t !== null) {
+        const j = node.index;
+        if (j >= 0 && t.nodes[j] === node) {
+          const id = t.column.ids[j]!;
+          if (id < t.table.length) {
+            const known = t.table[id]!;
+            if (known === known) return known; // not NaN
+            return (t.table[id] = scoreOf(layers, node.labels));
+          }
         }
       }
-      return score;
+      return scoreOf(layers, node.labels);
     },
     normalizeScore(state, _pod, scores) {
       const layers = state.read(preScoreKey);
