@@ -42,7 +42,9 @@
  * distinct term of incoming pods (the pods matching it, per topology value). A cycle recounts
  * only the nodes the snapshot's change log lists since the index's last use, so PreFilter and
  * PreScore cost O(changed nodes + distinct terms), not O(pods); Filter and Score are a map lookup
- * per term.
+ * per term. When every key they read is one key (e.g. all terms on the zone), Filter's verdict and
+ * Score's raw score are kept per value of that key (the snapshot's LabelColumn ids), so each
+ * distinct value is computed once per cycle and every other node costs two typed-array reads.
  */
 import { stateKey, type Cloneable, type CycleState } from '../framework/cycle-state.ts';
 import { affinityTermKey, affinityTermMatches, type AffinityTerm, type WeightedAffinityTerm } from '../framework/affinity.ts';
