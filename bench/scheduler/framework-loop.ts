@@ -18,6 +18,7 @@ import { Rng } from '../../actors/kernel/rng.ts';
 import { AssumeCache, buildSnapshot, INITIAL_ROTATION, podKey, scheduleOne, SchedulingQueue, type Rotation } from '../../actors/scheduler/index.ts';
 import { benchProfile, type BenchProfile } from './profile.ts';
 import type { Workload } from './workloads.ts';
+import type { Plugin } from '../../actors/scheduler/framework/interface.ts';
 
 /** Virtual time one scheduling cycle takes in this loop (drives backoff and churn only). */
 export const CYCLE_VIRTUAL_MS = 1;
@@ -73,6 +74,8 @@ export interface LoopOptions {
   readonly onProgress?: (bound: number, total: number) => void;
   /** Framework only: call every plugin for every node (scheduleOne's `plainPluginPath`), for an A/B of the fused scan. */
   readonly plainPluginPath?: boolean;
+  /** Framework only: replaces each profile plugin (an A/B of one plugin's implementation, e.g. affinity-table-ab.ts). */
+  readonly wrapPlugin?: (p: Plugin) => Plugin;
 }
 
 /** The window size used when the caller asks for none: 500 pods, fewer for small runs. */
@@ -82,7 +85,7 @@ export function defaultWindowPods(measured: number): number {
 
 export function runFrameworkLoop(w: Workload, options: LoopOptions): FrameworkRun {
   const bp = benchProfile(w.info.needs);
-  const profile = bp.profile;
+  const profile = options.wrapPlugin ? { ...bp.profile, plugins: bp.profile.plugins.map(options.wrapPlugin) } : bp.profile;
   const snapshot = buildSnapshot(w.nodes);
   const cache = new AssumeCache(snapshot);
   const queue = new SchedulingQueue();

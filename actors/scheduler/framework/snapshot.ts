@@ -12,7 +12,7 @@
  */
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { LabelSelector } from '../../api/labels.ts';
-import { NodeColumns } from './node-columns.ts';
+import { NodeColumns, type LabelColumn } from './node-columns.ts';
 import { NodeInfo } from './node-info.ts';
 import { newPodInfo, podKey, type PodInfo } from './pod-info.ts';
 import { VolumeStore } from './volume-store.ts';
@@ -375,6 +375,12 @@ export class Snapshot {
       this.zones.splice(this.zones.indexOf(zone), 1);
     }
     this.listDirty = true;
+  }
+
+  /** Row j = `nodes[j]`'s value of label `key` as an id (see LabelColumn); null when too many keys have columns. */
+  labelColumn(key: string): LabelColumn | null {
+    const nodes = this.nodes;
+    return this.columnsStore.labelColumn(key, nodes);
   }
 
   /** `nodeTree.list()`: round-robin over zones. */

@@ -42,12 +42,15 @@
  * distinct term of incoming pods (the pods matching it, per topology value). A cycle recounts
  * only the nodes the snapshot's change log lists since the index's last use, so PreFilter and
  * PreScore cost O(changed nodes + distinct terms), not O(pods); Filter and Score are a map lookup
- * per term.
+ * per term. When every key they read is one key (e.g. all terms on the zone), Filter's verdict and
+ * Score's raw score are kept per value of that key (the snapshot's LabelColumn ids), so each
+ * distinct value is computed once per cycle and every other node costs two typed-array reads.
  */
 import { stateKey, type Cloneable, type CycleState } from '../framework/cycle-state.ts';
 import { affinityTermKey, affinityTermMatches, type AffinityTerm, type WeightedAffinityTerm } from '../framework/affinity.ts';
 import type { Plugin, PreFilterExtensions } from '../framework/interface.ts';
 import { SELECT_NOTHING, type Labels } from '../framework/label-selector.ts';
+import type { LabelColumn } from '../framework/node-columns.ts';
 import type { NodeInfo } from '../framework/node-info.ts';
 import { podAffinityOf, type PodInfo } from '../framework/pod-info.ts';
 import type { Snapshot } from '../framework/snapshot.ts';
@@ -273,6 +276,20 @@ function allTermsMatchCounts(snapshot: Snapshot, terms: readonly AffinityTerm[])
   return idx.totals.get('') ?? EMPTY_COUNTS;
 }
 
+/** Filter verdicts (`InterPodAffinityPreFilterState.verdict`). */
+export const VERDICT_PASS = 0;
+export const VERDICT_AFFINITY = 1;
+export const VERDICT_ANTI_AFFINITY = 2;
+export const VERDICT_EXISTING_ANTI_AFFINITY = 3;
+
+interface VerdictTable {
+  readonly column: LabelColumn;
+  /** The snapshot's node list the column's rows follow. */
+  readonly nodes: readonly NodeInfo[];
+  /** Value id → verdict, −1 until computed. */
+  readonly table: Int8Array;
+}
+
 /** The PreFilter state (kube `preFilterState`); `clone()` copies the adjustments for a preemption what-if. */
 export class InterPodAffinityPreFilterState implements Cloneable {
   constructor(
@@ -284,6 +301,57 @@ export class InterPodAffinityPreFilterState implements Cloneable {
     readonly affinityCounts: LayeredCounts,
     readonly antiAffinityCounts: LayeredCounts,
   ) {}
+
+  /**
+   * Filter's verdict per value of the one topology key every count depends on, when there is
+   * exactly one (see `enableVerdictTable`); dropped by `updateWithPod` (the counts then differ).
+   */
+  private verdicts: VerdictTable | null = null;
+
+  /**
+   * When all the topology keys Filter reads (the pod's required terms' keys and the existing
+   * pods' anti-affinity keys) are one key, Filter's verdict is a function of the node's value for
+   * it: remember it per value (a LabelColumn id), computed the first time a value is met.
+   */
+  enableVerdictTable(snapshot: Snapshot): void {
+    let key: string | undefined;
+    const same = (k: string): boolean => (key ??= k) === k;
+    for (const t of this.requiredAffinityTerms) if (!same(t.topologyKey)) return;
+    for (const t of this.requiredAntiAffinityTerms) if (!same(t.topologyKey)) return;
+    for (const k of this.existingAntiAffinityCounts.topologyKeys) if (!same(k)) return;
+    if (key === undefined) return;
+    const column = snapshot.labelColumn(key);
+    if (column === null) return;
+    this.verdicts = { column, nodes: snapshot.nodes, table: new Int8Array(column.values.length).fill(-1) };
+  }
+
+  /**
+   * Filter's verdict for `node`: VERDICT_PASS or the failing check. From the table when the
+   * node is a row of the snapshot the table was made for, else from the counts.
+   */
+  verdict(node: NodeInfo): number {
+    const v = this.verdicts;
+    if (v !== null) {
+      const j = node.index;
+      if (j >= 0 && v.nodes[j] === node) {
+        const id = v.column.ids[j]!;
+        const table = v.table;
+        if (id < table.length) {
+          const known = table[id]!;
+          if (known >= 0) return known;
+          return (table[id] = this.computeVerdict(node.labels));
+        }
+      }
+    }
+    return this.computeVerdict(node.labels);
+  }
+
+  private computeVerdict(labels: Labels): number {
+    if (!this.satisfiesPodAffinity(labels)) return VERDICT_AFFINITY;
+    if (!this.satisfiesPodAntiAffinity(labels)) return VERDICT_ANTI_AFFINITY;
+    if (!this.satisfiesExistingPodsAntiAffinity(labels)) return VERDICT_EXISTING_ANTI_AFFINITY;
+    return VERDICT_PASS;
+  }
 
   clone(): InterPodAffinityPreFilterState {
     return new InterPodAffinityPreFilterState(
@@ -299,6 +367,7 @@ export class InterPodAffinityPreFilterState implements Cloneable {
 
   /** `preFilterState.updateWithPod`. */
   updateWithPod(other: PodInfo, node: NodeInfo, delta: number): void {
+    this.verdicts = null;
     const labels = node.labels;
     const otherLabels = podLabels(other);
     const incomingLabels = podLabels(this.pod);
@@ -459,7 +528,41 @@ export function normalizeInterPodAffinityScores(scores: number[]): void {
   }
 }
 
+/**
+ * Score per value of the one topology key all PreScore layers count at (a LabelColumn id), filled
+ * in the first time a value is met; NaN until then.
+ */
+interface ScoreTable {
+  readonly column: LabelColumn;
+  readonly nodes: readonly NodeInfo[];
+  readonly table: Float64Array;
+}
+
+/** The raw Score of a node with these labels (Σ over layers and topology keys). */
+function scoreOf(layers: readonly ScoreLayer[], labels: Labels): number {
+  let score = 0;
+  for (let i = 0; i < layers.length; i++) {
+    const l = layers[i]!;
+    for (const [key, values] of l.counts) {
+      const v = labels?.[key];
+      if (typeof v === 'string') score += l.multiplier * (values.get(v) ?? 0);
+    }
+  }
+  return score;
+}
+
+/** A ScoreTable when every layer counts at one and the same topology key, else null. */
+function scoreTableFor(layers: readonly ScoreLayer[], snapshot: Snapshot): ScoreTable | null {
+  let key: string | undefined;
+  for (const l of layers) for (const k of l.counts.keys()) if ((key ??= k) !== k) return null;
+  if (key === undefined) return null;
+  const column = snapshot.labelColumn(key);
+  if (column === null) return null;
+  return { column, nodes: snapshot.nodes, table: new Float64Array(column.values.length).fill(Number.NaN) };
+}
+
 const preFilterKey = stateKey<InterPodAffinityPreFilterState>('PreFilterInterPodAffinity');
+const scoreTableKey = stateKey<ScoreTable | null>('PreScoreInterPodAffinityTable');
 const preScoreKey = stateKey<readonly ScoreLayer[]>('PreScoreInterPodAffinity');
 
 export function newInterPodAffinity(args: InterPodAffinityArgs = {}): Plugin {
@@ -474,6 +577,7 @@ export function newInterPodAffinity(args: InterPodAffinityArgs = {}): Plugin {
   let lastPre: InterPodAffinityPreFilterState | undefined;
   let lastScoreState: CycleState | undefined;
   let lastScore: readonly ScoreLayer[] | undefined;
+  let lastScoreTable: ScoreTable | null = null;
 
   const extensions: PreFilterExtensions = {
     addPod(state, _pod, other, node) {
@@ -494,6 +598,7 @@ export function newInterPodAffinity(args: InterPodAffinityArgs = {}): Plugin {
       if (info.requiredAffinityTerms.length === 0 && info.requiredAntiAffinityTerms.length === 0 && snapshot.nodesWithRequiredAntiAffinityPods.size === 0) return skip;
       const s = computePreFilterState(pod, snapshot);
       if (s.existingAntiAffinityCounts.isEmpty() && s.requiredAffinityTerms.length === 0 && s.requiredAntiAffinityTerms.length === 0) return skip;
+      s.enableVerdictTable(snapshot);
       state.write(preFilterKey, s);
       return null;
     },
@@ -511,36 +616,39 @@ export function newInterPodAffinity(args: InterPodAffinityArgs = {}): Plugin {
         const info = podAffinityOf(pod);
         return info.requiredAffinityTerms.length === 0 && info.requiredAntiAffinityTerms.length === 0 ? null : noState;
       }
-      const labels = node.labels;
-      if (!s.satisfiesPodAffinity(labels)) return affinityFail;
-      if (!s.satisfiesPodAntiAffinity(labels)) return antiFail;
-      if (!s.satisfiesExistingPodsAntiAffinity(labels)) return existingFail;
-      return null;
+      const v = s.verdict(node);
+      return v === VERDICT_PASS ? null : v === VERDICT_AFFINITY ? affinityFail : v === VERDICT_ANTI_AFFINITY ? antiFail : existingFail;
     },
     preScore(state, pod, nodes, snapshot) {
       if (nodes.length === 0) return skip;
       const layers = snapshot ? computeTopologyScore(pod, snapshot, args) : null;
       if (layers === null) return skip;
       state.write(preScoreKey, layers);
+      state.write(scoreTableKey, scoreTableFor(layers, snapshot!));
       return null;
     },
     score(state, _pod, node) {
       if (state !== lastScoreState) {
         lastScoreState = state;
         lastScore = state.read(preScoreKey);
+        lastScoreTable = state.read(scoreTableKey) ?? null;
       }
       const layers = lastScore;
       if (layers === undefined) return 0;
-      const labels = node.labels;
-      let score = 0;
-      for (let i = 0; i < layers.length; i++) {
-        const l = layers[i]!;
-        for (const [key, values] of l.counts) {
-          const v = labels[key];
-          if (typeof v === 'string') score += l.multiplier * (values.get(v) ?? 0);
+      // The score depends only on the node's value of the one key: compute it once per value.
+      const t = lastScoreTable;
+      if (t !== null) {
+        const j = node.index;
+        if (j >= 0 && t.nodes[j] === node) {
+          const id = t.column.ids[j]!;
+          if (id < t.table.length) {
+            const known = t.table[id]!;
+            if (known === known) return known; // not NaN
+            return (t.table[id] = scoreOf(layers, node.labels));
+          }
         }
       }
-      return score;
+      return scoreOf(layers, node.labels);
     },
     normalizeScore(state, _pod, scores) {
       const layers = state.read(preScoreKey);
