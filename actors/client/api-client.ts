@@ -147,6 +147,12 @@ export function onWatchIdle(c: ApiClientState, reqId: number, seq: number, out: 
   return endWatch(c, reqId, 'broken', out);
 }
 
+/** Forgets a request whose answer is no longer wanted (its owner stopped): a late answer is ignored. */
+export function abandonRequest(c: ApiClientState, reqId: number, out: Output): void {
+  if (!c.pending.delete(reqId)) return;
+  out.cancels.push(requestTimerId(reqId));
+}
+
 /** Stops a watch this client no longer wants, and tells the server. */
 export function cancelWatch(c: ApiClientState, reqId: number, out: Output): void {
   const watch = c.watches.get(reqId);

@@ -1,6 +1,6 @@
 import { isStatus } from '../api/errors.ts';
 import type { KubeObject } from '../api/protocol.ts';
-import { cancelWatch, request, type ApiClientState, type ApiResult, type WatchDelivery } from './api-client.ts';
+import { abandonRequest, cancelWatch, request, type ApiClientState, type ApiResult, type WatchDelivery } from './api-client.ts';
 import type { Output } from '../kernel/output.ts';
 
 /**
@@ -32,6 +32,8 @@ export interface InformerState {
   /** True once the first list has been applied (cache.WaitForCacheSync). */
   synced: boolean;
   watchReqId: number | null;
+  /** The LIST in flight, if any (stopInformer abandons it). */
+  listReqId: number | null;
   /** Next list asks for a consistent read: the last resourceVersion is too old. */
   needsConsistentList: boolean;
   backoffMs: number;
@@ -46,7 +48,7 @@ export function objectKey(obj: KubeObject): string {
 }
 
 export function newInformer(config: InformerConfig): InformerState {
-  return { config, store: new Map(), resourceVersion: '', synced: false, watchReqId: null, needsConsistentList: false, backoffMs: INITIAL_BACKOFF_MS };
+  return { config, store: new Map(), resourceVersion: '', synced: false, watchReqId: null, listReqId: null, needsConsistentList: false, backoffMs: INITIAL_BACKOFF_MS };
 }
 
 export function ownsTag(inf: InformerState, tag: string): boolean {
@@ -73,7 +75,7 @@ export function startInformer(inf: InformerState, client: ApiClientState, out: O
 
 function list(inf: InformerState, client: ApiClientState, out: Output): void {
   const resourceVersion = inf.needsConsistentList ? '' : '0';
-  request(client, { verb: 'list', ...target(inf), options: { resourceVersion, ...selectors(inf) } }, `${inf.config.name}:list`, out);
+  inf.listReqId = request(client, { verb: 'list', ...target(inf), options: { resourceVersion, ...selectors(inf) } }, `${inf.config.name}:list`, out);
 }
 
 function watch(inf: InformerState, client: ApiClientState, out: Output): void {
@@ -88,6 +90,27 @@ function watch(inf: InformerState, client: ApiClientState, out: Output): void {
 function retryLater(inf: InformerState, out: Output, what: 'list' | 'watch'): void {
   out.timers.push({ id: retryTimerId(inf), delayMs: inf.backoffMs, event: { type: 'InformerRetry', informer: inf.config.name, what } });
   inf.backoffMs = Math.min(inf.backoffMs * 2, MAX_BACKOFF_MS);
+}
+
+/**
+ * Stops the informer as its process ending would: the watch is cancelled, a LIST in flight and a
+ * pending retry are dropped, and the cache is emptied. `startInformer` starts it afresh (LIST,
+ * then WATCH), as a new process's informer factory does. Returns the cached objects as deletions
+ * (for indexes kept beside the store).
+ */
+export function stopInformer(inf: InformerState, client: ApiClientState, out: Output): Delta[] {
+  if (inf.watchReqId !== null) cancelWatch(client, inf.watchReqId, out);
+  if (inf.listReqId !== null) abandonRequest(client, inf.listReqId, out);
+  out.cancels.push(retryTimerId(inf));
+  const deltas: Delta[] = [...inf.store.values()].map((object) => ({ type: 'deleted', object }));
+  inf.store.clear();
+  inf.watchReqId = null;
+  inf.listReqId = null;
+  inf.resourceVersion = '';
+  inf.synced = false;
+  inf.needsConsistentList = false;
+  inf.backoffMs = INITIAL_BACKOFF_MS;
+  return deltas;
 }
 
 /** The retry timer fired. */
@@ -105,6 +128,7 @@ export function onResult(inf: InformerState, result: ApiResult, client: ApiClien
     retryLater(inf, out, 'list');
     return [];
   }
+  inf.listReqId = null;
   if (result.code !== 200 || isStatus(result.body)) {
     retryLater(inf, out, 'list');
     return [];

@@ -2,7 +2,7 @@ import { timestamp } from '../api/time.ts';
 import type { KubeObject } from '../api/protocol.ts';
 import { request, type ApiClientState, type ApiResult, type WatchDelivery } from '../client/api-client.ts';
 import { isApiClientEvent, routeApiEvent, type ApiClientEvent } from '../client/api-events.ts';
-import { onResult as informerResult, onRetry as informerRetry, onWatch as informerWatch, ownsTag, startInformer, type Delta } from '../client/informer.ts';
+import { onResult as informerResult, onRetry as informerRetry, onWatch as informerWatch, ownsTag, startInformer, stopInformer, type Delta } from '../client/informer.ts';
 import { DEFAULT_LEADER_ELECTION, newLeaderElection, onLeaseResult, ownsTag as leaseOwnsTag, tryAcquireOrRenew, type LeaderElectionState } from '../client/leader-election.ts';
 import { newOutput, type Output } from '../kernel/output.ts';
 import { WorkQueue } from '../client/workqueue.ts';
@@ -16,13 +16,16 @@ import { CONTROLLERS } from './registry.ts';
  * per controller; see README.md), like the real one:
  *
  * - **Leader election** on the kube-system/kube-controller-manager Lease: only the leader runs
- *   controllers; standbys keep trying. Losing the lease stops them and drops their state
- *   (upstream the process exits and is restarted); each term starts from the informers' caches,
- *   every cached object handed to the controllers' handlers as an add.
+ *   controllers; standbys keep trying. Losing the lease is a process exit, as upstream
+ *   (OnStoppedLeading → klog.FlushAndExit in cmd/kube-controller-manager/app/controllermanager.go):
+ *   the controllers' state is dropped and the informers are stopped with their caches. A watch
+ *   the apiserver ended while its close message was lost (a partition) would otherwise stay
+ *   silent for the client's idle timeout, and the next term would sync from a dead cache.
  * - **Shared informers**: one per resource, whichever controllers read it (host/informers.ts),
- *   with the indexers the controllers declared; started when the instance first leads, as
- *   upstream starts its informer factories in OnStartedLeading (started earlier, their first
- *   LISTs could meet an apiserver still bootstrapping RBAC, and back off for seconds).
+ *   with the indexers the controllers declared; started afresh (LIST, then WATCH) each time the
+ *   instance acquires the lease, as upstream starts its informer factories in OnStartedLeading
+ *   (started earlier, their first LISTs could meet an apiserver still bootstrapping RBAC, and
+ *   back off for seconds).
  * - **Work queues** (actors/client/workqueue.ts): a controller's handlers add keys; the host hands
  *   each key to the queue's `sync` while a worker is free. The key stays in processing until every
  *   write the sync made is answered (the real worker blocks on its API calls); then it is
@@ -214,13 +217,14 @@ export function onLeaderRetry(s: ControllerManagerState, nowMs: number, out: Out
 function onAcquired(s: ControllerManagerState, nowMs: number, out: Output): void {
   s.term++;
   out.traces.push({ kind: 'k8s.leader', fields: { component: s.component, identity: s.identity, leader: true } });
-  // As upstream's OnStartedLeading: the shared informers start with the first term (the lease
-  // write just succeeded, so the apiserver serves us) and keep running after it.
+  // As upstream's OnStartedLeading: the shared informers start with the term (the lease write
+  // just succeeded, so the apiserver serves us); a lost lease stopped the previous term's.
   if (!s.informersStarted) {
     s.informersStarted = true;
     for (const inf of s.informers.all) startInformer(inf.state, s.client, out);
   }
-  // Every controller starts from the informers' caches: each cached object is an add.
+  // Every controller starts from the informers' caches: each cached object is an add (the caches
+  // are empty after a lost lease; the fresh LISTs then hand their objects over as adds).
   for (const c of s.controllers) {
     const ctx = contextOf(s, c, nowMs);
     for (const h of c.module.handlers ?? []) {
@@ -236,6 +240,12 @@ function onAcquired(s: ControllerManagerState, nowMs: number, out: Output): void
 function onLost(s: ControllerManagerState, out: Output): void {
   s.term++;
   out.traces.push({ kind: 'k8s.leader', fields: { component: s.component, identity: s.identity, leader: false } });
+  // Upstream the process exits here; its informers die with it and the next leader term starts
+  // new ones. Stopping them also ends watches that may be dead without our knowing.
+  if (s.informersStarted) {
+    s.informersStarted = false;
+    for (const inf of s.informers.all) s.informers.index(inf, stopInformer(inf.state, s.client, out));
+  }
   for (const q of s.queues) {
     q.wq.clear();
     q.active = 0;

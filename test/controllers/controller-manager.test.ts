@@ -63,6 +63,40 @@ describe('controller-manager: leader election', () => {
   });
 });
 
+describe('controller-manager: a lost lease ends the informers, as upstream’s process exit', () => {
+  // Upstream OnStoppedLeading exits the process (cmd/kube-controller-manager/app/controllermanager.go)
+  // and the next leader term starts new informer factories. Keeping the old informers let a term
+  // sync from watches that had died silently (fuzz counterexample: liveness, seed 1).
+  it('after losing and regaining the lease, the informers list and watch again and see changes made meanwhile', () => {
+    const cluster = new FakeCluster();
+    cluster.put('namespaces', namespace('team-a'));
+    const cm = cluster.startControllerManager('kube-controller-manager-0');
+    cluster.advance(1_000);
+    assert.ok(cluster.get('serviceaccounts', 'team-a', 'default'));
+    assert.equal(cluster.openWatches('namespaces'), 1);
+
+    // The watches die unnoticed, and the lease cannot be renewed for longer than the renew deadline.
+    cluster.silenceWatches();
+    cluster.fault = (r) => (r.resource === 'leases' ? 500 : null);
+    cluster.advance(14_000);
+    assert.equal(cm.leader.isLeader, false, 'the lease is lost after the 10 s renew deadline');
+    assert.equal(cm.informers.all.every((i) => !i.state.synced && i.state.store.size === 0), true, 'the informers stopped with their caches');
+
+    // Meanwhile a namespace appears: only a fresh LIST can show it.
+    cluster.put('namespaces', namespace('team-b'));
+    cluster.fault = () => null;
+    cluster.advance(20_000);
+    assert.equal(cm.leader.isLeader, true, 'the lease is acquired again');
+    assert.equal(cluster.openWatches('namespaces'), 1, 'a new watch replaces the dead one');
+    assert.ok(cluster.get('serviceaccounts', 'team-b', 'default'), 'the new term sees team-b and creates its default ServiceAccount');
+
+    // And later changes arrive through the new watch.
+    cluster.put('namespaces', namespace('team-c'));
+    cluster.advance(21_000);
+    assert.ok(cluster.get('serviceaccounts', 'team-c', 'default'));
+  });
+});
+
 describe('controller-manager: serviceaccount controller', () => {
   it('creates default once per namespace, and again after it is deleted', () => {
     const cluster = new FakeCluster();

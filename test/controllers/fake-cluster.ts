@@ -72,6 +72,19 @@ export class FakeCluster {
     }
   }
 
+  /**
+   * Every watch open now dies without the client being told, as when the apiserver closed it and
+   * the close was lost in a partition: the stream stays silent. Watches opened later work.
+   */
+  silenceWatches(): void {
+    this.watches.splice(0);
+  }
+
+  /** Watches open now, by resource (what the informers asked for). */
+  openWatches(resource: string): number {
+    return this.watches.filter((w) => w.resource === resource).length;
+  }
+
   /** Runs a core handler and everything its output causes, synchronously. */
   run(cm: ControllerManagerState, fn: (out: Output) => void): void {
     const out = newOutput();
