@@ -460,17 +460,26 @@ export function onWatchResponse(c: ClientState, msg: WatchResponse): ClientOutpu
     ws.failures = 0;
     if (ws.nextRevision === 0) ws.nextRevision = msg.revision + 1;
   }
+  // One trace line per response that reaches the watcher (events first, then progress, as the
+  // owner gets them), so the watch checker sees the stream the owner saw.
+  let delivered: (readonly [number, 'put' | 'delete', string])[] | undefined;
+  let progressRevision: number | undefined;
   if (msg.events.length > 0) {
     // The member never repeats an event on a stream; this only guards the resume boundary.
     const fresh = msg.events[0]!.revision >= ws.nextRevision ? msg.events : msg.events.filter((e) => e.revision >= ws.nextRevision);
     if (fresh.length > 0) {
       ws.nextRevision = fresh[fresh.length - 1]!.revision + 1;
       out.watchEvents.push({ watchId: ws.watchId, events: fresh });
+      delivered = fresh.map((e) => [e.revision, e.type, e.kv.key] as const);
     }
   }
   if (msg.progress && msg.revision + 1 >= ws.nextRevision && ws.nextRevision > 0) {
     ws.nextRevision = msg.revision + 1;
     out.watchEvents.push({ watchId: ws.watchId, events: [], progressRevision: msg.revision });
+    progressRevision = msg.revision;
+  }
+  if (delivered !== undefined || progressRevision !== undefined) {
+    out.traces.push({ kind: 'etcd.watch', fields: { client: c.config.name, watchId: ws.watchId, phase: 'deliver', events: delivered, progressRevision } });
   }
   return out;
 }
