@@ -6,7 +6,7 @@
  *
  * Every hook must cost what the event changes (a few entries, one role), never the history.
  */
-import type { ApplyEvent, OpEvent, RoleEvent } from './events.ts';
+import type { ApplyEvent, OpEvent, RoleEvent, VoteEvent } from './events.ts';
 import type { ClusterModel, CommitChange, LogChange, MemberState, PrefixChange } from './model.ts';
 import type { InvariantName } from './violation.ts';
 
@@ -29,6 +29,8 @@ export interface Check {
    * what is kept per index there. Never a violation.
    */
   onFloor?(floor: number, model: ClusterModel): void;
+  /** A member granted a vote (`voter` is its state before the event). */
+  onVote?(e: VoteEvent, voter: MemberState, model: ClusterModel): string | null;
   onApply?(e: ApplyEvent, m: MemberState, model: ClusterModel): string | null;
   onOp?(e: OpEvent, model: ClusterModel): string | null;
   /** Called once, after the last event. */

@@ -75,6 +75,19 @@ export interface OpEvent extends At {
   revision: number | undefined;
 }
 
+/**
+ * `raft.vote`: `voter` granted its vote in `term` to `candidate` (another member; a candidate's
+ * vote for itself is its `raft.role` as candidate of the term). `preVote`: a pre-vote, which
+ * binds nothing (etcd's PreVote) and which the vote invariants ignore.
+ */
+export interface VoteEvent extends At {
+  kind: 'raft.vote';
+  voter: string;
+  candidate: string;
+  term: number;
+  preVote: boolean;
+}
+
 /** `fault`: only `crash` and `restart` change what the checkers track. */
 export interface FaultEvent extends At {
   kind: 'fault';
@@ -82,9 +95,9 @@ export interface FaultEvent extends At {
   targets: string[];
 }
 
-export type CheckedEvent = RoleEvent | LogEvent | CommitEvent | PrefixEvent | ApplyEvent | OpEvent | FaultEvent;
+export type CheckedEvent = RoleEvent | LogEvent | CommitEvent | PrefixEvent | VoteEvent | ApplyEvent | OpEvent | FaultEvent;
 
-const CONSUMED: ReadonlySet<string> = new Set(['raft.role', 'raft.log', 'raft.commit', 'raft.compact', 'raft.snapshot', 'etcd.apply', 'etcd.op', 'fault']);
+const CONSUMED: ReadonlySet<string> = new Set(['raft.role', 'raft.log', 'raft.commit', 'raft.compact', 'raft.snapshot', 'raft.vote', 'etcd.apply', 'etcd.op', 'fault']);
 
 /** True for the kinds the checkers look at; every other kind is ignored without validation. */
 export function isConsumed(kind: string): boolean {
@@ -143,6 +156,14 @@ export function parseEvent(e: TraceEvent): CheckedEvent | string {
       if (!isNat(index) || index < 1) return bad('no valid index');
       if (!isNat(term)) return bad('no valid term');
       return { kind: e.kind, t, seq, member, index, term };
+    }
+    case 'raft.vote': {
+      const { voter, candidate, term, preVote } = e;
+      if (!isName(voter)) return bad('no voter');
+      if (!isName(candidate)) return bad('no candidate');
+      if (!isNat(term)) return bad('no valid term');
+      if (preVote !== undefined && typeof preVote !== 'boolean') return bad(`a preVote that is not a boolean ${JSON.stringify(preVote)}`);
+      return { kind: e.kind, t, seq, voter, candidate, term, preVote: preVote === true };
     }
     case 'etcd.apply': {
       const { member, index, revision, id } = e;

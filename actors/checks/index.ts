@@ -8,19 +8,22 @@
  * the history.
  *
  * Events consumed: `raft.role`, `raft.log`, `raft.commit`, `raft.compact`, `raft.snapshot`,
- * `etcd.apply`, `etcd.op`, `fault` (crash/restart). Other kinds are ignored. Ordering the producer must respect:
+ * `raft.vote`, `etcd.apply`, `etcd.op`, `fault` (crash/restart). Other kinds are ignored. Ordering the producer must respect:
  * - a member's `raft.log` comes before the `raft.commit` that commits those entries, and a
  *   `raft.commit` before the `etcd.apply` of the entries it commits;
  * - a write is acknowledged (`etcd.op` complete/ok) after its entry's `raft.commit` on some member;
- * - a leader that steps down emits its `raft.role` before changing its log as a follower.
+ * - a leader that steps down emits its `raft.role` before changing its log as a follower;
+ * - a member that moves to a higher term to grant a vote emits its `raft.role` before the `raft.vote`.
  */
 import { closeSync, constants, openSync, readSync, statSync } from 'node:fs';
 import type { TraceEvent } from '../kernel/trace.ts';
 import { acknowledgedWritesDurable } from './acknowledged-writes-durable.ts';
 import type { Check } from './check.ts';
 import { commitIndexMonotonic } from './commit-index-monotonic.ts';
+import { commitOwnTerm } from './commit-own-term.ts';
 import { electionSafety } from './election-safety.ts';
 import { isConsumed, parseEvent } from './events.ts';
+import { durableVote, noDoubleVote } from './votes.ts';
 import { leaderAppendOnly } from './leader-append-only.ts';
 import { leaderCompleteness } from './leader-completeness.ts';
 import { logMatching } from './log-matching.ts';
@@ -34,8 +37,8 @@ export { INVARIANTS, type InvariantName, type LogEntry, type Violation } from '.
 /**
  * Checks every invariant, event by event. When one event breaks several invariants, all are
  * recorded, in this order: ElectionSafety, LeaderAppendOnly, LogMatching, LeaderCompleteness,
- * StateMachineSafety, AcknowledgedWritesDurable, RevisionMonotonic, CommitIndexMonotonic (the raft
- * cause before its etcd consequence); a malformed event yields only TraceWellFormed. The checker
+ * StateMachineSafety, AcknowledgedWritesDurable, RevisionMonotonic, CommitIndexMonotonic,
+ * NoDoubleVote, DurableVote, CommitOwnTerm (the raft cause before its etcd consequence); a malformed event yields only TraceWellFormed. The checker
  * keeps following the trace after a violation, but later findings may be consequences of the first.
  */
 export class InvariantChecker {
@@ -49,6 +52,9 @@ export class InvariantChecker {
     acknowledgedWritesDurable(),
     revisionMonotonic(),
     commitIndexMonotonic(),
+    noDoubleVote(),
+    durableVote(),
+    commitOwnTerm(),
   ];
   private readonly found: Violation[] = [];
   private late: Violation[] | null = null;
@@ -123,6 +129,11 @@ export class InvariantChecker {
         if (model.applyPrefix(change, e.t)) for (const c of this.checks) c.onFloor?.(model.floor, model);
         break;
       }
+      case 'raft.vote': {
+        const m = model.member(e.voter);
+        for (const c of this.checks) add(c.invariant, c.onVote?.(e, m, model));
+        break;
+      }
       case 'etcd.apply': {
         const m = model.member(e.member);
         for (const c of this.checks) add(c.invariant, c.onApply?.(e, m, model));
@@ -135,7 +146,7 @@ export class InvariantChecker {
         // Only the model changes: everything durable (term, log, commit index, revisions) stays.
         for (const name of e.targets) {
           if (e.action === 'crash') model.crash(model.member(name));
-          else if (e.action === 'restart') model.restart(model.member(name), e.t);
+          else if (e.action === 'restart') model.restart(model.member(name), e.t, e.seq);
         }
         break;
     }

@@ -33,6 +33,8 @@ export interface MemberState {
   commitAt: number | null;
   /** Time of the latest restart (null: never restarted). */
   restartedAt: number | null;
+  /** Trace seq of the latest restart (null: never restarted): orders it against events of the same ms. */
+  restartedSeq: number | null;
 }
 
 /** The first member seen committing a given index, and what it committed there. */
@@ -142,7 +144,7 @@ export class ClusterModel {
   member(name: string): MemberState {
     let m = this.members.get(name);
     if (m === undefined) {
-      m = { name, role: 'follower', term: 0, leaderSince: 0, logStart: 0, logStartTerm: 0, log: [], commitIndex: 0, commitAt: null, restartedAt: null };
+      m = { name, role: 'follower', term: 0, leaderSince: 0, logStart: 0, logStartTerm: 0, log: [], commitIndex: 0, commitAt: null, restartedAt: null, restartedSeq: null };
       this.members.set(name, m);
     }
     return m;
@@ -267,9 +269,10 @@ export class ClusterModel {
     this.leaders.delete(m);
   }
 
-  restart(m: MemberState, t: number): void {
+  restart(m: MemberState, t: number, seq: number): void {
     m.role = 'follower';
     m.restartedAt = t;
+    m.restartedSeq = seq;
     this.leaders.delete(m);
   }
 }

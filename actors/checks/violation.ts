@@ -13,6 +13,9 @@ export const INVARIANTS = [
   'AcknowledgedWritesDurable',
   'RevisionMonotonic',
   'CommitIndexMonotonic',
+  'NoDoubleVote',
+  'DurableVote',
+  'CommitOwnTerm',
 ] as const;
 
 /**

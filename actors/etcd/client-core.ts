@@ -145,6 +145,12 @@ interface WatchState {
   nextRevision: number;
   /** Last seq accepted on the current stream. */
   lastSeq: number;
+  /**
+   * Revision of the last progress notification traced on the current stream with no event since
+   * (-1: none). A repeat of it is not traced: it tells a checker nothing new, and idle streams
+   * repeat it every watchProgressIntervalMs. Trace only: nothing else reads it.
+   */
+  tracedProgress: number;
   /** A message arrived (or the stream was opened) since the last check. */
   heard: boolean;
   silentChecks: number;
@@ -410,6 +416,7 @@ export function watch(c: ClientState, spec: WatchSpec): ClientOutput {
     phase: 'creating',
     nextRevision: Math.max(0, spec.startRevision),
     lastSeq: 0,
+    tracedProgress: -1,
     heard: true,
     silentChecks: 0,
     failures: 0,
@@ -460,17 +467,32 @@ export function onWatchResponse(c: ClientState, msg: WatchResponse): ClientOutpu
     ws.failures = 0;
     if (ws.nextRevision === 0) ws.nextRevision = msg.revision + 1;
   }
+  // One trace line per response that reaches the watcher (events first, then progress, as the
+  // owner gets them), so the watch checker sees the stream the owner saw; a progress notification
+  // repeating the last traced one, with no event between, is left out (see tracedProgress).
+  let delivered: (readonly [number, 'put' | 'delete', string])[] | undefined;
+  let progressRevision: number | undefined;
   if (msg.events.length > 0) {
     // The member never repeats an event on a stream; this only guards the resume boundary.
     const fresh = msg.events[0]!.revision >= ws.nextRevision ? msg.events : msg.events.filter((e) => e.revision >= ws.nextRevision);
     if (fresh.length > 0) {
       ws.nextRevision = fresh[fresh.length - 1]!.revision + 1;
       out.watchEvents.push({ watchId: ws.watchId, events: fresh });
+      delivered = fresh.map((e) => [e.revision, e.type, e.kv.key] as const);
     }
   }
   if (msg.progress && msg.revision + 1 >= ws.nextRevision && ws.nextRevision > 0) {
     ws.nextRevision = msg.revision + 1;
     out.watchEvents.push({ watchId: ws.watchId, events: [], progressRevision: msg.revision });
+    progressRevision = msg.revision;
+  }
+  if (delivered !== undefined) ws.tracedProgress = -1;
+  if (progressRevision !== undefined) {
+    if (delivered === undefined && progressRevision === ws.tracedProgress) progressRevision = undefined;
+    else ws.tracedProgress = progressRevision;
+  }
+  if (delivered !== undefined || progressRevision !== undefined) {
+    out.traces.push({ kind: 'etcd.watch', fields: { client: c.config.name, watchId: ws.watchId, phase: 'deliver', events: delivered, progressRevision } });
   }
   return out;
 }
@@ -480,6 +502,7 @@ function openStream(c: ClientState, ws: WatchState, out: ClientOutput): void {
   ws.target = ws.endpoints[ws.next % ws.endpoints.length]!;
   ws.phase = 'creating';
   ws.lastSeq = 0;
+  ws.tracedProgress = -1;
   ws.heard = true;
   ws.silentChecks = 0;
   out.sends.push({

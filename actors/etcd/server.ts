@@ -278,6 +278,10 @@ function flush(m: MemberState): Output {
     out.traces.push({ kind: 'raft.role', fields: { member: m.name, role: r.role, term: s.term } });
     if (r.role !== 'leader') failPendingOnStepDown(m);
   }
+  // After the role line: a vote request of a higher term first moves the voter to that term.
+  for (const v of changes.votes) {
+    out.traces.push({ kind: 'raft.vote', fields: { voter: m.name, candidate: v.candidate, term: v.term, ...(v.preVote && { preVote: true }) } });
+  }
   if (changes.snapshot !== null) restoreSnapshot(m, out, changes.snapshot);
   if (changes.logFrom !== null) {
     const entries = s.entries.slice(changes.logFrom - s.compactedIndex - 1).map((e) => [e.term, e.id]);

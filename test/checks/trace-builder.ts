@@ -68,6 +68,11 @@ export class TraceBuilder {
     return this.ev('raft.snapshot', { member, index, term });
   }
 
+  /** `voter` granted its vote (or pre-vote) in `term` to `candidate`. */
+  vote(voter: string, candidate: string, term: number, preVote = false): this {
+    return this.ev('raft.vote', preVote ? { voter, candidate, term, preVote } : { voter, candidate, term });
+  }
+
   apply(member: string, index: number, revision: number, id: string): this {
     return this.ev('etcd.apply', { member, index, revision, id });
   }

@@ -263,6 +263,28 @@ describe('client core: watch streams', () => {
     assert.equal(createsIn(gap)[0]!.startRevision, 10);
   });
 
+  it('traces one etcd.watch deliver line per response that reaches the owner, and not a repeated progress', () => {
+    const c = newClient(config);
+    const opened = watch(c, { watchId: 'w', key: '/registry/pods/', prefix: true, startRevision: 5 });
+    const delivers = (out: ClientOutput) => out.traces.filter((t) => t.kind === 'etcd.watch' && t.fields.phase === 'deliver').map((t) => JSON.parse(JSON.stringify(t.fields)));
+    assert.deepEqual(delivers(onWatchResponse(c, resp(opened, { seq: 1, created: true }))), [], 'a created message delivers nothing');
+    assert.deepEqual(delivers(onWatchResponse(c, resp(opened, { seq: 2, events: [ev(5), ev(6, '/registry/pods/b')] }))), [
+      { client: 'api', watchId: 'w', phase: 'deliver', events: [[5, 'put', '/registry/pods/a'], [6, 'put', '/registry/pods/b']] },
+    ]);
+    const both = resp(opened, { seq: 3, events: [ev(7)], progress: true, revision: 9 });
+    assert.deepEqual(delivers(onWatchResponse(c, both)), [{ client: 'api', watchId: 'w', phase: 'deliver', events: [[7, 'put', '/registry/pods/a']], progressRevision: 9 }]);
+    assert.deepEqual(delivers(onWatchResponse(c, both)), [], 'a duplicated message is not traced');
+    // The owner still gets a repeated progress notification; the trace does not repeat it.
+    const repeat = onWatchResponse(c, resp(opened, { seq: 4, progress: true, revision: 9 }));
+    assert.deepEqual([repeat.watchEvents, delivers(repeat)], [[{ watchId: 'w', events: [], progressRevision: 9 }], []]);
+    assert.deepEqual(delivers(onWatchResponse(c, resp(opened, { seq: 5, progress: true, revision: 11 }))), [{ client: 'api', watchId: 'w', phase: 'deliver', progressRevision: 11 }]);
+    // After a resume the same revision is traced again: the stream is a new one.
+    const gap = onWatchResponse(c, resp(opened, { seq: 7, revision: 11 }));
+    const resumed = createsIn(gap)[0]!;
+    onWatchResponse(c, resp(resumed, { seq: 1, created: true, revision: 11 }, 'etcd-1'));
+    assert.deepEqual(delivers(onWatchResponse(c, resp(resumed, { seq: 2, progress: true, revision: 11 }, 'etcd-1'))), [{ client: 'api', watchId: 'w', phase: 'deliver', progressRevision: 11 }]);
+  });
+
   it('a stream silent for 3 s is resumed elsewhere; a reset backs off; attempts are bounded', () => {
     const c = newClient({ ...config, watchRetriesMax: 3 });
     const opened = watch(c, { watchId: 'w', key: '/a', startRevision: 3 });

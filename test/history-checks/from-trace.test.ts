@@ -126,6 +126,17 @@ describe('adapters on hand-made traces', () => {
     assert.deepEqual(writesFromTrace(txnTrace), [{ revision: 2, key: '/x', type: 'put' }]);
   });
 
+  it('reads a deliver line carrying events and progress as the events first, then the progress', () => {
+    const events = trace(
+      { kind: 'etcd.watch', client: 'api', watchId: 'w1', phase: 'create', key: '/r/', prefix: true, startRevision: 2 },
+      { kind: 'etcd.watch', client: 'api', watchId: 'w1', phase: 'deliver', events: [[2, 'put', '/r/a'], [3, 'put', '/r/b']], progressRevision: 5 },
+    );
+    const [w] = watchStreamsFromTrace(events);
+    assert.deepEqual(w!.stream.map((s) => s.kind), ['start', 'events', 'progress']);
+    // Progress before the events it covers would be time travel: the order matters.
+    assert.deepEqual(checkWatch(w!), []);
+  });
+
   it('reads watch streams from etcd.watch create/resume/deliver and checks them', () => {
     const events = trace(
       { kind: 'etcd.watch', client: 'api', watchId: 'w1', phase: 'create', key: '/r/', prefix: true, startRevision: 2 },

@@ -8,9 +8,9 @@
  * - `etcd.op` complete: client, id, entry (writes), op, key, result ok|fail|timeout, revision
  *   (header revision), error; get: readValue (null = absent); range: count; txn: succeeded.
  * - `etcd.apply`: member, index, revision, id (the entry id), only when the revision changed.
- * - `etcd.watch` create (startRevision, key, prefix), resume (fromRevision), end. Deliveries are
- *   NOT traced today: `watchStreamsFromTrace` reads a proposed `etcd.watch` phase `deliver` event
- *   ({client, watchId, events: [[revision, type, key], ...]} or {client, watchId, progressRevision}).
+ * - `etcd.watch` create (startRevision, key, prefix), resume (fromRevision), end, and deliver: one
+ *   line per watch response that reached the owner, {client, watchId, events: [[revision, type,
+ *   key], ...]} and/or {client, watchId, progressRevision} (events delivered before the progress).
  *
  * Time: a history's call and return positions are trace seqs (the simulator's total order, finer
  * than the millisecond: an operation completed at seq 10 returned before one invoked at seq 11
@@ -239,8 +239,7 @@ export interface TracedWatch {
 
 /**
  * One stream per watch (client, watchId, from each `create` to its `end`), from `etcd.watch`
- * events. Deliveries need the proposed `deliver` phase (see the file comment); without it a
- * stream holds only its start and resumes.
+ * events: its start, resumes, and deliveries (the `deliver` phase, see the file comment).
  */
 export function watchStreamsFromTrace(events: Iterable<TraceEvent>): TracedWatch[] {
   const open = new Map<string, TracedWatch>();
@@ -264,8 +263,7 @@ export function watchStreamsFromTrace(events: Iterable<TraceEvent>): TracedWatch
     if (e.phase === 'resume') w.stream.push({ kind: 'resume', startRevision: num(e.fromRevision) ?? 0, at: e.seq });
     else if (e.phase === 'end') open.delete(name);
     else if (e.phase === 'deliver') {
-      const progress = num(e.progressRevision);
-      if (progress !== undefined) w.stream.push({ kind: 'progress', revision: progress, at: e.seq });
+      // One line may carry both: the client hands the events to its owner before the progress.
       if (Array.isArray(e.events) && e.events.length > 0) {
         const evs: WatchedEvent[] = [];
         for (const x of e.events) {
@@ -273,6 +271,8 @@ export function watchStreamsFromTrace(events: Iterable<TraceEvent>): TracedWatch
         }
         w.stream.push({ kind: 'events', events: evs, at: e.seq });
       }
+      const progress = num(e.progressRevision);
+      if (progress !== undefined) w.stream.push({ kind: 'progress', revision: progress, at: e.seq });
     }
   }
   return all;

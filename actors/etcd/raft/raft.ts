@@ -48,6 +48,18 @@ export interface RaftChanges {
    * data before applying anything after it.
    */
   snapshot: Snapshot | null;
+  /**
+   * Votes this member granted to another candidate (a pre-vote carries the term the candidate
+   * would campaign in), in order: for the trace, so checkers can see each term's vote. A
+   * candidate's vote for itself is not listed: its `raft.role` (candidate of the term) says it.
+   */
+  votes: GrantedVote[];
+}
+
+export interface GrantedVote {
+  candidate: string;
+  term: number;
+  preVote: boolean;
 }
 
 export interface Raft {
@@ -86,7 +98,7 @@ export function newRaft(config: RaftConfig, storage: RaftStorage): Raft {
     readsAwaitingTermCommit: [],
     msgs: [],
     readStates: [],
-    changes: { role: true, logFrom: null, commit: false, snapshot: null },
+    changes: { role: true, logFrom: null, commit: false, snapshot: null, votes: [] },
   };
   becomeFollower(r, storage.term, null);
   return r;
@@ -98,7 +110,7 @@ export function quorum(r: Raft): number {
 
 export function takeChanges(r: Raft): RaftChanges {
   const changes = r.changes;
-  r.changes = { role: false, logFrom: null, commit: false, snapshot: null };
+  r.changes = { role: false, logFrom: null, commit: false, snapshot: null, votes: [] };
   return changes;
 }
 
@@ -323,7 +335,11 @@ function handleVoteRequest(r: Raft, m: Extract<RaftMessage, { type: 'MsgVote' | 
     send(r, { type: respType, from: r.config.id, to: m.from, term: m.term, reject: false });
     if (m.type === 'MsgVote') {
       r.electionElapsed = 0;
+      // A repeated grant to the same candidate (a retried request) is not a new vote.
+      if (s.vote !== m.from) r.changes.votes.push({ candidate: m.from, term: m.term, preVote: false });
       s.vote = m.from;
+    } else {
+      r.changes.votes.push({ candidate: m.from, term: m.term, preVote: true });
     }
   } else {
     send(r, { type: respType, from: r.config.id, to: m.from, term: s.term, reject: true });
