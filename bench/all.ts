@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark in turn, each printing its one JSON object on stdout (summaries
  * on stderr), as before. With `--check` it runs the parts whose figures are ratios measured inside
- * one run — XState and bare kernel delivery against the bare heap loop, the scheduler framework
+ * one run — kernel delivery through XState actors against the bare heap loop, the scheduler framework
  * against its bare filter-and-score loop — compares them with `bench/baseline.json`, and exits 1
  * when one fell by more than 25% (ratios, not times, since machines differ) in two measurements
  * in a row (the second is taken only when the first fails), or when the scheduler's placements
@@ -65,9 +65,10 @@ function measure(): { ratios: Record<string, number>; decisions: { same: number;
 /** The gated figures of one run of the gated parts. */
 function measureOnce(): { ratios: Record<string, number>; decisions: { same: number; of: number } } {
   const [kernel, scheduler] = GATED.map((b) => run(b.args));
+  // Not gated: the stub-actor ratio (kernelActorDelivery.stubActors) — the XState path already
+  // includes the kernel's own cost, and the stub ratio was the noisiest (0.41–2.05 in one gate run).
   const ratios: Record<string, number> = {
     kernelXStateDeliveryToBareLoop: Number(at(kernel, 'results.kernelActorDelivery.ratioToBareLoop')),
-    kernelStubDeliveryToBareLoop: Number(at(kernel, 'results.kernelActorDelivery.stubActors.ratioToBareLoop')),
     schedulerFrameworkToBaseline: Number(at(scheduler, 'ratioToBaseline')),
   };
   const decisions = (at(scheduler, 'decisionsMatchingBaseline') as { same: number; of: number } | null) ?? { same: 0, of: -1 };
