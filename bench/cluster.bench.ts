@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { cpus } from 'node:os';
 import { runScenario } from '../actors/scenario/runner.ts';
-import type { NodeSpec, ScenarioSpec } from '../actors/scenario/spec.ts';
+import { idleClusterSpec } from './idle-cluster-spec.ts';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -18,41 +18,7 @@ function arg(name: string, fallback: number): number {
 const quick = process.argv.includes('--quick');
 const nodes = arg('nodes', quick ? 100 : 1000);
 const minutes = arg('minutes', quick ? 2 : 10);
-const source = { file: '<bench>', line: 0, column: 0 };
-
-const nodeSpecs: NodeSpec[] = Array.from({ length: nodes }, (_, i) => ({
-  name: `node-${i}`,
-  capacity: { cpuMilli: 4000, memoryBytes: 8 * 1024 ** 3, pods: 110 },
-  labels: { 'topology.kubernetes.io/zone': `zone-${i % 3}` },
-  taints: [],
-  imagePullBytesPerSecond: 50 * 1024 ** 2,
-  source,
-}));
-
-const spec: ScenarioSpec = {
-  apiVersion: 'kubesim.io/v1alpha1',
-  name: 'idle-cluster-bench',
-  description: '',
-  file: '<bench>',
-  seed: '1',
-  durationMs: minutes * 60_000,
-  maxEvents: 500_000_000,
-  cluster: {
-    etcd: { members: 5, preVote: true, checkQuorum: true, heartbeatIntervalMs: 100, electionTimeoutMs: 1000, requestTimeoutMs: 7000 },
-    network: { latencyMsMin: 1, latencyMsMax: 5, lossProbability: 0, duplicateProbability: 0, reorderProbability: 0 },
-    kubernetes: {
-      apiservers: 1,
-      schedulers: 1,
-      controllerManagers: 0,
-      nodes: nodeSpecs,
-      users: [{ name: 'admin', token: 'admin-token', groups: ['system:masters'], source }],
-      workload: [],
-    },
-  },
-  clients: [],
-  timeline: [],
-  expectations: [],
-};
+const spec = idleClusterSpec({ name: 'idle-cluster-bench', nodes, durationMs: minutes * 60_000, maxEvents: 500_000_000, controllerManagers: 0 });
 
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => {

@@ -16,7 +16,8 @@
 import { performance } from 'node:perf_hooks';
 import { cpus, loadavg } from 'node:os';
 import { runScenario } from '../actors/scenario/runner.ts';
-import { memberNames, type NodeSpec, type ScenarioSpec } from '../actors/scenario/spec.ts';
+import { memberNames, type ScenarioSpec } from '../actors/scenario/spec.ts';
+import { idleClusterSpec } from './idle-cluster-spec.ts';
 import type { EtcdDisk } from '../actors/etcd/server.ts';
 import type { Simulation } from '../actors/kernel/simulation.ts';
 
@@ -35,46 +36,16 @@ const HOUR_MS = 3_600_000;
 const hours = arg('hours', 24);
 const nodes = arg('nodes', 5);
 const snapshotCount = arg('snapshot-count', 0);
-const source = { file: '<bench>', line: 0, column: 0 };
-
-const nodeSpecs: NodeSpec[] = Array.from({ length: nodes }, (_, i) => ({
-  name: `node-${i}`,
-  capacity: { cpuMilli: 4000, memoryBytes: 8 * 1024 ** 3, pods: 110 },
-  labels: { 'topology.kubernetes.io/zone': `zone-${i % 3}` },
-  taints: [],
-  imagePullBytesPerSecond: 50 * 1024 ** 2,
-  source,
-}));
-
-const spec: ScenarioSpec = {
-  apiVersion: 'kubesim.io/v1alpha1',
+// The scenario's etcd settings reach addEtcdGroup whole, so `server` passes through (the scenario
+// format itself has no snapshot count).
+const spec = idleClusterSpec({
   name: 'memory-over-time-bench',
-  description: '',
-  file: '<bench>',
-  seed: '1',
+  nodes,
   durationMs: hours * HOUR_MS,
   maxEvents: 2_000_000_000,
-  cluster: {
-    // The scenario's etcd settings reach addEtcdGroup whole, so `server` passes through (the
-    // scenario format itself has no snapshot count).
-    etcd: {
-      members: 5, preVote: true, checkQuorum: true, heartbeatIntervalMs: 100, electionTimeoutMs: 1000, requestTimeoutMs: 7000,
-      ...(snapshotCount > 0 && { server: { snapshotCount } }),
-    } as ScenarioSpec['cluster']['etcd'],
-    network: { latencyMsMin: 1, latencyMsMax: 5, lossProbability: 0, duplicateProbability: 0, reorderProbability: 0 },
-    kubernetes: {
-      apiservers: 1,
-      schedulers: 1,
-      controllerManagers: 1,
-      nodes: nodeSpecs,
-      users: [{ name: 'admin', token: 'admin-token', groups: ['system:masters'], source }],
-      workload: [],
-    },
-  },
-  clients: [],
-  timeline: [],
-  expectations: [],
-};
+  controllerManagers: 1,
+  etcd: snapshotCount > 0 ? ({ server: { snapshotCount } } as Partial<ScenarioSpec['cluster']['etcd']>) : {},
+});
 
 interface Sample {
   virtualHour: number;

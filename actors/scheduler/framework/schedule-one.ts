@@ -461,15 +461,8 @@ export function scheduleOne(
 
   // --- Score -----------------------------------------------------------------------------------
   if (fused && fw.score.length > 0) {
-    for (const p of fw.preScore) {
-      const s = p.preScore!(state, podInfo, feasible, snapshot);
-      if (s === null || s.code === 'Success') continue;
-      if (s.code === 'Skip') {
-        state.skipScorePlugins.add(p.name);
-        continue;
-      }
-      return finish({ error: `running PreScore plugin "${p.name}": ${statusMessage(s)}` }, next, processed, feasible.length);
-    }
+    const preScoreError = runPreScore(fw, state, podInfo, feasible, snapshot);
+    if (preScoreError !== null) return finish({ error: preScoreError }, next, processed, feasible.length);
     const err = fusedScore(fw, state, podInfo, feasible);
     if (err !== null) return finish({ error: err }, next, processed, feasible.length);
     // Select host as below: the highest total, ties in scan order broken by one draw.
@@ -494,15 +487,8 @@ export function scheduleOne(
   if (fw.score.length === 0) {
     totals.fill(1); // kube: "If no priority configs are provided, then all nodes will have a score of one."
   } else {
-    for (const p of fw.preScore) {
-      const s = p.preScore!(state, podInfo, feasible, snapshot);
-      if (s === null || s.code === 'Success') continue;
-      if (s.code === 'Skip') {
-        state.skipScorePlugins.add(p.name);
-        continue;
-      }
-      return finish({ error: `running PreScore plugin "${p.name}": ${statusMessage(s)}` }, next, processed, feasible.length);
-    }
+    const preScoreError = runPreScore(fw, state, podInfo, feasible, snapshot);
+    if (preScoreError !== null) return finish({ error: preScoreError }, next, processed, feasible.length);
     const perNode: ScoreDetail[][] | undefined = ex ? feasible.map(() => []) : undefined;
     for (let k = 0; k < fw.score.length; k++) {
       const p = fw.score[k]!;
@@ -557,6 +543,20 @@ export function scheduleOne(
 }
 
 /** kube `RunPreFilterExtensionAddPod` / `RemovePod`: plugins whose Filter was skipped are left out. */
+/** PreScore of every plugin that has one: a Skip drops the plugin's Score this cycle; an error ends the cycle. */
+function runPreScore(fw: Compiled, state: CycleState, pod: PodInfo, feasible: readonly NodeInfo[], snapshot: Snapshot): string | null {
+  for (const p of fw.preScore) {
+    const s = p.preScore!(state, pod, feasible, snapshot);
+    if (s === null || s.code === 'Success') continue;
+    if (s.code === 'Skip') {
+      state.skipScorePlugins.add(p.name);
+      continue;
+    }
+    return `running PreScore plugin "${p.name}": ${statusMessage(s)}`;
+  }
+  return null;
+}
+
 function runPreFilterExtensions(fw: Compiled, st: CycleState, pod: PodInfo, other: PodInfo, node: NodeInfo, op: 'addPod' | 'removePod'): Status | null {
   for (const p of fw.preFilterExtensions) {
     if (st.skipFilterPlugins.has(p.name)) continue;
