@@ -16,6 +16,19 @@ import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
+/** Node groups of at most 1,000 nodes (the loader's limit per group). */
+function nodeGroups(nodes: number): string {
+  const groups: string[] = [];
+  for (let start = 0, g = 0; start < nodes; start += 1000, g++) {
+    const count = Math.min(1000, nodes - start);
+    groups.push(`
+      - name: ${nodes <= 1000 ? 'node' : `node-g${g}`}
+        count: ${count}
+        capacity: {cpu: "4", memory: 8Gi, pods: 110}`);
+  }
+  return groups.join('');
+}
+
 /** The scenario's text for `nodes` nodes: two Deployments of 1.25·nodes replicas, at 10 s and at 2 min. */
 export function wavesScenario(nodes: number, withExpectations: boolean): string {
   const perWave = Math.round(1.25 * nodes);
@@ -68,10 +81,7 @@ spec:
   cluster:
     etcd: {members: 3}
     controlPlane: {apiservers: 1, schedulers: 1, controllerManagers: 1}
-    nodes:
-      - name: node
-        count: ${nodes}
-        capacity: {cpu: "4", memory: 8Gi, pods: 110}
+    nodes:${nodeGroups(nodes)}
   timeline:
     - at: 10s
       apply:${deployment('wave-1')}
