@@ -8,16 +8,16 @@ import type { HostEnv, KernelEmitted } from './simulation.ts';
  * A component core is deterministic and I/O-free: `step(state, input, nowMs)` consumes one input
  * (a network message or one of its own timers) and returns an `Output` — traces, sends, timer
  * cancellations and timers, as data. Its lifecycle (`phase`) is read from its state after every
- * step; the machine's states are those phases, so a snapshot shows where the component is
+ * step and is the actor snapshot's `value`, so a snapshot shows where the component is
  * (an etcd member's Raft role, a leader-elected component's standby/leading, an apiserver's
  * starting/syncing/ready, a kubelet's registering/ready).
  *
- * Nothing component-specific lives in the machine: cores never see XState, and machines never
- * hold logic. Timers are XState delayed events with the core's explicit ids, scheduled on the
- * host's clock (so a crash cancels them all).
+ * Nothing component-specific lives in the adapter: cores never see XState, and the actor logic
+ * holds no component logic. Timers are XState delayed events with the core's explicit ids,
+ * scheduled on the host's clock (so a crash cancels them all).
  */
 export interface ComponentCore<State, Input extends { type: string }, Phase extends string = string> {
-  /** Machine id, e.g. `kube-scheduler`. */
+  /** Component id, e.g. `kube-scheduler`. */
   readonly id: string;
   /** Every phase the component can be in; the first is the phase before the first step. */
   readonly phases: readonly [Phase, ...Phase[]];
@@ -128,10 +128,10 @@ export function coreStateOf<State>(actor: { getSnapshot(): { context: unknown } 
   return (actor.getSnapshot().context as CoreContext<State>).state;
 }
 
-/** Which core a running actor runs and the phase its machine is in (`--show components`). */
-export function describeActor(actor: { getSnapshot(): { value?: unknown; component?: string; machine?: { id: string } } } | null): { component: string; phase: string } | null {
+/** Which core a running actor runs and its phase (`--show components`). */
+export function describeActor(actor: { getSnapshot(): { value?: unknown; component?: string } } | null): { component: string; phase: string } | null {
   if (!actor) return null;
   const snapshot = actor.getSnapshot();
   const value = snapshot.value;
-  return { component: snapshot.component ?? snapshot.machine?.id ?? '?', phase: typeof value === 'string' ? value : JSON.stringify(value) };
+  return { component: snapshot.component ?? '?', phase: typeof value === 'string' ? value : JSON.stringify(value) };
 }
