@@ -113,9 +113,40 @@ export interface ApiWatchMessage {
   closed?: boolean;
 }
 
-/** A client stops a watch. */
+/**
+ * A client stops a watch (HTTP/2 RST_STREAM, or closing the connection). It travels on the
+ * stream's connection, so a partition delays it rather than losing it.
+ */
 export interface ApiWatchCancel {
   type: 'ApiWatchCancel';
+  ordered: true;
   from: string;
   reqId: number;
+}
+
+/**
+ * client-go's HTTP/2 health check on a silent watch's connection: a PING frame, sent after
+ * ReadIdleTimeout (30 s) without a frame, answered by the server's HTTP/2 layer. Ordered: it
+ * shares the connection with the stream. A host that is down answers `refusedReply` (a reset).
+ */
+export interface ApiWatchPing {
+  type: 'ApiWatchPing';
+  ordered: true;
+  from: string;
+  reqId: number;
+  refusedReply?: { type: 'ApiConnectionRefused'; from: string; reqId: number };
+}
+
+/**
+ * The PING's answer. It travels behind the stream's earlier messages, so when it arrives the
+ * client has them all: `nextSeq` is the seq of the server's next message on the stream, and a
+ * client that has seen fewer lost some (a gap). null: the server has no such stream (its
+ * process restarted, or the request never reached it).
+ */
+export interface ApiWatchPong {
+  type: 'ApiWatchPong';
+  ordered: true;
+  from: string;
+  reqId: number;
+  nextSeq: number | null;
 }

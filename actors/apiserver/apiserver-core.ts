@@ -1,5 +1,5 @@
 import { alreadyExists, badRequest, conflict, forbidden, gone, invalid, isStatus, notFound, serviceUnavailable, success, timeout, unauthorized, unknownError } from '../api/errors.ts';
-import type { ApiRequest, ApiResponse, ApiStatus, ApiWatchEvent, ApiWatchMessage, KubeObject } from '../api/protocol.ts';
+import type { ApiRequest, ApiResponse, ApiStatus, ApiWatchEvent, ApiWatchMessage, ApiWatchPong, KubeObject } from '../api/protocol.ts';
 import { goQuote } from '../api/field-errors.ts';
 import { mergePatch, type JsonValue } from '../api/merge-patch.ts';
 import { decodeErrorMessage } from '../api/validation/decode.ts';
@@ -659,6 +659,16 @@ export class ApiServerCore {
   onWatchCancel(client: string, reqId: number): void {
     const w = this.watchers.get(`${client}#${reqId}`);
     if (w) this.removeWatcher(w);
+  }
+
+  /**
+   * A client's HTTP/2 PING on a watch's connection: answered whatever the phase (the HTTP/2 layer
+   * answers it), with where the stream stands so the client can tell whether it missed messages.
+   */
+  onWatchPing(client: string, reqId: number): void {
+    const w = this.watchers.get(`${client}#${reqId}`);
+    const pong: ApiWatchPong = { type: 'ApiWatchPong', ordered: true, from: this.config.name, reqId, nextSeq: w ? w.seq : null };
+    this.out.sends.push({ to: client, msg: pong });
   }
 
   onBookmarkTick(): void {

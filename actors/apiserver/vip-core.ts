@@ -1,4 +1,4 @@
-import type { ApiRequest, ApiWatchCancel } from '../api/protocol.ts';
+import type { ApiRequest, ApiWatchCancel, ApiWatchPing } from '../api/protocol.ts';
 import { newOutput, type Output } from '../kernel/output.ts';
 
 /**
@@ -7,7 +7,8 @@ import { newOutput, type Output } from '../kernel/output.ts';
  * over healthy apiservers and forwarded unchanged; answers go straight back to the client
  * (direct server return). A backend is taken out after 3 failed /readyz probes (1 s apart), or
  * at once when a forwarded request finds its process gone, and that request is retried on
- * another backend. A watch's cancel follows the watch to the backend that serves it.
+ * another backend. A watch's cancel and its connection's health-check PINGs follow the watch to
+ * the backend that serves it (an L4 balancer keeps a connection on one backend).
  */
 
 export interface Healthz {
@@ -106,6 +107,22 @@ export function onWatchCancel(v: VipState, cancel: ApiWatchCancel): Output {
   if (backend) {
     v.watchRoutes.delete(key);
     out.sends.push({ to: backend, msg: cancel });
+  }
+  return out;
+}
+
+/**
+ * A client's PING on a watch's connection goes to the watch's backend. Without a route (the
+ * backend was taken out, and the client told) it goes nowhere, and the client's ping times out.
+ * Forwarded without `refusedReply`: a backend found down is the probes' business (markDown resets
+ * the watch), and a reset from the kernel would come back to the VIP, not the client.
+ */
+export function onWatchPing(v: VipState, ping: ApiWatchPing): Output {
+  const out = newOutput();
+  const backend = v.watchRoutes.get(`${ping.from}#${ping.reqId}`);
+  if (backend) {
+    const { refusedReply: _reset, ...forwarded } = ping;
+    out.sends.push({ to: backend, msg: forwarded });
   }
   return out;
 }

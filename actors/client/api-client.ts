@@ -1,4 +1,4 @@
-import type { ApiRequest, ApiResponse, ApiStatus, ApiWatchCancel, ApiWatchEvent, ApiWatchMessage, KubeObject } from '../api/protocol.ts';
+import type { ApiRequest, ApiResponse, ApiStatus, ApiWatchCancel, ApiWatchEvent, ApiWatchMessage, ApiWatchPing, ApiWatchPong, KubeObject } from '../api/protocol.ts';
 import type { Output } from '../kernel/output.ts';
 
 /**
@@ -6,6 +6,14 @@ import type { Output } from '../kernel/output.ts';
  * the server address (the VIP in an HA control plane), each with a timeout; watch streams are
  * numbered so a lost or duplicated message is noticed and the stream reported broken.
  * Results come back as data, tagged with what the caller said the request was for.
+ *
+ * A watch's connection is health-checked as client-go's HTTP/2 transport does
+ * (k8s.io/apimachinery/pkg/util/net/http.go: ReadIdleTimeout 30 s, PingTimeout 15 s): after
+ * `watchIdleTimeoutMs` without a message the client sends a PING; no answer within
+ * `pingTimeoutMs` and the connection is dead, the watch ends as broken, and its owner re-watches.
+ * A partition is thus noticed in about 45 s; a shorter one only delays the stream (the network
+ * holds its messages, as TCP does). The check runs per watch rather than per connection: a
+ * connection is silent only if its every stream is, so a dead one fails every watch's check.
  */
 
 export interface ApiClientConfig {
@@ -16,9 +24,18 @@ export interface ApiClientConfig {
   server: string;
   /** A request with no answer by then fails with 504 (client-side timeout). */
   requestTimeoutMs: number;
-  /** A watch with no message (event or bookmark) for this long is treated as broken. */
+  /**
+   * A watch with no message (event, bookmark, PING answer) for this long is health-checked with a
+   * PING: HTTP/2 ReadIdleTimeout, 30 s in client-go (DEFAULT_READ_IDLE_TIMEOUT_MS).
+   */
   watchIdleTimeoutMs: number;
+  /** A PING unanswered this long means the connection is dead: HTTP/2 PingTimeout, 15 s in client-go. */
+  pingTimeoutMs?: number;
 }
+
+/** client-go's HTTP/2 health check (HTTP2_READ_IDLE_TIMEOUT_SECONDS, HTTP2_PING_TIMEOUT_SECONDS). */
+export const DEFAULT_READ_IDLE_TIMEOUT_MS = 30_000;
+export const DEFAULT_PING_TIMEOUT_MS = 15_000;
 
 export type RequestSpec = Omit<ApiRequest, 'type' | 'from' | 'reqId' | 'token' | 'refusedReply'>;
 
@@ -30,6 +47,8 @@ interface Pending {
 interface WatchStream {
   tag: string;
   nextSeq: number;
+  /** A PING is out and unanswered: the stream's timer is the ping timeout. */
+  pinging: boolean;
 }
 
 export interface ApiResult {
@@ -77,7 +96,7 @@ export function request(c: ApiClientState, spec: RequestSpec, tag: string, out: 
   };
   out.sends.push({ to: c.config.server, msg });
   if (spec.verb === 'watch') {
-    c.watches.set(reqId, { tag, nextSeq: 0 });
+    c.watches.set(reqId, { tag, nextSeq: 0, pinging: false });
     out.timers.push({ id: watchTimerId(reqId, 0), delayMs: c.config.watchIdleTimeoutMs, event: { type: 'ApiWatchIdle', reqId, seq: 0 } });
   } else {
     c.pending.set(reqId, { tag, spec });
@@ -128,6 +147,7 @@ export function onWatchMessage(c: ApiClientState, msg: ApiWatchMessage, out: Out
   if (msg.seq > watch.nextSeq) return endWatch(c, msg.reqId, 'broken', out); // a gap: events were lost
   out.cancels.push(watchTimerId(msg.reqId, watch.nextSeq));
   watch.nextSeq++;
+  watch.pinging = false;
   if (msg.closed) {
     c.watches.delete(msg.reqId);
     return { tag: watch.tag, reqId: msg.reqId, events: msg.events, ended: 'closed' };
@@ -141,10 +161,34 @@ export function onWatchBroken(c: ApiClientState, reqId: number, out: Output): Wa
   return endWatch(c, reqId, 'broken', out);
 }
 
+/**
+ * The watch's timer fired: after a silence, PING the connection; after an unanswered PING, the
+ * connection is dead and the watch broken.
+ */
 export function onWatchIdle(c: ApiClientState, reqId: number, seq: number, out: Output): WatchDelivery | null {
   const watch = c.watches.get(reqId);
   if (!watch || watch.nextSeq !== seq) return null;
-  return endWatch(c, reqId, 'broken', out);
+  if (watch.pinging) return endWatch(c, reqId, 'broken', out);
+  watch.pinging = true;
+  // To the address the watch was sent to: the VIP forwards it on the watch's route.
+  const ping: ApiWatchPing = { type: 'ApiWatchPing', ordered: true, from: c.config.name, reqId, refusedReply: { type: 'ApiConnectionRefused', from: c.config.server, reqId } };
+  out.sends.push({ to: c.config.server, msg: ping });
+  out.timers.push({ id: watchTimerId(reqId, seq), delayMs: c.config.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS, event: { type: 'ApiWatchIdle', reqId, seq } });
+  return null;
+}
+
+/**
+ * The PING was answered: the connection is alive. It came behind every message the server sent
+ * before it, so a server further along the stream than this client means messages were lost.
+ */
+export function onWatchPong(c: ApiClientState, pong: ApiWatchPong, out: Output): WatchDelivery | null {
+  const watch = c.watches.get(pong.reqId);
+  if (!watch || !watch.pinging) return null;
+  if (pong.nextSeq !== watch.nextSeq) return endWatch(c, pong.reqId, 'broken', out);
+  watch.pinging = false;
+  out.cancels.push(watchTimerId(pong.reqId, watch.nextSeq));
+  out.timers.push({ id: watchTimerId(pong.reqId, watch.nextSeq), delayMs: c.config.watchIdleTimeoutMs, event: { type: 'ApiWatchIdle', reqId: pong.reqId, seq: watch.nextSeq } });
+  return null;
 }
 
 /** Forgets a request whose answer is no longer wanted (its owner stopped): a late answer is ignored. */
@@ -159,7 +203,7 @@ export function cancelWatch(c: ApiClientState, reqId: number, out: Output): void
   if (!watch) return;
   c.watches.delete(reqId);
   out.cancels.push(watchTimerId(reqId, watch.nextSeq));
-  const msg: ApiWatchCancel = { type: 'ApiWatchCancel', from: c.config.name, reqId };
+  const msg: ApiWatchCancel = { type: 'ApiWatchCancel', ordered: true, from: c.config.name, reqId };
   out.sends.push({ to: c.config.server, msg });
 }
 
@@ -169,7 +213,7 @@ function endWatch(c: ApiClientState, reqId: number, ended: 'broken' | 'closed', 
   c.watches.delete(reqId);
   out.cancels.push(watchTimerId(reqId, watch.nextSeq));
   if (ended === 'broken') {
-    const cancel: ApiWatchCancel = { type: 'ApiWatchCancel', from: c.config.name, reqId };
+    const cancel: ApiWatchCancel = { type: 'ApiWatchCancel', ordered: true, from: c.config.name, reqId };
     out.sends.push({ to: c.config.server, msg: cancel });
   }
   return { tag: watch.tag, reqId, events: [], ended };

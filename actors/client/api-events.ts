@@ -1,5 +1,5 @@
-import type { ApiResponse, ApiWatchMessage } from '../api/protocol.ts';
-import { onConnectionRefused, onRequestTimeout, onResponse, onWatchBroken, onWatchIdle, onWatchMessage, type ApiClientState, type ApiResult, type WatchDelivery } from './api-client.ts';
+import type { ApiResponse, ApiWatchMessage, ApiWatchPong } from '../api/protocol.ts';
+import { onConnectionRefused, onRequestTimeout, onResponse, onWatchBroken, onWatchIdle, onWatchMessage, onWatchPong, type ApiClientState, type ApiResult, type WatchDelivery } from './api-client.ts';
 import type { Output } from '../kernel/output.ts';
 
 /**
@@ -10,12 +10,13 @@ import type { Output } from '../kernel/output.ts';
 export type ApiClientEvent =
   | ApiResponse
   | ApiWatchMessage
+  | ApiWatchPong
   | { type: 'ApiConnectionRefused'; reqId: number }
   | { type: 'ApiRequestTimeout'; reqId: number }
   | { type: 'ApiWatchIdle'; reqId: number; seq: number }
   | { type: 'ApiWatchBroken'; reqId: number };
 
-const API_EVENT_TYPES = new Set(['ApiResponse', 'ApiWatch', 'ApiConnectionRefused', 'ApiRequestTimeout', 'ApiWatchIdle', 'ApiWatchBroken']);
+const API_EVENT_TYPES = new Set(['ApiResponse', 'ApiWatch', 'ApiConnectionRefused', 'ApiRequestTimeout', 'ApiWatchIdle', 'ApiWatchBroken', 'ApiWatchPong']);
 
 export function isApiClientEvent(event: { type: string }): event is ApiClientEvent {
   return API_EVENT_TYPES.has(event.type);
@@ -56,6 +57,11 @@ export function routeApiEvent(client: ApiClientState, event: ApiClientEvent, out
     }
     case 'ApiWatchIdle': {
       const d = onWatchIdle(client, event.reqId, event.seq, out);
+      if (d) handlers.onWatch(d);
+      return;
+    }
+    case 'ApiWatchPong': {
+      const d = onWatchPong(client, event, out);
       if (d) handlers.onWatch(d);
       return;
     }

@@ -90,6 +90,7 @@ export class Simulation {
       deliver: (from, to, msg) => this.deliver(from, to, msg),
       dropped: (from, to, msg, reason) => this.trace.record('net.drop', { from, to, type: msg.type, reason }),
       machineOf: (host) => this.machineOf(host),
+      incarnationOf: (host) => this.hosts.get(host)?.incarnation ?? 0,
     });
   }
 

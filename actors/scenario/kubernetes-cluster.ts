@@ -7,6 +7,7 @@ import { AddressPlan, CLOUD_LOAD_BALANCER_HOST, clusterDnsHost, kubeProxyHost, e
 import { startCloudLoadBalancer } from '../traffic/cloud-load-balancer.ts';
 import { startExternalServer } from '../traffic/external-server.ts';
 import { startTrafficClient } from '../traffic/client-core.ts';
+import { DEFAULT_PING_TIMEOUT_MS, DEFAULT_READ_IDLE_TIMEOUT_MS } from '../client/api-client.ts';
 import { startDig } from '../traffic/dig.ts';
 import type { TokenEntry } from '../api/auth/authenticate.ts';
 import type { KubeObject } from '../api/protocol.ts';
@@ -52,9 +53,13 @@ export function trafficClientName(source: string): string {
 export const VIP = 'kube-apiserver';
 export const ADMIN = 'admin';
 
-/** Components give up on a request after 10 s (the kubelet's lease client does); users after 30 s. */
-const API_CLIENT = { server: VIP, requestTimeoutMs: 10_000, watchIdleTimeoutMs: 90_000 };
-const USER_CLIENT = { server: VIP, requestTimeoutMs: 30_000, watchIdleTimeoutMs: 90_000 };
+/**
+ * Components give up on a request after 10 s (the kubelet's lease client does); users after 30 s.
+ * Watches are health-checked as client-go's HTTP/2 transport does: a PING after 30 s of silence,
+ * the connection dead after 15 s more without an answer.
+ */
+const API_CLIENT = { server: VIP, requestTimeoutMs: 10_000, watchIdleTimeoutMs: DEFAULT_READ_IDLE_TIMEOUT_MS, pingTimeoutMs: DEFAULT_PING_TIMEOUT_MS };
+const USER_CLIENT = { server: VIP, requestTimeoutMs: 30_000, watchIdleTimeoutMs: DEFAULT_READ_IDLE_TIMEOUT_MS, pingTimeoutMs: DEFAULT_PING_TIMEOUT_MS };
 
 export function apiserverName(i: number): string {
   return `kube-apiserver-${i}`;

@@ -52,7 +52,7 @@ describe('controller-manager: a lost lease with silently dead watches (fuzz live
     assert.ok(podDeletes.every((e) => e.t < 21_000), `collected at ${podDeletes.map((e) => e.t).join(', ')} ms, before the re-apply`);
   });
 
-  it('the Deployment reaches 2 ready within the liveness bound', { todo: 'kube-scheduler-0 and worker-0 hold pod watches that died the same way (outside actors/controllers and actors/client); they recover only at the 90 s watch idle timeout' }, () => {
+  it('the Deployment reaches 2 ready within the liveness bound', () => {
     const { run } = replay();
     const ready = run.result.expectations.find((e) => e.name.includes('deployment/web reaches 2 ready'));
     assert.ok(ready?.ok, ready?.detail);
