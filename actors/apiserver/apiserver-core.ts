@@ -661,6 +661,11 @@ export class ApiServerCore {
     if (w) this.removeWatcher(w);
   }
 
+  /** Whether the apiserver still serves this client's watch (observation only). */
+  hasWatch(client: string, reqId: number): boolean {
+    return this.watchers.has(`${client}#${reqId}`);
+  }
+
   /**
    * A client's HTTP/2 PING on a watch's connection: answered whatever the phase (the HTTP/2 layer
    * answers it), with where the stream stands so the client can tell whether it missed messages.

@@ -9,7 +9,7 @@
  */
 import type { TokenEntry } from '../../actors/api/auth/authenticate.ts';
 import { isStatus } from '../../actors/api/errors.ts';
-import type { ApiRequest, ApiResponse, ApiStatus, ApiWatchEvent, ApiWatchMessage, KubeObject } from '../../actors/api/protocol.ts';
+import type { ApiRequest, ApiResponse, ApiStatus, ApiWatchEvent, ApiWatchMessage, ApiWatchPong, KubeObject } from '../../actors/api/protocol.ts';
 import { DEFAULT_APISERVER_CONFIG, type ApiServerConfig, type ApiServerCore } from '../../actors/apiserver/apiserver-core.ts';
 import { startApiServer, type ApiServerHostState } from '../../actors/apiserver/apiserver.ts';
 import { defaultMachinery } from '../../actors/apiserver/default-machinery.ts';
@@ -23,6 +23,7 @@ import {
   onResponse,
   onWatchBroken,
   onWatchIdle,
+  onWatchPong,
   onWatchMessage,
   request,
   type ApiClientState,
@@ -126,6 +127,7 @@ type TestClientEvent =
   | { type: 'ApiRequestTimeout'; reqId: number }
   | { type: 'ApiWatchIdle'; reqId: number; seq: number }
   | { type: 'ApiWatchBroken'; reqId: number }
+  | ApiWatchPong
   | { type: 'InformerRetry'; informer: string; what: 'list' | 'watch' };
 
 export class TestClient {
@@ -256,6 +258,12 @@ export class TestClient {
       case 'ApiWatchBroken': {
         this.received.push({ atMs: now, msg: event });
         const d = onWatchBroken(this.api, event.reqId, out);
+        if (d) this.onDelivery(d, now, out);
+        break;
+      }
+      case 'ApiWatchPong': {
+        this.received.push({ atMs: now, msg: event });
+        const d = onWatchPong(this.api, event, out);
         if (d) this.onDelivery(d, now, out);
         break;
       }
