@@ -20,6 +20,7 @@
  */
 
 import type { KubeObject } from './protocol.ts';
+import { cloneJson } from './clone-json.ts';
 
 /** math.MaxInt32: what extensions/v1beta1 stores for "no limit". */
 export const MAX_INT32 = 2_147_483_647;
@@ -84,7 +85,7 @@ const CONVERTIBLE: Readonly<Record<string, readonly string[]>> = {
 };
 
 function clone<T>(value: T): T {
-  return structuredClone(value);
+  return cloneJson(value);
 }
 
 function rec(value: unknown): Record<string, unknown> | undefined {

@@ -17,6 +17,7 @@ import type { KubeObject } from './protocol.ts';
 import { defaultsFor, type WorkloadDefaults } from './conversion.ts';
 import { lookupByKind } from './resources.ts';
 import { parseQuantityMilli } from './quantity.ts';
+import { cloneJson } from './clone-json.ts';
 
 /**
  * Kubernetes JSON of many kinds, walked and filled field by field. The shape is checked by
@@ -372,7 +373,7 @@ function defaultStorageClass(sc: Json): void {
  * object; kinds without modeled defaults come back as a plain copy.
  */
 export function applyDefaults(obj: KubeObject): KubeObject {
-  const out = structuredClone(obj) as Json;
+  const out = cloneJson(obj) as Json;
   const apiVersion = String(out['apiVersion'] ?? '');
   switch (out['kind']) {
     case 'Pod': defaultPod(out); break;
@@ -518,7 +519,7 @@ export function podQOSClass(pod: KubeObject): QOSClass {
  * carries one (validation.ts `resourceVersionSetOnCreate`).
  */
 export function prepareForCreate(obj: KubeObject, ctx: CreateContext): KubeObject {
-  const out = structuredClone(obj) as Json;
+  const out = cloneJson(obj) as Json;
   const meta = child(out, 'metadata');
   delete meta['deletionTimestamp'];
   delete meta['deletionGracePeriodSeconds'];

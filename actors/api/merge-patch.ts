@@ -5,6 +5,7 @@
  *
  * Pure: inputs are never mutated and the result shares no structure with them.
  */
+import { cloneJson } from './clone-json.ts';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -16,7 +17,7 @@ function isObject(value: unknown): value is JsonObject {
 
 /** Deep copy without nulls inside objects: a patch value lands in the target with its nulls meaning "absent". */
 function materialize(patch: JsonValue): JsonValue {
-  if (!isObject(patch)) return structuredClone(patch);
+  if (!isObject(patch)) return cloneJson(patch);
   return mergePatch({}, patch);
 }
 
@@ -25,12 +26,12 @@ function materialize(patch: JsonValue): JsonValue {
  * turns a non-object target into {} first, then sets, merges or (for null) removes each key.
  */
 export function mergePatch(target: unknown, patch: JsonValue): JsonValue {
-  if (!isObject(patch)) return structuredClone(patch);
-  const out: JsonObject = isObject(target) ? (structuredClone(target) as JsonObject) : {};
+  if (!isObject(patch)) return cloneJson(patch);
+  const out: JsonObject = isObject(target) ? (cloneJson(target) as JsonObject) : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
     else if (isObject(value)) out[key] = Object.prototype.hasOwnProperty.call(out, key) ? mergePatch(out[key], value) : materialize(value);
-    else out[key] = structuredClone(value);
+    else out[key] = cloneJson(value);
   }
   return out;
 }
@@ -52,18 +53,18 @@ function equal(a: unknown, b: unknown): boolean {
  * `modified` holds no nulls inside objects (a merge patch cannot set a value to null).
  */
 export function createMergePatch(original: JsonValue, modified: JsonValue): JsonValue {
-  if (!isObject(original) || !isObject(modified)) return structuredClone(modified);
+  if (!isObject(original) || !isObject(modified)) return cloneJson(modified);
   const patch: JsonObject = {};
   const keys = [...new Set([...Object.keys(original), ...Object.keys(modified)])].sort();
   for (const key of keys) {
     const hasOld = Object.prototype.hasOwnProperty.call(original, key);
     const hasNew = Object.prototype.hasOwnProperty.call(modified, key);
     if (!hasNew) patch[key] = null;
-    else if (!hasOld) patch[key] = structuredClone(modified[key]!);
+    else if (!hasOld) patch[key] = cloneJson(modified[key]!);
     else if (!equal(original[key], modified[key])) {
       const o = original[key]!;
       const m = modified[key]!;
-      patch[key] = isObject(o) && isObject(m) ? createMergePatch(o, m) : structuredClone(m);
+      patch[key] = isObject(o) && isObject(m) ? createMergePatch(o, m) : cloneJson(m);
     }
   }
   return patch;

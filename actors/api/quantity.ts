@@ -130,7 +130,32 @@ function toMilliUnits(mantissa: bigint, exp10: number): bigint {
  * QuantityError with Kubernetes' text for a string it refuses.
  */
 export function parseQty(text: string | number): Qty {
-  const str = String(text).trim();
+  const key = typeof text === 'string' ? text : String(text);
+  const cached = PARSED.get(key);
+  if (cached !== undefined) return cached;
+  const q = Object.freeze(parseUncached(key));
+  remember(PARSED, key, q);
+  return q;
+}
+
+/**
+ * Parsed quantities by their text. A cluster writes the same few strings ("100m", "64Mi", a
+ * node's capacity) on every pod and node, and parsing goes through bigint arithmetic; parsing is a
+ * pure function, so a bounded memo changes no result. Emptied whole when full: no eviction order
+ * to get wrong, and a cluster's distinct quantities fit many times over.
+ */
+const MEMO_ENTRIES_MAX = 4096;
+const PARSED = new Map<string, Qty>();
+const MILLI = new Map<string, number>();
+const UNITS = new Map<string, number>();
+
+function remember<V>(memo: Map<string, V>, key: string, value: V): void {
+  if (memo.size >= MEMO_ENTRIES_MAX) memo.clear();
+  memo.set(key, value);
+}
+
+function parseUncached(text: string): Qty {
+  const str = text.trim();
   if (str.length > MAX_QUANTITY_LENGTH) throw new QuantityError(`quantities are at most ${MAX_QUANTITY_LENGTH} characters`);
   if (str === '') throw new QuantityError(QUANTITY_FORMAT_ERROR);
   if (str === '0') return ZERO;
@@ -161,13 +186,23 @@ function saturate(value: bigint): number {
 
 /** MilliValue(): CPU-like quantities in milli-units, saturated at ±Number.MAX_SAFE_INTEGER. */
 export function toMilli(text: string | number): number {
-  return saturate(parseQuantityMilli(text));
+  const key = typeof text === 'string' ? text : String(text);
+  const cached = MILLI.get(key);
+  if (cached !== undefined) return cached;
+  const milli = saturate(parseQuantityMilli(key));
+  remember(MILLI, key, milli);
+  return milli;
 }
 
 /** Value(): byte-like quantities in whole units, rounded up, saturated at ±Number.MAX_SAFE_INTEGER. */
 export function toUnits(text: string | number): number {
-  const milli = parseQuantityMilli(text);
-  return saturate(milli >= 0n ? (milli + 999n) / 1000n : -((-milli + 999n) / 1000n));
+  const key = typeof text === 'string' ? text : String(text);
+  const cached = UNITS.get(key);
+  if (cached !== undefined) return cached;
+  const milli = parseQuantityMilli(key);
+  const units = saturate(milli >= 0n ? (milli + 999n) / 1000n : -((-milli + 999n) / 1000n));
+  remember(UNITS, key, units);
+  return units;
 }
 
 export function isValidQuantity(text: unknown): boolean {

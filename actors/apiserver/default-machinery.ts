@@ -15,6 +15,7 @@ import { timestamp } from '../api/time.ts';
 import { decodeQuantities, resourceVersionSetOnCreate, validateCreate, validateUpdate } from '../api/validation.ts';
 import { badRequest, unknownError } from '../api/errors.ts';
 import type { AdmissionOutcome, AdmissionRequest, ApiMachinery, Lookup, ResourceInfo } from './machinery.ts';
+import { cloneJson } from '../api/clone-json.ts';
 
 /** The apiserver's machinery wired to actors/api: the real rules, defaults and texts. */
 
@@ -163,7 +164,7 @@ export function defaultMachinery(tokens: ReadonlyMap<string, TokenEntry>): ApiMa
       const roles = rbac.clusterRoles.map((object) => ({ info: find('clusterroles', 'rbac.authorization.k8s.io'), object: object as unknown as KubeObject }));
       const bindings = rbac.clusterRoleBindings.map((object) => ({ info: find('clusterrolebindings', 'rbac.authorization.k8s.io'), object: object as unknown as KubeObject }));
       const priorities = SYSTEM_PRIORITY_CLASSES.map((object) => ({ info: find('priorityclasses', 'scheduling.k8s.io'), object: object as unknown as KubeObject }));
-      const storageClasses = [DEFAULT_STORAGE_CLASS].map((object) => ({ info: find('storageclasses', 'storage.k8s.io'), object: structuredClone(object) as KubeObject }));
+      const storageClasses = [DEFAULT_STORAGE_CLASS].map((object) => ({ info: find('storageclasses', 'storage.k8s.io'), object: cloneJson(object) as KubeObject }));
       return [...namespaces, ...serviceAccounts, ...roles, ...bindings, ...priorities, ...storageClasses];
     },
     createPrecondition(object) {

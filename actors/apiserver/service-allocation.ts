@@ -31,6 +31,7 @@ export const CLUSTER_IP_KEY_PREFIX = '/registry/ipaddresses/';
 export const NODE_PORT_KEY_PREFIX = '/registry/servicenodeports/';
 
 import { intToIpv4, ipv4ToInt } from '../api/ipv4.ts';
+import { cloneJson } from '../api/clone-json.ts';
 
 export { intToIpv4, ipv4ToInt };
 
@@ -132,7 +133,7 @@ export function allocationKeys(svc: KubeObject): string[] {
  * '{"spec":{"type":"ClusterIP"}}'` works on a NodePort Service.
  */
 export function dropTypeDependentFields(svc: KubeObject, old: KubeObject): KubeObject {
-  const spec: ServiceSpec = structuredClone(specOf(svc));
+  const spec: ServiceSpec = cloneJson(specOf(svc));
   const oldSpec = specOf(old);
   if (spec.type === oldSpec.type) return svc;
   const same = (field: string): boolean => JSON.stringify(spec[field]) === JSON.stringify(oldSpec[field]);
@@ -156,7 +157,7 @@ export function dropTypeDependentFields(svc: KubeObject, old: KubeObject): KubeO
 export type Allocation = { service: KubeObject; error?: undefined } | { error: FieldCause };
 
 export function allocateService(svc: KubeObject, old: KubeObject | undefined, taken: TakenAddresses, config: ServiceAllocationConfig, random: (n: number) => number): Allocation {
-  const spec: ServiceSpec = structuredClone(specOf(svc));
+  const spec: ServiceSpec = cloneJson(specOf(svc));
   const oldSpec = old ? specOf(old) : undefined;
   const range = parseCidr(config.serviceClusterIpRange);
 

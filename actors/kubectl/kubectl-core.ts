@@ -5,6 +5,7 @@ import { onConnectionRefused, onRequestTimeout, onResponse, request, type ApiCli
 import type { Output } from '../kernel/output.ts';
 import type { ApiResponse } from '../api/protocol.ts';
 import { DELETE_POLL_MS, drainMessages, EVICTION_RETRY_MS, selectPodsToEvict, type DrainOptions } from './drain.ts';
+import { cloneJson } from '../api/clone-json.ts';
 
 /**
  * A user at a terminal running kubectl: each timeline step is one command (apply, delete, patch,
@@ -329,7 +330,7 @@ function multiStep(k: KubectlState, step: Step, c: Extract<KubectlCommand, { typ
       chosen = byRevision.find((rs) => revisionOf(rs) === c.toRevision);
       if (!chosen) return clientError(k, step, c, 'rollout undo', `error: unable to find specified revision ${c.toRevision} in history`, out);
     }
-    const template = structuredClone((chosen!.spec as { template?: KubeObject }).template ?? {}) as { metadata?: { labels?: Record<string, string> } };
+    const template = cloneJson((chosen!.spec as { template?: KubeObject }).template ?? {}) as { metadata?: { labels?: Record<string, string> } };
     if (template.metadata?.labels) delete template.metadata.labels['pod-template-hash'];
     const current = (d.spec as { template?: unknown }).template;
     if (canonical(current) === canonical(template)) {

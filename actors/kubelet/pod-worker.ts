@@ -38,6 +38,7 @@ import {
   type StopCause,
 } from './runtime.ts';
 import { podConditionValues, podStatus, type PodStatusJson } from './status.ts';
+import { cloneJson } from '../api/clone-json.ts';
 
 export { admitPod, podRequests, type AdmitResult, type NodeAllocatable } from './admission.ts';
 
@@ -197,7 +198,7 @@ interface Ctx {
 
 function cloneState(state: PodRuntimeState): PodRuntimeState {
   const { pod, ...rest } = state;
-  return { ...structuredClone(rest), pod };
+  return { ...cloneJson(rest), pod };
 }
 
 /** Containers alive in the runtime: started and not yet exited (a stopping one counts until it exits). */

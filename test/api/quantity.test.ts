@@ -13,6 +13,7 @@ import {
   formatMilli,
   parseQty,
   QUANTITY_FORMAT_ERROR,
+  QuantityError,
   QUANTITY_NUMERIC_ERROR,
   QUANTITY_SUFFIX_ERROR,
   toMilli,
@@ -98,5 +99,24 @@ describe('decodeQuantities', { timeout: 10_000 }, () => {
     const node: KubeObject = { apiVersion: 'v1', kind: 'Node', status: { allocatable: { cpu: 'lots' } } };
     assert.equal(decodeError(node), `Node in version "v1" cannot be handled as a Node: ${QUANTITY_FORMAT_ERROR}`);
     assert.equal(decodeError({ ...node, status: { capacity: { cpu: true } } }), `Node in version "v1" cannot be handled as a Node: ${QUANTITY_FORMAT_ERROR}`);
+  });
+});
+
+describe('the parse memo', () => {
+  it('gives the same values for a text parsed once, twice, and after the memo was emptied', { timeout: 10_000 }, () => {
+    const texts = ['100m', '64Mi', '1e3', '0.5Ki', '1.5', '-2Gi'];
+    const first = texts.map((t) => [toMilli(t), toUnits(t), parseQty(t).milli, parseQty(t).format]);
+    // More distinct texts than the memo holds, so it is emptied at least once.
+    for (let i = 0; i < 10_000; i++) assert.equal(toMilli(`${i}m`), i);
+    assert.deepEqual(texts.map((t) => [toMilli(t), toUnits(t), parseQty(t).milli, parseQty(t).format]), first);
+    assert.deepEqual(first[1], [67_108_864_000, 67_108_864, 67_108_864_000n, 'BinarySI']);
+    assert.equal(toMilli(2), 2000, 'a number is the same quantity as its text');
+    assert.ok(Object.isFrozen(parseQty('64Mi')), 'a memoized Qty is shared, so it cannot be changed');
+  });
+
+  it('throws every time for a text it refuses (errors are not memoized)', { timeout: 5_000 }, () => {
+    assert.throws(() => parseQty('lots'), QuantityError);
+    assert.throws(() => parseQty('lots'), QuantityError);
+    assert.throws(() => toMilli('lots'), QuantityError);
   });
 });

@@ -7,6 +7,7 @@
 import { forbidden } from '../errors.ts';
 import type { ApiStatus, KubeObject } from '../protocol.ts';
 import type { UserInfo } from '../auth/types.ts';
+import { cloneJson } from '../clone-json.ts';
 
 export type AdmissionOperation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 
@@ -140,7 +141,7 @@ export function aggregate(messages: readonly string[]): string {
 
 /** A deep copy the plugin may mutate (plugins never touch their inputs). */
 export function cloneObject<T>(value: T): T {
-  return structuredClone(value);
+  return cloneJson(value);
 }
 
 /** Sorted keys of a record, so every iteration the plugins do is deterministic. */

@@ -12,6 +12,7 @@
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, RbacObjects } from './rbac.ts';
 import { NODE_RULES } from './node-authorizer.ts';
 import { KUBE_CONTROLLER_MANAGER_USER, KUBE_SCHEDULER_USER, SYSTEM_MASTERS } from './types.ts';
+import { cloneJson } from '../clone-json.ts';
 
 const READ = ['get', 'list', 'watch'];
 const WRITE = ['create', 'update', 'patch', 'delete', 'deletecollection'];
@@ -187,8 +188,8 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = Ob
 export function bootstrapRbac(): RbacObjects {
   return {
     roles: [],
-    clusterRoles: structuredClone([...BOOTSTRAP_CLUSTER_ROLES]),
+    clusterRoles: cloneJson([...BOOTSTRAP_CLUSTER_ROLES]),
     roleBindings: [],
-    clusterRoleBindings: structuredClone([...BOOTSTRAP_CLUSTER_ROLE_BINDINGS]),
+    clusterRoleBindings: cloneJson([...BOOTSTRAP_CLUSTER_ROLE_BINDINGS]),
   };
 }

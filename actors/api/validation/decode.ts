@@ -21,6 +21,7 @@ import type { KubeObject } from '../protocol.ts';
 import { formatQty, parseQty, QUANTITY_FORMAT_ERROR, QuantityError } from '../quantity.ts';
 import { parseApiVersion } from '../resources.ts';
 import { isObject, type Json } from './helpers.ts';
+import { cloneJson } from '../clone-json.ts';
 
 export type DecodeResult = { object: KubeObject; error?: undefined } | { error: string };
 
@@ -160,7 +161,7 @@ const child = (o: Json, key: string): Json | undefined => (isObject(o[key]) ? (o
 /** Walks the quantity fields of `obj` (by its kind) on a copy, canonicalizing them. */
 export function decodeQuantities(obj: KubeObject): DecodeResult {
   const d = new Decoder();
-  const out = structuredClone(obj) as Json;
+  const out = cloneJson(obj) as Json;
   const spec = child(out, 'spec');
   const status = child(out, 'status');
   switch (obj.kind) {

@@ -9,6 +9,7 @@ import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from
 import { validateContainerPorts, validatePortNumOrName } from './ports.ts';
 import { validateResourceRequirements } from './quantity.ts';
 import { validateTolerations } from './taints.ts';
+import { cloneJson } from '../clone-json.ts';
 
 export const HANDLER_TYPES = ['exec', 'httpGet', 'tcpSocket', 'grpc', 'sleep'] as const;
 
@@ -293,7 +294,7 @@ export function validatePodUpdate(newPod: KubeObject, oldPod: KubeObject): Field
   if (canonicalJson(newSpec) === canonicalJson(oldSpec)) return causes;
 
   // Undo the changes that are allowed, then anything left is forbidden.
-  const munged = structuredClone(newSpec);
+  const munged = cloneJson(newSpec);
   for (const key of ['containers', 'initContainers']) {
     const oldList = objectsOf(oldSpec[key]);
     objectsOf(munged[key]).forEach((c, i) => {

@@ -10,6 +10,7 @@ import type { KubeObject } from '../protocol.ts';
 import { arr, canonicalJson, FIELD_IMMUTABLE, isObject, rec, str } from './helpers.ts';
 import { diffPaths } from './pod.ts';
 import { ACCESS_MODES, validateClaimSpecShape, VOLUME_MODES } from './workloads.ts';
+import { cloneJson } from '../clone-json.ts';
 
 /** core.MaxSecretSize, also a ConfigMap's limit: 1 MiB. */
 export const MAX_SECRET_SIZE = 1024 * 1024;
@@ -131,8 +132,8 @@ export function validatePersistentVolumeClaim(pvc: KubeObject): FieldCause[] {
  * kubesim lists the changed paths, as for pods.
  */
 export function persistentVolumeClaimUpdate(newPvc: KubeObject, oldPvc: KubeObject): FieldCause[] {
-  const newSpec = structuredClone(rec(newPvc['spec']));
-  const oldSpec = structuredClone(rec(oldPvc['spec']));
+  const newSpec = cloneJson(rec(newPvc['spec']));
+  const oldSpec = cloneJson(rec(oldPvc['spec']));
   if (str(oldSpec['volumeName']) === '' && newSpec['volumeName'] !== undefined) oldSpec['volumeName'] = newSpec['volumeName'];
   if (str(rec(newPvc['status'])['phase']) === 'Bound') {
     const requests = rec(rec(newSpec['resources'])['requests']);

@@ -7,6 +7,7 @@ import type { Action, ControllerContext, WriteAction } from '../host/types.ts';
 import { creationMs } from '../host/workload.ts';
 import { finishedCondition, type JobJson } from '../job/job.ts';
 import { parseSchedule, type CronSchedule } from './schedule.ts';
+import { cloneJson } from '../../api/clone-json.ts';
 
 /** Code-unit string order (never locale-dependent). */
 const cmpStr = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -124,7 +125,7 @@ export function jobFromTemplate(cj: CronJobJson, scheduledMs: number): KubeObjec
       annotations: { ...(t.metadata?.annotations ?? {}), [SCHEDULED_TIMESTAMP_ANNOTATION]: timestamp(scheduledMs) },
       ownerReferences: [newControllerRef(cj, 'batch/v1', 'CronJob')],
     },
-    spec: structuredClone(t.spec ?? {}),
+    spec: cloneJson(t.spec ?? {}),
   } as KubeObject;
 }
 

@@ -11,6 +11,7 @@ import type { Action, ControllerContext } from '../host/types.ts';
 import { creationMs, isPodAvailable, isPodReady, podPhase, deletePodAction, errorMessage, ok } from '../host/workload.ts';
 import { slowStartBatches } from '../replicaset/slow-start.ts';
 import { compileNodeSelectorMap, compileNodeSelectorTerms } from '../../scheduler/plugins/helper/node-selector.ts';
+import { cloneJson } from '../../api/clone-json.ts';
 
 /** Code-unit string order (never locale-dependent). */
 const cmpStr = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -109,7 +110,7 @@ export function withDaemonTolerations(existing: readonly V1Toleration[] | undefi
 /** `ReplaceDaemonSetPodNodeNameNodeAffinity`: the required terms become `metadata.name In [node]`. */
 export function pinToNode(affinity: PodSpecLike['affinity'] | undefined, nodeName: string): NonNullable<PodSpecLike['affinity']> {
   const required = { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [nodeName] }] }] };
-  const a = structuredClone(affinity ?? {});
+  const a = cloneJson(affinity ?? {});
   a.nodeAffinity = { ...(a.nodeAffinity ?? {}), requiredDuringSchedulingIgnoredDuringExecution: required };
   return a;
 }
@@ -122,7 +123,7 @@ export function daemonSetHash(ds: DaemonSetJson): string {
 /** The pod for `nodeName` (`NewPod` + `CreatePodsOnNodes`' affinity and labels). */
 export function daemonPod(ds: DaemonSetJson, nodeName: string): KubeObject {
   const t = ds.spec?.template ?? {};
-  const spec = structuredClone(t.spec ?? {}) as PodSpecLike & Record<string, unknown>;
+  const spec = cloneJson(t.spec ?? {}) as PodSpecLike & Record<string, unknown>;
   spec.tolerations = withDaemonTolerations(spec.tolerations, spec.hostNetwork === true);
   spec.affinity = pinToNode(spec.affinity, nodeName);
   return {
@@ -326,7 +327,7 @@ export function daemonSetRevision(ds: DaemonSetJson, revision: number): KubeObje
       labels: { ...(ds.spec?.template?.metadata?.labels ?? {}), [REVISION_HASH_LABEL]: hash },
       ownerReferences: [newControllerRef(ds, 'apps/v1', 'DaemonSet')],
     },
-    data: { spec: { template: { ...structuredClone(ds.spec?.template ?? {}), $patch: 'replace' } } },
+    data: { spec: { template: { ...cloneJson(ds.spec?.template ?? {}), $patch: 'replace' } } },
     revision,
   } as KubeObject;
 }

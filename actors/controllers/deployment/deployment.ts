@@ -10,6 +10,7 @@ import { creationMs, keysInNamespace, podPhase, selectorMatches, selectsEverythi
 import { newReplicaSetReplicas, reconcileOldReplicaSets, resolveFenceposts, type IntOrPercent, type ReplicaSetCounts } from './rolling.ts';
 import { proportionalScale, type ScalableReplicaSet } from './proportional.ts';
 import { podTemplateHash } from './template-hash.ts';
+import { cloneJson } from '../../api/clone-json.ts';
 
 /**
  * The Deployment controller's sync (pkg/controller/deployment: deployment_controller.go
@@ -100,7 +101,7 @@ export function fenceposts(d: DeploymentJson): [number, number] {
 
 /** The template without the pod-template-hash label, canonical (`EqualIgnoreHash`). */
 function templateKey(t: Template | undefined): string {
-  const copy = structuredClone(t ?? {}) as Template;
+  const copy = cloneJson(t ?? {}) as Template;
   if (copy.metadata?.labels) {
     delete copy.metadata.labels[POD_TEMPLATE_HASH];
     if (Object.keys(copy.metadata.labels).length === 0) delete copy.metadata.labels;
@@ -186,9 +187,9 @@ function copiedAnnotations(d: DeploymentJson): Record<string, string> {
 /** The new ReplicaSet kube would create for `d` with `replicas` (`getNewReplicaSet`). */
 export function newReplicaSetFor(d: DeploymentJson, replicas: number, revision: number): RsJson {
   const hash = podTemplateHash(d.spec?.template ?? {}, d.status?.collisionCount ?? 0);
-  const template = structuredClone(d.spec?.template ?? {}) as Template;
+  const template = cloneJson(d.spec?.template ?? {}) as Template;
   template.metadata = { ...(template.metadata ?? {}), labels: { ...(template.metadata?.labels ?? {}), [POD_TEMPLATE_HASH]: hash } };
-  const selector = structuredClone(d.spec?.selector ?? {}) as LabelSelectorJson;
+  const selector = cloneJson(d.spec?.selector ?? {}) as LabelSelectorJson;
   selector.matchLabels = { ...(selector.matchLabels ?? {}), [POD_TEMPLATE_HASH]: hash };
   const [surge] = fenceposts(d);
   return {
@@ -393,7 +394,7 @@ export function syncDeployment(key: string, ctx: Ctx): Act[] {
   const wantKey = templateKey(d.spec?.template);
   const newRs = rsList.find((rs) => templateKey(rs.spec?.template) === wantKey);
   const old = rsList.filter((rs) => rs !== newRs);
-  const conditions = structuredClone(d.status?.conditions ?? []);
+  const conditions = cloneJson(d.status?.conditions ?? []);
   const pre: DeploymentStatus = { conditions };
 
   // checkPausedConditions

@@ -9,6 +9,7 @@ import { creationMs, isPodActive, isPodReady, podNodeNameOf, podPhase, podRestar
 import { BURST_REPLICAS, slowStartBatches } from '../replicaset/slow-start.ts';
 import { remainingBackoffMs, type FinishedPod } from './backoff.ts';
 import { matchPodFailurePolicy, type PodFailurePolicy } from './pod-failure-policy.ts';
+import { cloneJson } from '../../api/clone-json.ts';
 
 /** Code-unit string order (never locale-dependent). */
 const cmpStr = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -101,7 +102,7 @@ export function podFromJobTemplate(job: JobJson, index?: number): KubeObject {
   const uid = job.metadata?.uid ?? '';
   const labels: Record<string, string> = { ...(t.metadata?.labels ?? {}), [CONTROLLER_UID_LABEL]: uid, [JOB_NAME_LABEL]: name, [LEGACY_CONTROLLER_UID_LABEL]: uid, [LEGACY_JOB_NAME_LABEL]: name };
   const annotations: Record<string, string> = { ...(t.metadata?.annotations ?? {}) };
-  const spec = structuredClone(t.spec ?? {}) as NonNullable<NonNullable<JobJson['spec']>['template']>['spec'] & Record<string, unknown>;
+  const spec = cloneJson(t.spec ?? {}) as NonNullable<NonNullable<JobJson['spec']>['template']>['spec'] & Record<string, unknown>;
   if (index !== undefined) {
     annotations[COMPLETION_INDEX_ANNOTATION] = String(index);
     labels[COMPLETION_INDEX_ANNOTATION] = String(index);

@@ -32,6 +32,7 @@ import { BURST_REPLICAS, replicaDiff, slowStartBatches } from './slow-start.ts';
 
 export { REPLICA_SETS as RS } from '../host/resources.ts';
 import { REPLICA_SETS as RS, REPLICATION_CONTROLLERS } from '../host/resources.ts';
+import { cloneJson } from '../../api/clone-json.ts';
 
 /**
  * The kind a replica controller manages. kube's ReplicationController controller is the
@@ -107,7 +108,7 @@ export function podFromTemplate(rs: ReplicaSetJson, kind: ReplicaKind = REPLICA_
       ...(meta.finalizers ? { finalizers: [...meta.finalizers] } : {}),
       ownerReferences: [newControllerRef(rs, kind.apiVersion, kind.kind)],
     },
-    spec: structuredClone(t.spec ?? {}),
+    spec: cloneJson(t.spec ?? {}),
   } as KubeObject;
 }
 

@@ -2,6 +2,7 @@ import type { KubeObject } from '../../api/protocol.ts';
 import { podTemplateHash } from '../deployment/template-hash.ts';
 import { newControllerRef } from '../host/owners.ts';
 import { isPodAvailable, isPodReady, podPhase } from '../host/workload.ts';
+import { cloneJson } from '../../api/clone-json.ts';
 
 /**
  * The StatefulSet controller's decisions (pkg/controller/statefulset/stateful_set_control.go
@@ -92,7 +93,7 @@ export function newRevision(set: StatefulSetJson, revision: number): KubeObject 
       labels: { ...(set.spec?.template?.metadata?.labels ?? {}), [REVISION_LABEL]: revisionNameOf(set, set.spec?.template) },
       ownerReferences: [newControllerRef(set, 'apps/v1', 'StatefulSet')],
     },
-    data: { spec: { template: { ...structuredClone(set.spec?.template ?? {}), $patch: 'replace' } } },
+    data: { spec: { template: { ...cloneJson(set.spec?.template ?? {}), $patch: 'replace' } } },
     revision,
   } as KubeObject;
 }
@@ -116,14 +117,14 @@ export function claimsFor(set: StatefulSetJson, ordinal: number): KubeObject[] {
       labels: { ...(t.metadata?.labels ?? {}), ...(set.spec?.selector?.matchLabels ?? {}) },
       ...(t.metadata?.annotations ? { annotations: { ...t.metadata.annotations } } : {}),
     },
-    spec: structuredClone(t.spec ?? {}),
+    spec: cloneJson(t.spec ?? {}),
   }));
 }
 
 /** `newVersionedStatefulSetPod`: the pod of `ordinal` from `template` at revision `revisionName`. */
 export function newPod(set: StatefulSetJson, template: PodTemplate | undefined, revisionName: string, ordinal: number): KubeObject {
   const name = podNameOf(set, ordinal);
-  const spec = structuredClone(template?.spec ?? {}) as Record<string, unknown> & { volumes?: Record<string, unknown>[] };
+  const spec = cloneJson(template?.spec ?? {}) as Record<string, unknown> & { volumes?: Record<string, unknown>[] };
   const claims = set.spec?.volumeClaimTemplates ?? [];
   if (claims.length > 0) {
     const claimVolumes = claims.map((t) => ({ name: t.metadata?.name ?? '', persistentVolumeClaim: { claimName: claimNameOf(set, t, ordinal) } }));
