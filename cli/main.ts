@@ -211,6 +211,8 @@ function parseAndRun(argv: readonly string[]): number {
     .name('kubesim')
     .description('Deterministic simulator of a Kubernetes control plane: etcd Raft, faults, replay from a seed')
     .exitOverride()
+    // Options after a subcommand belong to it: `fuzz merge DIR --json` is merge's --json, not fuzz's.
+    .enablePositionalOptions()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program
     .command('run')
