@@ -144,14 +144,17 @@ export function resultOfReport(report: FuzzReport, ctx: ResultContext): FuzzResu
             failedOnFirstRun: cx.failedOnFirstRun,
             replay: null,
             fastCheckReplay: ctx.fastCheckReplay(cx),
-            schedule: cx.schedule,
-            spec: cx.spec,
+            // As JSON data (fast-check builds records without a prototype): equal to a result read back from a file.
+            schedule: asJsonData(cx.schedule),
+            spec: asJsonData(cx.spec),
           }
         : null,
     },
     report.runRecords,
   );
 }
+
+const asJsonData = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 type Head = Omit<FuzzResult, 'runsDone' | 'events' | 'virtualMs' | 'runsPerSecond' | 'failures' | 'properties' | 'runRecords'>;
 
