@@ -392,7 +392,8 @@ export function runFuzzWorkersCommand(opts: FuzzCommandOptions): Promise<number>
     seed: p.seed,
     shard: p.shard,
     shrinkRuns: p.shrinkRuns,
-    workers: opts.workers ?? 1,
+    // No more threads than runs: a sub-shard without runs would only start a thread.
+    workers: Math.max(1, Math.min(opts.workers ?? 1, shardRunIndexes(p.runs, p.shard).length)),
     ...(bar ? { onRun: bar.update } : {}),
   }).then(
     (reports) => {
