@@ -26,6 +26,7 @@ const ALL: { name: string; args: string[] }[] = [
   { name: 'deployment-scale', args: ['bench/deployment-scale.bench.ts'] },
   { name: 'kube-proxy', args: ['bench/kube-proxy.bench.ts'] },
   { name: 'expectations', args: ['bench/expectations.bench.ts', '--sizes', '200', '--runs', '3'] },
+  { name: 'fuzz', args: ['bench/fuzz.bench.ts'] },
   { name: 'scheduler', args: ['cli/main.ts', 'bench', 'scheduler', '--workload', 'SchedulingBasic', '--nodes', '500', '--pods', '1000', '--json'] },
 ];
 

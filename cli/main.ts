@@ -5,6 +5,8 @@ import { TRACE_LEVELS, traceLineKept, type TraceEvent, type TraceLevel } from '.
 import { runScenario, type RunResult } from '../actors/scenario/runner.ts';
 import { registerBench } from './bench.ts';
 import { registerFuzz } from './fuzz/command.ts';
+import { PROPERTIES } from './fuzz/properties.ts';
+import { checkPropertiesCommand } from './check/properties.ts';
 import type { ScenarioSpec } from '../actors/scenario/spec.ts';
 import { loadScenarioFile, parseDuration, ScenarioError } from './loader/index.ts';
 import { explain } from './explain.ts';
@@ -211,6 +213,8 @@ function parseAndRun(argv: readonly string[]): number {
     .name('kubesim')
     .description('Deterministic simulator of a Kubernetes control plane: etcd Raft, faults, replay from a seed')
     .exitOverride()
+    // Options after a subcommand belong to it: `fuzz merge DIR --json` is merge's --json, not fuzz's.
+    .enablePositionalOptions()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program
     .command('run')
@@ -248,10 +252,12 @@ function parseAndRun(argv: readonly string[]): number {
     });
   program
     .command('check')
-    .description('check every invariant over a trace file written by run --trace')
+    .description('check every invariant over a trace file written by run --trace; with --property, judge fuzz properties on it instead')
     .argument('<trace>', 'trace JSON-lines file')
-    .action((file: string) => {
-      exitCode = check(file);
+    .option('--property <names>', `fuzz properties that judge a trace (repeat, or a comma list): ${PROPERTIES.filter((p) => p.needsTrace).map((p) => p.name).join(', ')}`, (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter(Boolean)])
+    .option('--json', 'with --property: print one JSON object')
+    .action((file: string, opts: { property?: string[]; json?: boolean }) => {
+      exitCode = opts.property !== undefined ? checkPropertiesCommand(file, opts.property, opts.json ?? false) : check(file);
     });
   registerBench(program, (code) => {
     exitCode = code;

@@ -17,7 +17,11 @@ import { scheduleArb, specOf, type Schedule } from './schedule.ts';
  * reproducible by (seed, path) alone, whichever shard found it — and fast-check keeps its usual
  * growth of value sizes along the run index, which per-run derived seeds would lose (every run
  * would be drawn as a first run). One process stops at its first failure and shrinks it, as
- * fc.assert does; a shard stops at its own first failure.
+ * fc.assert does; a shard stops at its own first failure. Since every shard runs all its runs
+ * below its own first failure, the shards together hold every run below the global first failure
+ * (the smallest failing index of any shard): merge.ts keeps exactly those and that failure, which
+ * is what one process reports. Worker threads of one process share a `cutoff` (the smallest
+ * failing index found so far): a shard skips runs past it, which merge.ts would drop anyway.
  *
  * Shrinking: once a run fails, the first failing property (in selection order) is the target;
  * a shrink candidate fails only if it still violates the target. `shrinkRuns` bounds the
@@ -42,6 +46,12 @@ export interface FuzzOptions {
   shrinkRuns?: number;
   /** After each run this process simulated (not shrink runs): runs done and the shard's total. */
   onRun?: (done: number, total: number) => void;
+  /**
+   * Shared by shards running at once (worker threads): `get` is the smallest failing run index
+   * found by any of them so far (or more than the last index), `offer` reports one's own. Runs
+   * past it are skipped: the merge keeps only the runs up to the first failure.
+   */
+  cutoff?: { get(): number; offer(index: number): void };
 }
 
 export interface RunRecord {
@@ -53,6 +63,8 @@ export interface RunRecord {
   virtualMs: number;
   commands: number;
   verdicts: Record<string, VerdictStatus>;
+  /** The detail of each unknown or not-checkable verdict (the summary quotes the first one). */
+  notes?: Record<string, string>;
 }
 
 export interface Counterexample {
@@ -119,7 +131,7 @@ export function judgeSpec(spec: ScenarioSpec, judged: readonly FuzzProperty[]): 
   return { fingerprint: result.fingerprint, events: result.events, virtualMs: result.virtualMs, verdicts };
 }
 
-const TALLY_KEY: Record<VerdictStatus, 'pass' | 'fail' | 'unknown' | 'notCheckable'> = { pass: 'pass', fail: 'fail', unknown: 'unknown', 'not-checkable': 'notCheckable' };
+export const TALLY_KEY: Record<VerdictStatus, 'pass' | 'fail' | 'unknown' | 'notCheckable'> = { pass: 'pass', fail: 'fail', unknown: 'unknown', 'not-checkable': 'notCheckable' };
 
 export function shardRunIndexes(runs: number, shard: Shard): number[] {
   const out: number[] = [];
@@ -158,22 +170,28 @@ export function fuzz(options: FuzzOptions): FuzzReport {
       const index = options.path !== undefined ? Number(options.path.split(':')[0]) : calls;
       calls++;
       if (options.path === undefined && index % shard.count !== shard.index) return true;
+      if (options.cutoff !== undefined && index > options.cutoff.get()) return true;
       const spec = scenarioOf(cluster, properties, schedule);
       const j = judgeSpec(spec, properties);
       report.events += j.events;
       report.virtualMs += j.virtualMs;
       const verdicts: Record<string, VerdictStatus> = {};
+      const notes: Record<string, string> = {};
       for (const [name, v] of j.verdicts) {
         verdicts[name] = v.status;
         const tally = report.properties[name]!;
         tally[TALLY_KEY[v.status]]++;
-        if ((v.status === 'unknown' || v.status === 'not-checkable') && tally.note === undefined) tally.note = v.detail;
+        if (v.status === 'unknown' || v.status === 'not-checkable') {
+          notes[name] = v.detail;
+          if (tally.note === undefined) tally.note = v.detail;
+        }
       }
-      report.runRecords.push({ index, simulationSeed: spec.seed, fingerprint: j.fingerprint, events: j.events, virtualMs: j.virtualMs, commands: schedule.commands.length, verdicts });
+      report.runRecords.push({ index, simulationSeed: spec.seed, fingerprint: j.fingerprint, events: j.events, virtualMs: j.virtualMs, commands: schedule.commands.length, verdicts, ...(Object.keys(notes).length > 0 ? { notes } : {}) });
       options.onRun?.(report.runRecords.length, total);
       const failed = properties.filter((p) => j.verdicts.get(p.name)?.status === 'fail');
       if (failed.length === 0) return true;
       target = failed[0]!;
+      options.cutoff?.offer(index);
       report.searchWallMs = Date.now() - started;
       first = { index, schedule, failed: failed.map((p) => ({ property: p.name, detail: j.verdicts.get(p.name)!.detail })) };
       last = { ...j, spec, schedule };
