@@ -123,8 +123,10 @@ function podRequestsByName(events: readonly TraceEvent[]): (key: string, t: numb
     creates.set(k, list);
   }
   return (key, t) => {
-    let found: TraceEvent | undefined;
-    for (const c of creates.get(key) ?? []) if (c.t <= t) found = c;
+    const list = creates.get(key) ?? [];
+    // The create's acknowledgement may be traced after its watch event reached a component.
+    let found: TraceEvent | undefined = list[0];
+    for (const c of list) if (c.t <= t) found = c;
     return resourcesOf(found?.requests);
   };
 }
@@ -197,7 +199,6 @@ export function checkNodeAllocatable(events: readonly TraceEvent[]): KubernetesV
  */
 export function checkSchedulerFit(events: readonly TraceEvent[]): KubernetesViolation[] {
   const out: KubernetesViolation[] = [];
-  const requestsOf = podRequestsByName(events);
   const allocatableOfNode = allocatableByNode(events);
   interface Decision { t: number; seq: number; scheduler: string; pod: string; node: string }
   const decisions: Decision[] = [];
@@ -221,7 +222,12 @@ export function checkSchedulerFit(events: readonly TraceEvent[]): KubernetesViol
   // Each pod uid's binding, with the decision that led to it (the scheduler's latest for that pod and node before it).
   const podBindings = [...bindings.entries()].map(([uid, b]) => ({ uid, ...b }));
   const uidKey = new Map<string, string>();
-  for (const e of events) if (isPodWrite(e) && e.verb === 'create') uidKey.set(str(e.uid), podKey(e));
+  const requestsOfUid = new Map<string, Resources>();
+  for (const e of events) {
+    if (!isPodWrite(e) || e.verb !== 'create') continue;
+    uidKey.set(str(e.uid), podKey(e));
+    requestsOfUid.set(str(e.uid), resourcesOf(e.requests));
+  }
   const bound: { pod: string; uid: string; node: string; scheduler: string; decidedAt: number; decision: Decision }[] = [];
   for (const b of podBindings) {
     const pod = uidKey.get(b.uid);
@@ -246,7 +252,7 @@ export function checkSchedulerFit(events: readonly TraceEvent[]): KubernetesViol
     );
     const allocatable = allocatableOfNode(p.node, p.decidedAt);
     if (!allocatable) continue;
-    const over = overcommit(allocatable, [...known, p].map((x) => requestsOf(x.pod, x.decidedAt)));
+    const over = overcommit(allocatable, [...known, p].map((x) => requestsOfUid.get(x.uid) ?? { cpuMilli: 0, memoryBytes: 0 }));
     if (over && !reported.has(p.node)) {
       reported.add(p.node);
       out.push({
