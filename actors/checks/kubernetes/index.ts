@@ -57,6 +57,11 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
 const podKey = (e: TraceEvent): string => `${str(e.namespace) || 'default'}/${str(e.name)}`;
 const isPodWrite = (e: TraceEvent): boolean => e.kind === 'k8s.write' && e.resource === 'pods';
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
 const isTerminalPhase = (phase: unknown): boolean => phase === 'Succeeded' || phase === 'Failed';
 
 function resourcesOf(v: unknown): Resources {
@@ -210,7 +215,7 @@ export function checkSchedulerFit(events: readonly TraceEvent[]): KubernetesViol
     if (e.kind === 'k8s.schedule' && typeof e.node === 'string') decisions.push({ t: e.t, seq: e.seq, scheduler: str(e.scheduler), pod: str(e.pod), node: e.node });
     else if (e.kind === 'k8s.leader' && e.component === 'kube-scheduler' && e.leader === true) {
       const host = str(e.identity).replace(/_[^_]*$/, '');
-      leaderSince.set(host, [...(leaderSince.get(host) ?? []), e.t]);
+      pushTo(leaderSince, host, e.t);
     } else if (e.kind === 'k8s.event' && e.reason === 'Scheduled') acknowledged.add(`${str(e.reporter)}|${str(e.namespace) || 'default'}/${str(e.object).replace(/^pod\//, '')}`);
     else if (isPodWrite(e)) {
       const k = podKey(e);
@@ -219,6 +224,8 @@ export function checkSchedulerFit(events: readonly TraceEvent[]): KubernetesViol
       if ((e.verb === 'delete' || isTerminalPhase(e.phase)) && !gone.has(`${k}|${str(e.uid)}`)) gone.set(`${k}|${str(e.uid)}`, e.t);
     }
   }
+  const decisionsByPod = new Map<string, Decision[]>();
+  for (const d of decisions) pushTo(decisionsByPod, d.pod, d);
   // Each pod uid's binding, with the decision that led to it (the scheduler's latest for that pod and node before it).
   const podBindings = [...bindings.entries()].map(([uid, b]) => ({ uid, ...b }));
   const uidKey = new Map<string, string>();
@@ -233,14 +240,16 @@ export function checkSchedulerFit(events: readonly TraceEvent[]): KubernetesViol
     const pod = uidKey.get(b.uid);
     if (pod === undefined) continue;
     let decision: Decision | undefined;
-    for (const d of decisions) if (d.pod === pod && d.node === b.node && d.scheduler === b.client && d.t <= b.t) decision = d;
+    for (const d of decisionsByPod.get(pod) ?? []) if (d.node === b.node && d.scheduler === b.client && d.t <= b.t) decision = d;
     if (decision) bound.push({ pod, uid: b.uid, node: b.node, scheduler: b.client, decidedAt: decision.t, decision });
   }
   bound.sort((a, b) => a.decision.seq - b.decision.seq);
+  const boundOnNode = new Map<string, typeof bound>();
+  for (const b of bound) pushTo(boundOnNode, b.node, b);
   const reported = new Set<string>();
   for (const p of bound) {
     const sameTerm = (t: number): boolean => !(leaderSince.get(p.scheduler) ?? []).some((l) => l > t && l <= p.decidedAt);
-    const known = bound.filter(
+    const known = boundOnNode.get(p.node)!.filter(
       (q) =>
         q !== p &&
         q.node === p.node &&
@@ -361,7 +370,7 @@ export function checkOneOrdinal(events: readonly TraceEvent[]): KubernetesFindin
       if (e.action === 'partition' || e.action === 'cut' || e.action === 'isolate') {
         for (const h of targets) {
           if (!cutOffSince.has(h)) cutOffSince.set(h, e.t);
-          everCutOff.set(h, [...(everCutOff.get(h) ?? []), e.t]);
+          pushTo(everCutOff, h, e.t);
         }
       } else if (e.action === 'heal') for (const h of targets) cutOffSince.delete(h);
       else if (e.action === 'crash') for (const pods of copies.values()) for (const h of targets) pods.delete(h);
