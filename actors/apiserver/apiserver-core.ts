@@ -5,6 +5,10 @@ import { mergePatch, type JsonValue } from '../api/merge-patch.ts';
 import { decodeErrorMessage } from '../api/validation/decode.ts';
 import { nextGeneration, prepareForUpdate } from '../api/defaults.ts';
 import { timestamp } from '../api/time.ts';
+import { toMilli, toUnits } from '../api/quantity.ts';
+import type { V1Pod } from '@kubernetes/client-node';
+// resourcehelper.PodRequests, the kubelet's admission arithmetic: one source for a pod's requests.
+import { podRequests } from '../kubelet/admission.ts';
 import { newOutput, type Output } from '../kernel/output.ts';
 import { ERR_COMPACTED, type KeyValue, type WatchEvent } from '../etcd/mvcc.ts';
 import type { Rng } from '../kernel/rng.ts';
@@ -42,6 +46,18 @@ export interface ApiServerConfig {
   advertiseAddress?: string;
   /** --event-ttl: Events are deleted this long after their last write (1 h when absent; event-ttl.ts). */
   eventTtlMs?: number;
+  /** A deliberately broken apiserver, for the fuzzer's own tests (never set from a scenario file). */
+  variant?: ApiServerVariant;
+}
+
+/**
+ * Deliberately broken behaviours the fuzzer's tests build to show its Kubernetes safety property
+ * catches them (test/fuzz/kubernetes-variants.test.ts). Programmatic only: no scenario field
+ * reaches them, and the default (absent) is the real behaviour.
+ */
+export interface ApiServerVariant {
+  /** An update's client-given resourceVersion is not compared with the stored one: a stale update wins (a lost update). */
+  skipResourceVersionPrecondition?: boolean;
 }
 
 export const DEFAULT_APISERVER_CONFIG = {
@@ -802,6 +818,7 @@ export class ApiServerCore {
       // Another apiserver gave one of these addresses at the same moment: allocate again (bounded).
       if (result === 'address-taken') return (p.allocationAttempts = (p.allocationAttempts ?? 0) + 1) > ALLOCATION_RETRIES_MAX ? this.respond(req, 409, conflict(info.resource, info.group, name)) : this.create(p);
       if (isFailure(result)) return this.respond(req, 500, etcdError(result));
+      this.traceWrite(p, 'create', result, Number(result.metadata?.resourceVersion ?? 0));
       this.respond(req, 201, m.convert(result, info, req.apiVersion));
     });
   }
@@ -1004,7 +1021,8 @@ export class ApiServerCore {
       return this.readFresh(p, key, (obj) => (obj ? this.update(p, mutate, clientRv, attempt + 1, obj) : this.out404(p, name)));
     }
     const currentRv = current.metadata?.resourceVersion ?? '0';
-    if (clientRv && clientRv !== currentRv) {
+    const preconditionRv = this.config.variant?.skipResourceVersionPrecondition ? undefined : clientRv;
+    if (preconditionRv && preconditionRv !== currentRv) {
       if (fresh !== undefined) return this.respond(req, 409, conflict(info.resource, info.group, name));
       return this.readFresh(p, key, (obj) => (obj ? this.update(p, mutate, clientRv, attempt + 1, obj) : this.out404(p, name)));
     }
@@ -1024,17 +1042,60 @@ export class ApiServerCore {
         if (isFailure(r)) return this.respond(req, 500, etcdError(r));
         if (r.succeeded) {
           for (const k of claims.claimed) this.claimedAt.set(k, r.revision);
+          this.traceWrite(p, deleting ? 'delete' : 'update', next, r.revision, Number(currentRv), clientRv);
           return this.respond(req, 200, m.convert(withRv(next, r.revision), info, req.apiVersion));
         }
         const range = r.responses[0];
         const kv = range && range.op === 'range' ? range.kvs[0] : undefined;
         if (!kv) return this.out404(p, name);
         const latest = decode(kv);
-        if (clientRv) return this.respond(req, 409, conflict(info.resource, info.group, name));
+        if (preconditionRv) return this.respond(req, 409, conflict(info.resource, info.group, name));
         if (attempt >= UPDATE_RETRIES) return this.respond(req, 409, conflict(info.resource, info.group, name));
         this.update(p, mutate, clientRv, attempt + 1, latest);
       },
     );
+  }
+
+  /**
+   * `k8s.write`: a write this apiserver committed, as it acknowledges it — the object, the
+   * resourceVersion it now has (`rv`; a delete's is the deletion's revision), the one it replaced
+   * (`replaced`) and the client's precondition (`precondition`, an update's
+   * metadata.resourceVersion). Pods add what the Kubernetes safety checks read
+   * (actors/checks/kubernetes): uid, node, phase, deletion, controller owners, and on create their
+   * requests; nodes add their allocatable.
+   */
+  private traceWrite(p: Pending, verb: 'create' | 'update' | 'delete', object: KubeObject, rv: number, replaced?: number, precondition?: string): void {
+    const meta = object.metadata ?? {};
+    const fields: Record<string, unknown> = {
+      apiserver: this.config.name,
+      client: p.req.from,
+      verb,
+      resource: p.info.resource,
+      ...(meta.namespace !== undefined ? { namespace: meta.namespace } : {}),
+      name: meta.name ?? '',
+      rv,
+      ...(replaced !== undefined ? { replaced } : {}),
+      ...(precondition ? { precondition: Number(precondition) } : {}),
+    };
+    if (p.info.resource === 'pods') {
+      const pod = object as unknown as V1Pod;
+      const controllers = (meta.ownerReferences ?? []).filter((o) => o.controller).map((o) => `${o.kind}/${o.name}`);
+      Object.assign(fields, {
+        uid: meta.uid ?? '',
+        ...(pod.spec?.nodeName ? { node: pod.spec.nodeName } : {}),
+        ...(pod.status?.phase ? { phase: pod.status.phase } : {}),
+        ...(meta.deletionTimestamp ? { deleting: true } : {}),
+        ...(controllers.length > 0 ? { controllers } : {}),
+      });
+      if (verb === 'create') {
+        const r = podRequests(pod);
+        fields.requests = { cpuMilli: r.cpuMilli, memoryBytes: r.memoryBytes };
+      }
+    } else if (p.info.resource === 'nodes') {
+      const allocatable = (object.status as { allocatable?: Record<string, string | number> } | undefined)?.allocatable;
+      if (allocatable) fields.allocatable = { cpuMilli: quantityMilli(allocatable.cpu), memoryBytes: quantityUnits(allocatable.memory), pods: quantityUnits(allocatable.pods) };
+    }
+    this.out.traces.push({ kind: 'k8s.write', fields });
   }
 
   private readFresh(p: Pending, key: string, done: (obj: KubeObject | null) => void): void {
@@ -1163,7 +1224,10 @@ export class ApiServerCore {
         const rv0 = Number(meta.resourceVersion ?? 0);
         this.etcd.txn({ compare: [{ key, target: 'mod', result: '=', value: rv0 }], success: [{ op: 'put', key, value: encode(stripRv(next)) }], failure: [{ op: 'range', key }] }, (r) => {
           if (isFailure(r)) return answer(500, etcdError(r));
-          if (r.succeeded) return answer(200, m.convert(withRv(next, r.revision), info, req.apiVersion));
+          if (r.succeeded) {
+            this.traceWrite(p, 'update', next, r.revision, rv0);
+            return answer(200, m.convert(withRv(next, r.revision), info, req.apiVersion));
+          }
           if (++attempts > DELETE_CONFLICT_RETRIES_MAX) return answer(409, conflict(info.resource, info.group, name));
           const range = r.responses[0];
           const kv = range && range.op === 'range' ? range.kvs[0] : undefined;
@@ -1175,7 +1239,10 @@ export class ApiServerCore {
       const released = this.claimChanges(info, current, null, name).ops;
       this.etcd.txn({ compare: [{ key, target: 'mod', result: '=', value: rv }], success: [{ op: 'delete', key }, ...released], failure: [{ op: 'range', key }] }, (r) => {
         if (isFailure(r)) return answer(500, etcdError(r));
-        if (r.succeeded) return answer(200, info.resource === 'pods' ? m.convert(current, info, req.apiVersion) : success());
+        if (r.succeeded) {
+          this.traceWrite(p, 'delete', current, r.revision, rv);
+          return answer(200, info.resource === 'pods' ? m.convert(current, info, req.apiVersion) : success());
+        }
         const range = r.responses[0];
         const kv = range && range.op === 'range' ? range.kvs[0] : undefined;
         withCurrent(kv ? decode(kv) : null);
@@ -1221,6 +1288,23 @@ export class ApiServerCore {
 
   onHealthz(): boolean {
     return this.ready;
+  }
+}
+
+/** A quantity as an integer (milli-units for CPU); 0 when absent or malformed (the trace never throws). */
+function quantityMilli(q: string | number | undefined): number {
+  try {
+    return q === undefined ? 0 : toMilli(q);
+  } catch {
+    return 0;
+  }
+}
+
+function quantityUnits(q: string | number | undefined): number {
+  try {
+    return q === undefined ? 0 : toUnits(q);
+  } catch {
+    return 0;
   }
 }
 

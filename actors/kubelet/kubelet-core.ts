@@ -310,6 +310,14 @@ function onPodDeltas(k: KubeletState, deltas: Delta[], nowMs: number, out: Outpu
       if (!current.statusInFlight && !current.deleteSent && statusNeedsReconcile(apiStatus, current.pod.status)) {
         sendPodStatus(k, current, current.pod.status as unknown as Record<string, unknown>, out);
       }
+      if (pod.metadata?.deletionTimestamp && !current.deleteRequested && k.config.variant?.ignoreDeletion) {
+        // The broken kubelet: the pod is forgotten and its object released, its containers left running.
+        k.workers.delete(key);
+        k.usedIpSlots.delete(current.ipSlot);
+        out.cancels.push(wakeTimerId(key));
+        deletePod(k, key, pod, out);
+        continue;
+      }
       if (pod.metadata?.deletionTimestamp && !current.deleteRequested) {
         current.deleteRequested = true;
         const grace = pod.metadata.deletionGracePeriodSeconds;

@@ -56,6 +56,17 @@ export interface KubeletConfig {
   containerStartMs?: number;
   /** The node's own image-size table (`image` or `image:tag` → bytes). */
   imageSizes?: Readonly<Record<string, number>>;
+  /** A deliberately broken kubelet, for the fuzzer's own tests (never set from a scenario file). */
+  variant?: KubeletVariant;
+}
+
+/**
+ * Deliberately broken behaviours the fuzzer's tests build to show its Kubernetes safety property
+ * catches them (test/fuzz/kubernetes-variants.test.ts). Programmatic only; absent is the real kubelet.
+ */
+export interface KubeletVariant {
+  /** A pod given a deletionTimestamp is released at once (deleted with grace 0) but its containers are never stopped. */
+  ignoreDeletion?: boolean;
 }
 
 export interface StepEnv {

@@ -8,6 +8,7 @@ import { EtcdView } from './cluster-view.ts';
 import { KubernetesCluster } from './kubernetes-cluster.ts';
 import { memberNames, reorderDelayMsMaxOf, type NetworkSpec, type ScenarioSpec } from './spec.ts';
 import { TargetResolver } from './targets.ts';
+import type { ComponentVariants } from './variants.ts';
 
 /**
  * Builds what a scenario runs on: the simulation with the scenario's network, the etcd group
@@ -54,7 +55,7 @@ export function createSimulation(spec: ScenarioSpec, options: { keepTraceLines?:
 }
 
 /** Adds every host of the scenario to `sim`, in a fixed order (etcd, clients, Kubernetes). */
-export function buildWorld(sim: Simulation, spec: ScenarioSpec, explainPods: readonly string[] = []): World {
+export function buildWorld(sim: Simulation, spec: ScenarioSpec, explainPods: readonly string[] = [], variants: ComponentVariants = {}): World {
   const etcd = spec.cluster.etcd;
   const members = memberNames(etcd.members);
   addEtcdGroup(sim, members, etcd);
@@ -77,7 +78,7 @@ export function buildWorld(sim: Simulation, spec: ScenarioSpec, explainPods: rea
   const state = new ClusterState(sim, members);
   let kube: KubernetesCluster | null = null;
   if (spec.cluster.kubernetes) {
-    kube = new KubernetesCluster(sim, spec.cluster.kubernetes, members, spec, new Set(explainPods));
+    kube = new KubernetesCluster(sim, spec.cluster.kubernetes, members, spec, new Set(explainPods), variants);
     kube.build();
   }
   const leaseHolder = (name: string) => (): string[] => {

@@ -21,6 +21,7 @@ import type { NodeParams } from '../kubelet/status.ts';
 import type { KubectlCommand, ResourceRef } from '../kubectl/kubectl-core.ts';
 import { startKubectl } from '../kubectl/kubectl.ts';
 import { startScheduler } from '../scheduler/scheduler.ts';
+import type { ComponentVariants } from './variants.ts';
 import { parseSchedulerConfiguration, type SchedulerConfiguration } from '../scheduler/plugins/scheduler-config.ts';
 import { startControllerManager } from '../controllers/controller-manager.ts';
 import type { Simulation } from '../kernel/simulation.ts';
@@ -97,6 +98,8 @@ export class KubernetesCluster {
     private readonly etcdMembers: readonly string[],
     private readonly scenario: ScenarioSpec,
     private readonly explainPods: ReadonlySet<string> = new Set(),
+    /** Deliberately broken components (variants.ts), for the fuzzer's tests; none by default. */
+    private readonly variants: ComponentVariants = {},
   ) {
     for (const u of spec.users) this.tokens.set(u.token, { name: u.identity ?? u.name, groups: u.groups });
     if (!spec.users.some((u) => u.name === ADMIN)) this.tokens.set('admin-token', { name: ADMIN, groups: ['system:masters'] });
@@ -118,7 +121,7 @@ export class KubernetesCluster {
         name,
         disk: null,
         create: (env) =>
-          startApiServer(env, { config: { ...DEFAULT_APISERVER_CONFIG, machinery, advertiseAddress }, etcdEndpoints: this.etcdMembers, etcdRequestTimeoutMs: this.scenario.cluster.etcd.requestTimeoutMs }),
+          startApiServer(env, { config: { ...DEFAULT_APISERVER_CONFIG, machinery, advertiseAddress, ...(this.variants.apiserver ? { variant: this.variants.apiserver } : {}) }, etcdEndpoints: this.etcdMembers, etcdRequestTimeoutMs: this.scenario.cluster.etcd.requestTimeoutMs }),
       });
     });
     this.sim.addHost({ name: VIP, disk: null, create: (env) => startVip(env, apiservers) });
@@ -131,7 +134,7 @@ export class KubernetesCluster {
     }
     for (let i = 0; i < this.spec.schedulers; i++) {
       const name = schedulerName(i);
-      this.sim.addHost({ name, disk: null, create: (env) => startScheduler(env, { ...API_CLIENT, token: `${name}-token` }, this.explainPods, schedulerConfig) });
+      this.sim.addHost({ name, disk: null, create: (env) => startScheduler(env, { ...API_CLIENT, token: `${name}-token` }, this.explainPods, schedulerConfig, this.variants.scheduler) });
     }
     for (let i = 0; i < this.spec.controllerManagers; i++) {
       const name = controllerManagerName(i);
@@ -224,7 +227,7 @@ export class KubernetesCluster {
       this.sim.addHost({
         name: node.name,
         disk: null,
-        create: (env) => startKubelet(env, params, { imagePullBandwidthBytesPerSec: node.imagePullBytesPerSecond }, { ...API_CLIENT, token: `${node.name}-token` }),
+        create: (env) => startKubelet(env, params, { imagePullBandwidthBytesPerSec: node.imagePullBytesPerSecond, ...(this.variants.kubelet ? { variant: this.variants.kubelet } : {}) }, { ...API_CLIENT, token: `${node.name}-token` }),
       });
       const proxyConfig: KubeProxyConfig = node.kubeProxy ? { ...DEFAULT_KUBE_PROXY_CONFIG, ...node.kubeProxy } : DEFAULT_KUBE_PROXY_CONFIG;
       // kube-proxy runs on the node's machine: it crashes, restarts and is partitioned with it.

@@ -8,6 +8,7 @@ import { InvariantWatch } from './invariants.ts';
 import { Outcomes } from './outcomes.ts';
 import type { ScenarioSpec } from './spec.ts';
 import { scheduleTimeline } from './timeline.ts';
+import type { ComponentVariants } from './variants.ts';
 
 /**
  * Runs a validated scenario on a fresh simulation: builds its world (build.ts), plays the
@@ -47,6 +48,8 @@ export interface RunOptions {
   onEvent?: (sim: Simulation) => void;
   /** Called once the world is built, before anything runs: property tests follow the committed state from here. */
   onState?: (state: ClusterState) => void;
+  /** Deliberately broken components (variants.ts): tests of the fuzzer only. */
+  variants?: ComponentVariants;
 }
 
 export interface Run {
@@ -66,7 +69,7 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Run {
   if (onEvent) sim.onAfterEvent(() => onEvent(sim));
   const invariants = new InvariantWatch(sim);
   const outcomes = new Outcomes(sim, spec.clients.map((c) => c.name));
-  const world = buildWorld(sim, spec, options.explainPods);
+  const world = buildWorld(sim, spec, options.explainPods, options.variants);
   options.onState?.(world.state);
   const expectations = new ExpectationChecks(spec, world, outcomes);
   scheduleTimeline(spec, world, outcomes);

@@ -81,6 +81,17 @@ export interface SchedulerState {
   readonly explainPods: ReadonlySet<string>;
   eventCounter: number;
   randomInt: (n: number) => number;
+  /** A deliberately broken scheduler, for the fuzzer's own tests (never set from a scenario file). */
+  readonly variant?: SchedulerVariant;
+}
+
+/**
+ * Deliberately broken behaviours the fuzzer's tests build to show its Kubernetes safety property
+ * catches them (test/fuzz/kubernetes-variants.test.ts). Programmatic only; absent is the real scheduler.
+ */
+export interface SchedulerVariant {
+  /** The chosen node is not charged with the pod before its binding is confirmed (no AssumePod): the next cycle may hand the same room to another pod. */
+  bindWithoutAssume?: boolean;
 }
 
 export function newScheduler(
@@ -90,6 +101,7 @@ export function newScheduler(
   nowMs: () => number,
   explainPods: ReadonlySet<string> = new Set(),
   config?: SchedulerConfiguration,
+  variant?: SchedulerVariant,
 ): SchedulerState {
   const snapshot = buildSnapshot([]);
   const profiles = new Map<string, Profile>();
@@ -123,6 +135,7 @@ export function newScheduler(
     explainPods,
     eventCounter: 0,
     randomInt,
+    ...(variant ? { variant } : {}),
   };
 }
 
@@ -324,7 +337,7 @@ export function onCycle(s: SchedulerState, nowMs: number, out: Output): void {
   });
   if ('node' in result) {
     s.nominator.delete(key);
-    s.cache.assume(info.podInfo, result.node);
+    if (!s.variant?.bindWithoutAssume) s.cache.assume(info.podInfo, result.node);
     const claims = claimsToAnnotate(pod, s.snapshot, result.node);
     s.bindings.set(key, { info, pod, node: result.node, claimsPending: claims.length });
     // VolumeBinding's PreBind: the delayed claims learn their node before the pod is bound.

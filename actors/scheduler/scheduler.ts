@@ -4,7 +4,7 @@ import { coreMachine, startCore, type ComponentCore } from '../kernel/core-actor
 import { newOutput } from '../kernel/output.ts';
 import type { HostEnv } from '../kernel/simulation.ts';
 import type { SchedulerConfiguration } from './plugins/scheduler-config.ts';
-import { newScheduler, onApiResult, onApiWatch, onCycle, onInformerRetry, onLeaderRetry, start, type SchedulerState } from './scheduler-core.ts';
+import { newScheduler, onApiResult, onApiWatch, onCycle, onInformerRetry, onLeaderRetry, start, type SchedulerState, type SchedulerVariant } from './scheduler-core.ts';
 
 /** kube-scheduler's inputs: API answers and watch messages, and its own timers. */
 export type SchedulerInput =
@@ -46,8 +46,8 @@ export const schedulerCore: ComponentCore<SchedulerState, SchedulerInput, 'stand
 
 export const schedulerMachine = coreMachine(schedulerCore);
 
-export function startScheduler(env: HostEnv<null>, api: Omit<ApiClientConfig, 'name'>, explainPods: ReadonlySet<string> = new Set(), config?: SchedulerConfiguration) {
+export function startScheduler(env: HostEnv<null>, api: Omit<ApiClientConfig, 'name'>, explainPods: ReadonlySet<string> = new Set(), config?: SchedulerConfiguration, variant?: SchedulerVariant) {
   const rng = env.rng.fork(`scheduler#${env.incarnation}`);
-  const s = newScheduler(`${env.name}_${env.incarnation}`, newApiClient({ ...api, name: env.name }), (n) => rng.int(0, n), env.now, explainPods, config);
+  const s = newScheduler(`${env.name}_${env.incarnation}`, newApiClient({ ...api, name: env.name }), (n) => rng.int(0, n), env.now, explainPods, config, variant);
   return startCore(schedulerMachine, env, s);
 }

@@ -1,4 +1,5 @@
 import type { ManifestDoc, ScenarioSpec } from '../../actors/scenario/spec.ts';
+import type { ComponentVariants } from '../../actors/scenario/variants.ts';
 import { memberNames } from '../../actors/scenario/spec.ts';
 import { InputError } from '../guard.ts';
 import { loadScenarioFile, loadScenarioText } from '../loader/index.ts';
@@ -37,6 +38,12 @@ export interface FuzzCluster {
   faultStartMs: number;
   faultEndMs: number;
   settleMs: number;
+  /**
+   * Deliberately broken components (actors/scenario/variants.ts) every run of this cluster uses:
+   * set in code by the fuzzer's own tests only, never from a file (a counterexample written out
+   * replays on the real components).
+   */
+  variants?: ComponentVariants;
 }
 
 /**
@@ -85,6 +92,11 @@ const ETCD_TIMES = { faultStartMs: 0, faultEndMs: 20_000, settleMs: 14_000 };
 
 export function defaultCluster(): FuzzCluster {
   return clusterOf(loadScenarioText(DEFAULT_CLUSTER_YAML, '<kubesim fuzz default cluster>'));
+}
+
+/** The cluster of a scenario given as YAML text (tests build small clusters this way). */
+export function clusterFromText(yaml: string, name = '<kubesim fuzz cluster>'): FuzzCluster {
+  return clusterOf(loadScenarioText(yaml, name));
 }
 
 export function clusterFromFile(file: string): FuzzCluster {

@@ -1,4 +1,5 @@
 import { checkKvLinearizability, checkWatch, historyFromTrace, watchStreamsFromTrace, writesFromTrace } from '../../actors/checks/history/index.ts';
+import { kubernetesSafetyFindings } from '../../actors/checks/kubernetes/index.ts';
 import type { TraceEvent } from '../../actors/kernel/trace.ts';
 import type { RunResult } from '../../actors/scenario/runner.ts';
 import type { Expectation } from '../../actors/scenario/spec.ts';
@@ -123,5 +124,19 @@ const liveness: FuzzProperty = {
   },
 };
 
-export const PROPERTIES: readonly FuzzProperty[] = [raftSafety, linearizability, watch, liveness];
+const kubernetesSafety: FuzzProperty = {
+  name: 'kubernetes-safety',
+  description:
+    "on the apiservers' acknowledged writes (k8s.write) and what the nodes run (k8s.running): a pod is bound at most once and to a node that was created; no node runs more than its allocatable, nor does a scheduler bind past it next to pods it knows it placed there; an update wins only with the stored resourceVersion, and no acknowledged write is overwritten; a pod has at most one controller; a StatefulSet ordinal never runs twice unless a partition hid the old copy (kubelet admission, pods/binding, optimistic concurrency, ownerReferences validation, StatefulSet identity: actors/checks/kubernetes)",
+  needsTrace: true,
+  judge: ({ events }) => {
+    if (!events.some((e) => e.kind === 'k8s.write')) return { status: 'not-checkable', detail: 'the trace has no acknowledged Kubernetes write (k8s.write): no Kubernetes in this cluster' };
+    const { violations, notes } = kubernetesSafetyFindings(events);
+    const noted = notes.length > 0 ? `; noted: ${notes.join('; ')}` : '';
+    if (violations.length > 0) return { status: 'fail', detail: violations.map((v) => `${v.check} at ${v.t} ms: ${v.detail}`).join('; ') + noted };
+    return { status: 'pass', detail: `${events.filter((e) => e.kind === 'k8s.write').length} acknowledged writes and ${events.filter((e) => e.kind === 'k8s.running').length} runtime changes checked${noted}` };
+  },
+};
+
+export const PROPERTIES: readonly FuzzProperty[] = [raftSafety, linearizability, watch, liveness, kubernetesSafety];
 export const PROPERTY_NAMES = PROPERTIES.map((p) => p.name);

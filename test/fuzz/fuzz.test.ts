@@ -74,7 +74,7 @@ describe('kubesim fuzz', { timeout: 180_000 }, () => {
     const report = JSON.parse(r.stdout) as Record<string, any>;
     assert.equal(report.runsDone, 2);
     assert.equal(report.counterexample, null);
-    assert.deepEqual(report.failures, { 'raft-safety': 0, linearizability: 0, watch: 0, liveness: 0 });
+    assert.deepEqual(report.failures, { 'raft-safety': 0, linearizability: 0, watch: 0, liveness: 0, 'kubernetes-safety': 0 });
     // Each run simulates the whole schedule: 16 s of faults and heal, 44 s to settle.
     assert.equal(report.virtualMs, 2 * 60_000);
     assert.ok(report.events > 10_000, `events ${report.events}`);
@@ -84,6 +84,7 @@ describe('kubesim fuzz', { timeout: 180_000 }, () => {
     // The etcd client traces its watch deliveries: the watch property judges real streams.
     assert.equal(report.properties.watch.pass, 2);
     assert.equal(report.properties.liveness.pass, 2);
+    assert.equal(report.properties['kubernetes-safety'].pass, 2);
   });
 
   let written: { file: string; fingerprint: string; property: string } | undefined;

@@ -1,0 +1,103 @@
+/**
+ * Issue 11's acceptance for the Kubernetes safety property: one deliberately broken component per
+ * layer (actors/scenario/variants.ts), each run through the fuzzer on a small cluster shaped to
+ * make its bug likely — the fuzzer must find the violation within a few runs, shrink it to a
+ * schedule no longer than the one it first failed on, and the real components must pass that very
+ * schedule (the bug is the variant's, not the schedule's).
+ *
+ * Budgets: at most 12 search runs (6 where the bug shows on almost every run) and 6 shrink runs
+ * per variant; a run of these clusters is about a second of CPU. The kubelet's bug needs a drain
+ * among the commands (1 verb in 13), so its search is the longest.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { KUBERNETES_CHECKS } from '../../actors/checks/kubernetes/index.ts';
+import type { ComponentVariants } from '../../actors/scenario/variants.ts';
+import { clusterFromText, type FuzzCluster } from '../../cli/fuzz/cluster.ts';
+import { fuzz, judgeSpec } from '../../cli/fuzz/engine.ts';
+import { PROPERTIES } from '../../cli/fuzz/properties.ts';
+
+const kubernetesSafety = PROPERTIES.find((p) => p.name === 'kubernetes-safety')!;
+const SHRINK_RUNS = 6;
+
+function clusterYaml(nodes: { count: number; cpu: string }, apiservers: number, workload: string): string {
+  return `apiVersion: kubesim.io/v1alpha1
+kind: Scenario
+metadata: {name: variant}
+spec:
+  seed: 1
+  duration: 60s
+  cluster:
+    etcd: {members: 3}
+    controlPlane: {apiservers: ${apiservers}, schedulers: 1, controllerManagers: 1}
+    nodes:
+      - name: worker
+        count: ${nodes.count}
+        capacity: {cpu: "${nodes.cpu}", memory: 8Gi, pods: 110}
+  workload:
+${workload}`;
+}
+
+function deployment(replicas: number, cpu: string): string {
+  return `    - apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: web, labels: {app: web}}
+      spec:
+        replicas: ${replicas}
+        selector: {matchLabels: {app: web}}
+        template:
+          metadata: {labels: {app: web}}
+          spec:
+            containers: [{name: app, image: nginx:1.25, resources: {requests: {cpu: ${cpu}, memory: 64Mi}}}]
+`;
+}
+
+const STATEFULSET = `    - apiVersion: apps/v1
+      kind: StatefulSet
+      metadata: {name: db}
+      spec:
+        replicas: 2
+        serviceName: db
+        selector: {matchLabels: {app: db}}
+        template:
+          metadata: {labels: {app: db}}
+          spec:
+            containers: [{name: db, image: nginx:1.25, resources: {requests: {cpu: 100m, memory: 64Mi}}}]
+`;
+
+function withVariants(cluster: FuzzCluster, variants: ComponentVariants): FuzzCluster {
+  return { ...cluster, variants };
+}
+
+function assertCaught(cluster: FuzzCluster, check: (typeof KUBERNETES_CHECKS)[number], seed: number, searchRuns: number): void {
+  const report = fuzz({ cluster, properties: [kubernetesSafety], runs: searchRuns, seed, shrinkRuns: SHRINK_RUNS });
+  const cx = report.counterexample;
+  assert.ok(cx, `no violation in ${searchRuns} runs: ${JSON.stringify(report.properties)}`);
+  assert.equal(cx.property, 'kubernetes-safety');
+  assert.match(cx.detail, new RegExp(`${check} at`), cx.detail);
+  assert.ok(cx.schedule.commands.length <= cx.originalCommands, `shrunk to ${cx.schedule.commands.length} commands from ${cx.originalCommands}`);
+  // The real components on the shrunk schedule: the same spec, no variant.
+  const real = judgeSpec(cx.spec, [kubernetesSafety]).verdicts.get('kubernetes-safety')!;
+  assert.equal(real.status, 'pass', real.detail);
+}
+
+describe('kubernetes-safety catches one broken component per layer', () => {
+  it('an apiserver that skips the resourceVersion precondition: a stale update wins (UpdatePreconditionHeld)', () => {
+    // Two apiservers, so a controller's informer can lag the object it updates; a Deployment the schedules scale.
+    const cluster = clusterFromText(clusterYaml({ count: 2, cpu: '4' }, 2, deployment(2, '100m')));
+    assertCaught(withVariants(cluster, { apiserver: { skipResourceVersionPrecondition: true } }), 'UpdatePreconditionHeld', 11, 6);
+  });
+
+  it('a scheduler that binds without assuming: two pods booked into one node’s room (SchedulerFitsKnownPods)', () => {
+    // 3 pods of 600m on 2 nodes of 1 CPU: two fit, the third is unschedulable — unless the scheduler forgets the pods it just placed.
+    const cluster = clusterFromText(clusterYaml({ count: 2, cpu: '1' }, 1, deployment(3, '600m')));
+    assertCaught(withVariants(cluster, { scheduler: { bindWithoutAssume: true } }), 'SchedulerFitsKnownPods', 12, 6);
+  });
+
+  it('a kubelet that ignores a deletion: a StatefulSet ordinal runs twice (OneRunningPodPerOrdinal)', () => {
+    // Only a drain provokes it here: the ghost of a scaled-down Deployment's pod breaks none of the checks.
+    // A drain evicts the StatefulSet's pod; the broken kubelet releases it but keeps it running, and the replacement starts elsewhere.
+    const cluster = clusterFromText(clusterYaml({ count: 2, cpu: '4' }, 1, deployment(1, '100m') + STATEFULSET));
+    assertCaught(withVariants(cluster, { kubelet: { ignoreDeletion: true } }), 'OneRunningPodPerOrdinal', 13, 12);
+  });
+});
