@@ -8,6 +8,7 @@ import { EtcdView } from './cluster-view.ts';
 import { KubernetesCluster } from './kubernetes-cluster.ts';
 import { memberNames, reorderDelayMsMaxOf, type NetworkSpec, type ScenarioSpec } from './spec.ts';
 import { TargetResolver } from './targets.ts';
+import type { Variants } from './variants.ts';
 
 /**
  * Builds what a scenario runs on: the simulation with the scenario's network, the etcd group
@@ -54,10 +55,10 @@ export function createSimulation(spec: ScenarioSpec, options: { keepTraceLines?:
 }
 
 /** Adds every host of the scenario to `sim`, in a fixed order (etcd, clients, Kubernetes). */
-export function buildWorld(sim: Simulation, spec: ScenarioSpec, explainPods: readonly string[] = []): World {
+export function buildWorld(sim: Simulation, spec: ScenarioSpec, explainPods: readonly string[] = [], variants: Variants = {}): World {
   const etcd = spec.cluster.etcd;
   const members = memberNames(etcd.members);
-  addEtcdGroup(sim, members, etcd);
+  addEtcdGroup(sim, members, variants.raft ? { ...etcd, raftVariant: variants.raft } : etcd);
   for (const client of spec.clients) {
     sim.addHost({
       name: client.name,

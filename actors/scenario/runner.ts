@@ -8,6 +8,7 @@ import { InvariantWatch } from './invariants.ts';
 import { Outcomes } from './outcomes.ts';
 import type { ScenarioSpec } from './spec.ts';
 import { scheduleTimeline } from './timeline.ts';
+import type { Variants } from './variants.ts';
 
 /**
  * Runs a validated scenario on a fresh simulation: builds its world (build.ts), plays the
@@ -47,6 +48,8 @@ export interface RunOptions {
   onEvent?: (sim: Simulation) => void;
   /** Called once the world is built, before anything runs: property tests follow the committed state from here. */
   onState?: (state: ClusterState) => void;
+  /** Deliberately broken components (tests only, variants.ts); the correct ones when absent. */
+  variants?: Variants;
 }
 
 export interface Run {
@@ -64,9 +67,11 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Run {
   const sim = createSimulation(spec, options);
   const onEvent = options.onEvent;
   if (onEvent) sim.onAfterEvent(() => onEvent(sim));
-  const invariants = new InvariantWatch(sim);
+  const etcd = spec.cluster.etcd;
+  // CheckQuorum's step-down within two election timeouts is checked where etcd has it on (always, in etcd itself).
+  const invariants = new InvariantWatch(sim, etcd.checkQuorum ? { staleLeaderMaxMs: 2 * etcd.electionTimeoutMs } : {});
   const outcomes = new Outcomes(sim, spec.clients.map((c) => c.name));
-  const world = buildWorld(sim, spec, options.explainPods);
+  const world = buildWorld(sim, spec, options.explainPods, options.variants);
   options.onState?.(world.state);
   const expectations = new ExpectationChecks(spec, world, outcomes);
   scheduleTimeline(spec, world, outcomes);

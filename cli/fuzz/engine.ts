@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import type { TraceEvent } from '../../actors/kernel/trace.ts';
 import { runScenario } from '../../actors/scenario/runner.ts';
 import type { ScenarioSpec } from '../../actors/scenario/spec.ts';
+import type { Variants } from '../../actors/scenario/variants.ts';
 import type { FuzzCluster } from './cluster.ts';
 import type { FuzzProperty, Verdict, VerdictStatus } from './properties.ts';
 import { scheduleArb, specOf, type Schedule } from './schedule.ts';
@@ -42,6 +43,8 @@ export interface FuzzOptions {
   shrinkRuns?: number;
   /** After each run this process simulated (not shrink runs): runs done and the shard's total. */
   onRun?: (done: number, total: number) => void;
+  /** Deliberately broken components every run is built with (tests only: test/fuzz/raft-variants.test.ts). */
+  variants?: Variants;
 }
 
 export interface RunRecord {
@@ -110,10 +113,10 @@ export function scenarioOf(cluster: FuzzCluster, properties: readonly FuzzProper
 }
 
 /** Runs one scenario and judges the given properties (all selected ones, or the shrink target). */
-export function judgeSpec(spec: ScenarioSpec, judged: readonly FuzzProperty[]): Omit<Judged, 'spec'> {
+export function judgeSpec(spec: ScenarioSpec, judged: readonly FuzzProperty[], variants?: Variants): Omit<Judged, 'spec'> {
   const events: TraceEvent[] = [];
   const needsTrace = judged.some((p) => p.needsTrace);
-  const { result } = runScenario(spec, needsTrace ? { onTrace: (e) => events.push(e) } : {});
+  const { result } = runScenario(spec, { ...(needsTrace && { onTrace: (e: TraceEvent) => events.push(e) }), ...(variants && { variants }) });
   const verdicts = new Map<string, Verdict>();
   for (const p of judged) verdicts.set(p.name, p.judge({ result, events }));
   return { fingerprint: result.fingerprint, events: result.events, virtualMs: result.virtualMs, verdicts };
@@ -159,7 +162,7 @@ export function fuzz(options: FuzzOptions): FuzzReport {
       calls++;
       if (options.path === undefined && index % shard.count !== shard.index) return true;
       const spec = scenarioOf(cluster, properties, schedule);
-      const j = judgeSpec(spec, properties);
+      const j = judgeSpec(spec, properties, options.variants);
       report.events += j.events;
       report.virtualMs += j.virtualMs;
       const verdicts: Record<string, VerdictStatus> = {};
@@ -182,7 +185,7 @@ export function fuzz(options: FuzzOptions): FuzzReport {
     if (shrinkRuns >= shrinkBudget) return true;
     shrinkRuns++;
     const spec = scenarioOf(cluster, properties, schedule);
-    const j = judgeSpec(spec, [target]);
+    const j = judgeSpec(spec, [target], options.variants);
     if (j.verdicts.get(target.name)?.status !== 'fail') return true;
     last = { ...j, spec, schedule };
     return false;
@@ -202,7 +205,7 @@ export function fuzz(options: FuzzOptions): FuzzReport {
     }
     const shrunk = details.counterexample?.[0] as Schedule | undefined;
     // fast-check's counterexample is the last value the predicate failed on: `last`.
-    const final = shrunk !== undefined && shrunk !== last.schedule ? { ...judgeSpec(scenarioOf(cluster, properties, shrunk), [target]), spec: scenarioOf(cluster, properties, shrunk), schedule: shrunk } : last;
+    const final = shrunk !== undefined && shrunk !== last.schedule ? { ...judgeSpec(scenarioOf(cluster, properties, shrunk), [target], options.variants), spec: scenarioOf(cluster, properties, shrunk), schedule: shrunk } : last;
     report.counterexample = {
       property: target.name,
       detail: final.verdicts.get(target.name)?.detail ?? '',
