@@ -48,6 +48,8 @@ export interface Schedule {
 
 export const GENERATED: SourceRef = { file: '<kubesim fuzz>', line: 0, column: 0 };
 const KEYS = ['/fuzz/a', '/fuzz/b', '/fuzz/c'];
+/** The background workload's keys: its own, so that what the commands write stays theirs alone. */
+const LOAD_KEYS = ['/fuzz/load/a', '/fuzz/load/b'];
 /** Command groups per schedule (a group is one to `members` commands). */
 const MAX_COMMANDS = 12;
 
@@ -217,7 +219,7 @@ export function workloadSteps(c: FuzzCluster, periodMs: number): TimelineStep[] 
   if (periodMs <= 0 || writer === undefined) return steps;
   let i = 0;
   for (let atMs = c.faultStartMs + periodMs; atMs + periodMs / 2 <= c.faultEndMs; atMs += periodMs, i++) {
-    const key = KEYS[i % KEYS.length]!;
+    const key = LOAD_KEYS[i % LOAD_KEYS.length]!;
     steps.push({ atMs, action: { verb: 'put', client: writer, key, value: `w${i}`, via: ['leader'] }, as: [], source: GENERATED });
     steps.push({ atMs: atMs + Math.floor(periodMs / 2), action: { verb: 'get', client: c.etcdClient, key, consistency: 'linearizable' }, as: [], source: GENERATED });
   }
