@@ -26,6 +26,7 @@ import { isConsumed, parseEvent } from './events.ts';
 import { durableVote, noDoubleVote } from './votes.ts';
 import { leaderAppendOnly } from './leader-append-only.ts';
 import { leaderCompleteness } from './leader-completeness.ts';
+import { leaderStepsDown } from './leader-steps-down.ts';
 import { logMatching } from './log-matching.ts';
 import { ClusterModel } from './model.ts';
 import { revisionMonotonic } from './revision-monotonic.ts';
@@ -34,30 +35,47 @@ import type { InvariantName, Violation } from './violation.ts';
 
 export { INVARIANTS, type InvariantName, type LogEntry, type Violation } from './violation.ts';
 
+export interface InvariantOptions {
+  /**
+   * With CheckQuorum on, the longest a leader may keep leading after a leader of a higher term
+   * was elected (LeaderStepsDown; two election timeouts). Absent: not checked (CheckQuorum off,
+   * or the timing unknown, as for a trace file).
+   */
+  staleLeaderMaxMs?: number;
+}
+
 /**
  * Checks every invariant, event by event. When one event breaks several invariants, all are
  * recorded, in this order: ElectionSafety, LeaderAppendOnly, LogMatching, LeaderCompleteness,
  * StateMachineSafety, AcknowledgedWritesDurable, RevisionMonotonic, CommitIndexMonotonic,
- * NoDoubleVote, DurableVote, CommitOwnTerm (the raft cause before its etcd consequence); a malformed event yields only TraceWellFormed. The checker
+ * NoDoubleVote, DurableVote, CommitOwnTerm, LeaderStepsDown (the raft cause before its etcd consequence); a malformed event yields only TraceWellFormed. The checker
  * keeps following the trace after a violation, but later findings may be consequences of the first.
  */
 export class InvariantChecker {
   private readonly model = new ClusterModel();
-  private readonly checks: readonly Check[] = [
-    electionSafety(),
-    leaderAppendOnly(),
-    logMatching(),
-    leaderCompleteness(),
-    stateMachineSafety(),
-    acknowledgedWritesDurable(),
-    revisionMonotonic(),
-    commitIndexMonotonic(),
-    noDoubleVote(),
-    durableVote(),
-    commitOwnTerm(),
-  ];
+  private readonly checks: readonly Check[];
   private readonly found: Violation[] = [];
   private late: Violation[] | null = null;
+
+  constructor(options: InvariantOptions = {}) {
+    this.checks = [...InvariantChecker.alwaysChecked(), ...(options.staleLeaderMaxMs !== undefined ? [leaderStepsDown(options.staleLeaderMaxMs)] : [])];
+  }
+
+  private static alwaysChecked(): Check[] {
+    return [
+      electionSafety(),
+      leaderAppendOnly(),
+      logMatching(),
+      leaderCompleteness(),
+      stateMachineSafety(),
+      acknowledgedWritesDurable(),
+      revisionMonotonic(),
+      commitIndexMonotonic(),
+      noDoubleVote(),
+      durableVote(),
+      commitOwnTerm(),
+    ];
+  }
 
   /** What the checkers still keep per index (tests: memory stays bounded under compaction). */
   retained(): { floor: number; committed: number } {

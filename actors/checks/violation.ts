@@ -16,6 +16,7 @@ export const INVARIANTS = [
   'NoDoubleVote',
   'DurableVote',
   'CommitOwnTerm',
+  'LeaderStepsDown',
 ] as const;
 
 /**

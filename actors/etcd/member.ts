@@ -2,7 +2,7 @@ import { coreMachine, coreStateOf, startCore, type ComponentCore } from '../kern
 import { newOutput } from '../kernel/output.ts';
 import type { HostEnv, Simulation } from '../kernel/simulation.ts';
 import type { ClientRequest, ConnectionRefused, WatchCancel, WatchCreate } from './protocol.ts';
-import type { RaftConfig, RaftMessage } from './raft/types.ts';
+import type { RaftConfig, RaftMessage, RaftVariant } from './raft/types.ts';
 import {
   newDisk,
   newMember,
@@ -25,6 +25,8 @@ export interface EtcdMemberOptions {
   checkQuorum: boolean;
   /** Watch serving limits and periods; etcd's defaults when absent. */
   server?: Partial<ServerOptions>;
+  /** Deliberately broken Raft rules (tests only: RaftRules); etcd's when absent. */
+  raftVariant?: RaftVariant;
 }
 
 /** An etcd member's inputs. Time reaches it as TICK from the host's ticker (etcd's raft ticker, heartbeatInterval). */
@@ -75,6 +77,7 @@ export function startEtcdMember(env: HostEnv<EtcdDisk>, options: EtcdMemberOptio
     checkQuorum: options.checkQuorum,
     maxEntriesPerMsg: 64,
     randomInt: (n) => election.int(0, n),
+    ...(options.raftVariant && { variant: options.raftVariant }),
   };
   return startCore(etcdMemberMachine, env, newMember(env.name, config, env.disk, options.server));
 }
@@ -91,6 +94,8 @@ export interface EtcdGroupOptions {
   checkQuorum: boolean;
   /** Server settings (snapshot count, watch limits); etcd's defaults when absent. */
   server?: Partial<ServerOptions>;
+  /** Deliberately broken Raft rules (tests only: RaftRules); etcd's when absent. */
+  raftVariant?: RaftVariant;
 }
 
 /** etcd's defaults: heartbeat 100 ms, election timeout 1000 ms, PreVote and CheckQuorum on. */
@@ -108,7 +113,15 @@ export function addEtcdGroup(sim: Simulation, members: readonly string[], option
       disk: newDisk(),
       tickIntervalMs: options.heartbeatIntervalMs,
       create: (env) =>
-        startEtcdMember(env, { voters: members, electionTick, heartbeatTick: 1, preVote: options.preVote, checkQuorum: options.checkQuorum, ...(options.server && { server: options.server }) }),
+        startEtcdMember(env, {
+          voters: members,
+          electionTick,
+          heartbeatTick: 1,
+          preVote: options.preVote,
+          checkQuorum: options.checkQuorum,
+          ...(options.server && { server: options.server }),
+          ...(options.raftVariant && { raftVariant: options.raftVariant }),
+        }),
     });
   }
 }

@@ -58,7 +58,7 @@ export function createSimulation(spec: ScenarioSpec, options: { keepTraceLines?:
 export function buildWorld(sim: Simulation, spec: ScenarioSpec, explainPods: readonly string[] = [], variants: ComponentVariants = {}): World {
   const etcd = spec.cluster.etcd;
   const members = memberNames(etcd.members);
-  addEtcdGroup(sim, members, etcd);
+  addEtcdGroup(sim, members, variants.raft ? { ...etcd, raftVariant: variants.raft } : etcd);
   for (const client of spec.clients) {
     sim.addHost({
       name: client.name,

@@ -1,4 +1,4 @@
-import { InvariantChecker, type Violation } from '../checks/index.ts';
+import { InvariantChecker, type InvariantOptions, type Violation } from '../checks/index.ts';
 import type { Simulation } from '../kernel/simulation.ts';
 
 /**
@@ -7,9 +7,10 @@ import type { Simulation } from '../kernel/simulation.ts';
  */
 export class InvariantWatch {
   readonly violations: Violation[] = [];
-  private readonly checker = new InvariantChecker();
+  private readonly checker: InvariantChecker;
 
-  constructor(sim: Simulation) {
+  constructor(sim: Simulation, options: InvariantOptions = {}) {
+    this.checker = new InvariantChecker(options);
     sim.trace.subscribe((event) => {
       for (const v of this.checker.observeAll(event)) {
         this.violations.push(v);

@@ -67,7 +67,9 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Run {
   const sim = createSimulation(spec, options);
   const onEvent = options.onEvent;
   if (onEvent) sim.onAfterEvent(() => onEvent(sim));
-  const invariants = new InvariantWatch(sim);
+  const etcd = spec.cluster.etcd;
+  // CheckQuorum's step-down within two election timeouts is checked where etcd has it on (always, in etcd itself).
+  const invariants = new InvariantWatch(sim, etcd.checkQuorum ? { staleLeaderMaxMs: 2 * etcd.electionTimeoutMs } : {});
   const outcomes = new Outcomes(sim, spec.clients.map((c) => c.name));
   const world = buildWorld(sim, spec, options.explainPods, options.variants);
   options.onState?.(world.state);

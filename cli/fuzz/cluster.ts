@@ -1,5 +1,4 @@
 import type { ManifestDoc, ScenarioSpec } from '../../actors/scenario/spec.ts';
-import type { ComponentVariants } from '../../actors/scenario/variants.ts';
 import { memberNames } from '../../actors/scenario/spec.ts';
 import { InputError } from '../guard.ts';
 import { loadScenarioFile, loadScenarioText } from '../loader/index.ts';
@@ -13,6 +12,8 @@ import { loadScenarioFile, loadScenarioText } from '../loader/index.ts';
 
 /** The etcd client the generated put/get steps use (added when the cluster file has none). */
 export const FUZZ_CLIENT = 'fuzz';
+/** A second etcd client for the background workload of an etcd-only cluster (schedule.ts `workloadPeriodMs`). */
+export const FUZZ_LOAD_CLIENT = 'fuzz-load';
 
 export interface FuzzDeployment {
   name: string;
@@ -34,16 +35,12 @@ export interface FuzzCluster {
   /** The first Deployment of the cluster's manifests, the target of scale/apply/delete steps. */
   deployment: FuzzDeployment | undefined;
   etcdClient: string;
+  /** The background workload's writer (etcd-only clusters; undefined with Kubernetes). */
+  loadClient: string | undefined;
   /** Faults and client steps fall in [faultStartMs, faultEndMs]; then heal and restart, then settle. */
   faultStartMs: number;
   faultEndMs: number;
   settleMs: number;
-  /**
-   * Deliberately broken components (actors/scenario/variants.ts) every run of this cluster uses:
-   * set in code by the fuzzer's own tests only, never from a file (a counterexample written out
-   * replays on the real components).
-   */
-  variants?: ComponentVariants;
 }
 
 /**
@@ -124,7 +121,15 @@ function clusterOf(spec: ScenarioSpec): FuzzCluster {
   const k8s = spec.cluster.kubernetes;
   const client = spec.clients.find((c) => c.kind === 'etcd');
   if (!client && spec.clients.some((c) => c.name === FUZZ_CLIENT)) throw new InputError(`the cluster file already has a host named ${FUZZ_CLIENT} that is not an etcd client`);
-  const clients = client ? spec.clients : [...spec.clients, { name: FUZZ_CLIENT, kind: 'etcd' as const, endpoints: [], source: { file: '<kubesim fuzz>', line: 0, column: 0 } }];
+  const generated = (name: string) => ({ name, kind: 'etcd' as const, endpoints: [], source: { file: '<kubesim fuzz>', line: 0, column: 0 } });
+  let clients = client ? spec.clients : [...spec.clients, generated(FUZZ_CLIENT)];
+  let loadClient: string | undefined;
+  if (!k8s) {
+    const existing = spec.clients.find((c) => c.name === FUZZ_LOAD_CLIENT);
+    if (existing && existing.kind !== 'etcd') throw new InputError(`the cluster file already has a host named ${FUZZ_LOAD_CLIENT} that is not an etcd client`);
+    if (!existing) clients = [...clients, generated(FUZZ_LOAD_CLIENT)];
+    loadClient = FUZZ_LOAD_CLIENT;
+  }
   const times = k8s ? K8S_TIMES : ETCD_TIMES;
   const durationMs = times.faultEndMs + 1_000 + times.settleMs;
   return {
@@ -136,6 +141,7 @@ function clusterOf(spec: ScenarioSpec): FuzzCluster {
     nodes: k8s ? k8s.nodes.map((n) => n.name) : [],
     deployment: k8s ? findDeployment(k8s.workload) : undefined,
     etcdClient: client?.name ?? FUZZ_CLIENT,
+    loadClient,
     ...times,
   };
 }

@@ -53,6 +53,8 @@ export interface FuzzOptions {
    * past it are skipped: the merge keeps only the runs up to the first failure.
    */
   cutoff?: { get(): number; offer(index: number): void };
+  /** Deliberately broken components every run is built with (tests only: test/fuzz/raft-variants.test.ts, kubernetes-variants.test.ts). */
+  variants?: ComponentVariants;
 }
 
 export interface RunRecord {
@@ -173,7 +175,7 @@ export function fuzz(options: FuzzOptions): FuzzReport {
       if (options.path === undefined && index % shard.count !== shard.index) return true;
       if (options.cutoff !== undefined && index > options.cutoff.get()) return true;
       const spec = scenarioOf(cluster, properties, schedule);
-      const j = judgeSpec(spec, properties, cluster.variants);
+      const j = judgeSpec(spec, properties, options.variants);
       report.events += j.events;
       report.virtualMs += j.virtualMs;
       const verdicts: Record<string, VerdictStatus> = {};
@@ -201,7 +203,7 @@ export function fuzz(options: FuzzOptions): FuzzReport {
     if (shrinkRuns >= shrinkBudget) return true;
     shrinkRuns++;
     const spec = scenarioOf(cluster, properties, schedule);
-    const j = judgeSpec(spec, [target], cluster.variants);
+    const j = judgeSpec(spec, [target], options.variants);
     if (j.verdicts.get(target.name)?.status !== 'fail') return true;
     last = { ...j, spec, schedule };
     return false;
@@ -221,7 +223,7 @@ export function fuzz(options: FuzzOptions): FuzzReport {
     }
     const shrunk = details.counterexample?.[0] as Schedule | undefined;
     // fast-check's counterexample is the last value the predicate failed on: `last`.
-    const final = shrunk !== undefined && shrunk !== last.schedule ? { ...judgeSpec(scenarioOf(cluster, properties, shrunk), [target], cluster.variants), spec: scenarioOf(cluster, properties, shrunk), schedule: shrunk } : last;
+    const final = shrunk !== undefined && shrunk !== last.schedule ? { ...judgeSpec(scenarioOf(cluster, properties, shrunk), [target], options.variants), spec: scenarioOf(cluster, properties, shrunk), schedule: shrunk } : last;
     report.counterexample = {
       property: target.name,
       detail: final.verdicts.get(target.name)?.detail ?? '',

@@ -33,29 +33,51 @@ export interface Schedule {
   lossPercent: number;
   duplicatePercent: number;
   reorderPercent: number;
+  /**
+   * A background client workload on an etcd-only cluster, as Jepsen's clients keep operating
+   * throughout: every this many ms of the fault phase a put by a second client at the leader (of
+   * the highest term), then half a period later a linearizable get of that key by the schedule's
+   * client, at whichever member it talks to. 0: none. It is what reads at an old leader (that
+   * client's member until it stops answering) while a new one already commits: the ~100s of ms
+   * between the new leader's first commit and the old leader's CheckQuorum step-down are
+   * otherwise hard to hit with a dozen commands.
+   */
+  workloadPeriodMs?: number;
   commands: Command[];
 }
 
 export const GENERATED: SourceRef = { file: '<kubesim fuzz>', line: 0, column: 0 };
 const KEYS = ['/fuzz/a', '/fuzz/b', '/fuzz/c'];
+/** The background workload's keys: its own, so that what the commands write stays theirs alone. */
+const LOAD_KEYS = ['/fuzz/load/a', '/fuzz/load/b'];
+/** Command groups per schedule (a group is one to `members` commands). */
 const MAX_COMMANDS = 12;
 
 function actionArb(c: FuzzCluster): fc.Arbitrary<TimelineAction> {
   const hosts = [...c.members, ...c.apiservers, ...c.schedulers, ...c.controllerManagers, ...c.nodes];
   const crashable = [...c.members, 'leader', ...c.apiservers, ...c.schedulers, ...c.controllerManagers, ...c.nodes];
   const host = fc.constantFrom(...hosts);
+  // A client step goes where the client sends it (its preferred member, then the leader hint), or only to one member.
+  // `leader` is the leader of the highest term: after a partition, the new one, while the old may still lead.
+  const via = fc.option(fc.constantFrom(...c.members, 'leader'), { nil: undefined }).map((m) => (m === undefined ? {} : { via: [m] }));
   const arbs: fc.Arbitrary<TimelineAction>[] = [
     // symmetric partition: a nonempty proper subset against the rest of the hosts
     fc.subarray(hosts, { minLength: 1, maxLength: hosts.length - 1 }).map((side): TimelineAction => ({ verb: 'partition', groups: [side, hosts.filter((h) => !side.includes(h))] })),
     // one-way cut
     fc.tuple(host, host).filter(([a, b]) => a !== b).map(([from, to]): TimelineAction => ({ verb: 'cut', from: [from], to: [to] })),
+    // the leader alone against the other members (Jepsen's partition-leader): clients, not named, still reach both
+    // sides, so they write at the new leader and read at the old one while it still believes it leads
+    fc.constant<TimelineAction>({ verb: 'partition', groups: [['leader'], ['rest']] }),
     host.map((h): TimelineAction => ({ verb: 'isolate', targets: [h] })),
     fc.constant<TimelineAction>({ verb: 'heal', targets: 'all' }),
     fc.constantFrom(...crashable).map((h): TimelineAction => ({ verb: 'crash', targets: [h] })),
     fc.constantFrom(...hosts).map((h): TimelineAction => ({ verb: 'restart', targets: [h] })),
-    fc.tuple(fc.constantFrom(...KEYS), fc.integer({ min: 0, max: 99 })).map(([key, v]): TimelineAction => ({ verb: 'put', client: c.etcdClient, key, value: String(v) })),
-    fc.constantFrom(...KEYS).map((key): TimelineAction => ({ verb: 'get', client: c.etcdClient, key, consistency: 'linearizable' })),
   ];
+  const put = fc.tuple(fc.constantFrom(...KEYS), fc.integer({ min: 0, max: 99 }), via).map(([key, v, at]): TimelineAction => ({ verb: 'put', client: c.etcdClient, key, value: String(v), ...at }));
+  // Reads at any member: linearizable (ReadIndex at the leader) and serializable (local, may be stale).
+  const get = fc
+    .tuple(fc.constantFrom(...KEYS), fc.constantFrom<'linearizable' | 'serializable'>('linearizable', 'serializable'), via)
+    .map(([key, consistency, at]): TimelineAction => ({ verb: 'get', client: c.etcdClient, key, consistency, ...at }));
   const d = c.deployment;
   if (d) {
     // With its namespace, as the loader reads `scale: deployment/web` back: the written file loads to this very step.
@@ -74,7 +96,41 @@ function actionArb(c: FuzzCluster): fc.Arbitrary<TimelineAction> {
       node.map((n): TimelineAction => ({ verb: 'drain', user: 'admin', node: n, ignoreDaemonsets: true, deleteEmptydirData: true, force: true, timeoutSeconds: 20 })),
     );
   }
-  return fc.oneof(...arbs);
+  // Client steps are the checked history: as many as all the other steps together, so that a
+  // fault lands between writes and reads more often than between two faults.
+  const clientWeight = Math.max(1, Math.ceil(arbs.length / 2));
+  return fc.oneof(...arbs.map((arbitrary) => ({ arbitrary, weight: 1 })), { arbitrary: put, weight: clientWeight }, { arbitrary: get, weight: clientWeight });
+}
+
+/**
+ * The wait before a command: up to 5 s, but a third of them short (under 200 ms, a few message
+ * round trips) so that two steps land inside one election or one replication round: a crash
+ * right after a write, a restart while the votes are out.
+ */
+const waitArb = fc.oneof({ weight: 2, arbitrary: fc.integer({ min: 0, max: 5_000 }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 200 }) });
+
+/**
+ * Commands come in groups, which fast-check draws, shrinks and drops as one: mostly a single
+ * command, sometimes two steps that only matter together —
+ * - a bounce: a member crashes and restarts up to 2 s later (an election timeout is 1–2 s), so a
+ *   restart lands while votes are out (the leader bounced, or a voter in the election it caused);
+ * - a read at every member at once, linearizable or serializable: whichever member a fault left
+ *   stale (an old leader still leading on its side of a partition, a lagging follower) is read.
+ */
+function commandGroupArb(c: FuzzCluster): fc.Arbitrary<Command[]> {
+  const single = fc.record({ waitMs: waitArb, action: actionArb(c) }).map((cmd) => [cmd]);
+  const bounce = fc
+    .tuple(waitArb, fc.constantFrom(...c.members), fc.integer({ min: 0, max: 2_000 }))
+    .map(([waitMs, member, downMs]): Command[] => [
+      { waitMs, action: { verb: 'crash', targets: [member] } },
+      { waitMs: downMs, action: { verb: 'restart', targets: [member] } },
+    ]);
+  const readEverywhere = fc
+    .tuple(waitArb, fc.constantFrom(...KEYS), fc.constantFrom<'linearizable' | 'serializable'>('linearizable', 'serializable'))
+    .map(([waitMs, key, consistency]): Command[] =>
+      c.members.map((m, i) => ({ waitMs: i === 0 ? waitMs : 0, action: { verb: 'get', client: c.etcdClient, key, consistency, via: [m] } })),
+    );
+  return fc.oneof({ arbitrary: single, weight: 6 }, { arbitrary: bounce, weight: 1 }, { arbitrary: readEverywhere, weight: 1 });
 }
 
 export function scheduleArb(c: FuzzCluster): fc.Arbitrary<Schedule> {
@@ -85,7 +141,8 @@ export function scheduleArb(c: FuzzCluster): fc.Arbitrary<Schedule> {
     lossPercent: percent,
     duplicatePercent: percent,
     reorderPercent: percent,
-    commands: fc.array(fc.record({ waitMs: fc.integer({ min: 0, max: 5_000 }), action: actionArb(c) }), { maxLength: MAX_COMMANDS }),
+    workloadPeriodMs: c.loadClient === undefined ? fc.constant(0) : fc.constantFrom(0, 250),
+    commands: fc.array(commandGroupArb(c), { maxLength: MAX_COMMANDS }).map((groups) => groups.flat()),
   });
 }
 
@@ -155,6 +212,20 @@ export function finalSteps(c: FuzzCluster, model: Model): TimelineStep[] {
 
 export const REAPPLY_AFTER_HEAL_MS = 5_000;
 
+/** The background workload's steps (`Schedule.workloadPeriodMs`), in the fault phase. */
+export function workloadSteps(c: FuzzCluster, periodMs: number): TimelineStep[] {
+  const steps: TimelineStep[] = [];
+  const writer = c.loadClient;
+  if (periodMs <= 0 || writer === undefined) return steps;
+  let i = 0;
+  for (let atMs = c.faultStartMs + periodMs; atMs + periodMs / 2 <= c.faultEndMs; atMs += periodMs, i++) {
+    const key = LOAD_KEYS[i % LOAD_KEYS.length]!;
+    steps.push({ atMs, action: { verb: 'put', client: writer, key, value: `w${i}`, via: ['leader'] }, as: [], source: GENERATED });
+    steps.push({ atMs: atMs + Math.floor(periodMs / 2), action: { verb: 'get', client: c.etcdClient, key, consistency: 'linearizable' }, as: [], source: GENERATED });
+  }
+  return steps;
+}
+
 /** The scenario a schedule runs as (expectations are added by the selected properties). */
 export function specOf(c: FuzzCluster, s: Schedule): ScenarioSpec {
   const model = modelOf(s.commands);
@@ -165,7 +236,7 @@ export function specOf(c: FuzzCluster, s: Schedule): ScenarioSpec {
     ...c.base,
     seed: String(s.seed),
     cluster: { ...c.base.cluster, etcd: { ...c.base.cluster.etcd, preVote: s.preVote }, network },
-    timeline: [...timelineOf(c, s.commands), ...finalSteps(c, model)],
+    timeline: [...timelineOf(c, s.commands), ...workloadSteps(c, s.workloadPeriodMs ?? 0), ...finalSteps(c, model)],
     expectations: [],
   };
 }
@@ -173,8 +244,9 @@ export function specOf(c: FuzzCluster, s: Schedule): ScenarioSpec {
 /** One line per command, to read a schedule in a report. */
 export function describeSchedule(s: Schedule): string[] {
   const network = s.lossPercent + s.duplicatePercent + s.reorderPercent > 0 ? `, loss ${s.lossPercent}%, duplication ${s.duplicatePercent}%, reorder ${s.reorderPercent}%` : '';
+  const workload = (s.workloadPeriodMs ?? 0) > 0 ? `, a put at the leader and a get every ${s.workloadPeriodMs} ms` : '';
   return [
-    `seed ${s.seed}, preVote ${s.preVote}${network}`,
+    `seed ${s.seed}, preVote ${s.preVote}${network}${workload}`,
     ...s.commands.map((cmd) => `+${cmd.waitMs}ms ${JSON.stringify(cmd.action.verb === 'apply' ? { verb: 'apply' } : cmd.action)}`),
   ];
 }

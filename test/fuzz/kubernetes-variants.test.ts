@@ -65,12 +65,8 @@ const STATEFULSET = `    - apiVersion: apps/v1
             containers: [{name: db, image: nginx:1.25, resources: {requests: {cpu: 100m, memory: 64Mi}}}]
 `;
 
-function withVariants(cluster: FuzzCluster, variants: ComponentVariants): FuzzCluster {
-  return { ...cluster, variants };
-}
-
-function assertCaught(cluster: FuzzCluster, check: (typeof KUBERNETES_CHECKS)[number], seed: number, searchRuns: number): void {
-  const report = fuzz({ cluster, properties: [kubernetesSafety], runs: searchRuns, seed, shrinkRuns: SHRINK_RUNS });
+function assertCaught(cluster: FuzzCluster, variants: ComponentVariants, check: (typeof KUBERNETES_CHECKS)[number], seed: number, searchRuns: number): void {
+  const report = fuzz({ cluster, properties: [kubernetesSafety], runs: searchRuns, seed, shrinkRuns: SHRINK_RUNS, variants });
   const cx = report.counterexample;
   assert.ok(cx, `no violation in ${searchRuns} runs: ${JSON.stringify(report.properties)}`);
   assert.equal(cx.property, 'kubernetes-safety');
@@ -85,19 +81,19 @@ describe('kubernetes-safety catches one broken component per layer', () => {
   it('an apiserver that skips the resourceVersion precondition: a stale update wins (UpdatePreconditionHeld)', () => {
     // Two apiservers, so a controller's informer can lag the object it updates; a Deployment the schedules scale.
     const cluster = clusterFromText(clusterYaml({ count: 2, cpu: '4' }, 2, deployment(2, '100m')));
-    assertCaught(withVariants(cluster, { apiserver: { skipResourceVersionPrecondition: true } }), 'UpdatePreconditionHeld', 11, 6);
+    assertCaught(cluster, { apiserver: { skipResourceVersionPrecondition: true } }, 'UpdatePreconditionHeld', 11, 6);
   });
 
   it('a scheduler that binds without assuming: two pods booked into one node’s room (SchedulerFitsKnownPods)', () => {
     // 3 pods of 600m on 2 nodes of 1 CPU: two fit, the third is unschedulable — unless the scheduler forgets the pods it just placed.
     const cluster = clusterFromText(clusterYaml({ count: 2, cpu: '1' }, 1, deployment(3, '600m')));
-    assertCaught(withVariants(cluster, { scheduler: { bindWithoutAssume: true } }), 'SchedulerFitsKnownPods', 12, 6);
+    assertCaught(cluster, { scheduler: { bindWithoutAssume: true } }, 'SchedulerFitsKnownPods', 12, 6);
   });
 
   it('a kubelet that ignores a deletion: a StatefulSet ordinal runs twice (OneRunningPodPerOrdinal)', () => {
     // Only a drain provokes it here: the ghost of a scaled-down Deployment's pod breaks none of the checks.
     // A drain evicts the StatefulSet's pod; the broken kubelet releases it but keeps it running, and the replacement starts elsewhere.
     const cluster = clusterFromText(clusterYaml({ count: 2, cpu: '4' }, 1, deployment(1, '100m') + STATEFULSET));
-    assertCaught(withVariants(cluster, { kubelet: { ignoreDeletion: true } }), 'OneRunningPodPerOrdinal', 13, 12);
+    assertCaught(cluster, { kubelet: { ignoreDeletion: true } }, 'OneRunningPodPerOrdinal', 13, 12);
   });
 });

@@ -1,5 +1,5 @@
 import { appendFromLeader, firstIndex, isUpToDate, lastIndex, lastTerm, matchTerm, slice, termAt } from './log.ts';
-import type { Entry, RaftConfig, RaftMessage, RaftRole, RaftStorage, ReadState, Snapshot } from './types.ts';
+import type { Entry, RaftConfig, RaftMessage, RaftRole, RaftRules, RaftStorage, ReadState, Snapshot } from './types.ts';
 
 /**
  * Raft as a deterministic core in the style of etcd-io/raft: no I/O, no clock, no randomness of
@@ -62,9 +62,21 @@ export interface GrantedVote {
   preVote: boolean;
 }
 
+/** etcd's rules: what every run uses unless a test replaces some (RaftConfig.variant). */
+export const ETCD_RULES: RaftRules = {
+  candidateLogUpToDate: isUpToDate,
+  mayCommitByCounting: (s, index) => termAt(s, index) === s.term,
+  emptyEntryOnElection: true,
+  holdsPreviousEntry: matchTerm,
+  recover: () => {},
+  leaderKeepsLeading: (activePeers, q) => activePeers >= q,
+  readConfirmed: (acks, q) => acks >= q,
+};
+
 export interface Raft {
   readonly config: RaftConfig;
   readonly storage: RaftStorage;
+  readonly rules: RaftRules;
   role: RaftRole;
   /** The leader this member follows in the current term, if known. */
   lead: string | null;
@@ -84,9 +96,12 @@ export interface Raft {
 export function newRaft(config: RaftConfig, storage: RaftStorage): Raft {
   if (!config.voters.includes(config.id)) throw new Error(`raft: ${config.id} is not among the voters`);
   if (config.electionTick <= config.heartbeatTick) throw new Error('raft: electionTick must exceed heartbeatTick');
+  const rules = config.variant ? { ...ETCD_RULES, ...config.variant } : ETCD_RULES;
+  rules.recover(storage);
   const r: Raft = {
     config,
     storage,
+    rules,
     role: 'follower',
     lead: null,
     electionElapsed: 0,
@@ -164,7 +179,7 @@ function becomeLeader(r: Raft): void {
     r.progress.set(peer, { match: 0, next, state: 'probe', pendingSnapshot: 0, snapshotTicks: 0, recentActive: peer === r.config.id });
   }
   // The empty entry lets the new leader commit, and so learn the commit index, in its own term.
-  appendEntry(r, '', null);
+  if (r.rules.emptyEntryOnElection) appendEntry(r, '', null);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -189,7 +204,7 @@ function tickHeartbeat(r: Raft): void {
   expireSnapshots(r);
   if (r.electionElapsed >= r.config.electionTick) {
     r.electionElapsed = 0;
-    if (r.config.checkQuorum && !checkQuorumActive(r)) {
+    if (r.config.checkQuorum && !r.rules.leaderKeepsLeading(activePeers(r), quorum(r))) {
       // "stepped down to follower since quorum is not active"
       becomeFollower(r, r.storage.term, null);
       return;
@@ -222,14 +237,14 @@ function becomeProbe(pr: Progress): void {
   pr.snapshotTicks = 0;
 }
 
-/** Counts peers heard from since the last round, then starts a new round. */
-function checkQuorumActive(r: Raft): boolean {
+/** Counts the voters heard from since the last round (itself included), then starts a new round. */
+function activePeers(r: Raft): number {
   let active = 0;
   for (const [peer, pr] of r.progress) {
     if (peer === r.config.id || pr.recentActive) active++;
     if (peer !== r.config.id) pr.recentActive = false;
   }
-  return active >= quorum(r);
+  return active;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -330,7 +345,7 @@ function handleVoteRequest(r: Raft, m: Extract<RaftMessage, { type: 'MsgVote' | 
     (s.vote === null && r.lead === null) ||
     (m.type === 'MsgPreVote' && m.term > s.term);
   const respType = m.type === 'MsgVote' ? 'MsgVoteResp' : 'MsgPreVoteResp';
-  if (canVote && isUpToDate(s, m.index, m.logTerm)) {
+  if (canVote && r.rules.candidateLogUpToDate(s, m.index, m.logTerm)) {
     // A vote response carries the request's term: for a pre-vote that is the future term.
     send(r, { type: respType, from: r.config.id, to: m.from, term: m.term, reject: false });
     if (m.type === 'MsgVote') {
@@ -456,7 +471,7 @@ function handleAppend(r: Raft, m: Extract<RaftMessage, { type: 'MsgApp' }>): voi
     reply(s.commit, false);
     return;
   }
-  if (!matchTerm(s, m.index, m.logTerm)) {
+  if (!r.rules.holdsPreviousEntry(s, m.index, m.logTerm)) {
     reply(m.index, true, Math.min(m.index - 1, lastIndex(s)));
     return;
   }
@@ -534,7 +549,7 @@ function appendEntry(r: Raft, id: string, data: unknown): number {
 function maybeCommit(r: Raft): boolean {
   const matches = [...r.progress.values()].map((p) => p.match).sort((a, b) => b - a);
   const candidate = matches[quorum(r) - 1] ?? 0;
-  if (candidate > r.storage.commit && termAt(r.storage, candidate) === r.storage.term) {
+  if (candidate > r.storage.commit && r.rules.mayCommitByCounting(r.storage, candidate)) {
     commitTo(r, candidate);
     return true;
   }
@@ -618,6 +633,8 @@ export function readIndex(r: Raft, context: string): boolean {
   }
   r.pendingReads.push({ context, index: r.storage.commit, acks: new Set([r.config.id]) });
   broadcastHeartbeat(r, context);
+  // The leader's own acknowledgement: never a quorum of several voters under etcd's rule.
+  ackRead(r, r.config.id, context);
   return true;
 }
 
@@ -626,7 +643,7 @@ function ackRead(r: Raft, from: string, context: string): void {
   if (at < 0) return;
   const pending = r.pendingReads[at]!;
   pending.acks.add(from);
-  if (pending.acks.size < quorum(r)) return;
+  if (!r.rules.readConfirmed(pending.acks.size, quorum(r))) return;
   // A quorum confirmed leadership at this point, which also confirms every earlier request.
   const released = r.pendingReads.splice(0, at + 1);
   for (const p of released) r.readStates.push({ context: p.context, index: p.index });

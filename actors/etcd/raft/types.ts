@@ -74,6 +74,8 @@ export interface RaftConfig {
   maxEntriesPerMsg: number;
   /** Seeded draw in [0, n) from the member's own stream: picks the randomized election timeout. */
   randomInt: (n: number) => number;
+  /** Deliberately broken rules (tests only); absent = etcd's. */
+  variant?: RaftVariant;
 }
 
 /** A linearizable read whose index the quorum confirmed (etcd-io/raft's ReadState). */
@@ -81,3 +83,33 @@ export interface ReadState {
   readonly context: string;
   readonly index: number;
 }
+
+/**
+ * Raft's safety rules as replaceable functions; etcd's rules (`ETCD_RULES` in raft.ts) unless a
+ * `RaftVariant` replaces some. A seam for the deliberately broken variants of
+ * test/fuzz/raft-variants.test.ts, which show that each fuzz property catches a real bug. Set
+ * only programmatically (runScenario's `variants`), never from a scenario file.
+ */
+export interface RaftRules {
+  /** §5.4.1 RequestVote: a vote goes only to a candidate whose log is at least as up to date as ours. */
+  candidateLogUpToDate(s: RaftStorage, candidateLastIndex: number, candidateLastTerm: number): boolean;
+  /** §5.4.2: a leader commits an entry by counting replicas only when it is of its own term. */
+  mayCommitByCounting(s: RaftStorage, index: number): boolean;
+  /**
+   * §8: a new leader appends an empty entry, to commit an entry of its own term at once (and
+   * with it every earlier one). Besides learning the commit index, it hides a broken
+   * `mayCommitByCounting` almost always: every acknowledgement then covers the empty entry.
+   */
+  emptyEntryOnElection: boolean;
+  /** §5.3 AppendEntries: the follower holds the entry just before the new ones (same index and term). */
+  holdsPreviousEntry(s: RaftStorage, prevIndex: number, prevTerm: number): boolean;
+  /** What a boot keeps of the durable state (Figure 2: currentTerm, votedFor and the log are persistent). */
+  recover(s: RaftStorage): void;
+  /** CheckQuorum: a leader stays leader after an election timeout only if it heard from a quorum in it. */
+  leaderKeepsLeading(activePeers: number, quorum: number): boolean;
+  /** ReadIndex (ReadOnlySafe): a read is answered once a quorum acknowledged the leader's heartbeat. */
+  readConfirmed(acks: number, quorum: number): boolean;
+}
+
+/** Some of Raft's rules replaced (the rest stay etcd's). */
+export type RaftVariant = Partial<RaftRules>;
