@@ -84,7 +84,8 @@ describe('report pages in a browser', { timeout: 300_000 }, () => {
   }
 
   async function leaderShown(page: Page): Promise<{ member: string; term: number } | null> {
-    await page.waitForFunction(() => document.querySelector('#state h2')?.textContent === `at ${document.getElementById('cursor-time')?.textContent}`);
+    // The state panel is redrawn on the next frame: wait until it shows the cursor's time.
+    await page.waitForFunction("document.querySelector('#state h2')?.textContent === 'at ' + document.getElementById('cursor-time')?.textContent");
     const text = (await page.locator('#state-leader').textContent()) ?? '';
     const m = /etcd leader:\s*(\S+) \(term (\d+)\)/.exec(text);
     return m ? { member: m[1]!, term: Number(m[2]) } : null;
@@ -132,14 +133,14 @@ describe('report pages in a browser', { timeout: 300_000 }, () => {
     assert.match((await page.locator('#log-count').textContent()) ?? '', /^2 of \d+ events$/);
     assert.deepEqual([...new Set(await page.locator('#log-rows .log-row .k').allTextContents())], ['fault']);
     await page.fill('#log-text', 'heal');
-    await page.waitForFunction(() => document.getElementById('log-count')?.textContent?.startsWith('1 of'));
+    await page.waitForFunction("document.getElementById('log-count')?.textContent?.startsWith('1 of')");
     assert.match((await page.locator('#log-rows .log-row').first().textContent()) ?? '', /action=heal/);
 
     // An expectation marker jumps to its line.
     const marker = page.locator('#axis path.marker-expect-ok').first();
     const seq = await marker.getAttribute('data-seq');
     await marker.dispatchEvent('mousedown');
-    await page.waitForFunction((s) => document.querySelector('#log-rows .log-row.at-cursor')?.getAttribute('data-seq') === s, seq);
+    await page.waitForFunction(`document.querySelector('#log-rows .log-row.at-cursor')?.getAttribute('data-seq') === ${JSON.stringify(seq)}`);
     assert.equal(await page.locator('#log-count').textContent(), `${p.data.events} of ${p.data.events} events`);
 
     mkdirSync(OUT, { recursive: true });

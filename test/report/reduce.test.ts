@@ -3,6 +3,13 @@ import { describe, it } from 'node:test';
 import type { TraceEvent } from '../../actors/kernel/trace.ts';
 import { bucketTraffic, componentOf, logText, reduceTrace, workloadFromName } from '../../cli/report/reduce.ts';
 
+/** The index of the last point at or before t in a step function's times. */
+function stepIndex(times: readonly number[], t: number): number {
+  let i = -1;
+  while (i + 1 < times.length && times[i + 1]! <= t) i++;
+  return i;
+}
+
 /** A hand-made trace: lines given as [t, kind, fields], numbered in order. */
 function trace(lines: [number, string, Record<string, unknown>][]): TraceEvent[] {
   return lines.map(([t, kind, fields], seq) => ({ ...fields, t, seq, kind }));
@@ -110,7 +117,7 @@ describe('report lanes from a trace', () => {
     assert.deepEqual(data.nodes.cordoned['w-2'], [[1000, 4000, 'cordoned']]);
     // The aggregate lane: Ready 2 → 1 (+1 down) → 1 Unknown → 2 Ready.
     const s = data.nodes.summary;
-    const at = (t: number, k: string): number => s.counts[k]![s.t.findLastIndex((x) => x <= t)]!;
+    const at = (t: number, k: string): number => s.counts[k]![stepIndex(s.t, t)]!;
     assert.equal(at(150, 'Ready'), 2);
     assert.equal(at(2500, 'down'), 1);
     assert.equal(at(5500, 'Unknown'), 1);
@@ -149,7 +156,7 @@ describe('report lanes from a trace', () => {
     assert.equal(data.pods.workloadOf['default/web-aaa-1'], 'default/web');
     assert.equal(data.pods.workloadOf['default/solo'], 'default/solo');
     const web = data.pods.byWorkload['default/web']!;
-    const at = (t: number, k: string): number => web.counts[k]![web.t.findLastIndex((x) => x <= t)]!;
+    const at = (t: number, k: string): number => web.counts[k]![stepIndex(web.t, t)]!;
     assert.equal(at(50, 'Running'), 1);
     assert.equal(at(135, 'Running'), 2);
     assert.equal(at(145, 'Running'), 1);
@@ -158,7 +165,7 @@ describe('report lanes from a trace', () => {
     const r = data.rollouts[0]!;
     assert.equal(r.deployment, 'default/web');
     assert.deepEqual(Object.keys(r.running.counts), ['default/web-aaa', 'default/web-bbb']);
-    const run = (t: number, rs: string): number => r.running.counts[rs]![r.running.t.findLastIndex((x) => x <= t)]!;
+    const run = (t: number, rs: string): number => r.running.counts[rs]![stepIndex(r.running.t, t)]!;
     assert.equal(run(135, 'default/web-aaa'), 1);
     assert.equal(run(135, 'default/web-bbb'), 1);
     assert.equal(run(145, 'default/web-aaa'), 0);
