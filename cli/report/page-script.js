@@ -4,7 +4,10 @@
 // the events in a virtualised log (only the visible rows exist in the DOM).
 (function () {
   'use strict';
+  var timings = {};
+  var started = performance.now();
   var D = JSON.parse(document.getElementById('report-data').textContent);
+  timings.parseMs = performance.now() - started;
   var SVGNS = 'http://www.w3.org/2000/svg';
   var LABEL_W = 170;
   var RIGHT_PAD = 10;
@@ -375,12 +378,19 @@
       var counts = {};
       var notReady = [];
       var nodeRows = [];
+      var aggregated = D.nodes.names.length > MAX_NODE_LANES;
+      if (aggregated) {
+        // Counts from the aggregate series (a binary search), not a walk over every node.
+        var si = seriesIndexAt(D.nodes.summary, t);
+        Object.keys(D.nodes.summary.counts).forEach(function (k) { var v = si >= 0 ? D.nodes.summary.counts[k][si] : 0; if (v) counts[k] = v; });
+      }
       D.nodes.names.forEach(function (n) {
+        if (aggregated && notReady.length >= 50) return;
         var s = spanAt(D.nodes.status[n], t);
         var st = s ? s[2] : 'absent';
-        counts[st] = (counts[st] || 0) + 1;
-        if (st !== 'Ready') notReady.push(n + ' ' + st);
-        if (D.nodes.names.length <= MAX_NODE_LANES) {
+        if (!aggregated) counts[st] = (counts[st] || 0) + 1;
+        if (st !== 'Ready' && st !== 'absent') notReady.push(n + ' ' + st);
+        if (!aggregated) {
           var taints = (D.nodes.taints[n] || []).filter(function (x) { return x[0] <= t && t < x[1]; }).map(function (x) { return x[2]; });
           var cordon = spanAt(D.nodes.cordoned[n], t);
           nodeRows.push('<tr><td>' + esc(n) + '</td><td>' + esc(st) + (cordon ? ', cordoned' : '') + '</td><td>' + esc(taints.join(', ')) + '</td></tr>');
@@ -388,17 +398,24 @@
       });
       html.push('<h2>nodes</h2><div id="state-nodes">' + Object.keys(counts).sort().map(function (k) { return esc(k) + ' ' + counts[k]; }).join(', ') + '</div>');
       if (nodeRows.length) html.push('<table>' + nodeRows.join('') + '</table>');
-      else if (notReady.length) html.push('<div class="muted">' + esc(notReady.slice(0, 50).join(', ')) + (notReady.length > 50 ? ' …' : '') + '</div>');
+      else if (notReady.length) html.push('<div class="muted">' + esc(notReady.slice(0, 50).join(', ')) + (notReady.length >= 50 ? ' …' : '') + '</div>');
     }
     if (D.pods.names.length) {
       var phaseCounts = {};
       var podRows = [];
-      D.pods.names.forEach(function (p) {
-        var s = spanAt(D.pods.spans[p], t);
-        if (!s) return;
-        phaseCounts[s[2]] = (phaseCounts[s[2]] || 0) + 1;
-        if (podRows.length < 200) podRows.push('<tr><td>' + esc(p) + '</td><td>' + esc(s[2]) + '</td><td>' + esc(s[3] || '—') + '</td></tr>');
+      // Counts from the per-workload series; rows for the first 200 pods that exist at t.
+      Object.keys(D.pods.byWorkload).forEach(function (w) {
+        var s = D.pods.byWorkload[w];
+        var i = seriesIndexAt(s, t);
+        if (i < 0) return;
+        Object.keys(s.counts).forEach(function (k) { if (s.counts[k][i]) phaseCounts[k] = (phaseCounts[k] || 0) + s.counts[k][i]; });
       });
+      for (var pi = 0; pi < D.pods.names.length && podRows.length < 200; pi++) {
+        var p = D.pods.names[pi];
+        var s = spanAt(D.pods.spans[p], t);
+        if (!s) continue;
+        podRows.push('<tr><td>' + esc(p) + '</td><td>' + esc(s[2]) + '</td><td>' + esc(s[3] || '—') + '</td></tr>');
+      }
       var total = Object.keys(phaseCounts).reduce(function (a, k) { return a + phaseCounts[k]; }, 0);
       html.push('<h2>pods</h2><div id="state-pods">' + (total ? Object.keys(phaseCounts).sort().map(function (k) { return esc(k) + ' ' + phaseCounts[k]; }).join(', ') : '<span class="muted">none</span>') + '</div>');
       if (podRows.length) html.push('<table><tr><th>pod</th><th>phase</th><th>node</th></tr>' + podRows.join('') + '</table>' + (total > podRows.length ? '<div class="muted">… ' + (total - podRows.length) + ' more</div>' : ''));
@@ -563,12 +580,18 @@
 
   // ---- start ------------------------------------------------------------------------------------
 
+  var phase = performance.now();
   drawAll();
+  timings.drawMs = performance.now() - phase;
+  phase = performance.now();
   applyFilter();
+  timings.logMs = performance.now() - phase;
+  phase = performance.now();
   renderState();
+  timings.stateMs = performance.now() - phase;
   var resizeTimer = 0;
   window.addEventListener('resize', function () { clearTimeout(resizeTimer); resizeTimer = setTimeout(drawAll, 150); });
   // For tests and the curious: the time axis, and the cursor.
-  window.kubesimReport = { setCursor: setCursor, xOf: function (t) { return xOf(t); }, durationMs: dur };
+  window.kubesimReport = { setCursor: setCursor, xOf: function (t) { return xOf(t); }, durationMs: dur, timings: timings };
   document.body.setAttribute('data-ready', 'true');
 })();
