@@ -21,7 +21,6 @@
   var dur = Math.max(1, D.durationMs);
   var W = 1000;
   var cursor = 0;
-  var cursorLines = [];
   var timeline = document.getElementById('timeline');
 
   function xOf(t) { return LABEL_W + (t / dur) * (W - LABEL_W - RIGHT_PAD); }
@@ -68,8 +67,7 @@
   function finishSvg(svg, parts, height) {
     svg.setAttribute('viewBox', '0 0 ' + W + ' ' + height);
     svg.setAttribute('height', String(height));
-    svg.innerHTML = parts.join('') + '<line class="cursor" x1="0" x2="0" y1="0" y2="' + height + '"></line>';
-    cursorLines.push(svg.lastChild);
+    svg.innerHTML = parts.join('');
   }
   function legend(items) {
     var div = document.createElement('div');
@@ -331,7 +329,6 @@
   function drawAll() {
     W = Math.max(600, Math.floor(timeline.clientWidth || 1000));
     timeline.innerHTML = '';
-    cursorLines = [];
     drawAxis();
     drawNetwork();
     drawEtcd();
@@ -340,6 +337,7 @@
     drawPods();
     drawRollouts();
     drawTraffic();
+    placeCursorLine();
     moveCursorLines();
   }
 
@@ -349,9 +347,24 @@
   var cursorTime = document.getElementById('cursor-time');
   var stateBox = document.getElementById('state');
 
+  // One cursor line over every lane, moved by a transform: moving it repaints no SVG (a large
+  // run's charts hold tens of thousands of shapes).
+  var cursorLine = document.createElement('div');
+  cursorLine.id = 'cursor-line';
+  var cursorScale = 1;
+  var cursorOffset = 0;
+  function placeCursorLine() {
+    var svg = timeline.querySelector('svg');
+    if (!svg) return;
+    var box = svg.getBoundingClientRect();
+    var outer = timeline.getBoundingClientRect();
+    cursorScale = box.width / W;
+    cursorOffset = box.left - outer.left;
+    cursorLine.style.top = (box.top - outer.top) + 'px';
+    timeline.appendChild(cursorLine);
+  }
   function moveCursorLines() {
-    var x = xOf(cursor).toFixed(1);
-    cursorLines.forEach(function (l) { l.setAttribute('x1', x); l.setAttribute('x2', x); });
+    cursorLine.style.transform = 'translateX(' + (cursorOffset + xOf(cursor) * cursorScale).toFixed(1) + 'px)';
   }
 
   function etcdAt(t) {

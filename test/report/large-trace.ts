@@ -82,6 +82,11 @@ async function main(): Promise<void> {
   const trace = join(dir, 'large.jsonl');
   const html = join(dir, 'large.html');
   const written = await writeLargeTrace(trace, nodes, lineCount);
+  // The baseline, opened in the same runs: a small trace of the same shape (50 nodes, 1000 lines).
+  const smallTrace = join(dir, 'small.jsonl');
+  const smallHtml = join(dir, 'small.html');
+  await writeLargeTrace(smallTrace, 50, 1000);
+  writeFileSync(smallHtml, reportFromTraceFile(smallTrace));
   const chromium = findChromium();
   if (!('path' in chromium)) throw new Error(chromium.missing);
   const browser = await launchChromium(chromium.path);
@@ -90,6 +95,12 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     writeFileSync(html, reportFromTraceFile(trace));
     const reduceMs = performance.now() - t0;
+    const small = await browser.context.newPage();
+    const ts = performance.now();
+    await small.goto(`file://${smallHtml}`);
+    await small.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
+    const smallOpenMs = performance.now() - ts;
+    await small.close();
     const page = await browser.context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
@@ -129,12 +140,12 @@ async function main(): Promise<void> {
     const filterMs = performance.now() - t2;
     if (errors.length > 0) throw new Error(errors.join('; '));
     await page.close();
-    const result = { run: r + 1, nodes, lines: written, htmlMiB: +(statSync(html).size / 2 ** 20).toFixed(1), reduceMs: Math.round(reduceMs), openMs: Math.round(openMs), ...Object.fromEntries(Object.entries(inPage).map(([k, v]) => [`page.${k}`, Math.round(v)])), cursorMoveMedianMs: Math.round(cursorMs), logScrollFrameMedianMs: Math.round(scrollMs), filterMs: Math.round(filterMs) };
+    const result = { run: r + 1, nodes, lines: written, htmlMiB: +(statSync(html).size / 2 ** 20).toFixed(1), reduceMs: Math.round(reduceMs), openMs: Math.round(openMs), smallOpenMs: Math.round(smallOpenMs), ...Object.fromEntries(Object.entries(inPage).map(([k, v]) => [`page.${k}`, Math.round(v)])), cursorMoveMedianMs: Math.round(cursorMs), logScrollFrameMedianMs: Math.round(scrollMs), filterMs: Math.round(filterMs) };
     results.push(result);
     console.log(JSON.stringify(result));
   }
   await browser.close();
-  const keys = ['reduceMs', 'openMs', 'cursorMoveMedianMs', 'logScrollFrameMedianMs', 'filterMs'];
+  const keys = ['reduceMs', 'openMs', 'smallOpenMs', 'cursorMoveMedianMs', 'logScrollFrameMedianMs', 'filterMs'];
   console.log(JSON.stringify({ median: Object.fromEntries(keys.map((k) => [k, median(results.map((x) => x[k]!))])), runs, nodes, lines: written }));
 }
 
