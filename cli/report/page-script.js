@@ -207,7 +207,7 @@
     if (names.length > MAX_NODE_LANES) {
       var svg = section('nodes: ' + names.length + ' nodes, aggregated (count per status)', 'nodes');
       var h = 70;
-      finishSvg(svg, [bandShade(h), '<g class="lane" data-lane="nodes-aggregate">', laneLabel(30, names.length + ' nodes'), stackedArea(D.nodes.summary, ['Ready', 'NotReady', 'Unknown', 'down'], 4, 62, 'node-'), '</g>'], h);
+      finishSvg(svg, [bandShade(h), '<g class="lane" data-lane="nodes-aggregate">', laneLabel(30, names.length + ' nodes'), stackedArea(D.nodes.summary, ['Ready', 'NotReady', 'Unknown'], 4, 62, 'node-'), '</g>'], h);
     } else {
       var svg2 = section('nodes: Ready / NotReady / Unknown, taints, cordon', 'nodes');
       var h2 = 4 + names.length * (LANE_H + LANE_GAP);
@@ -216,13 +216,14 @@
         var y = 4 + i * (LANE_H + LANE_GAP);
         parts.push('<g class="lane" data-lane="' + esc(n) + '">' + laneLabel(y, n));
         D.nodes.status[n].forEach(function (s) { parts.push(rect(xOf(s[0]), xOf(s[1]), y, LANE_H, 'node-' + cls(s[2]), n + ' ' + s[2] + '  ' + fmt(s[0]) + '–' + fmt(s[1]))); });
+        (D.nodes.down[n] || []).forEach(function (s) { parts.push(rect(xOf(s[0]), xOf(s[1]), y + 5, LANE_H - 10, 'node-down', n + ' host crashed  ' + fmt(s[0]) + '–' + fmt(s[1]))); });
         (D.nodes.taints[n] || []).forEach(function (s) { parts.push(rect(xOf(s[0]), xOf(s[1]), y + LANE_H - 4, 4, 'taint', 'taint ' + s[2] + '  ' + fmt(s[0]) + '–' + fmt(s[1]))); });
         (D.nodes.cordoned[n] || []).forEach(function (s) { parts.push(rect(xOf(s[0]), xOf(s[1]), y, 4, 'cordon', 'cordoned  ' + fmt(s[0]) + '–' + fmt(s[1]))); });
         parts.push('</g>');
       });
       finishSvg(svg2, parts, h2);
     }
-    legend([['node-Ready', '#8ce99a', 'Ready'], ['node-NotReady', '#ff8787', 'NotReady'], ['node-Unknown', '#adb5bd', 'Unknown'], ['node-down', '#495057', 'host crashed'], ['taint', '#e8590c', 'taint (bottom strip)'], ['cordon', '#5c7cfa', 'cordoned (top strip)']]);
+    legend([['node-Ready', '#8ce99a', 'Ready'], ['node-NotReady', '#ff8787', 'NotReady'], ['node-Unknown', '#adb5bd', 'Unknown'], ['node-down', '#495057', 'host crashed (middle strip)'], ['taint', '#e8590c', 'taint (bottom strip)'], ['cordon', '#5c7cfa', 'cordoned (top strip)']]);
   }
 
   var PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
@@ -395,18 +396,22 @@
       if (aggregated) {
         // Counts from the aggregate series (a binary search), not a walk over every node.
         var si = seriesIndexAt(D.nodes.summary, t);
-        Object.keys(D.nodes.summary.counts).forEach(function (k) { var v = si >= 0 ? D.nodes.summary.counts[k][si] : 0; if (v) counts[k] = v; });
+        Object.keys(D.nodes.summary.counts).forEach(function (k) { var v = si >= 0 ? D.nodes.summary.counts[k][si] : 0; if (v) counts[k === 'down' ? 'host crashed' : k] = v; });
       }
       D.nodes.names.forEach(function (n) {
         if (aggregated && notReady.length >= 50) return;
         var s = spanAt(D.nodes.status[n], t);
         var st = s ? s[2] : 'absent';
-        if (!aggregated) counts[st] = (counts[st] || 0) + 1;
-        if (st !== 'Ready' && st !== 'absent') notReady.push(n + ' ' + st);
+        var down = spanAt(D.nodes.down[n], t);
+        if (!aggregated) {
+          counts[st] = (counts[st] || 0) + 1;
+          if (down) counts['host crashed'] = (counts['host crashed'] || 0) + 1;
+        }
+        if ((st !== 'Ready' && st !== 'absent') || down) notReady.push(n + ' ' + st + (down ? ' (host crashed)' : ''));
         if (!aggregated) {
           var taints = (D.nodes.taints[n] || []).filter(function (x) { return x[0] <= t && t < x[1]; }).map(function (x) { return x[2]; });
           var cordon = spanAt(D.nodes.cordoned[n], t);
-          nodeRows.push('<tr><td>' + esc(n) + '</td><td>' + esc(st) + (cordon ? ', cordoned' : '') + '</td><td>' + esc(taints.join(', ')) + '</td></tr>');
+          nodeRows.push('<tr><td>' + esc(n) + '</td><td>' + esc(st) + (down ? ', host crashed' : '') + (cordon ? ', cordoned' : '') + '</td><td>' + esc(taints.join(', ')) + '</td></tr>');
         }
       });
       html.push('<h2>nodes</h2><div id="state-nodes">' + Object.keys(counts).sort().map(function (k) { return esc(k) + ' ' + counts[k]; }).join(', ') + '</div>');

@@ -78,7 +78,8 @@ export interface ReportData {
   leaders: Record<string, Span[]>;
   bands: Band[];
   markers: Marker[];
-  nodes: { names: string[]; status: Record<string, Span[]>; taints: Record<string, Span[]>; cordoned: Record<string, Span[]>; summary: Series };
+  /** status: the node-lifecycle controller's view; down: the host crashed; summary: counts per status, and `down` apart (not stacked with them). */
+  nodes: { names: string[]; status: Record<string, Span[]>; down: Record<string, Span[]>; taints: Record<string, Span[]>; cordoned: Record<string, Span[]>; summary: Series };
   pods: { names: string[]; spans: Record<string, PodSpan[]>; workloadOf: Record<string, string>; byWorkload: Record<string, Series> };
   rollouts: RolloutLane[];
   traffic: TrafficLane[];
@@ -193,6 +194,7 @@ export function logText(e: TraceEvent, maxChars: number): string {
   for (const key of Object.keys(e)) {
     if (key === 't' || key === 'seq' || key === 'kind') continue;
     const v = e[key];
+    if (v === undefined) continue;
     parts.push(`${key}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
   }
   const text = parts.join(' ');
@@ -201,8 +203,8 @@ export function logText(e: TraceEvent, maxChars: number): string {
 
 /** Pod phases in the order they are stacked. */
 export const POD_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'] as const;
-/** Node statuses: Ready / NotReady / Unknown as the node-lifecycle controller sees them; down while the host is crashed. */
-export const NODE_STATUSES = ['Ready', 'NotReady', 'Unknown', 'down'] as const;
+/** Node statuses: Ready / NotReady / Unknown as the node-lifecycle controller sees them (a crashed host is apart: `nodes.down`). */
+export const NODE_STATUSES = ['Ready', 'NotReady', 'Unknown'] as const;
 
 /** Taints whose removal by the node-lifecycle controller means the node is Ready again. */
 const CONDITION_TAINTS = ['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready'];
@@ -228,7 +230,7 @@ export function createReportReducer(options: ReduceOptions = {}): { add: (e: Tra
   const openBands: Band[] = [];
   const markers: Marker[] = [];
   const nodeStatus = new SpanBuilder<[string]>();
-  const nodeStatusBefore = new Map<string, string>();
+  const nodeDown = new SpanBuilder<[string]>();
   const taints = new SpanBuilder<[string]>();
   const cordoned = new SpanBuilder<[string]>();
   const nodes = new Set<string>();
@@ -349,16 +351,19 @@ export function createReportReducer(options: ReduceOptions = {}): { add: (e: Tra
             crashed.add(h);
             // A crashed member has no role: its lane shows a gap until its first role after the restart.
             roles.end(h, t);
+            // A node's host down: drawn over its lane, while the status stays the control plane's view.
             if (nodes.has(h)) {
-              nodeStatusBefore.set(h, nodeStatus.current(h)?.[2] ?? 'Ready');
-              setNodeStatus(h, t, 'down');
+              nodeDown.set(h, t, 'down');
+              nodeSummary.add('down', t, 1);
             }
           }
         } else if (action === 'restart') {
           for (const h of targets) {
             crashed.delete(h);
-            // The node-lifecycle controller still holds its last verdict until it sees the kubelet again.
-            if (nodeStatus.current(h)?.[2] === 'down') setNodeStatus(h, t, nodeStatusBefore.get(h) ?? 'Ready');
+            if (nodeDown.current(h)) {
+              nodeDown.end(h, t);
+              nodeSummary.add('down', t, -1);
+            }
           }
         } else if (action === 'add-nodes') {
           for (const n of targets) seeNode(n, t);
@@ -380,8 +385,7 @@ export function createReportReducer(options: ReduceOptions = {}): { add: (e: Tra
           if (action === 'marked-unknown') {
             const m = /^Ready=(\w+)/.exec(detail);
             const status = m?.[1] === 'False' ? 'NotReady' : m?.[1] === 'True' ? 'Ready' : 'Unknown';
-            if (nodeStatus.current(node)?.[2] === 'down') nodeStatusBefore.set(node, status);
-            else setNodeStatus(node, t, status);
+            setNodeStatus(node, t, status);
           } else if (action === 'taint-added' || action === 'taint-removed') {
             seeNode(node, t);
             const taint = detail;
@@ -389,7 +393,7 @@ export function createReportReducer(options: ReduceOptions = {}): { add: (e: Tra
             else {
               taints.end(`${node}\u0000${taint}`, t);
               // The controller lifts its condition taints when the node reports Ready again.
-              if (CONDITION_TAINTS.some((c) => taint.startsWith(c)) && nodeStatus.current(node)?.[2] !== 'down') setNodeStatus(node, t, 'Ready');
+              if (CONDITION_TAINTS.some((c) => taint.startsWith(c))) setNodeStatus(node, t, 'Ready');
             }
           }
         } else if (action === 'replicaset-created') {
@@ -509,7 +513,7 @@ export function createReportReducer(options: ReduceOptions = {}): { add: (e: Tra
       leaders: leaders.finish(durationMs),
       bands,
       markers,
-      nodes: { names: Object.keys(statusSpans), status: statusSpans, taints: taintSpans, cordoned: cordoned.finish(durationMs), summary },
+      nodes: { names: Object.keys(statusSpans), status: statusSpans, down: nodeDown.finish(durationMs), taints: taintSpans, cordoned: cordoned.finish(durationMs), summary },
       pods: { names: Object.keys(podSpans), spans: podSpans, workloadOf: workloadRecord, byWorkload: workloads },
       rollouts,
       traffic: bucketTraffic(trafficRaw, durationMs, options.trafficBuckets ?? 120),

@@ -89,7 +89,7 @@ describe('report lanes from a trace', () => {
     assert.deepEqual(data.bands.map((b) => b.toMs), [5, 5]);
   });
 
-  it('nodes: Ready when first seen, Unknown when marked, Ready again when the condition taint goes; taints and cordon as spans; a crashed host is down', () => {
+  it('nodes: Ready when first seen, Unknown when marked, Ready again when the condition taint goes; taints, cordon and a crashed host as spans', () => {
     const data = reduceTrace(
       trace([
         [100, 'k8s.proxy', { node: 'w-1' }],
@@ -105,21 +105,24 @@ describe('report lanes from a trace', () => {
       { durationMs: 7000 },
     );
     assert.deepEqual(data.nodes.names, ['w-1', 'w-2']);
-    // The controller's verdict during the crash is kept and shown once the host is back.
+    // The control plane's view: Unknown from the controller's mark (while the host is down) until the taint goes.
     assert.deepEqual(data.nodes.status['w-1'], [
-      [100, 2000, 'Ready'],
-      [2000, 5000, 'down'],
-      [5000, 6000, 'Unknown'],
+      [100, 3000, 'Ready'],
+      [3000, 6000, 'Unknown'],
       [6000, 7000, 'Ready'],
     ]);
+    assert.deepEqual(data.nodes.down['w-1'], [[2000, 5000, 'down']]);
+    assert.deepEqual(data.nodes.down['w-2'], undefined);
     assert.deepEqual(data.nodes.status['w-2'], [[100, 7000, 'Ready']]);
     assert.deepEqual(data.nodes.taints['w-1'], [[3001, 6000, 'node.kubernetes.io/unreachable:NoSchedule']]);
     assert.deepEqual(data.nodes.cordoned['w-2'], [[1000, 4000, 'cordoned']]);
-    // The aggregate lane: Ready 2 → 1 (+1 down) → 1 Unknown → 2 Ready.
+    // The aggregate lane: Ready 2 → 1 Ready + 1 Unknown → 2 Ready; hosts down counted apart.
     const s = data.nodes.summary;
     const at = (t: number, k: string): number => s.counts[k]![stepIndex(s.t, t)]!;
     assert.equal(at(150, 'Ready'), 2);
+    assert.equal(at(2500, 'Ready'), 2);
     assert.equal(at(2500, 'down'), 1);
+    assert.equal(at(3500, 'Unknown'), 1);
     assert.equal(at(5500, 'Unknown'), 1);
     assert.equal(at(5500, 'down'), 0);
     assert.equal(at(6500, 'Ready'), 2);
@@ -229,6 +232,7 @@ describe('report lanes from a trace', () => {
     assert.equal(componentOf({ t: 0, seq: 0, kind: 'k8s.event', reporter: 'kubelet-x' }), 'kubelet-x');
     assert.equal(componentOf({ t: 0, seq: 0, kind: 'expect', name: 'x' }), 'scenario');
     assert.equal(logText({ t: 0, seq: 0, kind: 'x', detail: 'a'.repeat(50) }, 20), `detail=${'a'.repeat(12)}…`);
+    assert.equal(logText({ t: 0, seq: 0, kind: 'x', a: undefined, b: [1], c: null }, 80), 'b=[1] c=null');
     assert.equal(workloadFromName('default/web-6bf7889449-qqvw4'), 'default/web');
     assert.equal(workloadFromName('default/db-2'), 'default/db');
   });
