@@ -13,6 +13,8 @@ import type { Violation } from '../actors/checks/index.ts';
 import { loadScenarioFile } from './loader/index.ts';
 import { renderIndexPage, RunReport, writePage } from './report/index.ts';
 import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { InputError } from './guard.ts';
 
 const EXIT_FAILED = 1;
 /** Bounds: a sweep of more seeds than this is better split up. */
@@ -277,6 +279,14 @@ export function writeSweepIndex(dir: string, s: SeedsSummary): string {
 /** The CLI: loads the file first (bad input throws ScenarioError synchronously, exit 2), then sweeps. */
 export function runSeedsCommand(file: string, options: SeedsCliOptions): Promise<number> {
   loadScenarioFile(file); // validate before starting any worker
+  if (options.reportDir !== undefined) {
+    // A folder that cannot be made is bad input, said before any seed runs.
+    try {
+      mkdirSync(options.reportDir, { recursive: true });
+    } catch (err) {
+      throw new InputError(`${options.reportDir}: cannot write the report there: ${(err as Error).message}`);
+    }
+  }
   const workers = Math.min(options.workers ?? defaultWorkers(options.seeds.length), options.seeds.length);
   process.stderr.write(`running ${options.seeds.length} seed${options.seeds.length === 1 ? '' : 's'} on ${workers} worker${workers === 1 ? '' : 's'}\n`);
   const progress = !options.json && process.stderr.isTTY && !process.env['CI'];
