@@ -13,6 +13,7 @@ import { explain } from './explain.ts';
 import { formatSeconds, TimelineFormatter } from './timeline-format.ts';
 import { SHOWABLE, showTables, type Showable } from './tables.ts';
 import { parseSeedsOption, parseWorkersOption, runSeedsCommand } from './seeds.ts';
+import { reportFromTraceFile, RunReport, writePage } from './report/index.ts';
 import { EXIT_BAD_INPUT, EXIT_BUG, EXIT_FAILED, HeapWatch, InputError, TraceFile, reportBug, reportError, resourceLimit, runEnd } from './guard.ts';
 
 /**
@@ -65,7 +66,7 @@ function describeCluster(spec: ScenarioSpec): string {
   return `etcd ${e.members} members (${switches}, heartbeat ${e.heartbeatIntervalMs} ms, election timeout ${e.electionTimeoutMs} ms); network ${n.latencyMsMin}-${n.latencyMsMax} ms${faults.length > 0 ? `, ${faults.join(', ')}` : ''}`;
 }
 
-type RunCommandOptions = { seed?: string; trace?: string; traceLevel?: TraceLevel; json?: boolean; show?: Showable[]; explain?: string };
+type RunCommandOptions = { seed?: string; trace?: string; traceLevel?: TraceLevel; json?: boolean; show?: Showable[]; explain?: string; report?: string };
 
 function run(file: string, options: RunCommandOptions): number {
   const spec = loadScenarioFile(file, options.seed === undefined ? {} : { seed: options.seed });
@@ -90,10 +91,13 @@ function runOpened(spec: ScenarioSpec, file: string, traceFile: TraceFile | unde
     console.log('');
   }
   const heap = new HeapWatch();
+  // The report sees every line, whatever the level keeps: its lanes need the normal level's lines.
+  const report = options.report !== undefined ? new RunReport(`kubesim run ${file} --seed ${spec.seed}`) : undefined;
   const { sim, result, state, outcomes } = runScenario(spec, {
     ...(options.explain ? { explainPods: options.explain.split(',').map((p) => (p.includes('/') ? p : `default/${p}`)) } : {}),
     traceLevel: level,
     onTrace: (e: TraceEvent) => {
+      report?.add(e);
       // The level picks what is written and printed; every line is fingerprinted regardless.
       if (!traceLineKept(level, e.kind)) return;
       traceFile?.write(e);
@@ -114,6 +118,7 @@ function runOpened(spec: ScenarioSpec, file: string, traceFile: TraceFile | unde
   }
   traceFile?.close();
   if (traceFile?.failed !== undefined) throw new InputError(`${traceFile.path}: cannot write the trace: ${traceFile.failed}`);
+  if (report && options.report !== undefined) writeReport(options.report, report.page(result.virtualMs));
 
   if (options.json) {
     console.log(
@@ -163,6 +168,22 @@ function exitCode(result: RunResult): number {
   const end = runEnd(result);
   if (end.text !== undefined) process.stderr.write(`${end.text}\n`);
   return end.code;
+}
+
+function writeReport(path: string, html: string): void {
+  try {
+    writePage(path, html);
+  } catch (err) {
+    throw new InputError(`${path}: cannot write the report: ${(err as Error).message}`);
+  }
+  process.stderr.write(`report written to ${path}\n`);
+}
+
+function reportCommand(traceFile: string, options: { output?: string }): number {
+  const out = options.output ?? traceFile.replace(/(\.trace)?\.jsonl?$/, '') + '.html';
+  if (out === traceFile) throw new InputError(`${traceFile}: the report would overwrite the trace; name it with -o report.html`);
+  writeReport(out, reportFromTraceFile(traceFile));
+  return 0;
 }
 
 function validate(file: string): number {
@@ -228,9 +249,10 @@ function parseAndRun(argv: readonly string[]): number {
     .option('--show <kinds>', `tables of the cluster at the end of the run, like kubectl get: ${SHOWABLE.join(',')}`, parseShow)
     .addOption(new Option('--seeds <list>', 'run once per seed, like 1-50 or 1,3,7-9, and print a table (with --json: one object)').argParser(parseSeedsOption).conflicts(['seed', 'trace', 'show', 'explain']))
     .option('--workers <n>', 'worker threads for --seeds (default: one per core, at most one per seed)', parseWorkersOption)
+    .option('--report <path>', 'write the run as an interactive HTML timeline to this file; with --seeds, a folder: an index of every seed and a page per failing seed')
     .action((file: string, opts: RunCommandOptions & { seeds?: string[]; workers?: number }) => {
       // A sweep runs on worker threads: it sets process.exitCode itself when the last seed is done.
-      if (opts.seeds !== undefined) void runSeedsCommand(file, { seeds: opts.seeds, ...(opts.workers !== undefined ? { workers: opts.workers } : {}), json: opts.json ?? false }).then((code) => (process.exitCode = code));
+      if (opts.seeds !== undefined) void runSeedsCommand(file, { seeds: opts.seeds, ...(opts.workers !== undefined ? { workers: opts.workers } : {}), json: opts.json ?? false, ...(opts.report !== undefined ? { reportDir: opts.report } : {}) }).then((code) => (process.exitCode = code));
       else exitCode = run(file, opts);
     });
   program
@@ -249,6 +271,14 @@ function parseAndRun(argv: readonly string[]): number {
     .option('--seed <seed>', "replace the scenario's seed", parseSeed)
     .action((file: string, opts: { pod: string; at?: number; seed?: string }) => {
       exitCode = explain(file, { pod: opts.pod, ...(opts.at !== undefined ? { atMs: opts.at } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
+    });
+  program
+    .command('report')
+    .description('draw a trace file (run --trace) as one self-contained, interactive HTML timeline')
+    .argument('<trace>', 'trace JSON-lines file')
+    .option('-o, --output <file>', 'the HTML file to write (default: the trace\'s name with .html)')
+    .action((file: string, opts: { output?: string }) => {
+      exitCode = reportCommand(file, opts);
     });
   program
     .command('check')

@@ -5,5 +5,5 @@ import { runSeed, type SeedJob } from './seeds.ts';
 const port = parentPort;
 if (!port) throw new Error('seed-worker.ts runs as a worker thread (see cli/seeds.ts)');
 port.on('message', (job: SeedJob & { index: number }) => {
-  port.postMessage({ index: job.index, result: runSeed(job.file, job.seed) });
+  port.postMessage({ index: job.index, result: runSeed(job.file, job.seed, job.reportDir) });
 });

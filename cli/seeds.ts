@@ -11,6 +11,10 @@ import { Worker } from 'node:worker_threads';
 import { runScenario } from '../actors/scenario/runner.ts';
 import type { Violation } from '../actors/checks/index.ts';
 import { loadScenarioFile } from './loader/index.ts';
+import { renderIndexPage, RunReport, writePage } from './report/index.ts';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { InputError } from './guard.ts';
 
 const EXIT_FAILED = 1;
 /** Bounds: a sweep of more seeds than this is better split up. */
@@ -29,6 +33,8 @@ export interface SeedResult {
   fingerprint: string;
   virtualMs: number;
   events: number;
+  /** `--report DIR`: the failing seed's page, relative to DIR. */
+  report?: string;
 }
 
 export interface SeedsSummary {
@@ -84,12 +90,24 @@ export function parseWorkersOption(value: string): number {
   return n;
 }
 
-/** Runs one seed of a scenario file, in this thread. Never throws for a failing run. */
-export function runSeed(file: string, seed: string): SeedResult {
+/** The page of one seed in a `--report DIR`. */
+export function seedPageName(seed: string): string {
+  return `seed-${seed}.html`;
+}
+
+/** Runs one seed of a scenario file, in this thread. Never throws for a failing run. With `reportDir`, a failing seed's page is written there. */
+export function runSeed(file: string, seed: string, reportDir?: string): SeedResult {
   const spec = loadScenarioFile(file, { seed });
   try {
-    const { result } = runScenario(spec);
+    const report = reportDir !== undefined ? new RunReport(`kubesim run ${file} --seed ${seed}`) : undefined;
+    const { result } = runScenario(spec, report ? { onTrace: report.add } : {});
+    let page: string | undefined;
+    if (report && reportDir !== undefined && !result.ok) {
+      page = seedPageName(seed);
+      writePage(join(reportDir, page), report.page(result.virtualMs));
+    }
     return {
+      ...(page !== undefined ? { report: page } : {}),
       seed,
       ok: result.ok,
       failed: result.expectations.filter((x) => !x.ok).map((x) => ({ name: x.name, detail: x.detail, atMs: x.atMs, line: x.source.line })),
@@ -115,6 +133,8 @@ export function defaultWorkers(seedCount: number): number {
 export interface SeedJob {
   file: string;
   seed: string;
+  /** `--report DIR`: write a failing seed's page there. */
+  reportDir?: string;
 }
 
 /**
@@ -126,7 +146,7 @@ export async function runSeedJobs(jobs: readonly SeedJob[], workers: number, onD
   let done = 0;
   if (workers <= 1 || jobs.length <= 1) {
     for (const [i, job] of jobs.entries()) {
-      results[i] = runSeed(job.file, job.seed);
+      results[i] = runSeed(job.file, job.seed, job.reportDir);
       onDone?.(++done, jobs.length);
     }
     return results as SeedResult[];
@@ -167,10 +187,10 @@ export function replayCommand(file: string, seed: string): string {
 }
 
 /** Runs a scenario file over seeds and summarises; the file must already load (checked by the caller). */
-export async function sweep(file: string, seeds: readonly string[], workers: number, onDone?: (done: number, total: number) => void): Promise<SeedsSummary> {
+export async function sweep(file: string, seeds: readonly string[], workers: number, onDone?: (done: number, total: number) => void, reportDir?: string): Promise<SeedsSummary> {
   const spec = loadScenarioFile(file);
   const results = await runSeedJobs(
-    seeds.map((seed) => ({ file, seed })),
+    seeds.map((seed) => ({ file, seed, ...(reportDir !== undefined ? { reportDir } : {}) })),
     workers,
     onDone,
   );
@@ -244,17 +264,36 @@ export interface SeedsCliOptions {
   seeds: string[];
   workers?: number;
   json?: boolean;
+  /** Write index.html (every seed) and a page per failing seed to this folder. */
+  reportDir?: string;
+}
+
+/** `--report DIR`: index.html, listing every seed with its outcome and linking each failing seed's page. */
+export function writeSweepIndex(dir: string, s: SeedsSummary): string {
+  const path = join(dir, 'index.html');
+  const entries = s.results.map((r) => ({ seed: r.seed, ok: r.ok, summary: r.ok ? '' : failureSummary(r), fingerprint: r.fingerprint, ...(r.report !== undefined ? { page: r.report } : {}) }));
+  writePage(path, renderIndexPage(`kubesim run ${s.file} --seeds ${s.seeds} (scenario ${s.scenario})`, entries));
+  return path;
 }
 
 /** The CLI: loads the file first (bad input throws ScenarioError synchronously, exit 2), then sweeps. */
 export function runSeedsCommand(file: string, options: SeedsCliOptions): Promise<number> {
   loadScenarioFile(file); // validate before starting any worker
+  if (options.reportDir !== undefined) {
+    // A folder that cannot be made is bad input, said before any seed runs.
+    try {
+      mkdirSync(options.reportDir, { recursive: true });
+    } catch (err) {
+      throw new InputError(`${options.reportDir}: cannot write the report there: ${(err as Error).message}`);
+    }
+  }
   const workers = Math.min(options.workers ?? defaultWorkers(options.seeds.length), options.seeds.length);
   process.stderr.write(`running ${options.seeds.length} seed${options.seeds.length === 1 ? '' : 's'} on ${workers} worker${workers === 1 ? '' : 's'}\n`);
   const progress = !options.json && process.stderr.isTTY && !process.env['CI'];
-  return sweep(file, options.seeds, workers, progress ? (done, total) => process.stderr.write(`\r${done}/${total} seeds`) : undefined).then(
+  return sweep(file, options.seeds, workers, progress ? (done, total) => process.stderr.write(`\r${done}/${total} seeds`) : undefined, options.reportDir).then(
     (summary) => {
       if (progress) process.stderr.write('\r\x1b[K');
+      if (options.reportDir !== undefined) process.stderr.write(`report written to ${writeSweepIndex(options.reportDir, summary)}\n`);
       console.log(options.json ? JSON.stringify(summary) : formatSweep(summary));
       return summary.ok ? 0 : EXIT_FAILED;
     },
