@@ -52,8 +52,8 @@ function run(args: string[]): Json {
 
 const at = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Json)[k] : undefined), o);
 
-/** Runs of the gated parts; each ratio is the median over them (one run's ratios varied by up to 40% on the 2-core VM). */
-const RUNS = 3;
+/** Runs of the gated parts; each ratio is the median over them (one process's ratio varied by up to 1.7× from the next on the 2-core VM, bench/baseline.json). */
+const RUNS = 5;
 
 /** The gated figures: per ratio the median of RUNS runs, and every run's placements. */
 function measure(): { ratios: Record<string, number>; decisions: { same: number; of: number }[]; runs: Record<string, number>[] } {
