@@ -9,7 +9,7 @@
  * `--update-baseline` writes the file from a run of the same parts.
  *
  *   npm run bench                        # everything (a few minutes)
- *   npm run bench -- --check             # the regression gate (3 runs of the gated parts, 1–2 minutes; twice when the first fails)
+ *   npm run bench -- --check             # the regression gate (5 runs of the gated parts, 2–4 minutes; twice when the first fails)
  *   npm run bench -- --update-baseline   # after an intended change, on a quiet machine
  *
  * Only full sizes are gated: on this 2-core VM the kernel's `--quick` ratio varied from 0.065 to
