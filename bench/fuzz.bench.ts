@@ -13,7 +13,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { clusterFromFile, defaultCluster, type FuzzCluster } from '../cli/fuzz/cluster.ts';
+import { clusterFromFile, defaultCluster, type FuzzCluster, ETCD_ONLY_CLUSTER_YAML } from '../cli/fuzz/cluster.ts';
 import { fuzz } from '../cli/fuzz/engine.ts';
 import { PROPERTIES } from '../cli/fuzz/properties.ts';
 import { loadScenarioText } from '../cli/loader/index.ts';
@@ -36,15 +36,7 @@ const median = (xs: number[]): number => {
 
 function etcdCluster(): FuzzCluster {
   // Loaded through a file as `--cluster` would be (the loader checks it the same way).
-  const text = `apiVersion: kubesim.io/v1alpha1
-kind: Scenario
-metadata: {name: etcd3}
-spec:
-  seed: 1
-  duration: 10s
-  cluster:
-    etcd: {members: 3}
-`;
+  const text = ETCD_ONLY_CLUSTER_YAML;
   loadScenarioText(text, '<etcd3>');
   const file = join(mkdtempSync(join(tmpdir(), 'kubesim-fuzz-bench-')), 'etcd3.yaml');
   writeFileSync(file, text);

@@ -4,13 +4,10 @@
  * progress bar when stdout is not a terminal.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { kubesimSync, type Exit } from '../kubesim-process.ts';
 
-function kubesim(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/kubesim.js', ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const kubesim = (...args: string[]): Exit => kubesimSync(args);
 
 describe('kubesim bench scheduler', () => {
   const bad: [string[], RegExp][] = [

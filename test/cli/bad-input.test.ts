@@ -4,22 +4,16 @@
  * stack trace, in bounded time — every child process is killed after 60 s.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { kubesimSync, type Exit, type KubesimOptions } from '../kubesim-process.ts';
 
 const T = { timeout: 90_000 };
 
-function kubesim(args: string[], options: { env?: Record<string, string>; node?: string[] } = {}): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [...(options.node ?? []), 'bin/kubesim.js', ...args], {
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: { ...process.env, KUBESIM_DEBUG: '', ...options.env },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const kubesim = (args: string[], options: KubesimOptions = {}): Exit => kubesimSync(args, { timeoutMs: 60_000, ...options });
 
 /** Exit 2 and exactly one line on stderr, which starts with `where: ` and holds every word; no stack. */
 function assertBadInput(r: { code: number | null; stdout: string; stderr: string }, where: string | RegExp, words: (string | RegExp)[]): void {

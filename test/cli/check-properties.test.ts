@@ -5,7 +5,6 @@
  * lacks the lines the checkers read), are refused with what to do instead.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,19 +13,11 @@ import { checkTraceProperties, traceProperties, type TraceCheck } from '../../cl
 import { replayFile } from '../../cli/fuzz/command.ts';
 import { PROPERTIES } from '../../cli/fuzz/properties.ts';
 import { InputError } from '../../cli/guard.ts';
+import { kubesimAsync, type Exit } from '../kubesim-process.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kubesim-check-'));
 
-function kubesim(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/kubesim.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBESIM_DEBUG: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const kubesim = (...args: string[]): Promise<Exit> => kubesimAsync(args);
 
 const TRACE_PROPERTIES = PROPERTIES.filter((p) => p.needsTrace);
 

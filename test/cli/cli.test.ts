@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { kubesimSync, type Exit } from '../kubesim-process.ts';
 
 /** Runs the real `kubesim` command (bin/kubesim.js) as a user would. */
-function kubesim(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/kubesim.js', ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const kubesim = (...args: string[]): Exit => kubesimSync(args);
 
 const scratch = mkdtempSync(join(tmpdir(), 'kubesim-cli-'));
 

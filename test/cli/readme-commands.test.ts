@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { kubesimAsync, type Exit } from '../kubesim-process.ts';
 
 /**
  * Every `npx kubesim …` line in README.md's shell blocks, and every `kubesim …` line in
@@ -59,16 +59,7 @@ function cheap(args: string[]): string[] {
   return out;
 }
 
-function kubesim(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/kubesim.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const kubesim = (args: string[]): Promise<Exit> => kubesimAsync(args);
 
 const all = [...commands('README.md', 'npx kubesim '), ...commands('scenarios/README.md', 'kubesim ')];
 

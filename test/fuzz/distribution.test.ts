@@ -6,7 +6,6 @@
  * alone (~10 runs per second), so the comparisons stay cheap.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,27 +14,17 @@ import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { applyDefaults, prepareForCreate } from '../../actors/api/defaults.ts';
 import { validateCreate } from '../../actors/api/validation/entry.ts';
 import type { KubeObject } from '../../actors/api/protocol.ts';
-import { clusterFromFile } from '../../cli/fuzz/cluster.ts';
+import { clusterFromFile, ETCD_ONLY_CLUSTER_YAML } from '../../cli/fuzz/cluster.ts';
 import { fastCheckReplay, finishResult, mergeCommand, resultFileName, runShardsInWorkers } from '../../cli/fuzz/command.ts';
 import { fuzz, type FuzzReport, type Shard } from '../../cli/fuzz/engine.ts';
 import { clusterDigest, mergeResults, readResults, resultOfReport, withoutWallTimes, type FuzzResult, type ResultContext } from '../../cli/fuzz/merge.ts';
 import { InputError } from '../../cli/guard.ts';
 import { PROPERTIES } from './distribution-planted.ts';
+import { kubesimAsync, type Exit } from '../kubesim-process.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kubesim-fuzz-dist-'));
 const etcdClusterFile = join(scratch, 'etcd3.yaml');
-writeFileSync(
-  etcdClusterFile,
-  `apiVersion: kubesim.io/v1alpha1
-kind: Scenario
-metadata: {name: etcd3}
-spec:
-  seed: 1
-  duration: 10s
-  cluster:
-    etcd: {members: 3}
-`,
-);
+writeFileSync(etcdClusterFile, ETCD_ONLY_CLUSTER_YAML);
 const cluster = clusterFromFile(etcdClusterFile);
 const propertiesModule = new URL('./distribution-planted.ts', import.meta.url).href;
 const propertyNames = PROPERTIES.map((p) => p.name);
@@ -55,16 +44,7 @@ function run(seed: number, runs: number, shard?: Shard): FuzzReport {
 
 const named = (r: FuzzReport): { name: string; result: FuzzResult } => ({ name: `shard ${r.shard.index}/${r.shard.count}`, result: resultOfReport(r, ctx) });
 
-function kubesim(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/kubesim.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBESIM_DEBUG: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const kubesim = (args: string[]): Promise<Exit> => kubesimAsync(args);
 
 /** Runs `f` with console.log captured (finishResult and mergeCommand print their result). */
 function quietly<T>(f: () => T): { value: T; printed: string } {

@@ -5,13 +5,12 @@
  * etcd-only cluster, whose runs are an order of magnitude cheaper than the default Kubernetes cluster's.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runScenario } from '../../actors/scenario/runner.ts';
-import { clusterFromFile, healAtMs, type FuzzCluster } from '../../cli/fuzz/cluster.ts';
+import { clusterFromFile, healAtMs, type FuzzCluster, ETCD_ONLY_CLUSTER_YAML } from '../../cli/fuzz/cluster.ts';
 import { InvalidArgumentError } from 'commander';
 import { parseFuzzSeed, parseShard, replayFile, runFuzzCommand, writeCounterexample } from '../../cli/fuzz/command.ts';
 import { InputError } from '../../cli/guard.ts';
@@ -19,23 +18,13 @@ import { fuzz } from '../../cli/fuzz/engine.ts';
 import { judgeExpectations, PROPERTIES, type FuzzProperty } from '../../cli/fuzz/properties.ts';
 import { GENERATED } from '../../cli/fuzz/schedule.ts';
 import { loadScenarioFile, ScenarioError } from '../../cli/loader/index.ts';
+import { kubesimAsync, kubesimSync, type Exit } from '../kubesim-process.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kubesim-fuzz-'));
 
 /** A 3-member etcd cluster, no Kubernetes: fast runs for the search and shrink tests. */
 const etcdClusterFile = join(scratch, 'etcd3.yaml');
-writeFileSync(
-  etcdClusterFile,
-  `apiVersion: kubesim.io/v1alpha1
-kind: Scenario
-metadata: {name: etcd3}
-spec:
-  seed: 1
-  duration: 10s
-  cluster:
-    etcd: {members: 3}
-`,
-);
+writeFileSync(etcdClusterFile, ETCD_ONLY_CLUSTER_YAML);
 const etcdCluster: FuzzCluster = clusterFromFile(etcdClusterFile);
 
 /**
@@ -50,21 +39,8 @@ const planted: FuzzProperty = {
   judge: (run) => judgeExpectations('planted', run),
 };
 
-function kubesim(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/kubesim.js', ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, KUBESIM_DEBUG: '' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const kubesim = (args: string[]): Exit => kubesimSync(args, { timeoutMs: 120_000 });
 
-function kubesimAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/kubesim.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBESIM_DEBUG: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('kubesim fuzz', { timeout: 180_000 }, () => {
   it('on a tiny budget, the default cluster shows no violation, and the summary counts runs, events, time and verdicts', () => {

@@ -18,24 +18,13 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { lastIndex } from '../../actors/etcd/raft/log.ts';
 import type { RaftVariant } from '../../actors/etcd/raft/types.ts';
-import { clusterFromFile, type FuzzCluster } from '../../cli/fuzz/cluster.ts';
+import { clusterFromFile, type FuzzCluster, ETCD_ONLY_CLUSTER_YAML } from '../../cli/fuzz/cluster.ts';
 import { fuzz, judgeSpec } from '../../cli/fuzz/engine.ts';
 import { PROPERTIES, type FuzzProperty } from '../../cli/fuzz/properties.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kubesim-raft-variants-'));
 const clusterFile = join(scratch, 'etcd3.yaml');
-writeFileSync(
-  clusterFile,
-  `apiVersion: kubesim.io/v1alpha1
-kind: Scenario
-metadata: {name: etcd3}
-spec:
-  seed: 1
-  duration: 10s
-  cluster:
-    etcd: {members: 3}
-`,
-);
+writeFileSync(clusterFile, ETCD_ONLY_CLUSTER_YAML);
 const cluster: FuzzCluster = clusterFromFile(clusterFile);
 const property = (name: string): FuzzProperty => PROPERTIES.find((p) => p.name === name)!;
 
