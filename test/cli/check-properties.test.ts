@@ -33,13 +33,13 @@ describe('kubesim check --property', { timeout: 300_000 }, () => {
       kubesim('run', 'scenarios/etcd-split-brain.yaml', '--trace', summary, '--trace-level', 'summary', '--json'),
     ]);
     for (const r of written) assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(TRACE_PROPERTIES.map((p) => p.name), ['linearizability', 'watch']);
+    assert.deepEqual(TRACE_PROPERTIES.map((p) => p.name), ['linearizability', 'watch', 'kubernetes-safety']);
     for (const [scenario, trace] of [
       ['scenarios/etcd-split-brain.yaml', splitBrain],
       ['scenarios/pod-lifecycle.yaml', podLifecycle],
     ] as const) {
       const live = replayFile(scenario, TRACE_PROPERTIES).verdicts;
-      const r = await kubesim('check', trace, '--property', 'linearizability,watch', '--json');
+      const r = await kubesim('check', trace, '--property', TRACE_PROPERTIES.map((p) => p.name).join(','), '--json');
       assert.equal(r.code, 0, r.stderr);
       const checked = JSON.parse(r.stdout) as TraceCheck;
       assert.deepEqual(checked.verdicts, live, scenario);
