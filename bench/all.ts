@@ -9,7 +9,7 @@
  * `--update-baseline` writes the file from a run of the same parts.
  *
  *   npm run bench                        # everything (a few minutes)
- *   npm run bench -- --check             # the regression gate (5 runs of the gated parts, 2–4 minutes; twice when the first fails)
+ *   npm run bench -- --check             # the regression gate (3 runs of the gated parts, 1–2 minutes; twice when the first fails)
  *   npm run bench -- --update-baseline   # after an intended change, on a quiet machine
  *
  * Only full sizes are gated: on this 2-core VM the kernel's `--quick` ratio varied from 0.065 to
@@ -53,7 +53,7 @@ function run(args: string[]): Json {
 const at = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Json)[k] : undefined), o);
 
 /** Runs of the gated parts; each ratio is the median over them (one process's ratio varied by up to 1.7× from the next on the 2-core VM, bench/baseline.json). */
-const RUNS = 5;
+const RUNS = 3;
 
 /** The gated figures: per ratio the median of RUNS runs, and every run's placements. */
 function measure(): { ratios: Record<string, number>; decisions: { same: number; of: number }[]; runs: Record<string, number>[] } {
