@@ -118,7 +118,7 @@ spec:
 
   it('kubesim run judges that.property at the end of a hand-written scenario (exit 0), and an unknown name is a load error (exit 2)', () => {
     const file = join(scratch, 'hand-written.yaml');
-    const scenario = (name: string): string => `apiVersion: kubesim.io/v1alpha1
+    const scenario = (name: string, timing = 'at: end'): string => `apiVersion: kubesim.io/v1alpha1
 kind: Scenario
 metadata: {name: hand-written}
 spec:
@@ -135,14 +135,21 @@ spec:
       get: {client: app, key: /a}
   expect:
     - name: the history is linearizable
-      at: end
+      ${timing}
       that: {property: ${name}}
+    - name: a leader at the end
+      at: end
+      that: {etcd: {leader: any}}
 `;
     writeFileSync(file, scenario('linearizability'));
     const ok = kubesim(['run', file, '--json']);
     assert.equal(ok.code, 0, ok.stderr);
     const run = JSON.parse(ok.stdout) as { virtualMs: number; expectations: { name: string; ok: boolean; detail: string; atMs: number; line: number }[] };
-    assert.deepEqual(run.expectations, [{ name: 'the history is linearizable', ok: true, detail: '2 operations', atMs: 15_000, line: 17 }]);
+    assert.deepEqual(run.expectations.map(({ name, ok, atMs, line }) => ({ name, ok, atMs, line })), [
+      { name: 'the history is linearizable', ok: true, atMs: 15_000, line: 17 },
+      { name: 'a leader at the end', ok: true, atMs: 15_000, line: 20 },
+    ]);
+    assert.equal(run.expectations[0]!.detail, '2 operations');
 
     writeFileSync(file, scenario('linearisability'));
     const bad = kubesim(['run', file]);
@@ -151,5 +158,10 @@ spec:
       bad.stderr.trim(),
       `${file}:19:24: spec.expect[0].that.property is "linearisability", which is not a known value (one of: linearizability, watch, kubernetes-safety). Fix: did you mean "linearizability"?`,
     );
+
+    writeFileSync(file, scenario('watch', 'always: {from: 1s, to: 10s}'));
+    const windowed = kubesim(['validate', file]);
+    assert.equal(windowed.code, 2);
+    assert.match(windowed.stderr, /:19:24: spec\.expect\[0\]\.that\.property is judged once, over the trace up to one moment, so its expectation cannot use always \(at: end \(the whole run\) or at: <time> \(the trace up to then\)\)\. Fix: replace always: with at: end\./);
   });
 });
