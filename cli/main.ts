@@ -1,12 +1,12 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { checkTrace, readTraceFile, TraceFileError } from '../actors/checks/index.ts';
+import { checkTrace, TraceFileError } from '../actors/checks/index.ts';
 import { canonicalJson } from '../actors/kernel/canonical-json.ts';
 import { TRACE_LEVELS, traceLineKept, type TraceEvent, type TraceLevel } from '../actors/kernel/trace.ts';
 import { runScenario, type RunResult } from '../actors/scenario/runner.ts';
 import { registerBench } from './bench.ts';
 import { registerFuzz } from './fuzz/command.ts';
 import { PROPERTIES } from './fuzz/properties.ts';
-import { checkPropertiesCommand } from './check/properties.ts';
+import { checkPropertiesCommand, traceFileEvents } from './check/properties.ts';
 import type { ScenarioSpec } from '../actors/scenario/spec.ts';
 import { loadScenarioFile, parseDuration, ScenarioError } from './loader/index.ts';
 import { explain } from './explain.ts';
@@ -203,7 +203,7 @@ function check(traceFile: string): number {
       yield e;
     }
   }
-  const violations = checkTrace(watched(readTraceFile(traceFile)));
+  const violations = checkTrace(watched(traceFileEvents(traceFile)));
   if (violations.length === 0) {
     console.log(`${traceFile}: every invariant holds`);
     return 0;

@@ -227,7 +227,9 @@ function eventCondition(c: EventCondition): Yaml {
 function expectation(e: Expectation): Yaml {
   const w = e.when;
   const when =
-    w.mode === 'at'
+    w.mode === 'end'
+      ? { at: 'end' }
+      : w.mode === 'at'
       ? { at: d(w.atMs) }
       : w.mode === 'within'
         ? { within: { after: d(w.afterMs), limit: d(w.limitMs) } }
@@ -252,6 +254,7 @@ function expectation(e: Expectation): Yaml {
   }
   if (e.env) that.env = { ...e.env };
   if (e.dns) that.dns = { ...e.dns };
+  if (e.property) that.property = e.property.name;
   return { name: e.name, ...when, that };
 }
 

@@ -8,6 +8,8 @@ import { checkRunning } from './running-pods.ts';
 import { checkDns, checkTraffic } from './traffic-conditions.ts';
 import { checkEnv } from './env-conditions.ts';
 import type { Expectation, ScenarioSpec, SourceRef } from './spec.ts';
+import { judgeTraceProperty, type TracePropertyName, type TraceVerdictStatus } from './trace-properties.ts';
+import type { TraceEvent } from '../kernel/trace.ts';
 
 /**
  * Checks a scenario's expectations. `at` is checked once at its time; `within` from its start
@@ -17,6 +19,10 @@ import type { Expectation, ScenarioSpec, SourceRef } from './spec.ts';
  * Kubernetes conditions are observers of the committed state (`KubeObserver`), open while their
  * expectation is pending: after an event that changed nothing they read, their last verdict
  * stands, so a pending expectation costs what changed, not the size of the cluster.
+ *
+ * `at: end` is checked once the run is over (after its last event, or where it stopped early).
+ * A trace property (`that: {property: NAME}`) runs its pure checker over the trace events so far;
+ * the events are collected only when a scenario has such an expectation.
  */
 
 export interface ExpectationResult {
@@ -26,6 +32,8 @@ export interface ExpectationResult {
   /** Virtual time at which the expectation was decided. */
   atMs: number;
   source: SourceRef;
+  /** For a trace property: the checker's own verdict (`unknown` and `not-checkable` hold, `ok` true). */
+  property?: { name: TracePropertyName; status: TraceVerdictStatus; atEnd: boolean };
 }
 
 export class ExpectationChecks {
@@ -35,6 +43,9 @@ export class ExpectationChecks {
   private readonly observers = new Map<Expectation, KubeObserver>();
   private readonly ctx: ConditionContext;
   private readonly sim: Simulation;
+  /** Every trace event so far, only when a trace property is expected (empty otherwise). */
+  private readonly events: TraceEvent[] = [];
+  private readonly propertyStatus = new Map<Expectation, TraceVerdictStatus>();
 
   /** Schedules the samples expectations compare with (`termAbove`, `leaderUnchangedSince`...): call before the timeline is scheduled. */
   constructor(
@@ -47,6 +58,8 @@ export class ExpectationChecks {
     const maxTermAt = new Map<number, number>();
     const leaderAt = new Map<number, LeaderSample>();
     this.ctx = { view, targets, maxTermAt, leaderAt, ops: outcomes.ops, opById: outcomes.opById };
+    // A listener only reads: the trace (and its fingerprint) is the same with or without it.
+    if (spec.expectations.some((exp) => exp.property)) sim.trace.subscribe((e) => this.events.push(e));
     // Samples first, so `termAbove: 10s` sees the cluster before the steps at 10 s run.
     for (const exp of spec.expectations) {
       const termAt = exp.etcd?.termAboveAtMs;
@@ -83,7 +96,7 @@ export class ExpectationChecks {
           const v = this.evaluate(exp);
           this.decide(exp, v.ok ? v : { ok: false, detail: `not within ${w.limitMs} ms: ${v.detail}` });
         });
-      } else {
+      } else if (w.mode === 'always') {
         sim.clock.at(w.fromMs, () => {
           this.activate(exp);
           const v = this.evaluate(exp);
@@ -105,6 +118,14 @@ export class ExpectationChecks {
   }
 
   /** Every expectation's result, in file order; those not decided fail with `why`. */
+  /**
+   * Decides every `at: end` expectation where the run ended, early or not: call once the run is
+   * over, before the invariants finish (a decision is a trace line they see).
+   */
+  decideAtEnd(): void {
+    for (const exp of this.spec.expectations) if (exp.when.mode === 'end') this.decide(exp, this.evaluate(exp));
+  }
+
   finish(stopReason: string | null): ExpectationResult[] {
     for (const observer of this.observers.values()) observer.close();
     this.observers.clear();
@@ -134,9 +155,17 @@ export class ExpectationChecks {
     if (exp.traffic) verdicts.push(this.trafficVerdict(exp, exp.traffic));
     if (exp.dns) verdicts.push(checkDns(exp.dns, this.outcomes.digs));
     if (exp.env) verdicts.push(checkEnv(exp.env, this.sim));
+    if (exp.property) verdicts.push(this.propertyVerdict(exp, exp.property.name));
     if (KubeObserver.concerns(exp)) verdicts.push(this.kubeVerdict(exp));
     const failed = verdicts.find((v) => !v.ok);
     return failed ?? { ok: true, detail: verdicts.map((v) => v.detail).join('; ') };
+  }
+
+  /** The pure checker over the events so far; its status is kept for the result. */
+  private propertyVerdict(exp: Expectation, name: TracePropertyName): Verdict {
+    const v = judgeTraceProperty(name, this.events);
+    this.propertyStatus.set(exp, v.status);
+    return { ok: v.status !== 'fail', detail: v.status === 'pass' || v.status === 'fail' ? v.detail : `${v.status}: ${v.detail}` };
   }
 
   /**
@@ -168,7 +197,15 @@ export class ExpectationChecks {
     this.active.delete(exp);
     this.observers.get(exp)?.close();
     this.observers.delete(exp);
-    const result: ExpectationResult = { name: exp.name, ok: verdict.ok, detail: verdict.detail, atMs: this.sim.now(), source: exp.source };
+    const status = exp.property && this.propertyStatus.get(exp);
+    const result: ExpectationResult = {
+      name: exp.name,
+      ok: verdict.ok,
+      detail: verdict.detail,
+      atMs: this.sim.now(),
+      source: exp.source,
+      ...(exp.property && status ? { property: { name: exp.property.name, status, atEnd: exp.when.mode === 'end' } } : {}),
+    };
     this.results.set(exp, result);
     this.sim.trace.record('expect', { name: exp.name, ok: verdict.ok, detail: verdict.detail });
   }

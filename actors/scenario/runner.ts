@@ -78,6 +78,7 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Run {
   expectations.schedule();
 
   const status = sim.runUntil(spec.durationMs);
+  expectations.decideAtEnd();
   const violations = invariants.finish();
   let stopReason = sim.stoppedBecause;
   if (status === 'event-limit') {

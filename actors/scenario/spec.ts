@@ -7,6 +7,8 @@
  * `source` fields carry file:line:column so run-time messages can point back at the file.
  */
 
+import type { TracePropertyName } from './trace-properties.ts';
+
 export interface SourceRef {
   file: string;
   line: number;
@@ -235,7 +237,9 @@ export type When =
   /** Eventually: holds at some moment in [afterMs, afterMs + limitMs]. */
   | { mode: 'within'; afterMs: number; limitMs: number }
   /** Holds after every event in [fromMs, toMs]. */
-  | { mode: 'always'; fromMs: number; toMs: number };
+  | { mode: 'always'; fromMs: number; toMs: number }
+  /** Holds at the end of the run, after its last event (`at: end`), or where it stopped early. */
+  | { mode: 'end' };
 
 export type LeaderCondition =
   | { kind: 'none' }
@@ -390,7 +394,17 @@ export interface Expectation {
   traffic?: TrafficCondition;
   env?: EnvCondition;
   dns?: DnsCondition;
+  property?: PropertyCondition;
   source: SourceRef;
+}
+
+/**
+ * A property judged over the run's trace so far by a pure checker (trace-properties.ts): the
+ * same verdict `kubesim fuzz` and `kubesim check --property` give. `unknown` and `not-checkable`
+ * verdicts hold (they are not failures) and say so in the detail.
+ */
+export interface PropertyCondition {
+  name: TracePropertyName;
 }
 
 /** The service environment variables of running pods (kubelet's view). */

@@ -9,11 +9,10 @@
  * every line; `summary` keeps only fault, raft.role, k8s.leader, expect and invariant lines. The
  * property checkers read etcd.op, etcd.apply and etcd.watch lines, so a summary trace cannot be
  * checked; its numbering has gaps (seq counts every line), which the trace reader reports, and
- * this command says why.
+ * this command (and plain `kubesim check`, which reads raft and etcd lines) says why.
  */
 import { readTraceFile, TraceFileError } from '../../actors/checks/index.ts';
 import type { TraceEvent } from '../../actors/kernel/trace.ts';
-import type { RunResult } from '../../actors/scenario/runner.ts';
 import { EXIT_FAILED, HeapWatch, InputError } from '../guard.ts';
 import { PROPERTIES, type FuzzProperty, type VerdictStatus } from '../fuzz/properties.ts';
 
@@ -48,42 +47,44 @@ export function traceProperties(names: readonly string[]): FuzzProperty[] {
   return selected;
 }
 
-/**
- * A stand-in for the run result: a property marked needsTrace judges from the events alone, so
- * reading the result is a kubesim bug (the property's flag is wrong), reported as one.
- */
-function noRunResult(property: string): RunResult {
-  return new Proxy({} as RunResult, {
-    get(_target, key) {
-      throw new Error(`property ${property} is marked needsTrace but read the run result (${String(key)})`);
-    },
-  });
-}
-
 const SUMMARY_HINT =
-  'If it was written with --trace-level summary: that level keeps only fault, raft.role, k8s.leader, expect and invariant lines, and the property checkers read etcd.op, etcd.apply and etcd.watch lines. Fix: write the trace again with kubesim run SCENARIO --trace FILE (--trace-level normal, the default)';
+  'The trace was probably written at a level that drops lines the checkers need: --trace-level summary keeps only fault, raft.role, k8s.leader, expect and invariant lines, while the invariants read raft and etcd lines and the properties etcd.op, etcd.apply, etcd.watch, k8s.write and k8s.running lines. Fix: write the trace again with kubesim run SCENARIO --trace FILE --trace-level normal (the default)';
+
+/**
+ * The events of a trace file, streamed (`kubesim check` reads the invariants' events one at a
+ * time): a gap in seq — what a summary-level trace looks like — becomes an InputError saying so
+ * and what to run instead. No checker accepts a gap: each reads kinds the summary level drops.
+ */
+export function* traceFileEvents(file: string): Generator<TraceEvent> {
+  try {
+    yield* readTraceFile(file);
+  } catch (err) {
+    if (err instanceof TraceFileError && /lines are missing|beginning is missing/.test(err.message)) {
+      // The reader's own fix (check the whole trace) is replaced by the likelier one.
+      throw new InputError(`${err.message.replace(/ Fix: .*$/s, '')} ${SUMMARY_HINT}.`);
+    }
+    throw err;
+  }
+}
 
 /** Reads the whole trace (the checkers need every event at once); an InputError or TraceFileError says what is wrong. */
 export function readEvents(file: string): TraceEvent[] {
   const heap = new HeapWatch('check a smaller trace');
   const events: TraceEvent[] = [];
-  try {
-    for (const e of readTraceFile(file)) {
-      const full = heap.tick();
-      if (full !== undefined) throw new InputError(`${file}: the check stopped at trace line ${events.length + 1}: ${full}.`);
-      events.push(e);
-    }
-  } catch (err) {
-    // A gap in seq is what a summary-level trace looks like.
-    if (err instanceof TraceFileError && /lines are missing|beginning is missing/.test(err.message)) throw new InputError(`${err.message} ${SUMMARY_HINT}.`);
-    throw err;
+  for (const e of traceFileEvents(file)) {
+    const full = heap.tick();
+    if (full !== undefined) throw new InputError(`${file}: the check stopped at trace line ${events.length + 1}: ${full}.`);
+    events.push(e);
   }
   return events;
 }
 
 export function checkTraceProperties(file: string, properties: readonly FuzzProperty[]): TraceCheck {
   const events = readEvents(file);
-  const verdicts = properties.map((p) => ({ property: p.name, ...p.judge({ result: noRunResult(p.name), events }) }));
+  const verdicts = properties.map((p) => {
+    if (!p.judgeTrace) throw new Error(`property ${p.name} is marked needsTrace but has no judgeTrace`);
+    return { property: p.name, ...p.judgeTrace(events) };
+  });
   return { file, traceLines: events.length, verdicts, ok: !verdicts.some((v) => v.status === 'fail') };
 }
 

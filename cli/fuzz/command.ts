@@ -169,9 +169,6 @@ export function writeCounterexample(dir: string, cx: WritableCounterexample, opt
     `fast-check seed ${cx.seed}, path ${cx.path} (run ${cx.runIndex}, shrunk from ${cx.originalCommands} to ${cx.schedule.commands.length} commands in ${cx.shrinkRuns} shrink runs)`,
     `replay: npx kubesim run ${file}   (fingerprint ${cx.fingerprint})`,
     `fast-check replay: ${fastCheckReplay(cx, opts)}`,
-    ...(cx.property === 'linearizability' || cx.property === 'watch'
-      ? [`kubesim run replays the same trace; the ${cx.property} checker is not an expectation yet: re-check it with`, `  npx kubesim fuzz --replay ${file} --property ${cx.property}`]
-      : []),
   ].join('\n');
   writeFileSync(file, toScenarioYaml(cx.spec, header));
   return file;

@@ -4,7 +4,7 @@ import { runScenario } from '../../actors/scenario/runner.ts';
 import type { ScenarioSpec } from '../../actors/scenario/spec.ts';
 import type { ComponentVariants } from '../../actors/scenario/variants.ts';
 import type { FuzzCluster } from './cluster.ts';
-import type { FuzzProperty, Verdict, VerdictStatus } from './properties.ts';
+import { judgedByExpectation, type FuzzProperty, type Verdict, type VerdictStatus } from './properties.ts';
 import { scheduleArb, specOf, type Schedule } from './schedule.ts';
 
 /**
@@ -127,7 +127,8 @@ export function scenarioOf(cluster: FuzzCluster, properties: readonly FuzzProper
 /** Runs one scenario and judges the given properties (all selected ones, or the shrink target). */
 export function judgeSpec(spec: ScenarioSpec, judged: readonly FuzzProperty[], variants?: ComponentVariants): Omit<Judged, 'spec'> {
   const events: TraceEvent[] = [];
-  const needsTrace = judged.some((p) => p.needsTrace);
+  // A trace property the scenario's own `at: end` expectation judges needs no second copy of the trace.
+  const needsTrace = judged.some((p) => p.needsTrace && !judgedByExpectation(spec, p));
   const { result } = runScenario(spec, { ...(needsTrace ? { onTrace: (e: TraceEvent) => events.push(e) } : {}), ...(variants ? { variants } : {}) });
   const verdicts = new Map<string, Verdict>();
   for (const p of judged) verdicts.set(p.name, p.judge({ result, events }));

@@ -1,8 +1,7 @@
-import { checkKvLinearizability, checkWatch, historyFromTrace, watchStreamsFromTrace, writesFromTrace } from '../../actors/checks/history/index.ts';
-import { kubernetesSafetyFindings } from '../../actors/checks/kubernetes/index.ts';
+import { judgeTraceProperty, type TracePropertyName } from '../../actors/scenario/trace-properties.ts';
 import type { TraceEvent } from '../../actors/kernel/trace.ts';
 import type { RunResult } from '../../actors/scenario/runner.ts';
-import type { Expectation } from '../../actors/scenario/spec.ts';
+import type { Expectation, ScenarioSpec } from '../../actors/scenario/spec.ts';
 import { healAtMs, type FuzzCluster } from './cluster.ts';
 import { GENERATED } from './schedule.ts';
 
@@ -24,7 +23,7 @@ export interface Verdict {
 
 export interface FinishedRun {
   result: RunResult;
-  /** Every trace event, when a selected property needs them (`needsTrace`). */
+  /** Every trace event, when a judged property needs them (`needsTrace` without its expectation in the scenario); else empty. */
   events: readonly TraceEvent[];
 }
 
@@ -32,7 +31,9 @@ export interface FuzzProperty {
   name: string;
   /** One line: what it asserts, and where the assertion comes from. */
   description: string;
+  /** Judges from the trace events alone (`judgeTrace`): `kubesim check --property` can run it on a saved trace. */
   needsTrace?: boolean;
+  judgeTrace?: (events: readonly TraceEvent[]) => Verdict;
   /** Expectations this property adds to every generated scenario (named `<property>: …`). */
   expectations?: (cluster: FuzzCluster) => Expectation[];
   judge: (run: FinishedRun) => Verdict;
@@ -56,48 +57,51 @@ const raftSafety: FuzzProperty = {
       : { status: 'pass', detail: 'every invariant held on every step' },
 };
 
-/** The search budget of the linearizability checker per run (model steps); past it the verdict is unknown. */
-export const LINEARIZABILITY_MAX_STEPS = 200_000;
+export { LINEARIZABILITY_MAX_STEPS } from '../../actors/scenario/trace-properties.ts';
 
-const linearizability: FuzzProperty = {
-  name: 'linearizability',
-  description: "the etcd key-value history is linearizable (Wing & Gong / Lowe, per key as Porcupine; a timed-out write may or may not have taken effect)",
-  needsTrace: true,
-  judge: ({ events }) => {
-    const { history, skipped } = historyFromTrace(events);
-    const r = checkKvLinearizability(history, { maxSteps: LINEARIZABILITY_MAX_STEPS });
-    const left = skipped.map((s) => `${s.count} ${s.reason}`).join(', ');
-    const note = `${history.length} operations${left ? `; not checked: ${left}` : ''}`;
-    if (r.verdict === 'violation') return { status: 'fail', detail: `${r.explanation ?? 'not linearizable'} (${note})` };
-    if (r.verdict === 'unknown') return { status: 'unknown', detail: `search budget of ${LINEARIZABILITY_MAX_STEPS} steps ran out (${note})` };
-    return { status: 'pass', detail: note };
-  },
-};
+/**
+ * A property judged over the whole trace by a pure checker (actors/scenario/trace-properties.ts).
+ * It adds a `that: {property: NAME}` expectation at the end of the generated scenario, so `kubesim
+ * run` on a counterexample judges it again; the fuzzer reads that expectation's verdict instead of
+ * running the checker a second time. Without the expectation (a scenario replayed as written, a
+ * saved trace) it runs the checker on the events.
+ */
+function traceProperty(name: TracePropertyName, description: string, expectationName: string): FuzzProperty {
+  return {
+    name,
+    description,
+    needsTrace: true,
+    expectations: () => [{ name: `${name}: ${expectationName}`, when: { mode: 'end' }, property: { name }, source: GENERATED }],
+    judgeTrace: (events) => judgeTraceProperty(name, events),
+    judge: ({ result, events }) => {
+      const own = result.expectations.find((x) => x.property?.name === name && x.property.atEnd && x.name.startsWith(`${name}: `));
+      return own?.property ? { status: own.property.status, detail: stripStatus(own.detail, own.property.status) } : judgeTraceProperty(name, events);
+    },
+  };
+}
 
-const watch: FuzzProperty = {
-  name: 'watch',
-  description: 'etcd watch guarantees per watcher, on the events and progress notifications the etcd client delivered (etcd.watch deliver): unique, ordered, atomic, reliable, resumable, no time travel (etcd API guarantees; etcd robustness tests)',
-  needsTrace: true,
-  judge: ({ events }) => {
-    const streams = watchStreamsFromTrace(events);
-    // A watch that never delivered anything (cancelled at once, or opened just before the end) says nothing.
-    const delivered = streams.filter((w) => w.stream.some((i) => i.kind === 'events' || i.kind === 'progress'));
-    if (delivered.length === 0) return { status: 'not-checkable', detail: `${streams.length} watch(es) traced, none delivered an event or a progress notification` };
-    const writes = writesFromTrace(events);
-    const bad: string[] = [];
-    let deliveries = 0;
-    let watched = 0;
-    for (const w of delivered) {
-      for (const i of w.stream) {
-        if (i.kind === 'events') watched += i.events.length;
-        if (i.kind === 'events' || i.kind === 'progress') deliveries++;
-      }
-      for (const v of checkWatch({ range: w.range, stream: w.stream, writes })) bad.push(`${w.client}/${w.watchId} ${v.guarantee}: ${v.detail}`);
-    }
-    const note = `${delivered.length} watch stream(s), ${deliveries} deliveries, ${watched} events, against ${writes.length} known writes`;
-    return bad.length > 0 ? { status: 'fail', detail: `${bad.join('; ')} (${note})` } : { status: 'pass', detail: `${note} checked` };
-  },
-};
+/** Whether the scenario's own expectation judges the property over the whole run (so the fuzzer need not collect the trace). */
+export function judgedByExpectation(spec: ScenarioSpec, property: FuzzProperty): boolean {
+  return spec.expectations.some((e) => e.property?.name === property.name && e.when.mode === 'end' && e.name.startsWith(`${property.name}: `));
+}
+
+/** The expectation's detail without the `unknown: ` / `not-checkable: ` prefix it adds. */
+function stripStatus(detail: string, status: VerdictStatus): string {
+  const prefix = `${status}: `;
+  return (status === 'unknown' || status === 'not-checkable') && detail.startsWith(prefix) ? detail.slice(prefix.length) : detail;
+}
+
+const linearizability = traceProperty(
+  'linearizability',
+  "the etcd key-value history is linearizable (Wing & Gong / Lowe, per key as Porcupine; a timed-out write may or may not have taken effect)",
+  'the etcd key-value history is linearizable',
+);
+
+const watch = traceProperty(
+  'watch',
+  'etcd watch guarantees per watcher, on the events and progress notifications the etcd client delivered (etcd.watch deliver): unique, ordered, atomic, reliable, resumable, no time travel (etcd API guarantees; etcd robustness tests)',
+  'every watch keeps the etcd watch guarantees',
+);
 
 const liveness: FuzzProperty = {
   name: 'liveness',
@@ -124,19 +128,11 @@ const liveness: FuzzProperty = {
   },
 };
 
-const kubernetesSafety: FuzzProperty = {
-  name: 'kubernetes-safety',
-  description:
-    "on the apiservers' acknowledged writes (k8s.write) and what the nodes run (k8s.running): a pod is bound at most once and to a node that was created; no node runs more than its allocatable, nor does a scheduler bind past it next to pods it knows it placed there; an update wins only with the stored resourceVersion, and no acknowledged write is overwritten; a pod has at most one controller; a StatefulSet ordinal never runs twice unless a partition hid the old copy (kubelet admission, pods/binding, optimistic concurrency, ownerReferences validation, StatefulSet identity: actors/checks/kubernetes)",
-  needsTrace: true,
-  judge: ({ events }) => {
-    if (!events.some((e) => e.kind === 'k8s.write')) return { status: 'not-checkable', detail: 'the trace has no acknowledged Kubernetes write (k8s.write): no Kubernetes in this cluster' };
-    const { violations, notes } = kubernetesSafetyFindings(events);
-    const noted = notes.length > 0 ? `; noted: ${notes.join('; ')}` : '';
-    if (violations.length > 0) return { status: 'fail', detail: violations.map((v) => `${v.check} at ${v.t} ms: ${v.detail}`).join('; ') + noted };
-    return { status: 'pass', detail: `${events.filter((e) => e.kind === 'k8s.write').length} acknowledged writes and ${events.filter((e) => e.kind === 'k8s.running').length} runtime changes checked${noted}` };
-  },
-};
+const kubernetesSafety = traceProperty(
+  'kubernetes-safety',
+  "on the apiservers' acknowledged writes (k8s.write) and what the nodes run (k8s.running): a pod is bound at most once and to a node that was created; no node runs more than its allocatable, nor does a scheduler bind past it next to pods it knows it placed there; an update wins only with the stored resourceVersion, and no acknowledged write is overwritten; a pod has at most one controller; a StatefulSet ordinal never runs twice unless a partition hid the old copy (kubelet admission, pods/binding, optimistic concurrency, ownerReferences validation, StatefulSet identity: actors/checks/kubernetes)",
+  'the Kubernetes safety checks hold',
+);
 
 export const PROPERTIES: readonly FuzzProperty[] = [raftSafety, linearizability, watch, liveness, kubernetesSafety];
 export const PROPERTY_NAMES = PROPERTIES.map((p) => p.name);

@@ -27,6 +27,7 @@ import { SHAPES, SUBJECT_NAMES, type SubjectName } from './schema.ts';
 import { readTrafficCondition } from './traffic.ts';
 import { ETCD_ID_VERBS, kubernetesOff, readClientRef, readNodeRef, readTarget, readTargets, type State, type TargetUse } from './targets.ts';
 import { WORKLOAD_FIELDS } from '../../actors/scenario/workload-conditions.ts';
+import { TRACE_PROPERTY_NAMES } from '../../actors/scenario/trace-properties.ts';
 import { WORKLOAD_COUNTS, type CountMatch, type WorkloadCondition } from '../../actors/scenario/spec.ts';
 import { checkWithinRun, readNamespace, readObjectField, readObjectRef, readTime } from './timeline.ts';
 import { closest, listItems, openMap, readBool, readDuration, readEnum, readInt, readList, readString, wrongType, type Ctx, type Fields, type Val } from './tree.ts';
@@ -63,12 +64,21 @@ function readExpectation(cx: Ctx, st: State, v: Val, names: Map<string, number>)
     }
   }
   const when = readWhen(cx, st, f);
-  const use: TargetUse = { rest: false, expectFromMs: when ? startOf(when) : undefined };
+  const use: TargetUse = { rest: false, expectFromMs: when ? startOf(when, st) : undefined };
   const thatV = f.get('that');
   const thatF = thatV && openMap(cx, thatV, SHAPES.that, `a map with one subject: ${SUBJECT_NAMES.map((k) => `{${k}: …}`).join(', ')}`);
   const subject = thatF && SUBJECT_NAMES.find((k) => thatF.has(k));
   const subjectV = subject && thatF?.get(subject);
-  const condition = subject && subjectV ? SUBJECTS[subject](cx, st, subjectV, use) : undefined;
+  let condition = subject && subjectV ? SUBJECTS[subject](cx, st, subjectV, use) : undefined;
+  if (condition?.property && when && (when.mode === 'within' || when.mode === 'always') && subjectV) {
+    // A trace property is judged once over the trace so far, not after every event.
+    condition = cx.report(
+      subjectV.node,
+      `${subjectV.path} is judged once, over the trace up to one moment, so its expectation cannot use ${when.mode}`,
+      'at: end (the whole run) or at: <time> (the trace up to then)',
+      `replace ${when.mode}: with at: end`,
+    );
+  }
   if (name === undefined || !when || !condition) return undefined;
   return { name, when, ...condition, source: cx.source(v.node) };
 }
@@ -179,6 +189,10 @@ const SUBJECTS: Record<SubjectName, (cx: Ctx, st: State, v: Val, use: TargetUse)
     const traffic = readTrafficCondition(cx, st, v, st.trafficSources, readCountMatch);
     return traffic && { traffic };
   }),
+  property: (cx, _st, v) => {
+    const name = readEnum(cx, v, TRACE_PROPERTY_NAMES);
+    return name && { property: { name } };
+  },
 };
 
 /** Kinds whose pods `that.running` counts (a pod counts for its controller; a ReplicaSet's for its Deployment). */
@@ -250,13 +264,16 @@ export function readCountMatch(cx: Ctx, v: Val): CountMatch | undefined {
   return readMatch(cx, v, one);
 }
 
-function startOf(when: When): number {
+function startOf(when: When, st: State): number {
+  if (when.mode === 'end') return st.durationMs ?? Number.MAX_SAFE_INTEGER;
   return when.mode === 'at' ? when.atMs : when.mode === 'within' ? when.afterMs : when.fromMs;
 }
 
 function readWhen(cx: Ctx, st: State, f: Fields): When | undefined {
   const atV = f.get('at');
   if (atV) {
+    // `at: end`: once the run is over, after its last event.
+    if (isScalar(atV.node) && atV.node.value === 'end') return { mode: 'end' };
     const atMs = readTime(cx, st, atV);
     return atMs === undefined ? undefined : { mode: 'at', atMs };
   }

@@ -76,6 +76,7 @@ export const SUBJECT_KEYS = {
   traffic: opt('{source: shoppers, successRate: {atLeast: 0.99}}'),
   env: opt('{selector: app=client, has: [WEB_SERVICE_HOST], lacks: [LATE_SERVICE_HOST]}'),
   dns: opt('{id: q1, rcode: NOERROR, answers: 1, type: A}'),
+  property: opt('linearizability'),
 } as const satisfies Record<string, KeyRule>;
 
 /** The fields of a node entry: in spec.cluster.nodes and in add-nodes. */

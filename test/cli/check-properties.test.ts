@@ -75,17 +75,24 @@ describe('kubesim check --property', { timeout: 300_000 }, () => {
     assert.throws(() => traceProperties(['raft-safety']), (e: Error) => e instanceof InputError && /raft-safety judges the run's result .* checks without --property/.test(e.message));
     assert.throws(() => traceProperties(['liveness']), (e: Error) => e instanceof InputError && /fuzz --replay SCENARIO\.yaml --property liveness/.test(e.message));
     assert.throws(() => traceProperties(['nope']), (e: Error) => e instanceof InputError && /no property "nope"; choose from linearizability, watch/.test(e.message));
-    const [result, level, plain] = await Promise.all([
+    const [result, level, plain, plainSummary] = await Promise.all([
       kubesim('check', splitBrain, '--property', 'watch', '--property', 'liveness'),
       kubesim('check', summary, '--property', 'linearizability'),
       kubesim('check', splitBrain),
+      kubesim('check', summary),
     ]);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /property liveness judges the run's result/);
     assert.equal(result.stdout, '', 'nothing judged');
     assert.equal(level.code, 2);
-    assert.match(level.stderr, /lines are missing .*--trace-level summary: that level keeps only fault, raft\.role, k8s\.leader, expect and invariant lines/);
-    assert.doesNotMatch(level.stderr, /^\s+at /m, 'no stack trace');
+    // Both checks name the level that drops lines and the command to write a checkable trace.
+    for (const r of [level, plainSummary]) {
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /lines are missing or out of order\. The trace was probably written at a level that drops lines the checkers need: --trace-level summary keeps only fault, raft\.role, k8s\.leader, expect and invariant lines/);
+      assert.match(r.stderr, /Fix: write the trace again with kubesim run SCENARIO --trace FILE --trace-level normal/);
+      assert.equal((r.stderr.match(/Fix:/g) ?? []).length, 1, 'one fix, not the reader\'s own as well');
+      assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
+    }
     // Without --property: the invariants, as before.
     assert.equal(plain.code, 0, plain.stderr);
     assert.equal(plain.stdout, `${splitBrain}: every invariant holds\n`);
