@@ -6,6 +6,9 @@
 import type { NodeInfo } from './node-info.ts';
 import { newStatus, type Code, type Status } from './status.ts';
 
+/** The default status of nodes without one (frozen, so one object serves every cycle). */
+const DEFAULT_ABSENT: Status = newStatus('UnschedulableAndUnresolvable');
+
 export class NodeToStatus {
   private readonly map = new Map<string, Status>();
   /**
@@ -15,7 +18,7 @@ export class NodeToStatus {
   private pendingNodes: string[] = [];
   private pendingStatuses: Status[] = [];
   /** Status of nodes not in `explicit` (kube default: UnschedulableAndUnresolvable, no reasons). */
-  absent: Status = newStatus('UnschedulableAndUnresolvable');
+  absent: Status = DEFAULT_ABSENT;
 
   /** Insertion-ordered: the order nodes were evaluated in. */
   get explicit(): ReadonlyMap<string, Status> {
