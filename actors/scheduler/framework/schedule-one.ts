@@ -23,7 +23,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { CycleState } from './cycle-state.ts';
 import { fitErrorMessage, type Diagnosis } from './fit-error.ts';
-import { MAX_NODE_SCORE, MIN_NODE_SCORE, type ExtensionPoint, type FusionHint, type Plugin, type PostFilterContext, type PostFilterResult, type Profile } from './interface.ts';
+import { MAX_NODE_SCORE, MIN_NODE_SCORE, type ExtensionPoint, type FilterVerdictTable, type FusionHint, type Plugin, type PostFilterContext, type PostFilterResult, type Profile } from './interface.ts';
 import { FLAG_TAINTED, FLAG_UNSCHEDULABLE, FLAG_USES_HOST_PORTS } from './node-columns.ts';
 import type { NodeInfo } from './node-info.ts';
 import { NodeToStatus } from './node-to-status.ts';
@@ -729,8 +729,12 @@ function fusedFilterScan(
   let flagMask = 0;
   let checkName = false;
   let checkFit = false;
-  const rest: Plugin[] = [];
+  let rest: Plugin[] = [];
   const req = pod.resources.requests;
+  // A plugin whose verdict is a table lookup (InterPodAffinity): checked inline after `rest`, so
+  // only when it is the last plugin not checked inline (then its status is the node's first failure).
+  let tablePlugin: Plugin | null = null;
+  let verdicts: FilterVerdictTable | null = null;
   for (const p of filterPlugins) {
     const h = p.fusion;
     if (h === undefined) {
@@ -738,6 +742,16 @@ function fusedFilterScan(
       continue;
     }
     switch (h.kind) {
+      case 'InterPodAffinity': {
+        const t = tablePlugin === null ? h.filterVerdicts(state) : null;
+        if (t !== null && t.nodes === snapshot.nodes) {
+          tablePlugin = p;
+          verdicts = t;
+        } else {
+          rest.push(p);
+        }
+        break;
+      }
       case 'NodeUnschedulable':
         flagMask |= FLAG_UNSCHEDULABLE;
         break;
@@ -757,6 +771,13 @@ function fusedFilterScan(
       default:
         rest.push(p);
     }
+  }
+  if (tablePlugin !== null && rest.length > 0 && filterPlugins.indexOf(rest[rest.length - 1]!) > filterPlugins.indexOf(tablePlugin)) {
+    // A plugin checked by call comes after it: call it in order too (the first failure's status counts).
+    const keep = new Set([...rest, tablePlugin]);
+    rest = filterPlugins.filter((p) => keep.has(p));
+    tablePlugin = null;
+    verdicts = null;
   }
   const c = snapshot.columns;
   const flags = c.flags;
@@ -800,6 +821,13 @@ function fusedFilterScan(
   const numNodes = nodes.length;
   const nodeToStatus = diagnosis.nodeToStatus;
   const restCount = rest.length;
+  const tableOnly = tablePlugin === null ? null : [tablePlugin];
+  const verdictIds = verdicts?.ids;
+  const verdictTable = verdicts?.table;
+  const verdictStatuses = verdicts?.statuses;
+  const verdictTableLength = verdictTable?.length ?? 0;
+  // The last rejecting plugin added to `unschedulablePlugins` (adding it again changes nothing).
+  let lastRejectedPlugin: string | null = null;
   let found = feasible.length;
   // Whether a feasible node has taints (FLAG_TAINTED is `taints.length > 0`), for fusedScore's TaintToleration shortcut.
   let taintedFlags = 0;
@@ -822,6 +850,12 @@ function fusedFilterScan(
       }
       // A node that fails the inline check runs every filter: the first failing plugin's status.
       s = !pass ? runFilterPlugins(filterPlugins, state, pod, nodes[k]!) : restCount === 0 ? null : runFilterPlugins(rest, state, pod, nodes[k]!);
+      if (s === null && pass && tablePlugin !== null) {
+        const id = verdictIds![j]!;
+        const v = id < verdictTableLength ? verdictTable![id]! : -1;
+        if (v >= 0) s = verdictStatuses![v]!;
+        else s = runFilterPlugins(tableOnly!, state, pod, nodes[k]!);
+      }
     }
     if (s === null) {
       if (scoreFit || scoreBalanced) {
@@ -866,7 +900,10 @@ function fusedFilterScan(
       return s;
     }
     nodeToStatus.append(nodes[k]!.name, s);
-    if (isRejected(s)) diagnosis.unschedulablePlugins.add(s.plugin);
+    if (s.plugin !== lastRejectedPlugin && isRejected(s)) {
+      diagnosis.unschedulablePlugins.add(s.plugin);
+      lastRejectedPlugin = s.plugin;
+    }
   }
   scratch.anyTaintedFeasible = (taintedFlags & FLAG_TAINTED) !== 0;
   return null;
