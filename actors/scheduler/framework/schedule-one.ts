@@ -899,7 +899,7 @@ function fusedFilterScan(
       scratch.anyTaintedFeasible = (taintedFlags & FLAG_TAINTED) !== 0;
       return s;
     }
-    nodeToStatus.append(nodes[k]!.name, s);
+    nodeToStatus.append(nodes[k]!, s);
     if (s.plugin !== lastRejectedPlugin && isRejected(s)) {
       diagnosis.unschedulablePlugins.add(s.plugin);
       lastRejectedPlugin = s.plugin;
