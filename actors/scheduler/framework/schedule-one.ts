@@ -221,6 +221,9 @@ function compile(profile: Profile): Compiled {
   return c;
 }
 
+/** Most slots the fused scan reserves for feasible nodes up front (a larger `new Array` is a slow dictionary array). */
+const MAX_PREALLOCATED_FEASIBLE = 4096;
+
 /** MAX_SKIP_MASK_PLUGINS: profiles with more filter plugins than bits in a mask filter the list every cycle. */
 const MAX_SKIP_MASK_PLUGINS = 30;
 
@@ -462,7 +465,9 @@ export function scheduleOne(
   }
   // The fused scan also computes the hinted scores, so Score takes the fused path only after it.
   const fused = !explain && options.plainPluginPath !== true && filterPlugins.length > 0;
-  const feasible: NodeInfo[] = [];
+  // The fused scan writes by index into room for the nodes it looks for (no growth copies), then
+  // trims the array to what it found.
+  const feasible: NodeInfo[] = fused ? new Array<NodeInfo>(Math.min(numToFind, MAX_PREALLOCATED_FEASIBLE)) : [];
   if (fused) {
     const last = fusedFilterScan(fw, filterPlugins, state, podInfo, snapshot, nodes, narrowed === null, start, numToFind, options.nominatedPods, nodeFilter, feasible, diagnosis);
     if (last !== null) {
@@ -828,10 +833,10 @@ function fusedFilterScan(
   const verdictTableLength = verdictTable?.length ?? 0;
   // The last rejecting plugin added to `unschedulablePlugins` (adding it again changes nothing).
   let lastRejectedPlugin: string | null = null;
-  let found = feasible.length;
+  // `feasible` arrives empty with room reserved (its length is that room): fill it from 0.
+  let found = 0;
   // Whether a feasible node has taints (FLAG_TAINTED is `taints.length > 0`), for fusedScore's TaintToleration shortcut.
   let taintedFlags = 0;
-  for (const ni of feasible) if (ni.taints.length !== 0) taintedFlags = FLAG_TAINTED;
   for (let i = 0; i < numNodes && found < numToFind; i++) {
     let k = start + i;
     if (k >= numNodes) k -= numNodes;
@@ -891,11 +896,12 @@ function fusedFilterScan(
         }
       }
       taintedFlags |= flags[j]!;
-      feasible.push(nodes[k]!);
+      feasible[found] = nodes[k]!;
       found++;
       continue;
     }
     if (s.code === 'Error') {
+      feasible.length = found;
       scratch.anyTaintedFeasible = (taintedFlags & FLAG_TAINTED) !== 0;
       return s;
     }
@@ -905,6 +911,7 @@ function fusedFilterScan(
       lastRejectedPlugin = s.plugin;
     }
   }
+  feasible.length = found;
   scratch.anyTaintedFeasible = (taintedFlags & FLAG_TAINTED) !== 0;
   return null;
 }
