@@ -68,6 +68,9 @@ interface PodSpec {
   prio: number;
   image: string | undefined;
   nominate: number | undefined;
+  /** Label app=<app>; required pod affinity / anti-affinity to app=<target> on `topologyKey`. */
+  app: string | undefined;
+  podAffinity: { kind: 'affinity' | 'anti'; target: string; topologyKey: string } | undefined;
 }
 
 const podSpecArb: fc.Arbitrary<PodSpec> = fc.record({
@@ -82,6 +85,11 @@ const podSpecArb: fc.Arbitrary<PodSpec> = fc.record({
   prio: fc.integer({ min: 0, max: 3 }),
   image: fc.option(fc.constantFrom(...IMAGES), { nil: undefined }),
   nominate: fc.option(fc.nat(), { nil: undefined, freq: 6 }),
+  app: fc.option(fc.constantFrom('x', 'y'), { nil: undefined, freq: 2 }),
+  podAffinity: fc.option(
+    fc.record({ kind: fc.constantFrom('affinity' as const, 'anti' as const), target: fc.constantFrom('x', 'y'), topologyKey: fc.constantFrom('zone', 'kubernetes.io/hostname') }),
+    { nil: undefined, freq: 3 },
+  ),
 });
 
 function podObj(name: string, p: PodSpec, nodeNames: readonly string[]): V1Pod {
@@ -97,8 +105,17 @@ function podObj(name: string, p: PodSpec, nodeNames: readonly string[]): V1Pod {
   if (p.prefer) w = w.preferredTerm(10, [{ key: 'zone', operator: 'In', values: ['a'] }]);
   if (p.port) w = w.hostPort(p.port);
   if (p.nominate !== undefined && nodeNames.length > 0) w = w.nominatedNodeName(nodeNames[p.nominate % nodeNames.length]!);
+  if (p.app) w = w.label('app', p.app);
   const o = w.obj();
   if (p.image) o.spec!.containers[0]!.image = p.image;
+  if (p.podAffinity) {
+    // InterPodAffinity's Filter: a verdict table per zone / hostname value on the fused path.
+    const term = { labelSelector: { matchLabels: { app: p.podAffinity.target } }, topologyKey: p.podAffinity.topologyKey };
+    o.spec!.affinity = {
+      ...(o.spec!.affinity ?? {}),
+      ...(p.podAffinity.kind === 'affinity' ? { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } } : { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } }),
+    };
+  }
   return o;
 }
 
@@ -255,7 +272,7 @@ describe('fused scan = plain plugin path', () => {
       })),
       ops: Array.from({ length: 30 }, (_, i) => ({
         op: 'schedule' as const,
-        pod: { cpuM: 500 + 100 * (i % 5), memMi: 512, gpu: 0, tolerate: i % 2 === 0, tolerateCordon: false, zoneIn: undefined, prefer: false, port: i % 3 === 0 ? 80 : undefined, prio: 0, image: IMAGES[0], nominate: undefined },
+        pod: { cpuM: 500 + 100 * (i % 5), memMi: 512, gpu: 0, tolerate: i % 2 === 0, tolerateCordon: false, zoneIn: undefined, prefer: false, port: i % 3 === 0 ? 80 : undefined, prio: 0, image: IMAGES[0], nominate: undefined, app: undefined, podAffinity: undefined },
       })),
       start: 0,
       seed: 7,
@@ -266,5 +283,41 @@ describe('fused scan = plain plugin path', () => {
     assert.equal(fused.length, 30);
     assert.ok(fused.filter((r) => r.node !== undefined).length >= 25, 'most pods bind');
     assert.ok(new Set(fused.map((r) => r.node)).size > 10, 'pods spread over many nodes');
+  });
+
+  it('InterPodAffinity read from its verdict table rejects the same nodes (its statuses: the random scenarios)', () => {
+    // As SchedulingPodAffinity: every pod app=x with required affinity to app=x on the zone, so
+    // after the first pod two of three zones fail InterPodAffinity (the fused scan's table path);
+    // some pods also carry anti-affinity to app=y on the hostname (a second key: no table).
+    const s: Scenario = {
+      profile: 'default',
+      nodes: Array.from({ length: 150 }, (_, i) => ({ cpu: 4, memGi: 8, pods: 10, zone: ZONES[i % 3]!, cordoned: false, taint: undefined, gpu: 0, image: undefined })),
+      ops: Array.from({ length: 40 }, (_, i) => ({
+        op: 'schedule' as const,
+        pod: {
+          cpuM: 100,
+          memMi: 256,
+          gpu: 0,
+          tolerate: false,
+          tolerateCordon: false,
+          zoneIn: undefined,
+          prefer: false,
+          port: undefined,
+          prio: 0,
+          image: undefined,
+          nominate: undefined,
+          app: i % 7 === 3 ? 'y' : 'x',
+          podAffinity: i % 7 === 5 ? { kind: 'anti' as const, target: 'y', topologyKey: 'kubernetes.io/hostname' } : { kind: 'affinity' as const, target: 'x', topologyKey: 'zone' },
+        },
+      })),
+      start: 0,
+      seed: 11,
+      withNominator: false,
+    };
+    const fused = run(s, false) as { node?: string; reasons?: unknown }[];
+    assert.deepEqual(fused, run(s, true));
+    assert.equal(fused.filter((r) => r.node !== undefined).length, 40, 'every pod binds');
+    const zonesUsed = new Set(fused.map((r) => Number(r.node!.replace(/\D/g, '')) % 3));
+    assert.equal(zonesUsed.size, 1, 'all pods in the first pod\'s zone');
   });
 });

@@ -106,7 +106,22 @@ export type FusionHint =
   | { readonly kind: 'NodePorts' }
   | { readonly kind: 'NodeResourcesFit'; readonly leastAllocated: { readonly cpuWeight: number; readonly memoryWeight: number } | null }
   | { readonly kind: 'BalancedAllocation'; readonly cpuMemory: boolean }
-  | { readonly kind: 'ImageLocality'; uniformScore(state: CycleState): number | null };
+  | { readonly kind: 'ImageLocality'; uniformScore(state: CycleState): number | null }
+  | { readonly kind: 'InterPodAffinity'; filterVerdicts(state: CycleState): FilterVerdictTable | null };
+
+/**
+ * A Filter whose verdict this cycle is a function of one node label's value (InterPodAffinity
+ * with one topology key): the fused scan reads `table[ids[j]]` for row j of `nodes` (the
+ * snapshot's list the table was made for) instead of calling Filter. A verdict < 0 (not yet
+ * computed) or an id beyond the table means: call Filter for that node (it fills the table).
+ * `statuses[v]` is exactly what Filter returns for verdict v (null = passes).
+ */
+export interface FilterVerdictTable {
+  readonly nodes: readonly NodeInfo[];
+  readonly ids: Int32Array;
+  readonly table: Int8Array;
+  readonly statuses: readonly (Status | null)[];
+}
 
 export interface Plugin {
   readonly name: string;

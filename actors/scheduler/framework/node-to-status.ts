@@ -6,16 +6,20 @@
 import type { NodeInfo } from './node-info.ts';
 import { newStatus, type Code, type Status } from './status.ts';
 
+/** The default status of nodes without one (frozen, so one object serves every cycle). */
+const DEFAULT_ABSENT: Status = newStatus('UnschedulableAndUnresolvable');
+
 export class NodeToStatus {
   private readonly map = new Map<string, Status>();
   /**
    * Statuses appended by `append` and not yet in `map`: a cycle that finds a node never reads
-   * them, so the scan does not pay for a Map insert per rejected node.
+   * them, so the scan does not pay for a Map insert per rejected node. Held as NodeInfos: the
+   * scan has the reference at hand, and reading `name` would load each rejected node's object.
    */
-  private pendingNodes: string[] = [];
+  private pendingNodes: NodeInfo[] = [];
   private pendingStatuses: Status[] = [];
   /** Status of nodes not in `explicit` (kube default: UnschedulableAndUnresolvable, no reasons). */
-  absent: Status = newStatus('UnschedulableAndUnresolvable');
+  absent: Status = DEFAULT_ABSENT;
 
   /** Insertion-ordered: the order nodes were evaluated in. */
   get explicit(): ReadonlyMap<string, Status> {
@@ -36,9 +40,9 @@ export class NodeToStatus {
    * `set` for a node not set before in this cycle (a scan visits each node once); held back
    * until read. Falls back to `set` once anything was set, so `size` never counts a node twice.
    */
-  append(node: string, status: Status): void {
+  append(node: NodeInfo, status: Status): void {
     if (this.map.size > 0) {
-      this.set(node, status);
+      this.set(node.name, status);
       return;
     }
     this.pendingNodes.push(node);
@@ -56,7 +60,7 @@ export class NodeToStatus {
     const statuses = this.pendingStatuses;
     this.pendingNodes = [];
     this.pendingStatuses = [];
-    for (let i = 0; i < nodes.length; i++) this.map.set(nodes[i]!, statuses[i]!);
+    for (let i = 0; i < nodes.length; i++) this.map.set(nodes[i]!.name, statuses[i]!);
   }
 
   /**

@@ -23,7 +23,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { CycleState } from './cycle-state.ts';
 import { fitErrorMessage, type Diagnosis } from './fit-error.ts';
-import { MAX_NODE_SCORE, MIN_NODE_SCORE, type ExtensionPoint, type FusionHint, type Plugin, type PostFilterContext, type PostFilterResult, type Profile } from './interface.ts';
+import { MAX_NODE_SCORE, MIN_NODE_SCORE, type ExtensionPoint, type FilterVerdictTable, type FusionHint, type Plugin, type PostFilterContext, type PostFilterResult, type Profile } from './interface.ts';
 import { FLAG_TAINTED, FLAG_UNSCHEDULABLE, FLAG_USES_HOST_PORTS } from './node-columns.ts';
 import type { NodeInfo } from './node-info.ts';
 import { NodeToStatus } from './node-to-status.ts';
@@ -172,7 +172,9 @@ interface Compiled {
   readonly fusedFit: number;
   readonly fusedBalanced: number;
   /** The fused scan's per-feasible-node raw scores, reused across cycles (grown as needed). */
-  readonly scratch: { fit: Float64Array; balanced: Float64Array; totals: Float64Array; tied: Int32Array };
+  readonly scratch: { fit: Float64Array; balanced: Float64Array; totals: Float64Array; tied: Int32Array; anyTaintedFeasible: boolean };
+  /** `filter` without the plugins PreFilter skipped, by the bit mask of skipped positions (a few masks recur every cycle). */
+  readonly filterBySkipMask: Map<number, readonly Plugin[]>;
 }
 
 const compiledProfiles = new WeakMap<Profile, Compiled>();
@@ -212,10 +214,31 @@ function compile(profile: Profile): Compiled {
     postFilter: at('postFilter', (p) => p.postFilter !== undefined),
     fusedFit,
     fusedBalanced,
-    scratch: { fit: new Float64Array(0), balanced: new Float64Array(0), totals: new Float64Array(0), tied: new Int32Array(0) },
+    scratch: { fit: new Float64Array(0), balanced: new Float64Array(0), totals: new Float64Array(0), tied: new Int32Array(0), anyTaintedFeasible: false },
+    filterBySkipMask: new Map(),
   };
   compiledProfiles.set(profile, c);
   return c;
+}
+
+/** Most slots the fused scan reserves for feasible nodes up front (a larger `new Array` is a slow dictionary array). */
+const MAX_PREALLOCATED_FEASIBLE = 4096;
+
+/** MAX_SKIP_MASK_PLUGINS: profiles with more filter plugins than bits in a mask filter the list every cycle. */
+const MAX_SKIP_MASK_PLUGINS = 30;
+
+/** `fw.filter` minus the plugins in `skipped`, in order; the same list object whenever the same plugins are skipped. */
+function filterWithoutSkipped(fw: Compiled, skipped: ReadonlySet<string>): readonly Plugin[] {
+  const all = fw.filter;
+  if (all.length > MAX_SKIP_MASK_PLUGINS) return all.filter((p) => !skipped.has(p.name));
+  let mask = 0;
+  for (let i = 0; i < all.length; i++) if (skipped.has(all[i]!.name)) mask |= 1 << i;
+  let list = fw.filterBySkipMask.get(mask);
+  if (list === undefined) {
+    list = all.filter((_, i) => (mask & (1 << i)) === 0);
+    fw.filterBySkipMask.set(mask, list);
+  }
+  return list;
 }
 
 /** Runs `plugins`' Filter on one node; the first non-success wins (kube `RunFilterPlugins`). */
@@ -244,6 +267,86 @@ function podName(pi: PodInfo): string {
   return `${pi.namespace}/${pi.name}`;
 }
 
+/** `randomInt(n)`, checked: an integer in [0, n), else the cycle throws. */
+function checkedDraw(randomInt: (n: number) => number, n: number): number {
+  const r = randomInt(n);
+  if (!Number.isInteger(r) || r < 0 || r >= n) throw new Error(`randomInt(${n}) returned ${r}; expected an integer in [0, ${n})`);
+  return r;
+}
+
+/** The cycle's result: the decision's fields, then the rotation and counts (and the explanation). */
+function finishCycle(ex: Explanation | undefined, decision: ScheduleDecision, next: Rotation, evaluated: number, feasibleCount: number): ScheduleOneResult {
+  if (ex) {
+    ex.evaluatedNodes = evaluated;
+    if ('node' in decision) ex.selectedNode = decision.node;
+    if ('unschedulable' in decision) ex.message = decision.unschedulable.message;
+    if ('error' in decision) ex.message = decision.error;
+    return { ...decision, rotation: next, evaluatedNodes: evaluated, feasibleNodes: feasibleCount, explanation: ex };
+  }
+  // A literal for the common case (same keys in the same order as the spread): no object clone.
+  if ('node' in decision) return { node: decision.node, rotation: next, evaluatedNodes: evaluated, feasibleNodes: feasibleCount };
+  return { ...decision, rotation: next, evaluatedNodes: evaluated, feasibleNodes: feasibleCount };
+}
+
+/** What filtering one node needs this cycle (kube `RunFilterPluginsWithNominatedPods`'s inputs). */
+interface NodeFilter {
+  readonly filterPlugins: readonly Plugin[];
+  readonly pod: PodInfo;
+  readonly state: CycleState;
+  readonly withNominated: ((state: CycleState, node: NodeInfo) => { state: CycleState; node: NodeInfo } | Status | null) | null;
+}
+
+/**
+ * kube `RunFilterPluginsWithNominatedPods`: first with the nominated pods of equal or higher
+ * priority added to (copies of) the node and the state, then, if any were added and that
+ * passed, as the node really is (a nominated pod may never arrive).
+ */
+function filterNode(f: NodeFilter, ni: NodeInfo, st: CycleState = f.state, verdicts?: FilterVerdict[]): Status | null {
+  if (f.withNominated !== null) {
+    const added = f.withNominated(st, ni);
+    if (added !== null && 'code' in added) return added;
+    if (added !== null) {
+      const first: FilterVerdict[] | undefined = verdicts ? [] : undefined;
+      const s = first ? runFilterPluginsExplained(f.filterPlugins, added.state, f.pod, added.node, first) : runFilterPlugins(f.filterPlugins, added.state, f.pod, added.node);
+      if (s !== null) {
+        if (verdicts && first) verdicts.push(...first);
+        return s;
+      }
+    }
+  }
+  return verdicts ? runFilterPluginsExplained(f.filterPlugins, st, f.pod, ni, verdicts) : runFilterPlugins(f.filterPlugins, st, f.pod, ni);
+}
+
+/** No feasible node: PostFilter (preemption), then the unschedulable decision with its message. */
+function postFilterAndFail(
+  fw: Compiled,
+  f: NodeFilter,
+  snapshot: Snapshot,
+  allNodes: readonly NodeInfo[],
+  diagnosis: Diagnosis,
+  randomInt: (n: number) => number,
+  ex: Explanation | undefined,
+  evaluated: number,
+  next: Rotation,
+): ScheduleOneResult {
+  const pf = runPostFilter(fw, f.state, f.pod, snapshot, diagnosis, (node, st) => filterNode(f, node, st), (n) => checkedDraw(randomInt, n), ex);
+  if (pf.error !== undefined) {
+    // kube logs a PostFilter error and still reports the pod unschedulable with the message.
+    diagnosis.postFilterMsg = pf.error;
+  }
+  const reasonsByNode: Record<string, string[]> = {};
+  for (const ni of allNodes) reasonsByNode[ni.name] = [...diagnosis.nodeToStatus.get(ni.name).reasons];
+  const unschedulable: Unschedulable = {
+    message: fitErrorMessage(allNodes.length, diagnosis),
+    reasonsByNode,
+    unschedulablePlugins: [...diagnosis.unschedulablePlugins],
+    ...(pf.nominatedNodeName !== undefined ? { nominatedNodeName: pf.nominatedNodeName } : {}),
+    ...(pf.victims ? { victims: pf.victims } : {}),
+  };
+  if (ex) ex.scoring = 'no feasible nodes';
+  return finishCycle(ex, { unschedulable }, next, evaluated, 0);
+}
+
 /**
  * Schedules one pod: a node, or why none fits. `rotation` is the filter start index from the
  * previous cycle; the result carries the next one. `randomInt(n)` must return an integer in
@@ -263,27 +366,13 @@ export function scheduleOne(
   const allNodes = snapshot.nodes;
   const numAll = allNodes.length;
   const explain = options.explain === true;
-  const draw = (n: number): number => {
-    const r = randomInt(n);
-    if (!Number.isInteger(r) || r < 0 || r >= n) throw new Error(`randomInt(${n}) returned ${r}; expected an integer in [0, ${n})`);
-    return r;
-  };
   const ex: Explanation | undefined = explain
     ? { pod: podName(podInfo), numAllNodes: numAll, numNodesToFind: 0, startIndex: rotation.nextStartNodeIndex, evaluatedNodes: 0, preFilter: [], nodes: [], skippedScorePlugins: [], scoring: 'not reached' }
     : undefined;
-  const finish = (decision: ScheduleDecision, next: Rotation, evaluated: number, feasibleCount: number): ScheduleOneResult => {
-    if (ex) {
-      ex.evaluatedNodes = evaluated;
-      if ('node' in decision) ex.selectedNode = decision.node;
-      if ('unschedulable' in decision) ex.message = decision.unschedulable.message;
-      if ('error' in decision) ex.message = decision.error;
-    }
-    return { ...decision, rotation: next, evaluatedNodes: evaluated, feasibleNodes: feasibleCount, ...(ex ? { explanation: ex } : {}) };
-  };
 
   if (numAll === 0) {
     // kube returns ErrNoNodesAvailable before any plugin runs.
-    return finish({ unschedulable: { message: NO_NODES_AVAILABLE_MSG, reasonsByNode: {}, unschedulablePlugins: [], nominatedNodeName: '' } }, rotation, 0, 0);
+    return finishCycle(ex, { unschedulable: { message: NO_NODES_AVAILABLE_MSG, reasonsByNode: {}, unschedulablePlugins: [], nominatedNodeName: '' } }, rotation, 0, 0);
   }
 
   const state = new CycleState();
@@ -323,55 +412,17 @@ export function scheduleOne(
       diagnosis.unschedulablePlugins.add(p.name);
       break;
     }
-    return finish({ error: `running PreFilter plugin "${p.name}": ${statusMessage(out)}` }, rotation, 0, 0);
+    return finishCycle(ex, { error: `running PreFilter plugin "${p.name}": ${statusMessage(out)}` }, rotation, 0, 0);
   }
-  const filterPlugins = state.skipFilterPlugins.size === 0 ? fw.filter : fw.filter.filter((p) => !state.skipFilterPlugins.has(p.name));
+  const filterPlugins = state.skipFilterPlugins.size === 0 ? fw.filter : filterWithoutSkipped(fw, state.skipFilterPlugins);
   const withNominated = nominatedPodsAdder(fw, podInfo, options.nominatedPods);
-  /**
-   * kube `RunFilterPluginsWithNominatedPods`: first with the nominated pods of equal or higher
-   * priority added to (copies of) the node and the state, then, if any were added and that
-   * passed, as the node really is (a nominated pod may never arrive).
-   */
-  const filterNode = (ni: NodeInfo, st: CycleState = state, verdicts?: FilterVerdict[]): Status | null => {
-    if (withNominated !== null) {
-      const added = withNominated(st, ni);
-      if (added !== null && 'code' in added) return added;
-      if (added !== null) {
-        const first: FilterVerdict[] | undefined = verdicts ? [] : undefined;
-        const s = first ? runFilterPluginsExplained(filterPlugins, added.state, podInfo, added.node, first) : runFilterPlugins(filterPlugins, added.state, podInfo, added.node);
-        if (s !== null) {
-          if (verdicts && first) verdicts.push(...first);
-          return s;
-        }
-      }
-    }
-    return verdicts ? runFilterPluginsExplained(filterPlugins, st, podInfo, ni, verdicts) : runFilterPlugins(filterPlugins, st, podInfo, ni);
-  };
-
-  const postFilterAndFail = (evaluated: number, next: Rotation): ScheduleOneResult => {
-    const pf = runPostFilter(fw, state, podInfo, snapshot, diagnosis, (node, st) => filterNode(node, st), draw, ex);
-    if (pf.error !== undefined) {
-      // kube logs a PostFilter error and still reports the pod unschedulable with the message.
-      diagnosis.postFilterMsg = pf.error;
-    }
-    const reasonsByNode: Record<string, string[]> = {};
-    for (const ni of allNodes) reasonsByNode[ni.name] = [...diagnosis.nodeToStatus.get(ni.name).reasons];
-    const unschedulable: Unschedulable = {
-      message: fitErrorMessage(numAll, diagnosis),
-      reasonsByNode,
-      unschedulablePlugins: [...diagnosis.unschedulablePlugins],
-      ...(pf.nominatedNodeName !== undefined ? { nominatedNodeName: pf.nominatedNodeName } : {}),
-      ...(pf.victims ? { victims: pf.victims } : {}),
-    };
-    if (ex) ex.scoring = 'no feasible nodes';
-    return finish({ unschedulable }, next, evaluated, 0);
-  };
+  const nodeFilter: NodeFilter = { filterPlugins, pod: podInfo, state, withNominated };
 
   if (preFilterReject) {
     // Every node gets the PreFilter status; its message replaces the histogram.
     diagnosis.nodeToStatus.absent = preFilterReject;
     diagnosis.preFilterMsg = statusMessage(preFilterReject);
-    return postFilterAndFail(0, rotation);
+    return postFilterAndFail(fw, nodeFilter, snapshot, allNodes, diagnosis, randomInt, ex, 0, rotation);
   }
 
   // --- Nominated node first --------------------------------------------------------------------
@@ -380,16 +431,16 @@ export function scheduleOne(
     const ni = snapshot.get(nominated);
     if (ni) {
       const verdicts: FilterVerdict[] = [];
-      const s = filterNode(ni, state, ex ? verdicts : undefined);
+      const s = filterNode(nodeFilter, ni, state, ex ? verdicts : undefined);
       if (ex) ex.nominatedNode = { node: nominated, feasible: s === null };
       if (s === null) {
         if (ex) {
           ex.nodes.push({ node: ni.name, filters: verdicts, feasible: true });
           ex.scoring = 'nominated node fits';
         }
-        return finish({ node: ni.name }, rotation, 1, 1);
+        return finishCycle(ex, { node: ni.name }, rotation, 1, 1);
       }
-      if (s.code === 'Error') return finish({ error: `running Filter plugin "${s.plugin}": ${statusMessage(s)}` }, rotation, 1, 0);
+      if (s.code === 'Error') return finishCycle(ex, { error: `running Filter plugin "${s.plugin}": ${statusMessage(s)}` }, rotation, 1, 0);
       diagnosis.nodeToStatus.set(ni.name, s);
       if (isRejected(s)) diagnosis.unschedulablePlugins.add(s.plugin);
     }
@@ -414,12 +465,14 @@ export function scheduleOne(
   }
   // The fused scan also computes the hinted scores, so Score takes the fused path only after it.
   const fused = !explain && options.plainPluginPath !== true && filterPlugins.length > 0;
-  const feasible: NodeInfo[] = [];
+  // The fused scan writes by index into room for the nodes it looks for (no growth copies), then
+  // trims the array to what it found.
+  const feasible: NodeInfo[] = fused ? new Array<NodeInfo>(Math.min(numToFind, MAX_PREALLOCATED_FEASIBLE)) : [];
   if (fused) {
-    const last = fusedFilterScan(fw, filterPlugins, state, podInfo, snapshot, nodes, narrowed === null, start, numToFind, options.nominatedPods, filterNode, feasible, diagnosis);
+    const last = fusedFilterScan(fw, filterPlugins, state, podInfo, snapshot, nodes, narrowed === null, start, numToFind, options.nominatedPods, nodeFilter, feasible, diagnosis);
     if (last !== null) {
       const processed = feasible.length + diagnosis.nodeToStatus.size + 1;
-      return finish({ error: `running Filter plugin "${last.plugin}": ${statusMessage(last)}` }, { nextStartNodeIndex: (rotation.nextStartNodeIndex + processed) % numAll }, processed, feasible.length);
+      return finishCycle(ex, { error: `running Filter plugin "${last.plugin}": ${statusMessage(last)}` }, { nextStartNodeIndex: (rotation.nextStartNodeIndex + processed) % numAll }, processed, feasible.length);
     }
   } else if (filterPlugins.length === 0) {
     for (let i = 0; i < numToFind; i++) feasible.push(nodes[(start + i) % numNodes]!);
@@ -430,10 +483,10 @@ export function scheduleOne(
       let s: Status | null;
       if (ex) {
         const verdicts: FilterVerdict[] = [];
-        s = filterNode(ni, state, verdicts);
+        s = filterNode(nodeFilter, ni, state, verdicts);
         ex.nodes.push({ node: ni.name, filters: verdicts, feasible: s === null });
       } else {
-        s = filterNode(ni);
+        s = filterNode(nodeFilter, ni);
       }
       if (s === null) {
         feasible.push(ni);
@@ -441,7 +494,7 @@ export function scheduleOne(
       }
       if (s.code === 'Error') {
         const processed = feasible.length + diagnosis.nodeToStatus.size + 1;
-        return finish({ error: `running Filter plugin "${s.plugin}": ${statusMessage(s)}` }, { nextStartNodeIndex: (rotation.nextStartNodeIndex + processed) % numAll }, processed, feasible.length);
+        return finishCycle(ex, { error: `running Filter plugin "${s.plugin}": ${statusMessage(s)}` }, { nextStartNodeIndex: (rotation.nextStartNodeIndex + processed) % numAll }, processed, feasible.length);
       }
       diagnosis.nodeToStatus.set(ni.name, s);
       if (isRejected(s)) diagnosis.unschedulablePlugins.add(s.plugin);
@@ -453,18 +506,18 @@ export function scheduleOne(
   const processed = feasible.length + diagnosis.nodeToStatus.size;
   const next: Rotation = { nextStartNodeIndex: (rotation.nextStartNodeIndex + processed) % numAll };
 
-  if (feasible.length === 0) return postFilterAndFail(processed, next);
+  if (feasible.length === 0) return postFilterAndFail(fw, nodeFilter, snapshot, allNodes, diagnosis, randomInt, ex, processed, next);
   if (feasible.length === 1) {
     if (ex) ex.scoring = 'one feasible node';
-    return finish({ node: feasible[0]!.name }, next, processed, 1);
+    return finishCycle(ex, { node: feasible[0]!.name }, next, processed, 1);
   }
 
   // --- Score -----------------------------------------------------------------------------------
   if (fused && fw.score.length > 0) {
     const preScoreError = runPreScore(fw, state, podInfo, feasible, snapshot);
-    if (preScoreError !== null) return finish({ error: preScoreError }, next, processed, feasible.length);
+    if (preScoreError !== null) return finishCycle(ex, { error: preScoreError }, next, processed, feasible.length);
     const err = fusedScore(fw, state, podInfo, feasible);
-    if (err !== null) return finish({ error: err }, next, processed, feasible.length);
+    if (err !== null) return finishCycle(ex, { error: err }, next, processed, feasible.length);
     // Select host as below: the highest total, ties in scan order broken by one draw.
     const totals = fw.scratch.totals;
     const tied = fw.scratch.tied;
@@ -480,15 +533,15 @@ export function scheduleOne(
         tied[tiedCount++] = i;
       }
     }
-    const chosen = tiedCount > 1 ? tied[draw(tiedCount)]! : tied[0]!;
-    return finish({ node: feasible[chosen]!.name }, next, processed, feasible.length);
+    const chosen = tiedCount > 1 ? tied[checkedDraw(randomInt, tiedCount)]! : tied[0]!;
+    return finishCycle(ex, { node: feasible[chosen]!.name }, next, processed, feasible.length);
   }
   const totals = new Array<number>(feasible.length).fill(0);
   if (fw.score.length === 0) {
     totals.fill(1); // kube: "If no priority configs are provided, then all nodes will have a score of one."
   } else {
     const preScoreError = runPreScore(fw, state, podInfo, feasible, snapshot);
-    if (preScoreError !== null) return finish({ error: preScoreError }, next, processed, feasible.length);
+    if (preScoreError !== null) return finishCycle(ex, { error: preScoreError }, next, processed, feasible.length);
     const perNode: ScoreDetail[][] | undefined = ex ? feasible.map(() => []) : undefined;
     for (let k = 0; k < fw.score.length; k++) {
       const p = fw.score[k]!;
@@ -504,7 +557,8 @@ export function scheduleOne(
       for (let i = 0; i < feasible.length; i++) {
         const s = scores[i]!;
         if (!Number.isInteger(s) || s < MIN_SCORE || s > MAX_SCORE) {
-          return finish(
+          return finishCycle(
+            ex,
             { error: `plugin "${p.name}" returns an invalid score ${s}, it should in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing` },
             next,
             processed,
@@ -535,11 +589,11 @@ export function scheduleOne(
   for (let i = 0; i < totals.length; i++) if (totals[i] === best) tied.push(i);
   let chosen = tied[0]!;
   if (tied.length > 1) {
-    const d = draw(tied.length);
+    const d = checkedDraw(randomInt, tied.length);
     chosen = tied[d]!;
     if (ex) ex.tie = { nodes: tied.map((i) => feasible[i]!.name), draw: d };
   }
-  return finish({ node: feasible[chosen]!.name }, next, processed, feasible.length);
+  return finishCycle(ex, { node: feasible[chosen]!.name }, next, processed, feasible.length);
 }
 
 /** kube `RunPreFilterExtensionAddPod` / `RemovePod`: plugins whose Filter was skipped are left out. */
@@ -673,15 +727,19 @@ function fusedFilterScan(
   start: number,
   numToFind: number,
   nominatedPods: ((nodeName: string) => readonly PodInfo[]) | undefined,
-  filterNode: (ni: NodeInfo) => Status | null,
+  nodeFilter: NodeFilter,
   feasible: NodeInfo[],
   diagnosis: Diagnosis,
 ): Status | null {
   let flagMask = 0;
   let checkName = false;
   let checkFit = false;
-  const rest: Plugin[] = [];
+  let rest: Plugin[] = [];
   const req = pod.resources.requests;
+  // A plugin whose verdict is a table lookup (InterPodAffinity): checked inline after `rest`, so
+  // only when it is the last plugin not checked inline (then its status is the node's first failure).
+  let tablePlugin: Plugin | null = null;
+  let verdicts: FilterVerdictTable | null = null;
   for (const p of filterPlugins) {
     const h = p.fusion;
     if (h === undefined) {
@@ -689,6 +747,16 @@ function fusedFilterScan(
       continue;
     }
     switch (h.kind) {
+      case 'InterPodAffinity': {
+        const t = tablePlugin === null ? h.filterVerdicts(state) : null;
+        if (t !== null && t.nodes === snapshot.nodes) {
+          tablePlugin = p;
+          verdicts = t;
+        } else {
+          rest.push(p);
+        }
+        break;
+      }
       case 'NodeUnschedulable':
         flagMask |= FLAG_UNSCHEDULABLE;
         break;
@@ -708,6 +776,13 @@ function fusedFilterScan(
       default:
         rest.push(p);
     }
+  }
+  if (tablePlugin !== null && rest.length > 0 && filterPlugins.indexOf(rest[rest.length - 1]!) > filterPlugins.indexOf(tablePlugin)) {
+    // A plugin checked by call comes after it: call it in order too (the first failure's status counts).
+    const keep = new Set([...rest, tablePlugin]);
+    rest = filterPlugins.filter((p) => keep.has(p));
+    tablePlugin = null;
+    verdicts = null;
   }
   const c = snapshot.columns;
   const flags = c.flags;
@@ -751,14 +826,24 @@ function fusedFilterScan(
   const numNodes = nodes.length;
   const nodeToStatus = diagnosis.nodeToStatus;
   const restCount = rest.length;
-  let found = feasible.length;
+  const tableOnly = tablePlugin === null ? null : [tablePlugin];
+  const verdictIds = verdicts?.ids;
+  const verdictTable = verdicts?.table;
+  const verdictStatuses = verdicts?.statuses;
+  const verdictTableLength = verdictTable?.length ?? 0;
+  // The last rejecting plugin added to `unschedulablePlugins` (adding it again changes nothing).
+  let lastRejectedPlugin: string | null = null;
+  // `feasible` arrives empty with room reserved (its length is that room): fill it from 0.
+  let found = 0;
+  // Whether a feasible node has taints (FLAG_TAINTED is `taints.length > 0`), for fusedScore's TaintToleration shortcut.
+  let taintedFlags = 0;
   for (let i = 0; i < numNodes && found < numToFind; i++) {
     let k = start + i;
     if (k >= numNodes) k -= numNodes;
     const j = wholeList ? k : nodes[k]!.index;
     let s: Status | null;
     if (nominatedPods !== undefined && nominatedPods(nodes[k]!.name).length > 0) {
-      s = filterNode(nodes[k]!);
+      s = filterNode(nodeFilter, nodes[k]!);
     } else {
       let pass = (flags[j]! & flagMask) === 0 && !(checkName && nodes[k]!.name !== podNodeName);
       if (pass && checkFit) {
@@ -770,6 +855,12 @@ function fusedFilterScan(
       }
       // A node that fails the inline check runs every filter: the first failing plugin's status.
       s = !pass ? runFilterPlugins(filterPlugins, state, pod, nodes[k]!) : restCount === 0 ? null : runFilterPlugins(rest, state, pod, nodes[k]!);
+      if (s === null && pass && tablePlugin !== null) {
+        const id = verdictIds![j]!;
+        const v = id < verdictTableLength ? verdictTable![id]! : -1;
+        if (v >= 0) s = verdictStatuses![v]!;
+        else s = runFilterPlugins(tableOnly!, state, pod, nodes[k]!);
+      }
     }
     if (s === null) {
       if (scoreFit || scoreBalanced) {
@@ -804,14 +895,24 @@ function fusedFilterScan(
           balancedRaw[found] = Math.trunc((1 - std) * MAX_SCORE);
         }
       }
-      feasible.push(nodes[k]!);
+      taintedFlags |= flags[j]!;
+      feasible[found] = nodes[k]!;
       found++;
       continue;
     }
-    if (s.code === 'Error') return s;
-    nodeToStatus.append(nodes[k]!.name, s);
-    if (isRejected(s)) diagnosis.unschedulablePlugins.add(s.plugin);
+    if (s.code === 'Error') {
+      feasible.length = found;
+      scratch.anyTaintedFeasible = (taintedFlags & FLAG_TAINTED) !== 0;
+      return s;
+    }
+    nodeToStatus.append(nodes[k]!, s);
+    if (s.plugin !== lastRejectedPlugin && isRejected(s)) {
+      diagnosis.unschedulablePlugins.add(s.plugin);
+      lastRejectedPlugin = s.plugin;
+    }
   }
+  feasible.length = found;
+  scratch.anyTaintedFeasible = (taintedFlags & FLAG_TAINTED) !== 0;
   return null;
 }
 
@@ -842,14 +943,8 @@ function fusedScore(fw: Compiled, state: CycleState, pod: PodInfo, feasible: rea
     const h = p.fusion;
     if (h?.kind === 'TaintToleration') {
       // Raw 0 on every untainted node; when every feasible node is untainted, all normalize to 100.
-      let tainted = false;
-      for (let i = 0; i < n; i++) {
-        if (feasible[i]!.taints.length !== 0) {
-          tainted = true;
-          break;
-        }
-      }
-      if (!tainted) {
+      // (The scan noted whether any feasible node is tainted, from the same `taints.length > 0`.)
+      if (!fw.scratch.anyTaintedFeasible) {
         offset += MAX_SCORE * weight;
         continue;
       }

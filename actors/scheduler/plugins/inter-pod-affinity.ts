@@ -48,7 +48,7 @@
  */
 import { stateKey, type Cloneable, type CycleState } from '../framework/cycle-state.ts';
 import { affinityTermKey, affinityTermMatches, type AffinityTerm, type WeightedAffinityTerm } from '../framework/affinity.ts';
-import type { Plugin, PreFilterExtensions } from '../framework/interface.ts';
+import type { FilterVerdictTable, Plugin, PreFilterExtensions } from '../framework/interface.ts';
 import { SELECT_NOTHING, type Labels } from '../framework/label-selector.ts';
 import type { LabelColumn } from '../framework/node-columns.ts';
 import type { NodeInfo } from '../framework/node-info.ts';
@@ -329,6 +329,12 @@ export class InterPodAffinityPreFilterState implements Cloneable {
    * Filter's verdict for `node`: VERDICT_PASS or the failing check. From the table when the
    * node is a row of the snapshot the table was made for, else from the counts.
    */
+  /** The verdict table, if this state has one (for the fused scan; see FilterVerdictTable). */
+  verdictTable(): { readonly nodes: readonly NodeInfo[]; readonly ids: Int32Array; readonly table: Int8Array } | null {
+    const v = this.verdicts;
+    return v === null ? null : { nodes: v.nodes, ids: v.column.ids, table: v.table };
+  }
+
   verdict(node: NodeInfo): number {
     const v = this.verdicts;
     if (v !== null) {
@@ -590,8 +596,18 @@ export function newInterPodAffinity(args: InterPodAffinityArgs = {}): Plugin {
     },
   };
 
+  /** Filter's status per verdict (VERDICT_PASS … VERDICT_EXISTING_ANTI_AFFINITY). */
+  const statusByVerdict = [null, affinityFail, antiFail, existingFail];
+
   return {
     name: Name,
+    fusion: {
+      kind: 'InterPodAffinity',
+      filterVerdicts(state): FilterVerdictTable | null {
+        const t = state.read(preFilterKey)?.verdictTable();
+        return t ? { nodes: t.nodes, ids: t.ids, table: t.table, statuses: statusByVerdict } : null;
+      },
+    },
     preFilter(state, pod, snapshot) {
       const info = podAffinityOf(pod);
       if (info.error !== undefined) return unresolvable(Name, `parsing pod: ${info.error}`);
