@@ -27,6 +27,16 @@ export interface NetworkOptions {
   reorderDelayMsMax: number;
 }
 
+/**
+ * A deliberately broken network, for the test that shows the fuzzer's liveness property catches a
+ * real bug (test/fuzz/network-variant.test.ts); set in code only, never from a scenario file.
+ * `loseStreamsOnPartition` is kubesim's own former bug: a partition dropped watch streams' messages
+ * as it drops requests, so a watch whose close was lost stayed silently dead.
+ */
+export interface NetworkVariant {
+  loseStreamsOnPartition?: boolean;
+}
+
 export const defaultNetworkOptions: NetworkOptions = {
   latencyMsMin: 1,
   latencyMsMax: 5,
@@ -138,6 +148,7 @@ export class Network {
     private readonly rng: Rng,
     options: Partial<NetworkOptions>,
     private readonly hooks: NetworkHooks,
+    private readonly variant: NetworkVariant = {},
   ) {
     this.options = { ...defaultNetworkOptions, ...options };
     validateOptions(this.options);
@@ -203,6 +214,10 @@ export class Network {
   /** An ordered message reaches the cut (held), the back of held data (held), or its receiver. */
   private arriveOrdered(from: string, to: string, key: string, stream: StreamMessage): void {
     const link = this.held.size > 0 ? this.held.get(key) : undefined;
+    if (this.variant.loseStreamsOnPartition === true && this.faultCount > 0 && !this.canReach(from, to)) {
+      this.hooks.dropped(from, to, stream.msg, 'partition');
+      return;
+    }
     if (link || (this.faultCount > 0 && !this.canReach(from, to))) {
       this.hold(from, to, key, link, stream);
       return;

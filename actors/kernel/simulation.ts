@@ -1,5 +1,5 @@
 import type { AnyActorRef } from 'xstate';
-import { Network, type DropReason, type Message, type NetworkOptions } from './network.ts';
+import { Network, type DropReason, type Message, type NetworkOptions, type NetworkVariant } from './network.ts';
 import { Rng } from './rng.ts';
 import { TraceRecorder, type TraceLevel } from './trace.ts';
 import type { Output } from './output.ts';
@@ -58,6 +58,8 @@ interface Host {
 export interface SimulationOptions {
   seed: string;
   network?: Partial<NetworkOptions>;
+  /** A deliberately broken network (tests of the fuzzer only). */
+  networkVariant?: NetworkVariant;
   /** The run stops with status 'event-limit' past this many events: nothing may hang. */
   maxEvents?: number;
   keepTraceLines?: boolean;
@@ -91,7 +93,7 @@ export class Simulation {
       dropped: (from, to, msg, reason) => this.trace.record('net.drop', { from, to, type: msg.type, reason }),
       machineOf: (host) => this.machineOf(host),
       incarnationOf: (host) => this.hosts.get(host)?.incarnation ?? 0,
-    });
+    }, options.networkVariant);
   }
 
   now(): number {

@@ -42,13 +42,14 @@ export function networkOptions(network: NetworkSpec): NetworkOptions {
   };
 }
 
-export function createSimulation(spec: ScenarioSpec, options: { keepTraceLines?: boolean; traceLevel?: TraceLevel; onTrace?: (event: TraceEvent) => void }): Simulation {
+export function createSimulation(spec: ScenarioSpec, options: { keepTraceLines?: boolean; traceLevel?: TraceLevel; onTrace?: (event: TraceEvent) => void; variants?: ComponentVariants }): Simulation {
   const sim = new Simulation({
     seed: spec.seed,
     maxEvents: spec.maxEvents,
     keepTraceLines: options.keepTraceLines ?? false,
     traceLevel: options.traceLevel ?? 'normal',
     network: networkOptions(spec.cluster.network),
+    ...(options.variants?.network ? { networkVariant: options.variants.network } : {}),
   });
   if (options.onTrace) sim.trace.subscribe(options.onTrace);
   return sim;

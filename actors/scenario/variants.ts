@@ -1,5 +1,6 @@
 import type { ApiServerVariant } from '../apiserver/apiserver-core.ts';
 import type { RaftVariant } from '../etcd/raft/types.ts';
+import type { NetworkVariant } from '../kernel/network.ts';
 import type { KubeletVariant } from '../kubelet/pod-worker.ts';
 import type { SchedulerVariant } from '../scheduler/scheduler-core.ts';
 
@@ -17,4 +18,6 @@ export interface ComponentVariants {
   apiserver?: ApiServerVariant;
   scheduler?: SchedulerVariant;
   kubelet?: KubeletVariant;
+  /** The simulated network itself (kubesim's own former stream bug). */
+  network?: NetworkVariant;
 }
