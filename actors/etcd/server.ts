@@ -70,6 +70,12 @@ export interface EtcdSnapshotData {
 
 /** Watch serving limits and periods (etcd's defaults where etcd has one). */
 export interface ServerOptions {
+  /**
+   * A deliberately broken member (tests of the fuzzer only, test/fuzz/watch-variant.test.ts; never
+   * from a scenario file): `ignoreStartRevision` starts every watch at the current revision, so a
+   * client resuming its watch after a reconnect silently misses what was written meanwhile.
+   */
+  watchVariant?: { ignoreStartRevision?: boolean };
   /** Virtual ms a tick stands for when `onTick` is not told the time (etcd's heartbeat, 100 ms). */
   tickMs: number;
   /** An idle synced stream gets a progress message this often. */
@@ -468,7 +474,7 @@ export function onWatchCreate(m: MemberState, req: WatchCreate): Output {
     key: req.key,
     prefix: req.prefix,
     requireLeader: req.requireLeader,
-    nextRevision: req.startRevision > 0 ? req.startRevision : store.revision + 1,
+    nextRevision: req.startRevision > 0 && m.options.watchVariant?.ignoreStartRevision !== true ? req.startRevision : store.revision + 1,
     seq: 0,
     lastSentMs: m.nowMs,
   };

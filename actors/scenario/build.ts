@@ -59,7 +59,11 @@ export function createSimulation(spec: ScenarioSpec, options: { keepTraceLines?:
 export function buildWorld(sim: Simulation, spec: ScenarioSpec, explainPods: readonly string[] = [], variants: ComponentVariants = {}): World {
   const etcd = spec.cluster.etcd;
   const members = memberNames(etcd.members);
-  addEtcdGroup(sim, members, variants.raft ? { ...etcd, raftVariant: variants.raft } : etcd);
+  const broken = {
+    ...(variants.raft ? { raftVariant: variants.raft } : {}),
+    ...(variants.etcdWatch ? { server: { watchVariant: variants.etcdWatch } } : {}),
+  };
+  addEtcdGroup(sim, members, variants.raft || variants.etcdWatch ? { ...etcd, ...broken } : etcd);
   for (const client of spec.clients) {
     sim.addHost({
       name: client.name,

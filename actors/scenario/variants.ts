@@ -1,5 +1,6 @@
 import type { ApiServerVariant } from '../apiserver/apiserver-core.ts';
 import type { RaftVariant } from '../etcd/raft/types.ts';
+import type { ServerOptions } from '../etcd/server.ts';
 import type { NetworkVariant } from '../kernel/network.ts';
 import type { KubeletVariant } from '../kubelet/pod-worker.ts';
 import type { SchedulerVariant } from '../scheduler/scheduler-core.ts';
@@ -18,6 +19,8 @@ export interface ComponentVariants {
   apiserver?: ApiServerVariant;
   scheduler?: SchedulerVariant;
   kubelet?: KubeletVariant;
+  /** etcd's watch serving (actors/etcd/server.ts ServerOptions.watchVariant). */
+  etcdWatch?: NonNullable<ServerOptions['watchVariant']>;
   /** The simulated network itself (kubesim's own former stream bug). */
   network?: NetworkVariant;
 }
