@@ -8,7 +8,7 @@ import { timestamp } from '../api/time.ts';
 import { toMilli, toUnits } from '../api/quantity.ts';
 import type { V1Pod } from '@kubernetes/client-node';
 // resourcehelper.PodRequests, the kubelet's admission arithmetic: one source for a pod's requests.
-import { podRequests } from '../kubelet/admission.ts';
+import { podRequests } from '../api/pod-requests.ts';
 import { newOutput, type Output } from '../kernel/output.ts';
 import { ERR_COMPACTED, type KeyValue, type WatchEvent } from '../etcd/mvcc.ts';
 import type { Rng } from '../kernel/rng.ts';

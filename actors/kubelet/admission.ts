@@ -4,8 +4,8 @@
  * the kubelet's reason (`OutOfcpu`, `OutOfmemory`, `OutOfpods`, `OutOfephemeral-storage`,
  * `NodeAffinity`) and message; only the first failure is reported, as the kubelet does.
  */
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { toMilli, toUnits } from '../api/quantity.ts';
+import type { V1Pod } from '@kubernetes/client-node';
+import { amount, podRequests, type PodRequests } from '../api/pod-requests.ts';
 
 export interface NodeAllocatable {
   cpu: string | number;
@@ -16,58 +16,8 @@ export interface NodeAllocatable {
 
 export type AdmitResult = { ok: true } | { ok: false; reason: string; message: string };
 
-/** A pod's effective requests: containers summed, init containers as a maximum, sidecars cumulative, overhead added. */
-export interface PodRequests {
-  cpuMilli: number;
-  memoryBytes: number;
-  ephemeralBytes: number;
-}
-
-const RESOURCES = ['cpu', 'memory', 'ephemeral-storage'] as const;
-type Resource = (typeof RESOURCES)[number];
-
-function amount(resource: Resource, q: string | number | undefined): number {
-  if (q === undefined || q === null) return 0;
-  try {
-    return resource === 'cpu' ? toMilli(q) : toUnits(q);
-  } catch {
-    return 0;
-  }
-}
-
-function containerRequests(c: V1Container): Record<Resource, number> {
-  const req = (c.resources?.requests ?? {}) as Record<string, string | number>;
-  const lim = (c.resources?.limits ?? {}) as Record<string, string | number>;
-  // A limit without a request defaults the request (API defaulting).
-  const get = (r: Resource): number => amount(r, req[r] ?? lim[r]);
-  return { cpu: get('cpu'), memory: get('memory'), 'ephemeral-storage': get('ephemeral-storage') };
-}
-
-/** `resourcehelper.PodRequests`. */
-export function podRequests(pod: V1Pod): PodRequests {
-  const total: Record<Resource, number> = { cpu: 0, memory: 0, 'ephemeral-storage': 0 };
-  for (const c of pod.spec?.containers ?? []) {
-    const r = containerRequests(c);
-    for (const k of RESOURCES) total[k] += r[k];
-  }
-  const sidecars: Record<Resource, number> = { cpu: 0, memory: 0, 'ephemeral-storage': 0 };
-  const initMax: Record<Resource, number> = { cpu: 0, memory: 0, 'ephemeral-storage': 0 };
-  for (const c of pod.spec?.initContainers ?? []) {
-    const r = containerRequests(c);
-    for (const k of RESOURCES) {
-      if (c.restartPolicy === 'Always') {
-        sidecars[k] += r[k];
-        initMax[k] = Math.max(initMax[k], sidecars[k]);
-      } else {
-        initMax[k] = Math.max(initMax[k], sidecars[k] + r[k]);
-      }
-    }
-  }
-  const overhead = (pod.spec?.overhead ?? {}) as Record<string, string | number>;
-  const out = {} as Record<Resource, number>;
-  for (const k of RESOURCES) out[k] = Math.max(total[k] + sidecars[k], initMax[k]) + amount(k, overhead[k]);
-  return { cpuMilli: out.cpu, memoryBytes: out.memory, ephemeralBytes: out['ephemeral-storage'] };
-}
+// Re-exported: the kubelet's callers (status.ts, pod-worker.ts) take a pod's requests from here.
+export { podRequests, type PodRequests };
 
 function isTerminal(pod: V1Pod): boolean {
   const phase = pod.status?.phase;
