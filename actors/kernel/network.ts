@@ -214,11 +214,12 @@ export class Network {
   /** An ordered message reaches the cut (held), the back of held data (held), or its receiver. */
   private arriveOrdered(from: string, to: string, key: string, stream: StreamMessage): void {
     const link = this.held.size > 0 ? this.held.get(key) : undefined;
-    if (this.variant.loseStreamsOnPartition === true && this.faultCount > 0 && !this.canReach(from, to)) {
+    const cut = this.faultCount > 0 && !this.canReach(from, to);
+    if (cut && this.variant.loseStreamsOnPartition === true) {
       this.hooks.dropped(from, to, stream.msg, 'partition');
       return;
     }
-    if (link || (this.faultCount > 0 && !this.canReach(from, to))) {
+    if (link || cut) {
       this.hold(from, to, key, link, stream);
       return;
     }
