@@ -28,23 +28,8 @@ spec:
       that: {etcd: {leader: any}}
 `,
 );
-const PICKY = join(scratch, 'picky.yaml');
-writeFileSync(
-  PICKY,
-  `apiVersion: kubesim.io/v1alpha1
-kind: Scenario
-metadata: {name: picky}
-spec:
-  seed: 1
-  duration: 4s
-  cluster:
-    etcd: {members: 3}
-  expect:
-    - name: etcd-0 wins the first election
-      within: {after: 0s, limit: 3s}
-      that: {etcd: {leader: etcd-0}}
-`,
-);
+/** 3 members; "etcd-0 wins the first election" holds on some seeds only. */
+const PICKY = 'test/fixtures/picky-leader.yaml';
 
 describe('seed lists', { timeout: 10_000 }, () => {
   it('reads ranges and lists, sorted and without repeats', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -16,23 +16,7 @@ function pageData(html: string): { durationMs: number; events: number; etcd: { m
 
 const scratch = mkdtempSync(join(tmpdir(), 'kubesim-report-'));
 /** 3 members; "etcd-0 wins the first election" holds on some seeds only. */
-const PICKY = join(scratch, 'picky.yaml');
-writeFileSync(
-  PICKY,
-  `apiVersion: kubesim.io/v1alpha1
-kind: Scenario
-metadata: {name: picky}
-spec:
-  seed: 1
-  duration: 4s
-  cluster:
-    etcd: {members: 3}
-  expect:
-    - name: etcd-0 wins the first election
-      within: {after: 0s, limit: 3s}
-      that: {etcd: {leader: etcd-0}}
-`,
-);
+const PICKY = 'test/fixtures/picky-leader.yaml';
 
 describe('kubesim report and run --report', { timeout: 120_000 }, () => {
   it('report TRACE -o FILE draws the trace that run --trace wrote; run --report draws the same run', async () => {
