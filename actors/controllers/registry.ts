@@ -11,6 +11,7 @@ import { namespaceController } from './namespace/controller.ts';
 import { jobController } from './job/controller.ts';
 import { ttlAfterFinishedController } from './job/ttl-after-finished.ts';
 import { nodeLifecycleController } from './node-lifecycle/controller.ts';
+import { podGcController } from './podgc/controller.ts';
 import { persistentVolumeController } from './persistentvolume/controller.ts';
 import { replicaSetController, replicationControllerController } from './replicaset/controller.ts';
 import { resourceQuotaController } from './resourcequota/controller.ts';
@@ -44,4 +45,5 @@ export const CONTROLLERS: readonly AnyController[] = [
   disruptionController,
   statefulSetController,
   persistentVolumeController,
+  podGcController,
 ];
