@@ -209,8 +209,8 @@ describe('EndpointsDropGonePods', () => {
   const slice = (t: number, rv: number, readyPods: string[]) => ({ t, kind: 'k8s.write', apiserver: 'a0', client: 'kube-controller-manager-0', verb: 'update', resource: 'endpointslices', namespace: 'default', name: 'web-abc', service: 'web', rv, readyPods });
   const fault = (t: number, action: string, targets: string[]) => ({ t, kind: 'fault', action, targets });
   const last = (t: number) => ({ t, kind: 'k8s.running', node: 'w1', namespace: 'default', pod: 'other', running: 1 });
-  // The leader since 0 ms: the controller-manager may see a change from RECONNECT ms on.
-  const since = RECONNECT;
+  // The leader since 0 ms, its informers started then: it may see a change at once.
+  const since = 1000;
 
   it('fires when Endpoints still list a pod as ready past the bound after its deletion began, the controller-manager able to see it', () => {
     const t = trace(leader(0), pod(1, 'a', 1, { ready: true }), endpoints(2, 2, ['a', 'b']), pod(since + 100, 'a', 3, { ready: true, deleting: true }), last(since + 100 + SYNC + 1));
@@ -256,6 +256,14 @@ describe('EndpointsDropGonePods', () => {
 
   it('controlPlaneWholeIntervals: whole from the first lease, broken by a control-plane fault until healed and led again', () => {
     const t = trace(leader(1000), fault(5000, 'crash', ['kube-controller-manager-0']), fault(6000, 'restart', ['kube-controller-manager-0']), { ...leader(9000), identity: 'kube-controller-manager-0_2' }, last(20_000));
-    assert.deepEqual(controlPlaneWholeIntervals(t), [{ from: 1000, to: 5000 }, { from: 9000, to: 20_001 }]);
+    assert.deepEqual(controlPlaneWholeIntervals(t), [
+      { from: 1000, to: 5000, fresh: true },
+      { from: 9000, to: 20_001, fresh: true },
+    ]);
+    const healed = trace(leader(1000), fault(5000, 'isolate', ['etcd-0']), fault(6000, 'heal', ['etcd-0']), last(20_000));
+    assert.deepEqual(controlPlaneWholeIntervals(healed), [
+      { from: 1000, to: 5000, fresh: true },
+      { from: 6000, to: 20_001, fresh: false },
+    ]);
   });
 });

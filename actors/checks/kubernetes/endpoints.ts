@@ -21,7 +21,8 @@ export const ENDPOINTS_SYNC_BOUND_MS = 5_000;
  * still be blind: a reflector whose watch broke backs off up to 30 s before it lists or watches
  * again (client-go reflector backoff 800 ms → 30 s; k8s-semantics §1.4), and a watch that a
  * partition only delayed delivers at once. The clock for ENDPOINTS_SYNC_BOUND_MS starts at the
- * later of the pod's change and the end of that window.
+ * later of the pod's change and the end of that window. Not when the control plane became whole
+ * by a controller-manager taking the lease: it starts its informers then, afresh, with no backoff.
  */
 export const ENDPOINTS_RECONNECT_BOUND_MS = MAX_BACKOFF_MS;
 
@@ -32,12 +33,15 @@ const CONTROLLER_MANAGER_CLIENT = /^kube-controller-manager-/;
 interface Interval {
   from: number;
   to: number;
+  /** It began with a controller-manager taking the lease: its informers start then, with no backoff. */
+  fresh: boolean;
 }
 
 /**
  * When the controller-manager could see every change: no control-plane host (etcd, apiservers,
  * controller-managers) crashed or cut off by a partition, cut or isolation, and a
  * kube-controller-manager holding the lease. Half-open intervals; the last ends after the trace.
+ * `fresh` when the interval began with a controller-manager taking the lease.
  */
 export function controlPlaneWholeIntervals(events: readonly TraceEvent[]): Interval[] {
   const out: Interval[] = [];
@@ -45,6 +49,7 @@ export function controlPlaneWholeIntervals(events: readonly TraceEvent[]): Inter
   const crashed = new Set<string>();
   const leaders = new Set<string>();
   let openSince: number | null = null;
+  let fresh = false;
   let lastT = 0;
   for (const e of events) {
     lastT = e.t;
@@ -67,13 +72,15 @@ export function controlPlaneWholeIntervals(events: readonly TraceEvent[]): Inter
     }
     if (!relevant) continue;
     const whole = cutOff.size === 0 && crashed.size === 0 && leaders.size > 0;
-    if (whole && openSince === null) openSince = e.t;
-    else if (!whole && openSince !== null) {
-      if (e.t > openSince) out.push({ from: openSince, to: e.t });
+    if (whole && openSince === null) {
+      openSince = e.t;
+      fresh = e.kind === 'k8s.leader';
+    } else if (!whole && openSince !== null) {
+      if (e.t > openSince) out.push({ from: openSince, to: e.t, fresh });
       openSince = null;
     }
   }
-  if (openSince !== null) out.push({ from: openSince, to: lastT + 1 });
+  if (openSince !== null) out.push({ from: openSince, to: lastT + 1, fresh });
   return out;
 }
 
@@ -94,7 +101,8 @@ interface PodBad {
  * pod. The controllers must do it within ENDPOINTS_SYNC_BOUND_MS — as far as the control plane can
  * know: the clock runs only while the control plane is whole (controlPlaneWholeIntervals), starts
  * at the later of the pod's change and ENDPOINTS_RECONNECT_BOUND_MS after the control plane became
- * whole, and starts again after every interruption.
+ * whole (at once when it became whole by a controller-manager taking the lease, informers
+ * started afresh), and starts again after every interruption.
  *
  * Read from `k8s.write` lines: pods (`deleting`, `ready`, phase, delete), Endpoints written by a
  * controller-manager and slices the EndpointSlice controller owns (`readyPods`: the uids they list
@@ -165,7 +173,7 @@ export function checkEndpointsDropGonePods(events: readonly TraceEvent[], syncBo
           let at: number | null = null;
           let seeFrom = 0;
           for (const c of whole) {
-            seeFrom = Math.max(bad.from, c.from + reconnectBoundMs);
+            seeFrom = Math.max(bad.from, c.from + (c.fresh ? 0 : reconnectBoundMs));
             const t = Math.max(seeFrom + syncBoundMs, heldFrom);
             if (t < Math.min(heldTo, bad.to, c.to)) {
               at = t;
