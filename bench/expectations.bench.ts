@@ -95,6 +95,7 @@ interface OneRun {
   wallSeconds: number;
   cpuSeconds: number;
   events: number;
+  traceLines: number;
   peakRssMiB: number;
   ok: boolean;
   expectations: number;
@@ -118,6 +119,7 @@ async function runOnce(nodes: number, withExpectations: boolean): Promise<OneRun
     wallSeconds: Number(wallSeconds.toFixed(3)),
     cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(3)),
     events: result.events,
+    traceLines: result.traceLines,
     peakRssMiB: Math.round(peakRss / 2 ** 20),
     ok: result.ok,
     expectations: result.expectations.length,
@@ -164,8 +166,8 @@ if (process.argv[2] === '--child') {
     const row = {
       nodes,
       pods: 2 * Math.round(1.25 * nodes),
-      withExpectations: { wallSecondsMedian: wallWith, wallSeconds: withRuns.map((r) => r.wallSeconds), cpuSecondsMedian: median(withRuns.map((r) => r.cpuSeconds)), events: withRuns[0]!.events, peakRssMiB: Math.max(...withRuns.map((r) => r.peakRssMiB)), allHeld: withRuns.every((r) => r.ok) },
-      withoutExpectations: { wallSecondsMedian: wallWithout, wallSeconds: withoutRuns.map((r) => r.wallSeconds), cpuSecondsMedian: median(withoutRuns.map((r) => r.cpuSeconds)), events: withoutRuns[0]!.events, peakRssMiB: Math.max(...withoutRuns.map((r) => r.peakRssMiB)) },
+      withExpectations: { wallSecondsMedian: wallWith, wallSeconds: withRuns.map((r) => r.wallSeconds), cpuSecondsMedian: median(withRuns.map((r) => r.cpuSeconds)), events: withRuns[0]!.events, traceLines: withRuns[0]!.traceLines, peakRssMiB: Math.max(...withRuns.map((r) => r.peakRssMiB)), allHeld: withRuns.every((r) => r.ok) },
+      withoutExpectations: { wallSecondsMedian: wallWithout, wallSeconds: withoutRuns.map((r) => r.wallSeconds), cpuSecondsMedian: median(withoutRuns.map((r) => r.cpuSeconds)), events: withoutRuns[0]!.events, traceLines: withoutRuns[0]!.traceLines, peakRssMiB: Math.max(...withoutRuns.map((r) => r.peakRssMiB)) },
       expectationShare: Number((1 - wallWithout / wallWith).toFixed(3)),
       // CPU seconds are the steadier figure when other processes share the cores.
       expectationShareOfCpu: Number((1 - median(withoutRuns.map((r) => r.cpuSeconds)) / median(withRuns.map((r) => r.cpuSeconds))).toFixed(3)),

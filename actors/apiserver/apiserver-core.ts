@@ -16,6 +16,7 @@ import { isFailure, type EtcdFailure, type EtcdPort } from './etcd-port.ts';
 import type { ApiMachinery, Lookup, ResourceInfo, UserInfo } from './machinery.ts';
 import { WatchCache, type CacheEvent } from './watch-cache.ts';
 import { EventTtl } from './event-ttl.ts';
+import { endpointWriteFields, podReadyCondition } from './write-trace.ts';
 import { ENDPOINT_INTERVAL_MS, kubernetesEndpoints, kubernetesEndpointSlice, liveMasterAddresses, MASTER_LEASE_PREFIX, masterLeaseKey, masterLeaseValue, sameEndpoints } from './endpoint-reconciler.ts';
 import { allocateService, allocationKeys, dropTypeDependentFields, type Allocation, CLUSTER_IP_KEY_PREFIX, DEFAULT_SERVICE_ALLOCATION, indexedIp, NODE_PORT_KEY_PREFIX, parseCidr, type ServiceAllocationConfig, type TakenAddresses } from './service-allocation.ts';
 import { budgetsForPod, canIgnoreBudget, checkAndDecrement, EVICTION_RETRIES, MORE_THAN_ONE_BUDGET, unreadyPodNeedsNoBudget, type BudgetLike } from './eviction.ts';
@@ -58,6 +59,11 @@ export interface ApiServerConfig {
 export interface ApiServerVariant {
   /** An update's client-given resourceVersion is not compared with the stored one: a stale update wins (a lost update). */
   skipResourceVersionPrecondition?: boolean;
+  /**
+   * A list with resourceVersion N is served from the watch cache at once, however far behind N it
+   * is (as resourceVersion "0" is): a relist can go back in time (kubernetes#59848).
+   */
+  listIgnoresMinimumResourceVersion?: boolean;
 }
 
 export const DEFAULT_APISERVER_CONFIG = {
@@ -540,6 +546,7 @@ export class ApiServerCore {
       return;
     }
     if (rv === '0') return this.serveList(p, c);
+    if (rv !== '' && this.config.variant?.listIgnoresMinimumResourceVersion) return this.serveList(p, c);
     if (rv !== '') {
       const wanted = Number(rv);
       if (!Number.isInteger(wanted) || wanted < 0) return this.respond(req, 400, badRequest(`invalid resource version: ${rv}`));
@@ -1062,7 +1069,9 @@ export class ApiServerCore {
    * (`replaced`) and the client's precondition (`precondition`, an update's
    * metadata.resourceVersion). Pods add what the Kubernetes safety checks read
    * (actors/checks/kubernetes): uid, node, phase, deletion, controller owners, and on create their
-   * requests; nodes add their allocatable.
+   * requests, and ready when their Ready condition is True; nodes add their allocatable;
+   * Endpoints and EndpointSlices the pods they list as ready, Services publishNotReadyAddresses
+   * (write-trace.ts).
    */
   private traceWrite(p: Pending, verb: 'create' | 'update' | 'delete', object: KubeObject, rv: number, replaced?: number, precondition?: string): void {
     const meta = object.metadata ?? {};
@@ -1085,6 +1094,7 @@ export class ApiServerCore {
         ...(pod.spec?.nodeName ? { node: pod.spec.nodeName } : {}),
         ...(pod.status?.phase ? { phase: pod.status.phase } : {}),
         ...(meta.deletionTimestamp ? { deleting: true } : {}),
+        ...(podReadyCondition(object) ? { ready: true } : {}),
         ...(controllers.length > 0 ? { controllers } : {}),
       });
       if (verb === 'create') {
@@ -1094,6 +1104,9 @@ export class ApiServerCore {
     } else if (p.info.resource === 'nodes') {
       const allocatable = (object.status as { allocatable?: Record<string, string | number> } | undefined)?.allocatable;
       if (allocatable) fields.allocatable = { cpuMilli: quantityMilli(allocatable.cpu), memoryBytes: quantityUnits(allocatable.memory), pods: quantityUnits(allocatable.pods) };
+    } else if (verb !== 'delete') {
+      const extra = endpointWriteFields(p.info.resource, object);
+      if (extra) Object.assign(fields, extra);
     }
     this.out.traces.push({ kind: 'k8s.write', fields });
   }

@@ -6,8 +6,15 @@ import type { Output } from '../kernel/output.ts';
 /**
  * client-go's reflector + store, as a deterministic core: LIST (first from the watch cache with
  * resourceVersion "0"), then WATCH from the list's resourceVersion with bookmarks; re-WATCH from
- * the last resourceVersion when a stream ends; re-LIST (consistent, resourceVersion "") on
- * 410 Gone; back off 800 ms doubling to 30 s on errors. Changes come back as deltas.
+ * the last resourceVersion when a stream ends; re-LIST from the last resourceVersion it delivered
+ * (`relistResourceVersion`: served no older than it, so a relist never goes back in time —
+ * kubernetes#59848), or consistent (resourceVersion "") after 410 Gone or "Too large resource
+ * version"; back off 800 ms doubling to 30 s on errors. Changes come back as deltas.
+ *
+ * Each relist is traced (`k8s.relist`: the resourceVersion of the previous list, the last one
+ * delivered since, what was asked and what came back) for the Kubernetes safety check
+ * ReaderNeverGoesBack; the first list of an informer's life and the watch events are not, to keep
+ * the trace small (a line per event delivered to every informer would be the larger part of it).
  */
 
 export interface InformerConfig {
@@ -34,7 +41,9 @@ export interface InformerState {
   watchReqId: number | null;
   /** The LIST in flight, if any (stopInformer abandons it). */
   listReqId: number | null;
-  /** Next list asks for a consistent read: the last resourceVersion is too old. */
+  /** The resourceVersion of the last list applied ('' before the first). */
+  listedResourceVersion: string;
+  /** Next list asks for a consistent read: the last resourceVersion is too old (or too new for the server). */
   needsConsistentList: boolean;
   backoffMs: number;
 }
@@ -48,7 +57,7 @@ export function objectKey(obj: KubeObject): string {
 }
 
 export function newInformer(config: InformerConfig): InformerState {
-  return { config, store: new Map(), resourceVersion: '', synced: false, watchReqId: null, listReqId: null, needsConsistentList: false, backoffMs: INITIAL_BACKOFF_MS };
+  return { config, store: new Map(), resourceVersion: '', listedResourceVersion: '', synced: false, watchReqId: null, listReqId: null, needsConsistentList: false, backoffMs: INITIAL_BACKOFF_MS };
 }
 
 export function ownsTag(inf: InformerState, tag: string): boolean {
@@ -73,8 +82,14 @@ export function startInformer(inf: InformerState, client: ApiClientState, out: O
   list(inf, client, out);
 }
 
+/** client-go `relistResourceVersion`: "" when the last one is unavailable, "0" for the first list, else the last delivered. */
+function relistResourceVersion(inf: InformerState): string {
+  if (inf.needsConsistentList) return '';
+  return inf.resourceVersion === '' ? '0' : inf.resourceVersion;
+}
+
 function list(inf: InformerState, client: ApiClientState, out: Output): void {
-  const resourceVersion = inf.needsConsistentList ? '' : '0';
+  const resourceVersion = relistResourceVersion(inf);
   inf.listReqId = request(client, { verb: 'list', ...target(inf), options: { resourceVersion, ...selectors(inf) } }, `${inf.config.name}:list`, out);
 }
 
@@ -107,6 +122,7 @@ export function stopInformer(inf: InformerState, client: ApiClientState, out: Ou
   inf.watchReqId = null;
   inf.listReqId = null;
   inf.resourceVersion = '';
+  inf.listedResourceVersion = '';
   inf.synced = false;
   inf.needsConsistentList = false;
   inf.backoffMs = INITIAL_BACKOFF_MS;
@@ -130,12 +146,34 @@ export function onResult(inf: InformerState, result: ApiResult, client: ApiClien
   }
   inf.listReqId = null;
   if (result.code !== 200 || isStatus(result.body)) {
+    // The reflector lists again at once, consistently, when its resourceVersion is gone or ahead of the server.
+    if (!inf.needsConsistentList && isResourceVersionUnavailable(result)) {
+      inf.needsConsistentList = true;
+      list(inf, client, out);
+      return [];
+    }
     retryLater(inf, out, 'list');
     return [];
   }
   const listed = result.body as { metadata?: { resourceVersion?: string }; items?: KubeObject[] };
   const deltas = replace(inf, listed.items ?? []);
-  inf.resourceVersion = listed.metadata?.resourceVersion ?? '';
+  const listedRv = listed.metadata?.resourceVersion ?? '';
+  if (inf.listedResourceVersion !== '') {
+    out.traces.push({
+      kind: 'k8s.relist',
+      fields: {
+        client: client.config.name,
+        informer: inf.config.name,
+        resource: inf.config.resource,
+        listedRv: Number(inf.listedResourceVersion),
+        heldRv: Number(inf.resourceVersion),
+        asked: relistResourceVersion(inf),
+        rv: Number(listedRv),
+      },
+    });
+  }
+  inf.resourceVersion = listedRv;
+  inf.listedResourceVersion = listedRv;
   inf.synced = true;
   inf.needsConsistentList = false;
   inf.backoffMs = INITIAL_BACKOFF_MS;
@@ -178,6 +216,12 @@ export function onWatch(inf: InformerState, delivery: WatchDelivery, client: Api
     else retryLater(inf, out, 'watch');
   }
   return deltas;
+}
+
+/** 410 Gone, or 504 "Too large resource version" (client-go isExpiredError, isTooLargeResourceVersionError). */
+function isResourceVersionUnavailable(result: ApiResult): boolean {
+  if (result.code === 410) return true;
+  return result.code === 504 && isStatus(result.body) && (result.body.message ?? '').startsWith('Too large resource version');
 }
 
 /** Replaces the store with a fresh list, as deltas against what was there. */

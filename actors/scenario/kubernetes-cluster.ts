@@ -138,7 +138,7 @@ export class KubernetesCluster {
     }
     for (let i = 0; i < this.spec.controllerManagers; i++) {
       const name = controllerManagerName(i);
-      this.sim.addHost({ name, disk: null, create: (env) => startControllerManager(env, { ...API_CLIENT, token: `${name}-token` }) });
+      this.sim.addHost({ name, disk: null, create: (env) => startControllerManager(env, { ...API_CLIENT, token: `${name}-token` }, this.variants.controllerManager) });
     }
     // The simulated cloud's controller manager: LoadBalancer Services get an address from its pool.
     this.sim.addHost({ name: CLOUD_CONTROLLER_MANAGER_HOST, disk: null, create: (env) => startCloudControllerManager(env, { ...API_CLIENT, token: CLOUD_CONTROLLER_MANAGER_TOKEN }) });

@@ -61,7 +61,7 @@ function kubernetesSafety(events: readonly TraceEvent[]): TraceVerdict {
   const { violations, notes } = kubernetesSafetyFindings(events);
   const noted = notes.length > 0 ? `; noted: ${notes.join('; ')}` : '';
   if (violations.length > 0) return { status: 'fail', detail: violations.map((v) => `${v.check} at ${v.t} ms: ${v.detail}`).join('; ') + noted };
-  return { status: 'pass', detail: `${events.filter((e) => e.kind === 'k8s.write').length} acknowledged writes and ${events.filter((e) => e.kind === 'k8s.running').length} runtime changes checked${noted}` };
+  return { status: 'pass', detail: `${events.filter((e) => e.kind === 'k8s.write').length} acknowledged writes, ${events.filter((e) => e.kind === 'k8s.running').length} runtime changes and ${events.filter((e) => e.kind === 'k8s.relist').length} relists checked${noted}` };
 }
 
 const JUDGES: Record<TracePropertyName, (events: readonly TraceEvent[]) => TraceVerdict> = {

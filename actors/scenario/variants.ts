@@ -1,4 +1,5 @@
 import type { ApiServerVariant } from '../apiserver/apiserver-core.ts';
+import type { ControllerManagerVariant } from '../controllers/controller-manager.ts';
 import type { RaftVariant } from '../etcd/raft/types.ts';
 import type { ServerOptions } from '../etcd/server.ts';
 import type { NetworkVariant } from '../kernel/network.ts';
@@ -19,6 +20,7 @@ export interface ComponentVariants {
   apiserver?: ApiServerVariant;
   scheduler?: SchedulerVariant;
   kubelet?: KubeletVariant;
+  controllerManager?: ControllerManagerVariant;
   /** etcd's watch serving (actors/etcd/server.ts ServerOptions.watchVariant). */
   etcdWatch?: NonNullable<ServerOptions['watchVariant']>;
   /** The simulated network itself (kubesim's own former stream bug). */

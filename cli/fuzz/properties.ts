@@ -130,7 +130,7 @@ const liveness: FuzzProperty = {
 
 const kubernetesSafety = traceProperty(
   'kubernetes-safety',
-  "on the apiservers' acknowledged writes (k8s.write) and what the nodes run (k8s.running): a pod is bound at most once and to a node that was created; no node runs more than its allocatable, nor does a scheduler bind past it next to pods it knows it placed there; an update wins only with the stored resourceVersion, and no acknowledged write is overwritten; a pod has at most one controller; a StatefulSet ordinal never runs twice unless a partition hid the old copy (kubelet admission, pods/binding, optimistic concurrency, ownerReferences validation, StatefulSet identity: actors/checks/kubernetes)",
+  "on the apiservers' acknowledged writes (k8s.write), what the nodes run (k8s.running) and the informers' relists (k8s.relist): a pod is bound at most once and to a node that was created; no node runs more than its allocatable, nor does a scheduler bind past it next to pods it knows it placed there; an update wins only with the stored resourceVersion, and no acknowledged write is overwritten; a pod has at most one controller; a StatefulSet ordinal never runs twice unless a partition hid the old copy; a reader's relist (k8s.relist) is never older than what it held (a list at resourceVersion \"0\" promises no freshness: noted, not failed); Endpoints and EndpointSlices drop a pod as ready within 5 s of its deletion or unreadiness, the clock running only while the control plane is whole, from 30 s after it became so (kubelet admission, pods/binding, optimistic concurrency, ownerReferences validation, StatefulSet identity, NotOlderThan and consistent lists, the endpoints controllers: actors/checks/kubernetes)",
   'the Kubernetes safety checks hold',
 );
 

@@ -6,6 +6,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   checkBoundOnce,
+  checkEndpointsDropGonePods,
+  checkReadersNeverGoBack,
+  controlPlaneWholeIntervals,
+  ENDPOINTS_RECONNECT_BOUND_MS,
+  ENDPOINTS_SYNC_BOUND_MS,
   checkKubernetesSafety,
   checkNodeAllocatable,
   checkOneController,
@@ -170,5 +175,95 @@ describe('checkKubernetesSafety', () => {
   it('gathers every sub-check', () => {
     const t = trace(node(1, 'n1', 1), podCreate(2, 'p', 'u', 2, 100, { controllers: ['ReplicaSet/a', 'ReplicaSet/b'] }), podUpdate(3, 'p', 'u', 3, 2, { node: 'n9', precondition: 1 }));
     assert.deepEqual(checks(checkKubernetesSafety(t)).sort(), ['BoundOnceToAnExistingNode', 'OneController', 'UpdatePreconditionHeld']);
+  });
+});
+
+describe('ReaderNeverGoesBack', () => {
+  const relist = (t: number, listedRv: number, heldRv: number, asked: string, rv: number) => ({ t, kind: 'k8s.relist', client: 'kube-scheduler-0', informer: 'pods', resource: 'pods', listedRv, heldRv, asked, rv });
+
+  it('fires when a relist from the held resourceVersion, or a consistent one, is served older than what the reader held', () => {
+    const v = checkReadersNeverGoBack(trace(relist(10, 100, 140, '140', 120), relist(20, 120, 150, '', 149)));
+    assert.deepEqual(checks(v.violations), ['ReaderNeverGoesBack', 'ReaderNeverGoesBack']);
+    assert.match(v.violations[0]!.detail, /held resourceVersion 140 and relisted with resourceVersion "140", which was served at 120, older/);
+    assert.match(v.violations[1]!.detail, /"" \(consistent\)/);
+  });
+
+  it('fires when the watch left the reader older than its own list', () => {
+    assert.match(checkReadersNeverGoBack(trace(relist(10, 100, 90, '90', 100))).violations[0]!.detail, /listed at resourceVersion 100, then its watch left it at 90/);
+  });
+
+  it('is silent on a relist at or past what was held, and only notes a relist at "0" that went back (no freshness is promised for "0")', () => {
+    assert.deepEqual(checkReadersNeverGoBack(trace(relist(10, 100, 140, '140', 140), relist(20, 140, 150, '', 170))).violations, []);
+    const zero = checkReadersNeverGoBack(trace(relist(10, 100, 140, '0', 120)));
+    assert.deepEqual(zero.violations, []);
+    assert.match(zero.notes[0]!, /a list at "0" may be served from any cache/);
+  });
+});
+
+describe('EndpointsDropGonePods', () => {
+  const SYNC = ENDPOINTS_SYNC_BOUND_MS;
+  const RECONNECT = ENDPOINTS_RECONNECT_BOUND_MS;
+  const leader = (t: number, leaderNow = true) => ({ t, kind: 'k8s.leader', component: 'kube-controller-manager', identity: 'kube-controller-manager-0_1', leader: leaderNow });
+  const pod = (t: number, uid: string, rv: number, extra: Record<string, unknown>) => ({ t, kind: 'k8s.write', apiserver: 'a0', client: 'kubelet-w1', verb: 'update', resource: 'pods', namespace: 'default', name: `web-${uid}`, uid, rv, ...extra });
+  const endpoints = (t: number, rv: number, readyPods: string[], extra: Record<string, unknown> = {}) => ({ t, kind: 'k8s.write', apiserver: 'a0', client: 'kube-controller-manager-0', verb: 'update', resource: 'endpoints', namespace: 'default', name: 'web', rv, readyPods, ...extra });
+  const slice = (t: number, rv: number, readyPods: string[]) => ({ t, kind: 'k8s.write', apiserver: 'a0', client: 'kube-controller-manager-0', verb: 'update', resource: 'endpointslices', namespace: 'default', name: 'web-abc', service: 'web', rv, readyPods });
+  const fault = (t: number, action: string, targets: string[]) => ({ t, kind: 'fault', action, targets });
+  const last = (t: number) => ({ t, kind: 'k8s.running', node: 'w1', namespace: 'default', pod: 'other', running: 1 });
+  // The leader since 0 ms, its informers started then: it may see a change at once.
+  const since = 1000;
+
+  it('fires when Endpoints still list a pod as ready past the bound after its deletion began, the controller-manager able to see it', () => {
+    const t = trace(leader(0), pod(1, 'a', 1, { ready: true }), endpoints(2, 2, ['a', 'b']), pod(since + 100, 'a', 3, { ready: true, deleting: true }), last(since + 100 + SYNC + 1));
+    const v = checkEndpointsDropGonePods(t);
+    assert.deepEqual(checks(v), ['EndpointsDropGonePods']);
+    assert.equal(v[0]!.t, since + 100 + SYNC);
+    assert.match(v[0]!.detail, /endpoints default\/web .* still lists pod default\/web-a \(uid a\) as ready at .*: deletion began at/);
+  });
+
+  it('fires on a slice that keeps a pod ready after it became not ready, and on a pod deleted outright', () => {
+    const notReady = trace(leader(0), pod(1, 'a', 1, { ready: true }), slice(2, 2, ['a']), pod(since, 'a', 3, {}), last(since + SYNC + 10));
+    assert.match(checkEndpointsDropGonePods(notReady)[0]!.detail, /endpointslices default\/web-abc .* not ready at/);
+    const deleted = trace(leader(0), pod(1, 'a', 1, { ready: true }), endpoints(2, 2, ['a']), { ...pod(since, 'a', 3, { ready: true }), verb: 'delete' }, last(since + SYNC + 10));
+    assert.match(checkEndpointsDropGonePods(deleted)[0]!.detail, /deleted at/);
+  });
+
+  it('is silent when the pod left within the bound, came back ready, or its Service publishes not-ready addresses', () => {
+    const removed = trace(leader(0), pod(1, 'a', 1, { ready: true }), endpoints(2, 2, ['a']), pod(since, 'a', 3, { deleting: true }), endpoints(since + SYNC - 1, 4, []), last(since + 3 * SYNC));
+    assert.deepEqual(checkEndpointsDropGonePods(removed), []);
+    const flapped = trace(leader(0), pod(1, 'a', 1, { ready: true }), endpoints(2, 2, ['a']), pod(since, 'a', 3, {}), pod(since + SYNC - 1, 'a', 4, { ready: true }), last(since + 3 * SYNC));
+    assert.deepEqual(checkEndpointsDropGonePods(flapped), []);
+    const publish = { t: 0, kind: 'k8s.write', apiserver: 'a0', client: 'admin', verb: 'create', resource: 'services', namespace: 'default', name: 'web', rv: 1, publishNotReady: true };
+    assert.deepEqual(checkEndpointsDropGonePods(trace(publish, leader(0), endpoints(2, 2, ['a']), pod(since, 'a', 3, { deleting: true }), last(since + 3 * SYNC))), []);
+  });
+
+  it('is silent while the controller-manager was partitioned from the apiservers, crashed or without the lease, and fires once it could see the change for the bound', () => {
+    // The deletion at 40 s falls in a partition that cuts the controller-manager off (35 s to 80 s); the Endpoints keep the pod throughout.
+    const cut = (end: number) => trace(leader(0), pod(1, 'a', 1, { ready: true }), endpoints(2, 2, ['a']), fault(35_000, 'isolate', ['kube-controller-manager-0']), pod(40_000, 'a', 3, { deleting: true }), fault(80_000, 'heal', ['kube-controller-manager-0']), last(end));
+    assert.deepEqual(checkEndpointsDropGonePods(cut(79_999)), [], 'partitioned: the control plane could not know');
+    assert.deepEqual(checkEndpointsDropGonePods(cut(80_000 + RECONNECT + SYNC - 1)), [], 'healed, but the reflectors may still be backing off');
+    const after = checkEndpointsDropGonePods(cut(80_000 + RECONNECT + SYNC));
+    assert.deepEqual(checks(after), ['EndpointsDropGonePods'], 'the bound ran out after the heal');
+    assert.equal(after[0]!.t, 80_000 + RECONNECT + SYNC);
+    // A crashed controller-manager, and a lost lease, stop the clock the same way.
+    const crashed = trace(leader(0), pod(1, 'a', 1, { ready: true }), endpoints(2, 2, ['a']), fault(35_000, 'crash', ['kube-controller-manager-0']), pod(40_000, 'a', 3, { deleting: true }), last(79_999));
+    assert.deepEqual(checkEndpointsDropGonePods(crashed), []);
+    const noLease = trace(leader(0), pod(1, 'a', 1, { ready: true }), endpoints(2, 2, ['a']), leader(35_000, false), pod(40_000, 'a', 3, { deleting: true }), last(79_999));
+    assert.deepEqual(checkEndpointsDropGonePods(noLease), []);
+    // A worker cut off does not hide a pod write from the controller-manager.
+    const workerCut = trace(leader(0), pod(1, 'a', 1, { ready: true }), endpoints(2, 2, ['a']), fault(35_000, 'isolate', ['worker-1']), pod(40_000, 'a', 3, { deleting: true }), last(40_000 + SYNC));
+    assert.deepEqual(checks(checkEndpointsDropGonePods(workerCut)), ['EndpointsDropGonePods']);
+  });
+
+  it('controlPlaneWholeIntervals: whole from the first lease, broken by a control-plane fault until healed and led again', () => {
+    const t = trace(leader(1000), fault(5000, 'crash', ['kube-controller-manager-0']), fault(6000, 'restart', ['kube-controller-manager-0']), { ...leader(9000), identity: 'kube-controller-manager-0_2' }, last(20_000));
+    assert.deepEqual(controlPlaneWholeIntervals(t), [
+      { from: 1000, to: 5000, fresh: true },
+      { from: 9000, to: 20_001, fresh: true },
+    ]);
+    const healed = trace(leader(1000), fault(5000, 'isolate', ['etcd-0']), fault(6000, 'heal', ['etcd-0']), last(20_000));
+    assert.deepEqual(controlPlaneWholeIntervals(healed), [
+      { from: 1000, to: 5000, fresh: true },
+      { from: 6000, to: 20_001, fresh: false },
+    ]);
   });
 });

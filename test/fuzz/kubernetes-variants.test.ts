@@ -7,7 +7,9 @@
  *
  * Budgets: at most 12 search runs (6 where the bug shows on almost every run) and 6 shrink runs
  * per variant; a run of these clusters is about a second of CPU. The kubelet's bug needs a drain
- * among the commands (1 verb in 13), so its search is the longest.
+ * among the commands (1 verb in 13), so its search is the longest. The stale-list apiserver is
+ * found at run 7 of seed 1 (it needs a relist that lands on the lagging apiserver: ~6 s of CPU
+ * with its shrinking), the Endpoints controller at run 1 of seed 15 (~3 s).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -37,6 +39,14 @@ spec:
   workload:
 ${workload}`;
 }
+
+const SERVICE = `    - apiVersion: v1
+      kind: Service
+      metadata: {name: web}
+      spec:
+        selector: {app: web}
+        ports: [{port: 80, targetPort: 80}]
+`;
 
 function deployment(replicas: number, cpu: string): string {
   return `    - apiVersion: apps/v1
@@ -88,6 +98,18 @@ describe('kubernetes-safety catches one broken component per layer', () => {
     // 3 pods of 600m on 2 nodes of 1 CPU: two fit, the third is unschedulable — unless the scheduler forgets the pods it just placed.
     const cluster = clusterFromText(clusterYaml({ count: 2, cpu: '1' }, 1, deployment(3, '600m')));
     assertCaught(cluster, { scheduler: { bindWithoutAssume: true } }, 'SchedulerFitsKnownPods', 12, 6);
+  });
+
+  it('an apiserver that serves a list from resourceVersion N out of a cache behind N: a relist goes back in time (ReaderNeverGoesBack)', () => {
+    // Two apiservers behind the VIP: a relist after a broken watch may land on the one whose cache lags (kubernetes#59848).
+    const cluster = clusterFromText(clusterYaml({ count: 2, cpu: '4' }, 2, deployment(2, '100m')));
+    assertCaught(cluster, { apiserver: { listIgnoresMinimumResourceVersion: true } }, 'ReaderNeverGoesBack', 1, 12);
+  });
+
+  it('an Endpoints controller that ignores pod deletion: a deleted pod stays a ready address (EndpointsDropGonePods)', () => {
+    // A Service over the Deployment: a scale-down or delete leaves pods the broken controller never takes out.
+    const cluster = clusterFromText(clusterYaml({ count: 2, cpu: '4' }, 2, deployment(2, '100m') + SERVICE));
+    assertCaught(cluster, { controllerManager: { endpointsIgnorePodDeletion: true } }, 'EndpointsDropGonePods', 15, 6);
   });
 
   it('a kubelet that ignores a deletion: a StatefulSet ordinal runs twice (OneRunningPodPerOrdinal)', () => {

@@ -1,4 +1,6 @@
 import type { TraceEvent } from '../../kernel/trace.ts';
+import { checkEndpointsDropGonePods } from './endpoints.ts';
+import { checkReadersNeverGoBack } from './reader.ts';
 
 /**
  * Kubernetes safety, checked after a run on its trace: pure functions `(events) → violations`,
@@ -7,8 +9,11 @@ import type { TraceEvent } from '../../kernel/trace.ts';
  * They read three kinds of lines:
  * - `k8s.write` (the apiserver, apiserver-core.ts `traceWrite`): every write an apiserver
  *   committed and acknowledges, with the resourceVersion it got, the one it replaced and the
- *   client's precondition; pods carry uid, node, phase, deletion, controllers, requests (on
- *   create); nodes their allocatable;
+ *   client's precondition; pods carry uid, node, phase, deletion, readiness, controllers,
+ *   requests (on create); nodes their allocatable; Endpoints and EndpointSlices the pods they
+ *   list as ready (endpoints.ts);
+ * - `k8s.relist` (the informers, actors/client/informer.ts): what a reader held when it listed
+ *   again and what the list gave it (reader.ts);
  * - `k8s.running` (the kubelets): what each node's container runtime runs — the ground truth a
  *   partition does not hide; `k8s.schedule`, `k8s.event` (reason Scheduled) and `k8s.leader`
  *   (the scheduler's decisions, acknowledged bindings and leadership);
@@ -26,6 +31,8 @@ export const KUBERNETES_CHECKS = [
   'AcknowledgedWriteKept',
   'OneController',
   'OneRunningPodPerOrdinal',
+  'ReaderNeverGoesBack',
+  'EndpointsDropGonePods',
 ] as const;
 
 export type KubernetesCheckName = (typeof KUBERNETES_CHECKS)[number];
@@ -399,9 +406,13 @@ export function checkOneOrdinal(events: readonly TraceEvent[]): KubernetesFindin
   return { violations, notes };
 }
 
+export { checkEndpointsDropGonePods, controlPlaneWholeIntervals, ENDPOINTS_RECONNECT_BOUND_MS, ENDPOINTS_SYNC_BOUND_MS } from './endpoints.ts';
+export { checkReadersNeverGoBack } from './reader.ts';
+
 /** Every sub-check, in KUBERNETES_CHECKS order, and the notes. */
 export function kubernetesSafetyFindings(events: readonly TraceEvent[]): KubernetesFindings {
   const ordinal = checkOneOrdinal(events);
+  const readers = checkReadersNeverGoBack(events);
   return {
     violations: [
       ...checkBoundOnce(events),
@@ -411,8 +422,10 @@ export function kubernetesSafetyFindings(events: readonly TraceEvent[]): Kuberne
       ...checkWriteChain(events),
       ...checkOneController(events),
       ...ordinal.violations,
+      ...readers.violations,
+      ...checkEndpointsDropGonePods(events),
     ],
-    notes: ordinal.notes,
+    notes: [...ordinal.notes, ...readers.notes],
   };
 }
 

@@ -54,3 +54,24 @@ export const endpointsController = defineController<null>({
   queues: [{ workers: 5, sync: syncEndpoints }],
   newState: () => null,
 });
+
+/**
+ * A deliberately broken Endpoints controller, for the fuzzer's tests only (ComponentVariants
+ * `controllerManager.endpointsIgnorePodDeletion`): its pod handlers drop every event of a pod
+ * whose deletion has begun, and pod deletions — so a pod deleted while nothing else in its
+ * Service changes stays a ready address (EndpointsDropGonePods catches it).
+ */
+export const endpointsControllerIgnoringPodDeletion = defineController<null>({
+  ...endpointsController,
+  handlers: (endpointsController.handlers ?? []).map((h) =>
+    h.informer !== PODS
+      ? h
+      : {
+          ...h,
+          onUpdate: (old, pod, ctx) => {
+            if (!pod.metadata?.deletionTimestamp) h.onUpdate?.(old, pod, ctx);
+          },
+          onDelete: () => undefined,
+        },
+  ),
+});
