@@ -34,6 +34,23 @@ interface Ack {
   seq: number;
 }
 
+/**
+ * Indexes or revisions: one number, nearly always (kept unboxed: these records exist for every
+ * entry a log still holds), or several.
+ */
+type Numbers = number | number[];
+
+function listOf(n: Numbers | undefined): readonly number[] {
+  return n === undefined ? [] : typeof n === 'number' ? [n] : n;
+}
+
+function withNumber(n: Numbers | undefined, x: number): Numbers {
+  if (n === undefined) return x;
+  if (typeof n === 'number') return n === x ? n : [n, x];
+  if (!n.includes(x)) n.push(x);
+  return n;
+}
+
 function describeAck(a: Ack): string {
   const rev = a.revision === undefined ? '' : `, revision ${a.revision}`;
   return `acknowledged write ${quote(a.entryId)} (${a.op} ${quote(a.key)}${rev}, ok at ${ms(a.t)})`;
@@ -41,15 +58,15 @@ function describeAck(a: Ack): string {
 
 export function acknowledgedWritesDurable(): Check {
   /** Entry id → indexes where it was committed (normally one; two if a client reused an id). */
-  const committedAt = new Map<string, number[]>();
+  const committedAt = new Map<string, Numbers>();
   /** Protected index → the acknowledgement, and the term the entry there was committed in. */
   const ackedAt = new Map<number, { ack: Ack; commitTerm: number }>();
   const acks: Ack[] = [];
   /** Entry id → revisions it produced when applied (on any member), and the last index it was applied at. */
-  const appliedRevisions = new Map<string, { revisions: number[]; index: number }>();
+  const appliedRevisions = new Map<string, { revisions: Numbers; index: number }>();
 
   const settled = (a: Ack): boolean => {
-    const revs = appliedRevisions.get(a.entryId)?.revisions ?? [];
+    const revs = listOf(appliedRevisions.get(a.entryId)?.revisions);
     if (a.revision === undefined ? revs.length > 0 : revs.includes(a.revision)) return true;
     return revs.length === 0 && a.op === 'delete';
   };
@@ -61,23 +78,24 @@ export function acknowledgedWritesDurable(): Check {
         const id = c.entry[1];
         if (id === '' || model.committed.has(c.index)) continue;
         const at = committedAt.get(id);
-        if (at === undefined) committedAt.set(id, [c.index]);
+        if (at === undefined) committedAt.set(id, c.index);
+        else if (typeof at === 'number') committedAt.set(id, [at, c.index]);
         else at.push(c.index);
       }
       return null;
     },
     onApply(e) {
       const applied = appliedRevisions.get(e.id);
-      if (applied === undefined) appliedRevisions.set(e.id, { revisions: [e.revision], index: e.index });
+      if (applied === undefined) appliedRevisions.set(e.id, { revisions: e.revision, index: e.index });
       else {
-        if (!applied.revisions.includes(e.revision)) applied.revisions.push(e.revision);
+        applied.revisions = withNumber(applied.revisions, e.revision);
         applied.index = Math.max(applied.index, e.index);
       }
       return null;
     },
     onFloor(floor) {
       for (const index of ackedAt.keys()) if (index <= floor) ackedAt.delete(index);
-      for (const [id, at] of committedAt) if (at.every((i) => i <= floor)) committedAt.delete(id);
+      for (const [id, at] of committedAt) if (listOf(at).every((i) => i <= floor)) committedAt.delete(id);
       // A delete nobody applied stays unsettled until the end (it may still be applied).
       const waiting = new Set<string>();
       let kept = 0;
@@ -94,7 +112,7 @@ export function acknowledgedWritesDurable(): Check {
       const ack: Ack = { entryId: e.entryId, op: e.op, key: e.key, revision: e.revision, t: e.t, seq: e.seq };
       const indexes = committedAt.get(e.entryId);
       if (indexes === undefined) return `${describeAck(ack)}: no member has committed that entry`;
-      for (const i of indexes) {
+      for (const i of listOf(indexes)) {
         const committed = model.committed.get(i);
         if (committed !== undefined && !ackedAt.has(i)) ackedAt.set(i, { ack, commitTerm: committed.commitTerm });
       }
@@ -125,7 +143,7 @@ export function acknowledgedWritesDurable(): Check {
       const out: LateFinding[] = [];
       for (const a of acks) {
         if (settled(a)) continue;
-        const revs = appliedRevisions.get(a.entryId)?.revisions ?? [];
+        const revs = listOf(appliedRevisions.get(a.entryId)?.revisions);
         const seen = revs.length === 0 ? 'no member applied it' : `it was applied with revision ${revs.join(', ')}`;
         const never = a.revision === undefined ? 'was never applied' : 'was never applied with that revision';
         out.push({ t: a.t, seq: a.seq, detail: `${describeAck(a)} ${never}: ${seen}` });

@@ -21,18 +21,22 @@
  * (no log holds those indexes any more) are dropped, so the map is as large as the logs are.
  */
 import type { Check } from './check.ts';
+import { IndexWindow } from './index-window.ts';
 import { newEntryAt, newTermAt } from './model.ts';
 import { fmtIndexed, ms, quote } from './violation.ts';
 
+/** The first entry of one term seen at an index; `otherTerm` chains the records of other terms there (rare: a conflict). */
 interface Seen {
+  term: number;
   id: string;
   prevTerm: number;
   member: string;
   t: number;
+  otherTerm: Seen | null;
 }
 
 export function logMatching(): Check {
-  const byIndex = new Map<number, Map<number, Seen>>();
+  const byIndex = new IndexWindow<Seen>();
   return {
     invariant: 'LogMatching',
     onLog(c, t) {
@@ -40,11 +44,17 @@ export function logMatching(): Check {
       for (let i = c.firstChanged; i <= c.newLen; i++) {
         const entry = newEntryAt(c, i)!;
         const prevTerm = newTermAt(c, i - 1)!;
-        let byTerm = byIndex.get(i);
-        if (byTerm === undefined) byIndex.set(i, (byTerm = new Map()));
-        const seen = byTerm.get(entry[0]);
-        if (seen === undefined) {
-          byTerm.set(entry[0], { id: entry[1], prevTerm, member: c.member.name, t });
+        const first = byIndex.get(i);
+        let seen: Seen | null | undefined = first;
+        while (seen !== undefined && seen !== null && seen.term !== entry[0]) seen = seen.otherTerm;
+        if (seen === undefined || seen === null) {
+          const record: Seen = { term: entry[0], id: entry[1], prevTerm, member: c.member.name, t, otherTerm: null };
+          if (first === undefined) byIndex.set(i, record);
+          else {
+            let last = first;
+            while (last.otherTerm !== null) last = last.otherTerm;
+            last.otherTerm = record;
+          }
           continue;
         }
         if (detail !== null) continue;
@@ -63,7 +73,7 @@ export function logMatching(): Check {
       return detail;
     },
     onFloor(floor) {
-      for (const index of byIndex.keys()) if (index <= floor) byIndex.delete(index);
+      byIndex.deleteUpTo(floor);
     },
   };
 }
