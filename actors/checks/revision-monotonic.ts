@@ -28,7 +28,8 @@ export function revisionMonotonic(): Check {
   return {
     invariant: 'RevisionMonotonic',
     onApply(e, m) {
-      const a: Applied = { member: m.name, index: e.index, id: e.id, revision: e.revision, t: e.t };
+      // The event itself is the record (its member is m's name): StateMachineSafety keeps the same object.
+      const a: Applied = e;
       let detail: string | null = null;
 
       const last = lastOf.get(m.name);

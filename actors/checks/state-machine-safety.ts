@@ -71,7 +71,8 @@ export function stateMachineSafety(): Check {
         detail = `${m.name} applied ${quote(e.id)} at index ${e.index}, but the entry there is ${describeCommitted(committed)}`;
       }
       const first = appliedAt.get(e.index);
-      if (first === undefined) appliedAt.set(e.index, { id: e.id, member: m.name, t: e.t });
+      // The event itself is the record (its member is m's name): RevisionMonotonic keeps the same object.
+      if (first === undefined) appliedAt.set(e.index, e);
       else if (detail === null && first.id !== e.id) {
         detail =
           `two different entries applied at index ${e.index}: ${quote(first.id)} on ${first.member} ` +

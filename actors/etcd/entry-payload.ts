@@ -27,8 +27,12 @@ export class GuardedPut {
 
 export type EntryPayload = MvccCommand | GuardedPut;
 
-/** The command in its compact form when it has the guarded-put shape, else the command itself. */
-export function packCommand(command: MvccCommand): EntryPayload {
+/**
+ * The command in its compact form when it has the guarded-put shape, else the command itself.
+ * `sharedKey` gives the copy of a key to keep (the store's own, so thousands of entries writing
+ * one key share one string).
+ */
+export function packCommand(command: MvccCommand, sharedKey: (key: string) => string = (key) => key): EntryPayload {
   if (command.op !== 'txn') return command;
   const { compare, success, failure } = command;
   if (success.length !== 1 || compare.length > 1 || failure.length > 1) return command;
@@ -39,7 +43,7 @@ export function packCommand(command: MvccCommand): EntryPayload {
   if (c !== undefined && (c.key !== key || c.result !== '=' || c.target === 'value')) return command;
   const f = failure[0];
   if (f !== undefined && (f.op !== 'range' || f.key !== key || f.prefix !== undefined || f.revision !== undefined || f.limit !== undefined || f.countOnly !== undefined)) return command;
-  return new GuardedPut(key, put.value, c === undefined ? null : c.target, c === undefined ? 0 : c.value, f !== undefined);
+  return new GuardedPut(sharedKey(key), put.value, c === undefined ? null : c.target, c === undefined ? 0 : c.value, f !== undefined);
 }
 
 /** The command an entry's payload stands for: equal (deepEqual) to the one `packCommand` was given. */
