@@ -70,7 +70,7 @@ interface IdRecord {
 }
 
 export function acknowledgedWritesDurable(): Check {
-  const byId = new Map<string, IdRecord>();
+  let byId = new Map<string, IdRecord>();
   /** Protected index → the acknowledgement, and the term the entry there was committed in. */
   const ackedAt = new Map<number, { ack: Ack; commitTerm: number }>();
   const acks: Ack[] = [];
@@ -123,6 +123,10 @@ export function acknowledgedWritesDurable(): Check {
         if (record.revisions !== undefined && record.appliedIndex <= floor && !waiting.has(id)) record.revisions = undefined;
         if (record.committedAt === undefined && record.revisions === undefined) byId.delete(id);
       }
+      // A Map keeps the slots of deleted keys until it grows again: at a log's length of keys
+      // added and two thirds of them forgotten per snapshot cycle, its table stayed about four
+      // times larger than its keys. A copy holds only the keys kept.
+      byId = new Map(byId);
     },
     onOp(e, model) {
       if (e.phase !== 'complete' || e.result !== 'ok' || !WRITES.has(e.op)) return null;
