@@ -34,22 +34,49 @@ interface Ack {
   seq: number;
 }
 
+/**
+ * Indexes or revisions: one number, nearly always (kept unboxed: these records exist for every
+ * entry a log still holds), or several.
+ */
+type Numbers = number | number[];
+
+function listOf(n: Numbers | undefined): readonly number[] {
+  return n === undefined ? [] : typeof n === 'number' ? [n] : n;
+}
+
+function withNumber(n: Numbers | undefined, x: number): Numbers {
+  if (n === undefined) return x;
+  if (typeof n === 'number') return n === x ? n : [n, x];
+  if (!n.includes(x)) n.push(x);
+  return n;
+}
+
 function describeAck(a: Ack): string {
   const rev = a.revision === undefined ? '' : `, revision ${a.revision}`;
   return `acknowledged write ${quote(a.entryId)} (${a.op} ${quote(a.key)}${rev}, ok at ${ms(a.t)})`;
 }
 
+/**
+ * What is kept of one entry id: where it was committed and what applying it produced. One map
+ * for both (a map keyed by every entry id a log holds costs more than its records).
+ */
+interface IdRecord {
+  /** Indexes where it was committed (normally one; two if a client reused an id); undefined: none (kept). */
+  committedAt: Numbers | undefined;
+  /** Revisions it produced when applied (on any member); undefined: not applied (or forgotten). */
+  revisions: Numbers | undefined;
+  /** The last index it was applied at (meaningful while `revisions` is set). */
+  appliedIndex: number;
+}
+
 export function acknowledgedWritesDurable(): Check {
-  /** Entry id → indexes where it was committed (normally one; two if a client reused an id). */
-  const committedAt = new Map<string, number[]>();
+  let byId = new Map<string, IdRecord>();
   /** Protected index → the acknowledgement, and the term the entry there was committed in. */
   const ackedAt = new Map<number, { ack: Ack; commitTerm: number }>();
   const acks: Ack[] = [];
-  /** Entry id → revisions it produced when applied (on any member), and the last index it was applied at. */
-  const appliedRevisions = new Map<string, { revisions: number[]; index: number }>();
 
   const settled = (a: Ack): boolean => {
-    const revs = appliedRevisions.get(a.entryId)?.revisions ?? [];
+    const revs = listOf(byId.get(a.entryId)?.revisions);
     if (a.revision === undefined ? revs.length > 0 : revs.includes(a.revision)) return true;
     return revs.length === 0 && a.op === 'delete';
   };
@@ -60,41 +87,53 @@ export function acknowledgedWritesDurable(): Check {
       for (const c of change.newlyCommitted) {
         const id = c.entry[1];
         if (id === '' || model.committed.has(c.index)) continue;
-        const at = committedAt.get(id);
-        if (at === undefined) committedAt.set(id, [c.index]);
-        else at.push(c.index);
+        const record = byId.get(id);
+        if (record === undefined) byId.set(id, { committedAt: c.index, revisions: undefined, appliedIndex: 0 });
+        else if (record.committedAt === undefined) record.committedAt = c.index;
+        else if (typeof record.committedAt === 'number') record.committedAt = [record.committedAt, c.index];
+        else record.committedAt.push(c.index);
       }
       return null;
     },
     onApply(e) {
-      const applied = appliedRevisions.get(e.id);
-      if (applied === undefined) appliedRevisions.set(e.id, { revisions: [e.revision], index: e.index });
-      else {
-        if (!applied.revisions.includes(e.revision)) applied.revisions.push(e.revision);
-        applied.index = Math.max(applied.index, e.index);
+      const record = byId.get(e.id);
+      if (record === undefined) byId.set(e.id, { committedAt: undefined, revisions: e.revision, appliedIndex: e.index });
+      else if (record.revisions === undefined) {
+        record.revisions = e.revision;
+        record.appliedIndex = e.index;
+      } else {
+        record.revisions = withNumber(record.revisions, e.revision);
+        record.appliedIndex = Math.max(record.appliedIndex, e.index);
       }
       return null;
     },
     onFloor(floor) {
       for (const index of ackedAt.keys()) if (index <= floor) ackedAt.delete(index);
-      for (const [id, at] of committedAt) if (at.every((i) => i <= floor)) committedAt.delete(id);
+      for (const record of byId.values()) if (record.committedAt !== undefined && listOf(record.committedAt).every((i) => i <= floor)) record.committedAt = undefined;
       // A delete nobody applied stays unsettled until the end (it may still be applied).
       const waiting = new Set<string>();
       let kept = 0;
       for (const a of acks) {
-        if (settled(a) && appliedRevisions.has(a.entryId)) continue;
+        if (settled(a) && byId.get(a.entryId)?.revisions !== undefined) continue;
         acks[kept++] = a;
         waiting.add(a.entryId);
       }
       acks.length = kept;
-      for (const [id, applied] of appliedRevisions) if (applied.index <= floor && !waiting.has(id)) appliedRevisions.delete(id);
+      for (const [id, record] of byId) {
+        if (record.revisions !== undefined && record.appliedIndex <= floor && !waiting.has(id)) record.revisions = undefined;
+        if (record.committedAt === undefined && record.revisions === undefined) byId.delete(id);
+      }
+      // A Map keeps the slots of deleted keys until it grows again: at a log's length of keys
+      // added and two thirds of them forgotten per snapshot cycle, its table stayed about four
+      // times larger than its keys. A copy holds only the keys kept.
+      byId = new Map(byId);
     },
     onOp(e, model) {
       if (e.phase !== 'complete' || e.result !== 'ok' || !WRITES.has(e.op)) return null;
       const ack: Ack = { entryId: e.entryId, op: e.op, key: e.key, revision: e.revision, t: e.t, seq: e.seq };
-      const indexes = committedAt.get(e.entryId);
+      const indexes = byId.get(e.entryId)?.committedAt;
       if (indexes === undefined) return `${describeAck(ack)}: no member has committed that entry`;
-      for (const i of indexes) {
+      for (const i of listOf(indexes)) {
         const committed = model.committed.get(i);
         if (committed !== undefined && !ackedAt.has(i)) ackedAt.set(i, { ack, commitTerm: committed.commitTerm });
       }
@@ -125,7 +164,7 @@ export function acknowledgedWritesDurable(): Check {
       const out: LateFinding[] = [];
       for (const a of acks) {
         if (settled(a)) continue;
-        const revs = appliedRevisions.get(a.entryId)?.revisions ?? [];
+        const revs = listOf(byId.get(a.entryId)?.revisions);
         const seen = revs.length === 0 ? 'no member applied it' : `it was applied with revision ${revs.join(', ')}`;
         const never = a.revision === undefined ? 'was never applied' : 'was never applied with that revision';
         out.push({ t: a.t, seq: a.seq, detail: `${describeAck(a)} ${never}: ${seen}` });

@@ -77,9 +77,14 @@ export class InvariantChecker {
     ];
   }
 
-  /** What the checkers still keep per index (tests: memory stays bounded under compaction). */
-  retained(): { floor: number; committed: number } {
-    return { floor: this.model.floor, committed: this.model.committed.size };
+  /**
+   * What the checkers still keep per index (tests: memory stays bounded under compaction, and
+   * members' logs share one [term, id] pair per entry: `logPairs` counts the distinct pairs).
+   */
+  retained(): { floor: number; committed: number; logPairs: number } {
+    const pairs = new Set<unknown>();
+    for (const m of this.model.members.values()) for (const entry of m.log) pairs.add(entry);
+    return { floor: this.model.floor, committed: this.model.committed.size, logPairs: pairs.size };
   }
 
   /** Every violation found so far, `finish()`'s included once it ran. */

@@ -24,15 +24,74 @@ import type { Check } from './check.ts';
 import { newEntryAt, newTermAt } from './model.ts';
 import { fmtIndexed, ms, quote } from './violation.ts';
 
+/** The first entry of another term seen at an index already recorded (rare: a conflict); `next` chains more. */
 interface Seen {
+  term: number;
   id: string;
   prevTerm: number;
   member: string;
   t: number;
+  next: Seen | null;
+}
+
+/**
+ * The first entry seen at each index, as parallel columns (one slot each per index, where an
+ * object per index cost twice as much: every index a log holds has one); other terms at an index
+ * go to `otherTerms`.
+ */
+class FirstSeen {
+  private start = 0;
+  private terms: number[] = [];
+  private ids: string[] = [];
+  private prevTerms: number[] = [];
+  private members: string[] = [];
+  private times: number[] = [];
+  private readonly otherTerms = new Map<number, Seen>();
+
+  /** The record of `term` at `index`, or undefined; records it (from `make`) when there is none. */
+  find(index: number, term: number, make: () => Omit<Seen, 'next'>): Seen | undefined {
+    if (this.terms.length === 0 && Number.isInteger(index)) this.start = index;
+    const slot = index - this.start;
+    if (slot >= 0 && slot < this.terms.length && this.terms[slot] === term) {
+      return { term, id: this.ids[slot]!, prevTerm: this.prevTerms[slot]!, member: this.members[slot]!, t: this.times[slot]!, next: null };
+    }
+    const first = this.otherTerms.size === 0 ? undefined : this.otherTerms.get(index);
+    for (let s: Seen | null | undefined = first; s !== undefined && s !== null; s = s.next) if (s.term === term) return s;
+    const r = make();
+    if (slot === this.terms.length && first === undefined) {
+      this.terms.push(r.term);
+      this.ids.push(r.id);
+      this.prevTerms.push(r.prevTerm);
+      this.members.push(r.member);
+      this.times.push(r.t);
+      return undefined;
+    }
+    const record: Seen = { ...r, next: null };
+    if (first === undefined) this.otherTerms.set(index, record);
+    else {
+      let last = first;
+      while (last.next !== null) last = last.next;
+      last.next = record;
+    }
+    return undefined;
+  }
+
+  deleteUpTo(floor: number): void {
+    const drop = Math.min(Math.floor(floor) - this.start + 1, this.terms.length);
+    if (drop > 0) {
+      this.terms = this.terms.slice(drop);
+      this.ids = this.ids.slice(drop);
+      this.prevTerms = this.prevTerms.slice(drop);
+      this.members = this.members.slice(drop);
+      this.times = this.times.slice(drop);
+      this.start += drop;
+    }
+    for (const index of this.otherTerms.keys()) if (index <= floor) this.otherTerms.delete(index);
+  }
 }
 
 export function logMatching(): Check {
-  const byIndex = new Map<number, Map<number, Seen>>();
+  const byIndex = new FirstSeen();
   return {
     invariant: 'LogMatching',
     onLog(c, t) {
@@ -40,13 +99,8 @@ export function logMatching(): Check {
       for (let i = c.firstChanged; i <= c.newLen; i++) {
         const entry = newEntryAt(c, i)!;
         const prevTerm = newTermAt(c, i - 1)!;
-        let byTerm = byIndex.get(i);
-        if (byTerm === undefined) byIndex.set(i, (byTerm = new Map()));
-        const seen = byTerm.get(entry[0]);
-        if (seen === undefined) {
-          byTerm.set(entry[0], { id: entry[1], prevTerm, member: c.member.name, t });
-          continue;
-        }
+        const seen = byIndex.find(i, entry[0], () => ({ term: entry[0], id: entry[1], prevTerm, member: c.member.name, t }));
+        if (seen === undefined) continue;
         if (detail !== null) continue;
         const who = c.member.name;
         if (seen.id !== entry[1]) {
@@ -63,7 +117,7 @@ export function logMatching(): Check {
       return detail;
     },
     onFloor(floor) {
-      for (const index of byIndex.keys()) if (index <= floor) byIndex.delete(index);
+      byIndex.deleteUpTo(floor);
     },
   };
 }

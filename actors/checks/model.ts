@@ -14,6 +14,7 @@
  * checkers forget what they kept per index there (`Check.onFloor`): memory stays bounded.
  */
 import type { Role } from './events.ts';
+import { IndexWindow } from './index-window.ts';
 import { fmtIndexed, ms, sameEntry, type LogEntry } from './violation.ts';
 
 export interface MemberState {
@@ -128,7 +129,7 @@ export interface CommitChange {
 export class ClusterModel {
   readonly members = new Map<string, MemberState>();
   /** Index → the entry committed there (as first seen). Keys are 1..maxCommitted (barring violations). */
-  readonly committed = new Map<number, CommittedEntry>();
+  readonly committed = new IndexWindow<CommittedEntry>();
   maxCommitted = 0;
   /**
    * Runs of globally committed indexes by commit term, in the order they were committed:
@@ -170,7 +171,21 @@ export class ClusterModel {
     const m = c.member;
     if (c.firstChanged > Math.max(c.oldLen, c.newLen)) return;
     m.log.length = c.firstChanged - 1 - m.logStart;
-    for (let i = c.firstChanged; i <= c.newLen; i++) m.log.push(c.entries[i - c.from]!);
+    for (let i = c.firstChanged; i <= c.newLen; i++) m.log.push(this.shared(m, i, c.entries[i - c.from]!));
+  }
+
+  /**
+   * The same entry as another member's log holds at `index`, if one does, so that five logs
+   * holding an entry keep one [term, id] pair between them, not one each (every member's
+   * `raft.log` line brings its own copy).
+   */
+  private shared(m: MemberState, index: number, entry: LogEntry): LogEntry {
+    for (const other of this.members.values()) {
+      if (other === m) continue;
+      const held = entryAt(other, index);
+      if (held !== undefined && held !== entry && sameEntry(held, entry)) return held;
+    }
+    return entry;
   }
 
   /**
@@ -205,7 +220,7 @@ export class ClusterModel {
     for (const other of this.members.values()) floor = Math.min(floor, other.logStart);
     if (floor <= this.floor) return false;
     this.floor = floor;
-    for (const index of this.committed.keys()) if (index <= floor) this.committed.delete(index);
+    this.committed.deleteUpTo(floor);
     return true;
   }
 

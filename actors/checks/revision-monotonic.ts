@@ -6,6 +6,7 @@
  * being deterministic) a log index always produces the same revision.
  */
 import type { Check } from './check.ts';
+import { IndexWindow } from './index-window.ts';
 import { ms, quote } from './violation.ts';
 
 interface Applied {
@@ -22,12 +23,13 @@ function what(a: Applied): string {
 
 export function revisionMonotonic(): Check {
   const lastOf = new Map<string, Applied>();
-  const byRevision = new Map<number, Applied>();
-  const byIndex = new Map<number, Applied>();
+  const byRevision = new IndexWindow<Applied>();
+  const byIndex = new IndexWindow<Applied>();
   return {
     invariant: 'RevisionMonotonic',
     onApply(e, m) {
-      const a: Applied = { member: m.name, index: e.index, id: e.id, revision: e.revision, t: e.t };
+      // The event itself is the record (its member is m's name): StateMachineSafety keeps the same object.
+      const a: Applied = e;
       let detail: string | null = null;
 
       const last = lastOf.get(m.name);
@@ -60,8 +62,8 @@ export function revisionMonotonic(): Check {
     // Below the floor no member applies again. Forgetting those records bounds memory; what is lost
     // is only a cross-member reuse of a forgotten revision (a member's own going back, lastOf, stays).
     onFloor(floor) {
-      for (const [index] of byIndex) if (index <= floor) byIndex.delete(index);
-      for (const [revision, a] of byRevision) if (a.index <= floor) byRevision.delete(revision);
+      byIndex.deleteUpTo(floor);
+      byRevision.deleteIf((a) => a.index <= floor);
     },
   };
 }

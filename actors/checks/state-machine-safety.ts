@@ -10,11 +10,12 @@
  *   drop committed entries it holds).
  */
 import type { Check } from './check.ts';
+import { IndexWindow } from './index-window.ts';
 import { describeCommitted, entryAt, newEntryAt } from './model.ts';
 import { entriesCount, fmtEntry, fmtIndexed, ms, quote } from './violation.ts';
 
 export function stateMachineSafety(): Check {
-  const appliedAt = new Map<number, { id: string; member: string; t: number }>();
+  const appliedAt = new IndexWindow<{ id: string; member: string; t: number }>();
   return {
     invariant: 'StateMachineSafety',
     onCommit(change, _t, model) {
@@ -54,7 +55,7 @@ export function stateMachineSafety(): Check {
       return null;
     },
     onFloor(floor) {
-      for (const index of appliedAt.keys()) if (index <= floor) appliedAt.delete(index);
+      appliedAt.deleteUpTo(floor);
     },
     onApply(e, m, model) {
       let detail: string | null = null;
@@ -70,7 +71,8 @@ export function stateMachineSafety(): Check {
         detail = `${m.name} applied ${quote(e.id)} at index ${e.index}, but the entry there is ${describeCommitted(committed)}`;
       }
       const first = appliedAt.get(e.index);
-      if (first === undefined) appliedAt.set(e.index, { id: e.id, member: m.name, t: e.t });
+      // The event itself is the record (its member is m's name): RevisionMonotonic keeps the same object.
+      if (first === undefined) appliedAt.set(e.index, e);
       else if (detail === null && first.id !== e.id) {
         detail =
           `two different entries applied at index ${e.index}: ${quote(first.id)} on ${first.member} ` +

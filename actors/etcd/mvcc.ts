@@ -520,6 +520,14 @@ function forEachSelected(store: MvccStore, selector: KeySelector, visit: (histor
   }
 }
 
+/**
+ * The store's own copy of `key` when it holds the key, else `key`: a writer that uses it keeps one
+ * string per key, not one per write (every request brings its own copy).
+ */
+export function storedKey(store: MvccStore, key: string): string {
+  return findHistory(store, key)?.key ?? key;
+}
+
 function findHistory(store: MvccStore, key: string): KeyHistory | undefined {
   const chunk = store.keyChunks[chunkIndexFor(store.keyChunks, key)];
   const history = chunk?.[lowerBound(chunk, key)];

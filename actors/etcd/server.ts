@@ -11,6 +11,7 @@ import {
   type WatchEvent,
   firstEventAtOrAfter,
   cloneStore,
+  storedKey,
 } from './mvcc.ts';
 import {
   ERR_NO_LEADER,
@@ -29,6 +30,7 @@ import { newRaft, propose, readIndex, step, takeChanges, tick, type Raft } from 
 import { compact, createSnapshot, entryAt, termAt } from './raft/log.ts';
 import type { RaftConfig, RaftMessage, RaftStorage, Snapshot } from './raft/types.ts';
 import { newOutput, type Output } from '../kernel/output.ts';
+import { packCommand, unpackCommand, type EntryPayload } from './entry-payload.ts';
 
 /**
  * An etcd member's server logic around its Raft core: answers clients, applies committed entries
@@ -64,7 +66,9 @@ export function newDisk(): EtcdDisk {
  */
 export interface EtcdSnapshotData {
   readonly store: MvccStore;
-  readonly appliedIds: readonly (readonly [string, number])[];
+  /** The duplicate window: `appliedIds[i]` was applied at `appliedAt[i]`, oldest first (two flat arrays: a pair per id cost 9 times more). */
+  readonly appliedIds: readonly string[];
+  readonly appliedAt: readonly number[];
 }
 
 
@@ -230,7 +234,7 @@ export function onClientRequest(m: MemberState, req: ClientRequest): Output {
   // A duplicate of a request already in flight or applied must not be proposed again.
   if (m.waiting.has(id) || isDuplicate(m, id, lastIndexOf(r.storage) + 1)) return flush(m);
   m.waiting.set(id, { client: req.from, reqId: req.reqId });
-  propose(r, id, commandOf(request));
+  propose(r, id, packCommand(commandOf(request), (key) => storedKey(m.disk.store, key)));
   return flush(m);
 }
 
@@ -312,6 +316,20 @@ function lastIndexOf(s: RaftStorage): number {
   return s.compactedIndex + s.entries.length;
 }
 
+/**
+ * Drops the ids applied before index `oldest`: no later entry can be their duplicate (see
+ * isDuplicate). Done before every apply, so the window holds `duplicateWindowEntries` ids at
+ * most, whatever the Raft log holds between snapshots. Ids are only ever inserted when absent,
+ * in apply order (an id still held is within the window, so its entry is skipped as a
+ * duplicate), so the map's order is index order and the oldest ids are at its front.
+ */
+function forgetAppliedIdsBefore(appliedIds: Map<string, number>, oldest: number): void {
+  for (const [id, at] of appliedIds) {
+    if (at >= oldest) return;
+    appliedIds.delete(id);
+  }
+}
+
 /** True when `id` was applied within the duplicate window before `index`. */
 function isDuplicate(m: MemberState, id: string, index: number): boolean {
   const at = m.disk.appliedIds.get(id);
@@ -325,10 +343,11 @@ function applyCommitted(m: MemberState, out: Output): void {
   while (disk.applied < disk.raft.commit) {
     const entry = entryAt(disk.raft, disk.applied + 1)!;
     disk.applied = entry.index;
+    forgetAppliedIdsBefore(disk.appliedIds, entry.index - m.options.duplicateWindowEntries);
     if (entry.data === null || isDuplicate(m, entry.id, entry.index)) continue;
     disk.appliedIds.set(entry.id, entry.index);
     const before = disk.store.revision;
-    const result = applyCommand(disk.store, entry.data as MvccCommand);
+    const result = applyCommand(disk.store, unpackCommand(entry.data as EntryPayload));
     const revision = disk.store.revision;
     if (revision !== before) {
       out.traces.push({ kind: 'etcd.apply', fields: { member: m.name, index: entry.index, revision, id: entry.id } });
@@ -349,16 +368,15 @@ function applyCommitted(m: MemberState, out: Output): void {
  * etcd's triggerSnapshot (server/etcdserver/server.go): once more than snapshotCount entries
  * were applied since the last snapshot, snapshot the backend at the applied index and compact
  * the raft log to snapshotCatchUpEntries behind it. Every member does this on its own, at the
- * same indexes unless it restored a snapshot. The duplicate window is pruned at the same time.
+ * same indexes unless it restored a snapshot.
  */
 function maybeSnapshot(m: MemberState, out: Output): void {
   const disk = m.disk;
   const s = disk.raft;
   const snapshotIndex = s.snapshot?.index ?? 0;
   if (disk.applied - snapshotIndex <= m.options.snapshotCount) return;
-  const oldest = disk.applied - m.options.duplicateWindowEntries;
-  for (const [id, at] of disk.appliedIds) if (at < oldest) disk.appliedIds.delete(id);
-  const data: EtcdSnapshotData = { store: cloneStore(disk.store), appliedIds: [...disk.appliedIds] };
+  // appliedIds holds the duplicate window only (forgetAppliedIdsBefore, before every apply).
+  const data: EtcdSnapshotData = { store: cloneStore(disk.store), appliedIds: [...disk.appliedIds.keys()], appliedAt: [...disk.appliedIds.values()] };
   createSnapshot(s, disk.applied, data);
   const compactTo = disk.applied - m.options.snapshotCatchUpEntries;
   if (compactTo > 0 && compact(s, compactTo)) {
@@ -376,7 +394,8 @@ function restoreSnapshot(m: MemberState, out: Output, snapshot: Snapshot): void 
   const disk = m.disk;
   const data = snapshot.data as EtcdSnapshotData;
   disk.store = cloneStore(data.store);
-  disk.appliedIds = new Map(data.appliedIds);
+  disk.appliedIds = new Map();
+  for (let i = 0; i < data.appliedIds.length; i++) disk.appliedIds.set(data.appliedIds[i]!, data.appliedAt[i]!);
   disk.applied = snapshot.index;
   for (const key of m.watchers.keys()) m.unsynced.add(key);
   out.traces.push({ kind: 'raft.snapshot', fields: { member: m.name, index: snapshot.index, term: snapshot.term, revision: disk.store.revision } });

@@ -88,6 +88,17 @@ describe('checkers with compacted logs: correct traces pass', () => {
     assert.equal(kept.floor, index - 5);
     assert.equal(kept.committed, 5, 'only the entries still in some log');
   });
+
+  it("keeps one [term, id] pair per entry for all members' logs, though each member's raft.log brings its own", () => {
+    const checker = new InvariantChecker();
+    const b = elected();
+    for (let index = 2; index <= 11; index++) {
+      for (const member of ALL) b.log(member, index, [1, `w#${index}`]);
+      b.commitAll(ALL, index, 1);
+    }
+    for (const e of b.events) assert.deepEqual(checker.observeAll(e), []);
+    assert.equal(checker.retained().logPairs, 11, 'one pair per index (the leader\'s empty entry and ten writes)');
+  });
 });
 
 describe('checkers with compacted logs: violations are still caught', () => {
