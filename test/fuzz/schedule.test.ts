@@ -31,8 +31,10 @@ it('100 generated schedules on the default cluster load back from their scenario
     assert.deepEqual(withoutSources(loaded), withoutSources(spec));
   }
   // Every command kind was among them.
-  assert.deepEqual([...verbs].sort(), ['apply', 'cordon', 'crash', 'cut', 'drain', 'get', 'heal', 'isolate', 'kubectl-delete', 'partition', 'put', 'restart', 'scale']);
+  assert.deepEqual([...verbs].sort(), ['apply', 'cordon', 'crash', 'cut', 'drain', 'get', 'heal', 'isolate', 'kubectl-delete', 'partition', 'put', 'restart', 'rollout', 'scale', 'set-image']);
 });
+
+const manifestOf = (kind: string, name: string) => cluster.workloads.find((w) => w.kind === kind && w.name === name)!.manifest;
 
 it('the final phase heals, restarts every crashed host, uncordons, and re-applies a touched Deployment', () => {
   const commands: Command[] = [
@@ -54,7 +56,7 @@ it('the final phase heals, restarts every crashed host, uncordons, and re-applie
       // worker-1 was restarted already; `leader` is an etcd member: `all` restarts every member.
       [at, { verb: 'restart', targets: ['all', 'kube-scheduler-0'] }],
       [at, { verb: 'uncordon', user: 'admin', node: 'worker-2' }],
-      [at + 5_000, { verb: 'apply', user: 'admin', manifests: [cluster.deployment!.manifest] }],
+      [at + 5_000, { verb: 'apply', user: 'admin', manifests: [manifestOf('deployment', 'web')] }],
     ],
   );
   // Untouched Deployment, nothing crashed or cordoned: only the heal and the members' restart.
