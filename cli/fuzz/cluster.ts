@@ -138,11 +138,12 @@ spec:
 `;
 
 /**
- * Phases (TigerBeetle's two): faults from 5 s (the Deployment, applied at t=0, exists from ~2.2 s)
- * to 15 s; at 16 s
- * every fault heals and every crashed host restarts; then 44 s to settle — a kubelet's watch
- * backoff after an apiserver outage reaches 30 s, and a rollout of a few pods takes ~10 s.
- * An etcd-only cluster settles in 14 s, as the Raft property test allows.
+ * Phases (TigerBeetle's two): faults from 5 s (the workloads, applied at t=0, exist from ~2.2 s)
+ * to 15 s; at 16 s every fault heals and every crashed host restarts, and at 21 s every touched
+ * workload is re-applied; then, until 60 s, the cluster settles — a kubelet's watch backoff after
+ * an apiserver outage reaches 30 s, and a rollout of a few pods takes ~10 s. With traffic, the
+ * 3 s after that are the window in which every request must succeed. An etcd-only cluster
+ * settles in 14 s, as the Raft property test allows.
  */
 const K8S_TIMES = { faultStartMs: 5_000, faultEndMs: 15_000, settleMs: 44_000 };
 const ETCD_TIMES = { faultStartMs: 0, faultEndMs: 20_000, settleMs: 14_000 };
