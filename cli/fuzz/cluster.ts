@@ -258,6 +258,3 @@ export const healAtMs = (c: FuzzCluster): number => c.faultEndMs + 1_000;
 
 /** The end of the settle time: liveness judges the cluster's state here. */
 export const settledAtMs = (c: FuzzCluster): number => healAtMs(c) + c.settleMs;
-
-/** The workloads of one kind. */
-export const workloadsOf = (c: FuzzCluster, ...kinds: FuzzWorkloadKind[]): FuzzWorkload[] => c.workloads.filter((w) => kinds.includes(w.kind));
