@@ -1,9 +1,10 @@
 /**
  * `kubesim fuzz` throughput: runs per second of the search (schedule drawn by fast-check, played
  * as a scenario, every property judged) on the default cluster (3 etcd members, 2 apiservers, a
- * scheduler, a controller-manager, 3 nodes, a Deployment; 60 virtual seconds a run) and on an
+ * scheduler, a controller-manager, 3 nodes; a Deployment and a StatefulSet of 2, a DaemonSet, two
+ * Services, 5 requests/s of traffic; 64 virtual seconds a run) and on an
  * etcd-only cluster (3 members, 35 virtual seconds a run). The search runs in this process (one
- * worker, no shard), a fixed seed, all four properties, `reps` times per cluster; the figures are
+ * worker, no shard), a fixed seed, every property, `reps` times per cluster; the figures are
  * medians. Runs per CPU second (this process's user + system time) is given beside runs per wall
  * second: on a shared machine it moves less with the load. Prints one JSON object on stdout.
  *

@@ -247,6 +247,7 @@ function expectation(e: Expectation): Yaml {
   if (e.event) that.event = eventCondition(e.event);
   if (e.workload) that.workload = { ...objectFields(e.workload.object), ...e.workload.counts, ...(e.workload.condition ? { condition: { ...e.workload.condition } } : {}) };
   if (e.rollout) that.rollout = objectFields(e.rollout.object);
+  if (e.endpoints) that.endpoints = { service: e.endpoints.service, ...(e.endpoints.namespace !== undefined ? { namespace: e.endpoints.namespace } : {}) };
   if (e.running) that.running = { ...objectFields(e.running.object), ...(e.running.count !== undefined ? { count: e.running.count } : {}), ...(e.running.maxAtOnce !== undefined ? { maxAtOnce: e.running.maxAtOnce } : {}) };
   if (e.traffic) {
     const { window, ...rest } = e.traffic;

@@ -2,6 +2,7 @@ import type { KubeObject } from '../api/protocol.ts';
 import type { KeyValue } from '../etcd/mvcc.ts';
 import type { ClusterState, StateListener } from './cluster-state.ts';
 import type { Verdict } from './conditions.ts';
+import { checkEndpoints } from './endpoints-conditions.ts';
 import { checkNode, checkObject, EventsTally, PodsTally } from './k8s-conditions.ts';
 import type { Expectation } from './spec.ts';
 import { checkWorkload, deploymentRevision, RolloutTally } from './workload-conditions.ts';
@@ -48,6 +49,22 @@ export class KubeObserver {
       }
     }
     if (exp.rollout) this.parts.push(this.rollout(new RolloutTally(exp.rollout)));
+    if (exp.endpoints) {
+      const cond = exp.endpoints;
+      const namespace = cond.namespace ?? 'default';
+      // Read afresh when the Service, its Endpoints, or any pod or EndpointSlice of its namespace changed.
+      this.parts.push(
+        this.following(
+          [
+            [state.keyOf('services', namespace, cond.service), false],
+            [state.keyOf('endpoints', namespace, cond.service), false],
+            [state.prefixOf('pods', namespace), true],
+            [state.prefixOf('endpointslices', namespace), true],
+          ],
+          () => checkEndpoints(cond, state),
+        ),
+      );
+    }
   }
 
   /** A Deployment's key and the pods of its namespace, into one tally. */
@@ -67,7 +84,7 @@ export class KubeObserver {
 
   /** True when the expectation has Kubernetes conditions. */
   static concerns(exp: Expectation): boolean {
-    return !!(exp.pods || exp.node || exp.object || exp.event || exp.workload || exp.rollout);
+    return !!(exp.pods || exp.node || exp.object || exp.event || exp.workload || exp.rollout || exp.endpoints);
   }
 
   /** The conditions' verdict on the committed state as it is now: the first failing one, or all details. */
@@ -92,12 +109,16 @@ export class KubeObserver {
 
   /** One object by its key: checked afresh when the key changes. */
   private keyed(key: string | undefined, check: () => Verdict): Part {
+    return this.following([[key, false]], check);
+  }
+
+  /** Keys and prefixes (`[key, isPrefix]`): checked afresh when any of them changes. */
+  private following(keys: readonly [string | undefined, boolean][], check: () => Verdict): Part {
     const part: Part = { dirty: true, verdict: null, check };
-    if (key === undefined) return part;
     const touch = (): void => {
       part.dirty = true;
     };
-    this.stops.push(this.state.follow({ key, prefix: false, put: touch, deleted: touch, reset: touch }));
+    for (const [key, prefix] of keys) if (key !== undefined) this.stops.push(this.state.follow({ key, prefix, put: touch, deleted: touch, reset: touch }));
     return part;
   }
 

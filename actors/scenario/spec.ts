@@ -350,6 +350,16 @@ export interface RolloutCondition {
 }
 
 /**
+ * A Service routes to exactly its ready pods: its EndpointSlices' ready endpoints and its
+ * Endpoints' addresses are the addresses of the ready, not terminating pods its selector matches.
+ */
+export interface EndpointsCondition {
+  service: string;
+  /** default when absent. */
+  namespace?: string;
+}
+
+/**
  * A workload's pods as the nodes' container runtimes run them (kubelet traces, not the API):
  * how many run now, and the most that ever ran at once.
  */
@@ -390,6 +400,7 @@ export interface Expectation {
   event?: EventCondition;
   workload?: WorkloadCondition;
   rollout?: RolloutCondition;
+  endpoints?: EndpointsCondition;
   running?: RunningCondition;
   traffic?: TrafficCondition;
   env?: EnvCondition;

@@ -1,4 +1,8 @@
-import type { ManifestDoc, ScenarioSpec } from '../../actors/scenario/spec.ts';
+import { nodeShouldRunDaemonPod } from '../../actors/controllers/daemonset/daemonset.ts';
+import type { DaemonSetJson } from '../../actors/controllers/daemonset/daemonset.ts';
+import { nodeObject } from '../../actors/kubelet/status.ts';
+import type { KubeObject } from '../../actors/api/protocol.ts';
+import type { ManifestDoc, NodeSpec, ScenarioSpec } from '../../actors/scenario/spec.ts';
 import { memberNames } from '../../actors/scenario/spec.ts';
 import { InputError } from '../guard.ts';
 import { loadScenarioFile, loadScenarioText } from '../loader/index.ts';
@@ -15,11 +19,23 @@ export const FUZZ_CLIENT = 'fuzz';
 /** A second etcd client for the background workload of an etcd-only cluster (schedule.ts `workloadPeriodMs`). */
 export const FUZZ_LOAD_CLIENT = 'fuzz-load';
 
-export interface FuzzDeployment {
+/** The kinds of workload the fuzz commands act on and liveness judges. */
+export type FuzzWorkloadKind = 'deployment' | 'statefulset' | 'daemonset' | 'service';
+
+export interface FuzzWorkload {
+  kind: FuzzWorkloadKind;
   name: string;
   namespace: string;
-  replicas: number;
-  /** The manifest as the cluster applies it at t=0: an `apply` step re-creates it after a delete. */
+  /**
+   * The ready pods liveness expects once the manifest is re-applied: spec.replicas of a
+   * Deployment or StatefulSet (1 when unset, as the apiserver defaults it), the nodes that should
+   * run a DaemonSet's pod (the daemonset controller's own predicate on the nodes as they
+   * register); none for a Service.
+   */
+  desired: number | undefined;
+  /** The pod template's container names (a rollout sets one's image); none for a Service. */
+  containers: string[];
+  /** The manifest as the cluster applies it at t=0: the final phase re-applies it when a command touched the workload. */
   manifest: ManifestDoc;
 }
 
@@ -32,8 +48,8 @@ export interface FuzzCluster {
   controllerManagers: string[];
   /** Node names (kubelets; kube-proxy shares the node's machine). */
   nodes: string[];
-  /** The first Deployment of the cluster's manifests, the target of scale/apply/delete steps. */
-  deployment: FuzzDeployment | undefined;
+  /** Every Deployment, StatefulSet, DaemonSet and Service of the cluster's manifests, in manifest order: what the workload commands touch and liveness judges. */
+  workloads: FuzzWorkload[];
   etcdClient: string;
   /** The background workload's writer (etcd-only clusters; undefined with Kubernetes). */
   loadClient: string | undefined;
@@ -41,11 +57,19 @@ export interface FuzzCluster {
   faultStartMs: number;
   faultEndMs: number;
   settleMs: number;
+  /**
+   * After the settle time, the window in which every traffic source's requests must all succeed
+   * (0 without traffic); the run ends when the last of them has timed out.
+   */
+  trafficCheckMs: number;
 }
 
 /**
- * 3 etcd members, 2 apiservers behind the VIP, a scheduler, a controller-manager, 3 workers and
- * a Deployment of 2 replicas. Small on purpose: a run is 1 virtual minute, about a second of CPU.
+ * 3 etcd members, 2 apiservers behind the VIP, a scheduler, a controller-manager and 3 workers;
+ * a Deployment of 2 behind a ClusterIP Service, a StatefulSet of 2 behind its headless Service,
+ * a DaemonSet on every node, and one client on worker-0 sending 5 requests/s to the web Service
+ * by name all through the run (which brings the cluster DNS addon: CoreDNS, 1 replica). Small on
+ * purpose: a run is about 1 virtual minute.
  */
 export const DEFAULT_CLUSTER_YAML = `apiVersion: kubesim.io/v1alpha1
 kind: Scenario
@@ -62,6 +86,7 @@ spec:
       - name: worker
         count: 3
         capacity: {cpu: "4", memory: 8Gi, pods: 110}
+    dns: {enabled: true, replicas: 1}
   clients:
     - {name: ${FUZZ_CLIENT}, kind: etcd}
   workload:
@@ -74,18 +99,59 @@ spec:
         template:
           metadata: {labels: {app: web}}
           spec:
-            containers: [{name: app, image: nginx:1.25, resources: {requests: {cpu: 100m, memory: 64Mi}}}]
+            containers: [{name: app, image: nginx:1.25, ports: [{containerPort: 80}], resources: {requests: {cpu: 100m, memory: 64Mi}}}]
+    - apiVersion: v1
+      kind: Service
+      metadata: {name: web}
+      spec:
+        selector: {app: web}
+        ports: [{port: 80, targetPort: 80}]
+    - apiVersion: apps/v1
+      kind: StatefulSet
+      metadata: {name: db, labels: {app: db}}
+      spec:
+        serviceName: db
+        replicas: 2
+        selector: {matchLabels: {app: db}}
+        template:
+          metadata: {labels: {app: db}}
+          spec:
+            containers: [{name: db, image: redis:7.2, ports: [{containerPort: 6379}], resources: {requests: {cpu: 100m, memory: 64Mi}}}]
+    - apiVersion: v1
+      kind: Service
+      metadata: {name: db}
+      spec:
+        clusterIP: None
+        selector: {app: db}
+        ports: [{port: 6379, targetPort: 6379}]
+    - apiVersion: apps/v1
+      kind: DaemonSet
+      metadata: {name: node-agent, labels: {app: node-agent}}
+      spec:
+        selector: {matchLabels: {app: node-agent}}
+        template:
+          metadata: {labels: {app: node-agent}}
+          spec:
+            containers: [{name: agent, image: busybox:1.36, resources: {requests: {cpu: 10m, memory: 16Mi}}}]
+  traffic:
+    - {name: users, from: {node: worker-0}, to: web:80, rate: 5/s, timeout: 1s}
 `;
 
 /**
- * Phases (TigerBeetle's two): faults from 5 s (the Deployment, applied at t=0, exists from ~2.2 s)
- * to 15 s; at 16 s
- * every fault heals and every crashed host restarts; then 44 s to settle — a kubelet's watch
- * backoff after an apiserver outage reaches 30 s, and a rollout of a few pods takes ~10 s.
- * An etcd-only cluster settles in 14 s, as the Raft property test allows.
+ * Phases (TigerBeetle's two): faults from 5 s (the workloads, applied at t=0, exist from ~2.2 s)
+ * to 15 s; at 16 s every fault heals and every crashed host restarts, and at 21 s every touched
+ * workload is re-applied; then, until 60 s, the cluster settles — a kubelet's watch backoff after
+ * an apiserver outage reaches 30 s, and a rollout of a few pods takes ~10 s. With traffic, the
+ * 3 s after that are the window in which every request must succeed. An etcd-only cluster
+ * settles in 14 s, as the Raft property test allows.
  */
 const K8S_TIMES = { faultStartMs: 5_000, faultEndMs: 15_000, settleMs: 44_000 };
 const ETCD_TIMES = { faultStartMs: 0, faultEndMs: 20_000, settleMs: 14_000 };
+/**
+ * After the settle time, every request a traffic source starts in this window must succeed: the
+ * Service routes to ready pods as a user sees it (DNS, the node's kube-proxy, a backend).
+ */
+const TRAFFIC_CHECK_MS = 3_000;
 
 export function defaultCluster(): FuzzCluster {
   return clusterOf(loadScenarioText(DEFAULT_CLUSTER_YAML, '<kubesim fuzz default cluster>'));
@@ -118,17 +184,38 @@ export function clusterFromFile(file: string): FuzzCluster {
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const record = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : {});
 
-function findDeployment(workload: readonly ManifestDoc[]): FuzzDeployment | undefined {
+const WORKLOAD_KINDS: Readonly<Record<string, FuzzWorkloadKind>> = { Deployment: 'deployment', StatefulSet: 'statefulset', DaemonSet: 'daemonset', Service: 'service' };
+
+/** The nodes that should run the DaemonSet's pod, as the nodes register (labels, taints), by the daemonset controller's own predicate. */
+function daemonSetNodes(ds: Record<string, unknown>, nodes: readonly NodeSpec[]): number {
+  let n = 0;
+  nodes.forEach((node, index) => {
+    const registered: KubeObject = { ...nodeObject({ name: node.name, index, labels: node.labels, taints: node.taints, capacity: { cpu: `${node.capacity.cpuMilli}m`, memory: String(node.capacity.memoryBytes), pods: node.capacity.pods } }, 0) };
+    if (nodeShouldRunDaemonPod(ds as DaemonSetJson, registered).shouldRun) n++;
+  });
+  return n;
+}
+
+function findWorkloads(workload: readonly ManifestDoc[], nodes: readonly NodeSpec[]): FuzzWorkload[] {
+  const out: FuzzWorkload[] = [];
   for (const m of workload) {
-    if (m.object.kind !== 'Deployment') continue;
+    const kind = WORKLOAD_KINDS[String(m.object.kind)];
     const meta = record(m.object.metadata);
     const name = str(meta.name);
-    if (name === undefined) continue;
-    const replicas = record(m.object.spec).replicas;
-    // A Deployment without spec.replicas gets 1, as the apiserver defaults it.
-    return { name, namespace: str(meta.namespace) ?? 'default', replicas: typeof replicas === 'number' ? replicas : 1, manifest: m };
+    if (kind === undefined || name === undefined) continue;
+    const spec = record(m.object.spec);
+    const containers = (record(record(record(spec.template).spec)).containers ?? []) as unknown[];
+    const replicas = typeof spec.replicas === 'number' ? spec.replicas : 1;
+    out.push({
+      kind,
+      name,
+      namespace: str(meta.namespace) ?? 'default',
+      desired: kind === 'service' ? undefined : kind === 'daemonset' ? daemonSetNodes(m.object, nodes) : replicas,
+      containers: Array.isArray(containers) ? containers.map((c) => str(record(c).name)).filter((c): c is string => c !== undefined) : [],
+      manifest: m,
+    });
   }
-  return undefined;
+  return out;
 }
 
 function clusterOf(spec: ScenarioSpec): FuzzCluster {
@@ -145,20 +232,29 @@ function clusterOf(spec: ScenarioSpec): FuzzCluster {
     loadClient = FUZZ_LOAD_CLIENT;
   }
   const times = k8s ? K8S_TIMES : ETCD_TIMES;
-  const durationMs = times.faultEndMs + 1_000 + times.settleMs;
+  const settledAtMs = times.faultEndMs + 1_000 + times.settleMs;
+  const traffic = spec.traffic ?? [];
+  const trafficCheckMs = traffic.length > 0 ? TRAFFIC_CHECK_MS : 0;
+  // The check window's last requests end by their timeout: the run lasts until then.
+  const durationMs = settledAtMs + trafficCheckMs + (traffic.length > 0 ? Math.max(...traffic.map((t) => t.timeoutMs)) : 0);
   return {
-    base: { ...spec, clients, timeline: [], expectations: [], durationMs },
+    // A traffic source that ran to the end of the file's run runs to the end of the fuzz run.
+    base: { ...spec, clients, timeline: [], expectations: [], durationMs, ...(spec.traffic ? { traffic: spec.traffic.map((t) => (t.stopMs >= spec.durationMs ? { ...t, stopMs: durationMs } : t)) } : {}) },
     members: memberNames(spec.cluster.etcd.members),
     apiservers: k8s ? Array.from({ length: k8s.apiservers }, (_, i) => `kube-apiserver-${i}`) : [],
     schedulers: k8s ? Array.from({ length: k8s.schedulers }, (_, i) => `kube-scheduler-${i}`) : [],
     controllerManagers: k8s ? Array.from({ length: k8s.controllerManagers }, (_, i) => `kube-controller-manager-${i}`) : [],
     nodes: k8s ? k8s.nodes.map((n) => n.name) : [],
-    deployment: k8s ? findDeployment(k8s.workload) : undefined,
+    workloads: k8s ? findWorkloads(k8s.workload, k8s.nodes) : [],
     etcdClient: client?.name ?? FUZZ_CLIENT,
     loadClient,
     ...times,
+    trafficCheckMs,
   };
 }
 
 /** When every fault heals and every crashed host restarts. */
 export const healAtMs = (c: FuzzCluster): number => c.faultEndMs + 1_000;
+
+/** The end of the settle time: liveness judges the cluster's state here. */
+export const settledAtMs = (c: FuzzCluster): number => healAtMs(c) + c.settleMs;

@@ -119,7 +119,8 @@ function selectedProperties(names: readonly string[] | undefined): FuzzProperty[
 function describeCluster(c: FuzzCluster, file: string | undefined): string {
   const parts = [`${c.members.length} etcd members`];
   if (c.apiservers.length > 0) parts.push(`${c.apiservers.length} apiservers, ${c.schedulers.length} schedulers, ${c.controllerManagers.length} controller-managers, ${c.nodes.length} nodes`);
-  if (c.deployment) parts.push(`deployment/${c.deployment.name} (${c.deployment.replicas} replicas)`);
+  if (c.workloads.length > 0) parts.push(c.workloads.map((w) => `${w.kind}/${w.name}${w.desired !== undefined ? ` (${w.desired})` : ''}`).join(', '));
+  if (c.trafficCheckMs > 0) parts.push(`traffic from ${(c.base.traffic ?? []).map((t) => t.name).join(', ')}`);
   return `${file ?? 'default cluster'}: ${parts.join(', ')}; faults ${formatSeconds(c.faultStartMs)}–${formatSeconds(c.faultEndMs)}, heal at ${formatSeconds(c.faultEndMs + 1_000)}, settle ${formatSeconds(c.settleMs)}`;
 }
 

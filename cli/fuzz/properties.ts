@@ -2,8 +2,8 @@ import { judgeTraceProperty, type TracePropertyName } from '../../actors/scenari
 import type { TraceEvent } from '../../actors/kernel/trace.ts';
 import type { RunResult } from '../../actors/scenario/runner.ts';
 import type { Expectation, ScenarioSpec } from '../../actors/scenario/spec.ts';
-import { healAtMs, type FuzzCluster } from './cluster.ts';
-import { GENERATED } from './schedule.ts';
+import { healAtMs, settledAtMs, type FuzzCluster, type FuzzWorkload } from './cluster.ts';
+import { GENERATED, workloadRef } from './schedule.ts';
 
 /**
  * The properties `kubesim fuzz` checks on every run, each selectable by name. A property may add
@@ -103,23 +103,65 @@ const watch = traceProperty(
   'every watch keeps the etcd watch guarantees',
 );
 
+/**
+ * Liveness (TigerBeetle's two phases): faults, then a heal and a settle time, after which the
+ * cluster must have converged. etcd elects a leader within the settle time; the Kubernetes state
+ * is judged at its end (`settledAtMs`), not at the first moment it holds — the final phase
+ * re-applies touched manifests 5 s after the heal, so a workload may look settled before its
+ * target is written back. Then:
+ * - every Deployment and StatefulSet has spec.replicas pods, all ready and all of the manifest's
+ *   template (status replicas, readyReplicas, updatedReplicas); every DaemonSet runs one updated,
+ *   ready pod on each node that should run it (desiredNumberScheduled, numberReady,
+ *   updatedNumberScheduled);
+ * - every pod of the workloads' namespaces is bound to a node: the default cluster has room for
+ *   every pod, so a pod still unbound is one the scheduler failed to place (a `--cluster` whose
+ *   pods cannot all fit fails this, as its workloads' ready counts would);
+ * - every Service with a selector routes to exactly its ready pods (`that.endpoints`: its
+ *   EndpointSlices and Endpoints);
+ * - and, as a user sees it, every request of every traffic source started in the window after the
+ *   settle time succeeds (DNS, the node's kube-proxy, a ready backend).
+ */
+function livenessExpectations(c: FuzzCluster): Expectation[] {
+  const within = { mode: 'within' as const, afterMs: healAtMs(c), limitMs: c.settleMs };
+  const settled = { mode: 'at' as const, atMs: settledAtMs(c) };
+  const out: Expectation[] = [
+    { name: 'liveness: etcd elects a leader after the heal', when: within, etcd: { leader: { kind: 'any' }, ...(c.nodes.length === 0 && c.apiservers.length === 0 ? { logsIdentical: true } : {}) }, source: GENERATED },
+  ];
+  for (const w of c.workloads) {
+    const object = workloadRef(w);
+    if (w.kind === 'service') {
+      if (serviceSelects(w)) out.push({ name: `liveness: service/${w.name} routes to its ready pods`, when: settled, endpoints: { service: w.name, ...(w.namespace !== 'default' ? { namespace: w.namespace } : {}) }, source: GENERATED });
+      continue;
+    }
+    const n = w.desired ?? 0;
+    out.push({ name: `liveness: ${w.kind}/${w.name} has ${n} updated pods, all ready`, when: settled, workload: { object, counts: { replicas: n, ready: n, updated: n } }, source: GENERATED });
+  }
+  for (const namespace of [...new Set(c.workloads.filter((w) => w.kind !== 'service').map((w) => w.namespace))].sort()) {
+    out.push({ name: `liveness: every pod in ${namespace} is bound to a node`, when: settled, pods: { namespace, scheduled: true }, source: GENERATED });
+  }
+  const fromMs = settledAtMs(c);
+  for (const t of c.base.traffic ?? []) {
+    out.push({
+      name: `liveness: every request of ${t.name} succeeds after the settle time`,
+      when: { mode: 'at', atMs: fromMs + c.trafficCheckMs + t.timeoutMs },
+      traffic: { source: t.name, window: { fromMs, toMs: fromMs + c.trafficCheckMs }, requests: { atLeast: 1 }, failed: 0 },
+      source: GENERATED,
+    });
+  }
+  return out;
+}
+
+/** A Service whose endpoints the controllers derive from its pods (not ExternalName, not selector-less). */
+function serviceSelects(w: FuzzWorkload): boolean {
+  const spec = (w.manifest.object.spec ?? {}) as { type?: string; selector?: Record<string, string> };
+  return spec.type !== 'ExternalName' && spec.selector !== undefined && Object.keys(spec.selector).length > 0;
+}
+
 const liveness: FuzzProperty = {
   name: 'liveness',
   description:
-    "after the last fault heals, within the settle time, etcd has one leader (and, without Kubernetes, every log converges) and the Deployment reaches its desired ready count (TigerBeetle's two phases)",
-  expectations: (c) => {
-    const when = { mode: 'within' as const, afterMs: healAtMs(c), limitMs: c.settleMs };
-    const out: Expectation[] = [
-      { name: 'liveness: etcd elects a leader after the heal', when, etcd: { leader: { kind: 'any' }, ...(c.nodes.length === 0 && c.apiservers.length === 0 ? { logsIdentical: true } : {}) }, source: GENERATED },
-    ];
-    const d = c.deployment;
-    if (d) {
-      const object = { kind: 'deployment', name: d.name, namespace: d.namespace };
-      // The final phase re-applies the manifest when a command touched the Deployment: its replicas are the target.
-      out.push({ name: `liveness: deployment/${d.name} reaches ${d.replicas} ready`, when, workload: { object, counts: { ready: d.replicas } }, source: GENERATED });
-    }
-    return out;
-  },
+    "after the last fault heals, within the settle time etcd has one leader (and, without Kubernetes, every log converges); at its end every Deployment, StatefulSet and DaemonSet has its desired pods updated and ready, every pod is bound, every Service's EndpointSlices and Endpoints list exactly its ready pods, and then every traffic request succeeds (TigerBeetle's two phases)",
+  expectations: livenessExpectations,
   judge: (run) => {
     if (run.result.status !== 'done' && run.result.violations.length === 0) return { status: 'fail', detail: `the run did not finish: ${run.result.stopReason}` };
     // A run stopped by an invariant violation never reaches the settle time: raft-safety reports it.

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { ObjectRef, ScenarioSpec, SourceRef, TimelineAction, TimelineStep } from '../../actors/scenario/spec.ts';
-import { healAtMs, type FuzzCluster } from './cluster.ts';
+import { healAtMs, type FuzzCluster, type FuzzWorkload } from './cluster.ts';
 
 /**
  * Fault and workload schedules as fast-check values.
@@ -11,8 +11,8 @@ import { healAtMs, type FuzzCluster } from './cluster.ts';
  * timeline played by `runScenario` from start to end, and the counterexample must be an ordinary
  * scenario file — a timeline. So a schedule is an array of commands, each "advance time, then
  * act"; fast-check shrinks it as it shrinks any array (drop commands, shorten the waits, simplify
- * each command), and the model (which hosts are down, which nodes are cordoned, whether the
- * Deployment was touched) is a fold over the list (`modelOf`). It decides the final phase.
+ * each command), and the model (which hosts are down, which nodes are cordoned, which workloads
+ * were touched) is a fold over the list (`modelOf`). It decides the final phase.
  *
  * Network loss, duplication and reorder are not timeline verbs (no step changes them mid-run):
  * on an etcd-only cluster each schedule draws run-wide probabilities instead, as
@@ -78,16 +78,7 @@ function actionArb(c: FuzzCluster): fc.Arbitrary<TimelineAction> {
   const get = fc
     .tuple(fc.constantFrom(...KEYS), fc.constantFrom<'linearizable' | 'serializable'>('linearizable', 'serializable'), via)
     .map(([key, consistency, at]): TimelineAction => ({ verb: 'get', client: c.etcdClient, key, consistency, ...at }));
-  const d = c.deployment;
-  if (d) {
-    // With its namespace, as the loader reads `scale: deployment/web` back: the written file loads to this very step.
-    const object: ObjectRef = { kind: 'deployment', name: d.name, namespace: d.namespace };
-    arbs.push(
-      fc.constant<TimelineAction>({ verb: 'apply', user: 'admin', manifests: [d.manifest] }),
-      fc.integer({ min: 0, max: 5 }).map((replicas): TimelineAction => ({ verb: 'scale', user: 'admin', object, replicas })),
-      fc.constant<TimelineAction>({ verb: 'kubectl-delete', user: 'admin', object }),
-    );
-  }
+  arbs.push(...workloadArbs(c));
   if (c.nodes.length > 0) {
     const node = fc.constantFrom(...c.nodes);
     arbs.push(
@@ -100,6 +91,49 @@ function actionArb(c: FuzzCluster): fc.Arbitrary<TimelineAction> {
   // fault lands between writes and reads more often than between two faults.
   const clientWeight = Math.max(1, Math.ceil(arbs.length / 2));
   return fc.oneof(...arbs.map((arbitrary) => ({ arbitrary, weight: 1 })), { arbitrary: put, weight: clientWeight }, { arbitrary: get, weight: clientWeight });
+}
+
+/**
+ * Images a rollout sets: real images whose sizes the simulated runtime knows
+ * (actors/kubelet/images.ts), each pulled in 0.6–2 s. In kubesim every image pulls and a
+ * container without a behavior annotation runs forever whatever its image, so any of them
+ * rolls out on any container.
+ */
+export const ROLLOUT_IMAGES = ['nginx:1.26', 'httpd:2.4', 'busybox:1.36'] as const;
+
+/** The workload's reference as the loader reads `object: statefulset/db` (with its namespace) back: the written file loads to this very step. */
+export const workloadRef = (w: FuzzWorkload): ObjectRef => ({ kind: w.kind, name: w.name, namespace: w.namespace });
+
+/**
+ * The workload commands on a Kubernetes cluster: re-apply a workload's manifest, scale a
+ * Deployment or StatefulSet, delete any workload, roll a pod template to another image
+ * (kubectl set image), and roll a Deployment back (kubectl rollout undo: StatefulSets have no
+ * undo in kubectl's sense here, loader and kubectl alike).
+ */
+function workloadArbs(c: FuzzCluster): fc.Arbitrary<TimelineAction>[] {
+  const arbs: fc.Arbitrary<TimelineAction>[] = [];
+  if (c.workloads.length === 0) return arbs;
+  const any = fc.constantFrom(...c.workloads);
+  arbs.push(
+    any.map((w): TimelineAction => ({ verb: 'apply', user: 'admin', manifests: [w.manifest] })),
+    any.map((w): TimelineAction => ({ verb: 'kubectl-delete', user: 'admin', object: workloadRef(w) })),
+  );
+  const scalable = c.workloads.filter((w) => w.kind === 'deployment' || w.kind === 'statefulset');
+  if (scalable.length > 0) {
+    arbs.push(fc.tuple(fc.constantFrom(...scalable), fc.integer({ min: 0, max: 5 })).map(([w, replicas]): TimelineAction => ({ verb: 'scale', user: 'admin', object: workloadRef(w), replicas })));
+  }
+  const templated = c.workloads.filter((w) => w.kind !== 'service' && w.containers.length > 0);
+  if (templated.length > 0) {
+    const rollout = fc
+      .tuple(fc.constantFrom(...templated), fc.nat(), fc.constantFrom(...ROLLOUT_IMAGES))
+      .map(([w, i, image]): TimelineAction => ({ verb: 'set-image', user: 'admin', object: workloadRef(w), container: w.containers[i % w.containers.length]!, image }));
+    arbs.push(rollout);
+  }
+  const deployments = c.workloads.filter((w) => w.kind === 'deployment');
+  if (deployments.length > 0) {
+    arbs.push(fc.constantFrom(...deployments).map((w): TimelineAction => ({ verb: 'rollout', action: 'undo', user: 'admin', object: workloadRef(w) })));
+  }
+  return arbs;
 }
 
 /**
@@ -147,20 +181,40 @@ export function scheduleArb(c: FuzzCluster): fc.Arbitrary<Schedule> {
 }
 
 /**
- * What the commands leave behind, for the final phase. The Deployment's desired state is not
+ * What the commands leave behind, for the final phase. A workload's desired state is not
  * modelled: a kubectl step during a fault may time out having taken effect or not, so the final
- * phase re-applies the manifest whenever a command touched the Deployment.
+ * phase re-applies the manifest of every workload a command touched.
  */
 export interface Model {
   /** Hosts crashed and not restarted (`leader` stays symbolic: the final step restarts every member). */
   down: Set<string>;
   cordoned: Set<string>;
-  /** A command scaled, deleted or applied the Deployment. */
-  deploymentTouched: boolean;
+  /** Workloads a command applied, scaled, deleted, rolled out or rolled back, as `kind/namespace/name` (`touchedKey`). */
+  touched: Set<string>;
+}
+
+export const touchedKey = (kind: string, namespace: string | undefined, name: string): string => `${kind.toLowerCase()}/${namespace ?? 'default'}/${name}`;
+
+/** The workloads a workload command touches (none for other commands). */
+function touchedBy(a: TimelineAction): string[] {
+  switch (a.verb) {
+    case 'apply':
+      return a.manifests.map((m) => {
+        const meta = (m.object.metadata ?? {}) as { name?: string; namespace?: string };
+        return touchedKey(String(m.object.kind), meta.namespace, meta.name ?? '');
+      });
+    case 'scale':
+    case 'kubectl-delete':
+    case 'set-image':
+    case 'rollout':
+      return [touchedKey(a.object.kind, a.object.namespace, a.object.name)];
+    default:
+      return [];
+  }
 }
 
 export function modelOf(commands: readonly Command[]): Model {
-  const m: Model = { down: new Set(), cordoned: new Set(), deploymentTouched: false };
+  const m: Model = { down: new Set(), cordoned: new Set(), touched: new Set() };
   for (const { action: a } of commands) {
     switch (a.verb) {
       case 'crash':
@@ -173,12 +227,8 @@ export function modelOf(commands: readonly Command[]): Model {
       case 'drain':
         m.cordoned.add(a.node);
         break;
-      case 'apply':
-      case 'scale':
-      case 'kubectl-delete':
-        m.deploymentTouched = true;
-        break;
       default:
+        for (const k of touchedBy(a)) m.touched.add(k);
         break;
     }
   }
@@ -196,7 +246,8 @@ export function timelineOf(c: FuzzCluster, commands: readonly Command[]): Timeli
 
 /**
  * The final phase: heal everything, restart every member and every crashed host, uncordon; and
- * 5 s later (the restarted apiservers serve again) re-apply the Deployment if a command touched it.
+ * 5 s later (the restarted apiservers serve again) re-apply, in manifest order, every workload a
+ * command touched: liveness then has a defined target, the manifests as written.
  */
 export function finalSteps(c: FuzzCluster, model: Model): TimelineStep[] {
   const at = healAtMs(c);
@@ -206,7 +257,8 @@ export function finalSteps(c: FuzzCluster, model: Model): TimelineStep[] {
     { verb: 'restart', targets: restart } as TimelineAction,
     ...[...model.cordoned].sort().map((node): TimelineAction => ({ verb: 'uncordon', user: 'admin', node })),
   ].map((action) => ({ atMs: at, action, as: [], source: GENERATED }));
-  if (c.deployment && model.deploymentTouched) steps.push({ atMs: at + REAPPLY_AFTER_HEAL_MS, action: { verb: 'apply', user: 'admin', manifests: [c.deployment.manifest] }, as: [], source: GENERATED });
+  const reapply = c.workloads.filter((w) => model.touched.has(touchedKey(w.kind, w.namespace, w.name)));
+  if (reapply.length > 0) steps.push({ atMs: at + REAPPLY_AFTER_HEAL_MS, action: { verb: 'apply', user: 'admin', manifests: reapply.map((w) => w.manifest) }, as: [], source: GENERATED });
   return steps;
 }
 
@@ -247,6 +299,6 @@ export function describeSchedule(s: Schedule): string[] {
   const workload = (s.workloadPeriodMs ?? 0) > 0 ? `, a put at the leader and a get every ${s.workloadPeriodMs} ms` : '';
   return [
     `seed ${s.seed}, preVote ${s.preVote}${network}${workload}`,
-    ...s.commands.map((cmd) => `+${cmd.waitMs}ms ${JSON.stringify(cmd.action.verb === 'apply' ? { verb: 'apply' } : cmd.action)}`),
+    ...s.commands.map((cmd) => `+${cmd.waitMs}ms ${JSON.stringify(cmd.action.verb === 'apply' ? { verb: 'apply', objects: touchedBy(cmd.action) } : cmd.action)}`),
   ];
 }

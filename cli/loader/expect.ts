@@ -132,6 +132,19 @@ const SUBJECTS: Record<SubjectName, (cx: Ctx, st: State, v: Val, use: TargetUse)
     );
     return object && { rollout: { object } };
   }),
+  endpoints: k8s((cx, _st, v) => {
+    const f = openMap(cx, v, SHAPES.endpointsCondition, 'a map like {service: web}');
+    if (!f) return undefined;
+    const serviceV = f.get('service');
+    let service = serviceV && readString(cx, serviceV, { nonEmpty: true });
+    if (serviceV && service !== undefined && !/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(service)) {
+      service = cx.report(serviceV.node, `${serviceV.path} is "${service}", not a Service name`, 'a DNS-1035 label: lower-case letters, digits and "-", starting with a letter, at most 63 characters', 'write the Service\'s metadata.name, like web');
+    }
+    const namespaceV = f.get('namespace');
+    const namespace = namespaceV ? readNamespace(cx, namespaceV) : 'default';
+    if (service === undefined || namespace === undefined) return undefined;
+    return { endpoints: { service, ...(namespace !== 'default' ? { namespace } : {}) } };
+  }),
   running: k8s((cx, _st, v) => {
     const f = openMap(cx, v, SHAPES.runningCondition, 'a map like {object: deployment/web, maxAtOnce: {atMost: 4}}');
     if (!f) return undefined;

@@ -72,6 +72,7 @@ export const SUBJECT_KEYS = {
   event: opt('{reason: FailedScheduling}'),
   workload: opt('{object: deployment/web, available: 3}'),
   rollout: opt('{object: deployment/web}'),
+  endpoints: opt('{service: web}'),
   running: opt('{object: deployment/web, maxAtOnce: {atMost: 6}}'),
   traffic: opt('{source: shoppers, successRate: {atLeast: 0.99}}'),
   env: opt('{selector: app=client, has: [WEB_SERVICE_HOST], lacks: [LATE_SERVICE_HOST]}'),
@@ -593,6 +594,12 @@ export const SHAPES = {
   rolloutCondition: {
     keys: {
       object: req('deployment/web'),
+      namespace: opt('default'),
+    },
+  },
+  endpointsCondition: {
+    keys: {
+      service: req('web'),
       namespace: opt('default'),
     },
   },

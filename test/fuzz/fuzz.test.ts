@@ -51,8 +51,9 @@ describe('kubesim fuzz', { timeout: 180_000 }, () => {
     assert.equal(report.runsDone, 2);
     assert.equal(report.counterexample, null);
     assert.deepEqual(report.failures, { 'raft-safety': 0, linearizability: 0, watch: 0, liveness: 0, 'kubernetes-safety': 0 });
-    // Each run simulates the whole schedule: 16 s of faults and heal, 44 s to settle.
-    assert.equal(report.virtualMs, 2 * 60_000);
+    // Each run simulates the whole schedule: 16 s of faults and heal, 44 s to settle, then 3 s in
+    // which every traffic request must succeed, and the 1-s timeout of the last of them.
+    assert.equal(report.virtualMs, 2 * 64_000);
     assert.ok(report.events > 10_000, `events ${report.events}`);
     assert.ok(report.runsPerSecond > 0);
     assert.equal(report.properties['raft-safety'].pass, 2);

@@ -10,7 +10,8 @@ import type { ScenarioSpec } from '../../actors/scenario/spec.ts';
 import { defaultCluster, healAtMs } from '../../cli/fuzz/cluster.ts';
 import { scenarioOf } from '../../cli/fuzz/engine.ts';
 import { PROPERTIES } from '../../cli/fuzz/properties.ts';
-import { finalSteps, modelOf, scheduleArb, timelineOf, type Command } from '../../cli/fuzz/schedule.ts';
+import { finalSteps, modelOf, ROLLOUT_IMAGES, scheduleArb, timelineOf, type Command } from '../../cli/fuzz/schedule.ts';
+import { runScenario } from '../../actors/scenario/runner.ts';
 import { loadScenarioText } from '../../cli/loader/index.ts';
 import { toScenarioYaml } from '../../cli/scenario-writer.ts';
 
@@ -31,8 +32,10 @@ it('100 generated schedules on the default cluster load back from their scenario
     assert.deepEqual(withoutSources(loaded), withoutSources(spec));
   }
   // Every command kind was among them.
-  assert.deepEqual([...verbs].sort(), ['apply', 'cordon', 'crash', 'cut', 'drain', 'get', 'heal', 'isolate', 'kubectl-delete', 'partition', 'put', 'restart', 'scale']);
+  assert.deepEqual([...verbs].sort(), ['apply', 'cordon', 'crash', 'cut', 'drain', 'get', 'heal', 'isolate', 'kubectl-delete', 'partition', 'put', 'restart', 'rollout', 'scale', 'set-image']);
 });
+
+const manifestOf = (kind: string, name: string) => cluster.workloads.find((w) => w.kind === kind && w.name === name)!.manifest;
 
 it('the final phase heals, restarts every crashed host, uncordons, and re-applies a touched Deployment', () => {
   const commands: Command[] = [
@@ -54,9 +57,66 @@ it('the final phase heals, restarts every crashed host, uncordons, and re-applie
       // worker-1 was restarted already; `leader` is an etcd member: `all` restarts every member.
       [at, { verb: 'restart', targets: ['all', 'kube-scheduler-0'] }],
       [at, { verb: 'uncordon', user: 'admin', node: 'worker-2' }],
-      [at + 5_000, { verb: 'apply', user: 'admin', manifests: [cluster.deployment!.manifest] }],
+      [at + 5_000, { verb: 'apply', user: 'admin', manifests: [manifestOf('deployment', 'web')] }],
     ],
   );
   // Untouched Deployment, nothing crashed or cordoned: only the heal and the members' restart.
   assert.deepEqual(finalSteps(cluster, modelOf([{ waitMs: 0, action: { verb: 'isolate', targets: ['etcd-0'] } }])).map((s) => s.action.verb), ['heal', 'restart']);
+});
+
+const ref = (kind: string, name: string) => ({ kind, name, namespace: 'default' });
+
+it('generated workload commands name what the cluster has: rollouts a container of the workload and a pullable image, undo a Deployment, scale a Deployment or StatefulSet', () => {
+  const schedules = fc.sample(scheduleArb(cluster), { seed: 5, numRuns: 200 });
+  const seen = new Set<string>();
+  const workload = (kind: string, name: string) => cluster.workloads.find((w) => w.kind === kind && w.name === name);
+  for (const s of schedules) {
+    for (const { action: a } of s.commands) {
+      if (a.verb === 'set-image') {
+        const w = workload(a.object.kind, a.object.name);
+        assert.ok(w && w.containers.includes(a.container), `set-image names container ${a.container} of ${a.object.kind}/${a.object.name}`);
+        assert.ok((ROLLOUT_IMAGES as readonly string[]).includes(a.image));
+      } else if (a.verb === 'rollout') {
+        assert.equal(a.action, 'undo');
+        assert.equal(a.object.kind, 'deployment');
+      } else if (a.verb === 'scale') {
+        assert.ok(['deployment', 'statefulset'].includes(a.object.kind), a.object.kind);
+      } else if (a.verb === 'kubectl-delete') {
+        assert.ok(workload(a.object.kind, a.object.name), `${a.object.kind}/${a.object.name} is a workload of the cluster`);
+      } else continue;
+      seen.add(`${a.verb} ${a.object.kind}`);
+    }
+  }
+  // Every workload kind is rolled, scaled or deleted by some schedule.
+  for (const expected of ['set-image deployment', 'set-image statefulset', 'set-image daemonset', 'rollout deployment', 'scale deployment', 'scale statefulset', 'kubectl-delete deployment', 'kubectl-delete statefulset', 'kubectl-delete daemonset', 'kubectl-delete service']) {
+    assert.ok(seen.has(expected), `no ${expected} among 200 schedules: ${[...seen].sort().join(', ')}`);
+  }
+});
+
+const touchingEveryKind: Command[] = [
+  { waitMs: 0, action: { verb: 'set-image', user: 'admin', object: ref('statefulset', 'db'), container: 'db', image: 'busybox:1.36' } },
+  { waitMs: 500, action: { verb: 'kubectl-delete', user: 'admin', object: ref('daemonset', 'node-agent') } },
+  { waitMs: 500, action: { verb: 'set-image', user: 'admin', object: ref('deployment', 'web'), container: 'app', image: 'nginx:1.26' } },
+  { waitMs: 3_000, action: { verb: 'rollout', action: 'undo', user: 'admin', object: ref('deployment', 'web') } },
+  { waitMs: 500, action: { verb: 'kubectl-delete', user: 'admin', object: ref('service', 'web') } },
+  { waitMs: 500, action: { verb: 'scale', user: 'admin', object: ref('statefulset', 'db'), replicas: 4 } },
+];
+
+it('the final phase re-applies every touched workload, and only those, in manifest order', () => {
+  const final = finalSteps(cluster, modelOf(touchingEveryKind));
+  const apply = final.find((s) => s.action.verb === 'apply');
+  assert.ok(apply && apply.action.verb === 'apply');
+  assert.equal(apply.atMs, healAtMs(cluster) + 5_000);
+  // service/db was not touched.
+  assert.deepEqual(apply.action.manifests, [manifestOf('deployment', 'web'), manifestOf('service', 'web'), manifestOf('statefulset', 'db'), manifestOf('daemonset', 'node-agent')]);
+});
+
+it('after rollouts, a rollback, a scale and deletes of every kind, the final phase brings the default cluster back: liveness holds', { timeout: 120_000 }, () => {
+  const liveness = PROPERTIES.find((p) => p.name === 'liveness')!;
+  const spec = scenarioOf(cluster, [liveness], { seed: 3, preVote: true, lossPercent: 0, duplicatePercent: 0, reorderPercent: 0, commands: touchingEveryKind });
+  const { result } = runScenario(spec);
+  const failed = result.expectations.filter((e) => !e.ok);
+  assert.deepEqual(failed.map((e) => `${e.name}: ${e.detail}`), []);
+  // Every workload, every Service and the traffic were judged.
+  assert.equal(result.expectations.length, 1 + 5 + 1 + 1);
 });
