@@ -7,7 +7,7 @@ import { HostClock, VirtualClock } from './virtual-clock.ts';
 
 /** What a component's actor emits to reach the kernel (never another actor directly). */
 export type KernelEmitted =
-  | { type: 'send'; to: string; msg: Message }
+  | { type: 'send'; to: string; msg: Message; datagram?: boolean }
   | { type: 'trace'; kind: string; fields: Record<string, unknown> }
   /** A component core's whole step output in one emit: its trace lines, then its sends (core-actor.ts). */
   | { type: 'output'; out: Pick<Output, 'traces' | 'sends'> };
@@ -235,11 +235,11 @@ export class Simulation {
       disk: host.spec.disk,
       incarnation: host.incarnation,
     });
-    actor.on('send', (e: { to: string; msg: Message }) => this.network.send(name, e.to, e.msg));
+    actor.on('send', (e: { to: string; msg: Message; datagram?: boolean }) => this.network.send(name, e.to, e.msg, e.datagram === true));
     actor.on('trace', (e: { kind: string; fields: Record<string, unknown> }) => this.trace.record(e.kind, e.fields));
     actor.on('output', (e: { out: Pick<Output, 'traces' | 'sends'> }) => {
       for (const t of e.out.traces) this.trace.record(t.kind, t.fields);
-      for (const m of e.out.sends) this.network.send(name, m.to, m.msg);
+      for (const m of e.out.sends) this.network.send(name, m.to, m.msg, m.datagram === true);
     });
     // An error observer keeps XState from re-throwing through a real setTimeout.
     actor.subscribe({ error: (err: unknown) => this.stop(`internal error in ${name}: ${String(err)}`) });
