@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { ObjectRef, ScenarioSpec, SourceRef, TimelineAction, TimelineStep } from '../../actors/scenario/spec.ts';
+import type { NetemScope, ObjectRef, ScenarioSpec, SourceRef, TimelineAction, TimelineStep } from '../../actors/scenario/spec.ts';
 import { healAtMs, type FuzzCluster } from './cluster.ts';
 
 /**
@@ -14,14 +14,14 @@ import { healAtMs, type FuzzCluster } from './cluster.ts';
  * each command), and the model (which hosts are down, which nodes are cordoned, whether the
  * Deployment was touched) is a fold over the list (`modelOf`). It decides the final phase.
  *
- * Network loss, duplication and reorder are not timeline verbs (no step changes them mid-run):
- * on an etcd-only cluster each schedule draws run-wide probabilities instead, as
- * test/property/fault-schedule.ts does. With Kubernetes they stay as the cluster file sets them
- * (none by default): kubesim drops a lost message for good, but apiserver clients, kubelets and
- * controllers talk over TCP, which retransmits — with loss on, a lost request or watch event is
- * never resent and liveness fails for a reason no real cluster has (tried: with 1% loss and 2%
- * duplication a schedule left its Deployment at 1 of 2 ready 44 s after the heal; the same
- * schedule without them settles 0.2 s after the re-apply).
+ * Network loss, duplication and reorder come as bursts (`burstArb`, the `netem` verb) on every
+ * cluster: for a few seconds, on every link, one host's links, or between a group and the rest.
+ * They are faithful for Kubernetes because the network is (actors/kernel/network.ts): apiserver
+ * clients, kubelets, controllers and etcd clients talk over TCP, so a lost segment arrives a
+ * retransmission timeout (200 ms, doubling) late and a duplicate is discarded, while etcd's Raft
+ * peer messages are datagrams, lost and duplicated for real. (Before that model, loss dropped a
+ * request or watch event for good, and liveness failed for a reason no real cluster has.)
+ * An etcd-only cluster also draws run-wide probabilities, as test/property/fault-schedule.ts does.
  */
 
 export type Command = { waitMs: number; action: TimelineAction };
@@ -72,6 +72,7 @@ function actionArb(c: FuzzCluster): fc.Arbitrary<TimelineAction> {
     fc.constant<TimelineAction>({ verb: 'heal', targets: 'all' }),
     fc.constantFrom(...crashable).map((h): TimelineAction => ({ verb: 'crash', targets: [h] })),
     fc.constantFrom(...hosts).map((h): TimelineAction => ({ verb: 'restart', targets: [h] })),
+    burstArb(hosts),
   ];
   const put = fc.tuple(fc.constantFrom(...KEYS), fc.integer({ min: 0, max: 99 }), via).map(([key, v, at]): TimelineAction => ({ verb: 'put', client: c.etcdClient, key, value: String(v), ...at }));
   // Reads at any member: linearizable (ReadIndex at the leader) and serializable (local, may be stale).
@@ -100,6 +101,35 @@ function actionArb(c: FuzzCluster): fc.Arbitrary<TimelineAction> {
   // fault lands between writes and reads more often than between two faults.
   const clientWeight = Math.max(1, Math.ceil(arbs.length / 2));
   return fc.oneof(...arbs.map((arbitrary) => ({ arbitrary, weight: 1 })), { arbitrary: put, weight: clientWeight }, { arbitrary: get, weight: clientWeight });
+}
+
+/**
+ * A burst of packet loss, duplication and reordering (`netem`): on every link, on one host's links,
+ * between a nonempty proper subset of the hosts and the others, or between the etcd leader and the
+ * other members (their Raft messages are the datagrams that really get lost). Loss up to 100 %
+ * (over TCP that is a stall of a few RTOs, not a partition), for 0.5 to 10 s: it ends in the fault
+ * phase or is ended by the final `heal: all`.
+ */
+export function burstArb(hosts: readonly string[]): fc.Arbitrary<TimelineAction> {
+  const scope = fc.oneof(
+    fc.constant<NetemScope>({ kind: 'all' }),
+    fc.constantFrom(...hosts).map((h): NetemScope => ({ kind: 'on', targets: [h] })),
+    fc.subarray([...hosts], { minLength: 1, maxLength: hosts.length - 1 }).map((side): NetemScope => ({ kind: 'between', groups: [side, hosts.filter((h) => !side.includes(h))] })),
+    fc.constant<NetemScope>({ kind: 'between', groups: [['leader'], ['rest']] }),
+  );
+  const figures = fc
+    .tuple(fc.constantFrom(0, 1, 5, 20, 50, 100), fc.constantFrom(0, 0, 1, 5), fc.constantFrom(0, 0, 2, 10))
+    .filter(([loss, duplication, reorder]) => loss + duplication + reorder > 0);
+  return fc.tuple(scope, figures, fc.integer({ min: 500, max: 10_000 })).map(
+    ([netemScope, [loss, duplication, reorder], durationMs]): TimelineAction => ({
+      verb: 'netem',
+      scope: netemScope,
+      lossProbability: loss / 100,
+      duplicateProbability: duplication / 100,
+      reorderProbability: reorder / 100,
+      durationMs,
+    }),
+  );
 }
 
 /**
@@ -247,6 +277,13 @@ export function describeSchedule(s: Schedule): string[] {
   const workload = (s.workloadPeriodMs ?? 0) > 0 ? `, a put at the leader and a get every ${s.workloadPeriodMs} ms` : '';
   return [
     `seed ${s.seed}, preVote ${s.preVote}${network}${workload}`,
-    ...s.commands.map((cmd) => `+${cmd.waitMs}ms ${JSON.stringify(cmd.action.verb === 'apply' ? { verb: 'apply' } : cmd.action)}`),
+    ...s.commands.map((cmd) => `+${cmd.waitMs}ms ${cmd.action.verb === 'netem' ? describeBurst(cmd.action) : JSON.stringify(cmd.action.verb === 'apply' ? { verb: 'apply' } : cmd.action)}`),
   ];
+}
+
+/** A burst as tc would say it: `netem between [etcd-0] | [rest] loss 20% duplicate 1% reorder 0% for 3000ms`. */
+function describeBurst(a: Extract<TimelineAction, { verb: 'netem' }>): string {
+  const scope = a.scope.kind === 'all' ? 'every link' : a.scope.kind === 'on' ? `on ${a.scope.targets.join(', ')}` : `between ${a.scope.groups.map((g) => `[${g.join(', ')}]`).join(' | ')}`;
+  const pct = (p: number): string => `${Math.round(p * 1000) / 10}%`;
+  return `netem ${scope} loss ${pct(a.lossProbability)} duplicate ${pct(a.duplicateProbability)} reorder ${pct(a.reorderProbability)}${a.durationMs === undefined ? '' : ` for ${a.durationMs}ms`}`;
 }

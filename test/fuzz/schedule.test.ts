@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
 import type { ScenarioSpec } from '../../actors/scenario/spec.ts';
-import { defaultCluster, healAtMs } from '../../cli/fuzz/cluster.ts';
-import { scenarioOf } from '../../cli/fuzz/engine.ts';
+import { clusterFromText, defaultCluster, ETCD_ONLY_CLUSTER_YAML, healAtMs } from '../../cli/fuzz/cluster.ts';
+import { judgeSpec, scenarioOf } from '../../cli/fuzz/engine.ts';
 import { PROPERTIES } from '../../cli/fuzz/properties.ts';
-import { finalSteps, modelOf, scheduleArb, timelineOf, type Command } from '../../cli/fuzz/schedule.ts';
+import { describeSchedule, finalSteps, modelOf, scheduleArb, timelineOf, type Command } from '../../cli/fuzz/schedule.ts';
+import { runScenario } from '../../actors/scenario/runner.ts';
 import { loadScenarioText } from '../../cli/loader/index.ts';
 import { toScenarioYaml } from '../../cli/scenario-writer.ts';
 
@@ -31,7 +32,7 @@ it('100 generated schedules on the default cluster load back from their scenario
     assert.deepEqual(withoutSources(loaded), withoutSources(spec));
   }
   // Every command kind was among them.
-  assert.deepEqual([...verbs].sort(), ['apply', 'cordon', 'crash', 'cut', 'drain', 'get', 'heal', 'isolate', 'kubectl-delete', 'partition', 'put', 'restart', 'scale']);
+  assert.deepEqual([...verbs].sort(), ['apply', 'cordon', 'crash', 'cut', 'drain', 'get', 'heal', 'isolate', 'kubectl-delete', 'netem', 'partition', 'put', 'restart', 'scale']);
 });
 
 it('the final phase heals, restarts every crashed host, uncordons, and re-applies a touched Deployment', () => {
@@ -59,4 +60,40 @@ it('the final phase heals, restarts every crashed host, uncordons, and re-applie
   );
   // Untouched Deployment, nothing crashed or cordoned: only the heal and the members' restart.
   assert.deepEqual(finalSteps(cluster, modelOf([{ waitMs: 0, action: { verb: 'isolate', targets: ['etcd-0'] } }])).map((s) => s.action.verb), ['heal', 'restart']);
+});
+
+it('bursts (netem) are drawn on etcd-only and Kubernetes clusters, last 0.5 to 10 s, and are described as tc says them', () => {
+  const etcdOnly = clusterFromText(ETCD_ONLY_CLUSTER_YAML);
+  for (const c of [cluster, etcdOnly]) {
+    const bursts = fc.sample(scheduleArb(c), { seed: 5, numRuns: 100 }).flatMap((s) => s.commands.map((cmd) => cmd.action)).filter((a) => a.verb === 'netem');
+    assert.ok(bursts.length >= 5, `${bursts.length} bursts`);
+    const scopes = new Set(bursts.map((b) => b.scope.kind));
+    assert.deepEqual([...scopes].sort(), ['all', 'between', 'on']);
+    for (const b of bursts) {
+      assert.ok(b.durationMs !== undefined && b.durationMs >= 500 && b.durationMs <= 10_000);
+      assert.ok(b.lossProbability + b.duplicateProbability + b.reorderProbability > 0);
+    }
+  }
+  const lines = describeSchedule({
+    seed: 1, preVote: true, lossPercent: 0, duplicatePercent: 0, reorderPercent: 0,
+    commands: [{ waitMs: 10, action: { verb: 'netem', scope: { kind: 'between', groups: [['leader'], ['rest']] }, lossProbability: 0.2, duplicateProbability: 0.01, reorderProbability: 0, durationMs: 3_000 } }],
+  });
+  assert.equal(lines[1], '+10ms netem between [leader] | [rest] loss 20% duplicate 1% reorder 0% for 3000ms');
+});
+
+it('the default cluster settles after a 10-s burst of 100% loss on every link, and the file replays it', () => {
+  // Over TCP the control plane stalls (retransmissions 200 ms, 400 ms, … apart) instead of losing
+  // requests and watch events; Raft messages are lost for real. The final heal ends the burst.
+  const burst: Command = { waitMs: 0, action: { verb: 'netem', scope: { kind: 'all' }, lossProbability: 1, duplicateProbability: 0.05, reorderProbability: 0.1, durationMs: 10_000 } };
+  const scale: Command = { waitMs: 500, action: { verb: 'scale', user: 'admin', object: { kind: 'deployment', name: 'web', namespace: 'default' }, replicas: 3 } };
+  const spec = scenarioOf(cluster, PROPERTIES, { seed: 3, preVote: true, lossPercent: 0, duplicatePercent: 0, reorderPercent: 0, commands: [burst, scale] });
+  const replayed = loadScenarioText(toScenarioYaml(spec), '<burst>');
+  const judged = judgeSpec(replayed, PROPERTIES);
+  for (const [name, verdict] of judged.verdicts) assert.notEqual(verdict.status, 'fail', `${name}: ${JSON.stringify(verdict)}`);
+  assert.equal(judged.verdicts.get('liveness')?.status, 'pass');
+  // What the burst lost for good: Raft peer messages only — no request, response or watch event.
+  const lost = new Set<string>();
+  runScenario(replayed, { onTrace: (e) => void (e.kind === 'net.drop' && e['reason'] === 'loss' && lost.add(String(e['type']))) });
+  assert.ok(lost.size > 0, 'the burst lost Raft messages');
+  assert.deepEqual([...lost].filter((t) => !t.startsWith('Msg')), []);
 });
