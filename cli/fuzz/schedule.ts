@@ -14,8 +14,9 @@ import { healAtMs, type FuzzCluster } from './cluster.ts';
  * each command), and the model (which hosts are down, which nodes are cordoned, whether the
  * Deployment was touched) is a fold over the list (`modelOf`). It decides the final phase.
  *
- * Network loss, duplication and reorder come as bursts (`burstArb`, the `netem` verb) on every
- * cluster: for a few seconds, on every link, one host's links, or between a group and the rest.
+ * Network loss, duplication and reorder come as bursts (`burstsArb`, the `netem` verb) on every
+ * cluster: up to two per schedule, each at its own time in the fault phase and for a few seconds,
+ * on every link, one host's links, or between a group and the rest.
  * They are faithful for Kubernetes because the network is (actors/kernel/network.ts): apiserver
  * clients, kubelets, controllers and etcd clients talk over TCP, so a lost segment arrives a
  * retransmission timeout (200 ms, doubling) late and a duplicate is discarded, while etcd's Raft
@@ -25,6 +26,9 @@ import { healAtMs, type FuzzCluster } from './cluster.ts';
  */
 
 export type Command = { waitMs: number; action: TimelineAction };
+
+/** A burst (`netem`) `offsetMs` after the start of the fault phase. */
+export type Burst = { offsetMs: number; action: Extract<TimelineAction, { verb: 'netem' }> };
 
 export interface Schedule {
   /** The simulation's seed (spec.seed): message latencies and losses. */
@@ -44,6 +48,8 @@ export interface Schedule {
    */
   workloadPeriodMs?: number;
   commands: Command[];
+  /** Network bursts (`burstsArb`); absent in schedules saved before them. */
+  bursts?: Burst[];
 }
 
 export const GENERATED: SourceRef = { file: '<kubesim fuzz>', line: 0, column: 0 };
@@ -72,7 +78,6 @@ function actionArb(c: FuzzCluster): fc.Arbitrary<TimelineAction> {
     fc.constant<TimelineAction>({ verb: 'heal', targets: 'all' }),
     fc.constantFrom(...crashable).map((h): TimelineAction => ({ verb: 'crash', targets: [h] })),
     fc.constantFrom(...hosts).map((h): TimelineAction => ({ verb: 'restart', targets: [h] })),
-    burstArb(hosts),
   ];
   const put = fc.tuple(fc.constantFrom(...KEYS), fc.integer({ min: 0, max: 99 }), via).map(([key, v, at]): TimelineAction => ({ verb: 'put', client: c.etcdClient, key, value: String(v), ...at }));
   // Reads at any member: linearizable (ReadIndex at the leader) and serializable (local, may be stale).
@@ -110,7 +115,8 @@ function actionArb(c: FuzzCluster): fc.Arbitrary<TimelineAction> {
  * (over TCP that is a stall of a few RTOs, not a partition), for 0.5 to 10 s: it ends in the fault
  * phase or is ended by the final `heal: all`.
  */
-export function burstArb(hosts: readonly string[]): fc.Arbitrary<TimelineAction> {
+export function burstArb(c: FuzzCluster): fc.Arbitrary<Extract<TimelineAction, { verb: 'netem' }>> {
+  const hosts = faultHosts(c);
   const scope = fc.oneof(
     fc.constant<NetemScope>({ kind: 'all' }),
     fc.constantFrom(...hosts).map((h): NetemScope => ({ kind: 'on', targets: [h] })),
@@ -121,7 +127,7 @@ export function burstArb(hosts: readonly string[]): fc.Arbitrary<TimelineAction>
     .tuple(fc.constantFrom(0, 1, 5, 20, 50, 100), fc.constantFrom(0, 0, 1, 5), fc.constantFrom(0, 0, 2, 10))
     .filter(([loss, duplication, reorder]) => loss + duplication + reorder > 0);
   return fc.tuple(scope, figures, fc.integer({ min: 500, max: 10_000 })).map(
-    ([netemScope, [loss, duplication, reorder], durationMs]): TimelineAction => ({
+    ([netemScope, [loss, duplication, reorder], durationMs]): Extract<TimelineAction, { verb: 'netem' }> => ({
       verb: 'netem',
       scope: netemScope,
       lossProbability: loss / 100,
@@ -130,6 +136,21 @@ export function burstArb(hosts: readonly string[]): fc.Arbitrary<TimelineAction>
       durationMs,
     }),
   );
+}
+
+/** The hosts fault commands name (actionArb's list). */
+function faultHosts(c: FuzzCluster): string[] {
+  return [...c.members, ...c.apiservers, ...c.schedulers, ...c.controllerManagers, ...c.nodes];
+}
+
+/**
+ * Up to two bursts per schedule, each at its own time in the fault phase: a field of the schedule
+ * beside the commands (drawn after them, so the commands a seed draws do not depend on it), shrunk
+ * on its own — fewer bursts, earlier, shorter, simpler.
+ */
+export function burstsArb(c: FuzzCluster): fc.Arbitrary<Burst[]> {
+  const span = c.faultEndMs - c.faultStartMs;
+  return fc.array(fc.record({ offsetMs: fc.integer({ min: 0, max: span }), action: burstArb(c) }), { maxLength: 2 });
 }
 
 /**
@@ -173,6 +194,7 @@ export function scheduleArb(c: FuzzCluster): fc.Arbitrary<Schedule> {
     reorderPercent: percent,
     workloadPeriodMs: c.loadClient === undefined ? fc.constant(0) : fc.constantFrom(0, 250),
     commands: fc.array(commandGroupArb(c), { maxLength: MAX_COMMANDS }).map((groups) => groups.flat()),
+    bursts: burstsArb(c),
   });
 }
 
@@ -242,6 +264,11 @@ export function finalSteps(c: FuzzCluster, model: Model): TimelineStep[] {
 
 export const REAPPLY_AFTER_HEAL_MS = 5_000;
 
+/** The bursts at their times in the fault phase (the final `heal: all` ends one still going). */
+export function burstSteps(c: FuzzCluster, bursts: readonly Burst[]): TimelineStep[] {
+  return bursts.map(({ offsetMs, action }) => ({ atMs: c.faultStartMs + offsetMs, action, as: [], source: GENERATED }));
+}
+
 /** The background workload's steps (`Schedule.workloadPeriodMs`), in the fault phase. */
 export function workloadSteps(c: FuzzCluster, periodMs: number): TimelineStep[] {
   const steps: TimelineStep[] = [];
@@ -266,7 +293,7 @@ export function specOf(c: FuzzCluster, s: Schedule): ScenarioSpec {
     ...c.base,
     seed: String(s.seed),
     cluster: { ...c.base.cluster, etcd: { ...c.base.cluster.etcd, preVote: s.preVote }, network },
-    timeline: [...timelineOf(c, s.commands), ...workloadSteps(c, s.workloadPeriodMs ?? 0), ...finalSteps(c, model)],
+    timeline: [...timelineOf(c, s.commands), ...burstSteps(c, s.bursts ?? []), ...workloadSteps(c, s.workloadPeriodMs ?? 0), ...finalSteps(c, model)],
     expectations: [],
   };
 }
@@ -277,7 +304,8 @@ export function describeSchedule(s: Schedule): string[] {
   const workload = (s.workloadPeriodMs ?? 0) > 0 ? `, a put at the leader and a get every ${s.workloadPeriodMs} ms` : '';
   return [
     `seed ${s.seed}, preVote ${s.preVote}${network}${workload}`,
-    ...s.commands.map((cmd) => `+${cmd.waitMs}ms ${cmd.action.verb === 'netem' ? describeBurst(cmd.action) : JSON.stringify(cmd.action.verb === 'apply' ? { verb: 'apply' } : cmd.action)}`),
+    ...s.commands.map((cmd) => `+${cmd.waitMs}ms ${JSON.stringify(cmd.action.verb === 'apply' ? { verb: 'apply' } : cmd.action)}`),
+    ...(s.bursts ?? []).map((b) => `at fault phase +${b.offsetMs}ms: ${describeBurst(b.action)}`),
   ];
 }
 

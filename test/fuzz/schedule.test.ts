@@ -10,7 +10,7 @@ import type { ScenarioSpec } from '../../actors/scenario/spec.ts';
 import { clusterFromText, defaultCluster, ETCD_ONLY_CLUSTER_YAML, healAtMs } from '../../cli/fuzz/cluster.ts';
 import { judgeSpec, scenarioOf } from '../../cli/fuzz/engine.ts';
 import { PROPERTIES } from '../../cli/fuzz/properties.ts';
-import { describeSchedule, finalSteps, modelOf, scheduleArb, timelineOf, type Command } from '../../cli/fuzz/schedule.ts';
+import { describeSchedule, finalSteps, modelOf, scheduleArb, timelineOf, type Burst, type Command } from '../../cli/fuzz/schedule.ts';
 import { runScenario } from '../../actors/scenario/runner.ts';
 import { loadScenarioText } from '../../cli/loader/index.ts';
 import { toScenarioYaml } from '../../cli/scenario-writer.ts';
@@ -27,6 +27,7 @@ it('100 generated schedules on the default cluster load back from their scenario
   const verbs = new Set<string>();
   for (const s of schedules) {
     for (const c of s.commands) verbs.add(c.action.verb);
+    for (const b of s.bursts ?? []) verbs.add(b.action.verb);
     const spec = scenarioOf(cluster, PROPERTIES, s);
     const loaded = loadScenarioText(toScenarioYaml(spec), '<round trip>');
     assert.deepEqual(withoutSources(loaded), withoutSources(spec));
@@ -65,8 +66,11 @@ it('the final phase heals, restarts every crashed host, uncordons, and re-applie
 it('bursts (netem) are drawn on etcd-only and Kubernetes clusters, last 0.5 to 10 s, and are described as tc says them', () => {
   const etcdOnly = clusterFromText(ETCD_ONLY_CLUSTER_YAML);
   for (const c of [cluster, etcdOnly]) {
-    const bursts = fc.sample(scheduleArb(c), { seed: 5, numRuns: 100 }).flatMap((s) => s.commands.map((cmd) => cmd.action)).filter((a) => a.verb === 'netem');
-    assert.ok(bursts.length >= 5, `${bursts.length} bursts`);
+    const schedules = fc.sample(scheduleArb(c), { seed: 5, numRuns: 100 });
+    const bursts = schedules.flatMap((s) => (s.bursts ?? []).map((b) => b.action));
+    assert.ok(bursts.length >= 30, `${bursts.length} bursts`);
+    const offsets = schedules.flatMap((s) => (s.bursts ?? []).map((b) => b.offsetMs));
+    assert.ok(offsets.every((o) => o >= 0 && c.faultStartMs + o <= c.faultEndMs), 'each burst starts in the fault phase');
     const scopes = new Set(bursts.map((b) => b.scope.kind));
     assert.deepEqual([...scopes].sort(), ['all', 'between', 'on']);
     for (const b of bursts) {
@@ -76,17 +80,18 @@ it('bursts (netem) are drawn on etcd-only and Kubernetes clusters, last 0.5 to 1
   }
   const lines = describeSchedule({
     seed: 1, preVote: true, lossPercent: 0, duplicatePercent: 0, reorderPercent: 0,
-    commands: [{ waitMs: 10, action: { verb: 'netem', scope: { kind: 'between', groups: [['leader'], ['rest']] }, lossProbability: 0.2, duplicateProbability: 0.01, reorderProbability: 0, durationMs: 3_000 } }],
+    commands: [],
+    bursts: [{ offsetMs: 10, action: { verb: 'netem', scope: { kind: 'between', groups: [['leader'], ['rest']] }, lossProbability: 0.2, duplicateProbability: 0.01, reorderProbability: 0, durationMs: 3_000 } }],
   });
-  assert.equal(lines[1], '+10ms netem between [leader] | [rest] loss 20% duplicate 1% reorder 0% for 3000ms');
+  assert.equal(lines[1], 'at fault phase +10ms: netem between [leader] | [rest] loss 20% duplicate 1% reorder 0% for 3000ms');
 });
 
 it('the default cluster settles after a 10-s burst of 100% loss on every link, and the file replays it', () => {
   // Over TCP the control plane stalls (retransmissions 200 ms, 400 ms, … apart) instead of losing
   // requests and watch events; Raft messages are lost for real. The final heal ends the burst.
-  const burst: Command = { waitMs: 0, action: { verb: 'netem', scope: { kind: 'all' }, lossProbability: 1, duplicateProbability: 0.05, reorderProbability: 0.1, durationMs: 10_000 } };
+  const burst: Burst = { offsetMs: 0, action: { verb: 'netem', scope: { kind: 'all' }, lossProbability: 1, duplicateProbability: 0.05, reorderProbability: 0.1, durationMs: 10_000 } };
   const scale: Command = { waitMs: 500, action: { verb: 'scale', user: 'admin', object: { kind: 'deployment', name: 'web', namespace: 'default' }, replicas: 3 } };
-  const spec = scenarioOf(cluster, PROPERTIES, { seed: 3, preVote: true, lossPercent: 0, duplicatePercent: 0, reorderPercent: 0, commands: [burst, scale] });
+  const spec = scenarioOf(cluster, PROPERTIES, { seed: 3, preVote: true, lossPercent: 0, duplicatePercent: 0, reorderPercent: 0, commands: [scale], bursts: [burst] });
   const replayed = loadScenarioText(toScenarioYaml(spec), '<burst>');
   const judged = judgeSpec(replayed, PROPERTIES);
   for (const [name, verdict] of judged.verdicts) assert.notEqual(verdict.status, 'fail', `${name}: ${JSON.stringify(verdict)}`);
