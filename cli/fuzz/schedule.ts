@@ -184,7 +184,7 @@ function commandGroupArb(c: FuzzCluster): fc.Arbitrary<Command[]> {
   return fc.oneof({ arbitrary: single, weight: 6 }, { arbitrary: bounce, weight: 1 }, { arbitrary: readEverywhere, weight: 1 });
 }
 
-export function scheduleArb(c: FuzzCluster): fc.Arbitrary<Schedule> {
+export function scheduleArb(c: FuzzCluster, options: { bursts: boolean } = { bursts: true }): fc.Arbitrary<Schedule> {
   const percent = c.base.cluster.kubernetes ? fc.constant(0) : fc.constantFrom(0, 0, 1, 2);
   return fc.record({
     seed: fc.integer({ min: 1, max: 1_000_000 }),
@@ -194,7 +194,7 @@ export function scheduleArb(c: FuzzCluster): fc.Arbitrary<Schedule> {
     reorderPercent: percent,
     workloadPeriodMs: c.loadClient === undefined ? fc.constant(0) : fc.constantFrom(0, 250),
     commands: fc.array(commandGroupArb(c), { maxLength: MAX_COMMANDS }).map((groups) => groups.flat()),
-    bursts: burstsArb(c),
+    bursts: options.bursts ? burstsArb(c) : fc.constant([]),
   });
 }
 

@@ -5,7 +5,10 @@
  * the heal) — shrinks it to a schedule no longer than the first failing one, and the real network
  * passes that very schedule.
  *
- * Budget: seed 1 finds it at run 26 of the default cluster (about 5 s on the quiet 2-core VM).
+ * Budget: seed 1 finds it at run 26 of the default cluster (about 5 s on the quiet 2-core VM), on
+ * schedules without network bursts: the planted bug is a race (a close in flight when the cut
+ * comes), and a burst's loss and reorder draws move every later latency — with bursts on, seeds 1
+ * to 8 do not find it within 60 runs.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -17,7 +20,7 @@ const liveness = PROPERTIES.find((p) => p.name === 'liveness')!;
 
 describe('liveness catches a network that loses watch streams across a partition', () => {
   it('found within 40 runs, shrunk to no more commands, and the real network passes the shrunk schedule', { timeout: 300_000 }, () => {
-    const report = fuzz({ cluster: defaultCluster(), properties: [liveness], runs: 40, seed: 1, shrinkRuns: 10, variants: { network: { loseStreamsOnPartition: true } } });
+    const report = fuzz({ cluster: defaultCluster(), properties: [liveness], runs: 40, seed: 1, shrinkRuns: 10, variants: { network: { loseStreamsOnPartition: true } }, bursts: false });
     const cx = report.counterexample;
     assert.ok(cx, `no violation in 40 runs: ${JSON.stringify(report.properties)}`);
     assert.equal(cx.property, 'liveness');
