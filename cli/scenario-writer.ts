@@ -121,6 +121,19 @@ function action(a: TimelineAction, groups: Map<string, number>): Yaml {
       return { [a.verb]: targets(a.targets) };
     case 'heal':
       return { heal: a.targets === 'all' ? 'all' : targets(a.targets) };
+    case 'netem': {
+      const scope = a.scope.kind === 'on' ? { on: targets(a.scope.targets) } : a.scope.kind === 'between' ? { between: a.scope.groups.map((g) => targets(g)) } : {};
+      return {
+        netem: {
+          ...scope,
+          loss: percent(a.lossProbability),
+          duplication: percent(a.duplicateProbability),
+          reorder: percent(a.reorderProbability),
+          ...(a.reorderDelayMsMax !== undefined ? { reorderDelay: d(a.reorderDelayMsMax) } : {}),
+          ...(a.durationMs !== undefined ? { for: d(a.durationMs) } : {}),
+        },
+      };
+    }
     case 'put':
     case 'get':
     case 'delete': {

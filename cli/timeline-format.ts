@@ -56,6 +56,12 @@ export class TimelineFormatter {
           return `partition ${groups.map((g) => `[${g.join(', ')}]`).join(' | ')}`;
         }
         if (action === 'cut') return `cut ${(e.from as string[]).join(', ')} -> ${(e.to as string[]).join(', ')} (one-way)`;
+        if (action === 'netem') {
+          const pct = (p: unknown): string => `${Number(((p as number) * 100).toFixed(6))}%`;
+          const where = e.between ? `between ${(e.between as string[][]).map((g) => `[${g.join(', ')}]`).join(' | ')}` : e.on ? `on ${(e.on as string[]).join(', ')}` : 'on every link';
+          const until = typeof e.untilMs === 'number' ? ` until ${e.untilMs / 1000}s` : ' until healed';
+          return `netem ${where}: loss ${pct(e.loss)}, duplication ${pct(e.duplication)}, reorder ${pct(e.reorder)}${until}`;
+        }
         const targets = e.targets as string[];
         if (action === 'crash' || action === 'restart' || action === 'isolate' || action === 'heal') {
           return `${action} ${targets.length > 0 ? targets.join(', ') : '(no target resolved)'}`;

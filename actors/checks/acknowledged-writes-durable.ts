@@ -16,8 +16,9 @@
  *
  * With compacted logs (`onFloor`): an acknowledgement already satisfied (applied with its
  * revision) is settled and forgotten, and what is kept per index or per entry below the floor is
- * dropped, except the applies an unsettled acknowledgement still waits for. Assumed: a write is
- * acknowledged before every log has compacted its entry away (thousands of entries later).
+ * dropped, except the applies an unsettled acknowledgement still waits for and what a write still
+ * in flight (invoked, not yet completed) needs: its answer may come late — a TCP retransmission
+ * of a lost response arrives up to seconds later, while every log may have compacted the entry.
  */
 import type { Check, LateFinding } from './check.ts';
 import { entryAt, newEntryAt } from './model.ts';
@@ -74,6 +75,8 @@ export function acknowledgedWritesDurable(): Check {
   /** Protected index → the acknowledgement, and the term the entry there was committed in. */
   const ackedAt = new Map<number, { ack: Ack; commitTerm: number }>();
   const acks: Ack[] = [];
+  /** Entry ids of writes invoked and not yet completed (bounded by the clients' requests in flight). */
+  const inFlight = new Set<string>();
 
   const settled = (a: Ack): boolean => {
     const revs = listOf(byId.get(a.entryId)?.revisions);
@@ -109,9 +112,9 @@ export function acknowledgedWritesDurable(): Check {
     },
     onFloor(floor) {
       for (const index of ackedAt.keys()) if (index <= floor) ackedAt.delete(index);
-      for (const record of byId.values()) if (record.committedAt !== undefined && listOf(record.committedAt).every((i) => i <= floor)) record.committedAt = undefined;
+      for (const [id, record] of byId) if (record.committedAt !== undefined && listOf(record.committedAt).every((i) => i <= floor) && !inFlight.has(id)) record.committedAt = undefined;
       // A delete nobody applied stays unsettled until the end (it may still be applied).
-      const waiting = new Set<string>();
+      const waiting = new Set<string>(inFlight);
       let kept = 0;
       for (const a of acks) {
         if (settled(a) && byId.get(a.entryId)?.revisions !== undefined) continue;
@@ -129,7 +132,10 @@ export function acknowledgedWritesDurable(): Check {
       byId = new Map(byId);
     },
     onOp(e, model) {
-      if (e.phase !== 'complete' || e.result !== 'ok' || !WRITES.has(e.op)) return null;
+      if (!WRITES.has(e.op)) return null;
+      if (e.phase === 'invoke') inFlight.add(e.entryId);
+      else inFlight.delete(e.entryId);
+      if (e.phase !== 'complete' || e.result !== 'ok') return null;
       const ack: Ack = { entryId: e.entryId, op: e.op, key: e.key, revision: e.revision, t: e.t, seq: e.seq };
       const indexes = byId.get(e.entryId)?.committedAt;
       if (indexes === undefined) return `${describeAck(ack)}: no member has committed that entry`;

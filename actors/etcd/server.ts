@@ -300,7 +300,8 @@ function flush(m: MemberState): Output {
   if (changes.commit && changes.snapshot === null) {
     out.traces.push({ kind: 'raft.commit', fields: { member: m.name, index: s.commit, term: termAt(s, s.commit) } });
   }
-  for (const msg of r.msgs) out.sends.push({ to: msg.to, msg });
+  // Raft peer messages ride a lossy path, as in etcd-io/raft's own network model: Raft tolerates loss.
+  for (const msg of r.msgs) out.sends.push({ to: msg.to, msg, datagram: true });
   r.msgs = [];
   applyCommitted(m, out);
   for (const rs of r.readStates) {

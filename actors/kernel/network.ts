@@ -4,37 +4,39 @@ import type { VirtualClock } from './virtual-clock.ts';
 /**
  * Every message between actors has a type. A message may carry `refusedReply`: when its
  * destination is down, the kernel sends that back to the sender (a TCP reset), so a client can
- * tell a dead process from a silent network. A message marked `ordered: true` belongs to a
- * stream on a live TCP connection (a watch, its close, an HTTP/2 ping): it never overtakes an
- * earlier ordered message on the same link, a partition delays it instead of losing it (TCP
- * retransmits), and it dies with its connection when either end's process restarts. It can still
- * be lost (`lossProbability`) or duplicated: stream owners number their messages and treat a gap
- * as a broken stream.
+ * tell a dead process from a silent network.
+ *
+ * Transport: a message rides a TCP connection unless its sender sends it as a datagram
+ * (`Send.datagram`, the sender's choice of socket, like SOCK_DGRAM). On TCP a lost segment is
+ * retransmitted (it arrives a retransmission timeout later, never not at all) and a duplicate is
+ * discarded by the receiver's TCP (the application never sees it). A datagram is lost or delivered
+ * twice as the network draws it: etcd's Raft peer messages are sent so, as etcd-io/raft's own
+ * network model drops, duplicates and reorders them and Raft tolerates it.
+ *
+ * A message marked `ordered: true` belongs to a stream on a live TCP connection (a watch, its
+ * close, an HTTP/2 ping): it never overtakes an earlier ordered message on the same link (a
+ * retransmitted one holds back those behind it), a partition delays it instead of losing it (TCP
+ * retransmits), and it dies with its connection when either end's process restarts. Stream
+ * owners still number their messages and treat a gap as a broken stream (a reset, an overflow).
  */
 export interface Message {
   readonly type: string;
 }
 
-export interface NetworkOptions {
-  latencyMsMin: number;
-  latencyMsMax: number;
-  /** Probability (0..1) that a message is lost. */
+/** How a link mistreats packets: run-wide (NetworkOptions), or for a while (`degrade`, tc's netem). */
+export interface Impairment {
+  /** Probability (0..1) that a packet is lost: a datagram is gone, a TCP segment is retransmitted. */
   lossProbability: number;
-  /** Probability (0..1) that a message is delivered twice (each copy with its own latency). */
+  /** Probability (0..1) that a datagram is delivered twice (each copy with its own latency); TCP discards the copy. */
   duplicateProbability: number;
   /** Probability (0..1) that a message is held back by an extra delay of up to `reorderDelayMsMax`. */
   reorderProbability: number;
   reorderDelayMsMax: number;
 }
 
-/**
- * A deliberately broken network, for the test that shows the fuzzer's liveness property catches a
- * real bug (test/fuzz/network-variant.test.ts); set in code only, never from a scenario file.
- * `loseStreamsOnPartition` is kubesim's own former bug: a partition dropped watch streams' messages
- * as it drops requests, so a watch whose close was lost stayed silently dead.
- */
-export interface NetworkVariant {
-  loseStreamsOnPartition?: boolean;
+export interface NetworkOptions extends Impairment {
+  latencyMsMin: number;
+  latencyMsMax: number;
 }
 
 export const defaultNetworkOptions: NetworkOptions = {
@@ -68,16 +70,40 @@ export const MAX_HELD_PER_LINK = 1_024;
  */
 export const TCP_RTO_MIN_MS = 200;
 export const TCP_RTO_MAX_MS = 120_000;
+/**
+ * Linux's net.ipv4.tcp_retries2 default: after this many unanswered retransmissions (about 15
+ * minutes of backoff) TCP gives the connection up. A segment lost that often is dropped as `reset`.
+ */
+export const TCP_RETRIES = 15;
+
+/** The wait before retransmission number `retry` (0 for the first): the RTO, doubled per retry. */
+export function rtoMs(retry: number): number {
+  return Math.min(TCP_RTO_MIN_MS * 2 ** retry, TCP_RTO_MAX_MS);
+}
 
 /** The first retransmission at or after `nowMs` of data first sent at `firstSentAtMs`. */
 export function nextRetransmissionMs(firstSentAtMs: number, nowMs: number): number {
-  let rtoMs = TCP_RTO_MIN_MS;
-  let atMs = firstSentAtMs + rtoMs;
-  while (atMs < nowMs) {
-    rtoMs = Math.min(rtoMs * 2, TCP_RTO_MAX_MS);
-    atMs += rtoMs;
-  }
+  let retry = 0;
+  let atMs = firstSentAtMs + rtoMs(retry);
+  while (atMs < nowMs) atMs += rtoMs(++retry);
   return atMs;
+}
+
+/**
+ * Which links a degradation covers. Names are machines, as for partitions: `on` covers every link
+ * to or from one of them; `between` every link between two of its groups (both ways).
+ */
+export type LinkScope = { kind: 'all' } | { kind: 'on'; names: readonly string[] } | { kind: 'between'; groups: readonly (readonly string[])[] };
+
+/** A degradation in force (`degrade`): its figures replace the run-wide ones on the links it covers. */
+interface Degradation {
+  id: number;
+  scope: LinkScope;
+  /** `on`: the named machines; `between`: each machine's group. Empty for `all`. */
+  groupOf: Map<string, number>;
+  impairment: Impairment;
+  /** It ends at this virtual time (Infinity: when healed). */
+  untilMs: number;
 }
 
 export interface NetworkHooks {
@@ -140,6 +166,9 @@ export class Network {
   /** Per link, the ordered messages a partition holds (see HeldLink). */
   private readonly held = new Map<string, HeldLink>();
   private drainGenerations = 0;
+  /** Degradations in force, oldest first; the newest covering a link sets its figures. */
+  private degradations: Degradation[] = [];
+  private degradationIds = 0;
   messagesSent = 0;
   messagesDelivered = 0;
 
@@ -148,7 +177,6 @@ export class Network {
     private readonly rng: Rng,
     options: Partial<NetworkOptions>,
     private readonly hooks: NetworkHooks,
-    private readonly variant: NetworkVariant = {},
   ) {
     this.options = { ...defaultNetworkOptions, ...options };
     validateOptions(this.options);
@@ -164,25 +192,55 @@ export class Network {
     this.options = next;
   }
 
-  send(from: string, to: string, msg: Message): void {
+  /**
+   * Sends a message over TCP, or as a datagram (`datagram`, see Message). Only a drawn loss or
+   * duplicate looks at the transport, so choosing it costs nothing per message.
+   */
+  send(from: string, to: string, msg: Message, datagram = false): void {
     this.messagesSent++;
     // A stream's message is written to its connection even when the link is cut: it is held.
     if (!isOrdered(msg) && !this.canReach(from, to)) {
       this.hooks.dropped(from, to, msg, 'partition');
       return;
     }
-    const o = this.options;
+    const degradation = this.degradations.length === 0 ? null : this.degradationOf(from, to);
+    const o: Impairment = degradation === null ? this.options : degradation.impairment;
+    let retransmitMs = 0;
     if (this.rng.chance(o.lossProbability)) {
-      this.hooks.dropped(from, to, msg, 'loss');
-      return;
+      if (datagram) {
+        this.hooks.dropped(from, to, msg, 'loss');
+        return;
+      }
+      retransmitMs = this.retransmissionDelayMs(degradation);
+      if (retransmitMs < 0) {
+        this.hooks.dropped(from, to, msg, 'reset');
+        return;
+      }
     }
-    this.schedule(from, to, msg);
-    if (this.rng.chance(o.duplicateProbability)) this.schedule(from, to, msg);
+    this.schedule(from, to, msg, o, retransmitMs);
+    if (datagram && this.rng.chance(o.duplicateProbability)) this.schedule(from, to, msg, o, 0);
   }
 
-  private schedule(from: string, to: string, msg: Message): void {
-    const o = this.options;
-    let delayMs = this.rng.int(o.latencyMsMin, o.latencyMsMax + 1);
+  /**
+   * A lost TCP segment: how much later than its first transmission it arrives — at the first
+   * retransmission (RTO 200 ms, doubling) that is not lost too, each drawn with the loss in force
+   * then (a degradation that has ended by then no longer applies). -1: lost TCP_RETRIES times, the
+   * connection is given up.
+   */
+  private retransmissionDelayMs(degradation: Degradation | null): number {
+    let retry = 0;
+    let delayMs = rtoMs(retry);
+    const now = this.clock.now();
+    for (;;) {
+      const p = degradation !== null && now + delayMs < degradation.untilMs ? degradation.impairment.lossProbability : this.options.lossProbability;
+      if (!this.rng.chance(p)) return delayMs;
+      if (++retry >= TCP_RETRIES) return -1;
+      delayMs += rtoMs(retry);
+    }
+  }
+
+  private schedule(from: string, to: string, msg: Message, o: Impairment, extraDelayMs: number): void {
+    let delayMs = this.rng.int(this.options.latencyMsMin, this.options.latencyMsMax + 1) + extraDelayMs;
     if (this.rng.chance(o.reorderProbability)) delayMs += this.rng.int(1, o.reorderDelayMsMax + 1);
     if (isOrdered(msg)) {
       const key = linkKey(from, to);
@@ -195,6 +253,61 @@ export class Network {
       return;
     }
     this.clock.after(delayMs, () => this.arrive(from, to, msg));
+  }
+
+  /**
+   * Degrades the links `scope` covers with `impairment` (tc's netem: loss, duplication, reorder)
+   * until `untilMs`, or until healed. On those links it replaces the run-wide figures; where two
+   * degradations cover a link, the later one counts. Returns its id (for `endDegradation`).
+   */
+  degrade(scope: LinkScope, impairment: Impairment, untilMs = Infinity): number {
+    validateImpairment(impairment);
+    const groupOf = new Map<string, number>();
+    if (scope.kind === 'on') for (const name of scope.names) groupOf.set(name, 0);
+    if (scope.kind === 'between') scope.groups.forEach((group, i) => group.forEach((name) => groupOf.set(name, i)));
+    const id = ++this.degradationIds;
+    this.degradations.push({ id, scope, groupOf, impairment: { ...impairment }, untilMs });
+    return id;
+  }
+
+  /** Ends a degradation now; false when it had already ended. */
+  endDegradation(id: number): boolean {
+    const before = this.degradations.length;
+    this.degradations = this.degradations.filter((d) => d.id !== id);
+    return this.degradations.length < before;
+  }
+
+  /** Degradations in force now (for tests and the timeline). */
+  degradationCount(): number {
+    this.expireDegradations();
+    return this.degradations.length;
+  }
+
+  /** The newest degradation in force on the link, or null. */
+  private degradationOf(fromHost: string, toHost: string): Degradation | null {
+    this.expireDegradations();
+    const machineOf = this.hooks.machineOf;
+    const from = machineOf ? machineOf(fromHost) : fromHost;
+    const to = machineOf ? machineOf(toHost) : toHost;
+    for (let i = this.degradations.length - 1; i >= 0; i--) {
+      const d = this.degradations[i]!;
+      // A machine reaches itself over loopback, which netem on its interface does not touch.
+      if (from === to) return null;
+      if (d.scope.kind === 'all') return d;
+      if (d.scope.kind === 'on') {
+        if (d.groupOf.has(from) || d.groupOf.has(to)) return d;
+        continue;
+      }
+      const a = d.groupOf.get(from);
+      const b = d.groupOf.get(to);
+      if (a !== undefined && b !== undefined && a !== b) return d;
+    }
+    return null;
+  }
+
+  private expireDegradations(): void {
+    const now = this.clock.now();
+    if (this.degradations.some((d) => d.untilMs <= now)) this.degradations = this.degradations.filter((d) => d.untilMs > now);
   }
 
   private arrive(from: string, to: string, msg: Message): void {
@@ -215,10 +328,6 @@ export class Network {
   private arriveOrdered(from: string, to: string, key: string, stream: StreamMessage): void {
     const link = this.held.size > 0 ? this.held.get(key) : undefined;
     const cut = this.faultCount > 0 && !this.canReach(from, to);
-    if (cut && this.variant.loseStreamsOnPartition === true) {
-      this.hooks.dropped(from, to, stream.msg, 'partition');
-      return;
-    }
     if (link || cut) {
       this.hold(from, to, key, link, stream);
       return;
@@ -324,13 +433,16 @@ export class Network {
     this.recount();
   }
 
-  /** Heals everything, or only the faults that involve the named actors. */
+  /** Heals everything (degradations too), or only the faults that involve the named actors. */
   heal(names?: readonly string[]): void {
     if (!names) {
       this.groupOf = new Map();
       this.cuts.clear();
       this.isolated.clear();
+      this.degradations = [];
     } else {
+      // A degradation naming one of them ends (one over every link ends only with heal all).
+      this.degradations = this.degradations.filter((d) => !names.some((name) => d.groupOf.has(name)));
       for (const name of names) {
         this.groupOf.delete(name);
         this.isolated.delete(name);
@@ -360,12 +472,17 @@ function linkKey(from: string, to: string): string {
 }
 
 function validateOptions(o: NetworkOptions): void {
-  const ints: (keyof NetworkOptions)[] = ['latencyMsMin', 'latencyMsMax', 'reorderDelayMsMax'];
+  const ints: (keyof NetworkOptions)[] = ['latencyMsMin', 'latencyMsMax'];
   for (const key of ints) {
     if (!Number.isInteger(o[key]) || o[key] < 0) throw new RangeError(`network.${key} must be a whole number of ms >= 0, got ${o[key]}`);
   }
   if (o.latencyMsMax < o.latencyMsMin) throw new RangeError(`network latency max ${o.latencyMsMax}ms is below min ${o.latencyMsMin}ms`);
-  const probabilities: (keyof NetworkOptions)[] = ['lossProbability', 'duplicateProbability', 'reorderProbability'];
+  validateImpairment(o);
+}
+
+function validateImpairment(o: Impairment): void {
+  if (!Number.isInteger(o.reorderDelayMsMax) || o.reorderDelayMsMax < 0) throw new RangeError(`network.reorderDelayMsMax must be a whole number of ms >= 0, got ${o.reorderDelayMsMax}`);
+  const probabilities: (keyof Impairment)[] = ['lossProbability', 'duplicateProbability', 'reorderProbability'];
   for (const key of probabilities) {
     if (!(o[key] >= 0 && o[key] <= 1)) throw new RangeError(`network.${key} must be between 0 and 1, got ${o[key]}`);
   }

@@ -21,6 +21,8 @@ export interface TraceLine {
 export interface Send {
   to: string;
   msg: Message;
+  /** Sent as a datagram, lost or duplicated as the network draws it; otherwise over TCP (see Message). */
+  datagram?: boolean;
 }
 
 export interface Output {

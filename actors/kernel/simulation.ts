@@ -1,5 +1,5 @@
 import type { AnyActorRef } from 'xstate';
-import { Network, type DropReason, type Message, type NetworkOptions, type NetworkVariant } from './network.ts';
+import { Network, type DropReason, type Message, type NetworkOptions } from './network.ts';
 import { Rng } from './rng.ts';
 import { TraceRecorder, type TraceLevel } from './trace.ts';
 import type { Output } from './output.ts';
@@ -7,7 +7,7 @@ import { HostClock, VirtualClock } from './virtual-clock.ts';
 
 /** What a component's actor emits to reach the kernel (never another actor directly). */
 export type KernelEmitted =
-  | { type: 'send'; to: string; msg: Message }
+  | { type: 'send'; to: string; msg: Message; datagram?: boolean }
   | { type: 'trace'; kind: string; fields: Record<string, unknown> }
   /** A component core's whole step output in one emit: its trace lines, then its sends (core-actor.ts). */
   | { type: 'output'; out: Pick<Output, 'traces' | 'sends'> };
@@ -58,8 +58,6 @@ interface Host {
 export interface SimulationOptions {
   seed: string;
   network?: Partial<NetworkOptions>;
-  /** A deliberately broken network (tests of the fuzzer only). */
-  networkVariant?: NetworkVariant;
   /** The run stops with status 'event-limit' past this many events: nothing may hang. */
   maxEvents?: number;
   keepTraceLines?: boolean;
@@ -93,7 +91,7 @@ export class Simulation {
       dropped: (from, to, msg, reason) => this.trace.record('net.drop', { from, to, type: msg.type, reason }),
       machineOf: (host) => this.machineOf(host),
       incarnationOf: (host) => this.hosts.get(host)?.incarnation ?? 0,
-    }, options.networkVariant);
+    });
   }
 
   now(): number {
@@ -235,11 +233,11 @@ export class Simulation {
       disk: host.spec.disk,
       incarnation: host.incarnation,
     });
-    actor.on('send', (e: { to: string; msg: Message }) => this.network.send(name, e.to, e.msg));
+    actor.on('send', (e: { to: string; msg: Message; datagram?: boolean }) => this.network.send(name, e.to, e.msg, e.datagram === true));
     actor.on('trace', (e: { kind: string; fields: Record<string, unknown> }) => this.trace.record(e.kind, e.fields));
     actor.on('output', (e: { out: Pick<Output, 'traces' | 'sends'> }) => {
       for (const t of e.out.traces) this.trace.record(t.kind, t.fields);
-      for (const m of e.out.sends) this.network.send(name, m.to, m.msg);
+      for (const m of e.out.sends) this.network.send(name, m.to, m.msg, m.datagram === true);
     });
     // An error observer keeps XState from re-throwing through a real setTimeout.
     actor.subscribe({ error: (err: unknown) => this.stop(`internal error in ${name}: ${String(err)}`) });

@@ -464,6 +464,16 @@ function sendPodStatus(k: KubeletState, worker: Worker, status: Record<string, u
   );
 }
 
+/**
+ * The status manager's sync period (kubelet `syncPeriod` in status_manager.go): a status update
+ * the apiserver refused is sent again this much later.
+ */
+export const POD_STATUS_RESYNC_MS = 10_000;
+
+function statusResyncTimerId(key: string): string {
+  return `pod-status-resync:${key}`;
+}
+
 function onPodStatusResult(k: KubeletState, key: string, result: ApiResult, out: Output): void {
   const worker = k.workers.get(key);
   if (!worker) return;
@@ -472,6 +482,17 @@ function onPodStatusResult(k: KubeletState, key: string, result: ApiResult, out:
   const next = worker.pendingStatus ?? (result.code >= 500 ? ((worker.pod.status as unknown as Record<string, unknown>) ?? null) : null);
   worker.pendingStatus = null;
   if (next) sendPodStatus(k, worker, next, out);
+  else if (result.code >= 400 && result.code !== 404) {
+    // Refused (a 403 from an apiserver whose Node authorizer has not yet seen the pod bound to this
+    // node, a 409, a 429): the status manager's periodic sync sends it again, as the real one does.
+    out.timers.push({ id: statusResyncTimerId(key), delayMs: POD_STATUS_RESYNC_MS, event: { type: 'KubeletPodStatusResync', key } });
+  }
+}
+
+export function onPodStatusResync(k: KubeletState, key: string, out: Output): void {
+  const worker = k.workers.get(key);
+  if (!worker || worker.statusInFlight || worker.deleteSent) return;
+  sendPodStatus(k, worker, worker.pod.status as unknown as Record<string, unknown>, out);
 }
 
 function deletePod(k: KubeletState, _key: string, pod: V1Pod, out: Output): void {

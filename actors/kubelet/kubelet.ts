@@ -3,7 +3,7 @@ import { isApiClientEvent, routeApiEvent, type ApiClientEvent } from '../client/
 import { coreMachine, startCore, type ComponentCore } from '../kernel/core-actor.ts';
 import { newOutput } from '../kernel/output.ts';
 import type { HostEnv } from '../kernel/simulation.ts';
-import { newKubelet, onApiResult, onApiWatch, onInformerRetry, onLeaseTimer, onNodeStatusTimer, onPodWake, onRegisterRetry, start, type KubeletState } from './kubelet-core.ts';
+import { newKubelet, onApiResult, onApiWatch, onInformerRetry, onLeaseTimer, onNodeStatusTimer, onPodStatusResync, onPodWake, onRegisterRetry, start, type KubeletState } from './kubelet-core.ts';
 import type { KubeletConfig } from './pod-worker.ts';
 import type { NodeParams } from './status.ts';
 import { isTrafficRequest, type TrafficRequest } from '../traffic/protocol.ts';
@@ -18,6 +18,7 @@ export type KubeletInput =
   | { type: 'KubeletNodeStatus' }
   | { type: 'KubeletRegister' }
   | { type: 'KubeletPodWake'; key: string }
+  | { type: 'KubeletPodStatusResync'; key: string }
   | TrafficRequest
   | KubeletTrafficInput;
 
@@ -55,6 +56,9 @@ export const kubeletCore: ComponentCore<KubeletState, KubeletInput, 'registering
         break;
       case 'KubeletPodWake':
         onPodWake(k, input.key, now, out);
+        break;
+      case 'KubeletPodStatusResync':
+        onPodStatusResync(k, input.key, out);
         break;
       case 'KubeletTrafficDone':
         onTrafficDone(k, input, out);

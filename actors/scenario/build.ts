@@ -49,7 +49,6 @@ export function createSimulation(spec: ScenarioSpec, options: { keepTraceLines?:
     keepTraceLines: options.keepTraceLines ?? false,
     traceLevel: options.traceLevel ?? 'normal',
     network: networkOptions(spec.cluster.network),
-    ...(options.variants?.network ? { networkVariant: options.variants.network } : {}),
   });
   if (options.onTrace) sim.trace.subscribe(options.onTrace);
   return sim;

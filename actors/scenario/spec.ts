@@ -194,6 +194,13 @@ export type TimelineAction =
   | { verb: 'cut'; from: TargetRef[]; to: TargetRef[] }
   | { verb: 'isolate'; targets: TargetRef[] }
   | { verb: 'heal'; targets: TargetRef[] | 'all' }
+  /**
+   * A network degradation for a while, as `tc qdisc … netem loss 5% duplicate 1% reorder 2%` sets
+   * it: on every link, the links to or from some hosts, or between groups; its figures replace the
+   * run-wide ones there until `durationMs` has passed or a heal ends it (actors/kernel/network.ts
+   * says what a loss, duplicate and reorder do to TCP and to datagrams).
+   */
+  | ({ verb: 'netem'; scope: NetemScope; durationMs?: number } & NetemFigures)
   | { verb: 'crash'; targets: TargetRef[] }
   | { verb: 'restart'; targets: TargetRef[] }
   | { verb: 'put'; client: string; key: string; value: string; via?: TargetRef[]; id?: string }
@@ -219,6 +226,16 @@ export type TimelineAction =
   | { verb: 'dig'; node: string; name: string; qtype: 'A' | 'AAAA' | 'SRV' | 'PTR' | 'CNAME'; id: string }
   /** Adds nodes (a new group, or more of a group) at this time: their kubelets start and register. */
   | { verb: 'add-nodes'; nodes: NodeSpec[] };
+
+export type NetemScope = { kind: 'all' } | { kind: 'on'; targets: TargetRef[] } | { kind: 'between'; groups: TargetRef[][] };
+
+export interface NetemFigures {
+  lossProbability: number;
+  duplicateProbability: number;
+  reorderProbability: number;
+  /** Absent: the run-wide reorder delay (`reorderDelayMsMaxOf`). */
+  reorderDelayMsMax?: number;
+}
 
 export interface TimelineStep {
   atMs: number;

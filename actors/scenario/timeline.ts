@@ -57,6 +57,42 @@ export function scheduleTimeline(spec: ScenarioSpec, world: World, outcomes: Out
         }
         return;
       }
+      case 'netem': {
+        const net = sim.network;
+        const figures = {
+          lossProbability: a.lossProbability,
+          duplicateProbability: a.duplicateProbability,
+          reorderProbability: a.reorderProbability,
+          reorderDelayMsMax: a.reorderDelayMsMax ?? net.getOptions().reorderDelayMsMax,
+        };
+        const untilMs = a.durationMs === undefined ? Infinity : step.atMs + a.durationMs;
+        const scope = a.scope;
+        let targetNames: string[] = [];
+        let fields: Record<string, unknown> = {};
+        if (scope.kind === 'all') net.degrade({ kind: 'all' }, figures, untilMs);
+        else if (scope.kind === 'on') {
+          targetNames = targets.resolve(scope.targets);
+          bind(targetNames);
+          net.degrade({ kind: 'on', names: targetNames }, figures, untilMs);
+          fields = { on: targetNames };
+        } else {
+          const groups = targets.resolveGroups(scope.groups);
+          step.as.forEach((name, i) => targets.groups.set(name, groups[i] ?? []));
+          targetNames = groups.flat();
+          net.degrade({ kind: 'between', groups }, figures, untilMs);
+          fields = { between: groups };
+        }
+        sim.trace.record('fault', {
+          action: 'netem',
+          targets: targetNames,
+          ...fields,
+          loss: a.lossProbability,
+          duplication: a.duplicateProbability,
+          reorder: a.reorderProbability,
+          ...(untilMs === Infinity ? {} : { untilMs }),
+        });
+        return;
+      }
       case 'crash':
       case 'restart': {
         const names = targets.resolve(a.targets);

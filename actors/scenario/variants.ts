@@ -2,7 +2,6 @@ import type { ApiServerVariant } from '../apiserver/apiserver-core.ts';
 import type { ControllerManagerVariant } from '../controllers/controller-manager.ts';
 import type { RaftVariant } from '../etcd/raft/types.ts';
 import type { ServerOptions } from '../etcd/server.ts';
-import type { NetworkVariant } from '../kernel/network.ts';
 import type { KubeletVariant } from '../kubelet/pod-worker.ts';
 import type { SchedulerVariant } from '../scheduler/scheduler-core.ts';
 
@@ -23,6 +22,4 @@ export interface ComponentVariants {
   controllerManager?: ControllerManagerVariant;
   /** etcd's watch serving (actors/etcd/server.ts ServerOptions.watchVariant). */
   etcdWatch?: NonNullable<ServerOptions['watchVariant']>;
-  /** The simulated network itself (kubesim's own former stream bug). */
-  network?: NetworkVariant;
 }

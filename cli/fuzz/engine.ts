@@ -55,6 +55,11 @@ export interface FuzzOptions {
   cutoff?: { get(): number; offer(index: number): void };
   /** Deliberately broken components every run is built with (tests only: test/fuzz/raft-variants.test.ts, kubernetes-variants.test.ts). */
   variants?: ComponentVariants;
+  /**
+   * false: schedules without network bursts (code only: a planted race that a burst's extra
+   * random draws would perturb).
+   */
+  bursts?: boolean;
 }
 
 export interface RunRecord {
@@ -210,7 +215,7 @@ export function fuzz(options: FuzzOptions): FuzzReport {
     return false;
   };
 
-  const details = fc.check(fc.property(scheduleArb(cluster), predicate), {
+  const details = fc.check(fc.property(scheduleArb(cluster, { bursts: options.bursts ?? true }), predicate), {
     seed,
     numRuns: options.path !== undefined ? 1 : runs,
     ...(options.path !== undefined ? { path: options.path } : {}),

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { ObjectRef, ScenarioSpec, SourceRef, TimelineAction, TimelineStep } from '../../actors/scenario/spec.ts';
+import type { NetemScope, ObjectRef, ScenarioSpec, SourceRef, TimelineAction, TimelineStep } from '../../actors/scenario/spec.ts';
 import { healAtMs, type FuzzCluster, type FuzzWorkload } from './cluster.ts';
 
 /**
@@ -14,17 +14,21 @@ import { healAtMs, type FuzzCluster, type FuzzWorkload } from './cluster.ts';
  * each command), and the model (which hosts are down, which nodes are cordoned, which workloads
  * were touched) is a fold over the list (`modelOf`). It decides the final phase.
  *
- * Network loss, duplication and reorder are not timeline verbs (no step changes them mid-run):
- * on an etcd-only cluster each schedule draws run-wide probabilities instead, as
- * test/property/fault-schedule.ts does. With Kubernetes they stay as the cluster file sets them
- * (none by default): kubesim drops a lost message for good, but apiserver clients, kubelets and
- * controllers talk over TCP, which retransmits — with loss on, a lost request or watch event is
- * never resent and liveness fails for a reason no real cluster has (tried: with 1% loss and 2%
- * duplication a schedule left its Deployment at 1 of 2 ready 44 s after the heal; the same
- * schedule without them settles 0.2 s after the re-apply).
+ * Network loss, duplication and reorder come as bursts (`burstsArb`, the `netem` verb) on every
+ * cluster: up to two per schedule, each at its own time in the fault phase and for a few seconds,
+ * on every link, one host's links, or between a group and the rest.
+ * They are faithful for Kubernetes because the network is (actors/kernel/network.ts): apiserver
+ * clients, kubelets, controllers and etcd clients talk over TCP, so a lost segment arrives a
+ * retransmission timeout (200 ms, doubling) late and a duplicate is discarded, while etcd's Raft
+ * peer messages are datagrams, lost and duplicated for real. (Before that model, loss dropped a
+ * request or watch event for good, and liveness failed for a reason no real cluster has.)
+ * An etcd-only cluster also draws run-wide probabilities, as test/property/fault-schedule.ts does.
  */
 
 export type Command = { waitMs: number; action: TimelineAction };
+
+/** A burst (`netem`) `offsetMs` after the start of the fault phase. */
+export type Burst = { offsetMs: number; action: Extract<TimelineAction, { verb: 'netem' }> };
 
 export interface Schedule {
   /** The simulation's seed (spec.seed): message latencies and losses. */
@@ -44,6 +48,8 @@ export interface Schedule {
    */
   workloadPeriodMs?: number;
   commands: Command[];
+  /** Network bursts (`burstsArb`); absent in schedules saved before them. */
+  bursts?: Burst[];
 }
 
 export const GENERATED: SourceRef = { file: '<kubesim fuzz>', line: 0, column: 0 };
@@ -137,6 +143,51 @@ function workloadArbs(c: FuzzCluster): fc.Arbitrary<TimelineAction>[] {
 }
 
 /**
+ * A burst of packet loss, duplication and reordering (`netem`): on every link, on one host's links,
+ * between a nonempty proper subset of the hosts and the others, or between the etcd leader and the
+ * other members (their Raft messages are the datagrams that really get lost). Loss up to 100 %
+ * (over TCP that is a stall of a few RTOs, not a partition), for 0.5 to 10 s: it ends in the fault
+ * phase or is ended by the final `heal: all`.
+ */
+export function burstArb(c: FuzzCluster): fc.Arbitrary<Extract<TimelineAction, { verb: 'netem' }>> {
+  const hosts = faultHosts(c);
+  const scope = fc.oneof(
+    fc.constant<NetemScope>({ kind: 'all' }),
+    fc.constantFrom(...hosts).map((h): NetemScope => ({ kind: 'on', targets: [h] })),
+    fc.subarray([...hosts], { minLength: 1, maxLength: hosts.length - 1 }).map((side): NetemScope => ({ kind: 'between', groups: [side, hosts.filter((h) => !side.includes(h))] })),
+    fc.constant<NetemScope>({ kind: 'between', groups: [['leader'], ['rest']] }),
+  );
+  const figures = fc
+    .tuple(fc.constantFrom(0, 1, 5, 20, 50, 100), fc.constantFrom(0, 0, 1, 5), fc.constantFrom(0, 0, 2, 10))
+    .filter(([loss, duplication, reorder]) => loss + duplication + reorder > 0);
+  return fc.tuple(scope, figures, fc.integer({ min: 500, max: 10_000 })).map(
+    ([netemScope, [loss, duplication, reorder], durationMs]): Extract<TimelineAction, { verb: 'netem' }> => ({
+      verb: 'netem',
+      scope: netemScope,
+      lossProbability: loss / 100,
+      duplicateProbability: duplication / 100,
+      reorderProbability: reorder / 100,
+      durationMs,
+    }),
+  );
+}
+
+/** The hosts fault commands name (actionArb's list). */
+function faultHosts(c: FuzzCluster): string[] {
+  return [...c.members, ...c.apiservers, ...c.schedulers, ...c.controllerManagers, ...c.nodes];
+}
+
+/**
+ * Up to two bursts per schedule, each at its own time in the fault phase: a field of the schedule
+ * beside the commands (drawn after them, so the commands a seed draws do not depend on it), shrunk
+ * on its own — fewer bursts, earlier, shorter, simpler.
+ */
+export function burstsArb(c: FuzzCluster): fc.Arbitrary<Burst[]> {
+  const span = c.faultEndMs - c.faultStartMs;
+  return fc.array(fc.record({ offsetMs: fc.integer({ min: 0, max: span }), action: burstArb(c) }), { maxLength: 2 });
+}
+
+/**
  * The wait before a command: up to 5 s, but a third of them short (under 200 ms, a few message
  * round trips) so that two steps land inside one election or one replication round: a crash
  * right after a write, a restart while the votes are out.
@@ -167,7 +218,7 @@ function commandGroupArb(c: FuzzCluster): fc.Arbitrary<Command[]> {
   return fc.oneof({ arbitrary: single, weight: 6 }, { arbitrary: bounce, weight: 1 }, { arbitrary: readEverywhere, weight: 1 });
 }
 
-export function scheduleArb(c: FuzzCluster): fc.Arbitrary<Schedule> {
+export function scheduleArb(c: FuzzCluster, options: { bursts: boolean } = { bursts: true }): fc.Arbitrary<Schedule> {
   const percent = c.base.cluster.kubernetes ? fc.constant(0) : fc.constantFrom(0, 0, 1, 2);
   return fc.record({
     seed: fc.integer({ min: 1, max: 1_000_000 }),
@@ -177,6 +228,7 @@ export function scheduleArb(c: FuzzCluster): fc.Arbitrary<Schedule> {
     reorderPercent: percent,
     workloadPeriodMs: c.loadClient === undefined ? fc.constant(0) : fc.constantFrom(0, 250),
     commands: fc.array(commandGroupArb(c), { maxLength: MAX_COMMANDS }).map((groups) => groups.flat()),
+    bursts: options.bursts ? burstsArb(c) : fc.constant([]),
   });
 }
 
@@ -264,6 +316,11 @@ export function finalSteps(c: FuzzCluster, model: Model): TimelineStep[] {
 
 export const REAPPLY_AFTER_HEAL_MS = 5_000;
 
+/** The bursts at their times in the fault phase (the final `heal: all` ends one still going). */
+export function burstSteps(c: FuzzCluster, bursts: readonly Burst[]): TimelineStep[] {
+  return bursts.map(({ offsetMs, action }) => ({ atMs: c.faultStartMs + offsetMs, action, as: [], source: GENERATED }));
+}
+
 /** The background workload's steps (`Schedule.workloadPeriodMs`), in the fault phase. */
 export function workloadSteps(c: FuzzCluster, periodMs: number): TimelineStep[] {
   const steps: TimelineStep[] = [];
@@ -288,7 +345,7 @@ export function specOf(c: FuzzCluster, s: Schedule): ScenarioSpec {
     ...c.base,
     seed: String(s.seed),
     cluster: { ...c.base.cluster, etcd: { ...c.base.cluster.etcd, preVote: s.preVote }, network },
-    timeline: [...timelineOf(c, s.commands), ...workloadSteps(c, s.workloadPeriodMs ?? 0), ...finalSteps(c, model)],
+    timeline: [...timelineOf(c, s.commands), ...burstSteps(c, s.bursts ?? []), ...workloadSteps(c, s.workloadPeriodMs ?? 0), ...finalSteps(c, model)],
     expectations: [],
   };
 }
@@ -300,5 +357,13 @@ export function describeSchedule(s: Schedule): string[] {
   return [
     `seed ${s.seed}, preVote ${s.preVote}${network}${workload}`,
     ...s.commands.map((cmd) => `+${cmd.waitMs}ms ${JSON.stringify(cmd.action.verb === 'apply' ? { verb: 'apply', objects: touchedBy(cmd.action) } : cmd.action)}`),
+    ...(s.bursts ?? []).map((b) => `at fault phase +${b.offsetMs}ms: ${describeBurst(b.action)}`),
   ];
+}
+
+/** A burst as tc would say it: `netem between [etcd-0] | [rest] loss 20% duplicate 1% reorder 0% for 3000ms`. */
+function describeBurst(a: Extract<TimelineAction, { verb: 'netem' }>): string {
+  const scope = a.scope.kind === 'all' ? 'every link' : a.scope.kind === 'on' ? `on ${a.scope.targets.join(', ')}` : `between ${a.scope.groups.map((g) => `[${g.join(', ')}]`).join(' | ')}`;
+  const pct = (p: number): string => `${Math.round(p * 1000) / 10}%`;
+  return `netem ${scope} loss ${pct(a.lossProbability)} duplicate ${pct(a.duplicateProbability)} reorder ${pct(a.reorderProbability)}${a.durationMs === undefined ? '' : ` for ${a.durationMs}ms`}`;
 }

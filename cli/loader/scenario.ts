@@ -33,7 +33,9 @@ import {
   readEnum,
   readInt,
   readList,
+  MAX_REORDER_DELAY_MS,
   readProbability,
+  readReorderDelay,
   readString,
   wrongType,
   type Ctx,
@@ -67,7 +69,7 @@ export const LIMITS = {
   /** heartbeat × this <= election timeout */
   minElectionTicks: 5,
   /** network.reorderDelay */
-  maxReorderDelayMs: 60_000,
+  maxReorderDelayMs: MAX_REORDER_DELAY_MS,
 } as const;
 
 /** A value, or undefined when a problem was reported. */
@@ -384,16 +386,6 @@ function readNetwork(cx: Ctx, v: Val): R<NetworkSpec> {
     // Absent: ten times the highest latency, at least 10 ms (reorderDelayMsMaxOf).
     ...(reorderDelay !== undefined ? { reorderDelayMsMax: reorderDelay } : {}),
   };
-}
-
-/** The most extra delay a reordered message gets: above 0, at most a minute (longer is a partition, not a reorder). */
-function readReorderDelay(cx: Ctx, v: Val): R<number> {
-  const ms = readDuration(cx, v);
-  if (ms === undefined) return undefined;
-  if (ms === 0 || ms > LIMITS.maxReorderDelayMs) {
-    return cx.report(v.node, `${v.path} is ${formatDuration(ms)}, out of range`, `above 0 and at most ${formatDuration(LIMITS.maxReorderDelayMs)}`, 'write it like reorderDelay: 50ms');
-  }
-  return ms;
 }
 
 const LATENCY_FORMS = 'a range like 1ms-5ms, or one duration like 2ms';

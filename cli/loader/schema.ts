@@ -41,6 +41,7 @@ export const VERB_KEYS = {
   cut: opt('{from: leader, to: [etcd-3, etcd-4]}'),
   isolate: opt('a follower'),
   heal: opt('all'),
+  netem: opt('{loss: 5%, duplication: 1%, reorder: 2%, for: 10s}'),
   crash: opt('leader'),
   restart: opt('etcd-1'),
   put: opt('{client: app, key: /demo/a, value: "1"}'),
@@ -286,6 +287,21 @@ export const SHAPES = {
       electionTimeout: opt('1000ms'),
       requestTimeout: opt('7s'),
     },
+  },
+  netem: {
+    keys: {
+      on: opt('[worker-0, leader]'),
+      between: opt('[[leader], rest]'),
+      loss: opt('5%'),
+      duplication: opt('1%'),
+      reorder: opt('2%'),
+      reorderDelay: opt('50ms'),
+      for: opt('10s'),
+    },
+    constraints: [
+      { rule: 'atMostOne', keys: ['on', 'between'], label: 'scope', fix: 'keep one: on (links to or from these hosts), between (links between these groups), or neither (every link)' },
+      { rule: 'atLeastOne', keys: ['loss', 'duplication', 'reorder'], label: 'impairment', fix: 'add loss, duplication or reorder, like loss: 5%' },
+    ],
   },
   network: {
     keys: {

@@ -8,7 +8,7 @@
  */
 
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
-import type { ManifestDoc, ObjectRef, TargetRef, TimelineAction, TimelineStep } from '../../actors/scenario/spec.ts';
+import type { ManifestDoc, NetemScope, ObjectRef, TargetRef, TimelineAction, TimelineStep } from '../../actors/scenario/spec.ts';
 import { formatDuration } from './durations.ts';
 import { kindList, kindWords, parseObjectRef, type KindInfo } from './kinds.ts';
 import { readNodeEntry } from './kubernetes.ts';
@@ -27,7 +27,7 @@ import {
   type State,
   type TargetUse,
 } from './targets.ts';
-import { closest, listItems, openMap, type Fields, readBool, readDuration, readEnum, readInt, readString, wrongType, type Ctx, type Val } from './tree.ts';
+import { closest, listItems, openMap, type Fields, readBool, readDuration, readEnum, readInt, readProbability, readReorderDelay, readString, wrongType, type Ctx, type Val } from './tree.ts';
 
 interface StepInfo {
   index: number;
@@ -51,12 +51,15 @@ const noTargets = (verb: string): Decoded['binds'] => ({ kind: 'none', why: `${v
 /** heal ends faults: nothing to name (bind the targets of the step that made the fault). */
 const HEAL_BINDS: Decoded['binds'] = { kind: 'none', why: 'heal binds nothing (it ends faults; bind the targets of the fault step with its own as)' };
 
-const VERBS: Record<VerbName, VerbDecoder> = {
-  partition(cx, st, v, step) {
+/**
+ * At least 2 groups of targets (a partition's, netem's `between`): `rest` once, in a group after
+ * the first; a member or host in one group only.
+ */
+function readGroups(cx: Ctx, st: State, v: Val, step: StepInfo, what: string): TargetRef[][] | undefined {
     const items = listItems(cx, v, 'a list of at least 2 groups, each a target or a list of targets');
     if (!items) return undefined;
     if (items.length < 2) {
-      return cx.report(v.node, `${v.path} has ${items.length} group${items.length === 1 ? '' : 's'}`, 'a partition splits the members into at least 2 groups', 'list the groups, like partition: [[leader, a follower], rest]');
+      return cx.report(v.node, `${v.path} has ${items.length} group${items.length === 1 ? '' : 's'}`, `${what} at least 2 groups`, `list the groups, like ${v.name}: [[leader, a follower], rest]`);
     }
     const groups: TargetRef[][] = [];
     const seen = new Map<string, number>();
@@ -88,8 +91,13 @@ const VERBS: Record<VerbName, VerbDecoder> = {
       });
       groups.push(targets);
     });
-    if (bad) return undefined;
-    return { action: { verb: 'partition', groups }, binds: { kind: 'perGroup', groups: groups.length } };
+    return bad ? undefined : groups;
+}
+
+const VERBS: Record<VerbName, VerbDecoder> = {
+  partition(cx, st, v, step) {
+    const groups = readGroups(cx, st, v, step, 'a partition splits the members into');
+    return groups && { action: { verb: 'partition', groups }, binds: { kind: 'perGroup', groups: groups.length } };
   },
 
   cut(cx, st, v, step) {
@@ -119,6 +127,44 @@ const VERBS: Record<VerbName, VerbDecoder> = {
       return cx.report(v.node, `${v.path} lists "all" with other targets`, 'all already heals every fault', 'write heal: all');
     }
     return { action: { verb: 'heal', targets }, binds: HEAL_BINDS };
+  },
+
+  netem(cx, st, v, step) {
+    const f = openMap(cx, v, SHAPES.netem, 'a map {loss, duplication, reorder, reorderDelay, for, on | between}');
+    if (!f) return undefined;
+    const onV = f.get('on');
+    const betweenV = f.get('between');
+    const on = onV && readTargets(cx, st, onV, plain(step));
+    const groups = betweenV && readGroups(cx, st, betweenV, step, 'between takes');
+    const figure = (key: 'loss' | 'duplication' | 'reorder'): number | undefined => {
+      const fv = f.get(key);
+      return fv ? readProbability(cx, fv) : 0;
+    };
+    const loss = figure('loss');
+    const duplication = figure('duplication');
+    const reorder = figure('reorder');
+    const reorderDelayV = f.get('reorderDelay');
+    const reorderDelay = reorderDelayV && readReorderDelay(cx, reorderDelayV);
+    const forV = f.get('for');
+    let durationMs = forV && readDuration(cx, forV);
+    if (forV && durationMs === 0) {
+      durationMs = cx.report(forV.node, `${forV.path} is 0s`, 'how long the degradation lasts: a duration above 0', 'write it like for: 10s, or leave it out to last until a heal');
+    }
+    if ((onV && !on) || (betweenV && !groups) || loss === undefined || duplication === undefined || reorder === undefined) return undefined;
+    if ((reorderDelayV && reorderDelay === undefined) || (forV && durationMs === undefined)) return undefined;
+    const scope: NetemScope = on ? { kind: 'on', targets: on } : groups ? { kind: 'between', groups } : { kind: 'all' };
+    return {
+      action: {
+        verb: 'netem',
+        scope,
+        lossProbability: loss,
+        duplicateProbability: duplication,
+        reorderProbability: reorder,
+        ...(reorderDelay !== undefined ? { reorderDelayMsMax: reorderDelay } : {}),
+        ...(durationMs !== undefined ? { durationMs } : {}),
+      },
+      binds: groups ? { kind: 'perGroup', groups: groups.length } : on ? { kind: 'one' } : { kind: 'none', why: 'netem on every link has no targets to bind (bind the hosts of on or the groups of between)' },
+    };
   },
 
   crash(cx, st, v, step) {

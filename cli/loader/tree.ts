@@ -6,7 +6,7 @@
 
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
 import type { SourceRef } from '../../actors/scenario/spec.ts';
-import { DURATION_FORMS, parseDuration } from './durations.ts';
+import { DURATION_FORMS, formatDuration, parseDuration } from './durations.ts';
 import { MAX_REPORTED_PROBLEMS, ScenarioError, problemText, type ScenarioProblem } from './errors.ts';
 import type { Shape } from './schema.ts';
 import { aliasTarget } from './yaml-read.ts';
@@ -379,6 +379,19 @@ export function readProbability(cx: Ctx, v: Val): number | undefined {
     return cx.report(v.node, `${v.path} is ${JSON.stringify(value)}, not a probability`, PROBABILITY_FORMS, exampleFix(v));
   }
   return wrongType(cx, v, PROBABILITY_FORMS);
+}
+
+/** A reorder delay longer than this is a partition, not a reorder. */
+export const MAX_REORDER_DELAY_MS = 60_000;
+
+/** The most extra delay a reordered message gets: above 0, at most a minute (longer is a partition, not a reorder). */
+export function readReorderDelay(cx: Ctx, v: Val): number | undefined {
+  const ms = readDuration(cx, v);
+  if (ms === undefined) return undefined;
+  if (ms === 0 || ms > MAX_REORDER_DELAY_MS) {
+    return cx.report(v.node, `${v.path} is ${formatDuration(ms)}, out of range`, `above 0 and at most ${formatDuration(MAX_REORDER_DELAY_MS)}`, 'write it like reorderDelay: 50ms');
+  }
+  return ms;
 }
 
 /** 5000000 → "5,000,000" (locale-independent). */

@@ -72,6 +72,24 @@ describe('checkers with compacted logs: correct traces pass', () => {
     assert.match(vs[0]!.detail, /never applied with that revision: it was applied with revision 2/);
   });
 
+  it('accepts an acknowledgement that arrives after every log compacted its entry (a retransmitted response), and still checks its revision', () => {
+    const lateAck = (revision: number): TraceBuilder =>
+      elected()
+        .invoke('app', 1, 'put', 'k')
+        .logAll(ALL, 2, [1, 'app#1'])
+        .commitAll(ALL, 2, 1)
+        .applyAll(ALL, 2, 2, 'app#1')
+        .logAll(ALL, 3, [1, 'w#3'])
+        .commitAll(ALL, 3, 1)
+        .applyAll(ALL, 3, 3, 'w#3')
+        .compactAll(ALL, 3, 1)
+        .complete('app', 1, 'put', 'k', 'ok', revision);
+    assertClean(lateAck(2));
+    const vs = checkTrace(lateAck(3).events);
+    assert.equal(vs[0]?.invariant, 'AcknowledgedWritesDurable', JSON.stringify(vs));
+    assert.match(vs[0]!.detail, /never applied with that revision: it was applied with revision 2/);
+  });
+
   it('forgets per-index state below the floor of all logs, so its memory is bounded', () => {
     const checker = new InvariantChecker();
     const b = elected();

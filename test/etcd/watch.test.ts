@@ -453,7 +453,7 @@ const summary = (events: readonly WatchEvent[]) => events.map((e) => `${e.revisi
 
 describe('watch on a simulated 3-member cluster', () => {
   for (const seed of ['1', '2', '3']) {
-    it(`seed ${seed}: delivers every event >= R in order, no gap, no duplicate, across leader crashes and a network with 5% loss and 5% duplication`, () => {
+    it(`seed ${seed}: delivers every event >= R in order, no gap, no duplicate, across leader crashes and a network with 5% loss and 5% duplication (Raft's lost, the watch's retransmitted)`, () => {
       const w = world(`watch-lossy-${seed}`, ['apiserver'], { lossProbability: 0.05, duplicateProbability: 0.05 });
       writeLoad(w, 'apiserver', 1_500, 24_000, 50);
       const R = 5;
@@ -478,8 +478,9 @@ describe('watch on a simulated 3-member cluster', () => {
       assert.deepEqual(summary(delivered), summary(expected));
       const resumes = w.trace.filter((e) => e.kind === 'etcd.watch' && e.phase === 'resume');
       assert.ok(resumes.some((e) => e.reason === 'watch stream silent' || String(e.reason).includes('refused')), `a crash of the serving member was detected (by silence or a reset): ${resumes.map((e) => String(e.reason)).join('; ')}`);
-      assert.ok(resumes.some((e) => String(e.reason).startsWith('watch stream gap')), 'a lost message was detected by a gap');
-      assert.ok(w.trace.some((e) => e.kind === 'net.drop' && e.type === 'WatchResponse'), 'watch messages were lost');
+      // Raft's messages were lost; the watch's ride TCP: a lost one was retransmitted, never dropped.
+      assert.ok(w.trace.some((e) => e.kind === 'net.drop' && e.reason === 'loss' && String(e.type).startsWith('Msg')), 'Raft messages were lost');
+      assert.deepEqual(w.trace.filter((e) => e.kind === 'net.drop' && e.reason === 'loss' && !String(e.type).startsWith('Msg')), []);
       assert.deepEqual(w.violations, []);
     });
   }
@@ -499,8 +500,9 @@ describe('watch on a simulated 3-member cluster', () => {
     const host = w.hosts.get('apiserver')!;
     const noLeader = host.deliveries.filter((d) => d.canceled === ERR_NO_LEADER);
     assert.ok(noLeader.length >= 2, `told no leader ${noLeader.length} times (on the stream, then on each refused re-watch)`);
-    // The leader steps down within one election timeout (CheckQuorum), then 3 election timeouts pass.
-    assert.ok(noLeader[0]!.atMs >= 8_000 + 3_000 && noLeader[0]!.atMs <= 8_000 + 4_000 + 200, `first at ${noLeader[0]!.atMs} ms`);
+    // The leader steps down within one election timeout (CheckQuorum), then 3 election timeouts
+    // pass; the cancel rides TCP, so at 5% loss it may come a few retransmissions (200, 400, 800 ms) late.
+    assert.ok(noLeader[0]!.atMs >= 8_000 + 3_000 && noLeader[0]!.atMs <= 8_000 + 4_000 + 200 + 1_400, `first at ${noLeader[0]!.atMs} ms`);
     assert.deepEqual(host.deliveries.filter((d) => d.compacted !== undefined || (d.canceled !== undefined && d.canceled !== ERR_NO_LEADER)), []);
     assert.deepEqual(summary(host.deliveries.flatMap((d) => d.events)), summary(expectedHistory(w, '/registry/pods/', 2)));
     assert.deepEqual(w.violations, []);

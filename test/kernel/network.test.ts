@@ -34,9 +34,9 @@ class Harness {
     });
   }
 
-  send(from: string, to: string): number {
+  send(from: string, to: string, datagram = false): number {
     const id = this.nextId++;
-    this.net.send(from, to, { type: 'M', id } as Msg);
+    this.net.send(from, to, { type: 'M', id } as Msg, datagram);
     return id;
   }
 
@@ -90,9 +90,9 @@ describe('Network', () => {
     assert.throws(() => new Harness().net.setOptions({ duplicateProbability: -0.1 }), RangeError);
   });
 
-  it('loss 1.0 drops every message with reason "loss"', () => {
+  it('loss 1.0 drops every datagram with reason "loss"', () => {
     const h = new Harness({ lossProbability: 1 });
-    for (let i = 0; i < 100; i++) h.send('a', 'b');
+    for (let i = 0; i < 100; i++) h.send('a', 'b', true);
     h.run();
     assert.equal(h.delivered.length, 0);
     assert.equal(h.dropped.length, 100);
@@ -100,17 +100,17 @@ describe('Network', () => {
     assert.equal(h.net.messagesDelivered, 0);
   });
 
-  it('loss p drops about p of the messages', () => {
+  it('loss p drops about p of the datagrams', () => {
     const h = new Harness({ lossProbability: 0.3 });
-    for (let i = 0; i < 5_000; i++) h.send('a', 'b');
+    for (let i = 0; i < 5_000; i++) h.send('a', 'b', true);
     h.run();
     assert.equal(h.delivered.length + h.dropped.length, 5_000);
     assert.ok(Math.abs(h.dropped.length / 5_000 - 0.3) < 0.03, `${h.dropped.length}`);
   });
 
-  it('duplication 1.0 delivers every message exactly twice', () => {
+  it('duplication 1.0 delivers every datagram exactly twice', () => {
     const h = new Harness({ duplicateProbability: 1 });
-    const ids = Array.from({ length: 100 }, () => h.send('a', 'b'));
+    const ids = Array.from({ length: 100 }, () => h.send('a', 'b', true));
     h.run();
     assert.equal(h.delivered.length, 200);
     for (const id of ids) assert.equal(h.delivered.filter((d) => d.id === id).length, 2);
@@ -254,7 +254,7 @@ describe('Network', () => {
       const h = new Harness(options, seed);
       const names = ['a', 'b', 'c', 'd'];
       for (let i = 0; i < 400; i++) {
-        h.clock.at(i * 3, () => h.send(names[i % 4]!, names[(i + 1 + (i >> 2)) % 4]!));
+        h.clock.at(i * 3, () => h.send(names[i % 4]!, names[(i + 1 + (i >> 2)) % 4]!, i % 2 === 0));
       }
       h.clock.at(300, () => h.net.partition([['a', 'b'], ['c', 'd']]));
       h.clock.at(700, () => h.net.heal());
