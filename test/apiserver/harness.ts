@@ -9,7 +9,7 @@
  */
 import type { TokenEntry } from '../../actors/api/auth/authenticate.ts';
 import { isStatus } from '../../actors/api/errors.ts';
-import type { ApiRequest, ApiStatus, ApiWatchEvent, KubeObject } from '../../actors/api/protocol.ts';
+import type { ApiConnectionPing, ApiRequest, ApiStatus, ApiWatchEvent, KubeObject } from '../../actors/api/protocol.ts';
 import { DEFAULT_APISERVER_CONFIG, type ApiServerConfig, type ApiServerCore } from '../../actors/apiserver/apiserver-core.ts';
 import { startApiServer, type ApiServerHostState } from '../../actors/apiserver/apiserver.ts';
 import { defaultMachinery } from '../../actors/apiserver/default-machinery.ts';
@@ -121,7 +121,9 @@ type TestClientEvent =
 export class TestClient {
   api: ApiClientState;
   /** Every API message this client received (responses, watch messages, resets), with its time. */
-  readonly received: { atMs: number; msg: { type: string; reqId?: number } }[] = [];
+  readonly received: { atMs: number; msg: { type: string; reqId?: number; from?: string; incarnation?: number } }[] = [];
+  /** Every HTTP/2 health-check PING it sent, with its time. */
+  readonly pings: { atMs: number; msg: ApiConnectionPing }[] = [];
   /** Every API request it sent (its own and its informers'), with its time. */
   readonly sent: { atMs: number; req: ApiRequest }[] = [];
   readonly results = new Map<number, TimedResult>();
@@ -234,6 +236,7 @@ export class TestClient {
       }
     }
     for (const s of out.sends) {
+      if (s.msg.type === 'ApiConnectionPing') this.pings.push({ atMs: now, msg: s.msg as ApiConnectionPing });
       const msg = s.msg as ApiRequest;
       if (msg.type !== 'ApiRequest') continue;
       this.sent.push({ atMs: now, req: msg });
