@@ -10,6 +10,7 @@ import {
   leaveConnection,
   newConnectionTable,
   noteRead,
+  readOn,
   type ConnectionTable,
   type Http2Connection,
   type Http2Timing,
@@ -114,6 +115,13 @@ function cancelTimer(out: Output, id: string): void {
   else out.cancels.push(id);
 }
 
+/** A frame was read on the connection: its check restarts, ReadIdleTimeout from now (Go's timer Reset). */
+function restartCheck(conn: Http2Connection | undefined, c: ApiClientState, out: Output): void {
+  if (!conn) return;
+  cancelTimer(out, checkTimerId(conn.apiserver, conn.incarnation));
+  armCheck(conn, c.config.watchIdleTimeoutMs, out);
+}
+
 function armCheck(conn: Http2Connection, delayMs: number, out: Output): void {
   out.timers.push({ id: checkTimerId(conn.apiserver, conn.incarnation), delayMs, event: { type: 'ApiConnectionCheck', apiserver: conn.apiserver, incarnation: conn.incarnation } });
 }
@@ -139,7 +147,7 @@ export function request(c: ApiClientState, spec: RequestSpec, tag: string, out: 
 
 /** A response is a frame read on its apiserver's connection. */
 export function onResponse(c: ApiClientState, res: ApiResponse, out: Output, nowMs?: number): ApiResult | null {
-  if (nowMs !== undefined) noteRead(c.connections, res.from, res.incarnation ?? 0, nowMs);
+  if (nowMs !== undefined) restartCheck(noteRead(c.connections, res.from, res.incarnation ?? 0, nowMs), c, out);
   const pending = c.pending.get(res.reqId);
   if (pending) {
     c.pending.delete(res.reqId);
@@ -190,13 +198,14 @@ export function onWatchMessage(c: ApiClientState, msg: ApiWatchMessage, out: Out
     return { tag: watch.tag, reqId: msg.reqId, events: msg.events, ended: 'closed' };
   }
   if (watch.conn) {
-    watch.conn.lastReadMs = nowMs;
+    restartCheck(readOn(watch.conn, nowMs), c, out);
   } else {
     // The first frame (the response's headers): the watch is on this apiserver process's connection.
     out.cancels.push(requestTimerId(msg.reqId));
     const { conn, opened } = joinConnection(c.connections, msg.from, msg.incarnation ?? 0, msg.reqId, nowMs);
     watch.conn = conn;
     if (opened) armCheck(conn, c.config.watchIdleTimeoutMs, out);
+    else restartCheck(conn.pingSentAtMs === null ? conn : undefined, c, out);
   }
   return { tag: watch.tag, reqId: msg.reqId, events: msg.events, ended: false };
 }

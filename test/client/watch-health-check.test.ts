@@ -93,6 +93,20 @@ describe('api client: the HTTP/2 health check, per connection', () => {
     assert.deepEqual([pings(second).length, checkTimers(second)], [0, [`28000 ${A0}#1`]], 'the response at 40 s is a read');
   });
 
+  it('a frame read restarts the connection\'s check, 30 s from now (Go\'s timer Reset); while a PING is out only its answer does', () => {
+    const { c, a } = threeWatches();
+    const read = newOutput();
+    onWatchMessage(c, message(a, 1), read, 12_000);
+    assert.deepEqual([read.cancels, checkTimers(read)], [[`api-conn-${A0}#1`], [`30000 ${A0}#1`]]);
+    const answered = newOutput();
+    onResponse(c, { type: 'ApiResponse', from: A0, incarnation: 1, reqId: 999, code: 200, body: {} }, answered, 13_000);
+    assert.deepEqual(checkTimers(answered), [`30000 ${A0}#1`]);
+    onConnectionCheck(c, A0, 1, 43_000, newOutput());
+    const duringPing = newOutput();
+    onWatchMessage(c, message(a, 2), duringPing, 50_000);
+    assert.deepEqual([duringPing.cancels, duringPing.timers], [[], []]);
+  });
+
   it('a response from a restarted process (another incarnation) is another connection: it does not keep the old one alive', () => {
     const { c } = threeWatches();
     onResponse(c, { type: 'ApiResponse', from: A0, incarnation: 2, reqId: 999, code: 200, body: {} }, newOutput(), 29_000);
