@@ -3,7 +3,6 @@ import type { Output } from '../kernel/output.ts';
 import {
   answerPing,
   checkConnection,
-  checkTimerId,
   closeConnection,
   findConnection,
   joinConnection,
@@ -118,12 +117,12 @@ function cancelTimer(out: Output, id: string): void {
 /** A frame was read on the connection: its check restarts, ReadIdleTimeout from now (Go's timer Reset). */
 function restartCheck(conn: Http2Connection | undefined, c: ApiClientState, out: Output): void {
   if (!conn) return;
-  cancelTimer(out, checkTimerId(conn.apiserver, conn.incarnation));
+  cancelTimer(out, conn.timerId);
   armCheck(conn, c.config.watchIdleTimeoutMs, out);
 }
 
 function armCheck(conn: Http2Connection, delayMs: number, out: Output): void {
-  out.timers.push({ id: checkTimerId(conn.apiserver, conn.incarnation), delayMs, event: { type: 'ApiConnectionCheck', apiserver: conn.apiserver, incarnation: conn.incarnation } });
+  out.timers.push({ id: conn.timerId, delayMs, event: { type: 'ApiConnectionCheck', apiserver: conn.apiserver, incarnation: conn.incarnation } });
 }
 
 /** Sends a request; its result arrives later through `onResponse` (or a timeout) with `tag`. */
@@ -253,8 +252,7 @@ export function onConnectionPong(c: ApiClientState, pong: ApiConnectionPong, out
     conn.lastReadMs = nowMs;
     return [];
   }
-  const id = checkTimerId(conn.apiserver, conn.incarnation);
-  cancelTimer(out, id);
+  cancelTimer(out, conn.timerId);
   armCheck(conn, c.config.watchIdleTimeoutMs, out);
   const broken: WatchDelivery[] = [];
   for (const [reqId, nextSeq] of pong.streams) {
@@ -308,12 +306,12 @@ function leave(c: ApiClientState, reqId: number, watch: WatchStream, out: Output
     return;
   }
   watch.conn = null;
-  if (leaveConnection(c.connections, conn, reqId).closed) cancelTimer(out, checkTimerId(conn.apiserver, conn.incarnation));
+  if (leaveConnection(c.connections, conn, reqId).closed) cancelTimer(out, conn.timerId);
 }
 
 /** Closes a connection: every watch on it ends as broken and is cancelled at the server. */
 function failConnection(c: ApiClientState, conn: Http2Connection, out: Output): WatchDelivery[] {
-  cancelTimer(out, checkTimerId(conn.apiserver, conn.incarnation));
+  cancelTimer(out, conn.timerId);
   const broken: WatchDelivery[] = [];
   for (const reqId of closeConnection(c.connections, conn)) {
     const watch = c.watches.get(reqId);

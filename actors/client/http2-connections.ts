@@ -29,6 +29,8 @@ export interface Http2Timing {
 export interface Http2Connection {
   readonly apiserver: string;
   readonly incarnation: number;
+  /** checkTimerId(apiserver, incarnation), made once: a read re-arms the check. */
+  readonly timerId: string;
   /** The watches (request ids) on the connection, in the order they joined it. */
   readonly streams: Set<number>;
   lastReadMs: number;
@@ -63,7 +65,7 @@ export function joinConnection(table: ConnectionTable, apiserver: string, incarn
   let conn = findConnection(table, apiserver, incarnation);
   const opened = conn === undefined;
   if (!conn) {
-    conn = { apiserver, incarnation, streams: new Set(), lastReadMs: nowMs, pingSentAtMs: null };
+    conn = { apiserver, incarnation, timerId: checkTimerId(apiserver, incarnation), streams: new Set(), lastReadMs: nowMs, pingSentAtMs: null };
     const list = table.get(apiserver);
     if (list) list.push(conn);
     else table.set(apiserver, [conn]);
