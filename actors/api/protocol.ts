@@ -82,6 +82,8 @@ export interface ApiStatus {
 export interface ApiResponse {
   type: 'ApiResponse';
   from: string;
+  /** The answering apiserver's process (ApiServerIncarnation): with `from`, the connection it came on. */
+  incarnation?: number;
   reqId: number;
   /** HTTP status code. */
   code: number;
@@ -106,6 +108,8 @@ export interface ApiWatchMessage {
   /** A watch stream keeps its order on the network (HTTP over TCP). */
   ordered: true;
   from: string;
+  /** The serving apiserver's process (ApiServerIncarnation): with `from`, the connection the stream is on. */
+  incarnation?: number;
   reqId: number;
   seq: number;
   events: ApiWatchEvent[];
@@ -125,28 +129,53 @@ export interface ApiWatchCancel {
 }
 
 /**
- * client-go's HTTP/2 health check on a silent watch's connection: a PING frame, sent after
- * ReadIdleTimeout (30 s) without a frame, answered by the server's HTTP/2 layer. Ordered: it
- * shares the connection with the stream. A host that is down answers `refusedReply` (a reset).
+ * Which run of an apiserver process sent a message: its host's incarnation, which changes when the
+ * process restarts. A client's HTTP/2 connection is to one process (`from` and `incarnation`); a
+ * restarted apiserver has none of its predecessor's connections, so traffic from it is on a new
+ * connection and does not keep an old one alive. Absent counts as 0.
  */
-export interface ApiWatchPing {
-  type: 'ApiWatchPing';
+export type ApiServerIncarnation = number;
+
+/**
+ * client-go's HTTP/2 health check of one connection (golang.org/x/net/http2 `healthCheck`): a PING
+ * frame, sent after ReadIdleTimeout (30 s) without reading a frame on the connection, answered by
+ * the server's HTTP/2 layer. Ordered: it travels on the connection. The client sends it to the
+ * address its requests go to (the VIP forwards it to `apiserver`, as an L4 balancer keeps a
+ * connection on its backend). `streams` are the connection's watches, whose positions the answer
+ * reports. A host that is down answers `refusedReply` (a TCP reset).
+ */
+export interface ApiConnectionPing {
+  type: 'ApiConnectionPing';
   ordered: true;
   from: string;
-  reqId: number;
-  refusedReply?: { type: 'ApiConnectionRefused'; from: string; reqId: number };
+  apiserver: string;
+  incarnation: ApiServerIncarnation;
+  streams: number[];
+  refusedReply?: ApiConnectionReset;
 }
 
 /**
- * The PING's answer. It travels behind the stream's earlier messages, so when it arrives the
- * client has them all: `nextSeq` is the seq of the server's next message on the stream, and a
- * client that has seen fewer lost some (a gap). null: the server has no such stream (its
- * process restarted, or the request never reached it).
+ * The PING's answer. It travels behind everything the server sent before it on the connection,
+ * so when it arrives the client has it all: each stream's `nextSeq` is the seq of the server's
+ * next message on it, and a client that has seen fewer lost some (a gap); null: the server has no
+ * such stream (the request never reached it, or it ended).
  */
-export interface ApiWatchPong {
-  type: 'ApiWatchPong';
+export interface ApiConnectionPong {
+  type: 'ApiConnectionPong';
   ordered: true;
   from: string;
-  reqId: number;
-  nextSeq: number | null;
+  incarnation: ApiServerIncarnation;
+  streams: [reqId: number, nextSeq: number | null][];
+}
+
+/**
+ * The connection to `apiserver`'s process `incarnation` is gone (a TCP reset): a frame reached a
+ * process that restarted since (it has no such connection), or a host that is down. Every stream
+ * on the connection fails at once.
+ */
+export interface ApiConnectionReset {
+  type: 'ApiConnectionReset';
+  from: string;
+  apiserver: string;
+  incarnation: ApiServerIncarnation;
 }

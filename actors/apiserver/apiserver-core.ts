@@ -1,5 +1,5 @@
 import { alreadyExists, badRequest, conflict, forbidden, gone, invalid, isStatus, notFound, serviceUnavailable, success, timeout, unauthorized, unknownError } from '../api/errors.ts';
-import type { ApiRequest, ApiResponse, ApiStatus, ApiWatchEvent, ApiWatchMessage, ApiWatchPong, KubeObject } from '../api/protocol.ts';
+import type { ApiConnectionPing, ApiConnectionPong, ApiConnectionReset, ApiRequest, ApiResponse, ApiStatus, ApiWatchEvent, ApiWatchMessage, KubeObject } from '../api/protocol.ts';
 import { goQuote } from '../api/field-errors.ts';
 import { mergePatch, type JsonValue } from '../api/merge-patch.ts';
 import { decodeErrorMessage } from '../api/validation/decode.ts';
@@ -49,6 +49,11 @@ export interface ApiServerConfig {
   eventTtlMs?: number;
   /** A deliberately broken apiserver, for the fuzzer's own tests (never set from a scenario file). */
   variant?: ApiServerVariant;
+  /**
+   * This process's run of its host (ApiServerIncarnation; 0 when absent): sent with every response
+   * and stream frame, so clients know which process a connection is to, and compared with a PING's.
+   */
+  incarnation?: number;
 }
 
 /**
@@ -115,6 +120,8 @@ export class ApiServerCore {
   private out: Output = newOutput();
   readonly caches = new Map<string, Cacher>();
   private readonly watchers = new Map<string, ClientWatch>();
+  /** config.incarnation: the run of this process that clients' connections are to. */
+  private readonly incarnation: number;
   private readonly watchersByResource = new Map<string, Set<ClientWatch>>();
   private readonly podWatchersByNode = new Map<string, Set<ClientWatch>>();
   /** Per resource, per name: watchers pinned to one object by `metadata.name=` (not in watchersByResource). */
@@ -136,6 +143,7 @@ export class ApiServerCore {
     private readonly now: () => number,
   ) {
     this.eventTtl = new EventTtl(config.eventTtlMs);
+    this.incarnation = config.incarnation ?? 0;
     for (const info of config.machinery.allResources()) {
       const nodeNameOf = info.resource === 'pods' ? (o: KubeObject) => (o.spec as { nodeName?: string } | undefined)?.nodeName : null;
       this.caches.set(info.resource, { info, cache: new WatchCache(info.resource, nodeNameOf), etcdWatch: null, listing: false });
@@ -395,7 +403,7 @@ export class ApiServerCore {
   }
 
   private sendWatch(w: ClientWatch, events: ApiWatchEvent[], closed = false): void {
-    const msg: ApiWatchMessage = { type: 'ApiWatch', ordered: true, from: this.config.name, reqId: w.reqId, seq: w.seq++, events, ...(closed ? { closed: true } : {}) };
+    const msg: ApiWatchMessage = { type: 'ApiWatch', ordered: true, from: this.config.name, incarnation: this.incarnation, reqId: w.reqId, seq: w.seq++, events, ...(closed ? { closed: true } : {}) };
     this.out.sends.push({ to: w.client, msg });
   }
 
@@ -485,7 +493,7 @@ export class ApiServerCore {
   }
 
   private sendResponse(req: ApiRequest, code: number, body: KubeObject | ApiStatus): void {
-    const msg: ApiResponse = { type: 'ApiResponse', from: this.config.name, reqId: req.reqId, code, body };
+    const msg: ApiResponse = { type: 'ApiResponse', from: this.config.name, incarnation: this.incarnation, reqId: req.reqId, code, body };
     this.out.sends.push({ to: req.from, msg });
   }
 
@@ -690,13 +698,20 @@ export class ApiServerCore {
   }
 
   /**
-   * A client's HTTP/2 PING on a watch's connection: answered whatever the phase (the HTTP/2 layer
-   * answers it), with where the stream stands so the client can tell whether it missed messages.
+   * A client's HTTP/2 PING on its connection: answered whatever the phase (the HTTP/2 layer
+   * answers it), with where each of the connection's streams stands so the client can tell
+   * whether it missed messages. A PING on a connection to an earlier run of this process finds
+   * no connection here: it is reset, and the client's streams on it fail.
    */
-  onWatchPing(client: string, reqId: number): void {
-    const w = this.watchers.get(`${client}#${reqId}`);
-    const pong: ApiWatchPong = { type: 'ApiWatchPong', ordered: true, from: this.config.name, reqId, nextSeq: w ? w.seq : null };
-    this.out.sends.push({ to: client, msg: pong });
+  onConnectionPing(ping: ApiConnectionPing): void {
+    if (ping.incarnation !== this.incarnation) {
+      const reset: ApiConnectionReset = { type: 'ApiConnectionReset', from: this.config.name, apiserver: ping.apiserver, incarnation: ping.incarnation };
+      this.out.sends.push({ to: ping.from, msg: reset });
+      return;
+    }
+    const streams: ApiConnectionPong['streams'] = ping.streams.map((reqId) => [reqId, this.watchers.get(`${ping.from}#${reqId}`)?.seq ?? null]);
+    const pong: ApiConnectionPong = { type: 'ApiConnectionPong', ordered: true, from: this.config.name, incarnation: this.incarnation, streams };
+    this.out.sends.push({ to: ping.from, msg: pong });
   }
 
   onBookmarkTick(): void {

@@ -1,4 +1,4 @@
-import type { ApiRequest, ApiWatchCancel, ApiWatchPing } from '../api/protocol.ts';
+import type { ApiConnectionPing, ApiRequest, ApiWatchCancel } from '../api/protocol.ts';
 import { handleClientInbound, type ClientInbound } from '../etcd/client.ts';
 import { CLIENT_TIMER_EVENT_TYPES, newClient } from '../etcd/client-core.ts';
 import { coreMachine, startCore, type ComponentCore } from '../kernel/core-actor.ts';
@@ -18,7 +18,7 @@ type OwnTimer =
   | { type: 'ApiServerEndpoints' };
 
 /** kube-apiserver's inputs: API requests, VIP probes, its embedded etcd client's traffic, its timers. */
-export type ApiServerInput = ApiRequest | ApiWatchCancel | ApiWatchPing | Healthz | ClientInbound | OwnTimer | { type: 'ApiServerStart' };
+export type ApiServerInput = ApiRequest | ApiWatchCancel | ApiConnectionPing | Healthz | ClientInbound | OwnTimer | { type: 'ApiServerStart' };
 
 /** The apiserver core and its embedded etcd client (clientv3 inside kube-apiserver). */
 export interface ApiServerHostState {
@@ -55,8 +55,8 @@ export const apiServerCore: ComponentCore<ApiServerHostState, ApiServerInput, 's
           return core.onRequest(input);
         case 'ApiWatchCancel':
           return core.onWatchCancel(input.from, input.reqId);
-        case 'ApiWatchPing':
-          return core.onWatchPing(input.from, input.reqId);
+        case 'ApiConnectionPing':
+          return core.onConnectionPing(input);
         case 'Healthz': {
           if (!core.onHealthz()) return;
           const ok: HealthzOk = { type: 'HealthzOk', from: core.config.name, seq: input.seq };
@@ -103,7 +103,7 @@ export function newApiServerHostState(env: Pick<HostEnv<null>, 'name' | 'incarna
   let core: ApiServerCore | null = null;
   // etcd dedupes writes by (client, reqId): a new incarnation must not reuse the previous one's ids.
   const port = new EtcdClientPort(client, () => core!.sink, (env.incarnation - 1) * 1_000_000_000 + 1);
-  core = new ApiServerCore({ ...options.config, name: env.name }, port, env.rng.fork(`apiserver#${env.incarnation}`), env.now);
+  core = new ApiServerCore({ ...options.config, name: env.name, incarnation: env.incarnation }, port, env.rng.fork(`apiserver#${env.incarnation}`), env.now);
   return { core, port };
 }
 

@@ -1,4 +1,4 @@
-import type { ApiRequest, ApiWatchCancel, ApiWatchPing } from '../api/protocol.ts';
+import type { ApiConnectionPing, ApiRequest, ApiWatchCancel } from '../api/protocol.ts';
 import { newOutput, type Output } from '../kernel/output.ts';
 
 /**
@@ -7,8 +7,9 @@ import { newOutput, type Output } from '../kernel/output.ts';
  * over healthy apiservers and forwarded unchanged; answers go straight back to the client
  * (direct server return). A backend is taken out after 3 failed /readyz probes (1 s apart), or
  * at once when a forwarded request finds its process gone, and that request is retried on
- * another backend. A watch's cancel and its connection's health-check PINGs follow the watch to
- * the backend that serves it (an L4 balancer keeps a connection on one backend).
+ * another backend. A watch's cancel follows the watch to the backend that serves it, and a
+ * connection's health-check PING goes to the backend the connection is to (an L4 balancer keeps a
+ * connection on one backend).
  */
 
 export interface Healthz {
@@ -112,17 +113,17 @@ export function onWatchCancel(v: VipState, cancel: ApiWatchCancel): Output {
 }
 
 /**
- * A client's PING on a watch's connection goes to the watch's backend. Without a route (the
- * backend was taken out, and the client told) it goes nowhere, and the client's ping times out.
- * Forwarded without `refusedReply`: a backend found down is the probes' business (markDown resets
- * the watch), and a reset from the kernel would come back to the VIP, not the client.
+ * A client's PING on its connection goes to the connection's backend, while the balancer still
+ * has it: a backend taken out had its connections reset (markDown), so a PING for one goes
+ * nowhere, and the client's ping times out. Forwarded without `refusedReply`: a reset from the
+ * kernel would come back to the VIP, not the client; a restarted backend resets it itself.
  */
-export function onWatchPing(v: VipState, ping: ApiWatchPing): Output {
+export function onConnectionPing(v: VipState, ping: ApiConnectionPing): Output {
   const out = newOutput();
-  const backend = v.watchRoutes.get(`${ping.from}#${ping.reqId}`);
-  if (backend) {
+  const backend = v.backends.find((b) => b.name === ping.apiserver);
+  if (backend?.healthy) {
     const { refusedReply: _reset, ...forwarded } = ping;
-    out.sends.push({ to: backend, msg: forwarded });
+    out.sends.push({ to: backend.name, msg: forwarded });
   }
   return out;
 }

@@ -1,9 +1,9 @@
-import type { ApiRequest, ApiWatchCancel, ApiWatchPing } from '../api/protocol.ts';
+import type { ApiConnectionPing, ApiRequest, ApiWatchCancel } from '../api/protocol.ts';
 import { coreMachine, startCore, type ComponentCore } from '../kernel/core-actor.ts';
 import type { HostEnv } from '../kernel/simulation.ts';
-import { newVip, onBackendRefused, onHealthzOk, onProbeTick, onRequest, onWatchCancel, onWatchPing, type HealthzOk, type VipBackendRefused, type VipState } from './vip-core.ts';
+import { newVip, onBackendRefused, onHealthzOk, onProbeTick, onRequest, onConnectionPing, onWatchCancel, type HealthzOk, type VipBackendRefused, type VipState } from './vip-core.ts';
 
-export type VipInput = ApiRequest | ApiWatchCancel | ApiWatchPing | VipBackendRefused | HealthzOk | { type: 'VipProbe' };
+export type VipInput = ApiRequest | ApiWatchCancel | ApiConnectionPing | VipBackendRefused | HealthzOk | { type: 'VipProbe' };
 
 /** The apiservers' virtual IP as a component core: always balancing over the healthy backends. */
 export const vipCore: ComponentCore<VipState, VipInput, 'balancing'> = {
@@ -17,8 +17,8 @@ export const vipCore: ComponentCore<VipState, VipInput, 'balancing'> = {
         return onRequest(v, input);
       case 'ApiWatchCancel':
         return onWatchCancel(v, input);
-      case 'ApiWatchPing':
-        return onWatchPing(v, input);
+      case 'ApiConnectionPing':
+        return onConnectionPing(v, input);
       case 'VipBackendRefused':
         return onBackendRefused(v, input);
       case 'HealthzOk':

@@ -1,5 +1,19 @@
-import type { ApiRequest, ApiResponse, ApiStatus, ApiWatchCancel, ApiWatchEvent, ApiWatchMessage, ApiWatchPing, ApiWatchPong, KubeObject } from '../api/protocol.ts';
+import type { ApiConnectionPing, ApiConnectionPong, ApiConnectionReset, ApiRequest, ApiResponse, ApiStatus, ApiWatchCancel, ApiWatchEvent, ApiWatchMessage, KubeObject } from '../api/protocol.ts';
 import type { Output } from '../kernel/output.ts';
+import {
+  answerPing,
+  checkConnection,
+  closeConnection,
+  findConnection,
+  joinConnection,
+  leaveConnection,
+  newConnectionTable,
+  noteRead,
+  readOn,
+  type ConnectionTable,
+  type Http2Connection,
+  type Http2Timing,
+} from './http2-connections.ts';
 
 /**
  * A component's connection to kube-apiserver (client-go's REST client, reduced): requests go to
@@ -7,13 +21,15 @@ import type { Output } from '../kernel/output.ts';
  * numbered so a lost or duplicated message is noticed and the stream reported broken.
  * Results come back as data, tagged with what the caller said the request was for.
  *
- * A watch's connection is health-checked as client-go's HTTP/2 transport does
- * (k8s.io/apimachinery/pkg/util/net/http.go: ReadIdleTimeout 30 s, PingTimeout 15 s): after
- * `watchIdleTimeoutMs` without a message the client sends a PING; no answer within
- * `pingTimeoutMs` and the connection is dead, the watch ends as broken, and its owner re-watches.
- * A partition is thus noticed in about 45 s; a shorter one only delays the stream (the network
- * holds its messages, as TCP does). The check runs per watch rather than per connection: a
- * connection is silent only if its every stream is, so a dead one fails every watch's check.
+ * Watches are health-checked per HTTP/2 connection, as client-go's transport does
+ * (http2-connections.ts: ReadIdleTimeout 30 s, PingTimeout 15 s): a watch joins the connection
+ * its first frame came on (an apiserver process), every frame read on that connection — any
+ * watch's, a response's, a PING's answer — keeps it from being pinged, and a PING unanswered for
+ * `pingTimeoutMs`, or a reset, ends every watch on it as broken; their owners re-watch. A
+ * partition is thus noticed about 45 s after the connection's last frame; a shorter one only
+ * delays the streams (the network holds them, as TCP does). Until its first frame a watch is a
+ * request like any other, guarded by `requestTimeoutMs` (kubesim's requests can be lost; on a
+ * live HTTP/2 connection they cannot).
  */
 
 export interface ApiClientConfig {
@@ -25,8 +41,9 @@ export interface ApiClientConfig {
   /** A request with no answer by then fails with 504 (client-side timeout). */
   requestTimeoutMs: number;
   /**
-   * A watch with no message (event, bookmark, PING answer) for this long is health-checked with a
-   * PING: HTTP/2 ReadIdleTimeout, 30 s in client-go (DEFAULT_READ_IDLE_TIMEOUT_MS).
+   * A connection carrying watches that read no frame (event, bookmark, response, PING answer) for
+   * this long is health-checked with a PING: HTTP/2 ReadIdleTimeout, 30 s in client-go
+   * (DEFAULT_READ_IDLE_TIMEOUT_MS).
    */
   watchIdleTimeoutMs: number;
   /** A PING unanswered this long means the connection is dead: HTTP/2 PingTimeout, 15 s in client-go. */
@@ -47,8 +64,8 @@ interface Pending {
 interface WatchStream {
   tag: string;
   nextSeq: number;
-  /** A PING is out and unanswered: the stream's timer is the ping timeout. */
-  pinging: boolean;
+  /** The connection its first frame came on; null before (its request timeout runs). */
+  conn: Http2Connection | null;
 }
 
 export interface ApiResult {
@@ -62,7 +79,7 @@ export interface WatchDelivery {
   tag: string;
   reqId: number;
   events: ApiWatchEvent[];
-  /** The stream ended: closed by the server, broken (gap, reset, silence), or refused. */
+  /** The stream ended: closed by the server, broken (gap, reset, lost PING, timeout), or refused. */
   ended: false | 'closed' | 'broken';
 }
 
@@ -71,16 +88,42 @@ export interface ApiClientState {
   nextReqId: number;
   readonly pending: Map<number, Pending>;
   readonly watches: Map<number, WatchStream>;
+  /** The HTTP/2 connections the watches are on. */
+  readonly connections: ConnectionTable;
 }
 
 export const MAX_PENDING_REQUESTS = 10_000;
 
 export function newApiClient(config: ApiClientConfig): ApiClientState {
-  return { config, nextReqId: 1, pending: new Map(), watches: new Map() };
+  return { config, nextReqId: 1, pending: new Map(), watches: new Map(), connections: newConnectionTable() };
 }
 
 const requestTimerId = (reqId: number): string => `api-timeout-${reqId}`;
-const watchTimerId = (reqId: number, seq: number): string => `api-watch-idle-${reqId}-${seq}`;
+
+function timing(c: ApiClientState): Http2Timing {
+  return { readIdleTimeoutMs: c.config.watchIdleTimeoutMs, pingTimeoutMs: c.config.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS };
+}
+
+/**
+ * Cancels a timer, or drops it from this step's output if the step armed it: the adapter runs a
+ * step's cancels before its timers, so a cancel after an arm in one step would not hold.
+ */
+function cancelTimer(out: Output, id: string): void {
+  const armed = out.timers.findIndex((t) => t.id === id);
+  if (armed >= 0) out.timers.splice(armed, 1);
+  else out.cancels.push(id);
+}
+
+/** A frame was read on the connection: its check restarts, ReadIdleTimeout from now (Go's timer Reset). */
+function restartCheck(conn: Http2Connection | undefined, c: ApiClientState, out: Output): void {
+  if (!conn) return;
+  cancelTimer(out, conn.timerId);
+  armCheck(conn, c.config.watchIdleTimeoutMs, out);
+}
+
+function armCheck(conn: Http2Connection, delayMs: number, out: Output): void {
+  out.timers.push({ id: conn.timerId, delayMs, event: { type: 'ApiConnectionCheck', apiserver: conn.apiserver, incarnation: conn.incarnation } });
+}
 
 /** Sends a request; its result arrives later through `onResponse` (or a timeout) with `tag`. */
 export function request(c: ApiClientState, spec: RequestSpec, tag: string, out: Output): number {
@@ -95,17 +138,15 @@ export function request(c: ApiClientState, spec: RequestSpec, tag: string, out: 
     refusedReply: { type: 'ApiConnectionRefused', from: c.config.server, reqId },
   };
   out.sends.push({ to: c.config.server, msg });
-  if (spec.verb === 'watch') {
-    c.watches.set(reqId, { tag, nextSeq: 0, pinging: false });
-    out.timers.push({ id: watchTimerId(reqId, 0), delayMs: c.config.watchIdleTimeoutMs, event: { type: 'ApiWatchIdle', reqId, seq: 0 } });
-  } else {
-    c.pending.set(reqId, { tag, spec });
-    out.timers.push({ id: requestTimerId(reqId), delayMs: c.config.requestTimeoutMs, event: { type: 'ApiRequestTimeout', reqId } });
-  }
+  if (spec.verb === 'watch') c.watches.set(reqId, { tag, nextSeq: 0, conn: null });
+  else c.pending.set(reqId, { tag, spec });
+  out.timers.push({ id: requestTimerId(reqId), delayMs: c.config.requestTimeoutMs, event: { type: 'ApiRequestTimeout', reqId } });
   return reqId;
 }
 
-export function onResponse(c: ApiClientState, res: ApiResponse, out: Output): ApiResult | null {
+/** A response is a frame read on its apiserver's connection. */
+export function onResponse(c: ApiClientState, res: ApiResponse, out: Output, nowMs?: number): ApiResult | null {
+  if (nowMs !== undefined) restartCheck(noteRead(c.connections, res.from, res.incarnation ?? 0, nowMs), c, out);
   const pending = c.pending.get(res.reqId);
   if (pending) {
     c.pending.delete(res.reqId);
@@ -116,7 +157,7 @@ export function onResponse(c: ApiClientState, res: ApiResponse, out: Output): Ap
   const watch = c.watches.get(res.reqId);
   if (watch) {
     c.watches.delete(res.reqId);
-    out.cancels.push(watchTimerId(res.reqId, watch.nextSeq));
+    leave(c, res.reqId, watch, out);
     return { tag: watch.tag, reqId: res.reqId, code: res.code, body: res.body };
   }
   return null;
@@ -133,26 +174,38 @@ export function onConnectionRefused(c: ApiClientState, reqId: number, out: Outpu
   return endWatch(c, reqId, 'broken', out);
 }
 
-export function onRequestTimeout(c: ApiClientState, reqId: number): ApiResult | null {
+/** A request unanswered in time fails with 504; a watch still without its first frame ends as broken. */
+export function onRequestTimeout(c: ApiClientState, reqId: number, out: Output): ApiResult | WatchDelivery | null {
   const pending = c.pending.get(reqId);
-  if (!pending) return null;
+  if (!pending) {
+    const watch = c.watches.get(reqId);
+    return watch && watch.conn === null ? endWatch(c, reqId, 'broken', out) : null;
+  }
   c.pending.delete(reqId);
   return { tag: pending.tag, reqId, code: 504, body: unavailable('the client timed out waiting for the server', 504, 'Timeout') };
 }
 
-export function onWatchMessage(c: ApiClientState, msg: ApiWatchMessage, out: Output): WatchDelivery | null {
+export function onWatchMessage(c: ApiClientState, msg: ApiWatchMessage, out: Output, nowMs: number): WatchDelivery | null {
   const watch = c.watches.get(msg.reqId);
   if (!watch) return null;
   if (msg.seq < watch.nextSeq) return null; // a duplicate
   if (msg.seq > watch.nextSeq) return endWatch(c, msg.reqId, 'broken', out); // a gap: events were lost
-  out.cancels.push(watchTimerId(msg.reqId, watch.nextSeq));
   watch.nextSeq++;
-  watch.pinging = false;
   if (msg.closed) {
     c.watches.delete(msg.reqId);
+    leave(c, msg.reqId, watch, out);
     return { tag: watch.tag, reqId: msg.reqId, events: msg.events, ended: 'closed' };
   }
-  out.timers.push({ id: watchTimerId(msg.reqId, watch.nextSeq), delayMs: c.config.watchIdleTimeoutMs, event: { type: 'ApiWatchIdle', reqId: msg.reqId, seq: watch.nextSeq } });
+  if (watch.conn) {
+    restartCheck(readOn(watch.conn, nowMs), c, out);
+  } else {
+    // The first frame (the response's headers): the watch is on this apiserver process's connection.
+    out.cancels.push(requestTimerId(msg.reqId));
+    const { conn, opened } = joinConnection(c.connections, msg.from, msg.incarnation ?? 0, msg.reqId, nowMs);
+    watch.conn = conn;
+    if (opened) armCheck(conn, c.config.watchIdleTimeoutMs, out);
+    else restartCheck(conn.pingSentAtMs === null ? conn : undefined, c, out);
+  }
   return { tag: watch.tag, reqId: msg.reqId, events: msg.events, ended: false };
 }
 
@@ -162,33 +215,59 @@ export function onWatchBroken(c: ApiClientState, reqId: number, out: Output): Wa
 }
 
 /**
- * The watch's timer fired: after a silence, PING the connection; after an unanswered PING, the
- * connection is dead and the watch broken.
+ * A connection's check timer fired: not idle yet (re-arm), idle (PING it), or its PING went
+ * unanswered (it is closed: every watch on it is broken).
  */
-export function onWatchIdle(c: ApiClientState, reqId: number, seq: number, out: Output): WatchDelivery | null {
-  const watch = c.watches.get(reqId);
-  if (!watch || watch.nextSeq !== seq) return null;
-  if (watch.pinging) return endWatch(c, reqId, 'broken', out);
-  watch.pinging = true;
-  // To the address the watch was sent to: the VIP forwards it on the watch's route.
-  const ping: ApiWatchPing = { type: 'ApiWatchPing', ordered: true, from: c.config.name, reqId, refusedReply: { type: 'ApiConnectionRefused', from: c.config.server, reqId } };
-  out.sends.push({ to: c.config.server, msg: ping });
-  out.timers.push({ id: watchTimerId(reqId, seq), delayMs: c.config.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS, event: { type: 'ApiWatchIdle', reqId, seq } });
-  return null;
+export function onConnectionCheck(c: ApiClientState, apiserver: string, incarnation: number, nowMs: number, out: Output): WatchDelivery[] {
+  const conn = findConnection(c.connections, apiserver, incarnation);
+  if (!conn) return [];
+  const verdict = checkConnection(conn, nowMs, timing(c));
+  if (verdict.kind === 'lost') return failConnection(c, conn, out);
+  if (verdict.kind === 'ping') {
+    // To the address requests go to: the VIP forwards it to the connection's apiserver.
+    const ping: ApiConnectionPing = {
+      type: 'ApiConnectionPing',
+      ordered: true,
+      from: c.config.name,
+      apiserver,
+      incarnation,
+      streams: [...conn.streams],
+      refusedReply: { type: 'ApiConnectionReset', from: c.config.server, apiserver, incarnation },
+    };
+    out.sends.push({ to: c.config.server, msg: ping });
+  }
+  armCheck(conn, verdict.nextCheckAtMs - nowMs, out);
+  return [];
 }
 
 /**
- * The PING was answered: the connection is alive. It came behind every message the server sent
- * before it, so a server further along the stream than this client means messages were lost.
+ * The PING was answered: the connection is alive. The answer came behind every frame the server
+ * sent before it, so a stream the server is further along than this client lost messages, and
+ * one the server does not have is gone: those watches are broken.
  */
-export function onWatchPong(c: ApiClientState, pong: ApiWatchPong, out: Output): WatchDelivery | null {
-  const watch = c.watches.get(pong.reqId);
-  if (!watch || !watch.pinging) return null;
-  if (pong.nextSeq !== watch.nextSeq) return endWatch(c, pong.reqId, 'broken', out);
-  watch.pinging = false;
-  out.cancels.push(watchTimerId(pong.reqId, watch.nextSeq));
-  out.timers.push({ id: watchTimerId(pong.reqId, watch.nextSeq), delayMs: c.config.watchIdleTimeoutMs, event: { type: 'ApiWatchIdle', reqId: pong.reqId, seq: watch.nextSeq } });
-  return null;
+export function onConnectionPong(c: ApiClientState, pong: ApiConnectionPong, out: Output, nowMs: number): WatchDelivery[] {
+  const conn = findConnection(c.connections, pong.from, pong.incarnation);
+  if (!conn) return [];
+  if (!answerPing(conn, nowMs)) {
+    conn.lastReadMs = nowMs;
+    return [];
+  }
+  cancelTimer(out, conn.timerId);
+  armCheck(conn, c.config.watchIdleTimeoutMs, out);
+  const broken: WatchDelivery[] = [];
+  for (const [reqId, nextSeq] of pong.streams) {
+    const watch = c.watches.get(reqId);
+    if (!watch || watch.conn !== conn || watch.nextSeq === nextSeq) continue;
+    const d = endWatch(c, reqId, 'broken', out);
+    if (d) broken.push(d);
+  }
+  return broken;
+}
+
+/** The connection was reset (its apiserver restarted, or its host is down): every watch on it is broken. */
+export function onConnectionReset(c: ApiClientState, reset: ApiConnectionReset, out: Output): WatchDelivery[] {
+  const conn = findConnection(c.connections, reset.apiserver, reset.incarnation);
+  return conn ? failConnection(c, conn, out) : [];
 }
 
 /** Forgets a request whose answer is no longer wanted (its owner stopped): a late answer is ignored. */
@@ -202,7 +281,7 @@ export function cancelWatch(c: ApiClientState, reqId: number, out: Output): void
   const watch = c.watches.get(reqId);
   if (!watch) return;
   c.watches.delete(reqId);
-  out.cancels.push(watchTimerId(reqId, watch.nextSeq));
+  leave(c, reqId, watch, out);
   const msg: ApiWatchCancel = { type: 'ApiWatchCancel', ordered: true, from: c.config.name, reqId };
   out.sends.push({ to: c.config.server, msg });
 }
@@ -211,12 +290,39 @@ function endWatch(c: ApiClientState, reqId: number, ended: 'broken' | 'closed', 
   const watch = c.watches.get(reqId);
   if (!watch) return null;
   c.watches.delete(reqId);
-  out.cancels.push(watchTimerId(reqId, watch.nextSeq));
+  leave(c, reqId, watch, out);
   if (ended === 'broken') {
     const cancel: ApiWatchCancel = { type: 'ApiWatchCancel', ordered: true, from: c.config.name, reqId };
     out.sends.push({ to: c.config.server, msg: cancel });
   }
   return { tag: watch.tag, reqId, events: [], ended };
+}
+
+/** A watch that ended leaves its connection (the last one closes it), or stops its request's timer. */
+function leave(c: ApiClientState, reqId: number, watch: WatchStream, out: Output): void {
+  const conn = watch.conn;
+  if (!conn) {
+    cancelTimer(out, requestTimerId(reqId));
+    return;
+  }
+  watch.conn = null;
+  if (leaveConnection(c.connections, conn, reqId).closed) cancelTimer(out, conn.timerId);
+}
+
+/** Closes a connection: every watch on it ends as broken and is cancelled at the server. */
+function failConnection(c: ApiClientState, conn: Http2Connection, out: Output): WatchDelivery[] {
+  cancelTimer(out, conn.timerId);
+  const broken: WatchDelivery[] = [];
+  for (const reqId of closeConnection(c.connections, conn)) {
+    const watch = c.watches.get(reqId);
+    if (!watch || watch.conn !== conn) continue;
+    watch.conn = null;
+    c.watches.delete(reqId);
+    const cancel: ApiWatchCancel = { type: 'ApiWatchCancel', ordered: true, from: c.config.name, reqId };
+    out.sends.push({ to: c.config.server, msg: cancel });
+    broken.push({ tag: watch.tag, reqId, events: [], ended: 'broken' });
+  }
+  return broken;
 }
 
 function unavailable(message: string, code = 503, reason = 'ServiceUnavailable'): ApiStatus {

@@ -1,5 +1,5 @@
-import type { ApiResponse, ApiWatchMessage, ApiWatchPong } from '../api/protocol.ts';
-import { onConnectionRefused, onRequestTimeout, onResponse, onWatchBroken, onWatchIdle, onWatchMessage, onWatchPong, type ApiClientState, type ApiResult, type WatchDelivery } from './api-client.ts';
+import type { ApiConnectionPong, ApiConnectionReset, ApiResponse, ApiWatchMessage } from '../api/protocol.ts';
+import { onConnectionCheck, onConnectionPong, onConnectionRefused, onConnectionReset, onRequestTimeout, onResponse, onWatchBroken, onWatchMessage, type ApiClientState, type ApiResult, type WatchDelivery } from './api-client.ts';
 import type { Output } from '../kernel/output.ts';
 
 /**
@@ -10,13 +10,14 @@ import type { Output } from '../kernel/output.ts';
 export type ApiClientEvent =
   | ApiResponse
   | ApiWatchMessage
-  | ApiWatchPong
+  | ApiConnectionPong
+  | ApiConnectionReset
   | { type: 'ApiConnectionRefused'; reqId: number }
   | { type: 'ApiRequestTimeout'; reqId: number }
-  | { type: 'ApiWatchIdle'; reqId: number; seq: number }
+  | { type: 'ApiConnectionCheck'; apiserver: string; incarnation: number }
   | { type: 'ApiWatchBroken'; reqId: number };
 
-const API_EVENT_TYPES = new Set(['ApiResponse', 'ApiWatch', 'ApiConnectionRefused', 'ApiRequestTimeout', 'ApiWatchIdle', 'ApiWatchBroken', 'ApiWatchPong']);
+const API_EVENT_TYPES = new Set(['ApiResponse', 'ApiWatch', 'ApiConnectionRefused', 'ApiRequestTimeout', 'ApiConnectionCheck', 'ApiWatchBroken', 'ApiConnectionPong', 'ApiConnectionReset']);
 
 export function isApiClientEvent(event: { type: string }): event is ApiClientEvent {
   return API_EVENT_TYPES.has(event.type);
@@ -27,43 +28,40 @@ export interface ApiEventHandlers {
   onWatch(delivery: WatchDelivery): void;
 }
 
-export function routeApiEvent(client: ApiClientState, event: ApiClientEvent, out: Output, handlers: ApiEventHandlers): void {
+export function routeApiEvent(client: ApiClientState, event: ApiClientEvent, nowMs: number, out: Output, handlers: ApiEventHandlers): void {
   switch (event.type) {
     case 'ApiResponse': {
-      const r = onResponse(client, event, out);
+      const r = onResponse(client, event, out, nowMs);
       if (r) handlers.onResult(r);
       return;
     }
     case 'ApiWatch': {
-      const d = onWatchMessage(client, event, out);
+      const d = onWatchMessage(client, event, out, nowMs);
       if (d) handlers.onWatch(d);
       return;
     }
-    case 'ApiConnectionRefused': {
-      const r = onConnectionRefused(client, event.reqId, out);
-      if (r && 'code' in r) handlers.onResult(r);
-      else if (r) handlers.onWatch(r);
-      return;
-    }
-    case 'ApiRequestTimeout': {
-      const r = onRequestTimeout(client, event.reqId);
-      if (r) handlers.onResult(r);
-      return;
-    }
+    case 'ApiConnectionRefused':
+      return deliver(onConnectionRefused(client, event.reqId, out), handlers);
+    case 'ApiRequestTimeout':
+      return deliver(onRequestTimeout(client, event.reqId, out), handlers);
     case 'ApiWatchBroken': {
       const d = onWatchBroken(client, event.reqId, out);
       if (d) handlers.onWatch(d);
       return;
     }
-    case 'ApiWatchIdle': {
-      const d = onWatchIdle(client, event.reqId, event.seq, out);
-      if (d) handlers.onWatch(d);
+    case 'ApiConnectionCheck':
+      for (const d of onConnectionCheck(client, event.apiserver, event.incarnation, nowMs, out)) handlers.onWatch(d);
       return;
-    }
-    case 'ApiWatchPong': {
-      const d = onWatchPong(client, event, out);
-      if (d) handlers.onWatch(d);
+    case 'ApiConnectionPong':
+      for (const d of onConnectionPong(client, event, out, nowMs)) handlers.onWatch(d);
       return;
-    }
+    case 'ApiConnectionReset':
+      for (const d of onConnectionReset(client, event, out)) handlers.onWatch(d);
+      return;
   }
+}
+
+function deliver(r: ApiResult | WatchDelivery | null, handlers: ApiEventHandlers): void {
+  if (r && 'code' in r) handlers.onResult(r);
+  else if (r) handlers.onWatch(r);
 }

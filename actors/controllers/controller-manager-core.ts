@@ -181,7 +181,7 @@ export type ControllerManagerEvent =
 export function step(s: ControllerManagerState, event: ControllerManagerEvent, nowMs: number): Output {
   const out = newOutput();
   if (isApiClientEvent(event)) {
-    routeApiEvent(s.client, event, out, { onResult: (r) => onApiResult(s, r, nowMs, out), onWatch: (d) => onApiWatch(s, d, nowMs, out) });
+    routeApiEvent(s.client, event, nowMs, out, { onResult: (r) => onApiResult(s, r, nowMs, out), onWatch: (d) => onApiWatch(s, d, nowMs, out) });
     return out;
   }
   switch (event.type) {

@@ -99,11 +99,11 @@ export const clusterDnsCore: ComponentCore<ClusterDnsState, ClusterDnsInput, Clu
   id: 'cluster-dns',
   phases: ['idle', 'syncing', 'serving'],
   phase: clusterDnsPhase,
-  step(d, input, _now) {
+  step(d, input, now) {
     const out = newOutput();
     const before = clusterDnsPhase(d);
     if (isApiClientEvent(input)) {
-      routeApiEvent(d.client, input, out, { onResult: (r) => onResult(d, r, out), onWatch: (w) => onWatch(d, w, out) });
+      routeApiEvent(d.client, input, now, out, { onResult: (r) => onResult(d, r, out), onWatch: (w) => onWatch(d, w, out) });
     } else {
       switch (input.type) {
         case 'DnsServerPods':

@@ -149,7 +149,8 @@ interface HeldLink {
  * order, and delivered together at the sender's next TCP retransmission after the link heals
  * (`nextRetransmissionMs`), as TCP delivers a live connection's data late rather than never.
  * Whether the connection is still wanted by then is the endpoints' business: an HTTP/2 client
- * health-checks it with pings (actors/client/api-client.ts), and gives up on it after 45 s.
+ * health-checks its connection with pings (actors/client/http2-connections.ts), and gives up on it
+ * 45 s after the connection's last frame.
  *
  * Reachability: a partition splits the actors it names into groups (actors it does not name are
  * unaffected); a cut blocks one direction between two actors; an isolated actor reaches nobody.

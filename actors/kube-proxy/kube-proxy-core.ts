@@ -291,7 +291,7 @@ export const kubeProxyCore: ComponentCore<KubeProxyState, KubeProxyInput, 'synci
   step(p, input, now) {
     const out = newOutput();
     if (isApiClientEvent(input)) {
-      routeApiEvent(p.client, input, out, { onResult: (r) => onResult(p, r, now, out), onWatch: (d) => onWatch(p, d, now, out) });
+      routeApiEvent(p.client, input, now, out, { onResult: (r) => onResult(p, r, now, out), onWatch: (d) => onWatch(p, d, now, out) });
       return out;
     }
     if (isTrafficRequest(input)) {

@@ -389,8 +389,8 @@ export function onApiRefused(k: KubectlState, reqId: number, out: Output): void 
 }
 
 export function onApiTimeout(k: KubectlState, reqId: number, out: Output): void {
-  const result = onRequestTimeout(k.client, reqId);
-  if (result) onResult(k, result, out);
+  const result = onRequestTimeout(k.client, reqId, out);
+  if (result && 'code' in result) onResult(k, result, out);
 }
 
 /** What `kubectl apply` says of a manifest whose (apiVersion, kind) the server does not serve (meta.NoKindMatchError). */

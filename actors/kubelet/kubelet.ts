@@ -31,7 +31,7 @@ export const kubeletCore: ComponentCore<KubeletState, KubeletInput, 'registering
   step(k, input, now) {
     const out = newOutput();
     if (isApiClientEvent(input)) {
-      routeApiEvent(k.client, input, out, { onResult: (r) => onApiResult(k, r, now, out), onWatch: (d) => onApiWatch(k, d, now, out) });
+      routeApiEvent(k.client, input, now, out, { onResult: (r) => onApiResult(k, r, now, out), onWatch: (d) => onApiWatch(k, d, now, out) });
       return out;
     }
     if (isTrafficRequest(input)) {

@@ -23,7 +23,7 @@ export const schedulerCore: ComponentCore<SchedulerState, SchedulerInput, 'stand
   step(s, input, now) {
     const out = newOutput();
     if (isApiClientEvent(input)) {
-      routeApiEvent(s.client, input, out, { onResult: (r) => onApiResult(s, r, now, out), onWatch: (d) => onApiWatch(s, d, now, out) });
+      routeApiEvent(s.client, input, now, out, { onResult: (r) => onApiResult(s, r, now, out), onWatch: (d) => onApiWatch(s, d, now, out) });
       return out;
     }
     switch (input.type) {

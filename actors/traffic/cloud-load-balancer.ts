@@ -95,10 +95,10 @@ export const cloudLoadBalancerCore: ComponentCore<CloudLoadBalancerState, Input,
   phases: ['starting', 'forwarding'],
   boot: { event: { type: 'LoadBalancerStart' }, id: 'load-balancer-start' },
   phase: (lb) => (lb.services.synced ? 'forwarding' : 'starting'),
-  step(lb, input) {
+  step(lb, input, nowMs) {
     const out = newOutput();
     if (isApiClientEvent(input)) {
-      routeApiEvent(lb.client, input, out, { onResult: (r) => informerResult(lb.services, r, lb.client, out), onWatch: (d) => informerWatch(lb.services, d, lb.client, out) });
+      routeApiEvent(lb.client, input, nowMs, out, { onResult: (r) => informerResult(lb.services, r, lb.client, out), onWatch: (d) => informerWatch(lb.services, d, lb.client, out) });
       return out;
     }
     switch (input.type) {

@@ -9,22 +9,16 @@
  */
 import type { TokenEntry } from '../../actors/api/auth/authenticate.ts';
 import { isStatus } from '../../actors/api/errors.ts';
-import type { ApiRequest, ApiResponse, ApiStatus, ApiWatchEvent, ApiWatchMessage, ApiWatchPong, KubeObject } from '../../actors/api/protocol.ts';
+import type { ApiConnectionPing, ApiRequest, ApiStatus, ApiWatchEvent, KubeObject } from '../../actors/api/protocol.ts';
 import { DEFAULT_APISERVER_CONFIG, type ApiServerConfig, type ApiServerCore } from '../../actors/apiserver/apiserver-core.ts';
 import { startApiServer, type ApiServerHostState } from '../../actors/apiserver/apiserver.ts';
 import { defaultMachinery } from '../../actors/apiserver/default-machinery.ts';
 import { startVip } from '../../actors/apiserver/vip.ts';
 import type { VipState } from '../../actors/apiserver/vip-core.ts';
+import { routeApiEvent, type ApiClientEvent } from '../../actors/client/api-events.ts';
 import {
   cancelWatch,
   newApiClient,
-  onConnectionRefused,
-  onRequestTimeout,
-  onResponse,
-  onWatchBroken,
-  onWatchIdle,
-  onWatchPong,
-  onWatchMessage,
   request,
   type ApiClientState,
   type ApiResult,
@@ -121,19 +115,15 @@ type TestClientEvent =
   | { type: 'TestStartInformer'; config: InformerConfig }
   | { type: 'TestFollow'; name: string }
   | { type: 'TestRewatch'; name: string }
-  | ApiResponse
-  | ApiWatchMessage
-  | { type: 'ApiConnectionRefused'; reqId: number }
-  | { type: 'ApiRequestTimeout'; reqId: number }
-  | { type: 'ApiWatchIdle'; reqId: number; seq: number }
-  | { type: 'ApiWatchBroken'; reqId: number }
-  | ApiWatchPong
+  | ApiClientEvent
   | { type: 'InformerRetry'; informer: string; what: 'list' | 'watch' };
 
 export class TestClient {
   api: ApiClientState;
   /** Every API message this client received (responses, watch messages, resets), with its time. */
-  readonly received: { atMs: number; msg: { type: string; reqId?: number } }[] = [];
+  readonly received: { atMs: number; msg: { type: string; reqId?: number; from?: string; incarnation?: number } }[] = [];
+  /** Every HTTP/2 health-check PING it sent, with its time. */
+  readonly pings: { atMs: number; msg: ApiConnectionPing }[] = [];
   /** Every API request it sent (its own and its informers'), with its time. */
   readonly sent: { atMs: number; req: ApiRequest }[] = [];
   readonly results = new Map<number, TimedResult>();
@@ -226,47 +216,19 @@ export class TestClient {
         if (f && !f.stopped) f.reqIds.push(request(this.api, { ...f.spec, options: { ...(f.spec.options ?? {}), resourceVersion: f.resourceVersion } }, `follow:${f.name}`, out));
         break;
       }
-      case 'ApiResponse': {
+      case 'ApiRequestTimeout':
+      case 'ApiConnectionCheck':
+        routeApiEvent(this.api, event, now, out, { onResult: (r) => this.onResult(r, now, out), onWatch: (d) => this.onDelivery(d, now, out) });
+        break;
+      case 'ApiResponse':
+      case 'ApiWatch':
+      case 'ApiConnectionRefused':
+      case 'ApiWatchBroken':
+      case 'ApiConnectionPong':
+      case 'ApiConnectionReset':
         this.received.push({ atMs: now, msg: event });
-        const r = onResponse(this.api, event, out);
-        if (r) this.onResult(r, now, out);
+        routeApiEvent(this.api, event, now, out, { onResult: (r) => this.onResult(r, now, out), onWatch: (d) => this.onDelivery(d, now, out) });
         break;
-      }
-      case 'ApiWatch': {
-        this.received.push({ atMs: now, msg: event });
-        const d = onWatchMessage(this.api, event, out);
-        if (d) this.onDelivery(d, now, out);
-        break;
-      }
-      case 'ApiConnectionRefused': {
-        this.received.push({ atMs: now, msg: event });
-        const r = onConnectionRefused(this.api, event.reqId, out);
-        if (r && 'code' in r) this.onResult(r, now, out);
-        else if (r) this.onDelivery(r, now, out);
-        break;
-      }
-      case 'ApiRequestTimeout': {
-        const r = onRequestTimeout(this.api, event.reqId);
-        if (r) this.onResult(r, now, out);
-        break;
-      }
-      case 'ApiWatchIdle': {
-        const d = onWatchIdle(this.api, event.reqId, event.seq, out);
-        if (d) this.onDelivery(d, now, out);
-        break;
-      }
-      case 'ApiWatchBroken': {
-        this.received.push({ atMs: now, msg: event });
-        const d = onWatchBroken(this.api, event.reqId, out);
-        if (d) this.onDelivery(d, now, out);
-        break;
-      }
-      case 'ApiWatchPong': {
-        this.received.push({ atMs: now, msg: event });
-        const d = onWatchPong(this.api, event, out);
-        if (d) this.onDelivery(d, now, out);
-        break;
-      }
       case 'InformerRetry': {
         const inf = this.informers.get(event.informer);
         if (inf) informerRetry(inf, event.what, this.api, out);
@@ -274,6 +236,7 @@ export class TestClient {
       }
     }
     for (const s of out.sends) {
+      if (s.msg.type === 'ApiConnectionPing') this.pings.push({ atMs: now, msg: s.msg as ApiConnectionPing });
       const msg = s.msg as ApiRequest;
       if (msg.type !== 'ApiRequest') continue;
       this.sent.push({ atMs: now, req: msg });

@@ -31,7 +31,7 @@ function relistAfterWatchError(): { inf: InformerState; c: ApiClientState; out: 
   assert.equal(lastSent(out).options?.resourceVersion, '0', 'the first list may come from any cache');
   answerList(inf, c, out, '9', [pod('a', '5')]);
   const watch = lastSent(out);
-  const delivery = onWatchMessage(c, { type: 'ApiWatch', ordered: true, from: 'kube-apiserver-0', reqId: watch.reqId, seq: 0, events: [{ type: 'ADDED', object: pod('b', '12') }, { type: 'ERROR', object: { ...timeout('internal error'), code: 500 } as unknown as KubeObject }] }, out)!;
+  const delivery = onWatchMessage(c, { type: 'ApiWatch', ordered: true, from: 'kube-apiserver-0', reqId: watch.reqId, seq: 0, events: [{ type: 'ADDED', object: pod('b', '12') }, { type: 'ERROR', object: { ...timeout('internal error'), code: 500 } as unknown as KubeObject }] }, out, 0)!;
   onWatch(inf, delivery, c, out);
   // The retry timer fired.
   const retry = out.timers.at(-1)!;
