@@ -45,7 +45,7 @@ export interface ApiClientConfig {
    * this long is health-checked with a PING: HTTP/2 ReadIdleTimeout, 30 s in client-go
    * (DEFAULT_READ_IDLE_TIMEOUT_MS).
    */
-  watchIdleTimeoutMs: number;
+  readIdleTimeoutMs: number;
   /** A PING unanswered this long means the connection is dead: HTTP/2 PingTimeout, 15 s in client-go. */
   pingTimeoutMs?: number;
 }
@@ -101,7 +101,7 @@ export function newApiClient(config: ApiClientConfig): ApiClientState {
 const requestTimerId = (reqId: number): string => `api-timeout-${reqId}`;
 
 function timing(c: ApiClientState): Http2Timing {
-  return { readIdleTimeoutMs: c.config.watchIdleTimeoutMs, pingTimeoutMs: c.config.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS };
+  return { readIdleTimeoutMs: c.config.readIdleTimeoutMs, pingTimeoutMs: c.config.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS };
 }
 
 /**
@@ -118,7 +118,7 @@ function cancelTimer(out: Output, id: string): void {
 function restartCheck(conn: Http2Connection | undefined, c: ApiClientState, out: Output): void {
   if (!conn) return;
   cancelTimer(out, conn.timerId);
-  armCheck(conn, c.config.watchIdleTimeoutMs, out);
+  armCheck(conn, c.config.readIdleTimeoutMs, out);
 }
 
 function armCheck(conn: Http2Connection, delayMs: number, out: Output): void {
@@ -203,7 +203,7 @@ export function onWatchMessage(c: ApiClientState, msg: ApiWatchMessage, out: Out
     out.cancels.push(requestTimerId(msg.reqId));
     const { conn, opened } = joinConnection(c.connections, msg.from, msg.incarnation ?? 0, msg.reqId, nowMs);
     watch.conn = conn;
-    if (opened) armCheck(conn, c.config.watchIdleTimeoutMs, out);
+    if (opened) armCheck(conn, c.config.readIdleTimeoutMs, out);
     else restartCheck(conn.pingSentAtMs === null ? conn : undefined, c, out);
   }
   return { tag: watch.tag, reqId: msg.reqId, events: msg.events, ended: false };
@@ -253,7 +253,7 @@ export function onConnectionPong(c: ApiClientState, pong: ApiConnectionPong, out
     return [];
   }
   cancelTimer(out, conn.timerId);
-  armCheck(conn, c.config.watchIdleTimeoutMs, out);
+  armCheck(conn, c.config.readIdleTimeoutMs, out);
   const broken: WatchDelivery[] = [];
   for (const [reqId, nextSeq] of pong.streams) {
     const watch = c.watches.get(reqId);

@@ -59,8 +59,8 @@ export const ADMIN = 'admin';
  * Watches are health-checked as client-go's HTTP/2 transport does: a PING after 30 s of silence,
  * the connection dead after 15 s more without an answer.
  */
-const API_CLIENT = { server: VIP, requestTimeoutMs: 10_000, watchIdleTimeoutMs: DEFAULT_READ_IDLE_TIMEOUT_MS, pingTimeoutMs: DEFAULT_PING_TIMEOUT_MS };
-const USER_CLIENT = { server: VIP, requestTimeoutMs: 30_000, watchIdleTimeoutMs: DEFAULT_READ_IDLE_TIMEOUT_MS, pingTimeoutMs: DEFAULT_PING_TIMEOUT_MS };
+const API_CLIENT = { server: VIP, requestTimeoutMs: 10_000, readIdleTimeoutMs: DEFAULT_READ_IDLE_TIMEOUT_MS, pingTimeoutMs: DEFAULT_PING_TIMEOUT_MS };
+const USER_CLIENT = { server: VIP, requestTimeoutMs: 30_000, readIdleTimeoutMs: DEFAULT_READ_IDLE_TIMEOUT_MS, pingTimeoutMs: DEFAULT_PING_TIMEOUT_MS };
 
 export function apiserverName(i: number): string {
   return `kube-apiserver-${i}`;

@@ -55,7 +55,7 @@ export interface ClientOptions {
   /** Where requests go; the VIP when there is one, else the first apiserver. */
   server?: string;
   requestTimeoutMs?: number;
-  watchIdleTimeoutMs?: number;
+  readIdleTimeoutMs?: number;
   token?: string;
 }
 
@@ -143,7 +143,7 @@ export class TestClient {
 
   newApi(): ApiClientState {
     const o = this.options;
-    return newApiClient({ name: o.name, token: o.token, server: o.server, requestTimeoutMs: o.requestTimeoutMs, watchIdleTimeoutMs: o.watchIdleTimeoutMs });
+    return newApiClient({ name: o.name, token: o.token, server: o.server, requestTimeoutMs: o.requestTimeoutMs, readIdleTimeoutMs: o.readIdleTimeoutMs });
   }
 
   attach(sim: Simulation): void {
@@ -351,7 +351,7 @@ export class Harness {
         name: o.name,
         server: o.server ?? (this.hasVip ? VIP : this.apiservers[0]!),
         requestTimeoutMs: o.requestTimeoutMs ?? 30_000,
-        watchIdleTimeoutMs: o.watchIdleTimeoutMs ?? 90_000,
+        readIdleTimeoutMs: o.readIdleTimeoutMs ?? 90_000,
         token: o.token ?? ADMIN_TOKEN,
       });
       client.attach(this.sim);

@@ -21,7 +21,7 @@ describe('kubelet: the node Lease at start-up', { timeout: 120_000 }, () => {
     h.sim.addHost({
       name: 'worker-0',
       disk: null,
-      create: (env) => startKubelet(env, { name: 'worker-0', index: 0 }, { imagePullBandwidthBytesPerSec: 50 * 2 ** 20 }, { server: apiserverName(0), requestTimeoutMs: 10_000, watchIdleTimeoutMs: 90_000, token: 'worker-0-token' }) as never,
+      create: (env) => startKubelet(env, { name: 'worker-0', index: 0 }, { imagePullBandwidthBytesPerSec: 50 * 2 ** 20 }, { server: apiserverName(0), requestTimeoutMs: 10_000, readIdleTimeoutMs: 90_000, token: 'worker-0-token' }) as never,
     });
     const leaseOf = () => h.isReady(apiserverName(0)) ? h.core().lookup.get('leases', 'kube-node-lease', 'worker-0') : undefined;
     assert.ok(h.until(() => leaseOf() !== undefined, 20_000, 10), 'a lease was written');
@@ -37,7 +37,7 @@ describe('kubelet: the node Lease at start-up', { timeout: 120_000 }, () => {
   });
 
   it('retries a failed first lease after 200 ms, doubling up to 7 s, and renews every 10 s once it holds one', { timeout: 10_000 }, () => {
-    const k = newKubelet({ name: 'n', index: 0 }, newApiClient({ name: 'n', server: 'api', token: 't', requestTimeoutMs: 10_000, watchIdleTimeoutMs: 90_000 }), { imagePullBandwidthBytesPerSec: 1 }, () => 0);
+    const k = newKubelet({ name: 'n', index: 0 }, newApiClient({ name: 'n', server: 'api', token: 't', requestTimeoutMs: 10_000, readIdleTimeoutMs: 90_000 }), { imagePullBandwidthBytesPerSec: 1 }, () => 0);
     const boot = newOutput();
     start(k, 0, boot);
     assert.deepEqual(boot.timers.filter((t) => t.id === 'kubelet-lease').map((t) => t.delayMs), [0], 'the first attempt is at start-up');

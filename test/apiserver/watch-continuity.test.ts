@@ -40,7 +40,7 @@ describe('apiserver: watch continuity across apiserver crashes', () => {
       seed: 'continuity',
       apiservers: 2,
       vip: true,
-      clients: [{ name: 'watcher', watchIdleTimeoutMs: 10_000 }, { name: 'writer' }],
+      clients: [{ name: 'watcher', readIdleTimeoutMs: 10_000 }, { name: 'writer' }],
     });
     h.waitReady();
     h.runFor(2_000); // the VIP has probed both backends

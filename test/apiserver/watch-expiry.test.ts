@@ -71,7 +71,7 @@ describe('apiserver: an informer that lost its watch while history was compacted
       apiservers: 2,
       config: { compactionIntervalMs: 2_000 },
       clients: [
-        { name: 'controller', server: apiserverName(0), watchIdleTimeoutMs: 5_000 },
+        { name: 'controller', server: apiserverName(0), readIdleTimeoutMs: 5_000 },
         { name: 'writer', server: apiserverName(1) },
       ],
     });

@@ -13,7 +13,7 @@ import { DEFAULT_PING_TIMEOUT_MS, DEFAULT_READ_IDLE_TIMEOUT_MS } from '../../act
 import { Harness, PODS, pod, rvOf, show, type FollowedWatch } from './harness.ts';
 
 function setUp(seed: string) {
-  const h = new Harness({ seed, apiservers: 2, vip: true, clients: [{ name: 'watcher', watchIdleTimeoutMs: DEFAULT_READ_IDLE_TIMEOUT_MS }, { name: 'writer' }] });
+  const h = new Harness({ seed, apiservers: 2, vip: true, clients: [{ name: 'watcher', readIdleTimeoutMs: DEFAULT_READ_IDLE_TIMEOUT_MS }, { name: 'writer' }] });
   h.waitReady();
   h.runFor(2_000);
   const list = h.call({ verb: 'list', ...PODS, options: { resourceVersion: '0' } }, { client: 'watcher' });

@@ -14,7 +14,7 @@ const A0 = apiserverName(0);
 
 describe('apiserver: watches on a restarted apiserver, health-checked per connection', { timeout: 300_000 }, () => {
   it('requests answered by the new process do not keep the old connection alive; one PING, a reset, every old watch broken together', () => {
-    const h = new Harness({ seed: 'restarted-backend', apiservers: 1, clients: [{ name: 'watcher', server: A0, watchIdleTimeoutMs: DEFAULT_READ_IDLE_TIMEOUT_MS }] });
+    const h = new Harness({ seed: 'restarted-backend', apiservers: 1, clients: [{ name: 'watcher', server: A0, readIdleTimeoutMs: DEFAULT_READ_IDLE_TIMEOUT_MS }] });
     h.waitReady();
     const watcher = h.client('watcher');
     const list = h.call({ verb: 'list', ...PODS, options: { resourceVersion: '0' } }, { client: 'watcher' });

@@ -13,7 +13,7 @@ import { newApiClient, onResponse, onWatchMessage, type ApiClientState } from '.
 import { newInformer, onResult, onRetry, onWatch, startInformer, type InformerState } from '../../actors/client/informer.ts';
 import { newOutput, type Output } from '../../actors/kernel/output.ts';
 
-const client = (): ApiClientState => newApiClient({ name: 'kcm', token: 't', server: 'vip', requestTimeoutMs: 10_000, watchIdleTimeoutMs: 90_000 });
+const client = (): ApiClientState => newApiClient({ name: 'kcm', token: 't', server: 'vip', requestTimeoutMs: 10_000, readIdleTimeoutMs: 90_000 });
 const lastSent = (out: Output) => out.sends.map((s) => s.msg as ApiRequest).at(-1)!;
 const pod = (name: string, rv: string): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', resourceVersion: rv } });
 

@@ -11,7 +11,7 @@ import { newInformer, onResult, retryTimerId, startInformer, stopInformer } from
 import { newOutput, type Output } from '../../actors/kernel/output.ts';
 import type { ApiRequest, KubeObject } from '../../actors/api/protocol.ts';
 
-const client = (): ApiClientState => newApiClient({ name: 'kcm', token: 't', server: 'vip', requestTimeoutMs: 10_000, watchIdleTimeoutMs: 90_000 });
+const client = (): ApiClientState => newApiClient({ name: 'kcm', token: 't', server: 'vip', requestTimeoutMs: 10_000, readIdleTimeoutMs: 90_000 });
 const sent = (out: Output) => out.sends.map((s) => s.msg as ApiRequest & { type: string });
 const pod = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', resourceVersion: '5' } });
 

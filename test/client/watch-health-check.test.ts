@@ -1,7 +1,7 @@
 /**
  * Watches are health-checked per HTTP/2 connection, as client-go's transport does: a watch joins
  * the connection (apiserver process) its first frame came on; every frame read on the connection
- * — any of its watches', a response's — keeps it from being pinged; after watchIdleTimeoutMs
+ * — any of its watches', a response's — keeps it from being pinged; after readIdleTimeoutMs
  * (ReadIdleTimeout, 30 s) without one, ONE PING goes for the whole connection; no answer within
  * pingTimeoutMs (15 s), or a reset, ends every watch on it as broken (and cancels each at the
  * server). The answer says where the server's streams stand, so a client that missed a stream's
@@ -29,7 +29,7 @@ const A0 = 'kube-apiserver-0';
 const A1 = 'kube-apiserver-1';
 
 const client = (): ApiClientState =>
-  newApiClient({ name: 'kube-scheduler-0', token: 't', server: 'kube-apiserver', requestTimeoutMs: 10_000, watchIdleTimeoutMs: DEFAULT_READ_IDLE_TIMEOUT_MS, pingTimeoutMs: DEFAULT_PING_TIMEOUT_MS });
+  newApiClient({ name: 'kube-scheduler-0', token: 't', server: 'kube-apiserver', requestTimeoutMs: 10_000, readIdleTimeoutMs: DEFAULT_READ_IDLE_TIMEOUT_MS, pingTimeoutMs: DEFAULT_PING_TIMEOUT_MS });
 
 function startWatch(c: ApiClientState, out = newOutput()): number {
   return request(c, { verb: 'watch', apiVersion: 'v1', resource: 'pods', options: { resourceVersion: '5', allowWatchBookmarks: true } }, 'pods:watch', out);

@@ -174,7 +174,7 @@ export class FakeCluster {
   }
 
   startControllerManager(name: string, options: ControllerManagerOptions = {}): ControllerManagerState {
-    const cm = newControllerManager(`${name}_1`, newApiClient({ name, token: `${name}-token`, server: 'kube-apiserver', requestTimeoutMs: 10_000, watchIdleTimeoutMs: 1e12 }), options);
+    const cm = newControllerManager(`${name}_1`, newApiClient({ name, token: `${name}-token`, server: 'kube-apiserver', requestTimeoutMs: 10_000, readIdleTimeoutMs: 1e12 }), options);
     this.run(cm, (out) => start(cm, this.now, out));
     return cm;
   }

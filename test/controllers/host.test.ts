@@ -81,7 +81,7 @@ describe('controller host: shared informers', T, () => {
   });
 
   it('refuses a handler or a read on an informer the controller did not declare, and a name used twice', T, () => {
-    const client = newApiClient({ name: 'kcm', token: 't', server: 's', requestTimeoutMs: 1, watchIdleTimeoutMs: 1 });
+    const client = newApiClient({ name: 'kcm', token: 't', server: 's', requestTimeoutMs: 1, readIdleTimeoutMs: 1 });
     const sneaky = defineController<null>({ name: 'x', reporter: 'x', informers: [], handlers: [{ informer: PODS, onAdd: () => undefined }], newState: () => null });
     assert.throws(() => newControllerManager('kcm_1', client, { controllers: [sneaky] }), /handles pods without declaring/);
     const twice = defineController<null>({ name: 'y', reporter: 'y', informers: [], newState: () => null });

@@ -20,7 +20,7 @@ function service(name: string, clusterIP: string, rv: string): KubeObject {
 }
 
 function newServer(): ClusterDnsState {
-  return newClusterDns(NODE, newApiClient({ name: HOST, token: 'dns-token', server: 'apiserver', requestTimeoutMs: 60_000, watchIdleTimeoutMs: 300_000 }));
+  return newClusterDns(NODE, newApiClient({ name: HOST, token: 'dns-token', server: 'apiserver', requestTimeoutMs: 60_000, readIdleTimeoutMs: 300_000 }));
 }
 
 let nextQuery = 0;

@@ -13,7 +13,7 @@ import { AddressPlan } from '../../actors/traffic/addresses.ts';
 function syncedProxy(): KubeProxyState {
   const addresses = new AddressPlan();
   addresses.addNode('worker-0', 0);
-  const client = newApiClient({ name: 'kube-proxy-worker-0', token: 't', server: 'apiserver', requestTimeoutMs: 60_000, watchIdleTimeoutMs: 300_000 });
+  const client = newApiClient({ name: 'kube-proxy-worker-0', token: 't', server: 'apiserver', requestTimeoutMs: 60_000, readIdleTimeoutMs: 300_000 });
   const p = newKubeProxy('worker-0', DEFAULT_KUBE_PROXY_CONFIG, client, addresses, () => 0);
   p.services.synced = true;
   p.slices.synced = true;

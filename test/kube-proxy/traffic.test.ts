@@ -16,7 +16,7 @@ function proxy(config: Partial<KubeProxyConfig>, backends: Backend[], extra: Par
   const addresses = new AddressPlan();
   addresses.addNode('worker-0', 0);
   addresses.addNode('worker-1', 1);
-  const p = newKubeProxy('worker-0', { ...DEFAULT_KUBE_PROXY_CONFIG, ...config }, newApiClient({ name: 'kube-proxy-worker-0', server: 'vip', token: 't', requestTimeoutMs: 10_000, watchIdleTimeoutMs: 90_000 }), addresses, () => 0);
+  const p = newKubeProxy('worker-0', { ...DEFAULT_KUBE_PROXY_CONFIG, ...config }, newApiClient({ name: 'kube-proxy-worker-0', server: 'vip', token: 't', requestTimeoutMs: 10_000, readIdleTimeoutMs: 90_000 }), addresses, () => 0);
   const entry: ServicePortEntry = {
     id: 'default/web:http', service: 'default/web', portName: 'http', protocol: 'TCP', clusterIp: '10.96.0.50', port: 80, externalIps: [], loadBalancerIps: [], loadBalancerSourceRanges: [],
     sessionAffinity: { kind: 'None' }, externalTrafficPolicyLocal: false, internalTrafficPolicyLocal: false, clusterBackends: backends, localBackends: backends.filter((b) => b.nodeName === 'worker-0'), ...extra,

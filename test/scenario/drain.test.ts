@@ -124,7 +124,7 @@ describe('kubectl drain: a run against a PodDisruptionBudget', () => {
 describe('kubectl drain: the steps of the kubectl core', () => {
   /** A kubectl core whose requests are collected; answers are fed back by hand. */
   function drainCore(timeoutSeconds = 600) {
-    const k = newKubectl({ user: 'admin', resolveKind: () => undefined }, newApiClient({ name: 'admin', token: 't', server: 'kube-apiserver', requestTimeoutMs: 30_000, watchIdleTimeoutMs: 60_000 }));
+    const k = newKubectl({ user: 'admin', resolveKind: () => undefined }, newApiClient({ name: 'admin', token: 't', server: 'kube-apiserver', requestTimeoutMs: 30_000, readIdleTimeoutMs: 60_000 }));
     const out = newOutput();
     invoke(k, { type: 'KubectlInvoke', id: 'd', command: { type: 'drain', node: 'worker-0', timeoutSeconds, ...NONE } }, out);
     const sent = () => out.sends.map((s) => (s.msg as unknown as { verb: string; resource: string; subresource?: string; name?: string }));

@@ -27,7 +27,7 @@ class Harness {
   readonly outs: Output[] = [];
 
   constructor() {
-    const client = newApiClient({ name: 'kube-scheduler-0', token: 't', server: 'kube-apiserver', requestTimeoutMs: 10_000, watchIdleTimeoutMs: 120_000 });
+    const client = newApiClient({ name: 'kube-scheduler-0', token: 't', server: 'kube-apiserver', requestTimeoutMs: 10_000, readIdleTimeoutMs: 120_000 });
     this.s = newScheduler('kube-scheduler-0_1', client, () => 0, () => this.now);
     this.s.leader.isLeader = true;
   }
