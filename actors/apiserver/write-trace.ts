@@ -1,3 +1,4 @@
+import { MANAGED_BY, MANAGED_BY_LABEL, SERVICE_NAME_LABEL } from '../api/endpoint-slice-labels.ts';
 import type { KubeObject } from '../api/protocol.ts';
 
 /**
@@ -6,10 +7,6 @@ import type { KubeObject } from '../api/protocol.ts';
  * on lines the apiserver writes anyway, so the check costs no line of its own.
  */
 
-const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
-const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
-/** Slices the EndpointSlice controller owns (mirrored slices copy hand-written Endpoints). */
-const ENDPOINTSLICE_CONTROLLER = 'endpointslice-controller.k8s.io';
 
 interface PodCondition {
   type?: string;
@@ -43,7 +40,7 @@ export function endpointWriteFields(resource: string, object: KubeObject): Recor
   }
   if (resource === 'endpointslices') {
     const labels = object.metadata?.labels ?? {};
-    if (labels[MANAGED_BY_LABEL] !== ENDPOINTSLICE_CONTROLLER) return undefined;
+    if (labels[MANAGED_BY_LABEL] !== MANAGED_BY) return undefined;
     const endpoints = (object as { endpoints?: { conditions?: { ready?: boolean }; targetRef?: TargetRef }[] }).endpoints ?? [];
     const uids: string[] = [];
     for (const e of endpoints) if (e.conditions?.ready !== false && e.targetRef?.kind === 'Pod' && e.targetRef.uid) uids.push(e.targetRef.uid);

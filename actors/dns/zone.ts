@@ -1,3 +1,4 @@
+import { SERVICE_NAME_LABEL } from '../api/endpoint-slice-labels.ts';
 import type { KubeObject } from '../api/protocol.ts';
 import type { DnsAnswer, DnsQuestion, DnsRecord } from '../traffic/protocol.ts';
 
@@ -80,8 +81,6 @@ interface SlicePortJson {
   port?: number | null;
   protocol?: string | null;
 }
-
-const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 

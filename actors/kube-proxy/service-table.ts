@@ -1,3 +1,4 @@
+import { SERVICE_NAME_LABEL } from '../api/endpoint-slice-labels.ts';
 import type { KubeObject } from '../api/protocol.ts';
 
 /**
@@ -66,7 +67,6 @@ interface SliceJson extends KubeObject {
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
 /** The usable backends: ready ones, else serving-and-terminating ones. */
 export function usableBackends(all: readonly Backend[]): Backend[] {

@@ -20,6 +20,7 @@ import type { TraceEvent } from '../../actors/kernel/trace.ts';
 import { runScenario } from '../../actors/scenario/runner.ts';
 import type { ComponentVariants } from '../../actors/scenario/variants.ts';
 import { clusterFromText, type FuzzCluster } from '../../cli/fuzz/cluster.ts';
+import { clusterYaml, deployment } from './clusters.ts';
 import { writeCounterexample } from '../../cli/fuzz/command.ts';
 import { fuzz, type Counterexample } from '../../cli/fuzz/engine.ts';
 import { PROPERTIES } from '../../cli/fuzz/properties.ts';
@@ -85,29 +86,8 @@ spec:
   });
 
   it('kubernetes-safety: a scheduler that binds without assuming', () => {
-    const cluster = clusterFromText(`apiVersion: kubesim.io/v1alpha1
-kind: Scenario
-metadata: {name: variant}
-spec:
-  seed: 1
-  duration: 60s
-  cluster:
-    etcd: {members: 3}
-    controlPlane: {apiservers: 1, schedulers: 1, controllerManagers: 1}
-    nodes:
-      - {name: worker, count: 2, capacity: {cpu: "1", memory: 8Gi, pods: 110}}
-  workload:
-    - apiVersion: apps/v1
-      kind: Deployment
-      metadata: {name: web, labels: {app: web}}
-      spec:
-        replicas: 3
-        selector: {matchLabels: {app: web}}
-        template:
-          metadata: {labels: {app: web}}
-          spec:
-            containers: [{name: app, image: nginx:1.25, resources: {requests: {cpu: 600m, memory: 64Mi}}}]
-`);
+    // 3 pods of 600m on 2 nodes of 1 CPU: two fit, the third is unschedulable.
+    const cluster = clusterFromText(clusterYaml({ count: 2, cpu: '1' }, 1, deployment(3, '600m')));
     const variants: ComponentVariants = { scheduler: { bindWithoutAssume: true } };
     const report = fuzz({ cluster, properties: [property('kubernetes-safety')], runs: 6, seed: 12, shrinkRuns: 2, variants });
     const cx = report.counterexample;

@@ -12,6 +12,7 @@ import { describe, it } from 'node:test';
 import { clusterFromText } from '../../cli/fuzz/cluster.ts';
 import { fuzz, judgeSpec, scenarioOf } from '../../cli/fuzz/engine.ts';
 import { PROPERTIES } from '../../cli/fuzz/properties.ts';
+import { clusterYaml, deployment, SERVICE } from './clusters.ts';
 
 const liveness = PROPERTIES.find((p) => p.name === 'liveness')!;
 
@@ -71,35 +72,6 @@ describe('liveness judges a StatefulSet', () => {
   });
 });
 
-const WEB_WITH_SERVICE = `apiVersion: kubesim.io/v1alpha1
-kind: Scenario
-metadata: {name: web-service}
-spec:
-  seed: 1
-  duration: 60s
-  cluster:
-    etcd: {members: 3}
-    controlPlane: {apiservers: 1, schedulers: 1, controllerManagers: 1}
-    nodes:
-      - {name: worker, count: 2, capacity: {cpu: "4", memory: 8Gi, pods: 110}}
-  workload:
-    - apiVersion: apps/v1
-      kind: Deployment
-      metadata: {name: web, labels: {app: web}}
-      spec:
-        replicas: 2
-        selector: {matchLabels: {app: web}}
-        template:
-          metadata: {labels: {app: web}}
-          spec:
-            containers: [{name: app, image: nginx:1.25, resources: {requests: {cpu: 100m, memory: 64Mi}}}]
-    - apiVersion: v1
-      kind: Service
-      metadata: {name: web}
-      spec:
-        selector: {app: web}
-        ports: [{port: 80, targetPort: 80}]
-`;
 
 describe('liveness catches a real bug', () => {
   // The Endpoints controller variant that drops pod deletions (actors/controllers/endpoints): any
@@ -107,7 +79,7 @@ describe('liveness catches a real bug', () => {
   // after the settle the Service does not route to exactly its ready pods. Seed 1 finds it at its
   // sixth run (about 3 s of CPU with the shrinking).
   it('an Endpoints controller that ignores pod deletion is found within 8 runs, shrunk, and the real controller passes the shrunk schedule', { timeout: 300_000 }, () => {
-    const cluster = clusterFromText(WEB_WITH_SERVICE);
+    const cluster = clusterFromText(clusterYaml({ count: 2, cpu: '4' }, 1, deployment(2, '100m') + SERVICE));
     const report = fuzz({ cluster, properties: [liveness], runs: 8, seed: 1, shrinkRuns: 6, variants: { controllerManager: { endpointsIgnorePodDeletion: true } } });
     const cx = report.counterexample;
     assert.ok(cx, `no violation in 8 runs: ${JSON.stringify(report.properties)}`);

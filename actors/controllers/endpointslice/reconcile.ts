@@ -1,3 +1,4 @@
+import { MANAGED_BY, MANAGED_BY_LABEL } from '../../api/endpoint-slice-labels.ts';
 import type { KubeObject } from '../../api/protocol.ts';
 import { canonicalJson } from '../../kernel/canonical-json.ts';
 import { SERVICE_NAME_LABEL } from '../host/resources.ts';
@@ -14,8 +15,7 @@ import { isPodReady } from '../host/workload.ts';
  */
 
 export const MAX_ENDPOINTS_PER_SLICE = 100;
-export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
-export const MANAGED_BY = 'endpointslice-controller.k8s.io';
+export { MANAGED_BY, MANAGED_BY_LABEL } from '../../api/endpoint-slice-labels.ts';
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
 export interface SlicePort {

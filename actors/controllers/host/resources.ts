@@ -1,3 +1,4 @@
+import { SERVICE_NAME_LABEL } from '../../api/endpoint-slice-labels.ts';
 import type { KubeObject } from '../../api/protocol.ts';
 import { controllerUidIndex } from './owners.ts';
 import type { InformerSpec } from './types.ts';
@@ -34,7 +35,7 @@ export const DAEMON_SETS: InformerSpec = { apiVersion: 'apps/v1', resource: 'dae
 
 export const SERVICES: InformerSpec = { apiVersion: 'v1', resource: 'services', indexers: { [BY_NAMESPACE]: namespaceOf } };
 export const ENDPOINTS: InformerSpec = { apiVersion: 'v1', resource: 'endpoints' };
-export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+export { SERVICE_NAME_LABEL } from '../../api/endpoint-slice-labels.ts';
 /** EndpointSlices by `namespace/<kubernetes.io/service-name>`. */
 export const BY_SERVICE = 'serviceName';
 export const ENDPOINT_SLICES: InformerSpec = {
