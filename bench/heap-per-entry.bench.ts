@@ -201,7 +201,7 @@ if (taken.length < 2) {
 }
 for (let i = 0; i < 2; i++) {
   Object.assign(taken[i]!, analyse(files[i]!));
-  rmSync(files[i]!);
+  if (process.env.KEEP_HEAP_SNAPSHOTS === undefined) rmSync(files[i]!);
 }
 const added = taken[1]!.entries - taken[0]!.entries;
 const perEntry = (a: number, b: number): number => (added === 0 ? b - a : Math.round((b - a) / added));
