@@ -21,7 +21,7 @@
  * of a lost response arrives up to seconds later, while every log may have compacted the entry.
  */
 import type { Check, LateFinding } from './check.ts';
-import { entryAt, newEntryAt } from './model.ts';
+import { entryAt, newEntryAt, type ClusterModel } from './model.ts';
 import { entriesCount, fmtEntry, ms, quote } from './violation.ts';
 
 const WRITES: ReadonlySet<string> = new Set(['put', 'delete']);
@@ -58,8 +58,11 @@ function describeAck(a: Ack): string {
 }
 
 /**
- * What is kept of one entry id: where it was committed and what applying it produced. One map
- * for both (a map keyed by every entry id a log holds costs more than its records).
+ * What is kept of one entry id: where it was committed and what applying it produced. Kept only
+ * for the ids of writes this check follows (invoked and not completed, or acknowledged and not
+ * settled): a record per entry a log holds cost more than the entry itself. An acknowledgement
+ * of a write whose commit was not followed (a trace with no `invoke` for it) finds its indexes
+ * and revisions in the model's per-index records instead (`recover`).
  */
 interface IdRecord {
   /** Indexes where it was committed (normally one; two if a client reused an id); undefined: none (kept). */
@@ -72,11 +75,35 @@ interface IdRecord {
 
 export function acknowledgedWritesDurable(): Check {
   let byId = new Map<string, IdRecord>();
+  /** Entry ids of acknowledgements not yet settled (those of `acks`). */
+  let unsettled = new Set<string>();
   /** Protected index → the acknowledgement, and the term the entry there was committed in. */
   const ackedAt = new Map<number, { ack: Ack; commitTerm: number }>();
   const acks: Ack[] = [];
   /** Entry ids of writes invoked and not yet completed (bounded by the clients' requests in flight). */
   const inFlight = new Set<string>();
+
+  const followed = (id: string): boolean => byId.has(id) || inFlight.has(id) || unsettled.has(id);
+
+  /**
+   * The record of an id whose commit this check did not follow: its committed indexes and the
+   * revisions its first applies produced, as the model still holds them (above the floor), merged
+   * into what was followed. Costs the log's length, once per such acknowledgement (none in a run:
+   * every client write is invoked before it is proposed).
+   */
+  const recover = (id: string, model: ClusterModel): IdRecord => {
+    const record = byId.get(id) ?? { committedAt: undefined, revisions: undefined, appliedIndex: 0 };
+    const records = model.records;
+    for (let i = model.floor + 1; i <= records.maxIndex; i++) {
+      if (records.committedId(i) === id) record.committedAt = withNumber(record.committedAt, i);
+      if (records.appliedId(i) === id) {
+        record.revisions = withNumber(record.revisions, records.appliedRevision(i));
+        record.appliedIndex = Math.max(record.appliedIndex, i);
+      }
+    }
+    byId.set(id, record);
+    return record;
+  };
 
   const settled = (a: Ack): boolean => {
     const revs = listOf(byId.get(a.entryId)?.revisions);
@@ -89,7 +116,7 @@ export function acknowledgedWritesDurable(): Check {
     onCommit(change, _t, model) {
       for (const c of change.newlyCommitted) {
         const id = c.entry[1];
-        if (id === '' || model.committed.has(c.index)) continue;
+        if (id === '' || model.committed.has(c.index) || !followed(id)) continue;
         const record = byId.get(id);
         if (record === undefined) byId.set(id, { committedAt: c.index, revisions: undefined, appliedIndex: 0 });
         else if (record.committedAt === undefined) record.committedAt = c.index;
@@ -99,6 +126,7 @@ export function acknowledgedWritesDurable(): Check {
       return null;
     },
     onApply(e) {
+      if (!followed(e.id)) return null;
       const record = byId.get(e.id);
       if (record === undefined) byId.set(e.id, { committedAt: undefined, revisions: e.revision, appliedIndex: e.index });
       else if (record.revisions === undefined) {
@@ -122,9 +150,10 @@ export function acknowledgedWritesDurable(): Check {
         waiting.add(a.entryId);
       }
       acks.length = kept;
+      unsettled = new Set(acks.map((a) => a.entryId));
       for (const [id, record] of byId) {
         if (record.revisions !== undefined && record.appliedIndex <= floor && !waiting.has(id)) record.revisions = undefined;
-        if (record.committedAt === undefined && record.revisions === undefined) byId.delete(id);
+        if (record.committedAt === undefined && record.revisions === undefined && !inFlight.has(id)) byId.delete(id);
       }
       // A Map keeps the slots of deleted keys until it grows again: at a log's length of keys
       // added and two thirds of them forgotten per snapshot cycle, its table stayed about four
@@ -137,13 +166,15 @@ export function acknowledgedWritesDurable(): Check {
       else inFlight.delete(e.entryId);
       if (e.phase !== 'complete' || e.result !== 'ok') return null;
       const ack: Ack = { entryId: e.entryId, op: e.op, key: e.key, revision: e.revision, t: e.t, seq: e.seq };
-      const indexes = byId.get(e.entryId)?.committedAt;
+      let indexes = byId.get(e.entryId)?.committedAt;
+      if (indexes === undefined) indexes = recover(e.entryId, model).committedAt;
       if (indexes === undefined) return `${describeAck(ack)}: no member has committed that entry`;
       for (const i of listOf(indexes)) {
         const committed = model.committed.get(i);
         if (committed !== undefined && !ackedAt.has(i)) ackedAt.set(i, { ack, commitTerm: committed.commitTerm });
       }
       acks.push(ack);
+      unsettled.add(ack.entryId);
       return null;
     },
     onLog(c) {

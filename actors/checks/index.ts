@@ -82,8 +82,12 @@ export class InvariantChecker {
    * members' logs share one [term, id] pair per entry: `logPairs` counts the distinct pairs).
    */
   retained(): { floor: number; committed: number; logPairs: number } {
+    // A pair is either an index's first-seen entry that some log holds, or an entry of a member's
+    // overlay (where its log differs from the first-seen one).
     const pairs = new Set<unknown>();
-    for (const m of this.model.members.values()) for (const entry of m.log) pairs.add(entry);
+    for (const m of this.model.members.values()) {
+      for (let i = m.logStart + 1; i <= m.lastIndex; i++) pairs.add(m.overlay?.get(i) ?? i);
+    }
     return { floor: this.model.floor, committed: this.model.committed.size, logPairs: pairs.size };
   }
 
@@ -128,7 +132,7 @@ export class InvariantChecker {
           break;
         }
         for (const c of this.checks) add(c.invariant, c.onLog?.(change, e.t, model));
-        model.applyLog(change);
+        model.applyLog(change, e.t);
         break;
       }
       case 'raft.commit': {
@@ -160,6 +164,7 @@ export class InvariantChecker {
       case 'etcd.apply': {
         const m = model.member(e.member);
         for (const c of this.checks) add(c.invariant, c.onApply?.(e, m, model));
+        model.applyApply(e);
         break;
       }
       case 'etcd.op':

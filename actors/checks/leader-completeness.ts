@@ -19,8 +19,8 @@
  * (StateMachineSafety checks a compaction and a snapshot against what was committed).
  */
 import type { Check } from './check.ts';
-import { becomesLeader, compactedAt, describeCommitted, describeLogEnds, entryAt, type CommittedEntry, type MemberState } from './model.ts';
-import { fmtEntry, ms, sameEntry } from './violation.ts';
+import { becomesLeader, compactedAt, describeCommitted, describeLogEnds, entryAt, holdsEntry, type CommittedEntry, type MemberState } from './model.ts';
+import { fmtEntry, ms } from './violation.ts';
 
 function lacks(m: MemberState, c: CommittedEntry): string {
   const has = entryAt(m, c.index);
@@ -29,7 +29,7 @@ function lacks(m: MemberState, c: CommittedEntry): string {
 }
 
 function holds(m: MemberState, c: CommittedEntry): boolean {
-  return compactedAt(m, c.index) || sameEntry(entryAt(m, c.index), c.entry);
+  return compactedAt(m, c.index) || holdsEntry(m, c.index, c.entry);
 }
 
 export function leaderCompleteness(): Check {

@@ -3,7 +3,8 @@
  * term, they are identical up to that index.
  *
  * Checked incrementally with one global map (index, term) → (id, term of the entry before it),
- * filled the first time any member's log holds that (index, term), and never cleared. Every entry
+ * filled the first time any member's log holds that (index, term), and never cleared (the first
+ * term seen at an index is the model's shared record, other terms are kept here). Every entry
  * that enters any log, by append or overwrite, is checked against it. Why that suffices: suppose
  * no entry ever contradicted the map, and logs A and B both hold term t at index n. Both entries
  * were checked against the same record, so they have the same id, and their predecessors have the
@@ -24,7 +25,7 @@ import type { Check } from './check.ts';
 import { newEntryAt, newTermAt } from './model.ts';
 import { fmtIndexed, ms, quote } from './violation.ts';
 
-/** The first entry of another term seen at an index already recorded (rare: a conflict); `next` chains more. */
+/** An entry of another term than the first seen at its index (rare: a conflict); `next` chains more. */
 interface Seen {
   term: number;
   id: string;
@@ -34,73 +35,43 @@ interface Seen {
   next: Seen | null;
 }
 
-/**
- * The first entry seen at each index, as parallel columns (one slot each per index, where an
- * object per index cost twice as much: every index a log holds has one); other terms at an index
- * go to `otherTerms`.
- */
-class FirstSeen {
-  private start = 0;
-  private terms: number[] = [];
-  private ids: string[] = [];
-  private prevTerms: number[] = [];
-  private members: string[] = [];
-  private times: number[] = [];
-  private readonly otherTerms = new Map<number, Seen>();
-
-  /** The record of `term` at `index`, or undefined; records it (from `make`) when there is none. */
-  find(index: number, term: number, make: () => Omit<Seen, 'next'>): Seen | undefined {
-    if (this.terms.length === 0 && Number.isInteger(index)) this.start = index;
-    const slot = index - this.start;
-    if (slot >= 0 && slot < this.terms.length && this.terms[slot] === term) {
-      return { term, id: this.ids[slot]!, prevTerm: this.prevTerms[slot]!, member: this.members[slot]!, t: this.times[slot]!, next: null };
-    }
-    const first = this.otherTerms.size === 0 ? undefined : this.otherTerms.get(index);
-    for (let s: Seen | null | undefined = first; s !== undefined && s !== null; s = s.next) if (s.term === term) return s;
-    const r = make();
-    if (slot === this.terms.length && first === undefined) {
-      this.terms.push(r.term);
-      this.ids.push(r.id);
-      this.prevTerms.push(r.prevTerm);
-      this.members.push(r.member);
-      this.times.push(r.t);
-      return undefined;
-    }
-    const record: Seen = { ...r, next: null };
-    if (first === undefined) this.otherTerms.set(index, record);
-    else {
-      let last = first;
-      while (last.next !== null) last = last.next;
-      last.next = record;
-    }
-    return undefined;
-  }
-
-  deleteUpTo(floor: number): void {
-    const drop = Math.min(Math.floor(floor) - this.start + 1, this.terms.length);
-    if (drop > 0) {
-      this.terms = this.terms.slice(drop);
-      this.ids = this.ids.slice(drop);
-      this.prevTerms = this.prevTerms.slice(drop);
-      this.members = this.members.slice(drop);
-      this.times = this.times.slice(drop);
-      this.start += drop;
-    }
-    for (const index of this.otherTerms.keys()) if (index <= floor) this.otherTerms.delete(index);
-  }
-}
-
 export function logMatching(): Check {
-  const byIndex = new FirstSeen();
+  /**
+   * The first entry seen at each index is the model's (`ClusterModel.records`, recorded after
+   * this check by `applyLog`, with the member, time and prior term); entries of other terms at an
+   * index already seen are kept here.
+   */
+  const otherTerms = new Map<number, Seen>();
   return {
     invariant: 'LogMatching',
-    onLog(c, t) {
+    onLog(c, t, model) {
+      const records = model.records;
       let detail: string | null = null;
       for (let i = c.firstChanged; i <= c.newLen; i++) {
         const entry = newEntryAt(c, i)!;
         const prevTerm = newTermAt(c, i - 1)!;
-        const seen = byIndex.find(i, entry[0], () => ({ term: entry[0], id: entry[1], prevTerm, member: c.member.name, t }));
-        if (seen === undefined) continue;
+        const seenTerm = records.seenTerm(i);
+        if (Number.isNaN(seenTerm)) continue; // the first entry seen here: the model records it
+        let seen: Omit<Seen, 'next'> | undefined;
+        if (seenTerm === entry[0]) {
+          if (records.seenId(i) === entry[1] && records.seenPrevTerm(i) === prevTerm) continue;
+          seen = records.seen(i)!;
+        } else {
+          const first = otherTerms.size === 0 ? undefined : otherTerms.get(i);
+          let s: Seen | null | undefined = first;
+          while (s !== undefined && s !== null && s.term !== entry[0]) s = s.next;
+          if (s === undefined || s === null) {
+            const record: Seen = { term: entry[0], id: entry[1], prevTerm, member: c.member.name, t, next: null };
+            if (first === undefined) otherTerms.set(i, record);
+            else {
+              let last = first;
+              while (last.next !== null) last = last.next;
+              last.next = record;
+            }
+            continue;
+          }
+          seen = s;
+        }
         if (detail !== null) continue;
         const who = c.member.name;
         if (seen.id !== entry[1]) {
@@ -117,7 +88,7 @@ export function logMatching(): Check {
       return detail;
     },
     onFloor(floor) {
-      byIndex.deleteUpTo(floor);
+      for (const index of otherTerms.keys()) if (index <= floor) otherTerms.delete(index);
     },
   };
 }

@@ -14,8 +14,8 @@
  * checkers forget what they kept per index there (`Check.onFloor`): memory stays bounded.
  */
 import type { Role } from './events.ts';
-import { IndexWindow } from './index-window.ts';
-import { fmtIndexed, ms, sameEntry, type LogEntry } from './violation.ts';
+import { IndexRecords } from './index-records.ts';
+import { fmtIndexed, ms, type LogEntry } from './violation.ts';
 
 export interface MemberState {
   readonly name: string;
@@ -27,8 +27,15 @@ export interface MemberState {
   /** Index and term of the last entry compacted away or covered by a restored snapshot (0, 0: none). */
   logStart: number;
   logStartTerm: number;
-  /** `log[i - logStart - 1]` is the entry at index i. */
-  log: LogEntry[];
+  /** The log holds indexes logStart+1 .. lastIndex. */
+  lastIndex: number;
+  /**
+   * Where the member's entry differs from the first one seen at its index (`records`), the
+   * member's own (null: nowhere). Nearly always null: five logs hold the same entries, and each
+   * index's first-seen [term, id] stands for all of them.
+   */
+  overlay: Map<number, LogEntry> | null;
+  readonly records: IndexRecords;
   commitIndex: number;
   /** When the commit index last advanced (null: never). */
   commitAt: number | null;
@@ -53,12 +60,30 @@ export interface CommittedEntry {
   readonly t: number;
 }
 
+/** The member's entry at `index` (a new pair unless it differs from the seen one), or undefined. */
 export function entryAt(m: MemberState, index: number): LogEntry | undefined {
-  return index > m.logStart ? m.log[index - m.logStart - 1] : undefined;
+  if (index <= m.logStart || index > m.lastIndex) return undefined;
+  const own = m.overlay?.get(index);
+  return own !== undefined ? own : [m.records.seenTerm(index), m.records.seenId(index)];
+}
+
+/** The id of the member's entry at `index`, or undefined (entryAt without the pair). */
+export function idAt(m: MemberState, index: number): string | undefined {
+  if (index <= m.logStart || index > m.lastIndex) return undefined;
+  const own = m.overlay?.get(index);
+  return own !== undefined ? own[1] : m.records.seenId(index);
+}
+
+/** True when the member's entry at `index` is `entry` (same term and id). */
+export function holdsEntry(m: MemberState, index: number, entry: LogEntry): boolean {
+  if (index <= m.logStart || index > m.lastIndex) return false;
+  const own = m.overlay?.get(index);
+  if (own !== undefined) return own[0] === entry[0] && own[1] === entry[1];
+  return m.records.seenTerm(index) === entry[0] && m.records.seenId(index) === entry[1];
 }
 
 export function lastIndexOf(m: MemberState): number {
-  return m.logStart + m.log.length;
+  return m.lastIndex;
 }
 
 /** True when `index` lies in the member's compacted (hence committed) prefix. */
@@ -70,13 +95,15 @@ export function compactedAt(m: MemberState, index: number): boolean {
 export function termAt(m: MemberState, index: number): number | undefined {
   if (index === 0) return 0;
   if (index === m.logStart) return m.logStartTerm;
-  return entryAt(m, index)?.[0];
+  if (index < m.logStart || index > m.lastIndex) return undefined;
+  const own = m.overlay?.get(index);
+  return own !== undefined ? own[0] : m.records.seenTerm(index);
 }
 
 /** Ends with `its log ends at index n` or `its log starts after index n (compacted)`: for reports. */
 export function describeLogEnds(m: MemberState): string {
-  if (m.logStart === 0) return `its log ends at index ${m.log.length}`;
-  if (m.log.length === 0) return `its log is compacted up to index ${m.logStart} and holds nothing after it`;
+  if (m.logStart === 0) return `its log ends at index ${m.lastIndex}`;
+  if (m.lastIndex === m.logStart) return `its log is compacted up to index ${m.logStart} and holds nothing after it`;
   return `its log holds indexes ${m.logStart + 1}..${lastIndexOf(m)} (compacted up to ${m.logStart})`;
 }
 
@@ -126,10 +153,31 @@ export interface CommitChange {
   readonly newlyCommitted: readonly CommittedEntry[];
 }
 
+/** Index → the entry first committed there, as `CommittedEntry` records made on demand from the columns. */
+export class CommittedEntries {
+  constructor(private readonly records: IndexRecords) {}
+
+  has(index: number): boolean {
+    return this.records.isCommitted(index);
+  }
+
+  get(index: number): CommittedEntry | undefined {
+    const c = this.records.committed(index);
+    return c === undefined ? undefined : { index, entry: c.entry, commitTerm: c.commitTerm, member: c.member, t: c.t };
+  }
+
+  /** Committed indexes kept (above the floor). Counts them: for tests. */
+  get size(): number {
+    return this.records.committedCount();
+  }
+}
+
 export class ClusterModel {
   readonly members = new Map<string, MemberState>();
+  /** Per index: the first entry seen, first committed and first applied there (shared by all checks). */
+  readonly records = new IndexRecords();
   /** Index → the entry committed there (as first seen). Keys are 1..maxCommitted (barring violations). */
-  readonly committed = new IndexWindow<CommittedEntry>();
+  readonly committed = new CommittedEntries(this.records);
   maxCommitted = 0;
   /**
    * Runs of globally committed indexes by commit term, in the order they were committed:
@@ -145,7 +193,7 @@ export class ClusterModel {
   member(name: string): MemberState {
     let m = this.members.get(name);
     if (m === undefined) {
-      m = { name, role: 'follower', term: 0, leaderSince: 0, logStart: 0, logStartTerm: 0, log: [], commitIndex: 0, commitAt: null, restartedAt: null, restartedSeq: null };
+      m = { name, role: 'follower', term: 0, leaderSince: 0, logStart: 0, logStartTerm: 0, lastIndex: 0, overlay: null, records: this.records, commitIndex: 0, commitAt: null, restartedAt: null, restartedSeq: null };
       this.members.set(name, m);
     }
     return m;
@@ -163,29 +211,36 @@ export class ClusterModel {
     const newLen = from - 1 + entries.length;
     let k = from;
     const common = Math.min(oldLen, newLen);
-    while (k <= common && sameEntry(entryAt(m, k), entries[k - from])) k++;
+    while (k <= common && holdsEntry(m, k, entries[k - from]!)) k++;
     return { member: m, from, entries, oldLen, newLen, firstChanged: k };
   }
 
-  applyLog(c: LogChange): void {
+  /**
+   * Applies a `raft.log` to the member's log: records each new index's first entry (with the
+   * member, the time and the term before it, for LogMatching), and keeps in the member's overlay
+   * only the entries that differ from it.
+   */
+  applyLog(c: LogChange, t: number): void {
     const m = c.member;
     if (c.firstChanged > Math.max(c.oldLen, c.newLen)) return;
-    m.log.length = c.firstChanged - 1 - m.logStart;
-    for (let i = c.firstChanged; i <= c.newLen; i++) m.log.push(this.shared(m, i, c.entries[i - c.from]!));
+    const records = this.records;
+    for (let i = c.firstChanged; i <= c.newLen; i++) {
+      const entry = c.entries[i - c.from]!;
+      const seenTerm = records.seenTerm(i);
+      if (Number.isNaN(seenTerm)) records.see(i, entry, newTermAt(c, i - 1)!, m.name, t);
+      if (Number.isNaN(seenTerm) || (seenTerm === entry[0] && records.seenId(i) === entry[1])) m.overlay?.delete(i);
+      else (m.overlay ??= new Map()).set(i, entry);
+    }
+    if (m.overlay !== null) {
+      for (const k of m.overlay.keys()) if (k > c.newLen) m.overlay.delete(k);
+      if (m.overlay.size === 0) m.overlay = null;
+    }
+    m.lastIndex = c.newLen;
   }
 
-  /**
-   * The same entry as another member's log holds at `index`, if one does, so that five logs
-   * holding an entry keep one [term, id] pair between them, not one each (every member's
-   * `raft.log` line brings its own copy).
-   */
-  private shared(m: MemberState, index: number, entry: LogEntry): LogEntry {
-    for (const other of this.members.values()) {
-      if (other === m) continue;
-      const held = entryAt(other, index);
-      if (held !== undefined && held !== entry && sameEntry(held, entry)) return held;
-    }
-    return entry;
+  /** Records the first apply at an index (after every check has seen the event). */
+  applyApply(e: { index: number; member: string; id: string; revision: number; t: number }): void {
+    this.records.apply(e);
   }
 
   /**
@@ -206,9 +261,13 @@ export class ClusterModel {
     const m = c.member;
     if (c.kind === 'compact') {
       if (c.index <= m.logStart) return false;
-      m.log = m.log.slice(c.index - m.logStart);
+      if (m.overlay !== null) {
+        for (const k of m.overlay.keys()) if (k <= c.index) m.overlay.delete(k);
+        if (m.overlay.size === 0) m.overlay = null;
+      }
     } else {
-      m.log = [];
+      m.lastIndex = c.index;
+      m.overlay = null;
       if (c.index > m.commitIndex) {
         m.commitIndex = c.index;
         m.commitAt = t;
@@ -220,7 +279,7 @@ export class ClusterModel {
     for (const other of this.members.values()) floor = Math.min(floor, other.logStart);
     if (floor <= this.floor) return false;
     this.floor = floor;
-    this.committed.deleteUpTo(floor);
+    this.records.dropUpTo(floor);
     return true;
   }
 
@@ -252,8 +311,8 @@ export class ClusterModel {
     c.member.commitIndex = c.newIndex;
     c.member.commitAt = t;
     for (const ce of c.newlyCommitted) {
-      if (this.committed.has(ce.index)) continue;
-      this.committed.set(ce.index, ce);
+      if (this.records.isCommitted(ce.index)) continue;
+      this.records.commit(ce.index, ce.entry, ce.commitTerm, ce.member, ce.t);
       const run = this.commitRuns[this.commitRuns.length - 1];
       if (run !== undefined && run.term === ce.commitTerm) run.upTo = Math.max(run.upTo, ce.index);
       else this.commitRuns.push({ term: ce.commitTerm, upTo: ce.index });

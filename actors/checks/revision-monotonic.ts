@@ -23,12 +23,16 @@ function what(a: Applied): string {
 
 export function revisionMonotonic(): Check {
   const lastOf = new Map<string, Applied>();
-  const byRevision = new IndexWindow<Applied>();
-  const byIndex = new IndexWindow<Applied>();
+  /**
+   * Revision → its first apply: the log index, when that apply was the first at its index (then
+   * the model's shared record of the index is the record: `ClusterModel.records`), else the
+   * apply itself (a revision first produced by a later apply at an index: a violation).
+   */
+  const byRevision = new IndexWindow<number | Applied>();
   return {
     invariant: 'RevisionMonotonic',
-    onApply(e, m) {
-      // The event itself is the record (its member is m's name): StateMachineSafety keeps the same object.
+    onApply(e, m, model) {
+      const records = model.records;
       const a: Applied = e;
       let detail: string | null = null;
 
@@ -42,17 +46,25 @@ export function revisionMonotonic(): Check {
           `back to ${a.revision} (${what(a)}, at ${ms(a.t)})${restart}`;
       }
 
+      // What was first applied at the index (the model records this apply after the checks if none was).
+      const revisionAtIndex = records.appliedRevision(a.index);
+      const firstAtIndex = Number.isNaN(revisionAtIndex);
+
       const owner = byRevision.get(a.revision);
-      if (owner === undefined) byRevision.set(a.revision, a);
-      else if (detail === null && (owner.index !== a.index || owner.id !== a.id)) {
-        detail =
-          `revision ${a.revision} reused: ${what(owner)} on ${owner.member} (at ${ms(owner.t)}) ` +
-          `and ${what(a)} on ${a.member} (at ${ms(a.t)})`;
+      if (owner === undefined) byRevision.set(a.revision, firstAtIndex ? a.index : a);
+      else if (detail === null) {
+        const ownerIndex = typeof owner === 'number' ? owner : owner.index;
+        const ownerId = typeof owner === 'number' ? records.appliedId(owner)! : owner.id;
+        if (ownerIndex !== a.index || ownerId !== a.id) {
+          const o = typeof owner === 'number' ? records.applied(owner)! : owner;
+          detail =
+            `revision ${a.revision} reused: ${what(o)} on ${o.member} (at ${ms(o.t)}) ` +
+            `and ${what(a)} on ${a.member} (at ${ms(a.t)})`;
+        }
       }
 
-      const atIndex = byIndex.get(a.index);
-      if (atIndex === undefined) byIndex.set(a.index, a);
-      else if (detail === null && atIndex.revision !== a.revision) {
+      if (!firstAtIndex && detail === null && revisionAtIndex !== a.revision) {
+        const atIndex = records.applied(a.index)!;
         detail =
           `index ${a.index} produced revision ${atIndex.revision} on ${atIndex.member} (at ${ms(atIndex.t)}) ` +
           `but revision ${a.revision} on ${a.member} (at ${ms(a.t)})`;
@@ -61,9 +73,9 @@ export function revisionMonotonic(): Check {
     },
     // Below the floor no member applies again. Forgetting those records bounds memory; what is lost
     // is only a cross-member reuse of a forgotten revision (a member's own going back, lastOf, stays).
+    // (The model forgets what was first applied at each index below the floor itself.)
     onFloor(floor) {
-      byIndex.deleteUpTo(floor);
-      byRevision.deleteIf((a) => a.index <= floor);
+      byRevision.deleteIf((owner) => (typeof owner === 'number' ? owner : owner.index) <= floor);
     },
   };
 }

@@ -10,18 +10,19 @@
  *   drop committed entries it holds).
  */
 import type { Check } from './check.ts';
-import { IndexWindow } from './index-window.ts';
-import { describeCommitted, entryAt, newEntryAt } from './model.ts';
+import { describeCommitted, entryAt, idAt, newEntryAt } from './model.ts';
 import { entriesCount, fmtEntry, fmtIndexed, ms, quote } from './violation.ts';
 
 export function stateMachineSafety(): Check {
-  const appliedAt = new IndexWindow<{ id: string; member: string; t: number }>();
+  // What was first applied at each index is the model's shared record (`ClusterModel.records`),
+  // recorded after every check has seen the apply.
   return {
     invariant: 'StateMachineSafety',
     onCommit(change, _t, model) {
       for (const c of change.newlyCommitted) {
-        const first = model.committed.get(c.index);
-        if (first === undefined || (first.entry[0] === c.entry[0] && first.entry[1] === c.entry[1])) continue;
+        if (!model.records.isCommitted(c.index)) continue;
+        if (model.records.committedTerm(c.index) === c.entry[0] && model.records.committedId(c.index) === c.entry[1]) continue;
+        const first = model.committed.get(c.index)!;
         return (
           `two different entries committed at index ${c.index}: ${fmtEntry(first.entry)} on ${first.member} ` +
           `(at ${ms(first.t)}) and ${fmtEntry(c.entry)} on ${c.member} (at ${ms(c.t)})`
@@ -54,26 +55,22 @@ export function stateMachineSafety(): Check {
       if (committed !== undefined && committed.entry[0] !== c.term) return `${at} but the entry there is ${describeCommitted(committed)}`;
       return null;
     },
-    onFloor(floor) {
-      appliedAt.deleteUpTo(floor);
-    },
     onApply(e, m, model) {
       let detail: string | null = null;
       if (e.index > m.commitIndex) {
         detail = `${m.name} applied index ${e.index} (${quote(e.id)}) but its commit index is only ${m.commitIndex}`;
       }
-      const own = entryAt(m, e.index);
-      if (detail === null && own !== undefined && own[1] !== e.id) {
-        detail = `${m.name} applied ${quote(e.id)} at index ${e.index} but its log holds ${fmtEntry(own)} there`;
+      const ownId = idAt(m, e.index);
+      if (detail === null && ownId !== undefined && ownId !== e.id) {
+        detail = `${m.name} applied ${quote(e.id)} at index ${e.index} but its log holds ${fmtEntry(entryAt(m, e.index)!)} there`;
       }
-      const committed = model.committed.get(e.index);
-      if (detail === null && committed !== undefined && committed.entry[1] !== e.id) {
-        detail = `${m.name} applied ${quote(e.id)} at index ${e.index}, but the entry there is ${describeCommitted(committed)}`;
+      const committedId = model.records.committedId(e.index);
+      if (detail === null && committedId !== undefined && committedId !== e.id) {
+        detail = `${m.name} applied ${quote(e.id)} at index ${e.index}, but the entry there is ${describeCommitted(model.committed.get(e.index)!)}`;
       }
-      const first = appliedAt.get(e.index);
-      // The event itself is the record (its member is m's name): RevisionMonotonic keeps the same object.
-      if (first === undefined) appliedAt.set(e.index, e);
-      else if (detail === null && first.id !== e.id) {
+      const firstId = model.records.appliedId(e.index);
+      if (detail === null && firstId !== undefined && firstId !== e.id) {
+        const first = model.records.applied(e.index)!;
         detail =
           `two different entries applied at index ${e.index}: ${quote(first.id)} on ${first.member} ` +
           `(at ${ms(first.t)}) and ${quote(e.id)} on ${m.name} (at ${ms(e.t)})`;
