@@ -32,8 +32,8 @@ export const HISTORY_EVENTS_MAX = 102_400;
 
 export class WatchCache {
   readonly objects = new Map<string, CachedObject>();
-  /** Oldest first. */
-  private history: { atMs: number; event: CacheEvent }[] = [];
+  /** Oldest first; slots before `historyStart` are dropped (undefined, so they retain no object). */
+  private history: ({ atMs: number; event: CacheEvent } | undefined)[] = [];
   private historyStart = 0;
   /** The revision the cache has seen up to (etcd's revision at the last event or list). */
   revision = 0;
@@ -133,6 +133,9 @@ export class WatchCache {
     }
     if (drop > 0) {
       this.floorRevision = this.history[this.historyStart + drop - 1]!.event.resourceVersion;
+      // A dropped event holds two decoded objects; until the next compaction its slot must not
+      // keep them alive (up to 1,024 per resource, a few MB of Nodes and Leases at any time).
+      for (let i = this.historyStart; i < this.historyStart + drop; i++) this.history[i] = undefined;
       this.historyStart += drop;
       // Compact the array now and then, so trimming stays O(1) amortised.
       if (this.historyStart > 1024 && this.historyStart * 2 > this.history.length) {
