@@ -402,6 +402,9 @@ function measureDelivery(bare: Stats | null, bareCpu: Stats | null, paired?: { b
     ratioToBareLoopPerCpuSec: ratioPerCpu === null ? null : round(ratioPerCpu, 3),
     /** Whether each ratio is the median of alternating bare/XState trials' own ratios. */
     pairedTrials: paired !== undefined,
+    /** Each alternating pair's own ratio, in trial order (wall, then per CPU second): the spread behind the medians. */
+    pairRatios: paired ? paired.xstate.map((x, i) => round(x.messagesPerSec / paired.bare[i]!.eventsPerSec, 3)) : null,
+    pairRatiosPerCpuSec: paired ? paired.xstate.map((x, i) => round(x.messagesPerCpuSec / paired.bare[i]!.eventsPerCpuSec, 3)) : null,
     /** The same storm on hand-written stub actors: the kernel's own cost, without XState. */
     stubActors: {
       messagesPerSec: roundStats(ss),
