@@ -453,7 +453,7 @@ function measureDelivery(bare: Stats | null, bareCpu: Stats | null, paired?: { b
     /** The same, per process-CPU second (less sensitive to other load). */
     messagesPerCpuSec: roundStats(xsCpu),
     ratioToBareLoopPerCpuSec: ratioPerCpu === null ? null : round(ratioPerCpu, 3),
-    /** Whether each ratio is the median of alternating bare/XState trials' own ratios. */
+    /** Whether each ratio is the median of alternating bare/XState windows' own ratios. */
     pairedTrials: paired !== undefined,
     /** Each alternating pair's own ratio, in trial order (wall, then per CPU second): the spread behind the medians. */
     pairRatios: paired ? paired.xstate.map((x, i) => round(x.messagesPerSec / paired.bare[i]!.eventsPerSec, 3)) : null,
