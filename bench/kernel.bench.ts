@@ -8,7 +8,10 @@
  *
  * Parts, each warmed up once and then measured (median, min, max of 3 trials):
  *   bareHeapLoop         a (atMs, seq) binary heap of closures, each event schedules one more at
- *                        now + U(0,10) ms from a seeded alea stream; 10k pending (performance.md §1)
+ *                        now + U(0,10) ms from a seeded alea stream; 10k pending (performance.md §1).
+ *                        With `delivery` it runs in 15 windows alternating with the XState storm's,
+ *                        both loops kept running between windows, and the ratio is the median of
+ *                        the 15 pairs' own ratios (see pairedTrials)
  *   kernelActorDelivery  messages/s through Simulation + Network to XState actors made by the
  *                        kernel's one adapter (core-actor.ts) whose core forwards each message to
  *                        a random peer: a ping storm with a constant number in flight; also the
@@ -30,9 +33,10 @@ import type { ScenarioSpec } from '../actors/scenario/spec.ts';
 const quick = process.argv.includes('--quick');
 const TRIALS = 3;
 
+/** `bareWindow` and `stormWindow`: one alternating pair's share of each loop (about 0.3 s each on the 2-core VM). */
 const sizes = quick
-  ? { bareEvents: 300_000, barePending: 10_000, actors: 100, inFlight: 10_000, messages: 60_000, idleMs: 300_000, idleWarmupMs: 60_000 }
-  : { bareEvents: 3_000_000, barePending: 10_000, actors: 100, inFlight: 10_000, messages: 600_000, idleMs: 3_600_000, idleWarmupMs: 600_000 };
+  ? { bareEvents: 300_000, barePending: 10_000, actors: 100, inFlight: 10_000, messages: 60_000, bareWindow: 100_000, stormWindow: 20_000, idleMs: 300_000, idleWarmupMs: 60_000 }
+  : { bareEvents: 3_000_000, barePending: 10_000, actors: 100, inFlight: 10_000, messages: 600_000, bareWindow: 750_000, stormWindow: 150_000, idleMs: 3_600_000, idleWarmupMs: 600_000 };
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -70,8 +74,23 @@ const cpuSince = (since: NodeJS.CpuUsage): number => {
   return (d.user + d.system) / 1e6;
 };
 
+interface BareTrial {
+  eventsPerSec: number;
+  eventsPerCpuSec: number;
+  checksum: number;
+}
+
 /** Returns events/s (per wall and per CPU second) for `events` pops with `pending` events kept in the heap. */
-function bareHeapLoop(events: number, pending: number, seed: string): { eventsPerSec: number; eventsPerCpuSec: number; checksum: number } {
+function bareHeapLoop(events: number, pending: number, seed: string): BareTrial {
+  return startBareHeapLoop(pending, seed)(events);
+}
+
+/**
+ * A bare heap loop with `pending` events in its heap, kept between calls: each call of the
+ * returned function pops `events` more and returns their rates, so windows measure the same loop
+ * in its steady state (heap, JIT and garbage collector warm), as the delivery storm's windows do.
+ */
+function startBareHeapLoop(pending: number, seed: string): (events: number) => BareTrial {
   const rnd = seedrandom.alea(seed);
   const heap: BareEvent[] = [];
   let seq = 0;
@@ -126,15 +145,19 @@ function bareHeapLoop(events: number, pending: number, seed: string): { eventsPe
   };
   for (let i = 0; i < pending; i++) schedule(i);
 
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  for (let i = 0; i < events; i++) {
-    const ev = pop()!;
-    now = ev.t;
-    ev.fn();
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  return { eventsPerSec: fired / seconds, eventsPerCpuSec: fired / cpuSince(c0), checksum: round(now, 3) };
+  return (events) => {
+    const firedBefore = fired;
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < events; i++) {
+      const ev = pop()!;
+      now = ev.t;
+      ev.fn();
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const done = fired - firedBefore;
+    return { eventsPerSec: done / seconds, eventsPerCpuSec: done / cpuSince(c0), checksum: round(now, 3) };
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -211,7 +234,23 @@ function stormActor(kind: StormActors, env: HostEnv<null>, peers: readonly strin
   return startCore(coreMachine(stormCore(env.rng, peers)), env, null);
 }
 
-function deliveryStorm(kind: StormActors, actors: number, inFlight: number, messages: number, seed: string) {
+interface StormTrial {
+  messagesPerSec: number;
+  messagesPerCpuSec: number;
+  delivered: number;
+  virtualMs: number;
+  events: number;
+}
+
+function deliveryStorm(kind: StormActors, actors: number, inFlight: number, messages: number, seed: string): StormTrial {
+  return startDeliveryStorm(kind, actors, inFlight, seed)(messages);
+}
+
+/**
+ * A storm kept between calls: each call of the returned function delivers `messages` more and
+ * returns their rates (the same 10k stay in flight; no set-up inside a window).
+ */
+function startDeliveryStorm(kind: StormActors, actors: number, inFlight: number, seed: string): (messages: number) => StormTrial {
   const sim = new Simulation({ seed, maxEvents: Number.MAX_SAFE_INTEGER });
   const names = Array.from({ length: actors }, (_, i) => `n${i}`);
   for (const name of names) {
@@ -225,18 +264,21 @@ function deliveryStorm(kind: StormActors, actors: number, inFlight: number, mess
   const starter = sim.rng.fork('starter');
   for (let i = 0; i < inFlight; i++) sim.network.send(names[i % actors]!, starter.pick(names), MSG);
 
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
   let until = 0;
-  while (sim.network.messagesDelivered < messages) {
-    until += 1;
-    if (sim.runUntil(until) !== 'done') throw new Error(`storm stopped: ${sim.stoppedBecause}`);
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  const cpuSeconds = cpuSince(c0);
-  const delivered = sim.network.messagesDelivered;
-  if (sim.clock.queue.size !== inFlight) throw new Error(`in flight drifted: ${sim.clock.queue.size} != ${inFlight}`);
-  return { messagesPerSec: delivered / seconds, messagesPerCpuSec: delivered / cpuSeconds, delivered, virtualMs: sim.now(), events: sim.eventCount };
+  return (messages) => {
+    const deliveredBefore = sim.network.messagesDelivered;
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    while (sim.network.messagesDelivered - deliveredBefore < messages) {
+      until += 1;
+      if (sim.runUntil(until) !== 'done') throw new Error(`storm stopped: ${sim.stoppedBecause}`);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const cpuSeconds = cpuSince(c0);
+    const delivered = sim.network.messagesDelivered - deliveredBefore;
+    if (sim.clock.queue.size !== inFlight) throw new Error(`in flight drifted: ${sim.clock.queue.size} != ${inFlight}`);
+    return { messagesPerSec: delivered / seconds, messagesPerCpuSec: delivered / cpuSeconds, delivered, virtualMs: sim.now(), events: sim.eventCount };
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -324,25 +366,31 @@ function measureIdle() {
   return idle;
 }
 
-type BareTrial = ReturnType<typeof bareHeapLoop>;
-type StormTrial = ReturnType<typeof deliveryStorm>;
-
 /**
- * The bare loop and the XState storm in alternating trials (bare 0, storm 0, bare 1, ...), so each
- * ratio compares two runs taken seconds apart. Run as two blocks, the bare loop alone varied from
- * 1.7 to 2.9 M events/s within one CI gate, and a slow block moved every ratio of the run with it.
+ * The bare loop and the XState storm in alternating windows (bare 0, storm 0, bare 1, ...), so each
+ * ratio compares two windows taken a fraction of a second apart. Run as two blocks, the bare loop
+ * alone varied from 1.7 to 2.9 M events/s within one CI gate, and a slow block moved every ratio of
+ * the run with it. Five pairs of whole trials (each a fresh loop or Simulation, 1–2 s) still gave
+ * pair ratios from 0.15 to 0.52 in one process at load 4–7, as the other helpers' bursts hit one
+ * arm and not the other: short windows of two long-running loops, many of them, make a burst cost
+ * one pair of 15, and measure both loops in their steady state (warm JIT, a garbage collector
+ * sized to the load, the 10k events pending in each all along) rather than each trial's set-up.
  */
-/** More pairs than other trials: on the 2-core VM one trial of the same code varied by up to 40% from the next. */
-const PAIRED_TRIALS = 5;
+const PAIRED_WINDOWS = 15;
 
 function pairedTrials(): { bare: BareTrial[]; xstate: StormTrial[] } {
-  bareHeapLoop(Math.min(sizes.bareEvents, 1_000_000), sizes.barePending, 'warmup');
-  deliveryStorm('xstate', sizes.actors, sizes.inFlight, Math.min(sizes.messages, 100_000), 'warmup');
+  const bareLoop = startBareHeapLoop(sizes.barePending, 'bare');
+  const storm = startDeliveryStorm('xstate', sizes.actors, sizes.inFlight, 'storm');
+  // Warm-up: two windows of each, so both are past tier-up and their first scavenges.
+  for (let i = 0; i < 2; i++) {
+    bareLoop(sizes.bareWindow);
+    storm(sizes.stormWindow);
+  }
   const bare: BareTrial[] = [];
   const xstate: StormTrial[] = [];
-  for (let i = 0; i < PAIRED_TRIALS; i++) {
-    bare.push(bareHeapLoop(sizes.bareEvents, sizes.barePending, `bare-${i}`));
-    xstate.push(deliveryStorm('xstate', sizes.actors, sizes.inFlight, sizes.messages, `storm-${i}`));
+  for (let i = 0; i < PAIRED_WINDOWS; i++) {
+    bare.push(bareLoop(sizes.bareWindow));
+    xstate.push(storm(sizes.stormWindow));
   }
   return { bare, xstate };
 }
@@ -352,12 +400,15 @@ function measureBare(paired?: BareTrial[]) {
   const trials = paired ?? Array.from({ length: TRIALS }, (_, i) => bareHeapLoop(sizes.bareEvents, sizes.barePending, `bare-${i}`));
   const bare = stats(trials.map((t) => t.eventsPerSec));
   const bareCpu = stats(trials.map((t) => t.eventsPerCpuSec));
-  log(`bareHeapLoop: ${round(bare.median)} ev/s (${round(bare.min)}–${round(bare.max)}), ${round(bareCpu.median)} per CPU s; ${sizes.bareEvents} events, ${sizes.barePending} pending`);
+  const events = paired ? sizes.bareWindow : sizes.bareEvents;
+  log(`bareHeapLoop: ${round(bare.median)} ev/s (${round(bare.min)}–${round(bare.max)}), ${round(bareCpu.median)} per CPU s; ${events} events per ${paired ? 'window' : 'trial'}, ${sizes.barePending} pending`);
   return {
     bare,
     bareCpu,
     json: {
-      events: sizes.bareEvents,
+      /** Events per trial, or per window when alternating with the storm (`windows` of them). */
+      events,
+      windows: paired ? paired.length : null,
       pending: sizes.barePending,
       eventsPerSec: roundStats(bare),
       nsPerEvent: round(1e9 / bare.median, 1),
@@ -391,7 +442,9 @@ function measureDelivery(bare: Stats | null, bareCpu: Stats | null, paired?: { b
   const delivery = {
     actors: sizes.actors,
     inFlight: sizes.inFlight,
+    /** Messages per trial, or per window of the XState storm when alternating with the bare loop (the stub and state-machine storms are always trials). */
     messagesPerTrial: sizes.messages,
+    messagesPerWindow: paired ? sizes.stormWindow : null,
     messagesPerSec: roundStats(xs),
     usPerMessage: round(1e6 / xs.median, 2),
     ratioToBareLoop: ratio === null ? null : round(ratio, 3),
@@ -400,8 +453,11 @@ function measureDelivery(bare: Stats | null, bareCpu: Stats | null, paired?: { b
     /** The same, per process-CPU second (less sensitive to other load). */
     messagesPerCpuSec: roundStats(xsCpu),
     ratioToBareLoopPerCpuSec: ratioPerCpu === null ? null : round(ratioPerCpu, 3),
-    /** Whether each ratio is the median of alternating bare/XState trials' own ratios. */
+    /** Whether each ratio is the median of alternating bare/XState windows' own ratios. */
     pairedTrials: paired !== undefined,
+    /** Each alternating pair's own ratio, in trial order (wall, then per CPU second): the spread behind the medians. */
+    pairRatios: paired ? paired.xstate.map((x, i) => round(x.messagesPerSec / paired.bare[i]!.eventsPerSec, 3)) : null,
+    pairRatiosPerCpuSec: paired ? paired.xstate.map((x, i) => round(x.messagesPerCpuSec / paired.bare[i]!.eventsPerCpuSec, 3)) : null,
     /** The same storm on hand-written stub actors: the kernel's own cost, without XState. */
     stubActors: {
       messagesPerSec: roundStats(ss),

@@ -32,6 +32,11 @@ interface CoreContext<State> {
   now: () => number;
 }
 
+/** The context inside the actor: the core's, plus what its steps' deferred effects carry out (per actor, found without a lookup). */
+interface ActorContext<State> extends CoreContext<State> {
+  readonly effects: Effects;
+}
+
 type AnyInput = { type: string };
 
 /**
@@ -44,7 +49,7 @@ export interface CoreSnapshot<State, Phase extends string = string> {
   output: undefined;
   error: undefined;
   value: Phase;
-  context: CoreContext<State>;
+  context: ActorContext<State>;
   component: string;
 }
 
@@ -71,7 +76,6 @@ const XSTATE_STOP = 'xstate.stop';
  */
 export function coreMachine<State, Input extends AnyInput, Phase extends string>(core: ComponentCore<State, Input, Phase>) {
   const boot = core.boot;
-  const effectsOf = new WeakMap<object, Effects>();
   const logic: ActorLogic<CoreSnapshot<State, Phase>, Input, CoreContext<State>, ActorSystem<any>, KernelEmitted> = {
     config: core,
     getInitialSnapshot(scope, input) {
@@ -88,8 +92,8 @@ export function coreMachine<State, Input extends AnyInput, Phase extends string>
           for (const t of out.timers) scheduler.schedule(self, self, t.event, t.delayMs, t.id);
         },
       };
-      effectsOf.set(scope.self, effects);
-      return { status: 'active', output: undefined, error: undefined, value: core.phases[0], context: input, component: core.id };
+      const context: ActorContext<State> = { state: input.state, now: input.now, effects };
+      return { status: 'active', output: undefined, error: undefined, value: core.phases[0], context, component: core.id };
     },
     start(_snapshot, scope) {
       if (boot) scope.system.scheduler.schedule(scope.self, scope.self, boot.event, 0, boot.id);
@@ -100,7 +104,7 @@ export function coreMachine<State, Input extends AnyInput, Phase extends string>
       const s = context.state;
       const before = core.phase(s);
       const out = core.step(s, event, context.now());
-      const effects = effectsOf.get(scope.self)!;
+      const effects = context.effects;
       if (out.traces.length > 0 || out.sends.length > 0 || out.cancels.length > 0 || out.timers.length > 0) {
         effects.out = out;
         scope.defer(effects.run);

@@ -8,7 +8,14 @@
 export interface QueuedEvent {
   readonly atMs: number;
   readonly seq: number;
-  fire: () => void;
+  /** Called with `arg` when the event fires. */
+  fire: (arg: any) => void;
+  /**
+   * What `fire` is called with: a caller that schedules many events of one kind (the network's
+   * deliveries) passes one shared `fire` and the event's data here, instead of a new closure and
+   * its context per event. Undefined for a plain closure.
+   */
+  arg: unknown;
   /** True once the event was cancelled or popped: it will not fire (again). */
   cancelled: boolean;
 }
@@ -22,8 +29,8 @@ export class EventQueue {
     return this.liveCount;
   }
 
-  push(atMs: number, fire: () => void): QueuedEvent {
-    const event: QueuedEvent = { atMs, seq: this.nextSeq++, fire, cancelled: false };
+  push<Arg>(atMs: number, fire: (arg: Arg) => void, arg?: Arg): QueuedEvent {
+    const event: QueuedEvent = { atMs, seq: this.nextSeq++, fire, arg, cancelled: false };
     const heap = this.heap;
     heap.push(event);
     let i = heap.length - 1;

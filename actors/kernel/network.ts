@@ -127,6 +127,13 @@ interface StreamMessage {
   toIncarnation: number;
 }
 
+/** A message on the wire: the data of its arrival event (one object per message, no closure). */
+interface InFlight {
+  from: string;
+  to: string;
+  msg: Message;
+}
+
 /** Ordered messages a partition holds on one link (one direction between two hosts). */
 interface HeldLink {
   from: string;
@@ -172,6 +179,8 @@ export class Network {
   private degradationIds = 0;
   messagesSent = 0;
   messagesDelivered = 0;
+  /** Every unordered message's arrival event calls this one function with its InFlight. */
+  private readonly arriveInFlight = (m: InFlight): void => this.arrive(m.from, m.to, m.msg);
 
   constructor(
     private readonly clock: VirtualClock,
@@ -253,7 +262,8 @@ export class Network {
       this.clock.after(delayMs, () => this.arriveOrdered(from, to, key, stream));
       return;
     }
-    this.clock.after(delayMs, () => this.arrive(from, to, msg));
+    const inFlight: InFlight = { from, to, msg };
+    this.clock.after(delayMs, this.arriveInFlight, inFlight);
   }
 
   /**

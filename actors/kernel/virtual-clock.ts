@@ -16,10 +16,13 @@ export class VirtualClock {
     return this.nowMs;
   }
 
-  /** Schedules `fire` `delayMs` from now (negative or fractional delays are clamped and rounded up). */
-  after(delayMs: number, fire: () => void): QueuedEvent {
+  /**
+   * Schedules `fire` `delayMs` from now (negative or fractional delays are clamped and rounded up),
+   * to be called with `arg` (see QueuedEvent.arg).
+   */
+  after<Arg>(delayMs: number, fire: (arg: Arg) => void, arg?: Arg): QueuedEvent {
     const delay = delayMs > 0 ? Math.ceil(delayMs) : 0;
-    return this.queue.push(this.nowMs + delay, fire);
+    return this.queue.push(this.nowMs + delay, fire, arg);
   }
 
   cancel(handle: QueuedEvent | undefined): void {
@@ -44,7 +47,7 @@ export class VirtualClock {
     if (atMs === undefined || atMs > limitMs) return false;
     const event = this.queue.pop()!;
     this.nowMs = event.atMs;
-    event.fire();
+    event.fire(event.arg);
     return true;
   }
 

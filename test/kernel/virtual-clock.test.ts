@@ -51,6 +51,26 @@ describe('VirtualClock', () => {
     assert.equal(clock.now(), 1000);
   });
 
+
+  it('calls a shared fire function with each event’s own argument, in due-time order', () => {
+    // The network schedules every message with one function and the message as its argument.
+    const clock = new VirtualClock();
+    const seen: [string, number][] = [];
+    const fire = (label: string): void => {
+      seen.push([label, clock.now()]);
+    };
+    clock.after(30, fire, 'late');
+    clock.after(10, fire, 'early');
+    clock.after(10, fire, 'early-second');
+    clock.setTimeout(() => seen.push(['closure', clock.now()]), 20);
+    runTo(clock, 100);
+    assert.deepEqual(seen, [
+      ['early', 10],
+      ['early-second', 10],
+      ['closure', 20],
+      ['late', 30],
+    ]);
+  });
   it('a timer armed inside a callback fires at its own time, not late (SimulatedClock P1)', () => {
     const clock = new VirtualClock();
     const seen: number[] = [];
