@@ -16,7 +16,8 @@ import { isFailure, type EtcdFailure, type EtcdPort } from './etcd-port.ts';
 import type { ApiMachinery, Lookup, ResourceInfo, UserInfo } from './machinery.ts';
 import { WatchCache, type CacheEvent } from './watch-cache.ts';
 import { EventTtl } from './event-ttl.ts';
-import { endpointWriteFields, podReadyCondition } from './write-trace.ts';
+import { isPodReady } from '../api/pod-ready.ts';
+import { endpointWriteFields } from './write-trace.ts';
 import { ENDPOINT_INTERVAL_MS, kubernetesEndpoints, kubernetesEndpointSlice, liveMasterAddresses, MASTER_LEASE_PREFIX, masterLeaseKey, masterLeaseValue, sameEndpoints } from './endpoint-reconciler.ts';
 import { allocateService, allocationKeys, dropTypeDependentFields, type Allocation, CLUSTER_IP_KEY_PREFIX, DEFAULT_SERVICE_ALLOCATION, indexedIp, NODE_PORT_KEY_PREFIX, parseCidr, type ServiceAllocationConfig, type TakenAddresses } from './service-allocation.ts';
 import { budgetsForPod, canIgnoreBudget, checkAndDecrement, EVICTION_RETRIES, MORE_THAN_ONE_BUDGET, unreadyPodNeedsNoBudget, type BudgetLike } from './eviction.ts';
@@ -1109,7 +1110,7 @@ export class ApiServerCore {
         ...(pod.spec?.nodeName ? { node: pod.spec.nodeName } : {}),
         ...(pod.status?.phase ? { phase: pod.status.phase } : {}),
         ...(meta.deletionTimestamp ? { deleting: true } : {}),
-        ...(podReadyCondition(object) ? { ready: true } : {}),
+        ...(isPodReady(object) ? { ready: true } : {}),
         ...(controllers.length > 0 ? { controllers } : {}),
       });
       if (verb === 'create') {

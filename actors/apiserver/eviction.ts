@@ -1,6 +1,7 @@
 import { tooManyRequests } from '../api/errors.ts';
 import { isEverything, isSelectorError, matches, selectorFromLabelSelector, type LabelSelector } from '../api/labels.ts';
 import type { ApiStatus, KubeObject } from '../api/protocol.ts';
+import { isPodReady } from '../api/pod-ready.ts';
 import { timestamp } from '../api/time.ts';
 
 /**
@@ -42,9 +43,6 @@ export function canIgnoreBudget(pod: KubeObject): boolean {
   return phase === 'Succeeded' || phase === 'Failed' || phase === 'Pending' || !!pod.metadata?.deletionTimestamp;
 }
 
-export function podIsReady(pod: KubeObject): boolean {
-  return (pod as PodLike).status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-}
 
 /** `getPodDisruptionBudgets`: budgets of the pod's namespace whose selector matches it; an empty or absent selector matches nothing here. */
 export function budgetsForPod(pod: KubeObject, budgets: readonly BudgetLike[]): BudgetLike[] {
@@ -66,7 +64,7 @@ export function budgetsForPod(pod: KubeObject, budgets: readonly BudgetLike[]): 
 /** An unready pod leaves the budget untouched while the healthy pods already suffice. */
 export function unreadyPodNeedsNoBudget(pod: KubeObject, budget: BudgetLike): boolean {
   const s = budget.status ?? {};
-  return !podIsReady(pod) && (s.currentHealthy ?? 0) >= (s.desiredHealthy ?? 0) && (s.desiredHealthy ?? 0) > 0;
+  return !isPodReady(pod) && (s.currentHealthy ?? 0) >= (s.desiredHealthy ?? 0) && (s.desiredHealthy ?? 0) > 0;
 }
 
 /**

@@ -7,18 +7,6 @@ import type { KubeObject } from '../api/protocol.ts';
  * on lines the apiserver writes anyway, so the check costs no line of its own.
  */
 
-
-interface PodCondition {
-  type?: string;
-  status?: string;
-}
-
-/** The pod's Ready condition is True (podutil.IsPodReady). */
-export function podReadyCondition(pod: KubeObject): boolean {
-  const conditions = (pod.status as { conditions?: PodCondition[] } | undefined)?.conditions ?? [];
-  return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
-}
-
 interface TargetRef {
   kind?: string;
   uid?: string;

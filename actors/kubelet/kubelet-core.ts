@@ -1,3 +1,4 @@
+import { isPodReady } from '../api/pod-ready.ts';
 import type { V1Pod } from '@kubernetes/client-node';
 import { isStatus } from '../api/errors.ts';
 import type { KubeObject } from '../api/protocol.ts';
@@ -531,5 +532,5 @@ export function stopWatches(k: KubeletState, out: Output): void {
 
 function podSummary(pod: V1Pod): { phase: string; ready: boolean } {
   const status = pod.status;
-  return { phase: status?.phase ?? 'Pending', ready: (status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True') };
+  return { phase: status?.phase ?? 'Pending', ready: isPodReady(pod) };
 }

@@ -1,3 +1,4 @@
+import { isPodReady } from '../api/pod-ready.ts';
 import { valueAtFieldPath } from '../api/fields.ts';
 import { isSelectorError, matches, parseSelector, type Selector } from '../api/labels.ts';
 import type { KubeObject } from '../api/protocol.ts';
@@ -27,7 +28,7 @@ function podView(pod: KubeObject): PodView {
   return {
     name: pod.metadata?.name ?? '',
     phase: status.phase ?? 'Pending',
-    ready: (status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
+    ready: isPodReady(pod),
     node: (pod.spec as { nodeName?: string } | undefined)?.nodeName,
   };
 }

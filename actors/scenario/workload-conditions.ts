@@ -1,3 +1,4 @@
+import { isPodReady } from '../api/pod-ready.ts';
 import { isSelectorError, matches, type Selector } from '../api/labels.ts';
 import { selectorFromLabelSelector, type LabelSelector } from '../api/labels/label-selector.ts';
 import type { KubeObject } from '../api/protocol.ts';
@@ -136,7 +137,7 @@ export class RolloutTally {
     const phase = (pod.status as { phase?: string } | undefined)?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') return;
     const labels = pod.metadata?.labels ?? {};
-    const ready = phase === 'Running' && (((pod.status as { conditions?: { type: string; status: string }[] }).conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'));
+    const ready = phase === 'Running' && isPodReady(pod);
     const e: PodEntry = { labels, ready, counted: this.counts(labels) };
     this.pods.set(key, e);
     if (e.counted) this.add(e, 1);

@@ -1,3 +1,4 @@
+import { isPodReady } from '../../api/pod-ready.ts';
 import type { ApiStatus, KubeObject } from '../../api/protocol.ts';
 import type { ApiResult } from '../../client/api-client.ts';
 import { objectKey } from '../../client/informer.ts';
@@ -68,9 +69,7 @@ function readyCondition(pod: KubeObject) {
   return (pod as PodLike).status?.conditions?.find((c) => c.type === 'Ready');
 }
 
-export function isPodReady(pod: KubeObject): boolean {
-  return readyCondition(pod)?.status === 'True';
-}
+export { isPodReady };
 
 /** Virtual ms of the Ready=True transition, or null. */
 export function podReadySinceMs(pod: KubeObject): number | null {

@@ -1,0 +1,16 @@
+/**
+ * A pod is ready when its Ready condition is True (k8s.io/kubernetes pkg/api/v1/pod IsPodReady).
+ * One definition for every reader of pod readiness: the kubelet's summary, the controllers, the
+ * apiserver's eviction and write trace, and the scenario's conditions.
+ */
+interface PodCondition {
+  readonly type?: string;
+  readonly status?: string;
+}
+
+export function isPodReady(pod: object): boolean {
+  const conditions = (pod as { status?: { conditions?: readonly PodCondition[] } }).status?.conditions;
+  if (!conditions) return false;
+  for (const c of conditions) if (c.type === 'Ready') return c.status === 'True';
+  return false;
+}
