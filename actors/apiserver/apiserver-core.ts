@@ -1362,7 +1362,12 @@ function requestTimerId(req: ApiRequest): string {
 
 function decode(kv: KeyValue): KubeObject {
   const obj = JSON.parse(kv.value) as KubeObject;
-  return withRv(obj, kv.modRevision);
+  // The object is this call's own: its resourceVersion is set in place, not on a copy (withRv's
+  // two spreads per decoded object). Same keys in the same order: stored objects have none.
+  const meta = obj.metadata as unknown;
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return withRv(obj, kv.modRevision);
+  (meta as { resourceVersion?: string }).resourceVersion = String(kv.modRevision);
+  return obj;
 }
 
 /** Objects are stored without their resourceVersion: it is the key's mod revision. */
