@@ -410,6 +410,8 @@ function holds<T extends number | string>(actual: T, result: CompareResult, expe
 
 /** etcd's checkIntervals: a branch may not put one key twice, nor put a key it also deletes. */
 function hasDuplicateKeys(ops: readonly TxnOp[]): boolean {
+  // Most txns write one key or none: nothing to compare, no Set (applied on every member).
+  if (ops.length < 2) return false;
   const putKeys = new Set<string>();
   const deletes: KeySelector[] = [];
   for (const op of ops) {
