@@ -12,7 +12,7 @@
  * every function returns a new object, leaving its input alone.
  */
 
-import { canonicalJson } from '../kernel/canonical-json.ts';
+import { canonicalJson, canonicalJsonEqual } from '../kernel/canonical-json.ts';
 import type { KubeObject } from './protocol.ts';
 import { defaultsFor, type WorkloadDefaults } from './conversion.ts';
 import { lookupByKind } from './resources.ts';
@@ -589,7 +589,7 @@ export function nextGeneration(newObj: KubeObject, oldObj: KubeObject): number |
   const oldGeneration = oldObj.metadata?.generation;
   if (!info?.tracksGeneration) return newObj.metadata?.generation;
   const base = typeof oldGeneration === 'number' ? oldGeneration : 1;
-  return canonicalJson(newObj['spec'] ?? null) === canonicalJson(oldObj['spec'] ?? null) ? base : base + 1;
+  return canonicalJsonEqual(newObj['spec'] ?? null, oldObj['spec'] ?? null) ? base : base + 1;
 }
 
 /**
@@ -600,7 +600,7 @@ export function nextGeneration(newObj: KubeObject, oldObj: KubeObject): number |
 export function prepareForUpdate(newObj: KubeObject, oldObj: KubeObject): KubeObject {
   if (newObj.kind !== 'DaemonSet') return newObj;
   const oldGeneration = Number(oldObj.metadata?.annotations?.[DAEMONSET_TEMPLATE_GENERATION] ?? '0') || 0;
-  const changed = canonicalJson((newObj['spec'] as Json | undefined)?.['template'] ?? null) !== canonicalJson((oldObj['spec'] as Json | undefined)?.['template'] ?? null);
+  const changed = !canonicalJsonEqual((newObj['spec'] as Json | undefined)?.['template'] ?? null, (oldObj['spec'] as Json | undefined)?.['template'] ?? null);
   const next = changed ? oldGeneration + 1 : oldGeneration;
   if (next === 0) return newObj;
   return { ...newObj, metadata: { ...newObj.metadata, annotations: { ...(newObj.metadata?.annotations ?? {}), [DAEMONSET_TEMPLATE_GENERATION]: String(next) } } };

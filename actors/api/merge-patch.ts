@@ -28,12 +28,26 @@ function materialize(patch: JsonValue): JsonValue {
 export function mergePatch(target: unknown, patch: JsonValue): JsonValue {
   if (!isObject(patch)) return cloneJson(patch);
   const out: JsonObject = isObject(target) ? (cloneJson(target) as JsonObject) : {};
+  mergeInto(out, patch);
+  return out;
+}
+
+/**
+ * Applies an object patch to `out`, an object this call owns (a copy): a nested object of it is
+ * merged in place rather than copied again at every level of the patch.
+ */
+function mergeInto(out: JsonObject, patch: JsonObject): void {
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
-    else if (isObject(value)) out[key] = Object.prototype.hasOwnProperty.call(out, key) ? mergePatch(out[key], value) : materialize(value);
-    else out[key] = cloneJson(value);
+    else if (isObject(value)) {
+      if (!Object.prototype.hasOwnProperty.call(out, key)) out[key] = materialize(value);
+      else {
+        const existing = out[key];
+        if (isObject(existing)) mergeInto(existing, value);
+        else out[key] = mergePatch(existing, value);
+      }
+    } else out[key] = cloneJson(value);
   }
-  return out;
 }
 
 function equal(a: unknown, b: unknown): boolean {

@@ -25,10 +25,18 @@ function civil(unixMs: number): { y: number; m: number; d: number; hh: number; m
 
 const two = (n: number): string => String(n).padStart(2, '0');
 
+/** The last second timestamp() formatted, and its text: components stamp many objects in one virtual second. */
+let lastStampSecond = Number.NaN;
+let lastStamp = '';
+
 /** metav1.Time: second precision, "2025-01-01T00:00:05Z". */
 export function timestamp(virtualMs: number): string {
-  const c = civil(VIRTUAL_EPOCH_UNIX_MS + virtualMs);
-  return `${c.y}-${two(c.m)}-${two(c.d)}T${two(c.hh)}:${two(c.mm)}:${two(c.ss)}Z`;
+  const second = Math.floor(virtualMs / 1000);
+  if (second === lastStampSecond) return lastStamp;
+  const c = civil(VIRTUAL_EPOCH_UNIX_MS + second * 1000);
+  lastStamp = `${c.y}-${two(c.m)}-${two(c.d)}T${two(c.hh)}:${two(c.mm)}:${two(c.ss)}Z`;
+  lastStampSecond = second;
+  return lastStamp;
 }
 
 /** metav1.MicroTime (Lease renewTime, Event eventTime): "2025-01-01T00:00:05.250000Z". */

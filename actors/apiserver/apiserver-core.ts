@@ -404,7 +404,8 @@ export class ApiServerCore {
   }
 
   private sendWatch(w: ClientWatch, events: ApiWatchEvent[], closed = false): void {
-    const msg: ApiWatchMessage = { type: 'ApiWatch', ordered: true, from: this.config.name, incarnation: this.incarnation, reqId: w.reqId, seq: w.seq++, events, ...(closed ? { closed: true } : {}) };
+    const msg: ApiWatchMessage = { type: 'ApiWatch', ordered: true, from: this.config.name, incarnation: this.incarnation, reqId: w.reqId, seq: w.seq++, events };
+    if (closed) msg.closed = true;
     this.out.sends.push({ to: w.client, msg });
   }
 
@@ -428,11 +429,12 @@ export class ApiServerCore {
     if (req.subresource && !info.subresources.includes(req.subresource)) return this.respond(req, 404, notFoundResource(req));
     const namespace = info.namespaced ? (req.namespace ?? req.body?.metadata?.namespace ?? (req.verb === 'list' || req.verb === 'watch' ? undefined : 'default')) : undefined;
     const authzVerb = req.subresource === 'binding' ? 'create' : req.verb;
-    const decision = m.authorize(
-      user,
-      { verb: authzVerb, apiGroup: info.group, resource: info.resource, ...(req.subresource ? { subresource: req.subresource } : {}), ...(namespace ? { namespace } : {}), ...(req.name ? { name: req.name } : {}) },
-      this.lookup,
-    );
+    // Field by field, not with conditional spreads: this runs for every request (see traceWrite).
+    const authzAttributes: Parameters<ApiMachinery['authorize']>[1] = { verb: authzVerb, apiGroup: info.group, resource: info.resource };
+    if (req.subresource) authzAttributes.subresource = req.subresource;
+    if (namespace) authzAttributes.namespace = namespace;
+    if (req.name) authzAttributes.name = req.name;
+    const decision = m.authorize(user, authzAttributes, this.lookup);
     if (!decision.allowed) return this.respond(req, 403, forbidden(info.resource, info.group, req.name ?? '', decision.reason));
     if (!this.ready && req.verb !== 'get' && req.verb !== 'list') {
       return this.respond(req, 503, serviceUnavailable('the apiserver is starting: its watch caches are not synced yet'));
@@ -1091,28 +1093,24 @@ export class ApiServerCore {
    */
   private traceWrite(p: Pending, verb: 'create' | 'update' | 'delete', object: KubeObject, rv: number, replaced?: number, precondition?: string): void {
     const meta = object.metadata ?? {};
-    const fields: Record<string, unknown> = {
-      apiserver: this.config.name,
-      client: p.req.from,
-      verb,
-      resource: p.info.resource,
-      ...(meta.namespace !== undefined ? { namespace: meta.namespace } : {}),
-      name: meta.name ?? '',
-      rv,
-      ...(replaced !== undefined ? { replaced } : {}),
-      ...(precondition ? { precondition: Number(precondition) } : {}),
-    };
+    // Field by field in a fixed order, not with conditional spreads: each `...(c ? {x} : {})`
+    // goes through V8's generic object clone, and this runs for every write (as did the
+    // admission attributes, whose spreads alone cost 1.5% of a 1000-node run).
+    const fields: Record<string, unknown> = { apiserver: this.config.name, client: p.req.from, verb, resource: p.info.resource };
+    if (meta.namespace !== undefined) fields.namespace = meta.namespace;
+    fields.name = meta.name ?? '';
+    fields.rv = rv;
+    if (replaced !== undefined) fields.replaced = replaced;
+    if (precondition) fields.precondition = Number(precondition);
     if (p.info.resource === 'pods') {
       const pod = object as unknown as V1Pod;
       const controllers = (meta.ownerReferences ?? []).filter((o) => o.controller).map((o) => `${o.kind}/${o.name}`);
-      Object.assign(fields, {
-        uid: meta.uid ?? '',
-        ...(pod.spec?.nodeName ? { node: pod.spec.nodeName } : {}),
-        ...(pod.status?.phase ? { phase: pod.status.phase } : {}),
-        ...(meta.deletionTimestamp ? { deleting: true } : {}),
-        ...(isPodReady(object) ? { ready: true } : {}),
-        ...(controllers.length > 0 ? { controllers } : {}),
-      });
+      fields.uid = meta.uid ?? '';
+      if (pod.spec?.nodeName) fields.node = pod.spec.nodeName;
+      if (pod.status?.phase) fields.phase = pod.status.phase;
+      if (meta.deletionTimestamp) fields.deleting = true;
+      if (isPodReady(object)) fields.ready = true;
+      if (controllers.length > 0) fields.controllers = controllers;
       if (verb === 'create') {
         const r = podRequests(pod);
         fields.requests = { cpuMilli: r.cpuMilli, memoryBytes: r.memoryBytes };
@@ -1362,7 +1360,12 @@ function requestTimerId(req: ApiRequest): string {
 
 function decode(kv: KeyValue): KubeObject {
   const obj = JSON.parse(kv.value) as KubeObject;
-  return withRv(obj, kv.modRevision);
+  // The object is this call's own: its resourceVersion is set in place, not on a copy (withRv's
+  // two spreads per decoded object). Same keys in the same order: stored objects have none.
+  const meta = obj.metadata as unknown;
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return withRv(obj, kv.modRevision);
+  (meta as { resourceVersion?: string }).resourceVersion = String(kv.modRevision);
+  return obj;
 }
 
 /** Objects are stored without their resourceVersion: it is the key's mod revision. */

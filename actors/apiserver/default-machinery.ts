@@ -73,17 +73,18 @@ export function defaultMachinery(tokens: ReadonlyMap<string, TokenEntry>): ApiMa
     roleBindings: lookup.list('rolebindings') as never[],
     clusterRoleBindings: lookup.list('clusterrolebindings') as never[],
   });
-  const attrsOf = (r: AdmissionRequest): AdmissionAttributes => ({
-    operation: r.operation,
-    resource: r.info.resource,
-    apiGroup: r.info.group,
-    ...(r.subresource ? { subresource: r.subresource } : {}),
-    ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
-    name: r.name,
-    ...(r.object ? { object: r.object } : {}),
-    ...(r.oldObject ? { oldObject: r.oldObject } : {}),
-    user: r.user,
-  });
+  // Built field by field in the order a literal with conditional spreads gives: those spreads
+  // cost 1.5% of a 1000-node run's CPU (two per write, through V8's generic object clone).
+  const attrsOf = (r: AdmissionRequest): AdmissionAttributes => {
+    const attrs: { -readonly [K in keyof AdmissionAttributes]: AdmissionAttributes[K] } = { operation: r.operation, resource: r.info.resource, apiGroup: r.info.group } as AdmissionAttributes;
+    if (r.subresource) attrs.subresource = r.subresource;
+    if (r.namespace !== undefined) attrs.namespace = r.namespace;
+    attrs.name = r.name;
+    if (r.object) attrs.object = r.object;
+    if (r.oldObject) attrs.oldObject = r.oldObject;
+    attrs.user = r.user;
+    return attrs;
+  };
   const outcome = (result: { object?: KubeObject; error?: ApiStatus; quotaUsage?: AdmissionOutcome['quotaUsage'] }): AdmissionOutcome => result;
   return {
     resourceFor(apiVersion, resource) {

@@ -25,7 +25,11 @@ export class EtcdClientPort implements EtcdPort {
   }
 
   range(key: string, options: { prefix?: boolean; consistency: 'linearizable' | 'serializable'; revision?: number; limit?: number }, done: (r: RangeResult | EtcdFailure) => void): void {
-    const op: ClientOp = { op: 'range', key, consistency: options.consistency, ...(options.prefix ? { prefix: true } : {}), ...(options.revision ? { revision: options.revision } : {}), ...(options.limit ? { limit: options.limit } : {}) };
+    // Field by field, not with conditional spreads (V8's generic object clone, on every read).
+    const op: Extract<ClientOp, { op: 'range' }> = { op: 'range', key, consistency: options.consistency };
+    if (options.prefix) op.prefix = true;
+    if (options.revision) op.revision = options.revision;
+    if (options.limit) op.limit = options.limit;
     this.call(op, (c) => {
       const res = c.response;
       if (c.result !== 'ok' || !res || !res.ok) return done(failure(c));

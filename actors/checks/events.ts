@@ -116,6 +116,11 @@ function isEntry(v: unknown): v is LogEntry {
   return Array.isArray(v) && v.length === 2 && isNat(v[0]) && typeof v[1] === 'string';
 }
 
+/** What is wrong with `e`, as parseEvent reports it (a module function: no closure per event). */
+function badEvent(e: TraceEvent, what: string): string {
+  return `${e.kind} event (seq ${e.seq}) has ${what}`;
+}
+
 /**
  * Types a consumed event, or says what is wrong with it. Call only when `isConsumed(kind)`.
  */
@@ -123,66 +128,65 @@ export function parseEvent(e: TraceEvent): CheckedEvent | string {
   const { t, seq } = e;
   if (typeof t !== 'number' || !Number.isFinite(t)) return `${e.kind} event has no numeric t`;
   if (typeof seq !== 'number') return `${e.kind} event at ${t} ms has no numeric seq`;
-  const bad = (what: string): string => `${e.kind} event (seq ${seq}) has ${what}`;
   switch (e.kind) {
     case 'raft.role': {
       const { member, role, term } = e;
-      if (!isName(member)) return bad('no member');
-      if (typeof role !== 'string' || !ROLES.has(role)) return bad(`an unknown role ${JSON.stringify(role)}`);
-      if (!isNat(term)) return bad('no valid term');
+      if (!isName(member)) return badEvent(e, 'no member');
+      if (typeof role !== 'string' || !ROLES.has(role)) return badEvent(e, `an unknown role ${JSON.stringify(role)}`);
+      if (!isNat(term)) return badEvent(e, 'no valid term');
       return { kind: e.kind, t, seq, member, role: role as Role, term };
     }
     case 'raft.log': {
       const { member, from, entries } = e;
-      if (!isName(member)) return bad('no member');
-      if (!isNat(from) || from < 1) return bad(`an invalid from ${JSON.stringify(from)} (indexes start at 1)`);
-      if (!Array.isArray(entries)) return bad('no entries array');
+      if (!isName(member)) return badEvent(e, 'no member');
+      if (!isNat(from) || from < 1) return badEvent(e, `an invalid from ${JSON.stringify(from)} (indexes start at 1)`);
+      if (!Array.isArray(entries)) return badEvent(e, 'no entries array');
       for (const entry of entries) {
-        if (!isEntry(entry)) return bad(`a malformed entry ${JSON.stringify(entry)} (want [term, id])`);
+        if (!isEntry(entry)) return badEvent(e, `a malformed entry ${JSON.stringify(entry)} (want [term, id])`);
       }
       return { kind: e.kind, t, seq, member, from, entries: entries as LogEntry[] };
     }
     case 'raft.commit': {
       const { member, index, term } = e;
-      if (!isName(member)) return bad('no member');
-      if (!isNat(index)) return bad('no valid index');
-      if (!isNat(term)) return bad('no valid term');
+      if (!isName(member)) return badEvent(e, 'no member');
+      if (!isNat(index)) return badEvent(e, 'no valid index');
+      if (!isNat(term)) return badEvent(e, 'no valid term');
       return { kind: e.kind, t, seq, member, index, term };
     }
     case 'raft.compact':
     case 'raft.snapshot': {
       const { member, index, term } = e;
-      if (!isName(member)) return bad('no member');
-      if (!isNat(index) || index < 1) return bad('no valid index');
-      if (!isNat(term)) return bad('no valid term');
+      if (!isName(member)) return badEvent(e, 'no member');
+      if (!isNat(index) || index < 1) return badEvent(e, 'no valid index');
+      if (!isNat(term)) return badEvent(e, 'no valid term');
       return { kind: e.kind, t, seq, member, index, term };
     }
     case 'raft.vote': {
       const { voter, candidate, term, preVote } = e;
-      if (!isName(voter)) return bad('no voter');
-      if (!isName(candidate)) return bad('no candidate');
-      if (!isNat(term)) return bad('no valid term');
-      if (preVote !== undefined && typeof preVote !== 'boolean') return bad(`a preVote that is not a boolean ${JSON.stringify(preVote)}`);
+      if (!isName(voter)) return badEvent(e, 'no voter');
+      if (!isName(candidate)) return badEvent(e, 'no candidate');
+      if (!isNat(term)) return badEvent(e, 'no valid term');
+      if (preVote !== undefined && typeof preVote !== 'boolean') return badEvent(e, `a preVote that is not a boolean ${JSON.stringify(preVote)}`);
       return { kind: e.kind, t, seq, voter, candidate, term, preVote: preVote === true };
     }
     case 'etcd.apply': {
       const { member, index, revision, id } = e;
-      if (!isName(member)) return bad('no member');
-      if (!isNat(index) || index < 1) return bad('no valid index');
-      if (!isNat(revision)) return bad('no valid revision');
-      if (typeof id !== 'string') return bad('no id');
+      if (!isName(member)) return badEvent(e, 'no member');
+      if (!isNat(index) || index < 1) return badEvent(e, 'no valid index');
+      if (!isNat(revision)) return badEvent(e, 'no valid revision');
+      if (typeof id !== 'string') return badEvent(e, 'no id');
       return { kind: e.kind, t, seq, member, index, revision, id };
     }
     case 'etcd.op': {
       const { client, id, op, key, phase, result, revision, entry } = e;
-      if (!isName(client)) return bad('no client');
-      if (typeof id !== 'string' && typeof id !== 'number') return bad('no id');
-      if (typeof op !== 'string') return bad('no op');
-      if (phase !== 'invoke' && phase !== 'complete') return bad(`an unknown phase ${JSON.stringify(phase)}`);
+      if (!isName(client)) return badEvent(e, 'no client');
+      if (typeof id !== 'string' && typeof id !== 'number') return badEvent(e, 'no id');
+      if (typeof op !== 'string') return badEvent(e, 'no op');
+      if (phase !== 'invoke' && phase !== 'complete') return badEvent(e, `an unknown phase ${JSON.stringify(phase)}`);
       if (result !== undefined && result !== 'ok' && result !== 'fail' && result !== 'timeout') {
-        return bad(`an unknown result ${JSON.stringify(result)}`);
+        return badEvent(e, `an unknown result ${JSON.stringify(result)}`);
       }
-      if (revision !== undefined && !isNat(revision)) return bad('an invalid revision');
+      if (revision !== undefined && !isNat(revision)) return badEvent(e, 'an invalid revision');
       return {
         kind: e.kind, t, seq, client, entryId: typeof entry === 'string' ? entry : `${client}#${id}`, op,
         key: typeof key === 'string' ? key : '', phase, result, revision,
@@ -190,9 +194,9 @@ export function parseEvent(e: TraceEvent): CheckedEvent | string {
     }
     case 'fault': {
       const { action, targets } = e;
-      if (typeof action !== 'string') return bad('no action');
+      if (typeof action !== 'string') return badEvent(e, 'no action');
       const list = targets === undefined ? [] : targets;
-      if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) return bad('targets that are not a string array');
+      if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) return badEvent(e, 'targets that are not a string array');
       return { kind: e.kind, t, seq, action, targets: list as string[] };
     }
     default:

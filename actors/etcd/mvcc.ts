@@ -60,6 +60,11 @@ export interface MvccStore {
    * where one flat sorted array would move half the key space.
    */
   keyChunks: KeyHistory[][];
+  /**
+   * The same histories by key, for the exact lookups of every compare and put: a binary search
+   * over keys that share a long `/registry/...` prefix cost 1.6% of a 2000-node run.
+   */
+  byKey: Map<string, KeyHistory>;
   /** Every event at or after compactRevision, in revision order then position within a txn. */
   events: WatchEvent[];
 }
@@ -168,7 +173,7 @@ export type MvccApplyResult =
   | { readonly op: 'compact'; readonly result: CompactResponse | MvccError };
 
 export function createStore(): MvccStore {
-  return { revision: 1, compactRevision: 0, keyChunks: [], events: [] };
+  return { revision: 1, compactRevision: 0, keyChunks: [], byKey: new Map(), events: [] };
 }
 
 /** The single entry point through which a Raft member applies committed entries. */
@@ -316,12 +321,15 @@ export function watchEvents(store: MvccStore, request: WatchRequest): WatchRespo
  * are shared): a raft snapshot of the backend, or a member's backend restored from one.
  */
 export function cloneStore(store: MvccStore): MvccStore {
-  return {
-    revision: store.revision,
-    compactRevision: store.compactRevision,
-    keyChunks: store.keyChunks.map((chunk) => chunk.map((history) => ({ key: history.key, revisions: history.revisions.slice() }))),
-    events: store.events.slice(),
-  };
+  const byKey = new Map<string, KeyHistory>();
+  const keyChunks = store.keyChunks.map((chunk) =>
+    chunk.map((history) => {
+      const copy = { key: history.key, revisions: history.revisions.slice() };
+      byKey.set(copy.key, copy);
+      return copy;
+    }),
+  );
+  return { revision: store.revision, compactRevision: store.compactRevision, keyChunks, byKey, events: store.events.slice() };
 }
 
 /** How much history the store retains, so tests and metrics can see compaction free memory. */
@@ -410,6 +418,8 @@ function holds<T extends number | string>(actual: T, result: CompareResult, expe
 
 /** etcd's checkIntervals: a branch may not put one key twice, nor put a key it also deletes. */
 function hasDuplicateKeys(ops: readonly TxnOp[]): boolean {
+  // Most txns write one key or none: nothing to compare, no Set (applied on every member).
+  if (ops.length < 2) return false;
   const putKeys = new Set<string>();
   const deletes: KeySelector[] = [];
   for (const op of ops) {
@@ -529,29 +539,29 @@ export function storedKey(store: MvccStore, key: string): string {
 }
 
 function findHistory(store: MvccStore, key: string): KeyHistory | undefined {
-  const chunk = store.keyChunks[chunkIndexFor(store.keyChunks, key)];
-  const history = chunk?.[lowerBound(chunk, key)];
-  return history?.key === key ? history : undefined;
+  return store.byKey.get(key);
 }
 
 function findOrAddHistory(store: MvccStore, key: string): KeyHistory {
+  const existing = store.byKey.get(key);
+  if (existing) return existing;
   const chunks = store.keyChunks;
   const chunkIndex = chunkIndexFor(chunks, key);
   const chunk = chunks[chunkIndex];
   const history: KeyHistory = { key, revisions: [] };
+  store.byKey.set(key, history);
   if (!chunk) {
     chunks.push([history]);
     return history;
   }
   const offset = lowerBound(chunk, key);
-  const existing = chunk[offset];
-  if (existing?.key === key) return existing;
   chunk.splice(offset, 0, history);
   if (chunk.length >= CHUNK_SPLIT) chunks.splice(chunkIndex + 1, 0, chunk.splice(chunk.length >>> 1));
   return history;
 }
 
 function removeHistory(store: MvccStore, key: string): void {
+  store.byKey.delete(key);
   const chunks = store.keyChunks;
   const chunkIndex = chunkIndexFor(chunks, key);
   const chunk = chunks[chunkIndex]!;

@@ -31,6 +31,7 @@ import { compact, createSnapshot, entryAt, termAt } from './raft/log.ts';
 import type { RaftConfig, RaftMessage, RaftStorage, Snapshot } from './raft/types.ts';
 import { newOutput, type Output } from '../kernel/output.ts';
 import { packCommand, unpackCommand, type EntryPayload } from './entry-payload.ts';
+import { AppliedIdWindow } from './applied-id-window.ts';
 
 /**
  * An etcd member's server logic around its Raft core: answers clients, applies committed entries
@@ -47,7 +48,7 @@ export interface EtcdDisk {
    * Entry id → the log index it was applied at: a duplicated request must not write twice. Ids
    * applied more than `duplicateWindowEntries` entries ago are forgotten (see applyCommitted).
    */
-  appliedIds: Map<string, number>;
+  appliedIds: AppliedIdWindow;
 }
 
 export function newDisk(): EtcdDisk {
@@ -55,7 +56,7 @@ export function newDisk(): EtcdDisk {
     raft: { term: 0, vote: null, commit: 0, compactedIndex: 0, compactedTerm: 0, entries: [], snapshot: null },
     store: createStore(),
     applied: 0,
-    appliedIds: new Map(),
+    appliedIds: new AppliedIdWindow(),
   };
 }
 
@@ -317,20 +318,6 @@ function lastIndexOf(s: RaftStorage): number {
   return s.compactedIndex + s.entries.length;
 }
 
-/**
- * Drops the ids applied before index `oldest`: no later entry can be their duplicate (see
- * isDuplicate). Done before every apply, so the window holds `duplicateWindowEntries` ids at
- * most, whatever the Raft log holds between snapshots. Ids are only ever inserted when absent,
- * in apply order (an id still held is within the window, so its entry is skipped as a
- * duplicate), so the map's order is index order and the oldest ids are at its front.
- */
-function forgetAppliedIdsBefore(appliedIds: Map<string, number>, oldest: number): void {
-  for (const [id, at] of appliedIds) {
-    if (at >= oldest) return;
-    appliedIds.delete(id);
-  }
-}
-
 /** True when `id` was applied within the duplicate window before `index`. */
 function isDuplicate(m: MemberState, id: string, index: number): boolean {
   const at = m.disk.appliedIds.get(id);
@@ -344,14 +331,13 @@ function applyCommitted(m: MemberState, out: Output): void {
   while (disk.applied < disk.raft.commit) {
     const entry = entryAt(disk.raft, disk.applied + 1)!;
     disk.applied = entry.index;
-    forgetAppliedIdsBefore(disk.appliedIds, entry.index - m.options.duplicateWindowEntries);
-    // A Map that forgets at its front and adds at its back keeps its deleted slots until it
-    // rehashes, and rehashes into a table twice as large: the window's 5,000 ids came to hold
-    // about 220 KB more per member than they need. A copy holds only the ids, and one every
-    // quarter window comes before the copy's free slots run out (a copy per whole window did not).
-    if (entry.index % Math.max(1, Math.floor(m.options.duplicateWindowEntries / 4)) === 0) disk.appliedIds = new Map(disk.appliedIds);
+    // No later entry can be the duplicate of an id applied before the window (see isDuplicate):
+    // forgotten before every apply, the window holds `duplicateWindowEntries` ids at most,
+    // whatever the Raft log holds between snapshots. An id still held is within the window, so
+    // its entry is skipped as a duplicate: ids are added in apply order, each once.
+    disk.appliedIds.forgetBefore(entry.index - m.options.duplicateWindowEntries);
     if (entry.data === null || isDuplicate(m, entry.id, entry.index)) continue;
-    disk.appliedIds.set(entry.id, entry.index);
+    disk.appliedIds.add(entry.id, entry.index);
     const before = disk.store.revision;
     const result = applyCommand(disk.store, unpackCommand(entry.data as EntryPayload));
     const revision = disk.store.revision;
@@ -381,8 +367,9 @@ function maybeSnapshot(m: MemberState, out: Output): void {
   const s = disk.raft;
   const snapshotIndex = s.snapshot?.index ?? 0;
   if (disk.applied - snapshotIndex <= m.options.snapshotCount) return;
-  // appliedIds holds the duplicate window only (forgetAppliedIdsBefore, before every apply).
-  const data: EtcdSnapshotData = { store: cloneStore(disk.store), appliedIds: [...disk.appliedIds.keys()], appliedAt: [...disk.appliedIds.values()] };
+  // appliedIds holds the duplicate window only (forgotten before every apply).
+  const window = disk.appliedIds.entries();
+  const data: EtcdSnapshotData = { store: cloneStore(disk.store), appliedIds: window.ids, appliedAt: window.indexes };
   createSnapshot(s, disk.applied, data);
   const compactTo = disk.applied - m.options.snapshotCatchUpEntries;
   if (compactTo > 0 && compact(s, compactTo)) {
@@ -400,8 +387,7 @@ function restoreSnapshot(m: MemberState, out: Output, snapshot: Snapshot): void 
   const disk = m.disk;
   const data = snapshot.data as EtcdSnapshotData;
   disk.store = cloneStore(data.store);
-  disk.appliedIds = new Map();
-  for (let i = 0; i < data.appliedIds.length; i++) disk.appliedIds.set(data.appliedIds[i]!, data.appliedAt[i]!);
+  disk.appliedIds = AppliedIdWindow.of(data.appliedIds, data.appliedAt);
   disk.applied = snapshot.index;
   for (const key of m.watchers.keys()) m.unsynced.add(key);
   out.traces.push({ kind: 'raft.snapshot', fields: { member: m.name, index: snapshot.index, term: snapshot.term, revision: disk.store.revision } });

@@ -24,6 +24,7 @@ const TAG_STRING = 0x73747269;
 const TAG_ARRAY = 0x61727261;
 const TAG_OBJECT = 0x6f626a65;
 
+const hasOwn = Object.prototype.hasOwnProperty;
 const float64 = new Float64Array(1);
 const words = new Int32Array(float64.buffer);
 
@@ -100,12 +101,13 @@ export function hashValue(value: unknown): void {
       }
       // Fields are summed: the same fields in any order give the same hash, with no sort.
       const record = value as Record<string, unknown>;
-      const keys = Object.keys(record);
       let sumA = 0;
       let sumB = 0;
       let count = 0;
-      for (let i = 0; i < keys.length; i++) {
-        const key = keys[i]!;
+      // for-in over own keys, as Object.keys lists them, without the array Object.keys allocates
+      // for every object of every trace line (the order does not matter: fields are summed).
+      for (const key in record) {
+        if (!hasOwn.call(record, key)) continue;
         const field = record[key];
         if (field === undefined) continue;
         hashValue(field);

@@ -14,6 +14,7 @@ import {
   validateLabelSelector,
   validateLabels,
 } from '../../actors/api/labels.ts';
+import { byteLength } from '../../actors/api/labels/names.ts';
 import type { Selector, SelectorError } from '../../actors/api/labels.ts';
 import { selectorProblem as loaderSelectorProblem } from '../../cli/loader/labels.ts';
 
@@ -196,4 +197,10 @@ test('the scenario loader checks selectors with the apiserver’s parser: same v
   }
   assert.equal(loaderSelectorProblem('x in ()'), undefined);
   assert.equal(loaderSelectorProblem('a>1'), undefined);
+});
+
+test('byteLength counts UTF-8 bytes as Go does, a lone surrogate as the 3 bytes of U+FFFD (as TextEncoder)', () => {
+  const samples = ['', 'abc', 'é', '€', '😀', '\ud800', 'a\udc00b', '😀\ud800', 'x'.repeat(254)];
+  for (const s of samples) assert.equal(byteLength(s), new TextEncoder().encode(s).length, JSON.stringify(s));
+  assert.equal(byteLength('日本'), 6);
 });

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { createMergePatch, mergePatch } from '../../actors/api/merge-patch.ts';
 import type { JsonValue } from '../../actors/api/merge-patch.ts';
 
@@ -60,4 +61,32 @@ test('createMergePatch produces the patch that takes original to modified', () =
   assert.deepEqual(patch, { metadata: { labels: { b: null, c: '3' } }, spec: { replicas: 2 } });
   assert.deepEqual(mergePatch(original, patch), modified);
   assert.deepEqual(createMergePatch(original, original), {});
+});
+
+test('merging nested objects in place gives what merging a fresh copy at every level gives (RFC 7386 as first written)', () => {
+  type Json = JsonValue;
+  const isObj = (v: unknown): v is { [k: string]: Json } => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const reference = (target: unknown, patch: Json): Json => {
+    if (!isObj(patch)) return structuredClone(patch);
+    const out: { [k: string]: Json } = isObj(target) ? structuredClone(target) : {};
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === null) delete out[key];
+      else if (isObj(value)) out[key] = Object.prototype.hasOwnProperty.call(out, key) ? reference(out[key], value) : reference({}, value);
+      else out[key] = structuredClone(value);
+    }
+    return out;
+  };
+  const key = fc.constantFrom('a', 'b', 'c');
+  const json: fc.Arbitrary<Json> = fc.letrec<{ v: Json }>((tie) => ({
+    v: fc.oneof({ depthSize: 'small' }, fc.constantFrom<Json>(null, 1, 'x', true), fc.array(tie('v'), { maxLength: 2 }), fc.dictionary(key, tie('v'), { maxKeys: 3 })),
+  })).v;
+  fc.assert(
+    fc.property(json, json, (target, patch) => {
+      const before = JSON.stringify([target, patch]);
+      const got = mergePatch(target, patch);
+      assert.equal(JSON.stringify(got), JSON.stringify(reference(target, patch)), 'same result, same key order');
+      assert.equal(JSON.stringify([target, patch]), before, 'inputs untouched');
+    }),
+    { numRuns: 3000 },
+  );
 });

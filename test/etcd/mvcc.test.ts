@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   applyCommand,
+  cloneStore,
   compact,
   createStore,
   deleteRange,
@@ -610,6 +611,12 @@ test('property: every uncompacted historical range and watch matches a naive rep
         // failure, which makes fast-check's shrinking crawl.
         assert.ok(history.revisions.length > 0, `${history.key} keeps an empty history`);
       }
+      // The by-key index holds exactly the sorted histories, the same objects (in a clone too).
+      const histories = store.keyChunks.flat();
+      assert.equal(store.byKey.size, histories.length, 'the key index holds every history and no other');
+      assert.ok(histories.every((h) => store.byKey.get(h.key) === h), 'the key index points at the sorted histories');
+      const copy = cloneStore(store);
+      assert.ok(copy.keyChunks.flat().every((h) => copy.byKey.get(h.key) === h) && copy.byKey.size === histories.length, "a clone's key index points at its own histories");
     }),
     { numRuns: 300 },
   );

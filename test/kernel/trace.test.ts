@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { canonicalJson } from '../../actors/kernel/canonical-json.ts';
+import fc from 'fast-check';
+import { canonicalJson, canonicalJsonEqual } from '../../actors/kernel/canonical-json.ts';
 import { fingerprintOfLines, traceLineKept, TraceRecorder, type TraceEvent, type TraceLevel } from '../../actors/kernel/trace.ts';
 import { hashLanes, hashValue } from '../../actors/kernel/value-hash.ts';
 
@@ -223,10 +224,62 @@ describe('the structural line hash', () => {
     assert.equal(seen.size, 100_000);
   });
 
+  it('hashes own fields only, as canonical JSON lists them (Object.keys)', () => {
+    const inherited = Object.create({ extra: 1 }) as Record<string, unknown>;
+    inherited['a'] = 1;
+    assert.equal(canonicalJson(inherited), canonicalJson({ a: 1 }));
+    assert.equal(hashOf(inherited), hashOf({ a: 1 }));
+    const hidden = { a: 1 };
+    Object.defineProperty(hidden, 'b', { value: 2, enumerable: false });
+    assert.equal(hashOf(hidden), hashOf({ a: 1 }));
+  });
+
   it('rejects what canonical JSON rejects', () => {
     assert.throws(() => hashValue({ x: Number.NaN }));
     assert.throws(() => hashValue([Number.NEGATIVE_INFINITY]));
     assert.throws(() => hashValue({ f: () => 1 }));
     assert.throws(() => hashValue({ b: 10n }));
+  });
+});
+
+describe('canonical JSON equality without the strings', () => {
+  /** JSON-like values with what canonical JSON normalises: undefined fields and items, -0. */
+  const jsonish = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small' },
+      fc.constantFrom(null, true, false, 0, -0, 1, 1.5, '', '0', 'a', 'b'),
+      fc.array(fc.oneof(tie('value'), fc.constant(undefined)), { maxLength: 3 }),
+      fc.dictionary(fc.constantFrom('a', 'b', 'c'), fc.oneof(tie('value'), fc.constant(undefined)), { maxKeys: 3 }),
+    ),
+  })).value;
+  /** The same value with every object's keys in reverse order. */
+  const reordered = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(reordered);
+    if (v === null || typeof v !== 'object') return v;
+    return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reordered(x)]));
+  };
+
+  it('agrees with comparing canonicalJson strings, on random pairs and on reordered copies', () => {
+    fc.assert(
+      fc.property(jsonish, jsonish, (a, b) => {
+        assert.equal(canonicalJsonEqual(a, b), canonicalJson(a) === canonicalJson(b));
+        assert.equal(canonicalJsonEqual(a, reordered(a)), true);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('tells apart what canonical JSON tells apart, and throws where it throws', () => {
+    assert.equal(canonicalJsonEqual({ a: 1, b: undefined }, { a: 1 }), true);
+    assert.equal(canonicalJsonEqual([undefined], [null]), true);
+    assert.equal(canonicalJsonEqual(-0, 0), true);
+    assert.equal(canonicalJsonEqual({ a: 1 }, { a: 1, b: 2 }), false);
+    assert.equal(canonicalJsonEqual({ a: 1, b: 2 }, { a: 1 }), false);
+    assert.equal(canonicalJsonEqual([], {}), false);
+    assert.equal(canonicalJsonEqual('1', 1), false);
+    assert.equal(canonicalJsonEqual([1, 2], [2, 1]), false);
+    assert.throws(() => canonicalJsonEqual({ x: Number.NaN }, { x: Number.NaN }));
+    assert.throws(() => canonicalJsonEqual({ f: () => 1 }, { f: () => 1 }));
+    assert.throws(() => canonicalJsonEqual(undefined, undefined));
   });
 });

@@ -76,7 +76,8 @@ export function createChain(enabled: readonly string[] = DEFAULT_PLUGINS): Admis
     let object = attrs.object;
     for (const plugin of mutating) {
       if (!plugin.operations.includes(attrs.operation)) continue;
-      const result = plugin.admit!({ ...attrs, object }, lookup);
+      // A copy only once a plugin replaced the object (no plugin writes to its attributes).
+      const result = plugin.admit!(object === attrs.object ? attrs : { ...attrs, object }, lookup);
       if (result.error) return withObject({ error: result.error }, object);
       if (result.object !== undefined) object = result.object;
     }

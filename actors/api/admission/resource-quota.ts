@@ -248,11 +248,14 @@ export function validateResourceQuota(attrs: AdmissionAttributes, lookup: Admiss
   if (ns === '' || (attrs.resource === 'namespaces' && groupOf(attrs) === '')) return ALLOW;
   const group = groupOf(attrs);
   if (IGNORED.has(group === '' ? attrs.resource : `${attrs.resource}.${group}`)) return ALLOW;
-  const evaluator = evaluatorFor(attrs);
   const obj = attrs.object;
-  if (!obj || !evaluator.handles(attrs)) return ALLOW;
-  const quotas = (lookup.list('resourcequotas', ns) as ResourceQuotaObject[]).slice().sort(byName);
-  if (quotas.length === 0) return ALLOW;
+  if (!obj) return ALLOW;
+  // Most namespaces have no quota: nothing to evaluate, no evaluator to build (every write).
+  const listed = lookup.list('resourcequotas', ns) as ResourceQuotaObject[];
+  if (listed.length === 0) return ALLOW;
+  const evaluator = evaluatorFor(attrs);
+  if (!evaluator.handles(attrs)) return ALLOW;
+  const quotas = listed.slice().sort(byName);
 
   try {
     const interesting: { quota: ResourceQuotaObject; hard: ResourceList; used: ResourceList }[] = [];

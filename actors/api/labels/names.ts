@@ -6,9 +6,14 @@
 import type { FieldCause } from '../errors.ts';
 import { invalid } from '../field-errors.ts';
 
-/** Go measures strings in bytes. */
+/**
+ * Go measures strings in bytes: the length of `text` in UTF-8, a lone surrogate counting as the
+ * 3 bytes of U+FFFD as TextEncoder writes it. Counted without encoding: validation measures every
+ * name, label and annotation of every write, and a TextEncoder plus a byte array per string cost
+ * 0.7% of a 1000-node run's CPU.
+ */
 export function byteLength(text: string): number {
-  return new TextEncoder().encode(text).length;
+  return Buffer.byteLength(text, 'utf8');
 }
 
 /** Builds content.RegexError / validation.RegexError text. */

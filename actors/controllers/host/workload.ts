@@ -5,7 +5,7 @@ import { objectKey } from '../../client/informer.ts';
 import type { Expectations } from './expectations.ts';
 import type { Action } from './types.ts';
 import { parseTimestamp } from '../../api/time.ts';
-import { isSelectorError, matches, selectorFromLabelSelector } from '../../api/labels.ts';
+import { isSelectorError, matches, selectorFromLabelSelector, type Selector } from '../../api/labels.ts';
 
 /**
  * What the workload controllers read of pods and label selectors (pkg/controller/controller_utils.go
@@ -24,9 +24,21 @@ export interface LabelSelectorJson {
  * convert matches nothing, as kube's controllers skip such an object.
  */
 export function selectorMatches(selector: LabelSelectorJson | null | undefined, labels: Readonly<Record<string, string>> | undefined): boolean {
+  return convertedSelectorMatches(convertSelector(selector), labels);
+}
+
+/**
+ * `selector` converted once, for a loop that matches it against many objects (as kube's
+ * controllers call LabelSelectorAsSelector once per sync): null when it does not convert.
+ */
+export function convertSelector(selector: LabelSelectorJson | null | undefined): Selector | null {
   const converted = selectorFromLabelSelector(selector);
-  if (isSelectorError(converted)) return false;
-  return matches(converted, labels);
+  return isSelectorError(converted) ? null : converted;
+}
+
+/** selectorMatches with a selector convertSelector converted; null matches nothing. */
+export function convertedSelectorMatches(converted: Selector | null, labels: Readonly<Record<string, string>> | undefined): boolean {
+  return converted !== null && matches(converted, labels);
 }
 
 /** A selector that selects everything (`{}`): kube refuses to act on it for workloads. */

@@ -15,6 +15,8 @@ import {
   podReadySinceMs,
   podRestarts,
   selectorMatches,
+  convertSelector,
+  convertedSelectorMatches,
   type LabelSelectorJson,
   deletePodAction,
   errorMessage,
@@ -149,10 +151,11 @@ function claimPods(rs: ReplicaSetJson, kind: ReplicaKind, ctx: Ctx, actions: Act
   const ns = rs.metadata?.namespace ?? 'default';
   const deleting = !!rs.metadata?.deletionTimestamp;
   const claimed: KubeObject[] = [];
+  const selector = convertSelector(rs.spec?.selector);
   for (const key of keysInNamespace(pods.keys(), ns)) {
     const pod = pods.get(key)!;
     if (!isPodActive(pod)) continue;
-    const matches = selectorMatches(rs.spec?.selector, pod.metadata?.labels);
+    const matches = convertedSelectorMatches(selector, pod.metadata?.labels);
     const ref = controllerRefOf(pod);
     if (ref) {
       if (ref.uid !== rs.metadata?.uid) continue;

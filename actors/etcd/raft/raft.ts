@@ -463,23 +463,26 @@ function stepFollower(r: Raft, m: RaftMessage): void {
   }
 }
 
+/** handleAppend's answer (a module function: a closure per MsgApp cost a name definition under tsx). */
+function replyAppend(r: Raft, m: Extract<RaftMessage, { type: 'MsgApp' }>, index: number, reject: boolean, rejectHint = 0): void {
+  send(r, { type: 'MsgAppResp', from: r.config.id, to: m.from, term: r.storage.term, index, reject, rejectHint });
+}
+
 function handleAppend(r: Raft, m: Extract<RaftMessage, { type: 'MsgApp' }>): void {
   const s = r.storage;
-  const reply = (index: number, reject: boolean, rejectHint = 0): void =>
-    send(r, { type: 'MsgAppResp', from: r.config.id, to: m.from, term: s.term, index, reject, rejectHint });
   if (m.index < s.commit) {
-    reply(s.commit, false);
+    replyAppend(r, m, s.commit, false);
     return;
   }
   if (!r.rules.holdsPreviousEntry(s, m.index, m.logTerm)) {
-    reply(m.index, true, Math.min(m.index - 1, lastIndex(s)));
+    replyAppend(r, m, m.index, true, Math.min(m.index - 1, lastIndex(s)));
     return;
   }
   const changedFrom = appendFromLeader(s, m.entries);
   if (changedFrom !== null) noteLogChange(r, changedFrom);
   const lastNew = m.index + m.entries.length;
   commitTo(r, Math.min(m.commit, lastNew));
-  reply(lastNew, false);
+  replyAppend(r, m, lastNew, false);
 }
 
 /**
