@@ -1,4 +1,5 @@
 import type { MvccCommand } from './mvcc.ts';
+import type { Entry } from './raft/types.ts';
 
 /**
  * What one of etcd's Raft entries carries (`Entry.data`): the MVCC command a member applies.
@@ -14,15 +15,62 @@ import type { MvccCommand } from './mvcc.ts';
  * Every other command is kept as it is.
  */
 export class GuardedPut {
+  /**
+   * The compare's target and whether the failure branch reads, as one small integer (target's
+   * place in GUARD_TARGETS × 2, plus 1 when it reads): one field of the object instead of two.
+   */
+  private readonly shape: number;
+
   constructor(
     readonly key: string,
     readonly value: string,
     /** What the one compare reads of the key (`=` against `expected`); null: the txn has no compare. */
-    readonly target: 'mod' | 'create' | 'version' | null,
+    target: GuardTarget,
     readonly expected: number,
     /** The failure branch reads the key (a range with no options); false: it is empty. */
-    readonly readOnFailure: boolean,
-  ) {}
+    readOnFailure: boolean,
+  ) {
+    this.shape = GUARD_TARGETS.indexOf(target) * 2 + (readOnFailure ? 1 : 0);
+  }
+
+  get target(): GuardTarget {
+    return GUARD_TARGETS[this.shape >> 1]!;
+  }
+
+  get readOnFailure(): boolean {
+    return (this.shape & 1) === 1;
+  }
+}
+
+type GuardTarget = 'mod' | 'create' | 'version' | null;
+const GUARD_TARGETS: readonly GuardTarget[] = [null, 'mod', 'create', 'version'];
+
+/**
+ * A Raft log entry whose payload is a guarded put, as one object: the payload's fields and the
+ * entry's own (index, term, id), its `data` the object itself. A member's log holds 5,000 to
+ * 15,000 entries and nearly all are of this shape; one object of seven fields (80 bytes) instead
+ * of an `Entry` (56) pointing at a `GuardedPut` (64). Made by Raft through `entryOf` when the
+ * leader appends; followers hold the leader's objects (the simulated network passes messages by
+ * reference, and nothing mutates an entry).
+ */
+export class GuardedPutEntry extends GuardedPut implements Entry {
+  constructor(
+    readonly index: number,
+    readonly term: number,
+    readonly id: string,
+    put: GuardedPut,
+  ) {
+    super(put.key, put.value, put.target, put.expected, put.readOnFailure);
+  }
+
+  get data(): GuardedPut {
+    return this;
+  }
+}
+
+/** RaftConfig.newEntry for etcd: a guarded put folded into its entry, any other payload beside it. */
+export function entryOf(index: number, term: number, id: string, data: unknown): Entry {
+  return data instanceof GuardedPut ? new GuardedPutEntry(index, term, id, data) : { index, term, id, data };
 }
 
 export type EntryPayload = MvccCommand | GuardedPut;

@@ -30,7 +30,7 @@ import { newRaft, propose, readIndex, step, takeChanges, tick, type Raft } from 
 import { compact, createSnapshot, entryAt, termAt } from './raft/log.ts';
 import type { RaftConfig, RaftMessage, RaftStorage, Snapshot } from './raft/types.ts';
 import { newOutput, type Output } from '../kernel/output.ts';
-import { packCommand, unpackCommand, type EntryPayload } from './entry-payload.ts';
+import { entryOf, packCommand, unpackCommand, type EntryPayload } from './entry-payload.ts';
 import { AppliedIdWindow } from './applied-id-window.ts';
 
 /**
@@ -179,7 +179,7 @@ export interface MemberState {
 }
 
 export function newMember(name: string, config: Omit<RaftConfig, 'id'>, disk: EtcdDisk, options: Partial<ServerOptions> = {}): MemberState {
-  const raft = newRaft({ ...config, id: name }, disk.raft);
+  const raft = newRaft({ ...config, id: name, newEntry: entryOf }, disk.raft);
   return {
     name,
     raft,

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { GuardedPut, packCommand, unpackCommand } from '../../actors/etcd/entry-payload.ts';
+import { entryOf, GuardedPut, GuardedPutEntry, packCommand, unpackCommand, type EntryPayload } from '../../actors/etcd/entry-payload.ts';
 import { applyCommand, createStore, type MvccCommand } from '../../actors/etcd/mvcc.ts';
 
 const KEY = '/registry/leases/kube-node-lease/node-0';
@@ -63,5 +63,23 @@ describe('etcd entry payloads', () => {
       assert.deepEqual(applyCommand(compact, unpackCommand(packCommand(command))), applyCommand(plain, command));
     }
     assert.deepEqual(compact, plain);
+  });
+
+  it('folds a guarded put into its log entry, which reads back the index, term, id and the same command', () => {
+    for (const [i, command] of GUARDED.entries()) {
+      const entry = entryOf(40 + i, 3, `kube-apiserver-0#${i}`, packCommand(command));
+      assert.ok(entry instanceof GuardedPutEntry, JSON.stringify(command));
+      assert.deepEqual([entry.index, entry.term, entry.id], [40 + i, 3, `kube-apiserver-0#${i}`]);
+      assert.equal(entry.data, entry);
+      assert.deepEqual(unpackCommand(entry.data as EntryPayload), command);
+    }
+  });
+
+  it('keeps any other payload beside a plain entry', () => {
+    for (const data of [null, ...OTHER]) {
+      const entry = entryOf(7, 2, 'c#1', data);
+      assert.deepEqual(entry, { index: 7, term: 2, id: 'c#1', data });
+      assert.equal(entry.data, data);
+    }
   });
 });

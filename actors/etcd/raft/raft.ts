@@ -537,7 +537,9 @@ export function propose(r: Raft, id: string, data: unknown): number | null {
 
 function appendEntry(r: Raft, id: string, data: unknown): number {
   const s = r.storage;
-  const entry: Entry = { index: lastIndex(s) + 1, term: s.term, id, data };
+  const index = lastIndex(s) + 1;
+  const newEntry = r.config.newEntry;
+  const entry: Entry = newEntry ? newEntry(index, s.term, id, data) : { index, term: s.term, id, data };
   s.entries.push(entry);
   noteLogChange(r, entry.index);
   const self = r.progress.get(r.config.id)!;

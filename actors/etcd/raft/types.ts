@@ -74,6 +74,12 @@ export interface RaftConfig {
   maxEntriesPerMsg: number;
   /** Seeded draw in [0, n) from the member's own stream: picks the randomized election timeout. */
   randomInt: (n: number) => number;
+  /**
+   * How the leader keeps a proposed payload in its log (absent: a plain `{ index, term, id, data }`):
+   * the application may fold its payload and the entry into one object, to save memory per entry.
+   * The result must read back the same index, term, id and data.
+   */
+  newEntry?: (index: number, term: number, id: string, data: unknown) => Entry;
   /** Deliberately broken rules (tests only); absent = etcd's. */
   variant?: RaftVariant;
 }
