@@ -15,23 +15,17 @@ import type { Entry } from './raft/types.ts';
  * Every other command is kept as it is.
  */
 export class GuardedPut {
-  /**
-   * The compare's target and whether the failure branch reads, as one small integer (target's
-   * place in GUARD_TARGETS × 2, plus 1 when it reads): one field of the object instead of two.
-   */
-  private readonly shape: number;
-
   constructor(
     readonly key: string,
     readonly value: string,
-    /** What the one compare reads of the key (`=` against `expected`); null: the txn has no compare. */
-    target: GuardTarget,
     readonly expected: number,
-    /** The failure branch reads the key (a range with no options); false: it is empty. */
-    readOnFailure: boolean,
-  ) {
-    this.shape = GUARD_TARGETS.indexOf(target) * 2 + (readOnFailure ? 1 : 0);
-  }
+    /**
+     * What the one compare reads of the key (`=` against `expected`; none: the txn has no
+     * compare) and whether the failure branch reads the key (a range with no options), as one
+     * small integer (`guardShape`): one field of the object instead of two.
+     */
+    readonly shape: number,
+  ) {}
 
   get target(): GuardTarget {
     return GUARD_TARGETS[this.shape >> 1]!;
@@ -44,6 +38,11 @@ export class GuardedPut {
 
 type GuardTarget = 'mod' | 'create' | 'version' | null;
 const GUARD_TARGETS: readonly GuardTarget[] = [null, 'mod', 'create', 'version'];
+
+/** The target's place in GUARD_TARGETS × 2, plus 1 when the failure branch reads. */
+function guardShape(target: GuardTarget, readOnFailure: boolean): number {
+  return GUARD_TARGETS.indexOf(target) * 2 + (readOnFailure ? 1 : 0);
+}
 
 /**
  * A Raft log entry whose payload is a guarded put, as one object: the payload's fields and the
@@ -60,7 +59,7 @@ export class GuardedPutEntry extends GuardedPut implements Entry {
     readonly id: string,
     put: GuardedPut,
   ) {
-    super(put.key, put.value, put.target, put.expected, put.readOnFailure);
+    super(put.key, put.value, put.expected, put.shape);
   }
 
   get data(): GuardedPut {
@@ -91,7 +90,7 @@ export function packCommand(command: MvccCommand, sharedKey: (key: string) => st
   if (c !== undefined && (c.key !== key || c.result !== '=' || c.target === 'value')) return command;
   const f = failure[0];
   if (f !== undefined && (f.op !== 'range' || f.key !== key || f.prefix !== undefined || f.revision !== undefined || f.limit !== undefined || f.countOnly !== undefined)) return command;
-  return new GuardedPut(sharedKey(key), put.value, c === undefined ? null : c.target, c === undefined ? 0 : c.value, f !== undefined);
+  return new GuardedPut(sharedKey(key), put.value, c === undefined ? 0 : c.value, guardShape(c === undefined ? null : c.target, f !== undefined));
 }
 
 /** The command an entry's payload stands for: equal (deepEqual) to the one `packCommand` was given. */
