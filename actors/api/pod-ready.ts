@@ -6,11 +6,17 @@
 interface PodCondition {
   readonly type?: string;
   readonly status?: string;
+  readonly lastTransitionTime?: string;
+}
+
+/** The pod's Ready condition, the first of that type (podutil.GetPodReadyCondition). */
+export function podReadyCondition(pod: object): PodCondition | undefined {
+  const conditions = (pod as { status?: { conditions?: readonly PodCondition[] } }).status?.conditions;
+  if (!conditions) return undefined;
+  for (const c of conditions) if (c.type === 'Ready') return c;
+  return undefined;
 }
 
 export function isPodReady(pod: object): boolean {
-  const conditions = (pod as { status?: { conditions?: readonly PodCondition[] } }).status?.conditions;
-  if (!conditions) return false;
-  for (const c of conditions) if (c.type === 'Ready') return c.status === 'True';
-  return false;
+  return podReadyCondition(pod)?.status === 'True';
 }

@@ -22,7 +22,7 @@ export const MORE_THAN_ONE_BUDGET = 'This pod has more than one PodDisruptionBud
 export const WOULD_VIOLATE = "Cannot evict pod as it would violate the pod's disruption budget.";
 
 interface PodLike {
-  status?: { phase?: string; conditions?: { type: string; status: string }[] };
+  status?: { phase?: string };
 }
 
 export interface BudgetLike extends KubeObject {

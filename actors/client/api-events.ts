@@ -23,45 +23,51 @@ export function isApiClientEvent(event: { type: string }): event is ApiClientEve
   return API_EVENT_TYPES.has(event.type);
 }
 
-export interface ApiEventHandlers {
-  onResult(result: ApiResult): void;
-  onWatch(delivery: WatchDelivery): void;
+/**
+ * Where a component's API results and watch deliveries go. The handlers take the component's
+ * state, the time and the step's output as arguments, so a component keeps one handler object at
+ * module level: no closure per message (each costs an allocation, and under tsx a defineProperty
+ * naming it; the kubelets alone receive most of a cluster's API messages).
+ */
+export interface ApiEventHandlers<S> {
+  onResult(state: S, result: ApiResult, nowMs: number, out: Output): void;
+  onWatch(state: S, delivery: WatchDelivery, nowMs: number, out: Output): void;
 }
 
-export function routeApiEvent(client: ApiClientState, event: ApiClientEvent, nowMs: number, out: Output, handlers: ApiEventHandlers): void {
+export function routeApiEvent<S>(state: S, client: ApiClientState, event: ApiClientEvent, nowMs: number, out: Output, handlers: ApiEventHandlers<S>): void {
   switch (event.type) {
     case 'ApiResponse': {
       const r = onResponse(client, event, out, nowMs);
-      if (r) handlers.onResult(r);
+      if (r) handlers.onResult(state, r, nowMs, out);
       return;
     }
     case 'ApiWatch': {
       const d = onWatchMessage(client, event, out, nowMs);
-      if (d) handlers.onWatch(d);
+      if (d) handlers.onWatch(state, d, nowMs, out);
       return;
     }
     case 'ApiConnectionRefused':
-      return deliver(onConnectionRefused(client, event.reqId, out), handlers);
+      return deliver(state, onConnectionRefused(client, event.reqId, out), nowMs, out, handlers);
     case 'ApiRequestTimeout':
-      return deliver(onRequestTimeout(client, event.reqId, out), handlers);
+      return deliver(state, onRequestTimeout(client, event.reqId, out), nowMs, out, handlers);
     case 'ApiWatchBroken': {
       const d = onWatchBroken(client, event.reqId, out);
-      if (d) handlers.onWatch(d);
+      if (d) handlers.onWatch(state, d, nowMs, out);
       return;
     }
     case 'ApiConnectionCheck':
-      for (const d of onConnectionCheck(client, event.apiserver, event.incarnation, nowMs, out)) handlers.onWatch(d);
+      for (const d of onConnectionCheck(client, event.apiserver, event.incarnation, nowMs, out)) handlers.onWatch(state, d, nowMs, out);
       return;
     case 'ApiConnectionPong':
-      for (const d of onConnectionPong(client, event, out, nowMs)) handlers.onWatch(d);
+      for (const d of onConnectionPong(client, event, out, nowMs)) handlers.onWatch(state, d, nowMs, out);
       return;
     case 'ApiConnectionReset':
-      for (const d of onConnectionReset(client, event, out)) handlers.onWatch(d);
+      for (const d of onConnectionReset(client, event, out)) handlers.onWatch(state, d, nowMs, out);
       return;
   }
 }
 
-function deliver(r: ApiResult | WatchDelivery | null, handlers: ApiEventHandlers): void {
-  if (r && 'code' in r) handlers.onResult(r);
-  else if (r) handlers.onWatch(r);
+function deliver<S>(state: S, r: ApiResult | WatchDelivery | null, nowMs: number, out: Output, handlers: ApiEventHandlers<S>): void {
+  if (r && 'code' in r) handlers.onResult(state, r, nowMs, out);
+  else if (r) handlers.onWatch(state, r, nowMs, out);
 }

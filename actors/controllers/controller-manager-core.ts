@@ -1,7 +1,7 @@
 import { timestamp } from '../api/time.ts';
 import type { KubeObject } from '../api/protocol.ts';
 import { request, type ApiClientState, type ApiResult, type WatchDelivery } from '../client/api-client.ts';
-import { isApiClientEvent, routeApiEvent, type ApiClientEvent } from '../client/api-events.ts';
+import { isApiClientEvent, routeApiEvent, type ApiClientEvent, type ApiEventHandlers } from '../client/api-events.ts';
 import { onResult as informerResult, onRetry as informerRetry, onWatch as informerWatch, ownsTag, startInformer, stopInformer, type Delta } from '../client/informer.ts';
 import { DEFAULT_LEADER_ELECTION, newLeaderElection, onLeaseResult, ownsTag as leaseOwnsTag, tryAcquireOrRenew, type LeaderElectionState } from '../client/leader-election.ts';
 import { newOutput, type Output } from '../kernel/output.ts';
@@ -181,7 +181,7 @@ export type ControllerManagerEvent =
 export function step(s: ControllerManagerState, event: ControllerManagerEvent, nowMs: number): Output {
   const out = newOutput();
   if (isApiClientEvent(event)) {
-    routeApiEvent(s.client, event, nowMs, out, { onResult: (r) => onApiResult(s, r, nowMs, out), onWatch: (d) => onApiWatch(s, d, nowMs, out) });
+    routeApiEvent(s, s.client, event, nowMs, out, API_HANDLERS);
     return out;
   }
   switch (event.type) {
@@ -515,3 +515,5 @@ function postEvent(s: ControllerManagerState, c: Controller, e: EventAction, now
   };
   request(s.client, { verb: 'create', apiVersion: 'v1', resource: 'events', namespace, body }, 'kcm-event', out);
 }
+
+const API_HANDLERS: ApiEventHandlers<ControllerManagerState> = { onResult: onApiResult, onWatch: onApiWatch };

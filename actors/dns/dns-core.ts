@@ -1,5 +1,5 @@
 import { newApiClient, type ApiClientConfig, type ApiClientState, type ApiResult, type WatchDelivery } from '../client/api-client.ts';
-import { isApiClientEvent, routeApiEvent, type ApiClientEvent } from '../client/api-events.ts';
+import { isApiClientEvent, routeApiEvent, type ApiClientEvent, type ApiEventHandlers } from '../client/api-events.ts';
 import { newInformer, onResult as informerResult, onRetry as informerRetry, onWatch as informerWatch, ownsTag, startInformer, type InformerState } from '../client/informer.ts';
 import { coreMachine, startCore, type ComponentCore } from '../kernel/core-actor.ts';
 import { newOutput, type Output } from '../kernel/output.ts';
@@ -95,6 +95,11 @@ function serve(d: ClusterDnsState, input: DnsServe, out: Output): void {
   out.sends.push({ to: request.replyTo, msg: response });
 }
 
+const API_HANDLERS: ApiEventHandlers<ClusterDnsState> = {
+  onResult: (d, r, _nowMs, out) => onResult(d, r, out),
+  onWatch: (d, w, _nowMs, out) => onWatch(d, w, out),
+};
+
 export const clusterDnsCore: ComponentCore<ClusterDnsState, ClusterDnsInput, ClusterDnsPhase> = {
   id: 'cluster-dns',
   phases: ['idle', 'syncing', 'serving'],
@@ -103,7 +108,7 @@ export const clusterDnsCore: ComponentCore<ClusterDnsState, ClusterDnsInput, Clu
     const out = newOutput();
     const before = clusterDnsPhase(d);
     if (isApiClientEvent(input)) {
-      routeApiEvent(d.client, input, now, out, { onResult: (r) => onResult(d, r, out), onWatch: (w) => onWatch(d, w, out) });
+      routeApiEvent(d, d.client, input, now, out, API_HANDLERS);
     } else {
       switch (input.type) {
         case 'DnsServerPods':

@@ -1,5 +1,5 @@
 import { newApiClient, type ApiClientConfig, type ApiClientState, type ApiResult, type WatchDelivery } from '../client/api-client.ts';
-import { isApiClientEvent, routeApiEvent, type ApiClientEvent } from '../client/api-events.ts';
+import { isApiClientEvent, routeApiEvent, type ApiClientEvent, type ApiEventHandlers } from '../client/api-events.ts';
 import { newInformer, onResult as informerResult, onRetry as informerRetry, onWatch as informerWatch, ownsTag, startInformer, type InformerState } from '../client/informer.ts';
 import { coreMachine, startCore, type ComponentCore } from '../kernel/core-actor.ts';
 import { newOutput, type Output } from '../kernel/output.ts';
@@ -283,6 +283,8 @@ function onWatch(p: KubeProxyState, d: WatchDelivery, nowMs: number, out: Output
   }
 }
 
+const API_HANDLERS: ApiEventHandlers<KubeProxyState> = { onResult, onWatch };
+
 export const kubeProxyCore: ComponentCore<KubeProxyState, KubeProxyInput, 'syncing' | 'programmed'> = {
   id: 'kube-proxy',
   phases: ['syncing', 'programmed'],
@@ -291,7 +293,7 @@ export const kubeProxyCore: ComponentCore<KubeProxyState, KubeProxyInput, 'synci
   step(p, input, now) {
     const out = newOutput();
     if (isApiClientEvent(input)) {
-      routeApiEvent(p.client, input, now, out, { onResult: (r) => onResult(p, r, now, out), onWatch: (d) => onWatch(p, d, now, out) });
+      routeApiEvent(p, p.client, input, now, out, API_HANDLERS);
       return out;
     }
     if (isTrafficRequest(input)) {

@@ -1,8 +1,7 @@
 import { newApiClient, type ApiClientConfig } from '../client/api-client.ts';
 import { isApiClientEvent, routeApiEvent, type ApiClientEvent, type ApiEventHandlers } from '../client/api-events.ts';
-import type { ApiResult, WatchDelivery } from '../client/api-client.ts';
 import { coreMachine, startCore, type ComponentCore } from '../kernel/core-actor.ts';
-import { newOutput, type Output } from '../kernel/output.ts';
+import { newOutput } from '../kernel/output.ts';
 import type { HostEnv } from '../kernel/simulation.ts';
 import { newKubelet, onApiResult, onApiWatch, onInformerRetry, onLeaseTimer, onNodeStatusTimer, onPodStatusResync, onPodWake, onRegisterRetry, start, type KubeletState } from './kubelet-core.ts';
 import type { KubeletConfig } from './pod-worker.ts';
@@ -23,33 +22,7 @@ export type KubeletInput =
   | TrafficRequest
   | KubeletTrafficInput;
 
-/**
- * Where one kubelet's API answers and watch events go: one handler pair per kubelet, pointed at
- * the step in progress, instead of two new closures per message (tsx names each closure it makes,
- * an Object.defineProperty per call, and the kubelets receive most of a cluster's API messages).
- * A step never runs inside another step of the same kubelet, so one pair per kubelet suffices.
- */
-class KubeletApiHandlers implements ApiEventHandlers {
-  nowMs = 0;
-  out: Output = newOutput();
-  constructor(private readonly k: KubeletState) {}
-  onResult(result: ApiResult): void {
-    onApiResult(this.k, result, this.nowMs, this.out);
-  }
-  onWatch(delivery: WatchDelivery): void {
-    onApiWatch(this.k, delivery, this.nowMs, this.out);
-  }
-}
-
-const apiHandlers = new WeakMap<KubeletState, KubeletApiHandlers>();
-
-function apiHandlersFor(k: KubeletState, nowMs: number, out: Output): KubeletApiHandlers {
-  let h = apiHandlers.get(k);
-  if (h === undefined) apiHandlers.set(k, (h = new KubeletApiHandlers(k)));
-  h.nowMs = nowMs;
-  h.out = out;
-  return h;
-}
+const API_HANDLERS: ApiEventHandlers<KubeletState> = { onResult: onApiResult, onWatch: onApiWatch };
 
 /** The kubelet of one node as a component core: registering until its Node exists, then ready. */
 export const kubeletCore: ComponentCore<KubeletState, KubeletInput, 'registering' | 'ready'> = {
@@ -60,7 +33,7 @@ export const kubeletCore: ComponentCore<KubeletState, KubeletInput, 'registering
   step(k, input, now) {
     const out = newOutput();
     if (isApiClientEvent(input)) {
-      routeApiEvent(k.client, input, now, out, apiHandlersFor(k, now, out));
+      routeApiEvent(k, k.client, input, now, out, API_HANDLERS);
       return out;
     }
     if (isTrafficRequest(input)) {

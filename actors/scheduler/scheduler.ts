@@ -1,5 +1,5 @@
 import { newApiClient, type ApiClientConfig } from '../client/api-client.ts';
-import { isApiClientEvent, routeApiEvent, type ApiClientEvent } from '../client/api-events.ts';
+import { isApiClientEvent, routeApiEvent, type ApiClientEvent, type ApiEventHandlers } from '../client/api-events.ts';
 import { coreMachine, startCore, type ComponentCore } from '../kernel/core-actor.ts';
 import { newOutput } from '../kernel/output.ts';
 import type { HostEnv } from '../kernel/simulation.ts';
@@ -15,6 +15,8 @@ export type SchedulerInput =
   | { type: 'SchedulerCycle' };
 
 /** kube-scheduler as a component core: standby until it holds the Lease, then leading. */
+const API_HANDLERS: ApiEventHandlers<SchedulerState> = { onResult: onApiResult, onWatch: onApiWatch };
+
 export const schedulerCore: ComponentCore<SchedulerState, SchedulerInput, 'standby' | 'leading'> = {
   id: 'kube-scheduler',
   phases: ['standby', 'leading'],
@@ -23,7 +25,7 @@ export const schedulerCore: ComponentCore<SchedulerState, SchedulerInput, 'stand
   step(s, input, now) {
     const out = newOutput();
     if (isApiClientEvent(input)) {
-      routeApiEvent(s.client, input, now, out, { onResult: (r) => onApiResult(s, r, now, out), onWatch: (d) => onApiWatch(s, d, now, out) });
+      routeApiEvent(s, s.client, input, now, out, API_HANDLERS);
       return out;
     }
     switch (input.type) {

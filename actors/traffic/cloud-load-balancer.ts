@@ -1,5 +1,5 @@
 import { newApiClient, type ApiClientConfig, type ApiClientState } from '../client/api-client.ts';
-import { isApiClientEvent, routeApiEvent, type ApiClientEvent } from '../client/api-events.ts';
+import { isApiClientEvent, routeApiEvent, type ApiClientEvent, type ApiEventHandlers } from '../client/api-events.ts';
 import { newInformer, onResult as informerResult, onRetry as informerRetry, onWatch as informerWatch, startInformer, type InformerState } from '../client/informer.ts';
 import { coreMachine, startCore, type ComponentCore } from '../kernel/core-actor.ts';
 import { newOutput, type Output } from '../kernel/output.ts';
@@ -90,6 +90,11 @@ function forward(lb: CloudLoadBalancerState, req: TrafficRequest, out: Output): 
   out.sends.push({ to: kubeProxyHost(node), msg: req });
 }
 
+const API_HANDLERS: ApiEventHandlers<CloudLoadBalancerState> = {
+  onResult: (lb, r, _nowMs, out) => informerResult(lb.services, r, lb.client, out),
+  onWatch: (lb, d, _nowMs, out) => informerWatch(lb.services, d, lb.client, out),
+};
+
 export const cloudLoadBalancerCore: ComponentCore<CloudLoadBalancerState, Input, 'starting' | 'forwarding'> = {
   id: 'cloud-load-balancer',
   phases: ['starting', 'forwarding'],
@@ -98,7 +103,7 @@ export const cloudLoadBalancerCore: ComponentCore<CloudLoadBalancerState, Input,
   step(lb, input, nowMs) {
     const out = newOutput();
     if (isApiClientEvent(input)) {
-      routeApiEvent(lb.client, input, nowMs, out, { onResult: (r) => informerResult(lb.services, r, lb.client, out), onWatch: (d) => informerWatch(lb.services, d, lb.client, out) });
+      routeApiEvent(lb, lb.client, input, nowMs, out, API_HANDLERS);
       return out;
     }
     switch (input.type) {

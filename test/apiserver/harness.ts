@@ -218,7 +218,7 @@ export class TestClient {
       }
       case 'ApiRequestTimeout':
       case 'ApiConnectionCheck':
-        routeApiEvent(this.api, event, now, out, { onResult: (r) => this.onResult(r, now, out), onWatch: (d) => this.onDelivery(d, now, out) });
+        routeApiEvent(this, this.api, event, now, out, { onResult: (_c, r, n, o) => this.onResult(r, n, o), onWatch: (_c, d, n, o) => this.onDelivery(d, n, o) });
         break;
       case 'ApiResponse':
       case 'ApiWatch':
@@ -227,7 +227,7 @@ export class TestClient {
       case 'ApiConnectionPong':
       case 'ApiConnectionReset':
         this.received.push({ atMs: now, msg: event });
-        routeApiEvent(this.api, event, now, out, { onResult: (r) => this.onResult(r, now, out), onWatch: (d) => this.onDelivery(d, now, out) });
+        routeApiEvent(this, this.api, event, now, out, { onResult: (_c, r, n, o) => this.onResult(r, n, o), onWatch: (_c, d, n, o) => this.onDelivery(d, n, o) });
         break;
       case 'InformerRetry': {
         const inf = this.informers.get(event.informer);

@@ -1,4 +1,4 @@
-import { isPodReady } from '../../api/pod-ready.ts';
+import { isPodReady, podReadyCondition } from '../../api/pod-ready.ts';
 import type { ApiStatus, KubeObject } from '../../api/protocol.ts';
 import type { ApiResult } from '../../client/api-client.ts';
 import { objectKey } from '../../client/informer.ts';
@@ -50,7 +50,6 @@ interface PodLike {
   spec?: { nodeName?: string };
   status?: {
     phase?: string;
-    conditions?: { type: string; status: string; lastTransitionTime?: string | null }[];
     containerStatuses?: { restartCount?: number }[];
   };
 }
@@ -65,15 +64,11 @@ export function isPodActive(pod: KubeObject): boolean {
   return phase !== 'Succeeded' && phase !== 'Failed' && !pod.metadata?.deletionTimestamp;
 }
 
-function readyCondition(pod: KubeObject) {
-  return (pod as PodLike).status?.conditions?.find((c) => c.type === 'Ready');
-}
-
 export { isPodReady };
 
 /** Virtual ms of the Ready=True transition, or null. */
 export function podReadySinceMs(pod: KubeObject): number | null {
-  const c = readyCondition(pod);
+  const c = podReadyCondition(pod);
   if (c?.status !== 'True' || !c.lastTransitionTime) return null;
   const ms = parseTimestamp(c.lastTransitionTime);
   return Number.isNaN(ms) ? null : ms;
