@@ -1,6 +1,8 @@
 import { createActor, type ActorLogic, type ActorSystem } from 'xstate';
-import type { Output } from './output.ts';
+import type { QueuedEvent } from './event-queue.ts';
+import type { Output, TimerRequest } from './output.ts';
 import type { HostEnv, KernelEmitted } from './simulation.ts';
+import type { HostClock } from './virtual-clock.ts';
 
 /**
  * The one core contract and the one adapter that makes any core an XState actor.
@@ -13,8 +15,9 @@ import type { HostEnv, KernelEmitted } from './simulation.ts';
  * starting/syncing/ready, a kubelet's registering/ready).
  *
  * Nothing component-specific lives in the adapter: cores never see XState, and the actor logic
- * holds no component logic. Timers are XState delayed events with the core's explicit ids,
- * scheduled on the host's clock (so a crash cancels them all).
+ * holds no component logic. Timers are the actor's own: delayed self-events with the core's
+ * explicit ids, armed on the host's clock (a kernel event each) and cancelled when the actor
+ * stops (a crash).
  */
 export interface ComponentCore<State, Input extends { type: string }, Phase extends string = string> {
   /** Component id, e.g. `kube-scheduler`. */
@@ -32,9 +35,14 @@ interface CoreContext<State> {
   now: () => number;
 }
 
+interface CoreInput<State> extends CoreContext<State> {
+  clock: HostClock;
+}
+
 /** The context inside the actor: the core's, plus what its steps' deferred effects carry out (per actor, found without a lookup). */
 interface ActorContext<State> extends CoreContext<State> {
   readonly effects: Effects;
+  readonly timers: ActorTimers;
 }
 
 type AnyInput = { type: string };
@@ -59,6 +67,51 @@ interface Effects {
   run: () => void;
 }
 
+/**
+ * An actor's armed timers by the core's id, on the host's clock.
+ *
+ * XState's scheduler did this job for a price paid on nearly every request (each client arms and
+ * cancels a timeout per request): per timer a `Date.now()` for persistence kubesim never uses, a
+ * `${sessionId}.${id}` key, an entry in a dictionary-mode object and a closure; 7–9% of the CPU of
+ * a 2000-node run. Here a timer is one kernel event whose argument is the core's own
+ * `TimerRequest`, fired by one function per actor. Arming an id that is armed replaces it (XState
+ * left the old one running, no longer cancellable; no core arms an id twice — the fingerprints
+ * did not move).
+ */
+class ActorTimers {
+  private readonly armed = new Map<string, QueuedEvent>();
+  private readonly fire: (t: TimerRequest) => void;
+
+  constructor(
+    private readonly clock: HostClock,
+    deliver: (event: TimerRequest['event']) => void,
+  ) {
+    const armed = this.armed;
+    this.fire = (t) => {
+      armed.delete(t.id);
+      deliver(t.event);
+    };
+  }
+
+  arm(t: TimerRequest): void {
+    const previous = this.armed.get(t.id);
+    if (previous !== undefined) this.clock.cancelUntracked(previous);
+    this.armed.set(t.id, this.clock.afterUntracked(t.delayMs, this.fire, t));
+  }
+
+  cancel(id: string): void {
+    const handle = this.armed.get(id);
+    if (handle === undefined) return;
+    this.armed.delete(id);
+    this.clock.cancelUntracked(handle);
+  }
+
+  cancelAll(): void {
+    for (const handle of this.armed.values()) this.clock.cancelUntracked(handle);
+    this.armed.clear();
+  }
+}
+
 /** XState's own stop event: the actor is being stopped (a crash); the core never sees it. */
 const XSTATE_STOP = 'xstate.stop';
 
@@ -66,19 +119,22 @@ const XSTATE_STOP = 'xstate.stop';
  * Builds the actor logic of a core; one per core, reused by every host that runs it.
  *
  * It is XState v5 actor logic (`ActorLogic`: transition, initial snapshot, start), run by XState's
- * `createActor` — mailbox, observers, `emit`, and timers through the actor system's scheduler on
- * the host's clock — but not a state machine: a statechart interpreter cost about 2 µs per event
- * (macrostep, microstep, action resolution, a new snapshot per event) for a machine whose only
- * job was one wildcard transition running `step`. The effects are the machine's, in its order:
- * after the snapshot is set (XState's deferred effects), one `output` emit (traces, then sends),
- * then the cancels, then the timers as delayed self-events with the core's ids; the phase is the
- * snapshot's `value` (first phase until a step changes it, as the machine's state followed it).
+ * `createActor` — mailbox, observers, `emit` — but not a state machine: a statechart interpreter
+ * cost about 2 µs per event (macrostep, microstep, action resolution, a new snapshot per event)
+ * for a machine whose only job was one wildcard transition running `step`. The effects are the
+ * machine's, in its order: after the snapshot is set (XState's deferred effects), one `output`
+ * emit (traces, then sends), then the cancels, then the timers (ActorTimers) with the core's ids;
+ * the phase is the snapshot's `value` (first phase until a step changes it, as the machine's state
+ * followed it).
  */
 export function coreMachine<State, Input extends AnyInput, Phase extends string>(core: ComponentCore<State, Input, Phase>) {
   const boot = core.boot;
-  const logic: ActorLogic<CoreSnapshot<State, Phase>, Input, CoreContext<State>, ActorSystem<any>, KernelEmitted> = {
+  const logic: ActorLogic<CoreSnapshot<State, Phase>, Input, CoreInput<State>, ActorSystem<any>, KernelEmitted> = {
     config: core,
     getInitialSnapshot(scope, input) {
+      const self = scope.self;
+      // A timer's event is one the core armed for itself: one of its own inputs (Output is untyped in it).
+      const timers = new ActorTimers(input.clock, (event) => self.send(event as Input));
       const effects: Effects = {
         out: null,
         // Runs as XState's deferred effect of a step, after the new snapshot is in place.
@@ -86,21 +142,22 @@ export function coreMachine<State, Input extends AnyInput, Phase extends string>
           const out = effects.out!;
           effects.out = null;
           if (out.traces.length > 0 || out.sends.length > 0) scope.emit({ type: 'output', out });
-          const scheduler = scope.system.scheduler;
-          const self = scope.self;
-          for (const id of out.cancels) scheduler.cancel(self, id);
-          for (const t of out.timers) scheduler.schedule(self, self, t.event, t.delayMs, t.id);
+          for (const id of out.cancels) timers.cancel(id);
+          for (const t of out.timers) timers.arm(t);
         },
       };
-      const context: ActorContext<State> = { state: input.state, now: input.now, effects };
+      const context: ActorContext<State> = { state: input.state, now: input.now, effects, timers };
       return { status: 'active', output: undefined, error: undefined, value: core.phases[0], context, component: core.id };
     },
-    start(_snapshot, scope) {
-      if (boot) scope.system.scheduler.schedule(scope.self, scope.self, boot.event, 0, boot.id);
+    start(snapshot) {
+      if (boot) snapshot.context.timers.arm({ id: boot.id, delayMs: 0, event: boot.event });
     },
     transition(snapshot, event, scope) {
-      if (event.type === XSTATE_STOP) return { ...snapshot, status: 'stopped' };
       const context = snapshot.context;
+      if (event.type === XSTATE_STOP) {
+        context.timers.cancelAll();
+        return { ...snapshot, status: 'stopped' };
+      }
       const s = context.state;
       const before = core.phase(s);
       const out = core.step(s, event, context.now());
@@ -123,7 +180,7 @@ export function startCore<State, Input extends AnyInput, Phase extends string>(
   env: Pick<HostEnv<unknown>, 'clock' | 'now'>,
   state: State,
 ) {
-  return createActor(machine, { clock: env.clock, input: { state, now: env.now } });
+  return createActor(machine, { clock: env.clock, input: { state, now: env.now, clock: env.clock } });
 }
 
 /** The core state inside a running actor, for observation only (expectations, tables, tests). */

@@ -89,6 +89,18 @@ export class HostClock {
     this.pending.clear();
   }
 
+  /**
+   * A timer its caller keeps track of and cancels on a crash itself (an actor's own timers, see
+   * core-actor.ts), so `cancelAll` does not need it: no closure, no entry in `pending`.
+   */
+  afterUntracked<Arg>(delayMs: number, fire: (arg: Arg) => void, arg: Arg): QueuedEvent {
+    return this.clock.after(delayMs, fire, arg);
+  }
+
+  cancelUntracked(handle: QueuedEvent): void {
+    this.clock.cancel(handle);
+  }
+
   /** XState's Clock hook. */
   setTimeout = (fire: () => void, delayMs: number): QueuedEvent => this.after(delayMs, fire);
   clearTimeout = (handle: QueuedEvent | undefined): void => this.cancel(handle);

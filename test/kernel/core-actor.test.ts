@@ -2,7 +2,7 @@
  * The one core contract and its one adapter: a core's `step` output is carried out in order
  * (traces, sends, cancels, timers), the machine's state follows the core's phase, the boot event
  * is raised once per (re)start, timers are kernel events that a crash cancels, and a re-armed
- * timer id (cancel + arm in one step) fires once.
+ * timer id (cancel + arm in one step, or an arm alone) fires once.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -21,6 +21,7 @@ type CounterInput =
   | { type: 'Bump'; by: number }
   | { type: 'Fire'; label: string }
   | { type: 'Arm'; label: string; delayMs: number }
+  | { type: 'ArmAgain'; label: string; delayMs: number }
   | { type: 'Echo'; to: string };
 
 const counterCore: ComponentCore<CounterState, CounterInput, 'low' | 'high'> = {
@@ -42,6 +43,10 @@ const counterCore: ComponentCore<CounterState, CounterInput, 'low' | 'high'> = {
       case 'Arm':
         // Re-arming an id in one step: the cancel goes out before the new timer.
         out.cancels.push(`timer-${input.label}`);
+        out.timers.push({ id: `timer-${input.label}`, delayMs: input.delayMs, event: { type: 'Fire', label: input.label } });
+        break;
+      case 'ArmAgain':
+        // Arming an armed id without cancelling it first.
         out.timers.push({ id: `timer-${input.label}`, delayMs: input.delayMs, event: { type: 'Fire', label: input.label } });
         break;
       case 'Fire':
@@ -101,6 +106,19 @@ describe('the core actor adapter', { timeout: 30_000 }, () => {
     sim.runUntil(2_000);
     const fired = trace.filter((e) => e.kind === 'test.fired');
     assert.deepEqual(fired.map((e) => e.t), [600]);
+  });
+
+  it('arming an armed id without a cancel replaces it too: one timer per id, the later one', () => {
+    const { sim, trace } = world();
+    sim.runUntil(1);
+    sim.inject('a', { type: 'ArmAgain', label: 'z', delayMs: 500 } as { type: string });
+    sim.runUntil(100);
+    sim.inject('a', { type: 'ArmAgain', label: 'z', delayMs: 500 } as { type: string });
+    sim.runUntil(700);
+    // The id is free again after it fired: arming it now is a new timer, not a replacement.
+    sim.inject('a', { type: 'ArmAgain', label: 'z', delayMs: 50 } as { type: string });
+    sim.runUntil(2_000);
+    assert.deepEqual(trace.filter((e) => e.kind === 'test.fired').map((e) => e.t), [600, 750]);
   });
 
   it('a crash cancels the timers; a restart boots again from a fresh state', () => {
