@@ -161,12 +161,16 @@ export function coreMachine<State, Input extends AnyInput, Phase extends string>
       const s = context.state;
       const before = core.phase(s);
       const out = core.step(s, event, context.now());
-      const effects = context.effects;
-      if (out.traces.length > 0 || out.sends.length > 0 || out.cancels.length > 0 || out.timers.length > 0) {
-        effects.out = out;
-        scope.defer(effects.run);
-      }
       const after = core.phase(s);
+      if (out.traces.length > 0 || out.sends.length > 0 || out.cancels.length > 0 || out.timers.length > 0) {
+        const effects = context.effects;
+        effects.out = out;
+        // The effects run after the snapshot is in place (XState's deferred effects), so what they
+        // reach sees the phase the step moved to. When the phase is unchanged the snapshot is the
+        // same object, so running them now is the same, without a deferred closure per message.
+        if (after === before) effects.run();
+        else scope.defer(effects.run);
+      }
       return after === before ? snapshot : { ...snapshot, value: after };
     },
     getPersistedSnapshot: (snapshot) => snapshot,
