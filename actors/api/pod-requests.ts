@@ -26,36 +26,54 @@ export function amount(resource: Resource, q: string | number | undefined): numb
   }
 }
 
-function containerRequests(c: V1Container): Record<Resource, number> {
-  const req = (c.resources?.requests ?? {}) as Record<string, string | number>;
-  const lim = (c.resources?.limits ?? {}) as Record<string, string | number>;
-  // A limit without a request defaults the request (API defaulting).
-  const get = (r: Resource): number => amount(r, req[r] ?? lim[r]);
-  return { cpu: get('cpu'), memory: get('memory'), 'ephemeral-storage': get('ephemeral-storage') };
+/** A container's request for `resource`; a limit without a request defaults the request (API defaulting). */
+function containerRequest(c: V1Container, resource: Resource): number {
+  const requests = c.resources?.requests as Record<string, string | number> | undefined;
+  const limits = c.resources?.limits as Record<string, string | number> | undefined;
+  return amount(resource, requests?.[resource] ?? limits?.[resource]);
 }
 
-/** `resourcehelper.PodRequests`. */
+/**
+ * `resourcehelper.PodRequests`. Called for every pod on every kubelet node-status tick and every
+ * apiserver pod write, so it sums in locals: no record per container, no closure.
+ */
 export function podRequests(pod: V1Pod): PodRequests {
-  const total: Record<Resource, number> = { cpu: 0, memory: 0, 'ephemeral-storage': 0 };
+  let cpu = 0;
+  let memory = 0;
+  let ephemeral = 0;
   for (const c of pod.spec?.containers ?? []) {
-    const r = containerRequests(c);
-    for (const k of RESOURCES) total[k] += r[k];
+    cpu += containerRequest(c, 'cpu');
+    memory += containerRequest(c, 'memory');
+    ephemeral += containerRequest(c, 'ephemeral-storage');
   }
-  const sidecars: Record<Resource, number> = { cpu: 0, memory: 0, 'ephemeral-storage': 0 };
-  const initMax: Record<Resource, number> = { cpu: 0, memory: 0, 'ephemeral-storage': 0 };
+  // Sidecars (restartPolicy Always) keep running beside the init containers after them.
+  let sidecarCpu = 0;
+  let sidecarMemory = 0;
+  let sidecarEphemeral = 0;
+  let initCpu = 0;
+  let initMemory = 0;
+  let initEphemeral = 0;
   for (const c of pod.spec?.initContainers ?? []) {
-    const r = containerRequests(c);
-    for (const k of RESOURCES) {
-      if (c.restartPolicy === 'Always') {
-        sidecars[k] += r[k];
-        initMax[k] = Math.max(initMax[k], sidecars[k]);
-      } else {
-        initMax[k] = Math.max(initMax[k], sidecars[k] + r[k]);
-      }
+    const rCpu = containerRequest(c, 'cpu');
+    const rMemory = containerRequest(c, 'memory');
+    const rEphemeral = containerRequest(c, 'ephemeral-storage');
+    if (c.restartPolicy === 'Always') {
+      sidecarCpu += rCpu;
+      sidecarMemory += rMemory;
+      sidecarEphemeral += rEphemeral;
+      initCpu = Math.max(initCpu, sidecarCpu);
+      initMemory = Math.max(initMemory, sidecarMemory);
+      initEphemeral = Math.max(initEphemeral, sidecarEphemeral);
+    } else {
+      initCpu = Math.max(initCpu, sidecarCpu + rCpu);
+      initMemory = Math.max(initMemory, sidecarMemory + rMemory);
+      initEphemeral = Math.max(initEphemeral, sidecarEphemeral + rEphemeral);
     }
   }
-  const overhead = (pod.spec?.overhead ?? {}) as Record<string, string | number>;
-  const out = {} as Record<Resource, number>;
-  for (const k of RESOURCES) out[k] = Math.max(total[k] + sidecars[k], initMax[k]) + amount(k, overhead[k]);
-  return { cpuMilli: out.cpu, memoryBytes: out.memory, ephemeralBytes: out['ephemeral-storage'] };
+  const overhead = pod.spec?.overhead as Record<string, string | number> | undefined;
+  return {
+    cpuMilli: Math.max(cpu + sidecarCpu, initCpu) + amount('cpu', overhead?.['cpu']),
+    memoryBytes: Math.max(memory + sidecarMemory, initMemory) + amount('memory', overhead?.['memory']),
+    ephemeralBytes: Math.max(ephemeral + sidecarEphemeral, initEphemeral) + amount('ephemeral-storage', overhead?.['ephemeral-storage']),
+  };
 }

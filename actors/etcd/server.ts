@@ -282,6 +282,7 @@ function respond(out: Output, m: MemberState, to: { from?: string; client?: stri
 function flush(m: MemberState): Output {
   const r = m.raft;
   const out = emptyOutput();
+  const appliedBefore = m.disk.applied;
   const changes = takeChanges(r);
   const s = r.storage;
   if (changes.role && (m.traced.role !== r.role || m.traced.term !== s.term)) {
@@ -305,12 +306,19 @@ function flush(m: MemberState): Output {
   for (const msg of r.msgs) out.sends.push({ to: msg.to, msg, datagram: true });
   r.msgs = [];
   applyCommitted(m, out);
+  let confirmed = false;
   for (const rs of r.readStates) {
     const read = m.reads.get(rs.context);
-    if (read) read.index = rs.index;
+    if (read) {
+      read.index = rs.index;
+      confirmed = true;
+    }
   }
   r.readStates = [];
-  answerReads(m, out);
+  // A pending read becomes answerable only when its index is confirmed or the applied index moves:
+  // otherwise none is (each answerReads leaves only reads unconfirmed or ahead of applied), and
+  // walking every pending read on every Raft message cost a scan per message.
+  if (confirmed || m.disk.applied !== appliedBefore) answerReads(m, out);
   return out;
 }
 
@@ -418,11 +426,14 @@ function resultBody(result: MvccApplyResult, revision: number): ResponseBody {
 
 function answerReads(m: MemberState, out: Output): void {
   if (m.reads.size === 0) return;
-  for (const [id, read] of m.reads) {
-    if (read.index === null || read.index > m.disk.applied) continue;
+  const applied = m.disk.applied;
+  // forEach, not for-of over entries: no [id, read] pair per pending read. Deleting the entry
+  // being visited is allowed, and insertion order keeps the answers in request order.
+  m.reads.forEach((read, id) => {
+    if (read.index === null || read.index > applied) return;
     m.reads.delete(id);
     respond(out, m, read, readLocal(m, read.op));
-  }
+  });
 }
 
 /**

@@ -120,8 +120,19 @@ export interface NetworkHooks {
   incarnationOf?(host: string): number;
 }
 
-/** An ordered message and the incarnations of its ends when it was sent (its connection). */
+/** One direction between two hosts for ordered messages: made once per link, so a message builds no key. */
+interface OrderedLink {
+  readonly from: string;
+  readonly to: string;
+  /** linkKey(from, to): the key of `held`. */
+  readonly key: string;
+  /** The latest arrival time of an ordered message on the link (streams keep their order). */
+  arrivalMs: number;
+}
+
+/** An ordered message and the incarnations of its ends when it was sent (its connection); the data of its arrival event. */
 interface StreamMessage {
+  link: OrderedLink;
   msg: Message;
   fromIncarnation: number;
   toIncarnation: number;
@@ -169,8 +180,8 @@ export class Network {
   private cuts = new Set<string>();
   private isolated = new Set<string>();
   private faultCount = 0;
-  /** Per link, the latest arrival time of an ordered message (streams keep their order). */
-  private readonly orderedArrivalMs = new Map<string, number>();
+  /** Ordered links by sender, then receiver. */
+  private readonly orderedLinks = new Map<string, Map<string, OrderedLink>>();
   /** Per link, the ordered messages a partition holds (see HeldLink). */
   private readonly held = new Map<string, HeldLink>();
   private drainGenerations = 0;
@@ -181,6 +192,8 @@ export class Network {
   messagesDelivered = 0;
   /** Every unordered message's arrival event calls this one function with its InFlight. */
   private readonly arriveInFlight = (m: InFlight): void => this.arrive(m.from, m.to, m.msg);
+  /** Every ordered message's arrival event calls this one function with its StreamMessage. */
+  private readonly arriveStream = (s: StreamMessage): void => this.arriveOrdered(s.link.from, s.link.to, s.link.key, s);
 
   constructor(
     private readonly clock: VirtualClock,
@@ -253,13 +266,13 @@ export class Network {
     let delayMs = this.rng.int(this.options.latencyMsMin, this.options.latencyMsMax + 1) + extraDelayMs;
     if (this.rng.chance(o.reorderProbability)) delayMs += this.rng.int(1, o.reorderDelayMsMax + 1);
     if (isOrdered(msg)) {
-      const key = linkKey(from, to);
-      const atMs = Math.max(this.clock.now() + delayMs, this.orderedArrivalMs.get(key) ?? 0);
-      this.orderedArrivalMs.set(key, atMs);
+      const link = this.orderedLink(from, to);
+      const atMs = Math.max(this.clock.now() + delayMs, link.arrivalMs);
+      link.arrivalMs = atMs;
       delayMs = atMs - this.clock.now();
       const incarnationOf = this.hooks.incarnationOf;
-      const stream: StreamMessage = { msg, fromIncarnation: incarnationOf?.(from) ?? 0, toIncarnation: incarnationOf?.(to) ?? 0 };
-      this.clock.after(delayMs, () => this.arriveOrdered(from, to, key, stream));
+      const stream: StreamMessage = { link, msg, fromIncarnation: incarnationOf?.(from) ?? 0, toIncarnation: incarnationOf?.(to) ?? 0 };
+      this.clock.after(delayMs, this.arriveStream, stream);
       return;
     }
     const inFlight: InFlight = { from, to, msg };
@@ -333,6 +346,14 @@ export class Network {
     const reason = this.hooks.deliver(from, to, msg);
     if (reason) this.hooks.dropped(from, to, msg, reason);
     else this.messagesDelivered++;
+  }
+
+  private orderedLink(from: string, to: string): OrderedLink {
+    let byReceiver = this.orderedLinks.get(from);
+    if (byReceiver === undefined) this.orderedLinks.set(from, (byReceiver = new Map()));
+    let link = byReceiver.get(to);
+    if (link === undefined) byReceiver.set(to, (link = { from, to, key: linkKey(from, to), arrivalMs: 0 }));
+    return link;
   }
 
   /** An ordered message reaches the cut (held), the back of held data (held), or its receiver. */

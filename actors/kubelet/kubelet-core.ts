@@ -14,7 +14,7 @@ import { podServiceEnv, type EnvVar } from './service-env.ts';
 import { isDnsServerPod } from './serve.ts';
 import { noteDnsPods } from './traffic.ts';
 import { failedMountMessage, isClaimBound, podClaimVolumes, VOLUME_MOUNT_TIMEOUT_MS, VOLUME_POLL_MS } from './volumes.ts';
-import { allocatePodIP, nextPodIpSlot, nodeAllocatable, nodeInternalIP, nodeObject, nodeStatus, POD_IPS_PER_NODE, type NodeConditionJson, type NodeParams } from './status.ts';
+import { allocatePodIP, nextPodIpSlot, nodeAllocatable, nodeInternalIP, nodeMemoryPressure, nodeObject, nodeStatus, nodeStatusChangeKey, POD_IPS_PER_NODE, type NodeConditionJson, type NodeParams } from './status.ts';
 
 /**
  * The kubelet: registers its Node, creates its Lease at start-up (retrying with backoff while the
@@ -83,7 +83,8 @@ export interface KubeletState {
   /** The last ensure-lease backoff sleep; the next failure doubles it (up to 7 s). */
   leaseRetryMs: number;
   lastConditions: NodeConditionJson[];
-  lastPostedStatusJson: string;
+  /** nodeStatusChangeKey of the status last posted; '' when none was, or its post failed. */
+  lastPostedStatusKey: string;
   lastStatusPostMs: number;
   usedIpSlots: Set<number>;
   /** The pod IP slot handed out last (host-local IPAM's last_reserved_ip); -1 before the first. */
@@ -109,7 +110,7 @@ export function newKubelet(params: NodeParams, client: ApiClientState, config: K
     leaseInFlight: false,
     leaseRetryMs: LEASE_RETRY_INITIAL_MS,
     lastConditions: [],
-    lastPostedStatusJson: '',
+    lastPostedStatusKey: '',
     lastStatusPostMs: -Infinity,
     usedIpSlots: new Set(),
     lastIpSlot: -1,
@@ -194,22 +195,30 @@ export function onNodeStatusTimer(k: KubeletState, nowMs: number, out: Output): 
  */
 function apiNodeDisagrees(k: KubeletState): boolean {
   if (k.lastConditions.length === 0) return false;
-  const apiNode = [...k.node.store.values()][0] as { status?: { conditions?: { type: string; status: string }[] } } | undefined;
+  const apiNode = k.node.store.values().next().value as { status?: { conditions?: { type: string; status: string }[] } } | undefined;
   if (!apiNode) return false;
-  const api = new Map((apiNode.status?.conditions ?? []).map((c) => [c.type, c.status]));
-  return k.lastConditions.some((c) => api.get(c.type) !== c.status);
+  const api = apiNode.status?.conditions ?? [];
+  return k.lastConditions.some((c) => apiConditionStatus(api, c.type) !== c.status);
+}
+
+/** The status of the last condition of `type` (as a map built from the list would keep it). */
+function apiConditionStatus(conditions: readonly { type: string; status: string }[], type: string): string | undefined {
+  for (let i = conditions.length - 1; i >= 0; i--) if (conditions[i]!.type === type) return conditions[i]!.status;
+  return undefined;
 }
 
 function postNodeStatus(k: KubeletState, nowMs: number, out: Output, force: boolean): void {
   if (!k.registered) return;
-  const pods = [...k.workers.values()].map((w) => w.pod);
-  const status = nodeStatus(k.params, pods, nowMs, { previous: k.lastConditions, images: k.images });
-  // Heartbeat times change every time: compare without them.
-  const comparable = JSON.stringify({ ...status, conditions: status.conditions.map((c) => ({ ...c, lastHeartbeatTime: '' })) });
-  const changed = comparable !== k.lastPostedStatusJson;
+  const pods: V1Pod[] = [];
+  for (const w of k.workers.values()) pods.push(w.pod);
+  // Heartbeat times change every time: compare without them (nodeStatusChangeKey), and build the
+  // whole status only to post it.
+  const key = nodeStatusChangeKey(k.params, nodeMemoryPressure(k.params, pods), nowMs, k.images);
+  const changed = key !== k.lastPostedStatusKey;
   if (!force && !changed && nowMs - k.lastStatusPostMs < NODE_STATUS_REPORT_MS) return;
+  const status = nodeStatus(k.params, pods, nowMs, { previous: k.lastConditions, images: k.images });
   k.lastConditions = status.conditions;
-  k.lastPostedStatusJson = comparable;
+  k.lastPostedStatusKey = key;
   k.lastStatusPostMs = nowMs;
   request(k.client, { verb: 'patch', patchType: 'merge', apiVersion: 'v1', resource: 'nodes', name: k.params.name, subresource: 'status', body: { status } as unknown as KubeObject }, 'node-status', out);
 }
@@ -250,7 +259,7 @@ export function onApiResult(k: KubeletState, result: ApiResult, nowMs: number, o
       }
       return onLeaseResult(k, result, out);
     case 'node-status':
-      if (result.code !== 200) k.lastPostedStatusJson = '';
+      if (result.code !== 200) k.lastPostedStatusKey = '';
       return;
     case 'pod-status':
       return onPodStatusResult(k, detail ?? '', result, out);

@@ -493,13 +493,10 @@ export interface NodeStatusOptions {
   images?: ImageCacheState;
 }
 
-/**
- * The node status the kubelet posts at `nowMs` (`lastHeartbeatTime` = now). `pods` are the pods
- * on the node: a simple usage model counts the memory requested by the non-terminal ones, and
- * MemoryPressure turns True when what is left of capacity falls below the hard eviction threshold.
- */
-export function nodeStatus(params: NodeParams, pods: readonly V1Pod[], nowMs: number, options: NodeStatusOptions = {}): NodeStatusJson {
-  const { capacity, allocatable } = nodeResources(params);
+/** Whether the node is under memory pressure: a simple usage model counts the memory requested by the non-terminal pods. */
+export function nodeMemoryPressure(params: NodeParams, pods: readonly V1Pod[]): boolean {
+  if (params.pressure?.memory === true) return true;
+  const { capacity } = nodeResources(params);
   const evictMem = quantityOr('memory', params.evictionHard?.memoryAvailable ?? '100Mi');
   let usedMemory = 0;
   for (const p of pods) {
@@ -507,13 +504,63 @@ export function nodeStatus(params: NodeParams, pods: readonly V1Pod[], nowMs: nu
     if (phase === 'Succeeded' || phase === 'Failed') continue;
     usedMemory += podRequests(p).memoryBytes;
   }
-  const memoryPressure = params.pressure?.memory === true || capacity.memoryBytes - usedMemory < evictMem;
+  return capacity.memoryBytes - usedMemory < evictMem;
+}
+
+type NodeConditionValue = Pick<NodeConditionJson, 'type' | 'status' | 'reason' | 'message'>;
+
+const MEMORY_PRESSURE: Readonly<Record<'True' | 'False', NodeConditionValue>> = {
+  True: { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available' },
+  False: { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
+};
+const DISK_PRESSURE: Readonly<Record<'True' | 'False', NodeConditionValue>> = {
+  True: { type: 'DiskPressure', status: 'True', reason: 'KubeletHasDiskPressure', message: 'kubelet has disk pressure' },
+  False: { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure' },
+};
+const PID_PRESSURE: Readonly<Record<'True' | 'False', NodeConditionValue>> = {
+  True: { type: 'PIDPressure', status: 'True', reason: 'KubeletHasInsufficientPID', message: 'kubelet has insufficient PID available' },
+  False: { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available' },
+};
+const READY: NodeConditionValue = { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' };
+
+/** The node's four conditions without their times, in the order the kubelet posts them. */
+function nodeConditionValues(params: NodeParams, memoryPressure: boolean): NodeConditionValue[] {
+  return [
+    MEMORY_PRESSURE[memoryPressure ? 'True' : 'False'],
+    DISK_PRESSURE[params.pressure?.disk ? 'True' : 'False'],
+    PID_PRESSURE[params.pressure?.pid ? 'True' : 'False'],
+    params.notReadyMessage !== undefined ? { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: params.notReadyMessage } : READY,
+  ];
+}
+
+/**
+ * What tells one node status from another for the same `params`, heartbeat times aside: the
+ * conditions (type, status, reason, message) and the image list. The rest of the status is a
+ * function of `params` alone, and a condition's lastTransitionTime is the previous one's while its
+ * status is unchanged — so, against the conditions last posted, two statuses with the same key
+ * differ only in their heartbeat times. The kubelet computes this every 10 s and builds the whole
+ * status only when it posts (on a change, or every 5 min); building and serialising the whole
+ * status to compare it cost ~4% of a 2000-node run.
+ */
+export function nodeStatusChangeKey(params: NodeParams, memoryPressure: boolean, nowMs: number, images?: ImageCacheState): string {
+  let key = '';
+  for (const c of nodeConditionValues(params, memoryPressure)) key += `${c.type}=${c.status}/${c.reason}/${c.message};`;
+  if (images !== undefined) for (const i of nodeImageList(images, nowMs)) key += `|${i.names.join(',')}@${i.sizeBytes}`;
+  return key;
+}
+
+/**
+ * The node status the kubelet posts at `nowMs` (`lastHeartbeatTime` = now). `pods` are the pods
+ * on the node, for MemoryPressure (`nodeMemoryPressure`).
+ */
+export function nodeStatus(params: NodeParams, pods: readonly V1Pod[], nowMs: number, options: NodeStatusOptions = {}): NodeStatusJson {
+  const { capacity, allocatable } = nodeResources(params);
   const now = timestamp(nowMs);
-  const prev = new Map((options.previous ?? []).map((c) => [c.type, c]));
-  const condition = (type: NodeConditionJson['type'], status: ConditionStatus, reason: string, message: string): NodeConditionJson => {
-    const p = prev.get(type);
+  const previous = options.previous ?? [];
+  const conditions = nodeConditionValues(params, nodeMemoryPressure(params, pods)).map(({ type, status, reason, message }): NodeConditionJson => {
+    const p = previous.find((c) => c.type === type);
     return { type, status, lastHeartbeatTime: now, lastTransitionTime: p !== undefined && p.status === status ? p.lastTransitionTime : now, reason, message };
-  };
+  });
   const identity = nodeIdentity(params.name, params.bootCount ?? 0);
   const out: NodeStatusJson = {
     capacity: {
@@ -532,20 +579,7 @@ export function nodeStatus(params: NodeParams, pods: readonly V1Pod[], nowMs: nu
       memory: ki(allocatable.memoryBytes),
       pods: String(allocatable.pods),
     },
-    conditions: [
-      memoryPressure
-        ? condition('MemoryPressure', 'True', 'KubeletHasInsufficientMemory', 'kubelet has insufficient memory available')
-        : condition('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
-      params.pressure?.disk
-        ? condition('DiskPressure', 'True', 'KubeletHasDiskPressure', 'kubelet has disk pressure')
-        : condition('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
-      params.pressure?.pid
-        ? condition('PIDPressure', 'True', 'KubeletHasInsufficientPID', 'kubelet has insufficient PID available')
-        : condition('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
-      params.notReadyMessage !== undefined
-        ? condition('Ready', 'False', 'KubeletNotReady', params.notReadyMessage)
-        : condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
-    ],
+    conditions,
     addresses: [
       { type: 'InternalIP', address: nodeInternalIP(params) },
       { type: 'Hostname', address: params.name },

@@ -18,6 +18,8 @@ test('cloneJson gives what structuredClone gives for JSON data, and shares nothi
       const copy = cloneJson(value);
       assert.deepStrictEqual(copy, structuredClone(value));
       assert.deepStrictEqual(Object.keys(copy ?? {}), Object.keys(structuredClone(value) ?? {}), 'key order');
+      // Stored objects are this JSON: the order of keys at every depth (integer-like keys first) is kept.
+      assert.equal(JSON.stringify(copy), JSON.stringify(value), 'key order at every depth');
       const mine = containers(copy);
       for (const c of containers(value)) assert.ok(!mine.has(c), 'the copy shares a container with its input');
     }),
@@ -32,6 +34,17 @@ test('cloneJson keeps undefined values and an own __proto__ key, as structuredCl
   assert.equal(Object.getPrototypeOf(copy), Object.prototype, 'and does not become the prototype');
   assert.equal((copy as { polluted?: unknown }).polluted, undefined);
   assert.ok('gone' in copy && copy.gone === undefined);
+});
+
+test('cloneJson copies own keys only, even when Object.prototype has an enumerable one', () => {
+  Object.defineProperty(Object.prototype, 'inheritedKey', { value: 1, enumerable: true, configurable: true });
+  try {
+    const copy = cloneJson({ a: { b: 1 } });
+    assert.deepStrictEqual(Object.keys(copy), ['a']);
+    assert.deepStrictEqual(Object.keys(copy.a), ['b']);
+  } finally {
+    delete (Object.prototype as { inheritedKey?: unknown }).inheritedKey;
+  }
 });
 
 test('cloneJson hands non-JSON values and cycles to structuredClone', () => {

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { drivePod } from '../../actors/kubelet/driver.ts';
 import { newImageCache, planImagePull } from '../../actors/kubelet/images.ts';
 import { newPodRuntimeState, step } from '../../actors/kubelet/pod-worker.ts';
-import { allocatePodIP, nextPodIpSlot, nodeAllocatable, nodeObject, nodePodCIDR, nodeStatus, podPhase, qosClass, type NodeParams } from '../../actors/kubelet/status.ts';
+import { allocatePodIP, nextPodIpSlot, nodeAllocatable, nodeMemoryPressure, nodeObject, nodePodCIDR, nodeStatus, nodeStatusChangeKey, podPhase, qosClass, type NodeParams } from '../../actors/kubelet/status.ts';
 import { kpod } from '../../actors/kubelet/testing.ts';
 
 test('the first status: Pending, the kubelet conditions in order, waiting ContainerCreating', () => {
@@ -180,6 +181,42 @@ test('memory pressure from the memory the node’s pods request; node images', (
   assert.equal(nodeStatus(params, done, 0).conditions[0]!.status, 'False');
   const images = planImagePull(newImageCache(), 'nginx:1.25', 'IfNotPresent', 0).cache;
   assert.deepEqual(nodeStatus(params, [], 5000, { images }).images, [{ names: ['docker.io/library/nginx:1.25'], sizeBytes: 70_000_000 }]);
+});
+
+test('the node status change key decides a post exactly as comparing whole statuses without heartbeat times', () => {
+  // The comparison the kubelet made before: the whole status as JSON, heartbeat times blanked.
+  const comparable = (st: ReturnType<typeof nodeStatus>): string => JSON.stringify({ ...st, conditions: st.conditions.map((c) => ({ ...c, lastHeartbeatTime: '' })) });
+  const step = fc.record({
+    memoryMi: fc.constantFrom(0, 500, 8000, 15_900),
+    done: fc.boolean(),
+    pull: fc.option(fc.constantFrom('nginx:1.25', 'busybox:1.36', 'redis:7'), { nil: undefined }),
+    postFails: fc.boolean(),
+  });
+  fc.assert(
+    fc.property(fc.record({ disk: fc.boolean(), notReady: fc.boolean() }), fc.array(step, { minLength: 1, maxLength: 25 }), (fixed, steps) => {
+      const p: NodeParams = { ...params, pressure: { disk: fixed.disk }, ...(fixed.notReady && { notReadyMessage: 'runtime down' }) };
+      let images = newImageCache();
+      let lastConditions = nodeStatus(p, [], 0).conditions;
+      let lastJson = comparable(nodeStatus(p, [], 0, { images }));
+      let lastKey = nodeStatusChangeKey(p, false, 0, images);
+      steps.forEach((s, i) => {
+        const nowMs = 10_000 * (i + 1);
+        if (s.pull !== undefined) images = planImagePull(images, s.pull, 'IfNotPresent', nowMs).cache;
+        const pod = kpod('a').container('c').requests({ memory: `${s.memoryMi}Mi` });
+        const pods = [(s.done ? pod.phase('Succeeded') : pod).obj()];
+        const status = nodeStatus(p, pods, nowMs, { previous: lastConditions, images });
+        const key = nodeStatusChangeKey(p, nodeMemoryPressure(p, pods), nowMs, images);
+        assert.equal(key !== lastKey, comparable(status) !== lastJson, `step ${i}: the key and the whole status disagree on a change`);
+        if (key !== lastKey) {
+          lastConditions = status.conditions;
+          // A failed post forgets what was posted, so the next tick posts again.
+          lastJson = s.postFails ? '' : comparable(status);
+          lastKey = s.postFails ? '' : key;
+        }
+      });
+    }),
+    { numRuns: 300 },
+  );
 });
 
 test('a new pod gets the next free IP after the last one handed out, so a freed address is not reused at once', () => {

@@ -137,7 +137,6 @@ export function tryUpdateNodeHealth(
   const conditions = node.status?.conditions ?? [];
   const currentReady = readyOf(conditions);
   const creation = node.metadata?.creationTimestamp ?? timestamp(nowMs);
-  const creationMs = timeMs(creation, nowMs);
   let health: NodeHealth | undefined = previous ? { ...previous } : undefined;
   let gracePeriodMs: number;
   let observedReady: NodeConditionJson;
@@ -146,7 +145,11 @@ export function tryUpdateNodeHealth(
     observedReady = { type: 'Ready', status: 'Unknown', lastHeartbeatTime: creation, lastTransitionTime: creation };
     gracePeriodMs = config.startupGracePeriodMs;
     if (health) health.savedReady = null;
-    else health = { probeMs: creationMs, readyTransitionMs: creationMs, savedReady: null, leaseRenewMs: null };
+    else {
+      // Parsed only here, not on every pass over every node.
+      const creationMs = timeMs(creation, nowMs);
+      health = { probeMs: creationMs, readyTransitionMs: creationMs, savedReady: null, leaseRenewMs: null };
+    }
   } else {
     observedReady = { ...currentReady };
     gracePeriodMs = config.gracePeriodMs;
@@ -249,27 +252,46 @@ export interface TaintChange {
 
 const sameTaint = (a: TaintJson, b: TaintJson): boolean => a.key === b.key && a.effect === b.effect;
 
-/** The taints the node should carry, or null when it carries them already. */
+/** Adds the taint `key:effect` to `wanted` unless it is there already. */
+function want(wanted: TaintJson[], key: string, effect: string): void {
+  for (const w of wanted) if (w.key === key && w.effect === effect) return;
+  wanted.push({ key, effect });
+}
+
+/** The taints this controller manages: condition NoSchedule taints, and its NoExecute ones once it has decided. */
+function managedTaint(t: TaintJson, noExecute: NoExecuteTaint | undefined): boolean {
+  return (
+    (t.effect === 'NoSchedule' && (t.key === TAINT_NODE_UNSCHEDULABLE || CONDITION_TAINT_KEYS.has(t.key))) ||
+    (noExecute !== undefined && t.effect === 'NoExecute' && (t.key === TAINT_NODE_UNREACHABLE || t.key === TAINT_NODE_NOT_READY))
+  );
+}
+
+/**
+ * The taints the node should carry, or null when it carries them already. Runs for every node on
+ * every monitor pass (5 s), so it makes no closures and builds its lists only for a change.
+ */
 export function reconcileNodeTaints(node: NodeJson, noExecute: NoExecuteTaint | undefined, nowMs: number): TaintChange | null {
   const taints = node.spec?.taints ?? [];
   const wanted: TaintJson[] = [];
-  const want = (t: TaintJson): void => {
-    if (!wanted.some((w) => sameTaint(w, t))) wanted.push(t);
-  };
   for (const c of node.status?.conditions ?? []) {
     const key = NO_SCHEDULE_BY_CONDITION[c.type]?.[c.status];
-    if (key) want({ key, effect: 'NoSchedule' });
+    if (key) want(wanted, key, 'NoSchedule');
   }
-  if (node.spec?.unschedulable) want({ key: TAINT_NODE_UNSCHEDULABLE, effect: 'NoSchedule' });
-  const managed = (t: TaintJson): boolean =>
-    (t.effect === 'NoSchedule' && (t.key === TAINT_NODE_UNSCHEDULABLE || CONDITION_TAINT_KEYS.has(t.key))) ||
-    (noExecute !== undefined && t.effect === 'NoExecute' && (t.key === TAINT_NODE_UNREACHABLE || t.key === TAINT_NODE_NOT_READY));
-  if (noExecute === 'unreachable') want({ key: TAINT_NODE_UNREACHABLE, effect: 'NoExecute' });
-  if (noExecute === 'not-ready') want({ key: TAINT_NODE_NOT_READY, effect: 'NoExecute' });
-  const removed = taints.filter((t) => managed(t) && !wanted.some((w) => sameTaint(w, t)));
-  const added = wanted.filter((w) => !taints.some((t) => sameTaint(t, w))).map((t) => ({ ...t, timeAdded: timestamp(nowMs) }));
-  if (added.length === 0 && removed.length === 0) return null;
-  return { taints: [...taints.filter((t) => !removed.includes(t)), ...added], added, removed };
+  if (node.spec?.unschedulable) want(wanted, TAINT_NODE_UNSCHEDULABLE, 'NoSchedule');
+  if (noExecute === 'unreachable') want(wanted, TAINT_NODE_UNREACHABLE, 'NoExecute');
+  if (noExecute === 'not-ready') want(wanted, TAINT_NODE_NOT_READY, 'NoExecute');
+  let removed: TaintJson[] | null = null;
+  for (const t of taints) {
+    if (managedTaint(t, noExecute) && !wanted.some((w) => sameTaint(w, t))) (removed ??= []).push(t);
+  }
+  let added: TaintJson[] | null = null;
+  for (const w of wanted) {
+    if (!taints.some((t) => sameTaint(t, w))) (added ??= []).push({ ...w, timeAdded: timestamp(nowMs) });
+  }
+  if (added === null && removed === null) return null;
+  const gone = removed ?? [];
+  const kept = taints.filter((t) => !gone.includes(t));
+  return { taints: [...kept, ...(added ?? [])], added: added ?? [], removed: gone };
 }
 
 export interface PodConditionJson {
