@@ -64,6 +64,19 @@ export class AppliedIdWindow {
     }
   }
 
+  /** True when the window holds exactly `ids[i]` applied at `indexes[i]`, oldest first (what `entries` would give). */
+  holdsExactly(ids: readonly string[], indexes: readonly number[]): boolean {
+    if (ids.length !== indexes.length || ids.length !== this.appliedAt.size) return false;
+    let at = 0;
+    for (let i = this.head; i < this.ids.length; i++) {
+      const id = this.ids[i]!;
+      if (this.appliedAt.get(id) !== this.indexes[i]) continue;
+      if (id !== ids[at] || this.indexes[i] !== indexes[at]) return false;
+      at++;
+    }
+    return at === ids.length;
+  }
+
   /** The ids held and the index of each, oldest first (what a snapshot keeps). */
   entries(): { ids: string[]; indexes: number[] } {
     const out = { ids: [] as string[], indexes: [] as number[] };

@@ -332,6 +332,40 @@ export function cloneStore(store: MvccStore): MvccStore {
   return { revision: store.revision, compactRevision: store.compactRevision, keyChunks, byKey, events: store.events.slice() };
 }
 
+/**
+ * True when `a` and `b` hold the same state: the same revisions, the same key histories (in the
+ * same chunks) and the same events, compared field by field, not by identity. Members that
+ * applied the same entries hold equal stores made of their own objects; a raft snapshot made by
+ * one of them can then stand for every one (server.ts, snapshotDataAt).
+ */
+export function sameStore(a: MvccStore, b: MvccStore): boolean {
+  if (a.revision !== b.revision || a.compactRevision !== b.compactRevision) return false;
+  if (a.keyChunks.length !== b.keyChunks.length || a.events.length !== b.events.length) return false;
+  for (let c = 0; c < a.keyChunks.length; c++) {
+    const chunkA = a.keyChunks[c]!;
+    const chunkB = b.keyChunks[c]!;
+    if (chunkA.length !== chunkB.length) return false;
+    for (let h = 0; h < chunkA.length; h++) {
+      const revisionsA = chunkA[h]!.revisions;
+      const revisionsB = chunkB[h]!.revisions;
+      if (chunkA[h]!.key !== chunkB[h]!.key || revisionsA.length !== revisionsB.length) return false;
+      for (let r = 0; r < revisionsA.length; r++) if (!sameKeyValue(revisionsA[r]!, revisionsB[r]!)) return false;
+    }
+  }
+  for (let e = 0; e < a.events.length; e++) {
+    const eventA = a.events[e]!;
+    const eventB = b.events[e]!;
+    if (eventA === eventB) continue;
+    if (eventA.type !== eventB.type || eventA.revision !== eventB.revision || !sameKeyValue(eventA.kv, eventB.kv)) return false;
+    if (eventA.prevKv === undefined ? eventB.prevKv !== undefined : eventB.prevKv === undefined || !sameKeyValue(eventA.prevKv, eventB.prevKv)) return false;
+  }
+  return true;
+}
+
+function sameKeyValue(a: KeyValue, b: KeyValue): boolean {
+  return a === b || (a.key === b.key && a.value === b.value && a.createRevision === b.createRevision && a.modRevision === b.modRevision && a.version === b.version);
+}
+
 /** How much history the store retains, so tests and metrics can see compaction free memory. */
 export function historySize(store: MvccStore): { keys: number; keyRevisions: number; events: number } {
   let keys = 0;
