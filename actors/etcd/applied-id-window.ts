@@ -94,16 +94,20 @@ export class AppliedIdWindow {
 
   /** The ids held and the index of each, oldest first (what a snapshot keeps). */
   entries(): { ids: string[]; indexes: number[] } {
-    const out = { ids: [] as string[], indexes: [] as number[] };
+    // Made at their size (a snapshot keeps them a whole cycle; pushed arrays kept a third more slots).
+    const ids = new Array<string>(this.appliedAt.size);
+    const indexes = new Array<number>(this.appliedAt.size);
+    let at = 0;
     for (let i = 0; i < this.count; i++) {
       const slot = (this.head + i) & this.mask;
       const id = this.queueIds[slot]!;
       const index = this.queueIndexes[slot]!;
       if (this.appliedAt.get(id) !== index) continue;
-      out.ids.push(id);
-      out.indexes.push(index);
+      ids[at] = id;
+      indexes[at] = index;
+      at++;
     }
-    return out;
+    return { ids, indexes };
   }
 
   /** Twice the ring, the queue moved to its start in order. */

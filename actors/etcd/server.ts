@@ -358,7 +358,7 @@ function maybeSnapshot(m: MemberState, out: Output): void {
   const snapshotIndex = s.snapshot?.index ?? 0;
   if (disk.applied - snapshotIndex <= m.options.snapshotCount) return;
   // appliedIds holds the duplicate window only (forgotten before every apply).
-  createSnapshot(s, disk.applied, snapshotDataAt(entryAt(s, disk.applied), disk.store, disk.appliedIds));
+  createSnapshot(s, disk.applied, snapshotDataAt(s, disk.applied, disk.store, disk.appliedIds));
   const compactTo = disk.applied - m.options.snapshotCatchUpEntries;
   if (compactTo > 0 && compact(s, compactTo)) {
     out.traces.push({ kind: 'raft.compact', fields: { member: m.name, index: compactTo, term: s.compactedTerm } });

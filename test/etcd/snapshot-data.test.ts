@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { cloneStore, compact, createStore, deleteRange, put, sameStore, txn, type MvccStore } from '../../actors/etcd/mvcc.ts';
 import { AppliedIdWindow } from '../../actors/etcd/applied-id-window.ts';
 import { snapshotDataAt } from '../../actors/etcd/snapshot-data.ts';
-import type { Entry } from '../../actors/etcd/raft/types.ts';
+import type { Entry, RaftStorage } from '../../actors/etcd/raft/types.ts';
 
 type Op =
   | { kind: 'put'; key: string; value: string }
@@ -94,21 +94,42 @@ test("the window's holdsExactly agrees with its entries, stale queue slots skipp
 });
 
 test('members with the same state at the same entry share one snapshot data object; any difference gets its own', () => {
-  const entry: Entry = { index: 9, term: 2, id: 'c#1', data: null };
+  const entries: Entry[] = Array.from({ length: 12 }, (_, i) => ({ index: i + 1, term: 2, id: `c#${i + 1}`, data: null }));
+  const logOf = (held: Entry[]): RaftStorage => ({ term: 2, vote: null, commit: held.length, compactedIndex: 0, compactedTerm: 0, entries: held, snapshot: null });
+  const log = logOf(entries);
   const ops: Op[] = [{ kind: 'put', key: '/a', value: 'x' }, { kind: 'put', key: '/b', value: 'y' }, { kind: 'delete', key: '/a', prefix: false }];
   const windowOf = (ids: string[]): AppliedIdWindow => AppliedIdWindow.of(ids, ids.map((_, i) => i + 1));
-  const first = snapshotDataAt(entry, storeOf(ops), windowOf(['c#0', 'c#1']));
-  const second = snapshotDataAt(entry, storeOf(ops), windowOf(['c#0', 'c#1']));
+  const first = snapshotDataAt(log, 9, storeOf(ops), windowOf(['c#0', 'c#1']));
+  const second = snapshotDataAt(log, 9, storeOf(ops), windowOf(['c#0', 'c#1']));
   assert.equal(second, first, 'an equal member takes the data made first');
   assert.ok(sameStore(first.store, storeOf(ops)) && isDeepStrictEqual(first.appliedIds, ['c#0', 'c#1']), 'the data is the state');
 
-  const otherStore = snapshotDataAt(entry, storeOf(ops.slice(0, 2)), windowOf(['c#0', 'c#1']));
+  const otherStore = snapshotDataAt(log, 9, storeOf(ops.slice(0, 2)), windowOf(['c#0', 'c#1']));
   assert.notEqual(otherStore, first, 'another store');
   assert.ok(sameStore(otherStore.store, storeOf(ops.slice(0, 2))), 'its own store');
-  const otherWindow = snapshotDataAt(entry, storeOf(ops), windowOf(['c#0', 'c#2']));
+  const otherWindow = snapshotDataAt(log, 9, storeOf(ops), windowOf(['c#0', 'c#2']));
   assert.notEqual(otherWindow, first, 'another window');
   assert.deepEqual(otherWindow.appliedIds, ['c#0', 'c#2']);
-  const sameIndexOtherEntry = snapshotDataAt({ ...entry }, storeOf(ops), windowOf(['c#0', 'c#1']));
-  assert.notEqual(sameIndexOtherEntry, first, 'another entry object (another run) shares nothing');
-  assert.notEqual(snapshotDataAt(undefined, storeOf(ops), windowOf(['c#0', 'c#1'])), first, 'no entry, nothing shared');
+  const otherRun = snapshotDataAt(logOf(entries.map((e) => ({ ...e }))), 9, storeOf(ops), windowOf(['c#0', 'c#1']));
+  assert.notEqual(otherRun, first, 'other entry objects (another run) share nothing');
+});
+
+test("a member snapshotting a few entries later keeps its own data, but takes the earlier data's equal records", () => {
+  const entries: Entry[] = Array.from({ length: 100 }, (_, i) => ({ index: i + 1, term: 2, id: `c#${i + 1}`, data: null }));
+  const log: RaftStorage = { term: 2, vote: null, commit: 100, compactedIndex: 0, compactedTerm: 0, entries, snapshot: null };
+  const ops: Op[] = [{ kind: 'put', key: '/a', value: 'x' }, { kind: 'put', key: '/b', value: 'y' }, { kind: 'put', key: '/a', value: 'z' }, { kind: 'compact', behind: 1 }, { kind: 'put', key: '/c', value: 'x' }];
+  const window = AppliedIdWindow.of(['c#1'], [1]);
+  const earlier = snapshotDataAt(log, 30, storeOf(ops), window);
+  const laterStore = storeOf([...ops, { kind: 'put', key: '/b', value: 'w' }]);
+  const later = snapshotDataAt(log, 32, laterStore, window);
+  assert.notEqual(later, earlier);
+  assert.ok(sameStore(later.store, laterStore), 'the later data is its own state');
+  const earlierRecords = new Set<object>([...earlier.store.events, ...earlier.store.keyChunks.flat().flatMap((h) => h.revisions)]);
+  const laterEvents = later.store.events;
+  assert.ok(laterEvents.slice(0, -1).every((e) => earlierRecords.has(e)), 'the events both hold are the earlier objects');
+  assert.ok(!earlierRecords.has(laterEvents.at(-1)!), 'the newer write is its own');
+  assert.ok(later.store.byKey.get('/a')!.revisions.every((kv) => earlierRecords.has(kv)), "an unchanged key's revisions are the earlier objects");
+  const divergent = storeOf([...ops.slice(0, -1), { kind: 'put', key: '/c', value: 'y' }]);
+  assert.ok(sameStore(snapshotDataAt(log, 34, divergent, window).store, divergent), 'a record that differs at the same revision is never taken');
+  assert.equal(snapshotDataAt(log, 34 + 64, storeOf(ops), window).store.events[0] === earlier.store.events[0], false, 'nothing is taken from 64 entries back or farther');
 });
