@@ -350,7 +350,8 @@ function applyCommitted(m: MemberState, out: Output): void {
  * etcd's triggerSnapshot (server/etcdserver/server.go): once more than snapshotCount entries
  * were applied since the last snapshot, snapshot the backend at the applied index and compact
  * the raft log to snapshotCatchUpEntries behind it. Every member does this on its own, at the
- * same indexes unless it restored a snapshot.
+ * end of an apply batch, so within a few entries of the others unless it restored a snapshot;
+ * members at the same entry share one snapshot data object (snapshot-data.ts).
  */
 function maybeSnapshot(m: MemberState, out: Output): void {
   const disk = m.disk;
