@@ -318,18 +318,75 @@ export function watchEvents(store: MvccStore, request: WatchRequest): WatchRespo
 
 /**
  * A copy that shares nothing mutable with `store` (its KeyValues and events are frozen, so they
- * are shared): a raft snapshot of the backend, or a member's backend restored from one.
+ * are shared): a raft snapshot of the backend, or a member's backend restored from one. With
+ * `recordsOf`, a store that may hold equal records (another member's snapshot a few entries
+ * away), each KeyValue and event equal field by field to one of `recordsOf` is taken from it: the
+ * copy reads the same, and records that only snapshots still hold after the next MVCC compaction
+ * are held once, not once per member.
  */
-export function cloneStore(store: MvccStore): MvccStore {
+export function cloneStore(store: MvccStore, recordsOf?: MvccStore): MvccStore {
   const byKey = new Map<string, KeyHistory>();
   const keyChunks = store.keyChunks.map((chunk) =>
     chunk.map((history) => {
-      const copy = { key: history.key, revisions: history.revisions.slice() };
+      const other = recordsOf?.byKey.get(history.key);
+      const revisions = other === undefined ? history.revisions.slice() : history.revisions.map((kv) => equalRevisionIn(other.revisions, kv));
+      const copy = { key: history.key, revisions };
       byKey.set(copy.key, copy);
       return copy;
     }),
   );
-  return { revision: store.revision, compactRevision: store.compactRevision, keyChunks, byKey, events: store.events.slice() };
+  const events = recordsOf === undefined ? store.events.slice() : store.events.map((event) => equalEventIn(recordsOf.events, event));
+  return { revision: store.revision, compactRevision: store.compactRevision, keyChunks, byKey, events };
+}
+
+/** The revision of `revisions` equal to `kv`, else `kv`. */
+function equalRevisionIn(revisions: readonly KeyValue[], kv: KeyValue): KeyValue {
+  const other = revisions[lastAtOrBefore(revisions, kv.modRevision)];
+  return other !== undefined && sameKeyValue(other, kv) ? other : kv;
+}
+
+/** The event of `events` (revision-ordered) equal to `event`, else `event`. */
+function equalEventIn(events: readonly WatchEvent[], event: WatchEvent): WatchEvent {
+  for (let i = firstEventAtOrAfter(events, event.revision); i < events.length && events[i]!.revision === event.revision; i++) {
+    if (sameEvent(events[i]!, event)) return events[i]!;
+  }
+  return event;
+}
+
+/**
+ * True when `a` and `b` hold the same state: the same revisions, the same key histories (in the
+ * same chunks) and the same events, compared field by field, not by identity. Members that
+ * applied the same entries hold equal stores made of their own objects; a raft snapshot made by
+ * one of them can then stand for every one (server.ts, snapshotDataAt).
+ */
+export function sameStore(a: MvccStore, b: MvccStore): boolean {
+  if (a.revision !== b.revision || a.compactRevision !== b.compactRevision) return false;
+  if (a.keyChunks.length !== b.keyChunks.length || a.events.length !== b.events.length) return false;
+  for (let c = 0; c < a.keyChunks.length; c++) {
+    const chunkA = a.keyChunks[c]!;
+    const chunkB = b.keyChunks[c]!;
+    if (chunkA.length !== chunkB.length) return false;
+    for (let h = 0; h < chunkA.length; h++) {
+      const revisionsA = chunkA[h]!.revisions;
+      const revisionsB = chunkB[h]!.revisions;
+      if (chunkA[h]!.key !== chunkB[h]!.key || revisionsA.length !== revisionsB.length) return false;
+      for (let r = 0; r < revisionsA.length; r++) if (!sameKeyValue(revisionsA[r]!, revisionsB[r]!)) return false;
+    }
+  }
+  for (let e = 0; e < a.events.length; e++) {
+    if (!sameEvent(a.events[e]!, b.events[e]!)) return false;
+  }
+  return true;
+}
+
+function sameEvent(a: WatchEvent, b: WatchEvent): boolean {
+  if (a === b) return true;
+  if (a.type !== b.type || a.revision !== b.revision || !sameKeyValue(a.kv, b.kv)) return false;
+  return a.prevKv === undefined ? b.prevKv === undefined : b.prevKv !== undefined && sameKeyValue(a.prevKv, b.prevKv);
+}
+
+function sameKeyValue(a: KeyValue, b: KeyValue): boolean {
+  return a === b || (a.key === b.key && a.value === b.value && a.createRevision === b.createRevision && a.modRevision === b.modRevision && a.version === b.version);
 }
 
 /** How much history the store retains, so tests and metrics can see compaction free memory. */

@@ -32,6 +32,7 @@ import type { RaftConfig, RaftMessage, RaftStorage, Snapshot } from './raft/type
 import { newOutput, type Output } from '../kernel/output.ts';
 import { entryOf, packCommand, unpackCommand, type EntryPayload } from './entry-payload.ts';
 import { AppliedIdWindow } from './applied-id-window.ts';
+import { snapshotDataAt, type EtcdSnapshotData } from './snapshot-data.ts';
 
 /**
  * An etcd member's server logic around its Raft core: answers clients, applies committed entries
@@ -60,18 +61,7 @@ export function newDisk(): EtcdDisk {
   };
 }
 
-/**
- * What a member's raft snapshot holds: the backend as of the snapshot's index (etcd sends its
- * whole bbolt file, server/etcdserver/snapshot_merge.go) and the duplicate-detection window, so a
- * member restored from it skips exactly the entries every other member skips. Never mutated.
- */
-export interface EtcdSnapshotData {
-  readonly store: MvccStore;
-  /** The duplicate window: `appliedIds[i]` was applied at `appliedAt[i]`, oldest first (two flat arrays: a pair per id cost 9 times more). */
-  readonly appliedIds: readonly string[];
-  readonly appliedAt: readonly number[];
-}
-
+export type { EtcdSnapshotData } from './snapshot-data.ts';
 
 /** Watch serving limits and periods (etcd's defaults where etcd has one). */
 export interface ServerOptions {
@@ -368,7 +358,8 @@ function applyCommitted(m: MemberState, out: Output): void {
  * etcd's triggerSnapshot (server/etcdserver/server.go): once more than snapshotCount entries
  * were applied since the last snapshot, snapshot the backend at the applied index and compact
  * the raft log to snapshotCatchUpEntries behind it. Every member does this on its own, at the
- * same indexes unless it restored a snapshot.
+ * end of an apply batch, so within a few entries of the others unless it restored a snapshot;
+ * members at the same entry share one snapshot data object (snapshot-data.ts).
  */
 function maybeSnapshot(m: MemberState, out: Output): void {
   const disk = m.disk;
@@ -376,9 +367,7 @@ function maybeSnapshot(m: MemberState, out: Output): void {
   const snapshotIndex = s.snapshot?.index ?? 0;
   if (disk.applied - snapshotIndex <= m.options.snapshotCount) return;
   // appliedIds holds the duplicate window only (forgotten before every apply).
-  const window = disk.appliedIds.entries();
-  const data: EtcdSnapshotData = { store: cloneStore(disk.store), appliedIds: window.ids, appliedAt: window.indexes };
-  createSnapshot(s, disk.applied, data);
+  createSnapshot(s, disk.applied, snapshotDataAt(s, disk.applied, disk.store, disk.appliedIds));
   const compactTo = disk.applied - m.options.snapshotCatchUpEntries;
   if (compactTo > 0 && compact(s, compactTo)) {
     out.traces.push({ kind: 'raft.compact', fields: { member: m.name, index: compactTo, term: s.compactedTerm } });

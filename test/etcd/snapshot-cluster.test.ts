@@ -12,7 +12,7 @@ import { invoke, newClient, type ClientState, type Completion, type Invoke } fro
 import { handleClientInbound, type ClientInbound } from '../../actors/etcd/client.ts';
 import { addEtcdGroup, DEFAULT_ETCD_GROUP, memberStateOf } from '../../actors/etcd/member.ts';
 import { historySize, range } from '../../actors/etcd/mvcc.ts';
-import type { EtcdDisk } from '../../actors/etcd/server.ts';
+import type { EtcdDisk, EtcdSnapshotData } from '../../actors/etcd/server.ts';
 import { lastIndex } from '../../actors/etcd/raft/log.ts';
 import { coreMachine, startCore, type ComponentCore } from '../../actors/kernel/core-actor.ts';
 import { Simulation } from '../../actors/kernel/simulation.ts';
@@ -167,6 +167,20 @@ describe('raft snapshots in a simulated 3-member cluster', () => {
       restores += k.trace.filter((e) => e.kind === 'raft.snapshot').length;
     }
     assert.ok(restores > 0, 'some member was restored from a snapshot');
+  });
+
+  it('members snapshotting the same state at the same index hold one snapshot data object, not a copy each', () => {
+    const k = cluster('snap-shared');
+    k.writeBetween(2_000, 12_000, 20);
+    k.sim.runUntil(12_500);
+    assert.deepEqual(k.violations, []);
+    const snapshots = MEMBERS.map((n) => k.disk(n).raft.snapshot!);
+    assert.ok(snapshots.every((s) => s !== null && s.index === snapshots[0]!.index), `all at one index: ${snapshots.map((s) => s?.index)}`);
+    const data = snapshots.map((s) => s.data as EtcdSnapshotData);
+    assert.ok(data.every((d) => d === data[0]), 'one data object for all members');
+    assert.ok(data[0]!.store.revision > 1 && data[0]!.appliedIds.length === 11, `the data holds the store and the window (its 10 entries and the one applied): ${data[0]!.appliedIds.length}`);
+    // Each member's live store is still its own, and moved past the snapshot's.
+    assert.ok(MEMBERS.every((n) => k.disk(n).store !== data[0]!.store && k.disk(n).store.revision >= data[0]!.store.revision));
   });
 
   it('the checkers keep bounded state as the logs compact', () => {
