@@ -9,7 +9,7 @@ import type { Healthz, HealthzOk } from './vip-core.ts';
 
 /** kube-apiserver's own timers. */
 type OwnTimer =
-  | { type: 'ApiServerRequestTimeout'; client: string; reqId: number }
+  | { type: 'ApiServerRequestDeadline' }
   | { type: 'ApiServerRelist'; resource: string }
   | { type: 'ApiServerCacheWait' }
   | { type: 'ApiServerWatchTimeout'; client: string; reqId: number }
@@ -63,8 +63,8 @@ export const apiServerCore: ComponentCore<ApiServerHostState, ApiServerInput, 's
           core.sink.sends.push({ to: input.from, msg: ok });
           return;
         }
-        case 'ApiServerRequestTimeout':
-          return core.onRequestTimeout(input.client, input.reqId);
+        case 'ApiServerRequestDeadline':
+          return core.onRequestDeadline();
         case 'ApiServerRelist':
           return core.onRelistTimer(input.resource);
         case 'ApiServerCacheWait':

@@ -24,11 +24,11 @@ describe('informer: stopInformer', () => {
     const c = client();
     const inf = newInformer({ name: 'pods', apiVersion: 'v1', resource: 'pods' });
     const out = newOutput();
-    startInformer(inf, c, out);
+    startInformer(inf, c, out, 0);
     const list = sent(out)[0]!;
     const result = listAnswer(c, list.reqId, [pod('a'), pod('b')], out);
     assert.ok(result);
-    onResult(inf, result, c, out);
+    onResult(inf, result, c, out, 0);
     const watchReqId = inf.watchReqId!;
     assert.equal(c.watches.has(watchReqId), true);
 
@@ -43,7 +43,7 @@ describe('informer: stopInformer', () => {
     assert.ok(stop.cancels.includes(retryTimerId(inf)));
 
     const again = newOutput();
-    startInformer(inf, c, again);
+    startInformer(inf, c, again, 0);
     assert.deepEqual(sent(again).map((m) => `${m.verb} ${m.options?.resourceVersion}`), ['list 0']);
   });
 
@@ -51,7 +51,7 @@ describe('informer: stopInformer', () => {
     const c = client();
     const inf = newInformer({ name: 'pods', apiVersion: 'v1', resource: 'pods' });
     const out = newOutput();
-    startInformer(inf, c, out);
+    startInformer(inf, c, out, 0);
     const list = sent(out)[0]!;
     const stop = newOutput();
     stopInformer(inf, c, stop);
