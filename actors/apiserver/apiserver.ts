@@ -41,11 +41,11 @@ export const apiServerCore: ComponentCore<ApiServerHostState, ApiServerInput, 's
   phases: ['starting', 'syncing', 'ready'],
   boot: { event: { type: 'ApiServerStart' }, id: 'apiserver-start' },
   phase: ({ core }) => core.phase,
-  step({ core, port }, input) {
+  step({ core, port }, input, nowMs) {
     // The core's callbacks (etcd completions continue a request) all write to this step's output.
     return core.run(() => {
       if (isEtcdInbound(input)) {
-        port.absorb(handleClientInbound(port.client, input));
+        port.absorb(handleClientInbound(port.client, input, nowMs));
         return;
       }
       switch (input.type) {
@@ -102,7 +102,7 @@ export function newApiServerHostState(env: Pick<HostEnv<null>, 'name' | 'incarna
   });
   let core: ApiServerCore | null = null;
   // etcd dedupes writes by (client, reqId): a new incarnation must not reuse the previous one's ids.
-  const port = new EtcdClientPort(client, () => core!.sink, (env.incarnation - 1) * 1_000_000_000 + 1);
+  const port = new EtcdClientPort(client, () => core!.sink, env.now, (env.incarnation - 1) * 1_000_000_000 + 1);
   core = new ApiServerCore({ ...options.config, name: env.name, incarnation: env.incarnation }, port, env.rng.fork(`apiserver#${env.incarnation}`), env.now);
   return { core, port };
 }

@@ -64,12 +64,14 @@ export function addDeadline<Key>(q: DeadlineQueue<Key>, key: Key, dueMs: number)
 }
 
 /**
- * The timer fired at `nowMs` (it is no longer armed): the next entry due by then, or undefined
- * when none is. The owner checks each key is still live before timing it out, and calls this
- * until undefined, so a timeout that ends another request (or adds one) is seen by the next call.
+ * The timer fired at `nowMs`: the next entry due by then, or undefined when none is. The owner
+ * checks each key is still live before timing it out, and calls this until undefined, so a
+ * timeout that ends another request (or adds one) is seen by the next call; then `nextDeadline`.
+ * Until then the queue counts the timer as armed at `nowMs`, so a request added by a timeout
+ * does not arm a second one.
  */
 export function takeDue<Key>(q: DeadlineQueue<Key>, nowMs: number): Key | undefined {
-  q.armedAtMs = null;
+  q.armedAtMs = nowMs;
   const head = q.head;
   if (head === q.keys.length || q.dueMs[head]! > nowMs) return undefined;
   const key = q.keys[head]!;

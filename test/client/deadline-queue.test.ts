@@ -127,6 +127,15 @@ describe('deadline queue', () => {
     assert.equal(q.armedAtMs, null);
   });
 
+  it('a request sent by a timeout (a retry) while the timer fires arms no second timer: the re-arm covers it', () => {
+    const q = newDeadlineQueue<string>();
+    addDeadline(q, 'a', 100);
+    assert.equal(takeDue(q, 100), 'a');
+    assert.equal(addDeadline(q, 'retry', 200), false, 'the firing timer is re-armed after the loop');
+    assert.equal(takeDue(q, 100), undefined);
+    assert.equal(nextDeadline(q, null, () => true), 200);
+  });
+
   it('keeps its arrays short: entries already taken are dropped as the queue moves on', () => {
     const q = newDeadlineQueue<number>();
     const none = () => false;
