@@ -38,9 +38,13 @@ describe('apiserver: request timeout timers', () => {
     assert.deepEqual(asked.timers.filter((t) => t.id.startsWith('apiserver-request-')).map((t) => [t.id, t.delayMs]), [['apiserver-request-deadlines', 60_000]]);
     const early = core.run(() => core.onRequestDeadline());
     assert.equal(early.sends.length, 0, 'not due yet: nothing times out');
-    h.runFor(60_000);
+    // The core alone from here (its actor stopped, so nothing else answers or times out the probe).
+    h.sim.crash(h.apiservers[0]!);
+    h.runFor(59_999);
+    assert.equal(core.run(() => core.onRequestDeadline()).sends.length, 0, 'not due 1 ms before its deadline');
+    h.runFor(1);
     const timeout = core.run(() => core.onRequestDeadline());
     const answers = timeout.sends.filter((s) => s.to === 'probe').map((s) => s.msg as { reqId?: number; code?: number });
-    assert.deepEqual(answers.map((m) => [m.reqId, m.code]), [[3, 504]], 'still in flight at its deadline: 504');
+    assert.deepEqual(answers.map((m) => [m.reqId, m.code]), [[3, 504]], 'still in flight at its deadline, 60 s after it arrived: 504');
   });
 });
