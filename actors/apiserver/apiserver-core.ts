@@ -10,6 +10,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 // resourcehelper.PodRequests, the kubelet's admission arithmetic: one source for a pod's requests.
 import { podRequests } from '../api/pod-requests.ts';
 import { newOutput, type Output } from '../kernel/output.ts';
+import { addDeadline, newDeadlineQueue, nextDeadline, takeDue } from '../client/deadline-queue.ts';
 import { ERR_COMPACTED, type KeyValue, type WatchEvent } from '../etcd/mvcc.ts';
 import type { Rng } from '../kernel/rng.ts';
 import { isFailure, type EtcdFailure, type EtcdPort } from './etcd-port.ts';
@@ -439,9 +440,12 @@ export class ApiServerCore {
     if (!this.ready && req.verb !== 'get' && req.verb !== 'list') {
       return this.respond(req, 503, serviceUnavailable('the apiserver is starting: its watch caches are not synced yet'));
     }
-    this.out.timers.push({ id: requestTimerId(req), delayMs: this.config.requestTimeoutMs, event: { type: 'ApiServerRequestTimeout', client: req.from, reqId: req.reqId } });
+    const key = requestKey(req);
+    const nowMs = this.now();
+    const dueMs = nowMs + this.config.requestTimeoutMs;
+    if (addDeadline(this.requestDeadlines, key, dueMs)) this.armRequestDeadline(dueMs, nowMs);
     const pending = { req, info, namespace, user };
-    this.inFlight.set(requestKey(req), req);
+    this.inFlight.set(key, req);
     switch (req.verb) {
       case 'get':
         return this.get(pending);
@@ -464,12 +468,32 @@ export class ApiServerCore {
     }
   }
 
+  /** Requests by requestKey, until answered or timed out. */
   private readonly inFlight = new Map<string, ApiRequest>();
+  /**
+   * Their deadlines (by requestKey) behind one timer, REQUEST_DEADLINE_TIMER_ID: an answered
+   * request's entry is skipped when it comes up. A key reused by a restarted client times out at
+   * the earlier deadline, as the per-request timer sharing its id did.
+   */
+  private readonly requestDeadlines = newDeadlineQueue<string>();
 
-  onRequestTimeout(client: string, reqId: number): void {
-    const req = this.inFlight.get(`${client}#${reqId}`);
+  private armRequestDeadline(dueMs: number, nowMs: number): void {
+    this.out.timers.push({ id: REQUEST_DEADLINE_TIMER_ID, delayMs: dueMs - nowMs, event: { type: 'ApiServerRequestDeadline' } });
+  }
+
+  /** The request-deadline timer fired: every request due by now that is still in flight fails with 504, in arrival order. */
+  onRequestDeadline(): void {
+    const nowMs = this.now();
+    const q = this.requestDeadlines;
+    for (let key = takeDue(q, nowMs); key !== undefined; key = takeDue(q, nowMs)) this.onRequestTimeout(key);
+    const atMs = nextDeadline(q, this.inFlight, isInFlight);
+    if (atMs !== null) this.armRequestDeadline(atMs, nowMs);
+  }
+
+  private onRequestTimeout(key: string): void {
+    const req = this.inFlight.get(key);
     if (!req) return;
-    this.inFlight.delete(`${client}#${reqId}`);
+    this.inFlight.delete(key);
     this.parkedRemove(req);
     this.sendResponse(req, 504, timeout());
   }
@@ -481,18 +505,20 @@ export class ApiServerCore {
   }
 
   /**
-   * The request is no longer in flight: its timeout is disarmed. A request answered in the step
-   * that received it (a list from the cache, an established watch) drops the timer from this
-   * step's output instead: a cancel in the same output runs before the timer is armed, so the
-   * timer would stay armed and wake the apiserver 60 s later for nothing.
+   * The request is no longer in flight: its deadline's entry will be skipped (no timer to cancel).
+   * When this step armed the deadline timer (a list served from the cache, an established watch,
+   * on an idle apiserver), it is re-aimed at the next request still in flight, or dropped: it
+   * would otherwise wake the apiserver 60 s later for nothing.
    */
   private settle(req: ApiRequest): void {
     this.inFlight.delete(requestKey(req));
-    const id = requestTimerId(req);
     const timers = this.out.timers;
-    const armedNow = timers.findIndex((t) => t.id === id);
-    if (armedNow >= 0) timers.splice(armedNow, 1);
-    else this.out.cancels.push(id);
+    if (timers.length === 0) return;
+    const armedNow = timers.findIndex((t) => t.id === REQUEST_DEADLINE_TIMER_ID);
+    if (armedNow < 0) return;
+    const atMs = nextDeadline(this.requestDeadlines, this.inFlight, isInFlight);
+    if (atMs === null) timers.splice(armedNow, 1);
+    else timers[armedNow] = { ...timers[armedNow]!, delayMs: atMs - this.now() };
   }
 
   private sendResponse(req: ApiRequest, code: number, body: KubeObject | ApiStatus): void {
@@ -1354,8 +1380,11 @@ function requestKey(req: ApiRequest): string {
   return `${req.from}#${req.reqId}`;
 }
 
-function requestTimerId(req: ApiRequest): string {
-  return `apiserver-request-${req.from}-${req.reqId}`;
+/** The one timer of the apiserver's request deadlines (its event: ApiServerRequestDeadline). */
+const REQUEST_DEADLINE_TIMER_ID = 'apiserver-request-deadlines';
+
+function isInFlight(inFlight: Map<string, ApiRequest>, key: string): boolean {
+  return inFlight.has(key);
 }
 
 function decode(kv: KeyValue): KubeObject {

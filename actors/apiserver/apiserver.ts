@@ -9,7 +9,7 @@ import type { Healthz, HealthzOk } from './vip-core.ts';
 
 /** kube-apiserver's own timers. */
 type OwnTimer =
-  | { type: 'ApiServerRequestTimeout'; client: string; reqId: number }
+  | { type: 'ApiServerRequestDeadline' }
   | { type: 'ApiServerRelist'; resource: string }
   | { type: 'ApiServerCacheWait' }
   | { type: 'ApiServerWatchTimeout'; client: string; reqId: number }
@@ -41,11 +41,11 @@ export const apiServerCore: ComponentCore<ApiServerHostState, ApiServerInput, 's
   phases: ['starting', 'syncing', 'ready'],
   boot: { event: { type: 'ApiServerStart' }, id: 'apiserver-start' },
   phase: ({ core }) => core.phase,
-  step({ core, port }, input) {
+  step({ core, port }, input, nowMs) {
     // The core's callbacks (etcd completions continue a request) all write to this step's output.
     return core.run(() => {
       if (isEtcdInbound(input)) {
-        port.absorb(handleClientInbound(port.client, input));
+        port.absorb(handleClientInbound(port.client, input, nowMs));
         return;
       }
       switch (input.type) {
@@ -63,8 +63,8 @@ export const apiServerCore: ComponentCore<ApiServerHostState, ApiServerInput, 's
           core.sink.sends.push({ to: input.from, msg: ok });
           return;
         }
-        case 'ApiServerRequestTimeout':
-          return core.onRequestTimeout(input.client, input.reqId);
+        case 'ApiServerRequestDeadline':
+          return core.onRequestDeadline();
         case 'ApiServerRelist':
           return core.onRelistTimer(input.resource);
         case 'ApiServerCacheWait':
@@ -102,7 +102,7 @@ export function newApiServerHostState(env: Pick<HostEnv<null>, 'name' | 'incarna
   });
   let core: ApiServerCore | null = null;
   // etcd dedupes writes by (client, reqId): a new incarnation must not reuse the previous one's ids.
-  const port = new EtcdClientPort(client, () => core!.sink, (env.incarnation - 1) * 1_000_000_000 + 1);
+  const port = new EtcdClientPort(client, () => core!.sink, env.now, (env.incarnation - 1) * 1_000_000_000 + 1);
   core = new ApiServerCore({ ...options.config, name: env.name, incarnation: env.incarnation }, port, env.rng.fork(`apiserver#${env.incarnation}`), env.now);
   return { core, port };
 }

@@ -19,6 +19,7 @@ export class EtcdClientPort implements EtcdPort {
   constructor(
     readonly client: ClientState,
     private readonly sink: () => Output,
+    private readonly now: () => number,
     firstReqId = 1,
   ) {
     this.nextReqId = firstReqId;
@@ -70,7 +71,7 @@ export class EtcdClientPort implements EtcdPort {
   private call(op: ClientOp, done: (c: Completion) => void): void {
     const reqId = this.nextReqId++;
     this.callbacks.set(reqId, done);
-    this.absorb(invoke(this.client, { type: 'Invoke', reqId, op }));
+    this.absorb(invoke(this.client, { type: 'Invoke', reqId, op }, this.now()));
   }
 
   /** Routes a client-core output: sends and timers to the apiserver's output, results to callbacks. */

@@ -14,6 +14,7 @@ import {
   type Http2Connection,
   type Http2Timing,
 } from './http2-connections.ts';
+import { addDeadline, newDeadlineQueue, nextDeadline, takeDue, type DeadlineQueue } from './deadline-queue.ts';
 
 /**
  * A component's connection to kube-apiserver (client-go's REST client, reduced): requests go to
@@ -90,15 +91,30 @@ export interface ApiClientState {
   readonly watches: Map<number, WatchStream>;
   /** The HTTP/2 connections the watches are on. */
   readonly connections: ConnectionTable;
+  /**
+   * Every request's deadline (a watch's until its first frame), behind one timer
+   * (REQUEST_DEADLINE_TIMER_ID): an answer leaves the queue alone, the entry is skipped later.
+   */
+  readonly deadlines: DeadlineQueue<number>;
 }
 
 export const MAX_PENDING_REQUESTS = 10_000;
 
 export function newApiClient(config: ApiClientConfig): ApiClientState {
-  return { config, nextReqId: 1, pending: new Map(), watches: new Map(), connections: newConnectionTable() };
+  return { config, nextReqId: 1, pending: new Map(), watches: new Map(), connections: newConnectionTable(), deadlines: newDeadlineQueue() };
 }
 
-const requestTimerId = (reqId: number): string => `api-timeout-${reqId}`;
+/** The one timer of a client's request deadlines (its event: ApiRequestDeadline). */
+export const REQUEST_DEADLINE_TIMER_ID = 'api-deadlines';
+
+function armDeadlineTimer(atMs: number, nowMs: number, out: Output): void {
+  out.timers.push({ id: REQUEST_DEADLINE_TIMER_ID, delayMs: atMs - nowMs, event: { type: 'ApiRequestDeadline' } });
+}
+
+/** A request still waits for its answer; a watch for its first frame (then its connection's check guards it). */
+function isWaiting(c: ApiClientState, reqId: number): boolean {
+  return c.pending.has(reqId) || c.watches.get(reqId)?.conn === null;
+}
 
 function timing(c: ApiClientState): Http2Timing {
   return { readIdleTimeoutMs: c.config.readIdleTimeoutMs, pingTimeoutMs: c.config.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS };
@@ -125,8 +141,8 @@ function armCheck(conn: Http2Connection, delayMs: number, out: Output): void {
   out.timers.push({ id: conn.timerId, delayMs, event: { type: 'ApiConnectionCheck', apiserver: conn.apiserver, incarnation: conn.incarnation } });
 }
 
-/** Sends a request; its result arrives later through `onResponse` (or a timeout) with `tag`. */
-export function request(c: ApiClientState, spec: RequestSpec, tag: string, out: Output): number {
+/** Sends a request at `nowMs`; its result arrives later through `onResponse` (or a timeout) with `tag`. */
+export function request(c: ApiClientState, spec: RequestSpec, tag: string, out: Output, nowMs: number): number {
   const reqId = c.nextReqId++;
   if (c.pending.size >= MAX_PENDING_REQUESTS) throw new Error(`${c.config.name}: more than ${MAX_PENDING_REQUESTS} API requests in flight`);
   const msg: ApiRequest = {
@@ -140,7 +156,8 @@ export function request(c: ApiClientState, spec: RequestSpec, tag: string, out: 
   out.sends.push({ to: c.config.server, msg });
   if (spec.verb === 'watch') c.watches.set(reqId, { tag, nextSeq: 0, conn: null });
   else c.pending.set(reqId, { tag, spec });
-  out.timers.push({ id: requestTimerId(reqId), delayMs: c.config.requestTimeoutMs, event: { type: 'ApiRequestTimeout', reqId } });
+  const dueMs = nowMs + c.config.requestTimeoutMs;
+  if (addDeadline(c.deadlines, reqId, dueMs)) armDeadlineTimer(dueMs, nowMs, out);
   return reqId;
 }
 
@@ -150,7 +167,6 @@ export function onResponse(c: ApiClientState, res: ApiResponse, out: Output, now
   const pending = c.pending.get(res.reqId);
   if (pending) {
     c.pending.delete(res.reqId);
-    out.cancels.push(requestTimerId(res.reqId));
     return { tag: pending.tag, reqId: res.reqId, code: res.code, body: res.body };
   }
   // A watch refused at once (401, 403, 410...) answers with a plain response.
@@ -168,14 +184,28 @@ export function onConnectionRefused(c: ApiClientState, reqId: number, out: Outpu
   const pending = c.pending.get(reqId);
   if (pending) {
     c.pending.delete(reqId);
-    out.cancels.push(requestTimerId(reqId));
     return { tag: pending.tag, reqId, code: 503, body: unavailable('connection refused') };
   }
   return endWatch(c, reqId, 'broken', out);
 }
 
+/**
+ * The deadline timer fired at `nowMs`: every request due by then times out, in the order they were
+ * sent (`onTimeout` is called with each result), and the timer is re-armed for the next one.
+ */
+export function onRequestDeadline<S>(c: ApiClientState, nowMs: number, out: Output, state: S, onTimeout: (state: S, result: ApiResult | WatchDelivery, nowMs: number, out: Output) => void): void {
+  const q = c.deadlines;
+  for (let reqId = takeDue(q, nowMs); reqId !== undefined; reqId = takeDue(q, nowMs)) {
+    const r = onRequestTimeout(c, reqId, out);
+    if (r) onTimeout(state, r, nowMs, out);
+  }
+  const atMs = nextDeadline(q, c, isWaiting);
+  if (atMs !== null) armDeadlineTimer(atMs, nowMs, out);
+}
+
+
 /** A request unanswered in time fails with 504; a watch still without its first frame ends as broken. */
-export function onRequestTimeout(c: ApiClientState, reqId: number, out: Output): ApiResult | WatchDelivery | null {
+function onRequestTimeout(c: ApiClientState, reqId: number, out: Output): ApiResult | WatchDelivery | null {
   const pending = c.pending.get(reqId);
   if (!pending) {
     const watch = c.watches.get(reqId);
@@ -199,8 +229,8 @@ export function onWatchMessage(c: ApiClientState, msg: ApiWatchMessage, out: Out
   if (watch.conn) {
     restartCheck(readOn(watch.conn, nowMs), c, out);
   } else {
-    // The first frame (the response's headers): the watch is on this apiserver process's connection.
-    out.cancels.push(requestTimerId(msg.reqId));
+    // The first frame (the response's headers): the watch is on this apiserver process's connection
+    // (its deadline's entry is skipped when it comes up).
     const { conn, opened } = joinConnection(c.connections, msg.from, msg.incarnation ?? 0, msg.reqId, nowMs);
     watch.conn = conn;
     if (opened) armCheck(conn, c.config.readIdleTimeoutMs, out);
@@ -271,9 +301,8 @@ export function onConnectionReset(c: ApiClientState, reset: ApiConnectionReset, 
 }
 
 /** Forgets a request whose answer is no longer wanted (its owner stopped): a late answer is ignored. */
-export function abandonRequest(c: ApiClientState, reqId: number, out: Output): void {
-  if (!c.pending.delete(reqId)) return;
-  out.cancels.push(requestTimerId(reqId));
+export function abandonRequest(c: ApiClientState, reqId: number): void {
+  c.pending.delete(reqId);
 }
 
 /** Stops a watch this client no longer wants, and tells the server. */
@@ -298,13 +327,10 @@ function endWatch(c: ApiClientState, reqId: number, ended: 'broken' | 'closed', 
   return { tag: watch.tag, reqId, events: [], ended };
 }
 
-/** A watch that ended leaves its connection (the last one closes it), or stops its request's timer. */
+/** A watch that ended leaves its connection (the last one closes it); before its first frame, nothing to do (its deadline is skipped). */
 function leave(c: ApiClientState, reqId: number, watch: WatchStream, out: Output): void {
   const conn = watch.conn;
-  if (!conn) {
-    cancelTimer(out, requestTimerId(reqId));
-    return;
-  }
+  if (!conn) return;
   watch.conn = null;
   if (leaveConnection(c.connections, conn, reqId).closed) cancelTimer(out, conn.timerId);
 }

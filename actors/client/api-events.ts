@@ -1,5 +1,5 @@
 import type { ApiConnectionPong, ApiConnectionReset, ApiResponse, ApiWatchMessage } from '../api/protocol.ts';
-import { onConnectionCheck, onConnectionPong, onConnectionRefused, onConnectionReset, onRequestTimeout, onResponse, onWatchBroken, onWatchMessage, type ApiClientState, type ApiResult, type WatchDelivery } from './api-client.ts';
+import { onConnectionCheck, onConnectionPong, onConnectionRefused, onConnectionReset, onRequestDeadline, onResponse, onWatchBroken, onWatchMessage, type ApiClientState, type ApiResult, type WatchDelivery } from './api-client.ts';
 import type { Output } from '../kernel/output.ts';
 
 /**
@@ -13,11 +13,12 @@ export type ApiClientEvent =
   | ApiConnectionPong
   | ApiConnectionReset
   | { type: 'ApiConnectionRefused'; reqId: number }
-  | { type: 'ApiRequestTimeout'; reqId: number }
+  /** The client's one request-deadline timer (REQUEST_DEADLINE_TIMER_ID). */
+  | { type: 'ApiRequestDeadline' }
   | { type: 'ApiConnectionCheck'; apiserver: string; incarnation: number }
   | { type: 'ApiWatchBroken'; reqId: number };
 
-const API_EVENT_TYPES = new Set(['ApiResponse', 'ApiWatch', 'ApiConnectionRefused', 'ApiRequestTimeout', 'ApiConnectionCheck', 'ApiWatchBroken', 'ApiConnectionPong', 'ApiConnectionReset']);
+const API_EVENT_TYPES = new Set(['ApiResponse', 'ApiWatch', 'ApiConnectionRefused', 'ApiRequestDeadline', 'ApiConnectionCheck', 'ApiWatchBroken', 'ApiConnectionPong', 'ApiConnectionReset']);
 
 export function isApiClientEvent(event: { type: string }): event is ApiClientEvent {
   return API_EVENT_TYPES.has(event.type);
@@ -48,8 +49,8 @@ export function routeApiEvent<S>(state: S, client: ApiClientState, event: ApiCli
     }
     case 'ApiConnectionRefused':
       return deliver(state, onConnectionRefused(client, event.reqId, out), nowMs, out, handlers);
-    case 'ApiRequestTimeout':
-      return deliver(state, onRequestTimeout(client, event.reqId, out), nowMs, out, handlers);
+    case 'ApiRequestDeadline':
+      return onRequestDeadline(client, nowMs, out, { state, handlers }, deliverTimeout);
     case 'ApiWatchBroken': {
       const d = onWatchBroken(client, event.reqId, out);
       if (d) handlers.onWatch(state, d, nowMs, out);
@@ -65,6 +66,10 @@ export function routeApiEvent<S>(state: S, client: ApiClientState, event: ApiCli
       for (const d of onConnectionReset(client, event, out)) handlers.onWatch(state, d, nowMs, out);
       return;
   }
+}
+
+function deliverTimeout<S>(to: { state: S; handlers: ApiEventHandlers<S> }, r: ApiResult | WatchDelivery, nowMs: number, out: Output): void {
+  deliver(to.state, r, nowMs, out, to.handlers);
 }
 
 function deliver<S>(state: S, r: ApiResult | WatchDelivery | null, nowMs: number, out: Output, handlers: ApiEventHandlers<S>): void {

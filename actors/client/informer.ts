@@ -78,8 +78,8 @@ function selectors(inf: InformerState) {
   return { ...(c.labelSelector ? { labelSelector: c.labelSelector } : {}), ...(c.fieldSelector ? { fieldSelector: c.fieldSelector } : {}) };
 }
 
-export function startInformer(inf: InformerState, client: ApiClientState, out: Output): void {
-  list(inf, client, out);
+export function startInformer(inf: InformerState, client: ApiClientState, out: Output, nowMs: number): void {
+  list(inf, client, out, nowMs);
 }
 
 /** client-go `relistResourceVersion`: "" when the last one is unavailable, "0" for the first list, else the last delivered. */
@@ -88,17 +88,18 @@ function relistResourceVersion(inf: InformerState): string {
   return inf.resourceVersion === '' ? '0' : inf.resourceVersion;
 }
 
-function list(inf: InformerState, client: ApiClientState, out: Output): void {
+function list(inf: InformerState, client: ApiClientState, out: Output, nowMs: number): void {
   const resourceVersion = relistResourceVersion(inf);
-  inf.listReqId = request(client, { verb: 'list', ...target(inf), options: { resourceVersion, ...selectors(inf) } }, `${inf.config.name}:list`, out);
+  inf.listReqId = request(client, { verb: 'list', ...target(inf), options: { resourceVersion, ...selectors(inf) } }, `${inf.config.name}:list`, out, nowMs);
 }
 
-function watch(inf: InformerState, client: ApiClientState, out: Output): void {
+function watch(inf: InformerState, client: ApiClientState, out: Output, nowMs: number): void {
   inf.watchReqId = request(
     client,
     { verb: 'watch', ...target(inf), options: { resourceVersion: inf.resourceVersion, allowWatchBookmarks: true, ...selectors(inf) } },
     `${inf.config.name}:watch`,
     out,
+    nowMs,
   );
 }
 
@@ -115,7 +116,7 @@ function retryLater(inf: InformerState, out: Output, what: 'list' | 'watch'): vo
  */
 export function stopInformer(inf: InformerState, client: ApiClientState, out: Output): Delta[] {
   if (inf.watchReqId !== null) cancelWatch(client, inf.watchReqId, out);
-  if (inf.listReqId !== null) abandonRequest(client, inf.listReqId, out);
+  if (inf.listReqId !== null) abandonRequest(client, inf.listReqId);
   out.cancels.push(retryTimerId(inf));
   const deltas: Delta[] = [...inf.store.values()].map((object) => ({ type: 'deleted', object }));
   inf.store.clear();
@@ -130,13 +131,13 @@ export function stopInformer(inf: InformerState, client: ApiClientState, out: Ou
 }
 
 /** The retry timer fired. */
-export function onRetry(inf: InformerState, what: 'list' | 'watch', client: ApiClientState, out: Output): void {
-  if (what === 'list') list(inf, client, out);
-  else watch(inf, client, out);
+export function onRetry(inf: InformerState, what: 'list' | 'watch', client: ApiClientState, out: Output, nowMs: number): void {
+  if (what === 'list') list(inf, client, out, nowMs);
+  else watch(inf, client, out, nowMs);
 }
 
 /** A list or watch request answered with a plain response. */
-export function onResult(inf: InformerState, result: ApiResult, client: ApiClientState, out: Output): Delta[] {
+export function onResult(inf: InformerState, result: ApiResult, client: ApiClientState, out: Output, nowMs: number): Delta[] {
   if (result.tag === `${inf.config.name}:watch`) {
     inf.watchReqId = null;
     // A watch refused outright: 410 means our resourceVersion is gone.
@@ -149,7 +150,7 @@ export function onResult(inf: InformerState, result: ApiResult, client: ApiClien
     // The reflector lists again at once, consistently, when its resourceVersion is gone or ahead of the server.
     if (!inf.needsConsistentList && isResourceVersionUnavailable(result)) {
       inf.needsConsistentList = true;
-      list(inf, client, out);
+      list(inf, client, out, nowMs);
       return [];
     }
     retryLater(inf, out, 'list');
@@ -177,11 +178,11 @@ export function onResult(inf: InformerState, result: ApiResult, client: ApiClien
   inf.synced = true;
   inf.needsConsistentList = false;
   inf.backoffMs = INITIAL_BACKOFF_MS;
-  watch(inf, client, out);
+  watch(inf, client, out, nowMs);
   return deltas;
 }
 
-export function onWatch(inf: InformerState, delivery: WatchDelivery, client: ApiClientState, out: Output): Delta[] {
+export function onWatch(inf: InformerState, delivery: WatchDelivery, client: ApiClientState, out: Output, nowMs: number): Delta[] {
   const deltas: Delta[] = [];
   for (const event of delivery.events) {
     if (event.type === 'ERROR') {
@@ -212,7 +213,7 @@ export function onWatch(inf: InformerState, delivery: WatchDelivery, client: Api
     inf.watchReqId = null;
     inf.backoffMs = INITIAL_BACKOFF_MS;
     // A closed stream resumes at once; a broken one after a short pause, as the reflector does.
-    if (delivery.ended === 'closed') watch(inf, client, out);
+    if (delivery.ended === 'closed') watch(inf, client, out, nowMs);
     else retryLater(inf, out, 'watch');
   }
   return deltas;

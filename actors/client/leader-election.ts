@@ -57,7 +57,7 @@ export function tryAcquireOrRenew(le: LeaderElectionState, nowMs: number, client
   if (le.inFlight) return null;
   le.inFlight = true;
   const c = le.config;
-  request(client, { verb: 'get', apiVersion: 'coordination.k8s.io/v1', resource: 'leases', namespace: c.namespace, name: c.leaseName }, `${TAG}:get`, out);
+  request(client, { verb: 'get', apiVersion: 'coordination.k8s.io/v1', resource: 'leases', namespace: c.namespace, name: c.leaseName }, `${TAG}:get`, out, nowMs);
   return null;
 }
 
@@ -85,7 +85,7 @@ export function onLeaseResult(le: LeaderElectionState, result: ApiResult, nowMs:
   const c = le.config;
   if (result.tag === `${TAG}:get`) {
     if (result.code === 404) {
-      request(client, { verb: 'create', apiVersion: 'coordination.k8s.io/v1', resource: 'leases', namespace: c.namespace, body: leaseBody(le, nowMs, null) }, `${TAG}:write`, out);
+      request(client, { verb: 'create', apiVersion: 'coordination.k8s.io/v1', resource: 'leases', namespace: c.namespace, body: leaseBody(le, nowMs, null) }, `${TAG}:write`, out, nowMs);
       return null;
     }
     if (result.code !== 200 || isStatus(result.body)) {
@@ -114,6 +114,7 @@ export function onLeaseResult(le: LeaderElectionState, result: ApiResult, nowMs:
       { verb: 'update', apiVersion: 'coordination.k8s.io/v1', resource: 'leases', namespace: c.namespace, name: c.leaseName, body: leaseBody(le, nowMs, lease) },
       `${TAG}:write`,
       out,
+      nowMs,
     );
     return null;
   }

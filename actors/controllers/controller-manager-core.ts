@@ -221,7 +221,7 @@ function onAcquired(s: ControllerManagerState, nowMs: number, out: Output): void
   // just succeeded, so the apiserver serves us); a lost lease stopped the previous term's.
   if (!s.informersStarted) {
     s.informersStarted = true;
-    for (const inf of s.informers.all) startInformer(inf.state, s.client, out);
+    for (const inf of s.informers.all) startInformer(inf.state, s.client, out, nowMs);
   }
   // Every controller starts from the informers' caches: each cached object is an add (the caches
   // are empty after a lost lease; the fresh LISTs then hand their objects over as adds).
@@ -270,7 +270,7 @@ function onLost(s: ControllerManagerState, out: Output): void {
 export function onApiResult(s: ControllerManagerState, result: ApiResult, nowMs: number, out: Output): void {
   for (const inf of s.informers.all) {
     if (ownsTag(inf.state, result.tag)) {
-      onDeltas(s, inf, informerResult(inf.state, result, s.client, out), nowMs);
+      onDeltas(s, inf, informerResult(inf.state, result, s.client, out, nowMs), nowMs);
       afterEvent(s, nowMs, out);
       return;
     }
@@ -291,7 +291,7 @@ export function onApiResult(s: ControllerManagerState, result: ApiResult, nowMs:
 export function onApiWatch(s: ControllerManagerState, delivery: WatchDelivery, nowMs: number, out: Output): void {
   for (const inf of s.informers.all) {
     if (ownsTag(inf.state, delivery.tag)) {
-      onDeltas(s, inf, informerWatch(inf.state, delivery, s.client, out), nowMs);
+      onDeltas(s, inf, informerWatch(inf.state, delivery, s.client, out, nowMs), nowMs);
       afterEvent(s, nowMs, out);
       return;
     }
@@ -300,7 +300,7 @@ export function onApiWatch(s: ControllerManagerState, delivery: WatchDelivery, n
 
 export function onInformerRetry(s: ControllerManagerState, informer: string, what: 'list' | 'watch', nowMs: number, out: Output): void {
   const inf = s.informers.all.find((i) => i.state.config.name === informer);
-  if (inf) informerRetry(inf.state, what, s.client, out);
+  if (inf) informerRetry(inf.state, what, s.client, out, nowMs);
   afterEvent(s, nowMs, out);
 }
 
@@ -376,7 +376,7 @@ function perform(s: ControllerManagerState, c: Controller, actions: readonly Act
         const tag = `kcm-write|${s.nextWrite++}`;
         if (sync) sync.outstanding++;
         s.writes.set(tag, { controller: c, action: a, sync, term: s.term });
-        request(s.client, a.request, tag, out);
+        request(s.client, a.request, tag, out, nowMs);
         break;
       }
       case 'event':
@@ -513,7 +513,7 @@ function postEvent(s: ControllerManagerState, c: Controller, e: EventAction, now
     lastTimestamp: when,
     count: 1,
   };
-  request(s.client, { verb: 'create', apiVersion: 'v1', resource: 'events', namespace, body }, 'kcm-event', out);
+  request(s.client, { verb: 'create', apiVersion: 'v1', resource: 'events', namespace, body }, 'kcm-event', out, nowMs);
 }
 
 const API_HANDLERS: ApiEventHandlers<ControllerManagerState> = { onResult: onApiResult, onWatch: onApiWatch };

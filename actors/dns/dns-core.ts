@@ -63,15 +63,15 @@ export function clusterDnsPhase(d: ClusterDnsState): ClusterDnsPhase {
   return synced(d) ? 'serving' : 'syncing';
 }
 
-function onResult(d: ClusterDnsState, r: ApiResult, out: Output): void {
+function onResult(d: ClusterDnsState, r: ApiResult, out: Output, nowMs: number): void {
   for (const inf of [d.services, d.slices]) {
-    if (ownsTag(inf, r.tag) && informerResult(inf, r, d.client, out).length > 0) d.viewStale = true;
+    if (ownsTag(inf, r.tag) && informerResult(inf, r, d.client, out, nowMs).length > 0) d.viewStale = true;
   }
 }
 
-function onWatch(d: ClusterDnsState, w: WatchDelivery, out: Output): void {
+function onWatch(d: ClusterDnsState, w: WatchDelivery, out: Output, nowMs: number): void {
   for (const inf of [d.services, d.slices]) {
-    if (ownsTag(inf, w.tag) && informerWatch(inf, w, d.client, out).length > 0) d.viewStale = true;
+    if (ownsTag(inf, w.tag) && informerWatch(inf, w, d.client, out, nowMs).length > 0) d.viewStale = true;
   }
 }
 
@@ -96,8 +96,8 @@ function serve(d: ClusterDnsState, input: DnsServe, out: Output): void {
 }
 
 const API_HANDLERS: ApiEventHandlers<ClusterDnsState> = {
-  onResult: (d, r, _nowMs, out) => onResult(d, r, out),
-  onWatch: (d, w, _nowMs, out) => onWatch(d, w, out),
+  onResult: (d, r, nowMs, out) => onResult(d, r, out, nowMs),
+  onWatch: (d, w, nowMs, out) => onWatch(d, w, out, nowMs),
 };
 
 export const clusterDnsCore: ComponentCore<ClusterDnsState, ClusterDnsInput, ClusterDnsPhase> = {
@@ -115,15 +115,15 @@ export const clusterDnsCore: ComponentCore<ClusterDnsState, ClusterDnsInput, Clu
           d.podsRunning = input.running;
           if (d.podsRunning > 0 && !d.started) {
             d.started = true;
-            startInformer(d.services, d.client, out);
-            startInformer(d.slices, d.client, out);
+            startInformer(d.services, d.client, out, now);
+            startInformer(d.slices, d.client, out, now);
           }
           break;
         case 'DnsServe':
           serve(d, input, out);
           break;
         case 'InformerRetry':
-          informerRetry(input.informer === 'services' ? d.services : d.slices, input.what, d.client, out);
+          informerRetry(input.informer === 'services' ? d.services : d.slices, input.what, d.client, out, now);
           break;
       }
     }

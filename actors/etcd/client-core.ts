@@ -16,6 +16,7 @@ import {
 } from './protocol.ts';
 
 import type { Output } from '../kernel/output.ts';
+import { addDeadline, newDeadlineQueue, nextDeadline, takeDue, type DeadlineQueue } from '../client/deadline-queue.ts';
 /**
  * An etcd client (clientv3 reduced): it sends each operation to one member, follows the leader
  * hint a member returns, fails over to the next endpoint on a refusal, and gives up after the
@@ -82,9 +83,11 @@ export interface WatchSpec {
 }
 
 export type ClientTimerEvent =
-  | { type: 'Deadline'; reqId: number }
+  /** The one timer of the operations' deadlines (DEADLINE_TIMER_ID). */
+  | { type: 'Deadline' }
   | { type: 'Retry'; reqId: number }
-  | { type: 'ReadAttemptTimeout'; reqId: number; attempt: number }
+  /** The one timer of the read attempts' timeouts (READ_ATTEMPT_TIMER_ID). */
+  | { type: 'ReadAttemptTimeout' }
   | { type: 'WatchCheck'; watchId: string; gen: number }
   | { type: 'WatchRetry'; watchId: string; gen: number; stream: string };
 
@@ -124,6 +127,8 @@ interface OpState {
   attempt: number;
   /** Attempts sent and not definitely refused: a write among them may have been proposed. */
   unanswered: number;
+  /** A read's current attempt times out then (its entry in `readAttempts`); earlier attempts' entries are stale. */
+  attemptDueMs: number;
 }
 
 interface WatchState {
@@ -166,6 +171,12 @@ export interface ClientState {
   /** Counters naming streams and watches (never reused within an incarnation). */
   streams: number;
   watchGens: number;
+  /**
+   * Operations' deadlines and reads' attempt timeouts (by reqId), each queue behind one timer:
+   * a finished operation leaves them alone, its entries are skipped when they come up.
+   */
+  readonly deadlines: DeadlineQueue<number>;
+  readonly readAttempts: DeadlineQueue<number>;
 }
 
 /** A step's output plus what an embedding component consumes itself: completions and watch deliveries. */
@@ -186,7 +197,7 @@ const WATCH_DEFAULTS = {
 
 export function newClient(config: ClientConfig): ClientState {
   if (config.endpoints.length === 0) throw new Error(`etcd client ${config.name} has no endpoints`);
-  return { config, preferred: null, ops: new Map(), watches: new Map(), streams: 0, watchGens: 0 };
+  return { config, preferred: null, ops: new Map(), watches: new Map(), streams: 0, watchGens: 0, deadlines: newDeadlineQueue(), readAttempts: newDeadlineQueue() };
 }
 
 function emptyOutput(): ClientOutput {
@@ -194,7 +205,12 @@ function emptyOutput(): ClientOutput {
 }
 
 const timerId = (c: ClientState, id: string): string => `${c.config.timerPrefix ?? ''}${id}`;
-const deadlineId = (c: ClientState, reqId: number): string => timerId(c, `deadline-${reqId}`);
+/** The one timer of the operations' deadlines, and the one of the reads' attempt timeouts. */
+export const DEADLINE_TIMER_ID = 'deadlines';
+export const READ_ATTEMPT_TIMER_ID = 'read-attempts';
+
+const DEADLINE_EVENT: ClientTimerEvent = { type: 'Deadline' };
+const READ_ATTEMPT_EVENT: ClientTimerEvent = { type: 'ReadAttemptTimeout' };
 
 function setting<K extends keyof typeof WATCH_DEFAULTS>(c: ClientState, key: K): number {
   return c.config[key] ?? WATCH_DEFAULTS[key];
@@ -203,16 +219,17 @@ function setting<K extends keyof typeof WATCH_DEFAULTS>(c: ClientState, key: K):
 // ---------------------------------------------------------------------------------------------
 // KV operations
 
-export function invoke(c: ClientState, inv: Invoke): ClientOutput {
+export function invoke(c: ClientState, inv: Invoke, nowMs: number): ClientOutput {
   const out = emptyOutput();
   const { op } = inv;
   out.traces.push({ kind: 'etcd.op', fields: { client: c.config.name, id: inv.reqId, ...describeOp(op, 'invoke'), phase: 'invoke' } });
   const endpoints = inv.via && inv.via.length > 0 ? inv.via : c.config.endpoints;
   const preferredAt = c.preferred === null ? -1 : endpoints.indexOf(c.preferred);
-  const state: OpState = { reqId: inv.reqId, op, endpoints, next: Math.max(0, preferredAt), attempt: 0, unanswered: 0 };
+  const state: OpState = { reqId: inv.reqId, op, endpoints, next: Math.max(0, preferredAt), attempt: 0, unanswered: 0, attemptDueMs: -1 };
   c.ops.set(inv.reqId, state);
-  out.timers.push({ event: { type: 'Deadline', reqId: inv.reqId }, delayMs: c.config.requestTimeoutMs, id: deadlineId(c, inv.reqId) });
-  sendAttempt(c, state, out);
+  const dueMs = nowMs + c.config.requestTimeoutMs;
+  if (addDeadline(c.deadlines, inv.reqId, dueMs)) out.timers.push({ event: DEADLINE_EVENT, delayMs: dueMs - nowMs, id: timerId(c, DEADLINE_TIMER_ID) });
+  sendAttempt(c, state, out, nowMs);
   return out;
 }
 
@@ -246,7 +263,7 @@ function describeOp(op: ClientOp, phase: 'invoke' | 'complete'): Record<string, 
   }
 }
 
-function sendAttempt(c: ClientState, state: OpState, out: ClientOutput, to?: string): void {
+function sendAttempt(c: ClientState, state: OpState, out: ClientOutput, nowMs: number, to?: string): void {
   const target = to ?? state.endpoints[state.next % state.endpoints.length]!;
   state.attempt++;
   state.unanswered++;
@@ -261,15 +278,13 @@ function sendAttempt(c: ClientState, state: OpState, out: ClientOutput, to?: str
     },
   });
   if (isRead(state.op)) {
-    out.timers.push({
-      event: { type: 'ReadAttemptTimeout', reqId: state.reqId, attempt: state.attempt },
-      delayMs: c.config.readAttemptTimeoutMs,
-      id: timerId(c, `read-attempt-${state.reqId}-${state.attempt}`),
-    });
+    const dueMs = nowMs + c.config.readAttemptTimeoutMs;
+    state.attemptDueMs = dueMs;
+    if (addDeadline(c.readAttempts, state.reqId, dueMs)) out.timers.push({ event: READ_ATTEMPT_EVENT, delayMs: dueMs - nowMs, id: timerId(c, READ_ATTEMPT_TIMER_ID) });
   }
 }
 
-export function onResponse(c: ClientState, res: ClientResponse): ClientOutput {
+export function onResponse(c: ClientState, res: ClientResponse, nowMs: number): ClientOutput {
   const out = emptyOutput();
   const state = c.ops.get(res.reqId);
   if (!state) return out; // a late or duplicated answer to a finished operation
@@ -290,7 +305,7 @@ export function onResponse(c: ClientState, res: ClientResponse): ClientOutput {
   if (hint !== null && hint !== res.from && state.endpoints.includes(hint)) {
     c.preferred = hint;
     state.next = state.endpoints.indexOf(hint);
-    sendAttempt(c, state, out, hint);
+    sendAttempt(c, state, out, nowMs, hint);
   } else {
     rotate(c, state, out);
   }
@@ -317,40 +332,59 @@ function rotate(c: ClientState, state: OpState, out: ClientOutput): void {
   out.timers.push({ event: { type: 'Retry', reqId: state.reqId }, delayMs: c.config.retryBackoffMs, id: timerId(c, `retry-${state.reqId}-${state.attempt}`) });
 }
 
-export function onTimer(c: ClientState, event: ClientTimerEvent): ClientOutput {
+export function onTimer(c: ClientState, event: ClientTimerEvent, nowMs: number): ClientOutput {
   if (event.type === 'WatchCheck' || event.type === 'WatchRetry') return onWatchTimer(c, event);
   const out = emptyOutput();
-  const state = c.ops.get(event.reqId);
-  if (!state) return out;
   switch (event.type) {
-    case 'Retry':
-      sendAttempt(c, state, out);
+    case 'Retry': {
+      const state = c.ops.get(event.reqId);
+      if (state) sendAttempt(c, state, out, nowMs);
       break;
-    case 'ReadAttemptTimeout':
-      if (event.attempt === state.attempt) {
+    }
+    case 'ReadAttemptTimeout': {
+      // Every read whose current attempt is due moves on to the next member, in the order the attempts were sent.
+      const q = c.readAttempts;
+      for (let reqId = takeDue(q, nowMs); reqId !== undefined; reqId = takeDue(q, nowMs)) {
+        const state = c.ops.get(reqId);
+        if (!state || state.attemptDueMs !== nowMs) continue;
         state.next = (state.next + 1) % state.endpoints.length;
-        sendAttempt(c, state, out);
+        sendAttempt(c, state, out, nowMs);
       }
+      const atMs = nextDeadline(q, c, isAttemptWaiting);
+      if (atMs !== null) out.timers.push({ event: READ_ATTEMPT_EVENT, delayMs: atMs - nowMs, id: timerId(c, READ_ATTEMPT_TIMER_ID) });
       break;
+    }
     case 'Deadline': {
-      const mayHaveTakenEffect = !isRead(state.op) && state.unanswered > 0;
-      // A request still unserved at the deadline fails as etcd's own does when no leader can
-      // serve it: "request timed out". (`fail` vs `timeout` still says whether it may have applied.)
-      const error = ERR_TIMEOUT;
-      complete(c, state, out, mayHaveTakenEffect ? 'timeout' : 'fail', { error });
+      const q = c.deadlines;
+      for (let reqId = takeDue(q, nowMs); reqId !== undefined; reqId = takeDue(q, nowMs)) {
+        const state = c.ops.get(reqId);
+        if (!state) continue;
+        const mayHaveTakenEffect = !isRead(state.op) && state.unanswered > 0;
+        // A request still unserved at the deadline fails as etcd's own does when no leader can
+        // serve it: "request timed out". (`fail` vs `timeout` still says whether it may have applied.)
+        complete(c, state, out, mayHaveTakenEffect ? 'timeout' : 'fail', { error: ERR_TIMEOUT });
+      }
+      const atMs = nextDeadline(q, c, isOpWaiting);
+      if (atMs !== null) out.timers.push({ event: DEADLINE_EVENT, delayMs: atMs - nowMs, id: timerId(c, DEADLINE_TIMER_ID) });
       break;
     }
   }
   return out;
 }
 
+function isOpWaiting(c: ClientState, reqId: number): boolean {
+  return c.ops.has(reqId);
+}
+
+/** The entry of a read's current attempt (an earlier attempt's entry is due earlier). */
+function isAttemptWaiting(c: ClientState, reqId: number, dueMs: number): boolean {
+  return c.ops.get(reqId)?.attemptDueMs === dueMs;
+}
+
 function complete(c: ClientState, state: OpState, out: ClientOutput, result: 'ok' | 'fail' | 'timeout', extra: { response?: ClientResponse; error?: string }): void {
+  // Its deadline's and attempts' entries are skipped when they come up.
   c.ops.delete(state.reqId);
-  out.cancels.push(deadlineId(c, state.reqId));
   const { op } = state;
-  // A finished read's attempt timers would otherwise wake the client for nothing, one per read
-  // (6% of an idle cluster's events); a timer that already fired makes its cancel a no-op.
-  if (isRead(op)) for (let attempt = 1; attempt <= state.attempt; attempt++) out.cancels.push(timerId(c, `read-attempt-${state.reqId}-${attempt}`));
   const res = extra.response;
   const fields: Record<string, unknown> = {
     client: c.config.name,

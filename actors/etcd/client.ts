@@ -27,16 +27,16 @@ export type ClientInbound = ClientResponse | ConnectionRefused | WatchResponse |
 export type EtcdClientInput = Invoke | WatchCommand | ClientInbound;
 
 /** Routes one inbound network or timer event to the core. */
-export function handleClientInbound(c: ClientState, event: ClientInbound): ClientOutput {
+export function handleClientInbound(c: ClientState, event: ClientInbound, nowMs: number): ClientOutput {
   switch (event.type) {
     case 'ClientResponse':
-      return onResponse(c, event);
+      return onResponse(c, event, nowMs);
     case 'ConnectionRefused':
       return onConnectionRefused(c, event);
     case 'WatchResponse':
       return onWatchResponse(c, event);
     default:
-      return onTimer(c, event);
+      return onTimer(c, event, nowMs);
   }
 }
 
@@ -49,16 +49,16 @@ export const etcdClientCore: ComponentCore<ClientState, EtcdClientInput, 'servin
   id: 'etcd-client',
   phases: ['serving'],
   phase: () => 'serving',
-  step(c, input) {
+  step(c, input, nowMs) {
     switch (input.type) {
       case 'Invoke':
-        return invoke(c, input);
+        return invoke(c, input, nowMs);
       case 'Watch':
         return watch(c, input);
       case 'CancelWatch':
         return cancelWatch(c, input.watchId);
       default:
-        return handleClientInbound(c, input);
+        return handleClientInbound(c, input, nowMs);
     }
   },
 };

@@ -272,14 +272,14 @@ function forgetStale(p: KubeProxyState, nowMs: number): void {
 function onResult(p: KubeProxyState, r: ApiResult, nowMs: number, out: Output): void {
   for (const inf of [p.services, p.slices]) {
     if (!ownsTag(inf, r.tag)) continue;
-    if (informerResult(inf, r, p.client, out).length > 0 || inf.synced) requestSync(p, nowMs, out);
+    if (informerResult(inf, r, p.client, out, nowMs).length > 0 || inf.synced) requestSync(p, nowMs, out);
   }
 }
 
 function onWatch(p: KubeProxyState, d: WatchDelivery, nowMs: number, out: Output): void {
   for (const inf of [p.services, p.slices]) {
     if (!ownsTag(inf, d.tag)) continue;
-    if (informerWatch(inf, d, p.client, out).length > 0) requestSync(p, nowMs, out);
+    if (informerWatch(inf, d, p.client, out, nowMs).length > 0) requestSync(p, nowMs, out);
   }
 }
 
@@ -306,12 +306,12 @@ export const kubeProxyCore: ComponentCore<KubeProxyState, KubeProxyInput, 'synci
     }
     switch (input.type) {
       case 'KubeProxyStart':
-        startInformer(p.services, p.client, out);
-        startInformer(p.slices, p.client, out);
+        startInformer(p.services, p.client, out, now);
+        startInformer(p.slices, p.client, out, now);
         armPeriodic(p, out);
         break;
       case 'InformerRetry':
-        informerRetry(input.informer === 'services' ? p.services : p.slices, input.what, p.client, out);
+        informerRetry(input.informer === 'services' ? p.services : p.slices, input.what, p.client, out, now);
         break;
       case 'KubeProxySync':
         if (!input.periodic) p.syncArmed = false;

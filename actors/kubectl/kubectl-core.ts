@@ -1,7 +1,7 @@
 import { isStatus } from '../api/errors.ts';
 import { mergePatch, type JsonValue } from '../api/merge-patch.ts';
 import type { ApiStatus, KubeObject } from '../api/protocol.ts';
-import { onConnectionRefused, onRequestTimeout, onResponse, request, type ApiClientState, type ApiResult, type RequestSpec } from '../client/api-client.ts';
+import { onConnectionRefused, onRequestDeadline, onResponse, request, type ApiClientState, type ApiResult, type RequestSpec, type WatchDelivery } from '../client/api-client.ts';
 import type { Output } from '../kernel/output.ts';
 import type { ApiResponse } from '../api/protocol.ts';
 import { DELETE_POLL_MS, drainMessages, EVICTION_RETRY_MS, selectPodsToEvict, type DrainOptions } from './drain.ts';
@@ -107,17 +107,17 @@ function trace(k: KubectlState, out: Output, id: string, verb: string, ref: { re
   });
 }
 
-export function invoke(k: KubectlState, inv: KubectlInvoke, out: Output): void {
+export function invoke(k: KubectlState, inv: KubectlInvoke, out: Output, nowMs: number): void {
   const step: Step = { id: inv.id, command: inv.command, waitForCluster: inv.waitForCluster ?? false, queue: inv.command.type === 'apply' ? [...inv.command.objects] : [], attempts: 0 };
   k.steps.set(inv.id, step);
-  next(k, step, out);
+  next(k, step, out, nowMs);
 }
 
 function refOf(k: KubectlState, kind: string, apiVersion?: string): ResourceRef | null {
   return k.config.resolveKind(apiVersion, kind) ?? null;
 }
 
-function next(k: KubectlState, step: Step, out: Output): void {
+function next(k: KubectlState, step: Step, out: Output, nowMs: number): void {
   const c = step.command;
   const tag = `kubectl:${step.id}`;
   switch (c.type) {
@@ -133,13 +133,13 @@ function next(k: KubectlState, step: Step, out: Output): void {
       if (!ref) {
         trace(k, out, step.id, 'apply', { resource: obj.kind ?? '', name }, 404, noKindMatch(obj));
         step.queue.shift();
-        return next(k, step, out);
+        return next(k, step, out, nowMs);
       }
       if (!name) {
         // generateName: always a create.
-        return send(k, step, { verb: 'create', apiVersion: obj.apiVersion ?? ref.apiVersion, resource: ref.resource, ...(namespace ? { namespace } : {}), body: obj }, `${tag}:create`, out);
+        return send(k, step, { verb: 'create', apiVersion: obj.apiVersion ?? ref.apiVersion, resource: ref.resource, ...(namespace ? { namespace } : {}), body: obj }, `${tag}:create`, out, nowMs);
       }
-      return send(k, step, { verb: 'get', apiVersion: obj.apiVersion ?? ref.apiVersion, resource: ref.resource, ...(namespace ? { namespace } : {}), name }, `${tag}:get`, out);
+      return send(k, step, { verb: 'get', apiVersion: obj.apiVersion ?? ref.apiVersion, resource: ref.resource, ...(namespace ? { namespace } : {}), name }, `${tag}:get`, out, nowMs);
     }
     case 'delete': {
       const ref = refOf(k, c.kind);
@@ -150,6 +150,7 @@ function next(k: KubectlState, step: Step, out: Output): void {
         { verb: 'delete', apiVersion: ref.apiVersion, resource: ref.resource, ...(ref.namespaced ? { namespace: c.namespace ?? 'default' } : {}), name: c.name, ...deleteOptions(c) },
         `${tag}:final`,
         out,
+        nowMs,
       );
     }
     case 'patch':
@@ -163,6 +164,7 @@ function next(k: KubectlState, step: Step, out: Output): void {
         { verb: 'patch', patchType: 'merge', apiVersion: ref.apiVersion, resource: ref.resource, ...(ref.namespaced ? { namespace: c.namespace ?? 'default' } : {}), name: c.name, body, ...(c.type === 'patch' && c.subresource ? { subresource: c.subresource } : {}) },
         `${tag}:final`,
         out,
+        nowMs,
       );
     }
     case 'rollout': {
@@ -172,19 +174,19 @@ function next(k: KubectlState, step: Step, out: Output): void {
         c.action === 'restart'
           ? ({ spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: c.restartedAt ?? '' } } } } } as KubeObject)
           : ({ spec: { paused: c.action === 'pause' ? true : null } } as KubeObject);
-      return send(k, step, { verb: 'patch', patchType: 'merge', apiVersion: ref.apiVersion, resource: ref.resource, ...(ref.namespaced ? { namespace: c.namespace ?? 'default' } : {}), name: c.name, body }, `${tag}:final`, out);
+      return send(k, step, { verb: 'patch', patchType: 'merge', apiVersion: ref.apiVersion, resource: ref.resource, ...(ref.namespaced ? { namespace: c.namespace ?? 'default' } : {}), name: c.name, body }, `${tag}:final`, out, nowMs);
     }
     case 'undo':
     case 'set-image': {
       const ref = refOf(k, c.kind);
       if (!ref) return unknownKind(k, step, c.kind, c.name, out);
-      return send(k, step, { verb: 'get', apiVersion: ref.apiVersion, resource: ref.resource, ...(ref.namespaced ? { namespace: c.namespace ?? 'default' } : {}), name: c.name }, `${tag}:get`, out);
+      return send(k, step, { verb: 'get', apiVersion: ref.apiVersion, resource: ref.resource, ...(ref.namespaced ? { namespace: c.namespace ?? 'default' } : {}), name: c.name }, `${tag}:get`, out, nowMs);
     }
     case 'cordon':
     case 'uncordon':
-      return send(k, step, { verb: 'patch', patchType: 'merge', apiVersion: 'v1', resource: 'nodes', name: c.node, body: { spec: { unschedulable: c.type === 'cordon' ? true : null } } }, `${tag}:final`, out);
+      return send(k, step, { verb: 'patch', patchType: 'merge', apiVersion: 'v1', resource: 'nodes', name: c.node, body: { spec: { unschedulable: c.type === 'cordon' ? true : null } } }, `${tag}:final`, out, nowMs);
     case 'drain':
-      return send(k, step, { verb: 'patch', patchType: 'merge', apiVersion: 'v1', resource: 'nodes', name: c.node, body: { spec: { unschedulable: true } } }, `${tag}:drain-cordon`, out);
+      return send(k, step, { verb: 'patch', patchType: 'merge', apiVersion: 'v1', resource: 'nodes', name: c.node, body: { spec: { unschedulable: true } } }, `${tag}:drain-cordon`, out, nowMs);
   }
 }
 
@@ -193,12 +195,12 @@ function unknownKind(k: KubectlState, step: Step, kind: string, name: string, ou
   k.steps.delete(step.id);
 }
 
-function send(k: KubectlState, _step: Step, spec: RequestSpec, tag: string, out: Output): void {
-  request(k.client, spec, tag, out);
+function send(k: KubectlState, _step: Step, spec: RequestSpec, tag: string, out: Output, nowMs: number): void {
+  request(k.client, spec, tag, out, nowMs);
 }
 
 /** An API answer (or timeout/refusal) for one of this user's requests. */
-export function onResult(k: KubectlState, result: ApiResult, out: Output): void {
+export function onResult(k: KubectlState, result: ApiResult, out: Output, nowMs: number): void {
   const [, id, phase] = result.tag.split(':');
   const step = k.steps.get(id ?? '');
   if (!step) return;
@@ -210,7 +212,7 @@ export function onResult(k: KubectlState, result: ApiResult, out: Output): void 
     }
   }
   const c = step.command;
-  if (c.type === 'drain') return drainResult(k, step, c, phase ?? '', result, out);
+  if (c.type === 'drain') return drainResult(k, step, c, phase ?? '', result, out, nowMs);
   if (c.type === 'apply') {
     const obj = step.queue[0]!;
     const ref = refOf(k, obj.kind ?? '', obj.apiVersion)!;
@@ -218,7 +220,7 @@ export function onResult(k: KubectlState, result: ApiResult, out: Output): void 
     const namespace = ref.namespaced ? (obj.metadata?.namespace ?? 'default') : undefined;
     const target = { apiVersion: obj.apiVersion ?? ref.apiVersion, resource: ref.resource, ...(namespace ? { namespace } : {}) };
     if (phase === 'get') {
-      if (result.code === 404) return send(k, step, { verb: 'create', ...target, body: obj }, `kubectl:${step.id}:create`, out);
+      if (result.code === 404) return send(k, step, { verb: 'create', ...target, body: obj }, `kubectl:${step.id}:create`, out, nowMs);
       if (result.code === 200 && !isStatus(result.body)) {
         const live = result.body;
         // kubectl apply, reduced: the manifest's fields are merged onto the live object (a JSON
@@ -227,16 +229,16 @@ export function onResult(k: KubectlState, result: ApiResult, out: Output): void 
         const { status: _ignored, ...manifest } = obj;
         void _ignored;
         const merged = mergePatch(live as JsonValue, manifest as JsonValue) as KubeObject;
-        return send(k, step, { verb: 'update', ...target, name, body: merged }, `kubectl:${step.id}:update`, out);
+        return send(k, step, { verb: 'update', ...target, name, body: merged }, `kubectl:${step.id}:update`, out, nowMs);
       }
     }
     trace(k, out, step.id, phase === 'get' ? 'apply' : (phase ?? 'apply'), { resource: ref.resource, ...(namespace ? { namespace } : {}), name: name || ((result.body as KubeObject).metadata?.name ?? '') }, result.code, result.body);
     step.queue.shift();
     step.attempts = 0;
-    return next(k, step, out);
+    return next(k, step, out, nowMs);
   }
   if ((c.type === 'undo' || c.type === 'set-image') && phase !== 'final') {
-    if (multiStep(k, step, c, phase ?? '', result, out)) return;
+    if (multiStep(k, step, c, phase ?? '', result, out, nowMs)) return;
   }
   const ref =
     'node' in c
@@ -282,7 +284,7 @@ function clientError(k: KubectlState, step: Step, c: { kind: string; name: strin
  * The middle requests of undo (get → list ReplicaSets → patch) and set-image (get → patch).
  * Returns false when the answer is the step's last (an error): the caller traces it.
  */
-function multiStep(k: KubectlState, step: Step, c: Extract<KubectlCommand, { type: 'undo' | 'set-image' }>, phase: string, result: ApiResult, out: Output): boolean {
+function multiStep(k: KubectlState, step: Step, c: Extract<KubectlCommand, { type: 'undo' | 'set-image' }>, phase: string, result: ApiResult, out: Output, nowMs: number): boolean {
   if (result.code !== 200 || isStatus(result.body)) return false;
   const ref = refOf(k, c.kind)!;
   const namespace = ref.namespaced ? (c.namespace ?? 'default') : undefined;
@@ -299,7 +301,7 @@ function multiStep(k: KubectlState, step: Step, c: Extract<KubectlCommand, { typ
     const newSpec: Record<string, unknown> = { containers: replace(podSpec.containers) };
     if (podSpec.initContainers) newSpec.initContainers = replace(podSpec.initContainers);
     const body = (onPod ? { spec: newSpec } : { spec: { template: { spec: newSpec } } }) as KubeObject;
-    send(k, step, { verb: 'patch', patchType: 'merge', ...target, body }, `${tag}:final`, out);
+    send(k, step, { verb: 'patch', patchType: 'merge', ...target, body }, `${tag}:final`, out, nowMs);
     return true;
   }
   // rollout undo (kubectl's DeploymentRollbacker, client side).
@@ -314,7 +316,7 @@ function multiStep(k: KubectlState, step: Step, c: Extract<KubectlCommand, { typ
       .sort()
       .map((key) => `${key}=${labels[key]}`)
       .join(',');
-    send(k, step, { verb: 'list', apiVersion: 'apps/v1', resource: 'replicasets', ...(namespace ? { namespace } : {}), ...(labelSelector ? { options: { labelSelector } } : {}) }, `${tag}:list`, out);
+    send(k, step, { verb: 'list', apiVersion: 'apps/v1', resource: 'replicasets', ...(namespace ? { namespace } : {}), ...(labelSelector ? { options: { labelSelector } } : {}) }, `${tag}:list`, out, nowMs);
     return true;
   }
   if (phase === 'list') {
@@ -340,7 +342,7 @@ function multiStep(k: KubectlState, step: Step, c: Extract<KubectlCommand, { typ
     }
     // The template replaced, not merged: every field of the live template the old one lacks is removed.
     const body = { spec: { template: replacementPatch(current, template) } } as KubeObject;
-    send(k, step, { verb: 'patch', patchType: 'merge', ...target, body }, `${tag}:final`, out);
+    send(k, step, { verb: 'patch', patchType: 'merge', ...target, body }, `${tag}:final`, out, nowMs);
     return true;
   }
   return false;
@@ -373,24 +375,28 @@ function canonical(x: unknown): string {
 }
 
 /** Retry timer of a step waiting for the cluster. */
-export function onRetry(k: KubectlState, id: string, out: Output): void {
+export function onRetry(k: KubectlState, id: string, out: Output, nowMs: number): void {
   const step = k.steps.get(id);
-  if (step) next(k, step, out);
+  if (step) next(k, step, out, nowMs);
 }
 
-export function onApiResponse(k: KubectlState, res: ApiResponse, out: Output): void {
+export function onApiResponse(k: KubectlState, res: ApiResponse, out: Output, nowMs: number): void {
   const result = onResponse(k.client, res, out);
-  if (result) onResult(k, result, out);
+  if (result) onResult(k, result, out, nowMs);
 }
 
-export function onApiRefused(k: KubectlState, reqId: number, out: Output): void {
+export function onApiRefused(k: KubectlState, reqId: number, out: Output, nowMs: number): void {
   const result = onConnectionRefused(k.client, reqId, out);
-  if (result && 'code' in result) onResult(k, result, out);
+  if (result && 'code' in result) onResult(k, result, out, nowMs);
 }
 
-export function onApiTimeout(k: KubectlState, reqId: number, out: Output): void {
-  const result = onRequestTimeout(k.client, reqId, out);
-  if (result && 'code' in result) onResult(k, result, out);
+/** The client's request-deadline timer fired: this user's requests due by now fail with 504. */
+export function onApiDeadline(k: KubectlState, out: Output, nowMs: number): void {
+  onRequestDeadline(k.client, nowMs, out, k, onTimedOut);
+}
+
+function onTimedOut(k: KubectlState, result: ApiResult | WatchDelivery, nowMs: number, out: Output): void {
+  if ('code' in result) onResult(k, result, out, nowMs);
 }
 
 /** What `kubectl apply` says of a manifest whose (apiVersion, kind) the server does not serve (meta.NoKindMatchError). */
@@ -415,17 +421,17 @@ function podRef(pod: KubeObject): { resource: string; namespace: string; name: s
   return { resource: 'pods', namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '' };
 }
 
-function sendEviction(k: KubectlState, step: Step, c: DrainCommand, i: number, out: Output): void {
+function sendEviction(k: KubectlState, step: Step, c: DrainCommand, i: number, out: Output, nowMs: number): void {
   const pod = step.drain![i]!.pod;
   const namespace = pod.metadata?.namespace ?? 'default';
   const name = pod.metadata?.name ?? '';
   const body = { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace }, ...(c.gracePeriodSeconds !== undefined ? { deleteOptions: { gracePeriodSeconds: c.gracePeriodSeconds } } : {}) } as KubeObject;
-  send(k, step, { verb: 'create', apiVersion: 'v1', resource: 'pods', subresource: 'eviction', namespace, name, body }, `kubectl:${step.id}:drain-evict-${i}`, out);
+  send(k, step, { verb: 'create', apiVersion: 'v1', resource: 'pods', subresource: 'eviction', namespace, name, body }, `kubectl:${step.id}:drain-evict-${i}`, out, nowMs);
 }
 
-function sendPoll(k: KubectlState, step: Step, i: number, out: Output): void {
+function sendPoll(k: KubectlState, step: Step, i: number, out: Output, nowMs: number): void {
   const pod = step.drain![i]!.pod;
-  send(k, step, { verb: 'get', apiVersion: 'v1', resource: 'pods', namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '' }, `kubectl:${step.id}:drain-wait-${i}`, out);
+  send(k, step, { verb: 'get', apiVersion: 'v1', resource: 'pods', namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '' }, `kubectl:${step.id}:drain-wait-${i}`, out, nowMs);
 }
 
 function later(step: Step, i: number, action: 'evict' | 'poll', delayMs: number, out: Output): void {
@@ -435,13 +441,13 @@ function later(step: Step, i: number, action: 'evict' | 'poll', delayMs: number,
 }
 
 /** The answers of a drain: cordon, then the list, then each pod's evictions and polls. */
-function drainResult(k: KubectlState, step: Step, c: DrainCommand, phase: string, result: ApiResult, out: Output): void {
+function drainResult(k: KubectlState, step: Step, c: DrainCommand, phase: string, result: ApiResult, out: Output, nowMs: number): void {
   const node = { resource: 'nodes', name: c.node };
   if (phase === 'drain-cordon') {
     if (result.code !== 200) return endDrain(k, step, c, result.code, isStatus(result.body) ? result.body.message : `unable to cordon node "${c.node}"`, out);
     drainTrace(k, out, step, node, 200, drainMessages.cordoned(c.node));
     out.timers.push({ id: `kubectl-drain-timeout-${step.id}`, delayMs: c.timeoutSeconds * 1000, event: { type: 'KubectlDrainTimeout', id: step.id } });
-    return send(k, step, { verb: 'list', apiVersion: 'v1', resource: 'pods', options: { fieldSelector: `spec.nodeName=${c.node}` } }, `kubectl:${step.id}:drain-list`, out);
+    return send(k, step, { verb: 'list', apiVersion: 'v1', resource: 'pods', options: { fieldSelector: `spec.nodeName=${c.node}` } }, `kubectl:${step.id}:drain-list`, out, nowMs);
   }
   if (phase === 'drain-list') {
     if (result.code !== 200 || isStatus(result.body)) return endDrain(k, step, c, result.code, isStatus(result.body) ? result.body.message : 'unable to list pods', out);
@@ -451,7 +457,7 @@ function drainResult(k: KubectlState, step: Step, c: DrainCommand, phase: string
     for (const w of selection.warnings) drainTrace(k, out, step, node, 200, w);
     step.drain = selection.evict.map((pod) => ({ pod, phase: 'evicting', attempts: 0 }));
     if (step.drain.length === 0) return finishDrain(k, step, c, out);
-    for (let i = 0; i < step.drain.length; i++) sendEviction(k, step, c, i, out);
+    for (let i = 0; i < step.drain.length; i++) sendEviction(k, step, c, i, out, nowMs);
     return;
   }
   const match = /^drain-(evict|wait)-(\d+)$/.exec(phase);
@@ -463,7 +469,7 @@ function drainResult(k: KubectlState, step: Step, c: DrainCommand, phase: string
     if (result.code === 200 || result.code === 201) {
       drainTrace(k, out, step, podRef(dp.pod), result.code, drainMessages.evicting(dp.pod));
       dp.phase = 'waiting';
-      sendPoll(k, step, i, out);
+      sendPoll(k, step, i, out, nowMs);
       return;
     }
     if (result.code === 404) {
@@ -503,12 +509,12 @@ function endDrain(k: KubectlState, step: Step, c: DrainCommand, code: number, me
 }
 
 /** A drain's timer: retry an eviction answered 429, or poll an evicted pod again. */
-export function onDrainTimer(k: KubectlState, id: string, i: number, action: 'evict' | 'poll', out: Output): void {
+export function onDrainTimer(k: KubectlState, id: string, i: number, action: 'evict' | 'poll', out: Output, nowMs: number): void {
   const step = k.steps.get(id);
   const c = step?.command;
   if (!step || c?.type !== 'drain' || step.drain?.[i]?.phase === 'done') return;
-  if (action === 'evict') sendEviction(k, step, c, i, out);
-  else sendPoll(k, step, i, out);
+  if (action === 'evict') sendEviction(k, step, c, i, out, nowMs);
+  else sendPoll(k, step, i, out, nowMs);
 }
 
 /** The drain's --timeout: every pod not yet done fails with kubectl's "global timeout reached". */

@@ -122,16 +122,16 @@ export function newKubelet(params: NodeParams, client: ApiClientState, config: K
 
 export function start(k: KubeletState, nowMs: number, out: Output): void {
   register(k, nowMs, out);
-  startInformer(k.pods, k.client, out);
-  startInformer(k.node, k.client, out);
-  startInformer(k.services, k.client, out);
+  startInformer(k.pods, k.client, out, nowMs);
+  startInformer(k.node, k.client, out, nowMs);
+  startInformer(k.services, k.client, out, nowMs);
   out.timers.push({ id: 'kubelet-lease', delayMs: 0, event: { type: 'KubeletLease' } });
   out.timers.push({ id: 'kubelet-node-status', delayMs: NODE_STATUS_UPDATE_MS, event: { type: 'KubeletNodeStatus' } });
 }
 
 function register(k: KubeletState, nowMs: number, out: Output): void {
   const node = nodeObject(k.params, nowMs, { images: k.images });
-  request(k.client, { verb: 'create', apiVersion: 'v1', resource: 'nodes', body: node as unknown as KubeObject }, 'register', out);
+  request(k.client, { verb: 'create', apiVersion: 'v1', resource: 'nodes', body: node as unknown as KubeObject }, 'register', out, nowMs);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -145,7 +145,7 @@ export function onLeaseTimer(k: KubeletState, nowMs: number, out: Output): void 
   const spec = { holderIdentity: name, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime: microTimestamp(nowMs) };
   if (k.lease) {
     const body: KubeObject = { ...k.lease, spec: { ...((k.lease.spec as object) ?? {}), ...spec } };
-    request(k.client, { verb: 'update', apiVersion: 'coordination.k8s.io/v1', resource: 'leases', namespace: 'kube-node-lease', name, body }, 'lease:update', out);
+    request(k.client, { verb: 'update', apiVersion: 'coordination.k8s.io/v1', resource: 'leases', namespace: 'kube-node-lease', name, body }, 'lease:update', out, nowMs);
   } else {
     const body: KubeObject = {
       apiVersion: 'coordination.k8s.io/v1',
@@ -153,11 +153,11 @@ export function onLeaseTimer(k: KubeletState, nowMs: number, out: Output): void 
       metadata: { name, namespace: 'kube-node-lease', ownerReferences: [] },
       spec,
     };
-    request(k.client, { verb: 'create', apiVersion: 'coordination.k8s.io/v1', resource: 'leases', namespace: 'kube-node-lease', body }, 'lease:create', out);
+    request(k.client, { verb: 'create', apiVersion: 'coordination.k8s.io/v1', resource: 'leases', namespace: 'kube-node-lease', body }, 'lease:create', out, nowMs);
   }
 }
 
-function onLeaseResult(k: KubeletState, result: ApiResult, out: Output): void {
+function onLeaseResult(k: KubeletState, result: ApiResult, out: Output, nowMs: number): void {
   k.leaseInFlight = false;
   if ((result.code === 200 || result.code === 201) && !isStatus(result.body)) {
     k.lease = result.body;
@@ -167,7 +167,7 @@ function onLeaseResult(k: KubeletState, result: ApiResult, out: Output): void {
   if (result.code === 409) {
     // Someone else's version: read it, and renew on the next tick.
     k.lease = null;
-    request(k.client, { verb: 'get', apiVersion: 'coordination.k8s.io/v1', resource: 'leases', namespace: 'kube-node-lease', name: k.params.name }, 'lease:get', out);
+    request(k.client, { verb: 'get', apiVersion: 'coordination.k8s.io/v1', resource: 'leases', namespace: 'kube-node-lease', name: k.params.name }, 'lease:get', out, nowMs);
     return;
   }
   if (result.code === 404) k.lease = null;
@@ -220,7 +220,7 @@ function postNodeStatus(k: KubeletState, nowMs: number, out: Output, force: bool
   k.lastConditions = status.conditions;
   k.lastPostedStatusKey = key;
   k.lastStatusPostMs = nowMs;
-  request(k.client, { verb: 'patch', patchType: 'merge', apiVersion: 'v1', resource: 'nodes', name: k.params.name, subresource: 'status', body: { status } as unknown as KubeObject }, 'node-status', out);
+  request(k.client, { verb: 'patch', patchType: 'merge', apiVersion: 'v1', resource: 'nodes', name: k.params.name, subresource: 'status', body: { status } as unknown as KubeObject }, 'node-status', out, nowMs);
 }
 
 /** Each running pod's service environment variables (`kubectl exec POD -- env`, for `--show env`). */
@@ -232,13 +232,13 @@ export function podServiceEnvironments(k: KubeletState): { pod: string; env: rea
 // API results
 
 export function onApiResult(k: KubeletState, result: ApiResult, nowMs: number, out: Output): void {
-  if (ownsTag(k.pods, result.tag)) return onPodDeltas(k, informerResult(k.pods, result, k.client, out), nowMs, out);
+  if (ownsTag(k.pods, result.tag)) return onPodDeltas(k, informerResult(k.pods, result, k.client, out, nowMs), nowMs, out);
   if (ownsTag(k.node, result.tag)) {
-    informerResult(k.node, result, k.client, out);
+    informerResult(k.node, result, k.client, out, nowMs);
     return;
   }
   if (ownsTag(k.services, result.tag)) {
-    informerResult(k.services, result, k.client, out);
+    informerResult(k.services, result, k.client, out, nowMs);
     return;
   }
   const [kind, detail] = result.tag.split(':');
@@ -257,12 +257,12 @@ export function onApiResult(k: KubeletState, result: ApiResult, nowMs: number, o
         else retryLeaseWithBackoff(k, out);
         return;
       }
-      return onLeaseResult(k, result, out);
+      return onLeaseResult(k, result, out, nowMs);
     case 'node-status':
       if (result.code !== 200) k.lastPostedStatusKey = '';
       return;
     case 'pod-status':
-      return onPodStatusResult(k, detail ?? '', result, out);
+      return onPodStatusResult(k, detail ?? '', result, out, nowMs);
     case 'pvc':
       return onClaimResult(k, result.tag.slice('pvc:'.length), result, nowMs, out);
     default:
@@ -275,14 +275,14 @@ export function onRegisterRetry(k: KubeletState, nowMs: number, out: Output): vo
 }
 
 export function onApiWatch(k: KubeletState, delivery: WatchDelivery, nowMs: number, out: Output): void {
-  if (ownsTag(k.pods, delivery.tag)) onPodDeltas(k, informerWatch(k.pods, delivery, k.client, out), nowMs, out);
-  else if (ownsTag(k.node, delivery.tag)) informerWatch(k.node, delivery, k.client, out);
-  else if (ownsTag(k.services, delivery.tag)) informerWatch(k.services, delivery, k.client, out);
+  if (ownsTag(k.pods, delivery.tag)) onPodDeltas(k, informerWatch(k.pods, delivery, k.client, out, nowMs), nowMs, out);
+  else if (ownsTag(k.node, delivery.tag)) informerWatch(k.node, delivery, k.client, out, nowMs);
+  else if (ownsTag(k.services, delivery.tag)) informerWatch(k.services, delivery, k.client, out, nowMs);
 }
 
-export function onInformerRetry(k: KubeletState, informer: string, what: 'list' | 'watch', out: Output): void {
+export function onInformerRetry(k: KubeletState, informer: string, what: 'list' | 'watch', out: Output, nowMs: number): void {
   const inf = [k.node, k.services].find((i) => i.config.name === informer) ?? k.pods;
-  informerRetry(inf, what, k.client, out);
+  informerRetry(inf, what, k.client, out, nowMs);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,7 +304,7 @@ function onPodDeltas(k: KubeletState, deltas: Delta[], nowMs: number, out: Outpu
       if (phase === 'Succeeded' || phase === 'Failed') continue;
       if (pod.metadata?.deletionTimestamp) {
         // Never started here: nothing to stop, the object can go.
-        deletePod(k, key, pod, out);
+        deletePod(k, key, pod, out, nowMs);
         continue;
       }
       startWorker(k, key, pod, nowMs, out);
@@ -314,18 +314,18 @@ function onPodDeltas(k: KubeletState, deltas: Delta[], nowMs: number, out: Outpu
       if (pod.metadata?.deletionTimestamp && current.volumeWait) {
         // Its containers never started: nothing to stop, the object can go.
         removeWorker(k, current, out);
-        deletePod(k, key, pod, out);
+        deletePod(k, key, pod, out, nowMs);
         continue;
       }
       if (!current.statusInFlight && !current.deleteSent && statusNeedsReconcile(apiStatus, current.pod.status)) {
-        sendPodStatus(k, current, current.pod.status as unknown as Record<string, unknown>, out);
+        sendPodStatus(k, current, current.pod.status as unknown as Record<string, unknown>, out, nowMs);
       }
       if (pod.metadata?.deletionTimestamp && !current.deleteRequested && k.config.variant?.ignoreDeletion) {
         // The broken kubelet: the pod is forgotten and its object released, its containers left running.
         k.workers.delete(key);
         k.usedIpSlots.delete(current.ipSlot);
         out.cancels.push(wakeTimerId(key));
-        deletePod(k, key, pod, out);
+        deletePod(k, key, pod, out, nowMs);
         continue;
       }
       if (pod.metadata?.deletionTimestamp && !current.deleteRequested) {
@@ -355,16 +355,16 @@ function startWorker(k: KubeletState, key: string, pod: V1Pod, nowMs: number, ou
   // A pod admission rejects is rejected at once; volumes are waited for only by an admitted pod.
   if (claims.length === 0 || !admission.ok) return stepWorker(k, worker, bound, nowMs, out);
   worker.volumeWait = { unbound: new Set(claims), inFlight: 0, sinceMs: nowMs, reported: false, bound };
-  readClaims(k, worker, out);
+  readClaims(k, worker, out, nowMs);
 }
 
 /** GETs every claim of a waiting pod not yet seen Bound. */
-function readClaims(k: KubeletState, worker: Worker, out: Output): void {
+function readClaims(k: KubeletState, worker: Worker, out: Output, nowMs: number): void {
   const wait = worker.volumeWait!;
   const ns = worker.pod.metadata?.namespace ?? 'default';
   for (const claim of [...wait.unbound].sort()) {
     wait.inFlight++;
-    request(k.client, { verb: 'get', apiVersion: 'v1', resource: 'persistentvolumeclaims', namespace: ns, name: claim }, `pvc:${worker.key}|${worker.pod.metadata?.uid ?? ''}|${claim}`, out);
+    request(k.client, { verb: 'get', apiVersion: 'v1', resource: 'persistentvolumeclaims', namespace: ns, name: claim }, `pvc:${worker.key}|${worker.pod.metadata?.uid ?? ''}|${claim}`, out, nowMs);
   }
 }
 
@@ -384,7 +384,7 @@ function onClaimResult(k: KubeletState, detail: string, result: ApiResult, nowMs
   if (!wait.reported && nowMs - wait.sinceMs >= VOLUME_MOUNT_TIMEOUT_MS) {
     wait.reported = true;
     const unmounted = podClaimVolumes(worker.pod).filter(([, claim]) => wait.unbound.has(claim)).map(([volume]) => volume);
-    postEvent(k, worker.pod, { atMs: nowMs, type: 'Warning', reason: 'FailedMount', message: failedMountMessage(unmounted) }, out);
+    postEvent(k, worker.pod, { atMs: nowMs, type: 'Warning', reason: 'FailedMount', message: failedMountMessage(unmounted) }, out, nowMs);
   }
   out.timers.push({ id: wakeTimerId(worker.key), delayMs: VOLUME_POLL_MS, event: { type: 'KubeletPodWake', key: worker.key } });
 }
@@ -406,7 +406,7 @@ function wakeTimerId(key: string): string {
 export function onPodWake(k: KubeletState, key: string, nowMs: number, out: Output): void {
   const worker = k.workers.get(key);
   if (!worker) return;
-  if (worker.volumeWait) return readClaims(k, worker, out);
+  if (worker.volumeWait) return readClaims(k, worker, out, nowMs);
   stepWorker(k, worker, { type: 'Tick' }, nowMs, out);
 }
 
@@ -416,7 +416,7 @@ function stepWorker(k: KubeletState, worker: Worker, event: PodEvent, nowMs: num
   k.images = r.images;
   traceRunning(k, worker, runningContainerCount(worker.state), out);
   if (isDnsServerPod(worker.pod)) noteDnsPods(k, nowMs, out);
-  for (const e of r.events) postEvent(k, worker.pod, e, out);
+  for (const e of r.events) postEvent(k, worker.pod, e, out, nowMs);
   if (r.status !== undefined) {
     const before = podSummary(worker.pod);
     worker.pod = { ...worker.pod, status: r.status } as unknown as V1Pod;
@@ -425,13 +425,13 @@ function stepWorker(k: KubeletState, worker: Worker, event: PodEvent, nowMs: num
       const meta = worker.pod.metadata ?? {};
       out.traces.push({ kind: 'k8s.pod', fields: { node: k.params.name, namespace: meta.namespace ?? 'default', pod: meta.name ?? '', phase: after.phase, ready: after.ready } });
     }
-    sendPodStatus(k, worker, r.status as unknown as Record<string, unknown>, out);
+    sendPodStatus(k, worker, r.status as unknown as Record<string, unknown>, out, nowMs);
   }
   out.cancels.push(wakeTimerId(worker.key));
   if (r.wakeAtMs !== undefined) out.timers.push({ id: wakeTimerId(worker.key), delayMs: Math.max(0, r.wakeAtMs - nowMs), event: { type: 'KubeletPodWake', key: worker.key } });
   if (r.readyToDelete && !worker.deleteSent) {
     worker.deleteSent = true;
-    deletePod(k, worker.key, worker.pod, out);
+    deletePod(k, worker.key, worker.pod, out, nowMs);
   }
 }
 
@@ -459,7 +459,7 @@ function traceRunning(k: KubeletState, worker: Worker, running: number, out: Out
   });
 }
 
-function sendPodStatus(k: KubeletState, worker: Worker, status: Record<string, unknown>, out: Output): void {
+function sendPodStatus(k: KubeletState, worker: Worker, status: Record<string, unknown>, out: Output, nowMs: number): void {
   if (worker.statusInFlight) {
     worker.pendingStatus = status;
     return;
@@ -471,6 +471,7 @@ function sendPodStatus(k: KubeletState, worker: Worker, status: Record<string, u
     { verb: 'patch', patchType: 'merge', apiVersion: 'v1', resource: 'pods', namespace: meta.namespace ?? 'default', name: meta.name ?? '', subresource: 'status', body: { status } as KubeObject },
     `pod-status:${worker.key}`,
     out,
+    nowMs,
   );
 }
 
@@ -484,14 +485,14 @@ function statusResyncTimerId(key: string): string {
   return `pod-status-resync:${key}`;
 }
 
-function onPodStatusResult(k: KubeletState, key: string, result: ApiResult, out: Output): void {
+function onPodStatusResult(k: KubeletState, key: string, result: ApiResult, out: Output, nowMs: number): void {
   const worker = k.workers.get(key);
   if (!worker) return;
   worker.statusInFlight = false;
   // A failed post is retried with the latest status (the status manager's resync, kept short).
   const next = worker.pendingStatus ?? (result.code >= 500 ? ((worker.pod.status as unknown as Record<string, unknown>) ?? null) : null);
   worker.pendingStatus = null;
-  if (next) sendPodStatus(k, worker, next, out);
+  if (next) sendPodStatus(k, worker, next, out, nowMs);
   else if (result.code >= 400 && result.code !== 404) {
     // Refused (a 403 from an apiserver whose Node authorizer has not yet seen the pod bound to this
     // node, a 409, a 429): the status manager's periodic sync sends it again, as the real one does.
@@ -499,18 +500,18 @@ function onPodStatusResult(k: KubeletState, key: string, result: ApiResult, out:
   }
 }
 
-export function onPodStatusResync(k: KubeletState, key: string, out: Output): void {
+export function onPodStatusResync(k: KubeletState, key: string, out: Output, nowMs: number): void {
   const worker = k.workers.get(key);
   if (!worker || worker.statusInFlight || worker.deleteSent) return;
-  sendPodStatus(k, worker, worker.pod.status as unknown as Record<string, unknown>, out);
+  sendPodStatus(k, worker, worker.pod.status as unknown as Record<string, unknown>, out, nowMs);
 }
 
-function deletePod(k: KubeletState, _key: string, pod: V1Pod, out: Output): void {
+function deletePod(k: KubeletState, _key: string, pod: V1Pod, out: Output, nowMs: number): void {
   const meta = pod.metadata ?? {};
-  request(k.client, { verb: 'delete', apiVersion: 'v1', resource: 'pods', namespace: meta.namespace ?? 'default', name: meta.name ?? '', options: { gracePeriodSeconds: 0 } }, 'pod-delete', out);
+  request(k.client, { verb: 'delete', apiVersion: 'v1', resource: 'pods', namespace: meta.namespace ?? 'default', name: meta.name ?? '', options: { gracePeriodSeconds: 0 } }, 'pod-delete', out, nowMs);
 }
 
-function postEvent(k: KubeletState, pod: V1Pod, e: KubeletEvent, out: Output): void {
+function postEvent(k: KubeletState, pod: V1Pod, e: KubeletEvent, out: Output, nowMs: number): void {
   const meta = pod.metadata ?? {};
   out.traces.push({ kind: 'k8s.event', fields: { reporter: k.params.name, namespace: meta.namespace ?? 'default', object: `pod/${meta.name ?? ''}`, type: e.type, reason: e.reason, message: e.message } });
   const namespace = meta.namespace ?? 'default';
@@ -531,7 +532,7 @@ function postEvent(k: KubeletState, pod: V1Pod, e: KubeletEvent, out: Output): v
     lastTimestamp: when,
     count: 1,
   };
-  request(k.client, { verb: 'create', apiVersion: 'v1', resource: 'events', namespace, body }, 'event', out);
+  request(k.client, { verb: 'create', apiVersion: 'v1', resource: 'events', namespace, body }, 'event', out, nowMs);
 }
 
 export function stopWatches(k: KubeletState, out: Output): void {

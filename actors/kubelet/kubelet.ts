@@ -45,7 +45,7 @@ export const kubeletCore: ComponentCore<KubeletState, KubeletInput, 'registering
         start(k, now, out);
         break;
       case 'InformerRetry':
-        onInformerRetry(k, input.informer, input.what, out);
+        onInformerRetry(k, input.informer, input.what, out, now);
         break;
       case 'KubeletLease':
         onLeaseTimer(k, now, out);
@@ -60,7 +60,7 @@ export const kubeletCore: ComponentCore<KubeletState, KubeletInput, 'registering
         onPodWake(k, input.key, now, out);
         break;
       case 'KubeletPodStatusResync':
-        onPodStatusResync(k, input.key, out);
+        onPodStatusResync(k, input.key, out, now);
         break;
       case 'KubeletTrafficDone':
         onTrafficDone(k, input, out);

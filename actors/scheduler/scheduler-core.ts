@@ -140,12 +140,12 @@ export function newScheduler(
 }
 
 export function start(s: SchedulerState, nowMs: number, out: Output): void {
-  startInformer(s.namespaces, s.client, out);
-  startInformer(s.nodes, s.client, out);
-  startInformer(s.pods, s.client, out);
-  startInformer(s.storageClasses, s.client, out);
-  startInformer(s.volumes, s.client, out);
-  startInformer(s.claims, s.client, out);
+  startInformer(s.namespaces, s.client, out, nowMs);
+  startInformer(s.nodes, s.client, out, nowMs);
+  startInformer(s.pods, s.client, out, nowMs);
+  startInformer(s.storageClasses, s.client, out, nowMs);
+  startInformer(s.volumes, s.client, out, nowMs);
+  startInformer(s.claims, s.client, out, nowMs);
   tryAcquireOrRenew(s.leader, nowMs, s.client, out);
 }
 
@@ -158,19 +158,19 @@ function onLost(s: SchedulerState, out: Output): void {
 }
 
 export function onApiResult(s: SchedulerState, result: ApiResult, nowMs: number, out: Output): void {
-  if (ownsTag(s.namespaces, result.tag)) return onNamespaceDeltas(s, informerResult(s.namespaces, result, s.client, out));
+  if (ownsTag(s.namespaces, result.tag)) return onNamespaceDeltas(s, informerResult(s.namespaces, result, s.client, out, nowMs));
   if (ownsTag(s.nodes, result.tag)) {
-    onNodeDeltas(s, informerResult(s.nodes, result, s.client, out), nowMs, out);
+    onNodeDeltas(s, informerResult(s.nodes, result, s.client, out, nowMs), nowMs, out);
     // The node list may be what the pods in activeQ were waiting for (cycles skip until synced).
     return ensureCycle(s, out, nowMs);
   }
   if (ownsTag(s.pods, result.tag)) {
-    onPodDeltas(s, informerResult(s.pods, result, s.client, out), nowMs, out);
+    onPodDeltas(s, informerResult(s.pods, result, s.client, out, nowMs), nowMs, out);
     return ensureCycle(s, out, nowMs);
   }
   for (const informer of [s.claims, s.volumes, s.storageClasses]) {
     if (!ownsTag(informer, result.tag)) continue;
-    onStorageDeltas(s, informer, informerResult(informer, result, s.client, out), nowMs, out);
+    onStorageDeltas(s, informer, informerResult(informer, result, s.client, out, nowMs), nowMs, out);
     return ensureCycle(s, out, nowMs);
   }
   if (leaseOwnsTag(result.tag)) {
@@ -189,15 +189,15 @@ export function onApiResult(s: SchedulerState, result: ApiResult, nowMs: number,
 }
 
 export function onApiWatch(s: SchedulerState, delivery: WatchDelivery, nowMs: number, out: Output): void {
-  if (ownsTag(s.namespaces, delivery.tag)) onNamespaceDeltas(s, informerWatch(s.namespaces, delivery, s.client, out));
-  else if (ownsTag(s.nodes, delivery.tag)) onNodeDeltas(s, informerWatch(s.nodes, delivery, s.client, out), nowMs, out);
-  else if (ownsTag(s.pods, delivery.tag)) onPodDeltas(s, informerWatch(s.pods, delivery, s.client, out), nowMs, out);
-  else for (const informer of [s.claims, s.volumes, s.storageClasses]) if (ownsTag(informer, delivery.tag)) onStorageDeltas(s, informer, informerWatch(informer, delivery, s.client, out), nowMs, out);
+  if (ownsTag(s.namespaces, delivery.tag)) onNamespaceDeltas(s, informerWatch(s.namespaces, delivery, s.client, out, nowMs));
+  else if (ownsTag(s.nodes, delivery.tag)) onNodeDeltas(s, informerWatch(s.nodes, delivery, s.client, out, nowMs), nowMs, out);
+  else if (ownsTag(s.pods, delivery.tag)) onPodDeltas(s, informerWatch(s.pods, delivery, s.client, out, nowMs), nowMs, out);
+  else for (const informer of [s.claims, s.volumes, s.storageClasses]) if (ownsTag(informer, delivery.tag)) onStorageDeltas(s, informer, informerWatch(informer, delivery, s.client, out, nowMs), nowMs, out);
 }
 
-export function onInformerRetry(s: SchedulerState, informer: string, what: 'list' | 'watch', out: Output): void {
+export function onInformerRetry(s: SchedulerState, informer: string, what: 'list' | 'watch', out: Output, nowMs: number): void {
   const byName: Record<string, InformerState> = { nodes: s.nodes, namespaces: s.namespaces, persistentvolumeclaims: s.claims, persistentvolumes: s.volumes, storageclasses: s.storageClasses };
-  informerRetry(byName[informer] ?? s.pods, what, s.client, out);
+  informerRetry(byName[informer] ?? s.pods, what, s.client, out, nowMs);
 }
 
 /** Claims, volumes and classes into the snapshot's VolumeStore; a change may let waiting pods fit. */
@@ -347,12 +347,13 @@ export function onCycle(s: SchedulerState, nowMs: number, out: Output): void {
         { verb: 'patch', patchType: 'merge', apiVersion: 'v1', resource: 'persistentvolumeclaims', namespace: claim.metadata?.namespace ?? 'default', name: claim.metadata?.name ?? '', body: { metadata: { annotations: { [ANN_SELECTED_NODE]: result.node } } } as unknown as KubeObject },
         `volume|${key}`,
         out,
+        nowMs,
       );
     }
-    if (claims.length === 0) sendBinding(s, key, pod, result.node, out);
+    if (claims.length === 0) sendBinding(s, key, pod, result.node, out, nowMs);
   } else if ('unschedulable' in result) {
     const u = result.unschedulable;
-    if (preemption) prepareCandidate(s, info.podInfo, u.nominatedNodeName!, u.victims!, out);
+    if (preemption) prepareCandidate(s, info.podInfo, u.nominatedNodeName!, u.victims!, out, nowMs);
     if (u.nominatedNodeName !== undefined) s.nominator.set(info.podInfo, u.nominatedNodeName);
     s.queue.markUnschedulable(info, nowMs, u.unschedulablePlugins);
     markUnschedulable(s, pod, u.message, nowMs, out, u.nominatedNodeName);
@@ -363,13 +364,14 @@ export function onCycle(s: SchedulerState, nowMs: number, out: Output): void {
   scheduleSoon(s, out, 0);
 }
 
-function sendBinding(s: SchedulerState, key: string, pod: V1Pod, node: string, out: Output): void {
+function sendBinding(s: SchedulerState, key: string, pod: V1Pod, node: string, out: Output, nowMs: number): void {
   const meta = pod.metadata ?? {};
   request(
     s.client,
     { verb: 'create', apiVersion: 'v1', resource: 'pods', subresource: 'binding', namespace: meta.namespace ?? 'default', name: meta.name ?? '', body: { apiVersion: 'v1', kind: 'Binding', metadata: { name: meta.name, namespace: meta.namespace }, target: { apiVersion: 'v1', kind: 'Node', name: node } } as KubeObject },
     `bind|${key}`,
     out,
+    nowMs,
   );
 }
 
@@ -378,7 +380,7 @@ function onClaimAnnotated(s: SchedulerState, key: string, result: ApiResult, now
   const binding = s.bindings.get(key);
   if (!binding) return;
   if (result.code === 200) {
-    if (--binding.claimsPending === 0) sendBinding(s, key, binding.pod, binding.node, out);
+    if (--binding.claimsPending === 0) sendBinding(s, key, binding.pod, binding.node, out, nowMs);
     return;
   }
   s.bindings.delete(key);
@@ -431,6 +433,7 @@ function markUnschedulable(s: SchedulerState, pod: V1Pod, message: string, nowMs
       { verb: 'patch', patchType: 'merge', apiVersion: 'v1', resource: 'pods', subresource: 'status', namespace: meta.namespace ?? 'default', name: meta.name ?? '', body: { status } as unknown as KubeObject },
       'status',
       out,
+      nowMs,
     );
   }
   postEvent(s, pod, 'Warning', 'FailedScheduling', message, nowMs, out);
@@ -442,7 +445,7 @@ function markUnschedulable(s: SchedulerState, pod: V1Pod, message: string, nowMs
  * then a `Preempted` event (see `onVictimStatusResult`, `onVictimDeleteResult`). Lower-priority
  * pods nominated to the same node lose their nomination (kube `getLowerPriorityNominatedPods`).
  */
-function prepareCandidate(s: SchedulerState, preemptor: PodInfo, node: string, victims: readonly PodInfo[], out: Output): void {
+function prepareCandidate(s: SchedulerState, preemptor: PodInfo, node: string, victims: readonly PodInfo[], out: Output, nowMs: number): void {
   for (const v of victims) {
     const victim = v.pod;
     // Graceful deletion has already started (kube skips the API calls), or our requests are in flight.
@@ -457,7 +460,7 @@ function prepareCandidate(s: SchedulerState, preemptor: PodInfo, node: string, v
     const conditions = victim.status?.conditions ?? [];
     const previous = conditions.find((c) => c.type === 'DisruptionTarget');
     if (previous && previous.status === condition.status && previous.reason === condition.reason && previous.message === condition.message) {
-      deleteVictim(s, v.key, victim, out);
+      deleteVictim(s, v.key, victim, out, nowMs);
       continue;
     }
     const updated = [...conditions.filter((c) => c.type !== 'DisruptionTarget'), { ...condition, lastProbeTime: null, lastTransitionTime: timestamp(s.nowMs()) }];
@@ -467,6 +470,7 @@ function prepareCandidate(s: SchedulerState, preemptor: PodInfo, node: string, v
       { verb: 'patch', patchType: 'merge', apiVersion: 'v1', resource: 'pods', subresource: 'status', namespace: meta.namespace ?? 'default', name: meta.name ?? '', body: { status: { conditions: updated } } as unknown as KubeObject },
       `preempt-status|${v.key}`,
       out,
+      nowMs,
     );
   }
   for (const other of s.nominator.podsOn(node)) {
@@ -479,20 +483,21 @@ function prepareCandidate(s: SchedulerState, preemptor: PodInfo, node: string, v
       { verb: 'patch', patchType: 'merge', apiVersion: 'v1', resource: 'pods', subresource: 'status', namespace: meta.namespace ?? 'default', name: meta.name ?? '', body: { status: { nominatedNodeName: null } } as unknown as KubeObject },
       'status',
       out,
+      nowMs,
     );
   }
 }
 
-function deleteVictim(s: SchedulerState, key: string, victim: V1Pod, out: Output): void {
+function deleteVictim(s: SchedulerState, key: string, victim: V1Pod, out: Output, nowMs: number): void {
   const meta = victim.metadata ?? {};
   // kube `util.DeletePod`: no options, so the pod's own terminationGracePeriodSeconds applies.
-  request(s.client, { verb: 'delete', apiVersion: 'v1', resource: 'pods', namespace: meta.namespace ?? 'default', name: meta.name ?? '' }, `preempt-delete|${key}`, out);
+  request(s.client, { verb: 'delete', apiVersion: 'v1', resource: 'pods', namespace: meta.namespace ?? 'default', name: meta.name ?? '' }, `preempt-delete|${key}`, out, nowMs);
 }
 
 function onVictimStatusResult(s: SchedulerState, key: string, result: ApiResult, nowMs: number, out: Output): void {
   const p = s.preemptions.get(key);
   if (!p) return;
-  if (result.code === 200 || result.code === 201) return deleteVictim(s, key, p.victim, out);
+  if (result.code === 200 || result.code === 201) return deleteVictim(s, key, p.victim, out, nowMs);
   // 404: the victim is gone already (kube stops there, without an event).
   s.preemptions.delete(key);
   if (result.code !== 404) preemptionFailed(s, p, nowMs, out);
@@ -551,7 +556,7 @@ function postEvent(
     count: 1,
     ...extra,
   };
-  request(s.client, { verb: 'create', apiVersion: 'v1', resource: 'events', namespace, body }, 'event', out);
+  request(s.client, { verb: 'create', apiVersion: 'v1', resource: 'events', namespace, body }, 'event', out, nowMs);
 }
 
 

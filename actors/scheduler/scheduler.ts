@@ -33,7 +33,7 @@ export const schedulerCore: ComponentCore<SchedulerState, SchedulerInput, 'stand
         start(s, now, out);
         break;
       case 'InformerRetry':
-        onInformerRetry(s, input.informer, input.what, out);
+        onInformerRetry(s, input.informer, input.what, out, now);
         break;
       case 'LeaderElectionRetry':
         onLeaderRetry(s, now, out);

@@ -91,8 +91,8 @@ function forward(lb: CloudLoadBalancerState, req: TrafficRequest, out: Output): 
 }
 
 const API_HANDLERS: ApiEventHandlers<CloudLoadBalancerState> = {
-  onResult: (lb, r, _nowMs, out) => informerResult(lb.services, r, lb.client, out),
-  onWatch: (lb, d, _nowMs, out) => informerWatch(lb.services, d, lb.client, out),
+  onResult: (lb, r, nowMs, out) => informerResult(lb.services, r, lb.client, out, nowMs),
+  onWatch: (lb, d, nowMs, out) => informerWatch(lb.services, d, lb.client, out, nowMs),
 };
 
 export const cloudLoadBalancerCore: ComponentCore<CloudLoadBalancerState, Input, 'starting' | 'forwarding'> = {
@@ -108,11 +108,11 @@ export const cloudLoadBalancerCore: ComponentCore<CloudLoadBalancerState, Input,
     }
     switch (input.type) {
       case 'LoadBalancerStart':
-        startInformer(lb.services, lb.client, out);
+        startInformer(lb.services, lb.client, out, nowMs);
         out.timers.push({ id: 'health-check', delayMs: HEALTH_CHECK_INTERVAL_MS, event: { type: 'LoadBalancerHealthCheck' } });
         break;
       case 'InformerRetry':
-        informerRetry(lb.services, input.what, lb.client, out);
+        informerRetry(lb.services, input.what, lb.client, out, nowMs);
         break;
       case 'LoadBalancerHealthCheck':
         healthCheck(lb, out);

@@ -199,7 +199,7 @@ export class TestClient {
     const out = newOutput();
     switch (event.type) {
       case 'TestRequest':
-        this.lastReqId = request(this.api, event.spec, event.tag, out);
+        this.lastReqId = request(this.api, event.spec, event.tag, out, now);
         break;
       case 'TestCancelWatch':
         cancelWatch(this.api, event.reqId, out);
@@ -207,16 +207,16 @@ export class TestClient {
       case 'TestStartInformer': {
         const inf = newInformer(event.config);
         this.informers.set(event.config.name, inf);
-        startInformer(inf, this.api, out);
+        startInformer(inf, this.api, out, now);
         break;
       }
       case 'TestFollow':
       case 'TestRewatch': {
         const f = this.follows.get(event.name);
-        if (f && !f.stopped) f.reqIds.push(request(this.api, { ...f.spec, options: { ...(f.spec.options ?? {}), resourceVersion: f.resourceVersion } }, `follow:${f.name}`, out));
+        if (f && !f.stopped) f.reqIds.push(request(this.api, { ...f.spec, options: { ...(f.spec.options ?? {}), resourceVersion: f.resourceVersion } }, `follow:${f.name}`, out, now));
         break;
       }
-      case 'ApiRequestTimeout':
+      case 'ApiRequestDeadline':
       case 'ApiConnectionCheck':
         routeApiEvent(this, this.api, event, now, out, { onResult: (_c, r, n, o) => this.onResult(r, n, o), onWatch: (_c, d, n, o) => this.onDelivery(d, n, o) });
         break;
@@ -231,7 +231,7 @@ export class TestClient {
         break;
       case 'InformerRetry': {
         const inf = this.informers.get(event.informer);
-        if (inf) informerRetry(inf, event.what, this.api, out);
+        if (inf) informerRetry(inf, event.what, this.api, out, now);
         break;
       }
     }
@@ -261,7 +261,7 @@ export class TestClient {
       w.ended = 'closed';
       w.endedAtMs = now;
     }
-    for (const inf of this.informers.values()) if (ownsTag(inf, r.tag)) informerResult(inf, r, this.api, out);
+    for (const inf of this.informers.values()) if (ownsTag(inf, r.tag)) informerResult(inf, r, this.api, out, now);
     const f = this.followOf(r.tag);
     if (f) {
       f.errors.push({ atMs: now, reqId: r.reqId, status: r.body, code: r.code });
@@ -278,7 +278,7 @@ export class TestClient {
         w.endedAtMs = now;
       }
     }
-    for (const inf of this.informers.values()) if (ownsTag(inf, d.tag)) informerWatch(inf, d, this.api, out);
+    for (const inf of this.informers.values()) if (ownsTag(inf, d.tag)) informerWatch(inf, d, this.api, out, now);
     const f = this.followOf(d.tag);
     if (f) {
       for (const event of d.events) {

@@ -1,9 +1,9 @@
 /**
- * The apiserver's per-request timeout (60 s) is disarmed when the request ends. A request that
- * ends in the step that received it (a list served from the watch cache, an established watch)
- * must not leave its timer armed: the adapter runs an output's cancels before its timers, so a
- * cancel there would come too early and the timer would fire 60 s later for nothing. A request
- * that waits on etcd keeps its timer.
+ * The apiserver's request timeout (60 s): every request's deadline waits behind one timer. A
+ * request that ends in the step that received it (a list served from the watch cache, an
+ * established watch) on an idle apiserver must not leave that timer armed for itself: it would
+ * fire 60 s later for nothing. A request that waits on etcd keeps it armed, and fails with 504 at
+ * its deadline.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -35,8 +35,16 @@ describe('apiserver: request timeout timers', () => {
     // A consistent list (no resourceVersion) first asks etcd for its current revision.
     const asked = core.run(() => core.onRequest(request(3, {})));
     assert.equal(asked.sends.filter((s) => s.msg.type === 'ApiResponse').length, 0);
-    assert.deepEqual(requestTimers(asked.timers.map((t) => t.id)), ['apiserver-request-probe-3']);
-    const timeout = core.run(() => core.onRequestTimeout('probe', 3));
-    assert.equal((timeout.sends[0]?.msg as { code?: number }).code, 504, 'still in flight: the timer answers 504');
+    assert.deepEqual(asked.timers.filter((t) => t.id.startsWith('apiserver-request-')).map((t) => [t.id, t.delayMs]), [['apiserver-request-deadlines', 60_000]]);
+    const early = core.run(() => core.onRequestDeadline());
+    assert.equal(early.sends.length, 0, 'not due yet: nothing times out');
+    // The core alone from here (its actor stopped, so nothing else answers or times out the probe).
+    h.sim.crash(h.apiservers[0]!);
+    h.runFor(59_999);
+    assert.equal(core.run(() => core.onRequestDeadline()).sends.length, 0, 'not due 1 ms before its deadline');
+    h.runFor(1);
+    const timeout = core.run(() => core.onRequestDeadline());
+    const answers = timeout.sends.filter((s) => s.to === 'probe').map((s) => s.msg as { reqId?: number; code?: number });
+    assert.deepEqual(answers.map((m) => [m.reqId, m.code]), [[3, 504]], 'still in flight at its deadline, 60 s after it arrived: 504');
   });
 });

@@ -19,7 +19,7 @@ const pod = (name: string, rv: string): KubeObject => ({ apiVersion: 'v1', kind:
 
 function answerList(inf: InformerState, c: ApiClientState, out: Output, rv: string, items: KubeObject[]): void {
   const r = onResponse(c, { type: 'ApiResponse', from: 'kube-apiserver-0', reqId: lastSent(out).reqId, code: 200, body: { kind: 'List', metadata: { resourceVersion: rv }, items } as KubeObject }, out)!;
-  onResult(inf, r, c, out);
+  onResult(inf, r, c, out, 0);
 }
 
 /** Lists at 9, watches, sees a pod at 12, then the server ends the watch with a 500 ERROR: the informer relists. */
@@ -27,12 +27,12 @@ function relistAfterWatchError(): { inf: InformerState; c: ApiClientState; out: 
   const c = client();
   const inf = newInformer({ name: 'pods', apiVersion: 'v1', resource: 'pods' });
   const out = newOutput();
-  startInformer(inf, c, out);
+  startInformer(inf, c, out, 0);
   assert.equal(lastSent(out).options?.resourceVersion, '0', 'the first list may come from any cache');
   answerList(inf, c, out, '9', [pod('a', '5')]);
   const watch = lastSent(out);
   const delivery = onWatchMessage(c, { type: 'ApiWatch', ordered: true, from: 'kube-apiserver-0', reqId: watch.reqId, seq: 0, events: [{ type: 'ADDED', object: pod('b', '12') }, { type: 'ERROR', object: { ...timeout('internal error'), code: 500 } as unknown as KubeObject }] }, out, 0)!;
-  onWatch(inf, delivery, c, out);
+  onWatch(inf, delivery, c, out, 0);
   // The retry timer fired.
   const retry = out.timers.at(-1)!;
   assert.equal(retry.event.what, 'list');
@@ -43,7 +43,7 @@ describe('informer: relist', () => {
   it('relists from the last resourceVersion it delivered, and traces what it held and what it got', () => {
     const { inf, c, out } = relistAfterWatchError();
     const retryOut = newOutput();
-    onRetry(inf, 'list', c, retryOut);
+    onRetry(inf, 'list', c, retryOut, 0);
     assert.equal(lastSent(retryOut).options?.resourceVersion, '12', 'NotOlderThan the last event');
     answerList(inf, c, retryOut, '15', [pod('a', '5'), pod('b', '12')]);
     assert.deepEqual(
@@ -56,9 +56,9 @@ describe('informer: relist', () => {
   it('lists again at once, consistently, when the server is behind the asked resourceVersion (504 Too large resource version)', () => {
     const { inf, c } = relistAfterWatchError();
     const out = newOutput();
-    onRetry(inf, 'list', c, out);
+    onRetry(inf, 'list', c, out, 0);
     const r = onResponse(c, { type: 'ApiResponse', from: 'kube-apiserver-1', reqId: lastSent(out).reqId, code: 504, body: timeout('Too large resource version: 12, current: 10') }, out)!;
-    onResult(inf, r, c, out);
+    onResult(inf, r, c, out, 0);
     assert.equal(lastSent(out).verb, 'list');
     assert.equal(lastSent(out).options?.resourceVersion, '', 'a consistent list, not a backoff');
     answerList(inf, c, out, '16', []);

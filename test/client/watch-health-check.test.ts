@@ -17,7 +17,8 @@ import {
   onConnectionCheck,
   onConnectionPong,
   onConnectionReset,
-  onRequestTimeout,
+  onRequestDeadline,
+  REQUEST_DEADLINE_TIMER_ID,
   onResponse,
   onWatchMessage,
   request,
@@ -32,7 +33,7 @@ const client = (): ApiClientState =>
   newApiClient({ name: 'kube-scheduler-0', token: 't', server: 'kube-apiserver', requestTimeoutMs: 10_000, readIdleTimeoutMs: DEFAULT_READ_IDLE_TIMEOUT_MS, pingTimeoutMs: DEFAULT_PING_TIMEOUT_MS });
 
 function startWatch(c: ApiClientState, out = newOutput()): number {
-  return request(c, { verb: 'watch', apiVersion: 'v1', resource: 'pods', options: { resourceVersion: '5', allowWatchBookmarks: true } }, 'pods:watch', out);
+  return request(c, { verb: 'watch', apiVersion: 'v1', resource: 'pods', options: { resourceVersion: '5', allowWatchBookmarks: true } }, 'pods:watch', out, 0);
 }
 
 const message = (reqId: number, seq: number, from = A0, incarnation = 1) => ({ type: 'ApiWatch' as const, ordered: true as const, from, incarnation, reqId, seq, events: [] });
@@ -59,9 +60,12 @@ describe('api client: the HTTP/2 health check, per connection', () => {
   });
 
   it('watches join the connection of their first frame: one check timer per connection, not per watch', () => {
-    const { c, a, b, other, opened } = threeWatches();
+    const { c, a, b, opened } = threeWatches();
     assert.deepEqual(checkTimers(opened), [`30000 ${A0}#1`, `30000 ${A1}#1`]);
-    assert.deepEqual(opened.cancels, [`api-timeout-${a}`, `api-timeout-${b}`, `api-timeout-${other}`], 'the first frame ends the request timeout');
+    const timedOut: unknown[] = [];
+    const deadline = newOutput();
+    onRequestDeadline(c, 10_000, deadline, timedOut, (into, d) => into.push(d));
+    assert.deepEqual([timedOut, deadline.timers], [[], []], 'the first frame ends the request timeout');
     assert.deepEqual([...c.connections.keys()], [A0, A1]);
     assert.deepEqual([...c.connections.get(A0)![0]!.streams], [a, b]);
   });
@@ -183,11 +187,13 @@ describe('api client: the HTTP/2 health check, per connection', () => {
     const c = client();
     const sent = newOutput();
     const reqId = startWatch(c, sent);
-    assert.deepEqual(sent.timers.map((t) => [t.id, t.delayMs]), [[`api-timeout-${reqId}`, 10_000]]);
+    assert.deepEqual(sent.timers.map((t) => [t.id, t.delayMs]), [[REQUEST_DEADLINE_TIMER_ID, 10_000]]);
     const out = newOutput();
-    const d = onRequestTimeout(c, reqId, out);
-    assert.deepEqual(d, { tag: 'pods:watch', reqId, events: [], ended: 'broken' });
+    const ended: unknown[] = [];
+    onRequestDeadline(c, 10_000, out, ended, (into, d) => into.push(d));
+    assert.deepEqual(ended, [{ tag: 'pods:watch', reqId, events: [], ended: 'broken' }]);
     assert.deepEqual(cancels(out), [reqId]);
+    assert.deepEqual(out.timers, [], 'nothing else waits: the deadline timer is not re-armed');
   });
 
   it('a first frame that also closes the stream (410 at once) leaves no connection and no timer', () => {

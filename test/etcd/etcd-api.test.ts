@@ -162,31 +162,36 @@ describe('client core: results as data', () => {
 
   it('an MVCC error completes at once as a definite failure with the response; a leader hint is still followed', () => {
     const c = newClient(config);
-    invoke(c, { type: 'Invoke', reqId: 1, op: { op: 'range', key: '/k', revision: 2, consistency: 'linearizable' } });
-    const redirected = onResponse(c, { type: 'ClientResponse', from: 'etcd-0', reqId: 1, ok: false, error: ERR_NOT_LEADER, leaderHint: 'etcd-1' });
+    invoke(c, { type: 'Invoke', reqId: 1, op: { op: 'range', key: '/k', revision: 2, consistency: 'linearizable' } }, 0);
+    const redirected = onResponse(c, { type: 'ClientResponse', from: 'etcd-0', reqId: 1, ok: false, error: ERR_NOT_LEADER, leaderHint: 'etcd-1' }, 10);
     assert.equal(redirected.sends[0]!.to, 'etcd-1');
     assert.deepEqual(redirected.completions, []);
     const res: ClientResponse = { type: 'ClientResponse', from: 'etcd-1', reqId: 1, ok: false, error: ERR_COMPACTED, compactRevision: 5, leaderHint: 'etcd-1' };
-    const done = onResponse(c, res);
+    const done = onResponse(c, res, 20);
     assert.deepEqual(done.completions, [{ reqId: 1, result: 'fail', response: res, error: ERR_COMPACTED }]);
-    // The deadline and both attempts' read timers (the first redirected, the second answered): a finished read wakes nobody later.
-    assert.deepEqual(done.cancels, ['deadline-1', 'read-attempt-1-1', 'read-attempt-1-2']);
+    // Its deadline and both attempts' entries (the first redirected, the second answered) are skipped: a finished read times out nothing later.
+    assert.deepEqual(done.cancels, []);
+    const attempts = onTimer(c, { type: 'ReadAttemptTimeout' }, 2010);
+    assert.deepEqual([attempts.sends, attempts.timers], [[], []], 'no attempt moves on, and the timer is not re-armed');
+    assert.deepEqual(onTimer(c, { type: 'Deadline' }, 7000).completions, []);
     assert.equal(done.traces[0]!.fields.compactRevision, 5);
   });
 
   it('a txn unanswered at the deadline times out (it may have been applied); a range fails', () => {
     const c = newClient({ ...config, timerPrefix: 'etcd/' });
-    const txn = invoke(c, { type: 'Invoke', reqId: 1, op: { op: 'txn', compare: [], success: [{ op: 'put', key: '/k', value: 'v' }], failure: [] } });
-    assert.deepEqual(txn.timers.map((t) => t.id), ['etcd/deadline-1'], 'timer ids carry the prefix');
-    const read = invoke(c, { type: 'Invoke', reqId: 2, op: { op: 'range', key: '/k', prefix: true, consistency: 'linearizable' } });
-    assert.deepEqual(read.timers.map((t) => t.id), ['etcd/deadline-2', 'etcd/read-attempt-2-1']);
-    assert.deepEqual(onTimer(c, { type: 'Deadline', reqId: 1 }).completions, [{ reqId: 1, result: 'timeout', error: ERR_TIMEOUT }]);
-    assert.deepEqual(onTimer(c, { type: 'Deadline', reqId: 2 }).completions, [{ reqId: 2, result: 'fail', error: ERR_TIMEOUT }]);
+    const txn = invoke(c, { type: 'Invoke', reqId: 1, op: { op: 'txn', compare: [], success: [{ op: 'put', key: '/k', value: 'v' }], failure: [] } }, 0);
+    assert.deepEqual(txn.timers.map((t) => [t.id, t.delayMs]), [['etcd/deadlines', 7000]], 'timer ids carry the prefix');
+    const read = invoke(c, { type: 'Invoke', reqId: 2, op: { op: 'range', key: '/k', prefix: true, consistency: 'linearizable' } }, 5);
+    assert.deepEqual(read.timers.map((t) => t.id), ['etcd/read-attempts'], 'one deadline timer is armed already');
+    const first = onTimer(c, { type: 'Deadline' }, 7000);
+    assert.deepEqual(first.completions, [{ reqId: 1, result: 'timeout', error: ERR_TIMEOUT }]);
+    assert.deepEqual(first.timers.map((t) => [t.id, t.delayMs]), [['etcd/deadlines', 5]], 're-armed for the range, due 5 ms later');
+    assert.deepEqual(onTimer(c, { type: 'Deadline' }, 7005).completions, [{ reqId: 2, result: 'fail', error: ERR_TIMEOUT }]);
   });
 
   it('traces range, txn and compact as etcd.op, and put/get/delete exactly as before', () => {
     const c = newClient(config);
-    const fields = (op: ClientOp) => invoke(c, { type: 'Invoke', reqId: nextReq++, op }).traces[0]!.fields;
+    const fields = (op: ClientOp) => invoke(c, { type: 'Invoke', reqId: nextReq++, op }, 0).traces[0]!.fields;
     assert.deepEqual(fields({ op: 'range', key: '/a/', prefix: true, limit: 10, consistency: 'serializable' }), {
       client: 'apiserver', id: nextReq - 1, op: 'range', key: '/a/', prefix: true, limit: 10, atRevision: undefined, countOnly: undefined, consistency: 'serializable', phase: 'invoke',
     });
@@ -215,8 +220,8 @@ const hostCore: ComponentCore<HostContext, HostEvent, 'serving'> = {
   id: 'etcd-client-host',
   phases: ['serving'],
   phase: () => 'serving',
-  step(context, event) {
-    const out = event.type === 'Invoke' ? invoke(context.client, event) : handleClientInbound(context.client, event);
+  step(context, event, nowMs) {
+    const out = event.type === 'Invoke' ? invoke(context.client, event, nowMs) : handleClientInbound(context.client, event, nowMs);
     for (const done of out.completions) context.completions.push({ ...done, atMs: context.now() });
     return out;
   },

@@ -69,53 +69,58 @@ describe('etcd client core', () => {
 
   it('follows a leader hint at once, and completes ok on the answer', () => {
     const c = newClient(config);
-    const first = invoke(c, { type: 'Invoke', reqId: 1, op: { op: 'put', key: '/k', value: 'v' } });
+    const first = invoke(c, { type: 'Invoke', reqId: 1, op: { op: 'put', key: '/k', value: 'v' } }, 0);
     assert.equal(first.sends[0]!.to, 'etcd-0');
-    const redirected = onResponse(c, { type: 'ClientResponse', from: 'etcd-0', reqId: 1, ok: false, error: ERR_NOT_LEADER, leaderHint: 'etcd-2' });
+    const redirected = onResponse(c, { type: 'ClientResponse', from: 'etcd-0', reqId: 1, ok: false, error: ERR_NOT_LEADER, leaderHint: 'etcd-2' }, 0);
     assert.equal(redirected.sends[0]!.to, 'etcd-2');
-    const done = onResponse(c, { type: 'ClientResponse', from: 'etcd-2', reqId: 1, ok: true, leaderHint: 'etcd-2', revision: 2 });
+    const done = onResponse(c, { type: 'ClientResponse', from: 'etcd-2', reqId: 1, ok: true, leaderHint: 'etcd-2', revision: 2 }, 0);
     assert.equal(done.traces[0]!.fields.result, 'ok');
     assert.equal(done.traces[0]!.fields.revision, 2);
-    assert.deepEqual(done.cancels, ['deadline-1']);
+    assert.deepEqual([done.cancels, done.timers], [[], []], 'nothing to cancel: its deadline entry is skipped');
+    assert.deepEqual(onTimer(c, { type: 'Deadline' }, 7000).traces, [], 'the answered operation does not time out');
     // The next operation starts at the leader it learned.
-    assert.equal(invoke(c, { type: 'Invoke', reqId: 2, op: { op: 'delete', key: '/k' } }).sends[0]!.to, 'etcd-2');
+    assert.equal(invoke(c, { type: 'Invoke', reqId: 2, op: { op: 'delete', key: '/k' } }, 0).sends[0]!.to, 'etcd-2');
   });
 
   it('a write refused everywhere fails (it certainly did not take effect), timed out as etcd reports it', () => {
     const c = newClient(config);
-    invoke(c, { type: 'Invoke', reqId: 1, op: { op: 'put', key: '/k', value: 'v' } });
+    invoke(c, { type: 'Invoke', reqId: 1, op: { op: 'put', key: '/k', value: 'v' } }, 0);
     const rotated = onConnectionRefused(c, { type: 'ConnectionRefused', from: 'etcd-0', reqId: 1 });
     assert.equal(rotated.timers[0]!.event.type, 'Retry');
-    const retry = onTimer(c, { type: 'Retry', reqId: 1 });
+    const retry = onTimer(c, { type: 'Retry', reqId: 1 }, 100);
     assert.equal(retry.sends[0]!.to, 'etcd-1', 'fails over to the next endpoint');
-    onResponse(c, { type: 'ClientResponse', from: 'etcd-1', reqId: 1, ok: false, error: ERR_NO_LEADER, leaderHint: null });
-    const end = onTimer(c, { type: 'Deadline', reqId: 1 });
+    onResponse(c, { type: 'ClientResponse', from: 'etcd-1', reqId: 1, ok: false, error: ERR_NO_LEADER, leaderHint: null }, 150);
+    assert.deepEqual(onTimer(c, { type: 'Deadline' }, 6999).traces, [], 'not before its deadline');
+    const end = onTimer(c, { type: 'Deadline' }, 7000);
     assert.equal(end.traces[0]!.fields.result, 'fail');
     assert.equal(end.traces[0]!.fields.error, ERR_TIMEOUT);
   });
 
   it('a write still unanswered at the deadline times out: it may have been applied', () => {
     const c = newClient(config);
-    invoke(c, { type: 'Invoke', reqId: 1, op: { op: 'put', key: '/k', value: 'v' } });
-    const end = onTimer(c, { type: 'Deadline', reqId: 1 });
+    invoke(c, { type: 'Invoke', reqId: 1, op: { op: 'put', key: '/k', value: 'v' } }, 0);
+    assert.deepEqual(onTimer(c, { type: 'Deadline' }, 6999).traces, [], 'not before its deadline');
+    const end = onTimer(c, { type: 'Deadline' }, 7000);
     assert.equal(end.traces[0]!.fields.result, 'timeout');
     assert.equal(end.traces[0]!.fields.error, ERR_TIMEOUT);
   });
 
   it('an unanswered read moves to another member, and a read never times out indefinitely', () => {
     const c = newClient(config);
-    invoke(c, { type: 'Invoke', reqId: 1, op: { op: 'get', key: '/k', consistency: 'linearizable' } });
-    const moved = onTimer(c, { type: 'ReadAttemptTimeout', reqId: 1, attempt: 1 });
+    invoke(c, { type: 'Invoke', reqId: 1, op: { op: 'get', key: '/k', consistency: 'linearizable' } }, 0);
+    const moved = onTimer(c, { type: 'ReadAttemptTimeout' }, 2000);
     assert.equal(moved.sends[0]!.to, 'etcd-1');
-    assert.equal(onTimer(c, { type: 'ReadAttemptTimeout', reqId: 1, attempt: 1 }).sends.length, 0, 'a stale attempt timer is ignored');
-    assert.equal(onTimer(c, { type: 'Deadline', reqId: 1 }).traces[0]!.fields.result, 'fail');
+    assert.deepEqual(moved.timers.map((t) => [t.id, t.delayMs]), [['read-attempts', 2000]], 'the next attempt is timed from now');
+    assert.equal(onTimer(c, { type: 'ReadAttemptTimeout' }, 3999).sends.length, 0, 'the second attempt is not due before 4 s');
+    assert.equal(onTimer(c, { type: 'ReadAttemptTimeout' }, 4000).sends[0]!.to, 'etcd-2');
+    assert.equal(onTimer(c, { type: 'Deadline' }, 7000).traces[0]!.fields.result, 'fail');
   });
 
   it('via restricts an operation to the given members', () => {
     const c = newClient(config);
-    const out = invoke(c, { type: 'Invoke', reqId: 1, op: { op: 'put', key: '/k', value: 'v' }, via: ['etcd-2'] });
+    const out = invoke(c, { type: 'Invoke', reqId: 1, op: { op: 'put', key: '/k', value: 'v' }, via: ['etcd-2'] }, 0);
     assert.equal(out.sends[0]!.to, 'etcd-2');
-    const hinted = onResponse(c, { type: 'ClientResponse', from: 'etcd-2', reqId: 1, ok: false, error: ERR_NOT_LEADER, leaderHint: 'etcd-0' });
+    const hinted = onResponse(c, { type: 'ClientResponse', from: 'etcd-2', reqId: 1, ok: false, error: ERR_NOT_LEADER, leaderHint: 'etcd-0' }, 0);
     assert.equal(hinted.sends.length, 0, 'a hint outside via is not followed');
   });
 });

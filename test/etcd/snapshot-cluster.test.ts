@@ -32,8 +32,8 @@ const hostCore: ComponentCore<HostContext, Invoke | ClientInbound, 'serving'> = 
   id: 'etcd-client-host',
   phases: ['serving'],
   phase: () => 'serving',
-  step(context, event) {
-    const out = event.type === 'Invoke' ? invoke(context.client, event) : handleClientInbound(context.client, event);
+  step(context, event, nowMs) {
+    const out = event.type === 'Invoke' ? invoke(context.client, event, nowMs) : handleClientInbound(context.client, event, nowMs);
     for (const done of out.completions) context.completions.push({ ...done, atMs: context.now() });
     return out;
   },

@@ -290,20 +290,20 @@ describe('client core: watch streams', () => {
     const opened = watch(c, { watchId: 'w', key: '/a', startRevision: 3 });
     onWatchResponse(c, resp(opened, { seq: 1, created: true }));
     const check = { type: 'WatchCheck', watchId: 'w', gen: 1 } as const;
-    assert.deepEqual(createsIn(onTimer(c, check)), [], 'heard within the last second');
-    assert.deepEqual(createsIn(onTimer(c, check)), []);
-    assert.deepEqual(createsIn(onTimer(c, check)), []);
-    const silent = onTimer(c, check);
+    assert.deepEqual(createsIn(onTimer(c, check, 0)), [], 'heard within the last second');
+    assert.deepEqual(createsIn(onTimer(c, check, 0)), []);
+    assert.deepEqual(createsIn(onTimer(c, check, 0)), []);
+    const silent = onTimer(c, check, 0);
     assert.deepEqual(createsIn(silent).map((m) => [m.to, m.startRevision]), [['etcd-1', 3]]);
     const stream = createsIn(silent)[0]!.stream;
     const refused = onConnectionRefused(c, { type: 'ConnectionRefused', from: 'etcd-1', reqId: 0, watchId: 'w', stream });
     assert.deepEqual(refused.sends, []);
     assert.deepEqual(refused.timers.map((t) => [t.event.type, t.delayMs]), [['WatchRetry', 200]]);
-    const retry = onTimer(c, refused.timers[0]!.event);
+    const retry = onTimer(c, refused.timers[0]!.event, 0);
     assert.deepEqual(createsIn(retry).map((m) => m.to), ['etcd-2']);
     const again = onConnectionRefused(c, { type: 'ConnectionRefused', from: 'etcd-2', reqId: 0, watchId: 'w', stream: createsIn(retry)[0]!.stream });
     assert.deepEqual(again.timers.map((t) => t.delayMs), [400]);
-    const last = onTimer(c, again.timers[0]!.event);
+    const last = onTimer(c, again.timers[0]!.event, 0);
     const exhausted = onConnectionRefused(c, { type: 'ConnectionRefused', from: 'etcd-0', reqId: 0, watchId: 'w', stream: createsIn(last)[0]!.stream });
     assert.deepEqual(exhausted.watchEvents, [{ watchId: 'w', events: [], canceled: ERR_CONNECTION_REFUSED }]);
     assert.deepEqual(exhausted.cancels, ['watch-check-w#1']);
@@ -355,7 +355,7 @@ const hostCore: ComponentCore<HostContext, HostEvent, 'serving'> = {
   id: 'etcd-watch-host',
   phases: ['serving'],
   phase: () => 'serving',
-  step(context, event) {
+  step(context, event, nowMs) {
     const c = context.client;
     let out: ClientOutput;
     if (event.type === 'Rewatch') {
@@ -363,10 +363,10 @@ const hostCore: ComponentCore<HostContext, HostEvent, 'serving'> = {
       out = watch(c, { watchId: event.watchId, key: '/registry/pods/', prefix: true, startRevision: last ? last.revision + 1 : 2, requireLeader: true });
     } else {
       out =
-        event.type === 'Invoke' ? invoke(c, event)
+        event.type === 'Invoke' ? invoke(c, event, nowMs)
         : event.type === 'Watch' ? watch(c, event)
         : event.type === 'CancelWatch' ? cancelWatch(c, event.watchId)
-        : handleClientInbound(c, event);
+        : handleClientInbound(c, event, nowMs);
     }
     const result = newOutput();
     appendOutput(result, out);

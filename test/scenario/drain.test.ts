@@ -126,10 +126,10 @@ describe('kubectl drain: the steps of the kubectl core', () => {
   function drainCore(timeoutSeconds = 600) {
     const k = newKubectl({ user: 'admin', resolveKind: () => undefined }, newApiClient({ name: 'admin', token: 't', server: 'kube-apiserver', requestTimeoutMs: 30_000, readIdleTimeoutMs: 60_000 }));
     const out = newOutput();
-    invoke(k, { type: 'KubectlInvoke', id: 'd', command: { type: 'drain', node: 'worker-0', timeoutSeconds, ...NONE } }, out);
+    invoke(k, { type: 'KubectlInvoke', id: 'd', command: { type: 'drain', node: 'worker-0', timeoutSeconds, ...NONE } }, out, 0);
     const sent = () => out.sends.map((s) => (s.msg as unknown as { verb: string; resource: string; subresource?: string; name?: string }));
     const lines = () => out.traces.filter((t) => t.kind === 'k8s.request').map((t) => `${String(t.fields.code)} ${String(t.fields.message)}`);
-    const answer = (phase: string, code: number, body: unknown = {}) => onResult(k, { tag: `kubectl:d:${phase}`, reqId: 0, code, body } as ApiResult, out);
+    const answer = (phase: string, code: number, body: unknown = {}) => onResult(k, { tag: `kubectl:d:${phase}`, reqId: 0, code, body } as ApiResult, out, 0);
     return { k, out, sent, lines, answer };
   }
 
@@ -154,7 +154,7 @@ describe('kubectl drain: the steps of the kubectl core', () => {
     d.answer('drain-evict-0', 429, { apiVersion: 'v1', kind: 'Status', status: 'Failure', code: 429, reason: 'TooManyRequests', message: "Cannot evict pod as it would violate the pod's disruption budget." });
     const retry = d.out.timers.find((t) => t.id === 'kubectl-drain-d-0-1')!;
     assert.deepEqual([retry.delayMs, retry.event], [5_000, { type: 'KubectlDrain', id: 'd', pod: 0, action: 'evict' }]);
-    onDrainTimer(d.k, 'd', 0, 'evict', d.out);
+    onDrainTimer(d.k, 'd', 0, 'evict', d.out, 0);
     assert.equal(d.sent().filter((m) => m.subresource === 'eviction').length, 2, 'evicted again');
     onDrainTimeout(d.k, 'd', d.out);
     assert.deepEqual(d.lines().slice(-1), ['400 error: unable to drain node "worker-0" due to error: error when evicting pods/"web" -n "default": global timeout reached: 1m0s, continuing command...']);
