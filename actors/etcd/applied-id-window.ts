@@ -80,16 +80,7 @@ export class AppliedIdWindow {
   /** True when the window holds exactly `ids[i]` applied at `indexes[i]`, oldest first (what `entries` would give). */
   holdsExactly(ids: readonly string[], indexes: readonly number[]): boolean {
     if (ids.length !== indexes.length || ids.length !== this.appliedAt.size) return false;
-    let at = 0;
-    for (let i = 0; i < this.count; i++) {
-      const slot = (this.head + i) & this.mask;
-      const id = this.queueIds[slot]!;
-      const index = this.queueIndexes[slot]!;
-      if (this.appliedAt.get(id) !== index) continue;
-      if (id !== ids[at] || index !== indexes[at]) return false;
-      at++;
-    }
-    return at === ids.length;
+    return this.everyHeld((id, index, at) => id === ids[at] && index === indexes[at]) === ids.length;
   }
 
   /** The ids held and the index of each, oldest first (what a snapshot keeps). */
@@ -97,17 +88,30 @@ export class AppliedIdWindow {
     // Made at their size (a snapshot keeps them a whole cycle; pushed arrays kept a third more slots).
     const ids = new Array<string>(this.appliedAt.size);
     const indexes = new Array<number>(this.appliedAt.size);
+    this.everyHeld((id, index, at) => {
+      ids[at] = id;
+      indexes[at] = index;
+      return true;
+    });
+    return { ids, indexes };
+  }
+
+  /**
+   * Visits the ids held, oldest first, with the index each was applied at and its rank `at`,
+   * while `visit` returns true; a stale slot (an id added again) is skipped. Returns how many were
+   * visited, or -1 when `visit` stopped it. Once per snapshot.
+   */
+  private everyHeld(visit: (id: string, index: number, at: number) => boolean): number {
     let at = 0;
     for (let i = 0; i < this.count; i++) {
       const slot = (this.head + i) & this.mask;
       const id = this.queueIds[slot]!;
       const index = this.queueIndexes[slot]!;
       if (this.appliedAt.get(id) !== index) continue;
-      ids[at] = id;
-      indexes[at] = index;
+      if (!visit(id, index, at)) return -1;
       at++;
     }
-    return { ids, indexes };
+    return at;
   }
 
   /** Twice the ring, the queue moved to its start in order. */
