@@ -203,7 +203,6 @@ export function onRequestDeadline<S>(c: ApiClientState, nowMs: number, out: Outp
   if (atMs !== null) armDeadlineTimer(atMs, nowMs, out);
 }
 
-
 /** A request unanswered in time fails with 504; a watch still without its first frame ends as broken. */
 function onRequestTimeout(c: ApiClientState, reqId: number, out: Output): ApiResult | WatchDelivery | null {
   const pending = c.pending.get(reqId);

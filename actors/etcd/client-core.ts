@@ -212,6 +212,16 @@ export const READ_ATTEMPT_TIMER_ID = 'read-attempts';
 const DEADLINE_EVENT: ClientTimerEvent = { type: 'Deadline' };
 const READ_ATTEMPT_EVENT: ClientTimerEvent = { type: 'ReadAttemptTimeout' };
 
+/** Arms the operations' deadline timer to fire at `atMs`. */
+function armDeadlines(c: ClientState, atMs: number, nowMs: number, out: ClientOutput): void {
+  out.timers.push({ event: DEADLINE_EVENT, delayMs: atMs - nowMs, id: timerId(c, DEADLINE_TIMER_ID) });
+}
+
+/** Arms the reads' attempt-timeout timer to fire at `atMs`. */
+function armReadAttempts(c: ClientState, atMs: number, nowMs: number, out: ClientOutput): void {
+  out.timers.push({ event: READ_ATTEMPT_EVENT, delayMs: atMs - nowMs, id: timerId(c, READ_ATTEMPT_TIMER_ID) });
+}
+
 function setting<K extends keyof typeof WATCH_DEFAULTS>(c: ClientState, key: K): number {
   return c.config[key] ?? WATCH_DEFAULTS[key];
 }
@@ -228,7 +238,7 @@ export function invoke(c: ClientState, inv: Invoke, nowMs: number): ClientOutput
   const state: OpState = { reqId: inv.reqId, op, endpoints, next: Math.max(0, preferredAt), attempt: 0, unanswered: 0, attemptDueMs: -1 };
   c.ops.set(inv.reqId, state);
   const dueMs = nowMs + c.config.requestTimeoutMs;
-  if (addDeadline(c.deadlines, inv.reqId, dueMs)) out.timers.push({ event: DEADLINE_EVENT, delayMs: dueMs - nowMs, id: timerId(c, DEADLINE_TIMER_ID) });
+  if (addDeadline(c.deadlines, inv.reqId, dueMs)) armDeadlines(c, dueMs, nowMs, out);
   sendAttempt(c, state, out, nowMs);
   return out;
 }
@@ -280,7 +290,7 @@ function sendAttempt(c: ClientState, state: OpState, out: ClientOutput, nowMs: n
   if (isRead(state.op)) {
     const dueMs = nowMs + c.config.readAttemptTimeoutMs;
     state.attemptDueMs = dueMs;
-    if (addDeadline(c.readAttempts, state.reqId, dueMs)) out.timers.push({ event: READ_ATTEMPT_EVENT, delayMs: dueMs - nowMs, id: timerId(c, READ_ATTEMPT_TIMER_ID) });
+    if (addDeadline(c.readAttempts, state.reqId, dueMs)) armReadAttempts(c, dueMs, nowMs, out);
   }
 }
 
@@ -351,7 +361,7 @@ export function onTimer(c: ClientState, event: ClientTimerEvent, nowMs: number):
         sendAttempt(c, state, out, nowMs);
       }
       const atMs = nextDeadline(q, c, isAttemptWaiting);
-      if (atMs !== null) out.timers.push({ event: READ_ATTEMPT_EVENT, delayMs: atMs - nowMs, id: timerId(c, READ_ATTEMPT_TIMER_ID) });
+      if (atMs !== null) armReadAttempts(c, atMs, nowMs, out);
       break;
     }
     case 'Deadline': {
@@ -365,7 +375,7 @@ export function onTimer(c: ClientState, event: ClientTimerEvent, nowMs: number):
         complete(c, state, out, mayHaveTakenEffect ? 'timeout' : 'fail', { error: ERR_TIMEOUT });
       }
       const atMs = nextDeadline(q, c, isOpWaiting);
-      if (atMs !== null) out.timers.push({ event: DEADLINE_EVENT, delayMs: atMs - nowMs, id: timerId(c, DEADLINE_TIMER_ID) });
+      if (atMs !== null) armDeadlines(c, atMs, nowMs, out);
       break;
     }
   }

@@ -61,7 +61,7 @@ export interface CoreSnapshot<State, Phase extends string = string> {
   component: string;
 }
 
-/** What one actor keeps besides its snapshot: the step output its deferred effects carry out. */
+/** What one actor keeps besides its snapshot: the step output its effects carry out (at once, or deferred when the phase changed). */
 interface Effects {
   out: Output | null;
   run: () => void;
@@ -72,11 +72,11 @@ interface Effects {
  *
  * XState's scheduler did this job for a price paid on nearly every request (each client arms and
  * cancels a timeout per request): per timer a `Date.now()` for persistence kubesim never uses, a
- * `${sessionId}.${id}` key, an entry in a dictionary-mode object and a closure; 7–9% of the CPU of
- * a 2000-node run. Here a timer is one kernel event whose argument is the core's own
- * `TimerRequest`, fired by one function per actor. Arming an id that is armed replaces it (XState
- * left the old one running, no longer cancellable; no core arms an id twice — the fingerprints
- * did not move).
+ * `${sessionId}.${id}` key, an entry in a dictionary-mode object and a closure; about 8% of the
+ * CPU of a 2000-node run. Here a timer is one kernel event whose argument is the core's own
+ * `TimerRequest`, fired by one function per actor. Arming an id that is armed replaces it: XState
+ * left the old one running, no longer cancellable (the kubelet's pod-status resync, re-armed on
+ * each refused post, fired once per refusal).
  */
 class ActorTimers {
   private readonly armed = new Map<string, QueuedEvent>();
