@@ -176,15 +176,21 @@ export function createStore(): MvccStore {
   return { revision: 1, compactRevision: 0, keyChunks: [], byKey: new Map(), events: [] };
 }
 
-/** The single entry point through which a Raft member applies committed entries. */
-export function applyCommand(store: MvccStore, command: MvccCommand): MvccApplyResult {
+/**
+ * The single entry point through which a Raft member applies committed entries. `recordsOf` are
+ * the events another member produced applying the same entry (server.ts): each write whose event
+ * would equal, field by field, the one at its position there takes that event and its KeyValue
+ * instead of making its own. They are frozen, so the store reads the same; five members' histories
+ * then hold one copy of each record, not five. A member whose state differs makes its own.
+ */
+export function applyCommand(store: MvccStore, command: MvccCommand, recordsOf?: readonly WatchEvent[]): MvccApplyResult {
   switch (command.op) {
     case 'put':
-      return { op: 'put', result: put(store, command.key, command.value) };
+      return { op: 'put', result: put(store, command.key, command.value, recordsOf) };
     case 'delete':
-      return { op: 'delete', result: deleteRange(store, command.key, { prefix: command.prefix ?? false }) };
+      return { op: 'delete', result: deleteRange(store, command.key, { prefix: command.prefix ?? false }, recordsOf) };
     case 'txn':
-      return { op: 'txn', result: txn(store, command) };
+      return { op: 'txn', result: txn(store, command, recordsOf) };
     case 'compact':
       return { op: 'compact', result: compact(store, command.revision) };
   }
@@ -212,14 +218,14 @@ function readRange(store: MvccStore, key: string, atRevision: number, options: R
   return { kvs, count, revision: store.revision, more: !options.countOnly && count > kvs.length };
 }
 
-export function put(store: MvccStore, key: string, value: string): PutResponse {
-  const batch = beginWrite(store);
+export function put(store: MvccStore, key: string, value: string, recordsOf?: readonly WatchEvent[]): PutResponse {
+  const batch = beginWrite(store, recordsOf);
   const prevKv = writePut(store, batch, key, value);
   return { revision: store.revision, ...(prevKv && { prevKv }), events: batch.events };
 }
 
-export function deleteRange(store: MvccStore, key: string, options: { prefix?: boolean } = {}): DeleteResponse {
-  const batch = beginWrite(store);
+export function deleteRange(store: MvccStore, key: string, options: { prefix?: boolean } = {}, recordsOf?: readonly WatchEvent[]): DeleteResponse {
+  const batch = beginWrite(store, recordsOf);
   const prevKvs = writeDelete(store, batch, { key, prefix: options.prefix ?? false });
   return { revision: store.revision, deleted: prevKvs.length, prevKvs, events: batch.events };
 }
@@ -229,7 +235,7 @@ export function deleteRange(store: MvccStore, key: string, options: { prefix?: b
  * range in the branch sees the branch's earlier writes, as in etcd through v3.6, whose writes
  * update the in-memory index immediately. Nothing is written when the request is rejected.
  */
-export function txn(store: MvccStore, request: TxnRequest): TxnResponse | MvccError {
+export function txn(store: MvccStore, request: TxnRequest, recordsOf?: readonly WatchEvent[]): TxnResponse | MvccError {
   if (hasDuplicateKeys(request.success) || hasDuplicateKeys(request.failure)) return { error: ERR_DUPLICATE_KEY };
 
   const succeeded = request.compare.every((compare) => compareHolds(store, compare));
@@ -241,7 +247,7 @@ export function txn(store: MvccStore, request: TxnRequest): TxnResponse | MvccEr
     if (unreadable) return unreadable;
   }
 
-  const batch = beginWrite(store);
+  const batch = beginWrite(store, recordsOf);
   const responses: TxnOpResponse[] = [];
   for (const op of ops) {
     switch (op.op) {
@@ -404,10 +410,12 @@ export function historySize(store: MvccStore): { keys: number; keyRevisions: num
 interface WriteBatch {
   readonly revision: number;
   readonly events: WatchEvent[];
+  /** Another member's events for the same entry, to take equal records from (applyCommand). */
+  readonly recordsOf: readonly WatchEvent[] | undefined;
 }
 
-function beginWrite(store: MvccStore): WriteBatch {
-  return { revision: store.revision + 1, events: [] };
+function beginWrite(store: MvccStore, recordsOf: readonly WatchEvent[] | undefined): WriteBatch {
+  return { revision: store.revision + 1, events: [], recordsOf };
 }
 
 function recordEvent(store: MvccStore, batch: WriteBatch, event: WatchEvent): void {
@@ -417,16 +425,28 @@ function recordEvent(store: MvccStore, batch: WriteBatch, event: WatchEvent): vo
   store.events.push(frozen);
 }
 
+/** The event at this write's position in the other member's batch, when it is the one this write would make. */
+function equalRecord(batch: WriteBatch, type: WatchEvent['type'], key: string, value: string, createRevision: number, version: number, prevKv: KeyValue | undefined): WatchEvent | undefined {
+  const other = batch.recordsOf?.[batch.events.length];
+  if (other === undefined || other.type !== type || other.revision !== batch.revision) return undefined;
+  const kv = other.kv;
+  if (kv.key !== key || kv.value !== value || kv.createRevision !== createRevision || kv.modRevision !== batch.revision || kv.version !== version) return undefined;
+  const samePrev = other.prevKv === undefined ? prevKv === undefined : prevKv !== undefined && sameKeyValue(other.prevKv, prevKv);
+  return samePrev ? other : undefined;
+}
+
 function writePut(store: MvccStore, batch: WriteBatch, key: string, value: string): KeyValue | undefined {
   const history = findOrAddHistory(store, key);
   const prevKv = newestLive(history);
-  const kv: KeyValue = Object.freeze({
-    key,
-    value,
-    createRevision: prevKv ? prevKv.createRevision : batch.revision,
-    modRevision: batch.revision,
-    version: prevKv ? prevKv.version + 1 : 1,
-  });
+  const createRevision = prevKv ? prevKv.createRevision : batch.revision;
+  const version = prevKv ? prevKv.version + 1 : 1;
+  const other = equalRecord(batch, 'put', key, value, createRevision, version, prevKv);
+  if (other !== undefined) {
+    history.revisions.push(other.kv);
+    recordEvent(store, batch, other);
+    return prevKv;
+  }
+  const kv: KeyValue = Object.freeze({ key, value, createRevision, modRevision: batch.revision, version });
   history.revisions.push(kv);
   recordEvent(store, batch, { type: 'put', kv, ...(prevKv && { prevKv }), revision: batch.revision });
   return prevKv;
@@ -437,6 +457,13 @@ function writeDelete(store: MvccStore, batch: WriteBatch, selector: KeySelector)
   forEachSelected(store, selector, (history) => {
     const prevKv = newestLive(history);
     if (!prevKv) return;
+    prevKvs.push(prevKv);
+    const other = equalRecord(batch, 'delete', history.key, '', 0, 0, prevKv);
+    if (other !== undefined) {
+      history.revisions.push(other.kv);
+      recordEvent(store, batch, other);
+      return;
+    }
     const tombstone: KeyValue = Object.freeze({
       key: history.key,
       value: '',
@@ -445,7 +472,6 @@ function writeDelete(store: MvccStore, batch: WriteBatch, selector: KeySelector)
       version: 0,
     });
     history.revisions.push(tombstone);
-    prevKvs.push(prevKv);
     recordEvent(store, batch, { type: 'delete', kv: tombstone, prevKv, revision: batch.revision });
   });
   return prevKvs;

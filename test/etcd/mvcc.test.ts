@@ -16,7 +16,12 @@ import {
   txn,
   watchEvents,
 } from '../../actors/etcd/mvcc.ts';
-import type { KeyValue, MvccError, MvccStore, RangeResponse, TxnResponse, WatchEvent, WatchResponse } from '../../actors/etcd/mvcc.ts';
+import type { KeyValue, MvccApplyResult, MvccCommand, MvccError, MvccStore, RangeResponse, TxnResponse, WatchEvent, WatchResponse } from '../../actors/etcd/mvcc.ts';
+
+function eventsOf(result: MvccApplyResult): readonly WatchEvent[] {
+  const r = result.result;
+  return 'events' in r ? r.events : [];
+}
 
 function ok<T extends object>(result: T | MvccError): T {
   if ('error' in result) assert.fail(`unexpected error: ${result.error}`);
@@ -463,6 +468,31 @@ test('applyCommand dispatches every command and tags its result', () => {
     op: 'compact',
     result: { error: ERR_COMPACTED, compactRevision: 4 },
   });
+});
+
+test('a member applying an entry takes the records another member made for it only where its own would be equal', () => {
+  const commands: MvccCommand[] = [
+    { op: 'put', key: 'a', value: '1' },
+    { op: 'txn', compare: [{ key: 'a', target: 'version', result: '=', value: 1 }], success: [{ op: 'put', key: 'a', value: '2' }, { op: 'put', key: 'b', value: '1' }], failure: [] },
+    { op: 'delete', key: 'b' },
+  ];
+  const first = createStore();
+  const made = commands.map((c) => eventsOf(applyCommand(first, c)));
+
+  // An equal store (another member at the same index): every record is the first member's own object.
+  const same = createStore();
+  commands.forEach((c, i) => applyCommand(same, c, made[i]));
+  assert.deepEqual(same, first);
+  assert.ok(same.events.every((e, i) => e === first.events[i]), 'equal events are shared');
+  assert.equal(ok(range(same, 'a')).kvs[0], ok(range(first, 'a')).kvs[0], 'equal KeyValues are shared');
+
+  // A store that differs (one more write to "a" before): versions and revisions differ, so it makes its own.
+  const behind = createStore();
+  put(behind, 'a', '0');
+  const results = commands.map((c, i) => applyCommand(behind, c, made[i]));
+  assert.ok(behind.events.every((e) => !first.events.includes(e)), 'no record of a different state is taken');
+  assert.deepEqual(ok(range(behind, 'a')).kvs[0], { key: 'a', value: '1', createRevision: 2, modRevision: 3, version: 2 });
+  assert.equal(results[1]!.op === 'txn' && (results[1]!.result as TxnResponse).succeeded, false, 'the compare sees its own version 2');
 });
 
 // A naive model: the whole key space copied after every revision, every event kept forever.
