@@ -31,7 +31,7 @@ import { compact, createSnapshot, entryAt, termAt } from './raft/log.ts';
 import type { RaftConfig, RaftMessage, RaftStorage, Snapshot } from './raft/types.ts';
 import { newOutput, type Output } from '../kernel/output.ts';
 import { entryOf, packCommand, unpackCommand, type EntryPayload } from './entry-payload.ts';
-import { recordsAppliedFor, rememberRecords } from './applied-records.ts';
+import { rememberRecords, takeRecords } from './applied-records.ts';
 import { AppliedIdWindow } from './applied-id-window.ts';
 import { snapshotDataAt, type EtcdSnapshotData } from './snapshot-data.ts';
 
@@ -338,13 +338,13 @@ function applyCommitted(m: MemberState, out: Output): void {
     if (entry.data === null || isDuplicate(m, entry.id, entry.index)) continue;
     disk.appliedIds.add(entry.id, entry.index);
     const before = disk.store.revision;
-    const recordsOf = recordsAppliedFor(entry);
+    const recordsOf = takeRecords(entry, m.raft.config.voters.length);
     const result = applyCommand(disk.store, unpackCommand(entry.data as EntryPayload), recordsOf);
     const revision = disk.store.revision;
     if (revision !== before) {
       out.traces.push({ kind: 'etcd.apply', fields: { member: m.name, index: entry.index, revision, id: entry.id } });
       const produced = eventsOf(result);
-      if (recordsOf === undefined) rememberRecords(entry, produced);
+      if (recordsOf === undefined) rememberRecords(entry, produced, m.raft.config.voters.length);
       if (produced.length > 0) events = events === null ? [...produced] : events.concat(produced);
     }
     const waiter = m.waiting.get(entry.id);
