@@ -158,6 +158,12 @@ export interface MemberState {
   /** Entry id → who waits for its result (volatile: lost with a crash, as the client's connection). */
   readonly waiting: Map<string, Waiter>;
   readonly reads: Map<string, PendingRead>;
+  /** The ReadIndex round in flight (its context) and the reads it confirms; null when none is. */
+  readRound: { readonly context: string; readonly ids: readonly string[] } | null;
+  /** Reads that arrived while a round was in flight: they wait for the next one (etcd's linearizableReadLoop). */
+  readsNext: string[];
+  /** Rounds started, for their contexts. */
+  readRounds: number;
   /** Watch streams by `client, watchId, stream`; insertion-ordered, so iteration is deterministic. */
   readonly watchers: Map<string, Watcher>;
   /** Keys of watchers still behind the store (their history is sent in batches on ticks). */
@@ -178,6 +184,9 @@ export function newMember(name: string, config: Omit<RaftConfig, 'id'>, disk: Et
     options: { ...defaultServerOptions, ...options },
     waiting: new Map(),
     reads: new Map(),
+    readRound: null,
+    readsNext: [],
+    readRounds: 0,
     watchers: new Map(),
     unsynced: new Set(),
     nowMs: 0,
@@ -219,7 +228,8 @@ export function onClientRequest(m: MemberState, req: ClientRequest): Output {
   if (request.op === 'get' || request.op === 'range') {
     if (!m.reads.has(id)) {
       m.reads.set(id, { client: req.from, reqId: req.reqId, op: request, index: null });
-      readIndex(r, id);
+      if (m.readRound === null) startReadRound(m, [id]);
+      else m.readsNext.push(id);
     }
     return flush(m);
   }
@@ -298,14 +308,27 @@ function flush(m: MemberState): Output {
   r.msgs = [];
   applyCommitted(m, out);
   let confirmed = false;
-  for (const rs of r.readStates) {
-    const read = m.reads.get(rs.context);
-    if (read) {
-      read.index = rs.index;
+  while (r.readStates.length > 0) {
+    const states = r.readStates;
+    r.readStates = [];
+    for (const rs of states) {
+      const round = m.readRound;
+      if (round === null || rs.context !== round.context) continue;
+      for (const id of round.ids) {
+        const read = m.reads.get(id);
+        if (read) read.index = rs.index;
+      }
       confirmed = true;
+      m.readRound = null;
+      // The reads that waited for this round start the next one (a single voter confirms it at once: hence the loop).
+      if (m.readsNext.length > 0) startReadRound(m, m.readsNext.splice(0));
     }
   }
-  r.readStates = [];
+  // The next round's heartbeats.
+  if (r.msgs.length > 0) {
+    for (const msg of r.msgs) out.sends.push({ to: msg.to, msg, datagram: true });
+    r.msgs = [];
+  }
   // A pending read becomes answerable only when its index is confirmed or the applied index moves:
   // otherwise none is (each answerReads leaves only reads unconfirmed or ahead of applied), and
   // walking every pending read on every Raft message cost a scan per message.
@@ -435,6 +458,20 @@ function answerReads(m: MemberState, out: Output): void {
  */
 function failPendingOnStepDown(m: MemberState): void {
   m.reads.clear();
+  m.readRound = null;
+  m.readsNext = [];
+}
+
+/**
+ * etcd's linearizableReadLoop (server/etcdserver/v3_server.go): one ReadIndex round at a time
+ * confirms every read that arrived before it started; reads arriving meanwhile wait for the next
+ * round, whose index is taken after they arrived. One heartbeat round for a burst of reads, where
+ * a round per read cost a heartbeat to every follower and its answer for each.
+ */
+function startReadRound(m: MemberState, ids: readonly string[]): void {
+  const context = `${m.name}/reads#${++m.readRounds}`;
+  m.readRound = { context, ids };
+  readIndex(m.raft, context);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import {
   type ClientResponse,
 } from '../../actors/etcd/protocol.ts';
 import { newDisk, newMember, onClientRequest, onRaftMessage, onTick, type MemberState } from '../../actors/etcd/server.ts';
+import type { RaftMessage } from '../../actors/etcd/raft/types.ts';
 import { coreMachine, startCore, type ComponentCore } from '../../actors/kernel/core-actor.ts';
 import { Simulation } from '../../actors/kernel/simulation.ts';
 import type { NetworkOptions } from '../../actors/kernel/network.ts';
@@ -154,6 +155,71 @@ describe('member server core: txn, range, compact', () => {
     }
     const local = ask(m, { op: 'range', key: '/', prefix: true, consistency: 'serializable' });
     assert.deepEqual([local.ok, local.count, local.revision], [true, 0, 1]);
+  });
+});
+
+describe('linearizable reads: one ReadIndex round at a time (etcd linearizableReadLoop)', () => {
+  const NAMES = ['etcd-0', 'etcd-1', 'etcd-2'];
+
+  /** Three member cores wired by hand: raft messages queue until delivered, client answers are collected. */
+  function group() {
+    const members = new Map(NAMES.map((n) => [n, newMember(n, raftConfig(NAMES), newDisk())]));
+    const queue: RaftMessage[] = [];
+    const answers: ClientResponse[] = [];
+    let readBeats = 0;
+    const take = (out: ReturnType<typeof onTick>) => {
+      for (const s of out.sends) {
+        if (s.to === 'app') answers.push(s.msg as ClientResponse);
+        else {
+          const msg = s.msg as RaftMessage;
+          if (msg.type === 'MsgHeartbeat' && msg.context !== null) readBeats++;
+          queue.push(msg);
+        }
+      }
+    };
+    const deliver = () => {
+      for (let i = 0; i < 1000 && queue.length > 0; i++) {
+        const msg = queue.shift()!;
+        take(onRaftMessage(members.get(msg.to)!, msg));
+      }
+    };
+    const leader = members.get('etcd-0')!;
+    for (let i = 0; i < 30 && leader.raft.role !== 'leader'; i++) {
+      take(onTick(leader));
+      deliver();
+    }
+    assert.equal(leader.raft.role, 'leader');
+    readBeats = 0;
+    let reqId = 100;
+    const read = () => {
+      const id = reqId++;
+      take(onClientRequest(leader, { type: 'ClientRequest', from: 'app', reqId: id, request: { op: 'range', key: '/k', consistency: 'linearizable' }, refusedReply: { type: 'ConnectionRefused', from: 'etcd-0', reqId: id } }));
+    };
+    return { leader, queue, answers, take, deliver, read, readBeats: () => readBeats };
+  }
+
+  it('reads arriving while a round is in flight share the next round: two rounds for three reads', () => {
+    const g = group();
+    g.read();
+    assert.equal(g.readBeats(), 2, 'the first read starts a round: a heartbeat to each follower');
+    g.read();
+    g.read();
+    assert.equal(g.readBeats(), 2, 'the later reads wait: a round started before they arrived cannot confirm them');
+    g.deliver();
+    assert.equal(g.readBeats(), 4, 'one more round for both, not one each');
+    assert.equal(g.answers.length, 3, 'every read is answered');
+    assert.ok(g.answers.every((a) => a.ok && a.count === 0));
+  });
+
+  it("a read whose heartbeats were lost is confirmed by the leader's next heartbeat, which carries its context", () => {
+    const g = group();
+    g.read();
+    g.queue.splice(0); // the round's heartbeats are lost
+    g.take(onTick(g.leader));
+    assert.equal(g.readBeats(), 4, 'the periodic heartbeat carries the pending read');
+    g.deliver();
+    assert.equal(g.answers.length, 1);
+    assert.ok(g.answers[0]!.ok);
   });
 });
 

@@ -212,7 +212,9 @@ function tickHeartbeat(r: Raft): void {
   }
   if (r.heartbeatElapsed >= r.config.heartbeatTick) {
     r.heartbeatElapsed = 0;
-    broadcastHeartbeat(r, null);
+    // etcd-io/raft's bcastHeartbeat: the last pending read's context rides along, so a read whose
+    // own heartbeats or answers were lost is confirmed by the next round of heartbeats.
+    broadcastHeartbeat(r, r.pendingReads[r.pendingReads.length - 1]?.context ?? null);
   }
 }
 
