@@ -166,13 +166,14 @@ export interface WatchResponse {
 
 export const ERR_NOT_LEADER = 'etcdserver: not leader';
 export const ERR_NO_LEADER = 'etcdserver: no leader';
+export const ERR_LEADER_CHANGED = 'etcdserver: leader changed';
 export const ERR_TIMEOUT = 'etcdserver: request timed out';
 export const ERR_TOO_MANY_REQUESTS = 'etcdserver: too many requests';
 export const ERR_CONNECTION_REFUSED = 'connection refused';
 
 /** Errors after which the same request may succeed on another member (gRPC Unavailable). */
 export function isRetryableError(error: string | undefined): boolean {
-  return error === ERR_NOT_LEADER || error === ERR_NO_LEADER;
+  return error === ERR_NOT_LEADER || error === ERR_NO_LEADER || error === ERR_LEADER_CHANGED;
 }
 
 /** The Raft entry id of a client's write: unique per client operation. */

@@ -14,6 +14,7 @@ import {
   storedKey,
 } from './mvcc.ts';
 import {
+  ERR_LEADER_CHANGED,
   ERR_NO_LEADER,
   ERR_NOT_LEADER,
   ERR_TOO_MANY_REQUESTS,
@@ -88,6 +89,10 @@ export interface ServerOptions {
   watchSyncWatchersPerTickMax: number;
   /** Election timeouts without a leader after which require-leader watches are cancelled (etcd's maxNoLeaderCnt, 3). */
   noLeaderElectionsMax: number;
+  /** Linearizable reads a member without a leader holds at most; beyond, it refuses them ("no leader"). */
+  heldReadsMax: number;
+  /** How long a member without a leader holds a read before dropping it unanswered (etcd's request timeout, 5 s + 2 elections). */
+  heldReadMs: number;
   /**
    * Applied entries between raft snapshots (etcd's --snapshot-count). etcd 3.2-3.5 defaulted to
    * 100,000; 3.6 went back to 10,000 (etcd-io/etcd#15408, "we should consider checkpointing
@@ -118,6 +123,8 @@ export const defaultServerOptions: ServerOptions = {
   watchSyncScanPerTickMax: 10_000,
   watchSyncWatchersPerTickMax: 512,
   noLeaderElectionsMax: 3,
+  heldReadsMax: 10_000,
+  heldReadMs: 7_000,
   snapshotCount: 10_000,
   snapshotCatchUpEntries: 5_000,
   duplicateWindowEntries: 5_000,
@@ -162,6 +169,8 @@ export interface MemberState {
   readRound: { readonly context: string; readonly ids: readonly string[] } | null;
   /** Reads that arrived while a round was in flight: they wait for the next one (etcd's linearizableReadLoop). */
   readsNext: string[];
+  /** Linearizable reads that came while this member knew no leader, by entry id, with when they are dropped. */
+  readonly heldReads: Map<string, { readonly client: string; readonly reqId: number; readonly untilMs: number }>;
   /** Rounds started, for their contexts. */
   readRounds: number;
   /** Watch streams by `client, watchId, stream`; insertion-ordered, so iteration is deterministic. */
@@ -186,6 +195,7 @@ export function newMember(name: string, config: Omit<RaftConfig, 'id'>, disk: Et
     reads: new Map(),
     readRound: null,
     readsNext: [],
+    heldReads: new Map(),
     readRounds: 0,
     watchers: new Map(),
     unsynced: new Set(),
@@ -201,6 +211,7 @@ export function onTick(m: MemberState, nowMs?: number): Output {
   tick(m.raft);
   const out = flush(m);
   m.noLeaderTicks = m.raft.lead === null ? m.noLeaderTicks + 1 : 0;
+  if (m.heldReads.size > 0) dropExpiredHeldReads(m);
   if (m.watchers.size > 0) tickWatchers(m, out);
   return out;
 }
@@ -219,12 +230,18 @@ export function onClientRequest(m: MemberState, req: ClientRequest): Output {
     respond(out, m, req, readLocal(m, request));
     return out;
   }
+  const id = entryId(req.from, req.reqId);
   if (r.role !== 'leader') {
     const out = emptyOutput();
+    if (r.lead === null && (request.op === 'get' || request.op === 'range') && m.heldReads.size < m.options.heldReadsMax) {
+      // etcd holds a linearizable read while no leader is known (its linearizableReadLoop re-sends
+      // ReadIndex until the request timeout) and fails it with "leader changed" once one is.
+      if (!m.heldReads.has(id)) m.heldReads.set(id, { client: req.from, reqId: req.reqId, untilMs: m.nowMs + m.options.heldReadMs });
+      return out;
+    }
     respond(out, m, req, { ok: false, error: r.lead === null ? ERR_NO_LEADER : ERR_NOT_LEADER });
     return out;
   }
-  const id = entryId(req.from, req.reqId);
   if (request.op === 'get' || request.op === 'range') {
     if (!m.reads.has(id)) {
       m.reads.set(id, { client: req.from, reqId: req.reqId, op: request, index: null });
@@ -291,6 +308,7 @@ function flush(m: MemberState): Output {
     out.traces.push({ kind: 'raft.role', fields: { member: m.name, role: r.role, term: s.term } });
     if (r.role !== 'leader') failPendingOnStepDown(m);
   }
+  if (m.heldReads.size > 0 && r.lead !== null) releaseHeldReads(m, out);
   // After the role line: a vote request of a higher term first moves the voter to that term.
   for (const v of changes.votes) {
     out.traces.push({ kind: 'raft.vote', fields: { voter: m.name, candidate: v.candidate, term: v.term, ...(v.preVote && { preVote: true }) } });
@@ -460,6 +478,22 @@ function failPendingOnStepDown(m: MemberState): void {
   m.reads.clear();
   m.readRound = null;
   m.readsNext = [];
+}
+
+/** A leader is known again: every held read fails with "leader changed" and the leader's name, and its client asks there. */
+function releaseHeldReads(m: MemberState, out: Output): void {
+  m.heldReads.forEach((held) => respond(out, m, held, { ok: false, error: ERR_LEADER_CHANGED }));
+  m.heldReads.clear();
+}
+
+/**
+ * Held reads past the request timeout are dropped without an answer: the client's own per-attempt
+ * timeout (2 s) has moved it to another member long before (etcd answers "request timed out").
+ */
+function dropExpiredHeldReads(m: MemberState): void {
+  m.heldReads.forEach((held, id) => {
+    if (held.untilMs <= m.nowMs) m.heldReads.delete(id);
+  });
 }
 
 /**

@@ -15,6 +15,7 @@ import type { KeyValue } from '../../actors/etcd/mvcc.ts';
 import {
   ERR_COMPACTED,
   ERR_FUTURE_REV,
+  ERR_LEADER_CHANGED,
   ERR_NO_LEADER,
   ERR_NOT_LEADER,
   ERR_TIMEOUT,
@@ -158,6 +159,30 @@ describe('member server core: txn, range, compact', () => {
   });
 });
 
+describe('a linearizable read at a member that knows no leader', () => {
+  const voters = ['etcd-0', 'etcd-1', 'etcd-2'];
+  const range: ClientOp = { op: 'range', key: '/k', consistency: 'linearizable' };
+  const send = (m: MemberState, reqId: number) => onClientRequest(m, { type: 'ClientRequest', from: 'app', reqId, request: range, refusedReply: { type: 'ConnectionRefused', from: m.name, reqId } });
+  const answersOf = (out: ReturnType<typeof onTick>) => out.sends.filter((s) => s.to === 'app').map((s) => s.msg as ClientResponse);
+  const heartbeat = { type: 'MsgHeartbeat', from: 'etcd-0', to: 'etcd-1', term: 1, commit: 0, context: null } as const;
+
+  it('is held, then fails with "leader changed" and the leader\'s name once one is known (etcd holds it, as its linearizableReadLoop does)', () => {
+    const m = newMember('etcd-1', raftConfig(voters), newDisk());
+    assert.deepEqual(answersOf(send(m, 1)), [], 'no answer while no leader is known');
+    const answers = answersOf(onRaftMessage(m, heartbeat));
+    assert.deepEqual(answers.map((a) => [a.reqId, a.ok, a.error, a.leaderHint]), [[1, false, ERR_LEADER_CHANGED, 'etcd-0']]);
+    assert.deepEqual(answersOf(onRaftMessage(m, heartbeat)), [], 'answered once');
+  });
+
+  it('is dropped unanswered after the request timeout, and at most heldReadsMax are held', () => {
+    const m = newMember('etcd-1', raftConfig(voters), newDisk(), { heldReadsMax: 1, heldReadMs: 1_000 });
+    send(m, 1);
+    assert.deepEqual(answersOf(send(m, 2)).map((a) => a.error), [ERR_NO_LEADER], 'beyond the bound: refused at once');
+    onTick(m, 1_000);
+    assert.deepEqual(answersOf(onRaftMessage(m, heartbeat)), [], 'the held read was dropped at its timeout');
+  });
+});
+
 describe('linearizable reads: one ReadIndex round at a time (etcd linearizableReadLoop)', () => {
   const NAMES = ['etcd-0', 'etcd-1', 'etcd-2'];
 
@@ -241,6 +266,13 @@ describe('client core: results as data', () => {
     assert.deepEqual([attempts.sends, attempts.timers], [[], []], 'no attempt moves on, and the timer is not re-armed');
     assert.deepEqual(onTimer(c, { type: 'Deadline' }, 7000).completions, []);
     assert.equal(done.traces[0]!.fields.compactRevision, 5);
+  });
+
+  it('"leader changed" is retried at once at the named leader, as clientv3 retries an unavailable member', () => {
+    const c = newClient(config);
+    invoke(c, { type: 'Invoke', reqId: 1, op: { op: 'range', key: '/k', consistency: 'linearizable' } }, 0);
+    const retried = onResponse(c, { type: 'ClientResponse', from: 'etcd-0', reqId: 1, ok: false, error: ERR_LEADER_CHANGED, leaderHint: 'etcd-2' }, 1500);
+    assert.deepEqual([retried.sends.map((s) => s.to), retried.completions], [['etcd-2'], []]);
   });
 
   it('a txn unanswered at the deadline times out (it may have been applied); a range fails', () => {
