@@ -169,10 +169,10 @@ export interface MemberState {
   readRound: { readonly context: string; readonly ids: readonly string[] } | null;
   /** Reads that arrived while a round was in flight: they wait for the next one (etcd's linearizableReadLoop). */
   readsNext: string[];
-  /** Linearizable reads that came while this member knew no leader, by entry id, with when they are dropped. */
-  readonly heldReads: Map<string, { readonly client: string; readonly reqId: number; readonly untilMs: number }>;
   /** Rounds started, for their contexts. */
   readRounds: number;
+  /** Linearizable reads that came while this member knew no leader, by entry id, with when they are dropped. */
+  readonly heldReads: Map<string, { readonly client: string; readonly reqId: number; readonly untilMs: number }>;
   /** Watch streams by `client, watchId, stream`; insertion-ordered, so iteration is deterministic. */
   readonly watchers: Map<string, Watcher>;
   /** Keys of watchers still behind the store (their history is sent in batches on ticks). */
@@ -195,8 +195,8 @@ export function newMember(name: string, config: Omit<RaftConfig, 'id'>, disk: Et
     reads: new Map(),
     readRound: null,
     readsNext: [],
-    heldReads: new Map(),
     readRounds: 0,
+    heldReads: new Map(),
     watchers: new Map(),
     unsynced: new Set(),
     nowMs: 0,

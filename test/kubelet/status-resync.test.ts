@@ -5,6 +5,10 @@
  * that apiserver's cache had the pod bound to worker-1; its Node authorizer answered 403, the
  * kubelet never sent the status again, and the pod stayed Pending while its container ran — the
  * Deployment never reached its ready count. The real status manager retries on its 10-s sync.
+ * The fixture's seed is 9, not the fuzzer's 957918: since etcd holds reads while it knows no
+ * leader and batches ReadIndex rounds (session 21), that seed no longer lands worker-1's patch on
+ * the lagging apiserver; on seed 9 worker-0's first status patch is refused the same way and its
+ * pod's status is written one sync period later (seeds 1–40 of the new code: 9 and 30 do).
  */
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
