@@ -230,18 +230,19 @@ export function onClientRequest(m: MemberState, req: ClientRequest): Output {
     respond(out, m, req, readLocal(m, request));
     return out;
   }
-  const id = entryId(req.from, req.reqId);
   if (r.role !== 'leader') {
     const out = emptyOutput();
     if (r.lead === null && (request.op === 'get' || request.op === 'range') && m.heldReads.size < m.options.heldReadsMax) {
       // etcd holds a linearizable read while no leader is known (its linearizableReadLoop re-sends
       // ReadIndex until the request timeout) and fails it with "leader changed" once one is.
+      const id = entryId(req.from, req.reqId);
       if (!m.heldReads.has(id)) m.heldReads.set(id, { client: req.from, reqId: req.reqId, untilMs: m.nowMs + m.options.heldReadMs });
       return out;
     }
     respond(out, m, req, { ok: false, error: r.lead === null ? ERR_NO_LEADER : ERR_NOT_LEADER });
     return out;
   }
+  const id = entryId(req.from, req.reqId);
   if (request.op === 'get' || request.op === 'range') {
     if (!m.reads.has(id)) {
       m.reads.set(id, { client: req.from, reqId: req.reqId, op: request, index: null });

@@ -213,10 +213,11 @@ function postNodeStatus(k: KubeletState, nowMs: number, out: Output, force: bool
   for (const w of k.workers.values()) pods.push(w.pod);
   // Heartbeat times change every time: compare without them (nodeStatusChangeKey), and build the
   // whole status only to post it.
-  const key = nodeStatusChangeKey(k.params, nodeMemoryPressure(k.params, pods), nowMs, k.images);
+  const memoryPressure = nodeMemoryPressure(k.params, pods);
+  const key = nodeStatusChangeKey(k.params, memoryPressure, nowMs, k.images);
   const changed = key !== k.lastPostedStatusKey;
   if (!force && !changed && nowMs - k.lastStatusPostMs < NODE_STATUS_REPORT_MS) return;
-  const status = nodeStatus(k.params, pods, nowMs, { previous: k.lastConditions, images: k.images });
+  const status = nodeStatus(k.params, pods, nowMs, { previous: k.lastConditions, images: k.images, memoryPressure });
   k.lastConditions = status.conditions;
   k.lastPostedStatusKey = key;
   k.lastStatusPostMs = nowMs;
@@ -427,8 +428,9 @@ function stepWorker(k: KubeletState, worker: Worker, event: PodEvent, nowMs: num
     }
     sendPodStatus(k, worker, r.status as unknown as Record<string, unknown>, out, nowMs);
   }
-  out.cancels.push(wakeTimerId(worker.key));
+  // Arming the wake timer replaces the one armed (core-actor.ts); cancel it only when none is wanted.
   if (r.wakeAtMs !== undefined) out.timers.push({ id: wakeTimerId(worker.key), delayMs: Math.max(0, r.wakeAtMs - nowMs), event: { type: 'KubeletPodWake', key: worker.key } });
+  else out.cancels.push(wakeTimerId(worker.key));
   if (r.readyToDelete && !worker.deleteSent) {
     worker.deleteSent = true;
     deletePod(k, worker.key, worker.pod, out, nowMs);

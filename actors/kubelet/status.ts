@@ -491,6 +491,8 @@ export interface NodeStatusOptions {
   /** The previous conditions, to keep lastTransitionTime while a status is unchanged. */
   previous?: readonly NodeConditionJson[];
   images?: ImageCacheState;
+  /** nodeMemoryPressure(params, pods), when the caller computed it already. */
+  memoryPressure?: boolean;
 }
 
 /** Whether the node is under memory pressure: a simple usage model counts the memory requested by the non-terminal pods. */
@@ -557,7 +559,7 @@ export function nodeStatus(params: NodeParams, pods: readonly V1Pod[], nowMs: nu
   const { capacity, allocatable } = nodeResources(params);
   const now = timestamp(nowMs);
   const previous = options.previous ?? [];
-  const conditions = nodeConditionValues(params, nodeMemoryPressure(params, pods)).map(({ type, status, reason, message }): NodeConditionJson => {
+  const conditions = nodeConditionValues(params, options.memoryPressure ?? nodeMemoryPressure(params, pods)).map(({ type, status, reason, message }): NodeConditionJson => {
     const p = previous.find((c) => c.type === type);
     return { type, status, lastHeartbeatTime: now, lastTransitionTime: p !== undefined && p.status === status ? p.lastTransitionTime : now, reason, message };
   });
