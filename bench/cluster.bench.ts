@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { cpus } from 'node:os';
 import { runScenario } from '../actors/scenario/runner.ts';
 import { idleClusterSpec } from './idle-cluster-spec.ts';
+import { limitHeapGrowth } from '../cli/heap-growth.ts';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -20,15 +21,12 @@ const nodes = arg('nodes', quick ? 100 : 1000);
 const minutes = arg('minutes', quick ? 2 : 10);
 const spec = idleClusterSpec({ name: 'idle-cluster-bench', nodes, durationMs: minutes * 60_000, maxEvents: 500_000_000, controllerManagers: 0 });
 
-let peakRss = process.memoryUsage().rss;
-const sampler = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
-}, 50);
+limitHeapGrowth();
 const started = performance.now();
 const { result, sim } = runScenario(spec);
 const wallSeconds = (performance.now() - started) / 1000;
-clearInterval(sampler);
-peakRss = Math.max(peakRss, process.memoryUsage().rss);
+// getrusage's peak: the run is synchronous, so a sampling timer would never fire during it.
+const peakRssKiB = process.resourceUsage().maxRSS;
 const leaseWrites = sim.trace.count;
 
 console.log(
@@ -43,7 +41,7 @@ console.log(
       eventsPerSecond: Math.round(result.events / wallSeconds),
       messages: result.messages,
       speedUp: Number(((minutes * 60) / wallSeconds).toFixed(1)),
-      peakRssMiB: Math.round(peakRss / 2 ** 20),
+      peakRssMiB: Math.round(peakRssKiB / 1024),
       traceLines: leaseWrites,
       ok: result.ok && result.violations.length === 0,
       node: process.version,

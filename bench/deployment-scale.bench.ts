@@ -13,6 +13,10 @@ import { performance } from 'node:perf_hooks';
 import { cpus, loadavg } from 'node:os';
 import { loadScenarioText } from '../cli/loader/index.ts';
 import { runScenario } from '../actors/scenario/runner.ts';
+import { limitHeapGrowth } from '../cli/heap-growth.ts';
+
+// What the CLI sets (cli/heap-growth.ts), so these figures are what `kubesim` runs.
+limitHeapGrowth();
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

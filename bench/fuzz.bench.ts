@@ -21,6 +21,10 @@ import { loadScenarioText } from '../cli/loader/index.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { limitHeapGrowth } from '../cli/heap-growth.ts';
+
+// What the CLI sets (cli/heap-growth.ts), so these figures are what `kubesim` runs.
+limitHeapGrowth();
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);

@@ -20,6 +20,10 @@ import { memberNames, type ScenarioSpec } from '../actors/scenario/spec.ts';
 import { idleClusterSpec } from './idle-cluster-spec.ts';
 import type { EtcdDisk } from '../actors/etcd/server.ts';
 import type { Simulation } from '../actors/kernel/simulation.ts';
+import { limitHeapGrowth } from '../cli/heap-growth.ts';
+
+// What the CLI sets (cli/heap-growth.ts), so these figures are what `kubesim` runs.
+limitHeapGrowth();
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

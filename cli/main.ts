@@ -15,6 +15,7 @@ import { SHOWABLE, showTables, type Showable } from './tables.ts';
 import { parseSeedsOption, parseWorkersOption, runSeedsCommand } from './seeds.ts';
 import { reportFromTraceFile, RunReport, writePage } from './report/index.ts';
 import { EXIT_BAD_INPUT, EXIT_BUG, EXIT_FAILED, HeapWatch, InputError, TraceFile, reportBug, reportError, resourceLimit, runEnd } from './guard.ts';
+import { limitHeapGrowth } from './heap-growth.ts';
 
 /**
  * Exit codes: 0 all expectations and invariants hold, 1 one failed, 2 bad input or a limit
@@ -319,4 +320,5 @@ process.on('uncaughtException', (err) => {
   process.stderr.write(`${resourceLimit(err) ?? reportBug(err, 'running kubesim')}\n`);
   process.exit(resourceLimit(err) !== undefined ? EXIT_BAD_INPUT : EXIT_BUG);
 });
+limitHeapGrowth();
 process.exitCode = main(process.argv.slice(2));
