@@ -6,9 +6,10 @@ import v8 from 'node:v8';
  * V8 picks the factor from how cheap its GC was, up to 4×. A simulation's heap is a long-lived
  * graph (Raft logs, MVCC history, watch caches) that V8 finds cheap to mark, so it took the whole
  * 4×: an idle 1000-node cluster holds ~120 MiB after a full GC at 10 virtual minutes and peaked at
- * 558-561 MiB of RSS. At 2× it peaks at 379-414 MiB, for ~6% more CPU on V8's helper thread
- * (bench/README.md, "V8's heap growth"). Benches that run the simulator in their own process call
- * this too, so they measure what the CLI runs.
+ * 558-561 MiB of RSS. At 2× it peaks at 379-414 MiB for ~1% more wall time and ~6% more CPU
+ * (the second core does most of the extra marking); in cluster mode at 5000 nodes, 13% less
+ * memory for ~10% more wall time (bench/README.md, "V8's heap growth"). Benches that run the
+ * simulator in their own process call this too, so they measure what the CLI runs.
  */
 export const HEAP_GROWING_PERCENT = 100;
 
