@@ -322,9 +322,7 @@ function flush(m: MemberState): Output {
   if (changes.commit && changes.snapshot === null) {
     out.traces.push({ kind: 'raft.commit', fields: { member: m.name, index: s.commit, term: termAt(s, s.commit) } });
   }
-  // Raft peer messages ride a lossy path, as in etcd-io/raft's own network model: Raft tolerates loss.
-  for (const msg of r.msgs) out.sends.push({ to: msg.to, msg, datagram: true });
-  r.msgs = [];
+  sendRaftMessages(r, out);
   applyCommitted(m, out);
   let confirmed = false;
   while (r.readStates.length > 0) {
@@ -344,15 +342,18 @@ function flush(m: MemberState): Output {
     }
   }
   // The next round's heartbeats.
-  if (r.msgs.length > 0) {
-    for (const msg of r.msgs) out.sends.push({ to: msg.to, msg, datagram: true });
-    r.msgs = [];
-  }
+  if (r.msgs.length > 0) sendRaftMessages(r, out);
   // A pending read becomes answerable only when its index is confirmed or the applied index moves:
   // otherwise none is (each answerReads leaves only reads unconfirmed or ahead of applied), and
   // walking every pending read on every Raft message cost a scan per message.
   if (confirmed || m.disk.applied !== appliedBefore) answerReads(m, out);
   return out;
+}
+
+/** Raft peer messages ride a lossy path, as in etcd-io/raft's own network model: Raft tolerates loss. */
+function sendRaftMessages(r: Raft, out: Output): void {
+  for (const msg of r.msgs) out.sends.push({ to: msg.to, msg, datagram: true });
+  r.msgs = [];
 }
 
 function lastIndexOf(s: RaftStorage): number {
@@ -490,11 +491,13 @@ function releaseHeldReads(m: MemberState, out: Output): void {
 /**
  * Held reads past the request timeout are dropped without an answer: the client's own per-attempt
  * timeout (2 s) has moved it to another member long before (etcd answers "request timed out").
+ * They are held in arrival order, so in expiry order: the walk stops at the first still held.
  */
 function dropExpiredHeldReads(m: MemberState): void {
-  m.heldReads.forEach((held, id) => {
-    if (held.untilMs <= m.nowMs) m.heldReads.delete(id);
-  });
+  for (const [id, held] of m.heldReads) {
+    if (held.untilMs > m.nowMs) return;
+    m.heldReads.delete(id);
+  }
 }
 
 /**
