@@ -25,6 +25,7 @@ const ALL: { name: string; args: string[] }[] = [
   { name: 'cluster', args: ['bench/cluster.bench.ts'] },
   { name: 'deployment-scale', args: ['bench/deployment-scale.bench.ts'] },
   { name: 'kube-proxy', args: ['bench/kube-proxy.bench.ts'] },
+  { name: 'services', args: ['bench/services.bench.ts', '--nodes', '300', '--services', '100', '--minutes', '2'] },
   { name: 'expectations', args: ['bench/expectations.bench.ts', '--sizes', '200', '--runs', '3'] },
   { name: 'fuzz', args: ['bench/fuzz.bench.ts'] },
   { name: 'scheduler', args: ['cli/main.ts', 'bench', 'scheduler', '--workload', 'SchedulingBasic', '--nodes', '500', '--pods', '1000', '--json'] },

@@ -1,14 +1,15 @@
 import { newApiClient, type ApiClientConfig, type ApiClientState, type ApiResult, type WatchDelivery } from '../client/api-client.ts';
 import { isApiClientEvent, routeApiEvent, type ApiClientEvent, type ApiEventHandlers } from '../client/api-events.ts';
-import { newInformer, onResult as informerResult, onRetry as informerRetry, onWatch as informerWatch, ownsTag, startInformer, type InformerState } from '../client/informer.ts';
+import { newInformer, onResult as informerResult, onRetry as informerRetry, onWatch as informerWatch, ownsTag, startInformer, type Delta, type InformerState } from '../client/informer.ts';
 import { coreMachine, startCore, type ComponentCore } from '../kernel/core-actor.ts';
 import { newOutput, type Output } from '../kernel/output.ts';
 import type { HostEnv } from '../kernel/simulation.ts';
 import { kubeProxyHost, type AddressPlan } from '../traffic/addresses.ts';
 import { isTrafficRequest, isTrafficResponse, KUBE_PROXY_HEALTHZ_PORT, type BackendRef, type HealthProbe, type HealthProbeResult, type TrafficRequest, type TrafficResponse } from '../traffic/protocol.ts';
 import type { IpvsScheduler } from './ipvs.ts';
-import { backendKey, forgetAffinity, indexTable, newRouterState, recordClosedConnection, route, type ProxyMode, type RouterState, type TableIndex } from './router.ts';
-import { buildServiceTable, type Backend, type ServicePortEntry } from './service-table.ts';
+import { backendKey, forgetAffinity, indexTable, newRouterState, replaceIndexed, recordClosedConnection, route, type ProxyMode, type RouterState, type TableIndex } from './router.ts';
+import type { Backend, ServicePortEntry } from './service-table.ts';
+import { newTableTracker, noteServiceDeltas, noteSliceDeltas, syncTable, type TableTracker } from './table-tracker.ts';
 
 export type { ProxyMode } from './router.ts';
 
@@ -43,6 +44,8 @@ export interface KubeProxyState {
   readonly slices: InformerState;
   /** The rules as last programmed. */
   table: ServicePortEntry[];
+  /** What changed since the last sync, and each service's entries (the next sync rebuilds only what changed). */
+  readonly tracker: TableTracker;
   lastSyncMs: number;
   syncArmed: boolean;
   syncs: number;
@@ -107,6 +110,7 @@ export function newKubeProxy(node: string, config: KubeProxyConfig, client: ApiC
     services: newInformer({ name: 'services', apiVersion: 'v1', resource: 'services' }),
     slices: newInformer({ name: 'endpointslices', apiVersion: 'discovery.k8s.io/v1', resource: 'endpointslices' }),
     table: [],
+    tracker: newTableTracker(),
     lastSyncMs: -Infinity,
     syncArmed: false,
     syncs: 0,
@@ -128,12 +132,16 @@ function armPeriodic(p: KubeProxyState, out: Output): void {
 
 function sync(p: KubeProxyState, nowMs: number, out: Output): void {
   armPeriodic(p, out);
-  p.table = buildServiceTable([...p.services.store.values()], [...p.slices.store.values()], p.node);
-  p.index = indexTable(p.table);
+  const change = syncTable(p.tracker, p.services.store, p.slices.store, p.node);
+  if (change.kind === 'rebuilt') {
+    p.table = p.tracker.table;
+    p.index = indexTable(p.table);
+  } else if (change.kind === 'replaced') {
+    for (const [previous, next] of change.replaced) replaceIndexed(p.index, previous, next);
+  }
   p.lastSyncMs = nowMs;
   p.syncs++;
-  const endpoints = p.table.reduce((n, e) => n + e.clusterBackends.length, 0);
-  out.traces.push({ kind: 'k8s.proxy', fields: { node: p.node, mode: p.mode, servicePorts: p.table.length, endpoints } });
+  out.traces.push({ kind: 'k8s.proxy', fields: { node: p.node, mode: p.mode, servicePorts: p.table.length, endpoints: p.tracker.endpoints } });
   forgetStale(p, nowMs);
 }
 
@@ -269,17 +277,27 @@ function forgetStale(p: KubeProxyState, nowMs: number): void {
   }
 }
 
+function noteDeltas(p: KubeProxyState, inf: InformerState, deltas: readonly Delta[]): void {
+  if (deltas.length === 0) return;
+  if (inf === p.services) noteServiceDeltas(p.tracker, deltas);
+  else noteSliceDeltas(p.tracker, deltas);
+}
+
 function onResult(p: KubeProxyState, r: ApiResult, nowMs: number, out: Output): void {
   for (const inf of [p.services, p.slices]) {
     if (!ownsTag(inf, r.tag)) continue;
-    if (informerResult(inf, r, p.client, out, nowMs).length > 0 || inf.synced) requestSync(p, nowMs, out);
+    const deltas = informerResult(inf, r, p.client, out, nowMs);
+    noteDeltas(p, inf, deltas);
+    if (deltas.length > 0 || inf.synced) requestSync(p, nowMs, out);
   }
 }
 
 function onWatch(p: KubeProxyState, d: WatchDelivery, nowMs: number, out: Output): void {
   for (const inf of [p.services, p.slices]) {
     if (!ownsTag(inf, d.tag)) continue;
-    if (informerWatch(inf, d, p.client, out, nowMs).length > 0) requestSync(p, nowMs, out);
+    const deltas = informerWatch(inf, d, p.client, out, nowMs);
+    noteDeltas(p, inf, deltas);
+    if (deltas.length > 0) requestSync(p, nowMs, out);
   }
 }
 

@@ -99,6 +99,17 @@ export function indexTable(table: readonly ServicePortEntry[]): TableIndex {
   return { byAddress, byNodePort };
 }
 
+/** Points the index at `next` where it pointed at `previous`, an entry with the same addresses and position. */
+export function replaceIndexed(index: TableIndex, previous: ServicePortEntry, next: ServicePortEntry): void {
+  const swap = (hit: { entry: ServicePortEntry } | undefined): void => {
+    if (hit !== undefined && hit.entry === previous) hit.entry = next;
+  };
+  if (previous.clusterIp && previous.clusterIp !== 'None') swap(index.byAddress.get(addressKey(previous.clusterIp, previous.port, previous.protocol)));
+  for (const ip of previous.externalIps) swap(index.byAddress.get(addressKey(ip, previous.port, previous.protocol)));
+  for (const ip of previous.loadBalancerIps) swap(index.byAddress.get(addressKey(ip, previous.port, previous.protocol)));
+  if (previous.nodePort) swap(index.byNodePort.get(`${previous.nodePort}/${previous.protocol}`));
+}
+
 export function route(index: TableIndex, state: RouterState, dst: Destination, sourceIp: string, cx: RouteContext): RouteDecision {
   let hit: { entry: ServicePortEntry; position: number; external: boolean; loadBalancer: boolean } | undefined = index.byAddress.get(addressKey(dst.ip, dst.port, dst.protocol));
   if (!hit && dst.ip === cx.nodeIp) {

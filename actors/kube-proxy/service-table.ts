@@ -76,8 +76,8 @@ export function usableBackends(all: readonly Backend[]): Backend[] {
 }
 
 export function buildServiceTable(services: readonly KubeObject[], slices: readonly KubeObject[], nodeName: string): ServicePortEntry[] {
-  const slicesByService = new Map<string, SliceJson[]>();
-  for (const s of slices as SliceJson[]) {
+  const slicesByService = new Map<string, KubeObject[]>();
+  for (const s of slices) {
     const name = s.metadata?.labels?.[SERVICE_NAME_LABEL];
     if (name === undefined) continue;
     const key = `${s.metadata?.namespace ?? 'default'}/${name}`;
@@ -85,59 +85,94 @@ export function buildServiceTable(services: readonly KubeObject[], slices: reado
   }
   const out: ServicePortEntry[] = [];
   for (const svc of services) {
-    const spec = (svc['spec'] ?? {}) as ServiceSpec;
-    if (spec.type === 'ExternalName') continue;
-    const headless = spec.clusterIP === 'None';
-    if (headless) continue;
-    const service = `${svc.metadata?.namespace ?? 'default'}/${svc.metadata?.name ?? ''}`;
-    const lb = ((svc['status'] as { loadBalancer?: { ingress?: { ip?: string }[] } } | undefined)?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '').filter((ip) => ip !== '');
-    for (const p of spec.ports ?? []) {
-      const portName = p.name ?? '';
-      const protocol = p.protocol ?? 'TCP';
-      const all: Backend[] = [];
-      const seen = new Set<string>();
-      for (const slice of slicesByService.get(service) ?? []) {
-        const sp = (slice.ports ?? []).find((x) => (x.name ?? '') === portName && (x.protocol ?? 'TCP') === protocol);
-        if (!sp || sp.port === undefined) continue;
-        for (const e of slice.endpoints ?? []) {
-          const ip = e.addresses?.[0];
-          if (!ip || seen.has(`${ip}:${sp.port}`)) continue;
-          seen.add(`${ip}:${sp.port}`);
-          const c = e.conditions ?? {};
-          all.push({
-            ip,
-            port: sp.port,
-            ...(e.nodeName ? { nodeName: e.nodeName } : {}),
-            ...(e.targetRef?.name ? { pod: e.targetRef.name } : {}),
-            ready: c.ready ?? true,
-            serving: c.serving ?? c.ready ?? true,
-            terminating: c.terminating ?? false,
-          });
-        }
-      }
-      all.sort((a, b) => cmp(a.ip, b.ip) || a.port - b.port);
-      const clusterBackends = usableBackends(all);
-      const localBackends = usableBackends(all.filter((b) => b.nodeName === nodeName));
-      const timeoutSeconds = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_CLIENT_IP_AFFINITY_SECONDS;
-      out.push({
-        id: `${service}:${portName}`,
-        service,
-        portName,
-        protocol,
-        ...(spec.clusterIP ? { clusterIp: spec.clusterIP } : {}),
-        port: p.port ?? 0,
-        ...(p.nodePort ? { nodePort: p.nodePort } : {}),
-        externalIps: [...(spec.externalIPs ?? [])],
-        loadBalancerIps: lb,
-        loadBalancerSourceRanges: [...(spec.loadBalancerSourceRanges ?? [])],
-        ...(spec.healthCheckNodePort ? { healthCheckNodePort: spec.healthCheckNodePort } : {}),
-        sessionAffinity: spec.sessionAffinity === 'ClientIP' ? { kind: 'ClientIP', timeoutSeconds } : { kind: 'None' },
-        externalTrafficPolicyLocal: spec.externalTrafficPolicy === 'Local',
-        internalTrafficPolicyLocal: spec.internalTrafficPolicy === 'Local',
-        clusterBackends,
-        localBackends,
-      });
-    }
+    for (const port of servicePorts(svc, slicesByService.get(`${svc.metadata?.namespace ?? 'default'}/${svc.metadata?.name ?? ''}`) ?? [])) out.push(entryForNode(port, nodeName));
   }
-  return out.sort((a, b) => cmp(a.id, b.id) || cmp(a.protocol, b.protocol));
+  return out.sort(compareEntries);
+}
+
+/**
+ * One service port as every node programs it: its entry with no local backends, and all its
+ * endpoints (ready or not), from which a node picks its own (`entryForNode`).
+ */
+export interface ServicePort {
+  readonly entry: ServicePortEntry;
+  readonly all: readonly Backend[];
+}
+
+/** Frozen: shared by every entry without local backends. */
+const NO_BACKENDS = Object.freeze([]) as unknown as Backend[];
+
+/** A service's ports from the service and its slices (in the store's order), sorted as the table is. */
+export function servicePorts(svc: KubeObject, slices: readonly KubeObject[]): ServicePort[] {
+  const spec = (svc['spec'] ?? {}) as ServiceSpec;
+  if (spec.type === 'ExternalName') return [];
+  const headless = spec.clusterIP === 'None';
+  if (headless) return [];
+  const service = `${svc.metadata?.namespace ?? 'default'}/${svc.metadata?.name ?? ''}`;
+  const lb = ((svc['status'] as { loadBalancer?: { ingress?: { ip?: string }[] } } | undefined)?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '').filter((ip) => ip !== '');
+  const out: ServicePort[] = [];
+  for (const p of spec.ports ?? []) {
+    const portName = p.name ?? '';
+    const protocol = p.protocol ?? 'TCP';
+    const all: Backend[] = [];
+    const seen = new Set<string>();
+    for (const slice of slices as SliceJson[]) {
+      const sp = (slice.ports ?? []).find((x) => (x.name ?? '') === portName && (x.protocol ?? 'TCP') === protocol);
+      if (!sp || sp.port === undefined) continue;
+      for (const e of slice.endpoints ?? []) {
+        const ip = e.addresses?.[0];
+        if (!ip || seen.has(`${ip}:${sp.port}`)) continue;
+        seen.add(`${ip}:${sp.port}`);
+        const c = e.conditions ?? {};
+        all.push({
+          ip,
+          port: sp.port,
+          ...(e.nodeName ? { nodeName: e.nodeName } : {}),
+          ...(e.targetRef?.name ? { pod: e.targetRef.name } : {}),
+          ready: c.ready ?? true,
+          serving: c.serving ?? c.ready ?? true,
+          terminating: c.terminating ?? false,
+        });
+      }
+    }
+    all.sort((a, b) => cmp(a.ip, b.ip) || a.port - b.port);
+    const timeoutSeconds = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_CLIENT_IP_AFFINITY_SECONDS;
+    const entry: ServicePortEntry = {
+      id: `${service}:${portName}`,
+      service,
+      portName,
+      protocol,
+      ...(spec.clusterIP ? { clusterIp: spec.clusterIP } : {}),
+      port: p.port ?? 0,
+      ...(p.nodePort ? { nodePort: p.nodePort } : {}),
+      externalIps: [...(spec.externalIPs ?? [])],
+      loadBalancerIps: lb,
+      loadBalancerSourceRanges: [...(spec.loadBalancerSourceRanges ?? [])],
+      ...(spec.healthCheckNodePort ? { healthCheckNodePort: spec.healthCheckNodePort } : {}),
+      sessionAffinity: spec.sessionAffinity === 'ClientIP' ? { kind: 'ClientIP', timeoutSeconds } : { kind: 'None' },
+      externalTrafficPolicyLocal: spec.externalTrafficPolicy === 'Local',
+      internalTrafficPolicyLocal: spec.internalTrafficPolicy === 'Local',
+      clusterBackends: usableBackends(all),
+      localBackends: NO_BACKENDS,
+    };
+    out.push({ entry, all });
+  }
+  return out.sort((a, b) => compareEntries(a.entry, b.entry));
+}
+
+/** The entry as `nodeName` programs it: the same object on every node without a local endpoint. */
+export function entryForNode(port: ServicePort, nodeName: string): ServicePortEntry {
+  let local: Backend[] | null = null;
+  for (const b of port.all) {
+    if (b.nodeName !== nodeName) continue;
+    (local ??= []).push(b);
+  }
+  if (local === null) return port.entry;
+  const localBackends = usableBackends(local);
+  return localBackends.length === 0 ? port.entry : { ...port.entry, localBackends };
+}
+
+/** The table's order: by id, then protocol. */
+export function compareEntries(a: ServicePortEntry, b: ServicePortEntry): number {
+  return cmp(a.id, b.id) || cmp(a.protocol, b.protocol);
 }

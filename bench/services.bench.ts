@@ -1,0 +1,159 @@
+/**
+ * What Services cost a cluster: N nodes, S Deployments of 2 replicas, each behind a ClusterIP
+ * Service, for a span of virtual time (the pods start, their endpoints fill the EndpointSlices,
+ * every node's kube-proxy programs them, then the periodic syncs), written as a user would write
+ * it (YAML through the loader). The bare baseline of the same run is the same cluster and
+ * Deployments without the Services. Each run is a process of its own (so each peak RSS is its
+ * own), the two kinds interleaved; prints one JSON object on stdout.
+ *
+ *   npx tsx bench/services.bench.ts [--nodes 1000] [--services 200] [--minutes 3] [--runs 3]
+ *
+ * `servicesShare` = 1 − wall(without) / wall(with), from the medians.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+/** The scenario's text: `services` Deployments of 2 replicas, each with its Service unless `withServices` is false. */
+export function servicesScenario(nodes: number, services: number, minutes: number, withServices: boolean): string {
+  const groups: string[] = [];
+  for (let start = 0, g = 0; start < nodes; start += 1000, g++) {
+    groups.push(`
+      - name: node-g${g}
+        count: ${Math.min(1000, nodes - start)}
+        capacity: {cpu: "4", memory: 8Gi, pods: 110}`);
+  }
+  const workload: string[] = [];
+  for (let i = 0; i < services; i++) {
+    workload.push(`
+    - apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: app-${i}}
+      spec:
+        replicas: 2
+        selector: {matchLabels: {app: app-${i}}}
+        template:
+          metadata: {labels: {app: app-${i}}}
+          spec:
+            containers: [{name: web, image: nginx:1.25, ports: [{name: http, containerPort: 80}], resources: {requests: {cpu: 100m, memory: 64Mi}}}]`);
+    if (withServices) {
+      workload.push(`
+    - apiVersion: v1
+      kind: Service
+      metadata: {name: app-${i}}
+      spec:
+        selector: {app: app-${i}}
+        ports: [{name: http, port: 80, targetPort: http}]`);
+    }
+  }
+  return `apiVersion: kubesim.io/v1alpha1
+kind: Scenario
+metadata:
+  name: services-${nodes}-${services}
+spec:
+  seed: 1
+  duration: ${minutes}m
+  cluster:
+    etcd: {members: 3}
+    nodes:${groups.join('')}
+  workload:${workload.join('')}
+`;
+}
+
+interface OneRun {
+  wallSeconds: number;
+  cpuSeconds: number;
+  events: number;
+  peakRssMiB: number;
+  ok: boolean;
+}
+
+async function runOnce(nodes: number, services: number, minutes: number, withServices: boolean): Promise<OneRun> {
+  const { loadScenarioText } = await import('../cli/loader/index.ts');
+  const { runScenario } = await import('../actors/scenario/runner.ts');
+  const { limitHeapGrowth } = await import('../cli/heap-growth.ts');
+  const spec = loadScenarioText(servicesScenario(nodes, services, minutes, withServices), `<services-${nodes}-${services}>`);
+  limitHeapGrowth();
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  const { result } = runScenario(spec);
+  const wallSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    wallSeconds: Number(wallSeconds.toFixed(3)),
+    cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(3)),
+    events: result.events,
+    // getrusage's peak: the run is synchronous, so a sampling timer would never fire during it.
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    ok: result.ok,
+  };
+}
+
+function child(args: string[]): OneRun {
+  const self = fileURLToPath(import.meta.url);
+  const r = spawnSync(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', self, '--child', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024 });
+  if (r.status !== 0) {
+    process.stderr.write(`services bench: child ${args.join(' ')} exited ${r.status}\n`);
+    process.exit(1);
+  }
+  return JSON.parse(r.stdout) as OneRun;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function summary(runs: OneRun[]) {
+  const walls = runs.map((r) => r.wallSeconds);
+  return {
+    wallSecondsMedian: median(walls),
+    wallSecondsMin: Math.min(...walls),
+    wallSecondsMax: Math.max(...walls),
+    wallSeconds: walls,
+    cpuSecondsMedian: median(runs.map((r) => r.cpuSeconds)),
+    events: runs[0]!.events,
+    peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)),
+    ok: runs.every((r) => r.ok),
+  };
+}
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+if (process.argv[2] === '--child') {
+  const [nodes, services, minutes] = process.argv.slice(3, 6).map(Number) as [number, number, number];
+  process.stdout.write(`${JSON.stringify(await runOnce(nodes, services, minutes, process.argv[6] === 'with'))}\n`);
+} else if (import.meta.url === `file://${process.argv[1]}`) {
+  const quick = process.argv.includes('--quick');
+  const nodes = arg('nodes', quick ? 100 : 1000);
+  const services = arg('services', quick ? 20 : 200);
+  const minutes = arg('minutes', quick ? 1 : 3);
+  const runs = arg('runs', 3);
+  const loadStart = loadavg()[0]!;
+  const withRuns: OneRun[] = [];
+  const withoutRuns: OneRun[] = [];
+  // Interleaved, so a change in the machine's load hits both sides alike.
+  for (let i = 0; i < runs; i++) {
+    withRuns.push(child([String(nodes), String(services), String(minutes), 'with']));
+    withoutRuns.push(child([String(nodes), String(services), String(minutes), 'without']));
+  }
+  const withServices = summary(withRuns);
+  const withoutServices = summary(withoutRuns);
+  const row = {
+    bench: 'services',
+    nodes,
+    services,
+    pods: 2 * services,
+    virtualMinutes: minutes,
+    withServices,
+    withoutServices,
+    servicesShare: Number((1 - withoutServices.wallSecondsMedian / withServices.wallSecondsMedian).toFixed(3)),
+    speedUpWithServices: Number(((minutes * 60) / withServices.wallSecondsMedian).toFixed(1)),
+    loadAverage1m: [loadStart, loadavg()[0]!],
+    node: process.version,
+    cpus: cpus().length,
+  };
+  process.stderr.write(`${nodes} nodes, ${services} Services: with ${withServices.wallSecondsMedian} s, without ${withoutServices.wallSecondsMedian} s (share ${row.servicesShare})\n`);
+  console.log(JSON.stringify(row, null, 2));
+}
