@@ -13,8 +13,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { timedScenarioRun, type TimedRun } from './timed-run.ts';
 
 /** Node groups of at most 1,000 nodes (the loader's limit per group). */
 function nodeGroups(nodes: number): string {
@@ -91,38 +91,11 @@ spec:
 `;
 }
 
-interface OneRun {
-  wallSeconds: number;
-  cpuSeconds: number;
-  events: number;
-  traceLines: number;
-  peakRssMiB: number;
-  ok: boolean;
-  expectations: number;
-}
+type OneRun = TimedRun;
 
 /** One run in this process (the child's side). */
-async function runOnce(nodes: number, withExpectations: boolean): Promise<OneRun> {
-  const { loadScenarioText } = await import('../cli/loader/index.ts');
-  const { runScenario } = await import('../actors/scenario/runner.ts');
-  const spec = loadScenarioText(wavesScenario(nodes, withExpectations), `<waves-${nodes}>`);
-  const { limitHeapGrowth } = await import('../cli/heap-growth.ts');
-  limitHeapGrowth();
-  const cpuBefore = process.cpuUsage();
-  const started = performance.now();
-  const { result } = runScenario(spec);
-  const wallSeconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuBefore);
-  return {
-    wallSeconds: Number(wallSeconds.toFixed(3)),
-    cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(3)),
-    events: result.events,
-    traceLines: result.traceLines,
-    // getrusage's peak: the run is synchronous, so a sampling timer would never fire during it.
-    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
-    ok: result.ok,
-    expectations: result.expectations.length,
-  };
+function runOnce(nodes: number, withExpectations: boolean): Promise<OneRun> {
+  return timedScenarioRun(wavesScenario(nodes, withExpectations), `<waves-${nodes}>`);
 }
 
 function child(nodes: number, withExpectations: boolean): OneRun {

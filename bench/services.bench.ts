@@ -12,8 +12,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { timedScenarioRun, type TimedRun } from './timed-run.ts';
 
 /** The scenario's text: `services` Deployments of 2 replicas, each with its Service unless `withServices` is false. */
 export function servicesScenario(nodes: number, services: number, minutes: number, withServices: boolean): string {
@@ -61,33 +61,10 @@ spec:
 `;
 }
 
-interface OneRun {
-  wallSeconds: number;
-  cpuSeconds: number;
-  events: number;
-  peakRssMiB: number;
-  ok: boolean;
-}
+type OneRun = TimedRun;
 
-async function runOnce(nodes: number, services: number, minutes: number, withServices: boolean): Promise<OneRun> {
-  const { loadScenarioText } = await import('../cli/loader/index.ts');
-  const { runScenario } = await import('../actors/scenario/runner.ts');
-  const { limitHeapGrowth } = await import('../cli/heap-growth.ts');
-  const spec = loadScenarioText(servicesScenario(nodes, services, minutes, withServices), `<services-${nodes}-${services}>`);
-  limitHeapGrowth();
-  const cpuBefore = process.cpuUsage();
-  const started = performance.now();
-  const { result } = runScenario(spec);
-  const wallSeconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuBefore);
-  return {
-    wallSeconds: Number(wallSeconds.toFixed(3)),
-    cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(3)),
-    events: result.events,
-    // getrusage's peak: the run is synchronous, so a sampling timer would never fire during it.
-    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
-    ok: result.ok,
-  };
+function runOnce(nodes: number, services: number, minutes: number, withServices: boolean): Promise<OneRun> {
+  return timedScenarioRun(servicesScenario(nodes, services, minutes, withServices), `<services-${nodes}-${services}>`);
 }
 
 function child(args: string[]): OneRun {
