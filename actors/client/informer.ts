@@ -35,6 +35,8 @@ export type Delta =
 export interface InformerState {
   readonly config: InformerConfig;
   readonly store: Map<string, KubeObject>;
+  /** Counts the changes to the store's set of keys (an object added or deleted), for views that cache them. */
+  keysVersion: number;
   resourceVersion: string;
   /** True once the first list has been applied (cache.WaitForCacheSync). */
   synced: boolean;
@@ -57,7 +59,7 @@ export function objectKey(obj: KubeObject): string {
 }
 
 export function newInformer(config: InformerConfig): InformerState {
-  return { config, store: new Map(), resourceVersion: '', listedResourceVersion: '', synced: false, watchReqId: null, listReqId: null, needsConsistentList: false, backoffMs: INITIAL_BACKOFF_MS };
+  return { config, store: new Map(), keysVersion: 0, resourceVersion: '', listedResourceVersion: '', synced: false, watchReqId: null, listReqId: null, needsConsistentList: false, backoffMs: INITIAL_BACKOFF_MS };
 }
 
 export function ownsTag(inf: InformerState, tag: string): boolean {
@@ -120,6 +122,7 @@ export function stopInformer(inf: InformerState, client: ApiClientState, out: Ou
   out.cancels.push(retryTimerId(inf));
   const deltas: Delta[] = [...inf.store.values()].map((object) => ({ type: 'deleted', object }));
   inf.store.clear();
+  inf.keysVersion++;
   inf.watchReqId = null;
   inf.listReqId = null;
   inf.resourceVersion = '';
@@ -202,10 +205,12 @@ export function onWatch(inf: InformerState, delivery: WatchDelivery, client: Api
     if (event.type === 'DELETED') {
       if (old) {
         inf.store.delete(key);
+        inf.keysVersion++;
         deltas.push({ type: 'deleted', object: obj });
       }
     } else {
       inf.store.set(key, obj);
+      if (!old) inf.keysVersion++;
       deltas.push(old ? { type: 'updated', object: obj, old } : { type: 'added', object: obj });
     }
   }
@@ -234,12 +239,14 @@ function replace(inf: InformerState, items: KubeObject[]): Delta[] {
     seen.add(key);
     const old = inf.store.get(key);
     inf.store.set(key, obj);
+    if (!old) inf.keysVersion++;
     if (!old) deltas.push({ type: 'added', object: obj });
     else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) deltas.push({ type: 'updated', object: obj, old });
   }
   for (const [key, obj] of [...inf.store]) {
     if (!seen.has(key)) {
       inf.store.delete(key);
+      inf.keysVersion++;
       deltas.push({ type: 'deleted', object: obj });
     }
   }

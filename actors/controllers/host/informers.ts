@@ -18,6 +18,8 @@ export interface SharedInformer {
   readonly indexes: Map<string, Map<string, Set<string>>>;
   /** index name → key → the values it is filed under (to unfile it on the next change). */
   readonly filed: Map<string, Map<string, readonly string[]>>;
+  /** index name → value → its keys sorted, as byIndex last gave them (dropped when they change). */
+  readonly sortedByIndex: Map<string, Map<string, readonly string[]>>;
 }
 
 /** What makes two informer specs the same informer. */
@@ -52,7 +54,8 @@ export class SharedInformers {
         ...(spec.fieldSelector ? { fieldSelector: spec.fieldSelector } : {}),
       });
       const indexes = new Map<string, Map<string, Set<string>>>();
-      inf = { id, spec, state, indexers: new Map(), indexes, filed: new Map(), view: cacheView(state, indexes, name) };
+      const sortedByIndex = new Map<string, Map<string, readonly string[]>>();
+      inf = { id, spec, state, indexers: new Map(), indexes, filed: new Map(), sortedByIndex, view: cacheView(state, indexes, sortedByIndex, name) };
       this.byId.set(id, inf);
       this.all.push(inf);
     }
@@ -62,6 +65,7 @@ export class SharedInformers {
       inf.indexers.set(index, fn);
       if (!inf.indexes.has(index)) inf.indexes.set(index, new Map());
       if (!inf.filed.has(index)) inf.filed.set(index, new Map());
+      if (!inf.sortedByIndex.has(index)) inf.sortedByIndex.set(index, new Map());
     }
     return inf;
   }
@@ -78,39 +82,74 @@ export class SharedInformers {
       for (const [index, fn] of inf.indexers) {
         const values = inf.indexes.get(index)!;
         const filed = inf.filed.get(index)!;
-        for (const v of filed.get(key) ?? []) {
+        const sorted = inf.sortedByIndex.get(index)!;
+        const before = filed.get(key);
+        const next = d.type === 'deleted' ? null : fn(d.object);
+        // Most changes leave an object under the values it was filed under (a pod's namespace,
+        // its owner): its sets, and their sorted copies, stay as they are.
+        if (before !== undefined && next !== null && sameValues(before, next)) continue;
+        for (const v of before ?? NONE) {
           const keys = values.get(v);
           keys?.delete(key);
           if (keys && keys.size === 0) values.delete(v);
+          sorted.delete(v);
         }
-        if (d.type === 'deleted') {
+        if (next === null) {
           filed.delete(key);
           continue;
         }
-        const next = fn(d.object);
         filed.set(key, next);
         for (const v of next) {
           let keys = values.get(v);
           if (!keys) values.set(v, (keys = new Set()));
           keys.add(key);
+          sorted.delete(v);
         }
       }
     }
   }
 }
 
-function cacheView(state: InformerState, indexes: Map<string, Map<string, Set<string>>>, name: string): CacheView {
+const NONE: readonly string[] = Object.freeze([]);
+
+function sameValues(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The controllers' view of an informer's cache. Sorted keys are kept until the keys change
+ * (frozen: every caller reads the same array): controllers list a namespace's pods on every
+ * sync, and sorting the whole cache each time was 7% of a 1000-pod rollout.
+ */
+function cacheView(state: InformerState, indexes: Map<string, Map<string, Set<string>>>, sortedByIndex: Map<string, Map<string, readonly string[]>>, name: string): CacheView {
+  let sortedKeys: readonly string[] = NONE;
+  let sortedAt = -1;
   return {
     get synced() {
       return state.synced;
     },
     get: (key) => state.store.get(key),
     has: (key) => state.store.has(key),
-    keys: () => [...state.store.keys()].sort(),
+    keys: () => {
+      if (sortedAt !== state.keysVersion || sortedKeys.length !== state.store.size) {
+        sortedKeys = Object.freeze([...state.store.keys()].sort());
+        sortedAt = state.keysVersion;
+      }
+      return sortedKeys;
+    },
     byIndex: (index, value) => {
       const values = indexes.get(index);
       if (!values) throw new Error(`informer ${name} has no index ${index}`);
-      return [...(values.get(value) ?? [])].sort();
+      const sorted = sortedByIndex.get(index)!;
+      let keys = sorted.get(value);
+      if (keys === undefined) {
+        const filed = values.get(value);
+        if (filed === undefined) return NONE;
+        sorted.set(value, (keys = Object.freeze([...filed].sort())));
+      }
+      return keys;
     },
   };
 }

@@ -42,10 +42,10 @@ export interface CacheView {
   /** By key: `namespace/name`, or `name` for cluster-scoped objects. */
   get(key: string): KubeObject | undefined;
   has(key: string): boolean;
-  /** Every key, sorted. */
-  keys(): string[];
-  /** The keys filed under `value` in index `index` (declared in an InformerSpec), sorted. */
-  byIndex(index: string, value: string): string[];
+  /** Every key, sorted (one array until the keys change: read it, do not change it). */
+  keys(): readonly string[];
+  /** The keys filed under `value` in index `index` (declared in an InformerSpec), sorted (one array until they change). */
+  byIndex(index: string, value: string): readonly string[];
 }
 
 /** What a controller sees while it runs: the caches, its own state, its queues. */
