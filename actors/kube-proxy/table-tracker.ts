@@ -52,7 +52,8 @@ export function newTableTracker(): TableTracker {
 /**
  * Each slice's service key, computed once per object: every kube-proxy is handed the same
  * decoded object by its watch, and a key built afresh is a new string to hash at every one of
- * them (a third of the tracker's time with 1000 nodes).
+ * them (noting an update at 1000 trackers took 0.7–1.0 µs a delta with the key built each time,
+ * 0.11–0.35 µs with it kept; an uncommitted micro-benchmark, 2026-12-07).
  */
 const serviceKeys = new WeakMap<KubeObject, string | null>();
 
