@@ -11,10 +11,9 @@
  * `expectationShare` = 1 − wall(without) / wall(with), from the medians, and `expectationShareOfCpu`
  * the same over process CPU seconds; the issue's target is ≤ 10% at any size.
  */
-import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { timedScenarioRun, type TimedRun } from './timed-run.ts';
+import { timedRunInChild, timedScenarioRun, type TimedRun } from './timed-run.ts';
 
 /** Node groups of at most 1,000 nodes (the loader's limit per group). */
 function nodeGroups(nodes: number): string {
@@ -99,13 +98,7 @@ function runOnce(nodes: number, withExpectations: boolean): Promise<OneRun> {
 }
 
 function child(nodes: number, withExpectations: boolean): OneRun {
-  const self = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', self, '--child', String(nodes), withExpectations ? 'with' : 'without'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  if (r.status !== 0) throw new Error(`waves ${nodes} ${withExpectations ? 'with' : 'without'} expectations exited ${r.status}`);
-  return JSON.parse(r.stdout) as OneRun;
+  return timedRunInChild(fileURLToPath(import.meta.url), [String(nodes), withExpectations ? 'with' : 'without']);
 }
 
 const median = (xs: number[]): number => {

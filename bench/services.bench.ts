@@ -10,10 +10,10 @@
  *
  * `servicesShare` = 1 − wall(without) / wall(with), from the medians.
  */
-import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { timedScenarioRun, type TimedRun } from './timed-run.ts';
+import { median } from './regression.ts';
+import { timedRunInChild, timedScenarioRun, type TimedRun } from './timed-run.ts';
 
 /** The scenario's text: `services` Deployments of 2 replicas, each with its Service unless `withServices` is false. */
 export function servicesScenario(nodes: number, services: number, minutes: number, withServices: boolean): string {
@@ -61,25 +61,15 @@ spec:
 `;
 }
 
-type OneRun = TimedRun;
-
-function runOnce(nodes: number, services: number, minutes: number, withServices: boolean): Promise<OneRun> {
+function runOnce(nodes: number, services: number, minutes: number, withServices: boolean): Promise<TimedRun> {
   return timedScenarioRun(servicesScenario(nodes, services, minutes, withServices), `<services-${nodes}-${services}>`);
 }
 
-function child(args: string[]): OneRun {
-  const self = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', self, '--child', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024 });
-  if (r.status !== 0) {
-    process.stderr.write(`services bench: child ${args.join(' ')} exited ${r.status}\n`);
-    process.exit(1);
-  }
-  return JSON.parse(r.stdout) as OneRun;
+function child(args: string[]): TimedRun {
+  return timedRunInChild(fileURLToPath(import.meta.url), args);
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-function summary(runs: OneRun[]) {
+function summary(runs: TimedRun[]) {
   const walls = runs.map((r) => r.wallSeconds);
   return {
     wallSecondsMedian: median(walls),
@@ -108,8 +98,8 @@ if (process.argv[2] === '--child') {
   const minutes = arg('minutes', quick ? 1 : 3);
   const runs = arg('runs', 3);
   const loadStart = loadavg()[0]!;
-  const withRuns: OneRun[] = [];
-  const withoutRuns: OneRun[] = [];
+  const withRuns: TimedRun[] = [];
+  const withoutRuns: TimedRun[] = [];
   // Interleaved, so a change in the machine's load hits both sides alike.
   for (let i = 0; i < runs; i++) {
     withRuns.push(child([String(nodes), String(services), String(minutes), 'with']));

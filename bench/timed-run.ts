@@ -3,6 +3,7 @@
  * scenario's text through the loader (as a user's file), the CLI's heap growth, wall and CPU
  * seconds of the run alone, and the process's peak RSS.
  */
+import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 
 export interface TimedRun {
@@ -36,4 +37,17 @@ export async function timedScenarioRun(text: string, file: string): Promise<Time
     ok: result.ok,
     expectations: result.expectations.length,
   };
+}
+
+/**
+ * Runs `script --child ...args` with tsx in a process of its own (so each peak RSS is its own)
+ * and returns the TimedRun it prints on stdout; a child that fails ends the bench.
+ */
+export function timedRunInChild(script: string, args: readonly string[]): TimedRun {
+  const r = spawnSync(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', script, '--child', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024 });
+  if (r.status !== 0) {
+    process.stderr.write(`bench: child ${script} ${args.join(' ')} exited ${r.status}\n`);
+    process.exit(1);
+  }
+  return JSON.parse(r.stdout) as TimedRun;
 }

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../api/protocol.ts';
+import { sameItems } from '../api/same-items.ts';
 import { servicePorts, type ServicePort } from './service-table.ts';
 
 /**
@@ -10,21 +11,16 @@ import { servicePorts, type ServicePort } from './service-table.ts';
  * members share one snapshot (etcd/snapshot-data.ts). Pure: the same objects give the same ports,
  * whoever asks first.
  *
- * Why: with 1000 Services on 1000 nodes, each proxy's copy of every entry and backend was most
- * of the run's heap, and building them again on every node most of its time.
+ * Why: with 1000 Services of one pod each on 1000 nodes, every proxy held its own copy of every
+ * entry and backend; sharing them took the run's peak RSS from 5.31 to 3.97 GiB (bench/README.md,
+ * "kube-proxy syncs what changed").
  */
 const builtFor = new WeakMap<KubeObject, { readonly slices: readonly KubeObject[]; readonly ports: readonly ServicePort[] }>();
 
 export function sharedServicePorts(service: KubeObject, slices: readonly KubeObject[]): readonly ServicePort[] {
   const built = builtFor.get(service);
-  if (built !== undefined && sameObjects(built.slices, slices)) return built.ports;
+  if (built !== undefined && sameItems(built.slices, slices)) return built.ports;
   const ports = servicePorts(service, slices);
   builtFor.set(service, { slices, ports });
   return ports;
-}
-
-function sameObjects(a: readonly KubeObject[], b: readonly KubeObject[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -1,5 +1,6 @@
 import { SERVICE_NAME_LABEL } from '../api/endpoint-slice-labels.ts';
 import type { KubeObject } from '../api/protocol.ts';
+import { sameItems } from '../api/same-items.ts';
 import { objectKey, type Delta } from '../client/informer.ts';
 import { compareEntries, entryForNode, type ServicePortEntry } from './service-table.ts';
 import { sharedServicePorts } from './shared-service-ports.ts';
@@ -83,33 +84,35 @@ export function noteSliceDeltas(t: TableTracker, deltas: readonly Delta[]): void
       t.rebuildAll = true;
       continue;
     }
-    const now = serviceOfSlice(d.object);
-    if (d.type === 'updated' && d.old.metadata?.labels?.[SERVICE_NAME_LABEL] === d.object.metadata?.labels?.[SERVICE_NAME_LABEL]) {
-      // The common update (its endpoints changed): same namespace and label, so the same service.
-      if (now !== undefined) t.dirty.add(now);
-      continue;
-    }
-    const key = objectKey(d.object);
-    const before = t.serviceOfSlice.get(key);
     if (d.type === 'deleted') {
+      const key = objectKey(d.object);
+      const before = t.serviceOfSlice.get(key);
       if (before === undefined) continue;
       t.slicesOf.get(before)?.delete(key);
       t.serviceOfSlice.delete(key);
       t.dirty.add(before);
       continue;
     }
+    const now = serviceOfSlice(d.object);
     if (d.type === 'updated') {
-      // The slice keeps its place in the store but moves to another service's list.
-      t.rebuildAll = true;
+      // The common update (its endpoints changed): same namespace and label, so the same service.
+      // A slice moving to another service keeps its place in the store but not in the lists.
+      if (d.old.metadata?.labels?.[SERVICE_NAME_LABEL] !== d.object.metadata?.labels?.[SERVICE_NAME_LABEL]) t.rebuildAll = true;
+      else if (now !== undefined) t.dirty.add(now);
       continue;
     }
     if (now === undefined) continue;
-    let keys = t.slicesOf.get(now);
-    if (keys === undefined) t.slicesOf.set(now, (keys = new Set()));
-    keys.add(key);
-    t.serviceOfSlice.set(key, now);
+    fileSlice(t, objectKey(d.object), now);
     t.dirty.add(now);
   }
+}
+
+/** Files a slice (by store key) under its service, after the slices filed before it. */
+function fileSlice(t: TableTracker, key: string, service: string): void {
+  let keys = t.slicesOf.get(service);
+  if (keys === undefined) t.slicesOf.set(service, (keys = new Set()));
+  keys.add(key);
+  t.serviceOfSlice.set(key, service);
 }
 
 /**
@@ -157,14 +160,8 @@ function sameAddresses(previous: readonly ServicePortEntry[], next: readonly Ser
     const a = previous[i]!;
     const b = next[i]!;
     if (a.id !== b.id || a.protocol !== b.protocol || a.clusterIp !== b.clusterIp || a.port !== b.port || a.nodePort !== b.nodePort) return false;
-    if (!sameStrings(a.externalIps, b.externalIps) || !sameStrings(a.loadBalancerIps, b.loadBalancerIps)) return false;
+    if (!sameItems(a.externalIps, b.externalIps) || !sameItems(a.loadBalancerIps, b.loadBalancerIps)) return false;
   }
-  return true;
-}
-
-function sameStrings(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
@@ -173,11 +170,7 @@ function rebuildAll(t: TableTracker, services: ReadonlyMap<string, KubeObject>, 
   t.serviceOfSlice.clear();
   for (const [key, slice] of slices) {
     const service = serviceOfSlice(slice);
-    if (service === undefined) continue;
-    let keys = t.slicesOf.get(service);
-    if (keys === undefined) t.slicesOf.set(service, (keys = new Set()));
-    keys.add(key);
-    t.serviceOfSlice.set(key, service);
+    if (service !== undefined) fileSlice(t, key, service);
   }
   // As buildServiceTable over the whole stores: every cached Service with the slices labelled for it.
   t.entries.clear();

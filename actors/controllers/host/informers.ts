@@ -1,3 +1,4 @@
+import { sameItems } from '../../api/same-items.ts';
 import { newInformer, objectKey, type Delta, type InformerState } from '../../client/informer.ts';
 import type { CacheView, IndexFunc, InformerSpec } from './types.ts';
 
@@ -87,7 +88,7 @@ export class SharedInformers {
         const next = d.type === 'deleted' ? null : fn(d.object);
         // Most changes leave an object under the values it was filed under (a pod's namespace,
         // its owner): its sets, and their sorted copies, stay as they are.
-        if (before !== undefined && next !== null && sameValues(before, next)) continue;
+        if (before !== undefined && next !== null && sameItems(before, next)) continue;
         for (const v of before ?? NONE) {
           const keys = values.get(v);
           keys?.delete(key);
@@ -112,16 +113,11 @@ export class SharedInformers {
 
 const NONE: readonly string[] = Object.freeze([]);
 
-function sameValues(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /**
  * The controllers' view of an informer's cache. Sorted keys are kept until the keys change
  * (frozen: every caller reads the same array): controllers list a namespace's pods on every
- * sync, and sorting the whole cache each time was 7% of a 1000-pod rollout.
+ * sync, and the views, sorting on every call, were 7.2% of a 1000-pod rollout's profile (3.7%
+ * with the sorted lists kept).
  */
 function cacheView(state: InformerState, indexes: Map<string, Map<string, Set<string>>>, sortedByIndex: Map<string, Map<string, readonly string[]>>, name: string): CacheView {
   let sortedKeys: readonly string[] = NONE;
